@@ -1,0 +1,128 @@
+# adascale: builds build/adascale (the harness) and build/adascale-agent (the on-device
+# profiling agent), the Criterion suite, benchmarks and the demo. `make help` lists targets.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+BUILD   ?= build
+
+VERSION := 0.1.0
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 \
+        -Wundef -Wvla -Wnull-dereference -Wimplicit-fallthrough -Wmissing-declarations
+ifneq ($(CI),)
+WARN += -Werror
+endif
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+
+OPT      ?= -O2 -g
+CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Icommon -Isim -Imodels -Idevices \
+            -Idevices/agent -Itraces -Ipolicies -Ireports \
+            -DADASCALE_VERSION='"$(VERSION)"' -DADASCALE_GIT_REV='"$(GIT_REV)"' \
+            -DADASCALE_DATADIR='"$(PREFIX)/share/adascale"'
+CFLAGS   += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -pthread
+LDLIBS_AGENT   := -lcsv -lXNNPACK -lpthreadpool -lopenblas -lm -lpthread
+LDLIBS_HARNESS := -lsqlite3 -lcsv -linih -lopenblas -llapacke -lz -ldl -lm -lpthread
+LDLIBS_TEST    := -lcriterion
+
+COMMON_SRC  := $(wildcard common/*.c)
+AGENT_SRC   := $(filter-out devices/agent/main.c,$(wildcard devices/agent/*.c))
+HARNESS_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c devices/*.c traces/*.c \
+                 policies/*.c reports/*.c))
+TEST_SRC    := $(wildcard tests/test_*.c) tests/testutil.c
+BENCH_SRC   := $(wildcard tests/bench_*.c)
+PLUGIN_SRC  := $(wildcard policies/examples/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+COMMON_OBJ  := $(call obj,$(COMMON_SRC))
+AGENT_OBJ   := $(call obj,$(AGENT_SRC))
+HARNESS_OBJ := $(call obj,$(HARNESS_SRC))
+PLUGINS     := $(patsubst policies/examples/%.c,$(BUILD)/policies/%.so,$(PLUGIN_SRC))
+
+.PHONY: all deps test demo bench install uninstall clean asan help plugins check-tests
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/adascale $(BUILD)/adascale-agent $(PLUGINS)
+
+help:
+	@echo "make          build build/adascale and build/adascale-agent"
+	@echo "make deps     install the Debian packages the project needs (only missing ones)"
+	@echo "make test     deps, build, then the Criterion suite"
+	@echo "make demo     deps, build, profile this machine, replay the bundled trace, report"
+	@echo "make bench    speed benchmarks (engine, whole run, trace parsing, profiling)"
+	@echo "make asan     the same binaries with ASan + UBSan into build-asan/"
+	@echo "make install  into \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libadascale.a: $(HARNESS_OBJ) $(COMMON_OBJ) $(AGENT_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/adascale: $(call obj,sim/main.c) $(BUILD)/libadascale.a
+	$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
+
+$(BUILD)/adascale-agent: $(call obj,devices/agent/main.c) $(AGENT_OBJ) $(COMMON_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_AGENT)
+
+$(BUILD)/policies/%.so: policies/examples/%.c policies/adascale_policy.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(OPT) $(WARN) -Ipolicies -fPIC -shared -o $@ $<
+
+plugins: $(PLUGINS)
+
+$(BUILD)/tests: $(call obj,$(TEST_SRC)) $(BUILD)/libadascale.a
+	$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDFLAGS) $(LDLIBS_TEST) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
+
+$(BUILD)/bench: $(call obj,$(BENCH_SRC)) $(BUILD)/libadascale.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
+
+# The suite runs from the repository root (it reads bundled data and ../shared/data).
+test: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/tests
+	ADASCALE_BUILD=$(BUILD) $(BUILD)/tests $(TEST_ARGS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(BUILD) out/demo
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench
+	@sh scripts/bench.sh $(BUILD)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+		OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" all build-asan/tests
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/adascale \
+		$(DESTDIR)$(PREFIX)/share/adascale $(DESTDIR)$(PREFIX)/lib/adascale/policies
+	install -m 755 $(BUILD)/adascale $(BUILD)/adascale-agent $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 policies/adascale_policy.h $(DESTDIR)$(PREFIX)/include/adascale/
+	$(if $(PLUGINS),install -m 755 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/adascale/policies/)
+	for d in models/zoo data/accuracy devices traces; do \
+		install -d $(DESTDIR)$(PREFIX)/share/adascale/$$d; \
+		find $$d -maxdepth 1 -type f \( -name '*.csv' -o -name '*.ini' -o -name '*.md' \) \
+			-exec install -m 644 {} $(DESTDIR)$(PREFIX)/share/adascale/$$d/ \; ; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/adascale $(DESTDIR)$(PREFIX)/bin/adascale-agent
+	rm -rf $(DESTDIR)$(PREFIX)/include/adascale $(DESTDIR)$(PREFIX)/share/adascale \
+		$(DESTDIR)$(PREFIX)/lib/adascale
+
+clean:
+	rm -rf build build-asan out
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

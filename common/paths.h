@@ -1,0 +1,21 @@
+/*
+ * paths.h: where adascale's bundled data lives (model zoo, accuracy tables, devices,
+ * traces). In order: $ADASCALE_HOME; the source tree the running binary was built in (the
+ * folder above build/); the installed share folder (PREFIX/share/adascale). Not for user
+ * files: those are taken as given, relative to the working directory.
+ */
+#ifndef ADASCALE_PATHS_H
+#define ADASCALE_PATHS_H
+
+#include <stddef.h>
+
+/* The data root; the string is static. */
+const char *paths_data_dir(void);
+/* Joins the data root and rel into out; returns 0, or ERR_RANGE when it does not fit. */
+int paths_data(const char *rel, char *out, size_t len);
+/* 1 when path names an existing regular file. */
+int paths_is_file(const char *path);
+/* The folder part of path ("." when it has none) into out. */
+void paths_dirname(const char *path, char *out, size_t len);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * backend.c: the backend registry and what every backend shares: SAME padding, the seeded
+ * generator for inputs and weights, half-precision conversion and aligned buffers. Not for
+ * any kernel (kb_openblas.c, kb_xnnpack.c).
+ */
+#include "backend.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct kb_backend *kb_find(const char *name)
+{
+	static const struct kb_backend *const all[] = {&kb_openblas, &kb_xnnpack};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (strcmp(all[i]->name(), name) == 0)
+			return all[i];
+	return NULL;
+}
+
+void kb_pad_same(int in, int kernel, int stride, int *pad_total, int *pad_before)
+{
+	int out = (in + stride - 1) / stride;
+	int total = (out - 1) * stride + kernel - in;
+	if (total < 0)
+		total = 0;
+	*pad_total = total;
+	*pad_before = total / 2;
+}
+
+void kb_rng_seed(struct kb_rng *r, uint64_t seed) { r->s = seed; }
+
+uint64_t kb_rng_next(struct kb_rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+float kb_rng_float(struct kb_rng *r, float lo, float hi)
+{
+	float u = (float)(kb_rng_next(r) >> 40) * (1.0f / 16777216.0f);
+	return lo + (hi - lo) * u;
+}
+
+void kb_fill_f32(struct kb_rng *r, float *x, size_t n, float lo, float hi)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = kb_rng_float(r, lo, hi);
+}
+
+void kb_fill_s8(struct kb_rng *r, int8_t *x, size_t n, int lo, int hi)
+{
+	uint64_t span = (uint64_t)(hi - lo + 1);
+	for (size_t i = 0; i < n; i++)
+		x[i] = (int8_t)(lo + (int)(kb_rng_next(r) % span));
+}
+
+uint16_t kb_f16_from_f32(float f)
+{
+	uint32_t x;
+	memcpy(&x, &f, sizeof x);
+	uint32_t sign = (x >> 16) & 0x8000u;
+	uint32_t ax = x & 0x7fffffffu;
+	if (ax >= 0x7f800000u) /* inf, NaN */
+		return (uint16_t)(sign | 0x7c00u | (ax > 0x7f800000u ? 0x200u : 0));
+	if (ax >= 0x477ff000u) /* rounds to 65536 or more: inf */
+		return (uint16_t)(sign | 0x7c00u);
+	if (ax < 0x38800000u) { /* below 2^-14: a subnormal half (or zero) */
+		float a;
+		memcpy(&a, &ax, sizeof a);
+		return (uint16_t)(sign | (uint32_t)lrintf(a * 16777216.0f));
+	}
+	uint32_t h = ((((ax >> 23) - 127 + 15) << 10) | ((ax & 0x7fffffu) >> 13));
+	uint32_t rest = ax & 0x1fffu;
+	if (rest > 0x1000u || (rest == 0x1000u && (h & 1u)))
+		h++;
+	return (uint16_t)(sign | h);
+}
+
+float kb_f32_from_f16(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+	uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+	if (e == 0) {
+		float v = ldexpf((float)m, -24);
+		return sign ? -v : v;
+	}
+	uint32_t x = e == 31 ? sign | 0x7f800000u | (m << 13) : sign | ((e - 15 + 127) << 23) | (m << 13);
+	float f;
+	memcpy(&f, &x, sizeof f);
+	return f;
+}
+
+void *kb_alloc(size_t bytes)
+{
+	/* XNNPACK may read up to XNN_EXTRA_BYTES (16) past a tensor; give 64. */
+	size_t n = (bytes + 64 + 63) / 64 * 64;
+	void *p = NULL;
+	if (posix_memalign(&p, 64, n) != 0)
+		return NULL;
+	memset(p, 0, n);
+	return p;
+}
+
+void kb_free(void *p) { free(p); }

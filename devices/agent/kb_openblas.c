@@ -1,0 +1,432 @@
+/*
+ * kb_openblas.c: the fp32 backend on OpenBLAS (see backend.h for layouts).
+ *
+ * Convolution is im2col + cblas_sgemm per group; a 1x1 stride-1 convolution goes straight
+ * to sgemm on the input (lda = in_c picks a group's channels), with no im2col. im2col runs
+ * in chunks of output pixels so that its buffer stays under COL_BYTES. Depthwise
+ * convolution, pooling and add are direct NHWC loops whose inner loop runs over channels
+ * (written with vector types so that they vectorise at -O2 on any target), split across the
+ * agent's thread pool; fc is sgemv. BLAS calls use OpenBLAS's own threads, set with
+ * openblas_set_num_threads. Biases are written into the output first and the BLAS call
+ * accumulates onto them (beta = 1). Not for int8 or fp16 (kb_xnnpack.c) and not for timing.
+ */
+#include "backend.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+
+#define COL_BYTES ((size_t)16 << 20)
+
+typedef float v8f __attribute__((vector_size(32)));
+
+struct ob {
+	struct kshape k;
+	int n_threads;
+	struct agent_pool *pool;
+	int oh, ow, pad_t, pad_l;
+	int cin_g, cout_g, kk; /* conv: channels per group, im2col row length */
+	int direct;            /* conv: 1x1 stride 1, sgemm on the input */
+	long chunk;            /* conv: output pixels per im2col chunk */
+	float *in, *in2, *w, *bias, *out, *col;
+	size_t n_in, n_w, n_out;
+};
+
+/* What one parallel call works on. */
+struct job {
+	struct ob *s;
+	long p0, p1; /* conv: output pixels of this chunk */
+	int g;       /* conv: group */
+};
+
+static const char *ob_name(void) { return "openblas"; }
+
+static int ob_supports(const struct kshape *k, char *why)
+{
+	if (k->dtype != DT_FP32) {
+		snprintf(why, KB_WHY_LEN, "the openblas backend runs fp32 only (%s goes to xnnpack)",
+			 dtype_name(k->dtype));
+		return 0;
+	}
+	if (k->op == KOP_ADD && k->stride != 1) {
+		snprintf(why, KB_WHY_LEN, "add needs stride 1");
+		return 0;
+	}
+	/* BLAS takes int sizes */
+	double kk = (double)k->kernel * k->kernel * k->in_c;
+	if ((double)kshape_out_h(k) * kshape_out_w(k) * (k->out_c > kk ? k->out_c : kk) > INT_MAX) {
+		snprintf(why, KB_WHY_LEN, "too large for the BLAS interface's int sizes");
+		return 0;
+	}
+	return 1;
+}
+
+static inline void vmadd(float *restrict o, const float *restrict a, const float *restrict b,
+			 int n)
+{
+	int c = 0;
+	for (; c + 8 <= n; c += 8) {
+		v8f x, y, z;
+		memcpy(&x, a + c, sizeof x);
+		memcpy(&y, b + c, sizeof y);
+		memcpy(&z, o + c, sizeof z);
+		z += x * y;
+		memcpy(o + c, &z, sizeof z);
+	}
+	for (; c < n; c++)
+		o[c] += a[c] * b[c];
+}
+
+static inline void vadd_to(float *restrict o, const float *restrict a, int n)
+{
+	int c = 0;
+	for (; c + 8 <= n; c += 8) {
+		v8f x, z;
+		memcpy(&x, a + c, sizeof x);
+		memcpy(&z, o + c, sizeof z);
+		z += x;
+		memcpy(o + c, &z, sizeof z);
+	}
+	for (; c < n; c++)
+		o[c] += a[c];
+}
+
+static inline void vadd3(float *restrict o, const float *restrict a, const float *restrict b,
+			 long n)
+{
+	long c = 0;
+	for (; c + 8 <= n; c += 8) {
+		v8f x, y;
+		memcpy(&x, a + c, sizeof x);
+		memcpy(&y, b + c, sizeof y);
+		x += y;
+		memcpy(o + c, &x, sizeof x);
+	}
+	for (; c < n; c++)
+		o[c] = a[c] + b[c];
+}
+
+static inline void vmax_to(float *restrict o, const float *restrict a, int n)
+{
+	for (int c = 0; c < n; c++)
+		o[c] = a[c] > o[c] ? a[c] : o[c];
+}
+
+static inline void vscale(float *o, float f, int n)
+{
+	for (int c = 0; c < n; c++)
+		o[c] *= f;
+}
+
+/* Output pixels [lo, hi) of the whole output start as the bias. */
+static void bias_fill(void *ctx, int tid, int n)
+{
+	struct ob *s = ((struct job *)ctx)->s;
+	long lo, hi;
+	agent_pool_share((long)s->oh * s->ow, tid, n, &lo, &hi);
+	for (long p = lo; p < hi; p++)
+		memcpy(s->out + p * s->k.out_c, s->bias, (size_t)s->k.out_c * sizeof(float));
+}
+
+static void im2col(void *ctx, int tid, int n)
+{
+	struct job *j = ctx;
+	struct ob *s = j->s;
+	const struct kshape *k = &s->k;
+	long lo, hi;
+	agent_pool_share(j->p1 - j->p0, tid, n, &lo, &hi);
+	size_t cbytes = (size_t)s->cin_g * sizeof(float);
+	for (long q = lo; q < hi; q++) {
+		long p = j->p0 + q;
+		int oy = (int)(p / s->ow), ox = (int)(p % s->ow);
+		float *row = s->col + q * s->kk;
+		for (int ky = 0; ky < k->kernel; ky++) {
+			int iy = oy * k->stride - s->pad_t + ky;
+			for (int kx = 0; kx < k->kernel; kx++) {
+				int ix = ox * k->stride - s->pad_l + kx;
+				float *dst = row + (ky * k->kernel + kx) * s->cin_g;
+				if (iy < 0 || iy >= k->in_h || ix < 0 || ix >= k->in_w)
+					memset(dst, 0, cbytes);
+				else
+					memcpy(dst,
+					       s->in + ((size_t)iy * k->in_w + ix) * k->in_c +
+						       (size_t)j->g * s->cin_g,
+					       cbytes);
+			}
+		}
+	}
+}
+
+static void run_conv(struct ob *s)
+{
+	const struct kshape *k = &s->k;
+	struct job j = {.s = s};
+	agent_pool_run(s->pool, bias_fill, &j);
+	long n_pix = (long)s->oh * s->ow;
+	if (s->direct) {
+		for (int g = 0; g < k->groups; g++)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n_pix, s->cout_g,
+				    s->cin_g, 1.0f, s->in + (size_t)g * s->cin_g, k->in_c,
+				    s->w + (size_t)g * s->cout_g * s->cin_g, s->cin_g, 1.0f,
+				    s->out + (size_t)g * s->cout_g, k->out_c);
+		return;
+	}
+	for (long p0 = 0; p0 < n_pix; p0 += s->chunk) {
+		long p1 = p0 + s->chunk < n_pix ? p0 + s->chunk : n_pix;
+		for (int g = 0; g < k->groups; g++) {
+			j.p0 = p0;
+			j.p1 = p1;
+			j.g = g;
+			agent_pool_run(s->pool, im2col, &j);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(p1 - p0),
+				    s->cout_g, s->kk, 1.0f, s->col, s->kk,
+				    s->w + (size_t)g * s->cout_g * s->kk, s->kk, 1.0f,
+				    s->out + (size_t)p0 * k->out_c + (size_t)g * s->cout_g,
+				    k->out_c);
+		}
+	}
+}
+
+static void dwconv_rows(void *ctx, int tid, int n)
+{
+	struct ob *s = ((struct job *)ctx)->s;
+	const struct kshape *k = &s->k;
+	int mult = k->out_c / k->in_c;
+	long lo, hi;
+	agent_pool_share(s->oh, tid, n, &lo, &hi);
+	for (int oy = (int)lo; oy < hi; oy++) {
+		for (int ox = 0; ox < s->ow; ox++) {
+			float *op = s->out + ((size_t)oy * s->ow + ox) * k->out_c;
+			memcpy(op, s->bias, (size_t)k->out_c * sizeof(float));
+			for (int ky = 0; ky < k->kernel; ky++) {
+				int iy = oy * k->stride - s->pad_t + ky;
+				if (iy < 0 || iy >= k->in_h)
+					continue;
+				for (int kx = 0; kx < k->kernel; kx++) {
+					int ix = ox * k->stride - s->pad_l + kx;
+					if (ix < 0 || ix >= k->in_w)
+						continue;
+					const float *ip = s->in + ((size_t)iy * k->in_w + ix) * k->in_c;
+					const float *wp = s->w + ((size_t)ky * k->kernel + kx) * k->out_c;
+					if (mult == 1) {
+						vmadd(op, ip, wp, k->out_c);
+						continue;
+					}
+					for (int c = 0; c < k->in_c; c++)
+						for (int m = 0; m < mult; m++)
+							op[c * mult + m] += ip[c] * wp[c * mult + m];
+				}
+			}
+		}
+	}
+}
+
+/* Pools rows [r0, r1) over channels [c0, c1). */
+static void pool_part(struct ob *s, int r0, int r1, int c0, int c1)
+{
+	const struct kshape *k = &s->k;
+	int nc = c1 - c0;
+	int is_max = k->op == KOP_MAXPOOL;
+	for (int oy = r0; oy < r1; oy++) {
+		int y0 = oy * k->stride - s->pad_t, y1 = y0 + k->kernel;
+		y0 = y0 < 0 ? 0 : y0;
+		y1 = y1 > k->in_h ? k->in_h : y1;
+		for (int ox = 0; ox < s->ow; ox++) {
+			int x0 = ox * k->stride - s->pad_l, x1 = x0 + k->kernel;
+			x0 = x0 < 0 ? 0 : x0;
+			x1 = x1 > k->in_w ? k->in_w : x1;
+			float *op = s->out + ((size_t)oy * s->ow + ox) * k->out_c + c0;
+			for (int c = 0; c < nc; c++)
+				op[c] = is_max ? -FLT_MAX : 0.0f;
+			for (int iy = y0; iy < y1; iy++)
+				for (int ix = x0; ix < x1; ix++) {
+					const float *ip =
+						s->in + ((size_t)iy * k->in_w + ix) * k->in_c + c0;
+					if (is_max)
+						vmax_to(op, ip, nc);
+					else
+						vadd_to(op, ip, nc);
+				}
+			int taps = (y1 - y0) * (x1 - x0);
+			if (!is_max && taps > 0)
+				vscale(op, 1.0f / (float)taps, nc);
+		}
+	}
+}
+
+static void pool_split(void *ctx, int tid, int n)
+{
+	struct ob *s = ((struct job *)ctx)->s;
+	long lo, hi;
+	if (s->oh >= n) {
+		agent_pool_share(s->oh, tid, n, &lo, &hi);
+		pool_part(s, (int)lo, (int)hi, 0, s->k.in_c);
+	} else {
+		agent_pool_share(s->k.in_c, tid, n, &lo, &hi);
+		pool_part(s, 0, s->oh, (int)lo, (int)hi);
+	}
+}
+
+static void add_split(void *ctx, int tid, int n)
+{
+	struct ob *s = ((struct job *)ctx)->s;
+	long lo, hi;
+	agent_pool_share((long)s->n_out, tid, n, &lo, &hi);
+	vadd3(s->out + lo, s->in + lo, s->in2 + lo, hi - lo);
+}
+
+static void ob_release(void *state)
+{
+	struct ob *s = state;
+	if (!s)
+		return;
+	agent_pool_destroy(s->pool);
+	kb_free(s->in);
+	kb_free(s->in2);
+	kb_free(s->w);
+	kb_free(s->bias);
+	kb_free(s->out);
+	kb_free(s->col);
+	free(s);
+}
+
+static int ob_prepare(const struct kshape *k, int n_threads, uint64_t seed, void **state,
+		      struct errbuf *eb)
+{
+	char why[KB_WHY_LEN];
+	if (!ob_supports(k, why))
+		return err_set(eb, ERR_USAGE, "openblas: %s", why);
+	struct ob *s = calloc(1, sizeof *s);
+	if (!s)
+		return err_set(eb, ERR_NOMEM, "openblas: out of memory");
+	int rc = ERR_NOMEM;
+	s->k = *k;
+	s->n_threads = n_threads;
+	s->oh = kshape_out_h(k);
+	s->ow = kshape_out_w(k);
+	int pad_total;
+	kb_pad_same(k->in_h, k->kernel, k->stride, &pad_total, &s->pad_t);
+	kb_pad_same(k->in_w, k->kernel, k->stride, &pad_total, &s->pad_l);
+	s->n_in = (size_t)k->in_h * k->in_w * k->in_c;
+	s->n_out = (size_t)s->oh * s->ow * k->out_c;
+	struct kb_rng r;
+	kb_rng_seed(&r, seed);
+	if (!(s->in = kb_alloc(s->n_in * sizeof(float))) ||
+	    !(s->out = kb_alloc(s->n_out * sizeof(float))))
+		goto nomem;
+	kb_fill_f32(&r, s->in, s->n_in, -1.0f, 1.0f);
+	if (k->op == KOP_CONV || k->op == KOP_DWCONV || k->op == KOP_FC) {
+		double fan_in;
+		if (k->op == KOP_CONV) {
+			s->cin_g = k->in_c / k->groups;
+			s->cout_g = k->out_c / k->groups;
+			s->kk = k->kernel * k->kernel * s->cin_g;
+			s->n_w = (size_t)k->out_c * s->kk;
+			fan_in = s->kk;
+		} else if (k->op == KOP_DWCONV) {
+			s->n_w = (size_t)k->kernel * k->kernel * k->out_c;
+			fan_in = (double)k->kernel * k->kernel;
+		} else {
+			s->n_w = (size_t)k->out_c * k->in_c;
+			fan_in = k->in_c;
+		}
+		float a = (float)(1.0 / sqrt(fan_in));
+		if (!(s->w = kb_alloc(s->n_w * sizeof(float))) ||
+		    !(s->bias = kb_alloc((size_t)k->out_c * sizeof(float))))
+			goto nomem;
+		kb_fill_f32(&r, s->w, s->n_w, -a, a);
+		kb_fill_f32(&r, s->bias, (size_t)k->out_c, -0.1f, 0.1f);
+	}
+	if (k->op == KOP_ADD) {
+		if (!(s->in2 = kb_alloc(s->n_in * sizeof(float))))
+			goto nomem;
+		kb_fill_f32(&r, s->in2, s->n_in, -1.0f, 1.0f);
+	}
+	if (k->op == KOP_CONV) {
+		s->direct = k->kernel == 1 && k->stride == 1;
+		if (!s->direct) {
+			long n_pix = (long)s->oh * s->ow;
+			long fit = (long)(COL_BYTES / ((size_t)s->kk * sizeof(float)));
+			s->chunk = fit < 1 ? 1 : fit > n_pix ? n_pix : fit;
+			if (!(s->col = kb_alloc((size_t)s->chunk * s->kk * sizeof(float))))
+				goto nomem;
+		}
+	}
+	if (!(s->pool = agent_pool_create(n_threads, eb))) {
+		rc = eb ? eb->code : ERR_NOMEM;
+		goto fail;
+	}
+	/* conv alternates pool calls with sgemm on OpenBLAS's threads: do not compete */
+	agent_pool_set_spin(s->pool, k->op != KOP_CONV);
+	openblas_set_num_threads(n_threads);
+	*state = s;
+	return 0;
+nomem:
+	err_set(eb, ERR_NOMEM, "openblas: out of memory for %s buffers", kop_name(k->op));
+fail:
+	ob_release(s);
+	return rc;
+}
+
+static int ob_run(void *state, struct errbuf *eb)
+{
+	(void)eb;
+	struct ob *s = state;
+	const struct kshape *k = &s->k;
+	if (openblas_get_num_threads() != s->n_threads)
+		openblas_set_num_threads(s->n_threads);
+	struct job j = {.s = s};
+	switch (k->op) {
+	case KOP_CONV:
+		run_conv(s);
+		break;
+	case KOP_DWCONV:
+		agent_pool_run(s->pool, dwconv_rows, &j);
+		break;
+	case KOP_FC:
+		memcpy(s->out, s->bias, (size_t)k->out_c * sizeof(float));
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, k->out_c, k->in_c, 1.0f, s->w, k->in_c,
+			    s->in, 1, 1.0f, s->out, 1);
+		break;
+	case KOP_AVGPOOL:
+	case KOP_MAXPOOL:
+		agent_pool_run(s->pool, pool_split, &j);
+		break;
+	case KOP_ADD:
+		agent_pool_run(s->pool, add_split, &j);
+		break;
+	default:
+		return err_set(eb, ERR_BACKEND, "openblas: unknown op");
+	}
+	return 0;
+}
+
+static void ob_view(const void *state, struct kb_view *v)
+{
+	const struct ob *s = state;
+	memset(v, 0, sizeof *v);
+	v->dtype = DT_FP32;
+	v->in = s->in;
+	v->in2 = s->in2;
+	v->w = s->w;
+	v->bias = s->bias;
+	v->out = s->out;
+	v->n_in = s->n_in;
+	v->n_w = s->n_w;
+	v->n_out = s->n_out;
+	v->in_scale = v->w_scale = v->out_scale = 1.0f;
+}
+
+const struct kb_backend kb_openblas = {
+	.name = ob_name,
+	.supports = ob_supports,
+	.prepare = ob_prepare,
+	.run = ob_run,
+	.view = ob_view,
+	.release = ob_release,
+};

@@ -1,0 +1,481 @@
+/*
+ * kb_xnnpack.c: the backend on XNNPACK operators (see backend.h for layouts), in fp32
+ * (f32), fp16 (f16, only where XNNPACK reports support on this CPU) and int8 (XNNPACK's
+ * signed quantized operators, qs8/s8, so int8 timings come from int8 kernels).
+ *
+ * Each kernel is one XNNPACK operator, created (weights packed) and set up in prepare, so
+ * the timed call is xnn_run_operator alone. Threads come from a pthreadpool of the requested
+ * size (none for one thread). Operators per row: conv -> convolution2d_nhwc with groups;
+ * dwconv -> convolution2d_nhwc with XNN_FLAG_DEPTHWISE_CONVOLUTION; fc ->
+ * fully_connected_nc; avgpool -> average_pooling2d_nhwc, or global_average_pooling_nwc when
+ * the window covers the whole input (int8 non-global average pooling uses XNNPACK's qu8
+ * operator, the only 8-bit one this XNNPACK has; fp16 has no non-global average pooling);
+ * maxpool -> max_pooling2d_nhwc; add -> add_nd. Not for choosing backends or timing.
+ */
+#include "backend.h"
+
+#include <math.h>
+#include <pthreadpool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xnnpack.h>
+
+struct xb {
+	struct kshape k;
+	pthreadpool_t tp;
+	xnn_operator_t op;
+	int oh, ow, pad_t, pad_b, pad_l, pad_r;
+	int global;    /* avgpool over the whole input */
+	int unsigned8; /* int8 avgpool runs as qu8: the buffers hold uint8 */
+	void *in, *in2, *w, *bias, *out;
+	size_t n_in, n_w, n_out;
+	float in_scale, w_scale, out_scale;
+	int in_zero, out_zero;
+};
+
+static const char *xb_name(void) { return "xnnpack"; }
+
+static const char *status_name(enum xnn_status st)
+{
+	switch (st) {
+	case xnn_status_success: return "success";
+	case xnn_status_uninitialized: return "uninitialized";
+	case xnn_status_invalid_parameter: return "invalid parameter";
+	case xnn_status_invalid_state: return "invalid state";
+	case xnn_status_unsupported_parameter: return "unsupported parameter";
+	case xnn_status_unsupported_hardware: return "unsupported hardware";
+	case xnn_status_out_of_memory: return "out of memory";
+	}
+	return "unknown status";
+}
+
+/* xnn_initialize once; its status for every later call. */
+static enum xnn_status init_status(void)
+{
+	static int done;
+	static enum xnn_status st;
+	if (!done) {
+		st = xnn_initialize(NULL);
+		done = 1;
+	}
+	return st;
+}
+
+/* Whether f16 operators run here: XNNPACK answers when one is created (cached). */
+static enum xnn_status f16_status(void)
+{
+	static int done;
+	static enum xnn_status st;
+	if (done)
+		return st;
+	uint16_t w[16] = {0}, b[16] = {0};
+	xnn_operator_t op = NULL;
+	st = xnn_create_convolution2d_nhwc_f16(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, w, b,
+					       -INFINITY, INFINITY, 0, &op);
+	xnn_delete_operator(op);
+	done = 1;
+	return st;
+}
+
+static int is_global(const struct kshape *k)
+{
+	return (k->op == KOP_AVGPOOL || k->op == KOP_MAXPOOL) && k->kernel >= k->in_h &&
+	       k->kernel >= k->in_w && kshape_out_h(k) == 1 && kshape_out_w(k) == 1;
+}
+
+static int xb_supports(const struct kshape *k, char *why)
+{
+	enum xnn_status st = init_status();
+	if (st != xnn_status_success) {
+		snprintf(why, KB_WHY_LEN, "XNNPACK does not initialise on this CPU (%s)",
+			 status_name(st));
+		return 0;
+	}
+	if (k->dtype == DT_FP16 && (st = f16_status()) != xnn_status_success) {
+		snprintf(why, KB_WHY_LEN,
+			 "XNNPACK reports no fp16 operators on this CPU (creating an f16 "
+			 "convolution: %s)",
+			 status_name(st));
+		return 0;
+	}
+	if (k->op == KOP_ADD && k->stride != 1) {
+		snprintf(why, KB_WHY_LEN, "add needs stride 1");
+		return 0;
+	}
+	int pooling = k->op == KOP_AVGPOOL || k->op == KOP_MAXPOOL;
+	if (pooling && k->kernel == 1) {
+		snprintf(why, KB_WHY_LEN, "XNNPACK has no 1x1 pooling (it is a subsample)");
+		return 0;
+	}
+	if (pooling && k->stride > k->kernel && !is_global(k)) {
+		snprintf(why, KB_WHY_LEN, "XNNPACK pooling needs stride <= kernel");
+		return 0;
+	}
+	if (k->op == KOP_AVGPOOL && k->dtype == DT_FP16 && !is_global(k)) {
+		snprintf(why, KB_WHY_LEN,
+			 "this XNNPACK has fp16 average pooling only over the whole input");
+		return 0;
+	}
+	return 1;
+}
+
+static void xb_release(void *state)
+{
+	struct xb *s = state;
+	if (!s)
+		return;
+	if (s->op)
+		xnn_delete_operator(s->op);
+	if (s->tp)
+		pthreadpool_destroy(s->tp);
+	kb_free(s->in);
+	kb_free(s->in2);
+	kb_free(s->w);
+	kb_free(s->bias);
+	kb_free(s->out);
+	free(s);
+}
+
+/* Fills n elements of dtype d from uniform reals in [-a, a], quantised with scale (int8). */
+static void fill(struct kb_rng *r, enum dtype d, void *x, size_t n, float a, float scale)
+{
+	if (d == DT_FP32) {
+		kb_fill_f32(r, x, n, -a, a);
+	} else if (d == DT_FP16) {
+		uint16_t *h = x;
+		for (size_t i = 0; i < n; i++)
+			h[i] = kb_f16_from_f32(kb_rng_float(r, -a, a));
+	} else {
+		int8_t *q = x;
+		for (size_t i = 0; i < n; i++) {
+			long v = lrintf(kb_rng_float(r, -a, a) / scale);
+			q[i] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
+		}
+	}
+}
+
+static enum xnn_status create_conv(struct xb *s)
+{
+	const struct kshape *k = &s->k;
+	int dw = k->op == KOP_DWCONV;
+	uint32_t groups = (uint32_t)(dw ? k->in_c : k->groups);
+	size_t gin = dw ? 1 : (size_t)(k->in_c / k->groups);
+	size_t gout = (size_t)(k->out_c / (int)groups);
+	uint32_t flags = dw ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0;
+	uint32_t kern = (uint32_t)k->kernel, str = (uint32_t)k->stride;
+	switch (k->dtype) {
+	case DT_FP32:
+		return xnn_create_convolution2d_nhwc_f32(
+			(uint32_t)s->pad_t, (uint32_t)s->pad_r, (uint32_t)s->pad_b, (uint32_t)s->pad_l,
+			kern, kern, str, str, 1, 1, groups, gin, gout, (size_t)k->in_c,
+			(size_t)k->out_c, s->w, s->bias, -INFINITY, INFINITY, flags, &s->op);
+	case DT_FP16:
+		return xnn_create_convolution2d_nhwc_f16(
+			(uint32_t)s->pad_t, (uint32_t)s->pad_r, (uint32_t)s->pad_b, (uint32_t)s->pad_l,
+			kern, kern, str, str, 1, 1, groups, gin, gout, (size_t)k->in_c,
+			(size_t)k->out_c, s->w, s->bias, -INFINITY, INFINITY, flags, &s->op);
+	default:
+		return xnn_create_convolution2d_nhwc_qs8(
+			(uint32_t)s->pad_t, (uint32_t)s->pad_r, (uint32_t)s->pad_b, (uint32_t)s->pad_l,
+			kern, kern, str, str, 1, 1, groups, gin, gout, (size_t)k->in_c,
+			(size_t)k->out_c, (int8_t)s->in_zero, s->in_scale, s->w_scale, s->w, s->bias,
+			(int8_t)s->out_zero, s->out_scale, -128, 127, flags, &s->op);
+	}
+}
+
+static enum xnn_status setup_conv(struct xb *s)
+{
+	const struct kshape *k = &s->k;
+	size_t h = (size_t)k->in_h, w = (size_t)k->in_w;
+	switch (k->dtype) {
+	case DT_FP32:
+		return xnn_setup_convolution2d_nhwc_f32(s->op, 1, h, w, s->in, s->out, s->tp);
+	case DT_FP16:
+		return xnn_setup_convolution2d_nhwc_f16(s->op, 1, h, w, s->in, s->out, s->tp);
+	default:
+		return xnn_setup_convolution2d_nhwc_qs8(s->op, 1, h, w, s->in, s->out, s->tp);
+	}
+}
+
+static enum xnn_status create_setup_fc(struct xb *s)
+{
+	const struct kshape *k = &s->k;
+	size_t ci = (size_t)k->in_c, co = (size_t)k->out_c;
+	enum xnn_status st;
+	switch (k->dtype) {
+	case DT_FP32:
+		st = xnn_create_fully_connected_nc_f32(ci, co, ci, co, s->w, s->bias, -INFINITY,
+						       INFINITY, 0, &s->op);
+		return st ? st : xnn_setup_fully_connected_nc_f32(s->op, 1, s->in, s->out, s->tp);
+	case DT_FP16:
+		st = xnn_create_fully_connected_nc_f16(ci, co, ci, co, s->w, s->bias, -INFINITY,
+						       INFINITY, 0, &s->op);
+		return st ? st : xnn_setup_fully_connected_nc_f16(s->op, 1, s->in, s->out, s->tp);
+	default:
+		st = xnn_create_fully_connected_nc_qs8(ci, co, ci, co, (int8_t)s->in_zero,
+						       s->in_scale, s->w_scale, s->w, s->bias,
+						       (int8_t)s->out_zero, s->out_scale, -128, 127, 0,
+						       &s->op);
+		return st ? st : xnn_setup_fully_connected_nc_qs8(s->op, 1, s->in, s->out, s->tp);
+	}
+}
+
+static enum xnn_status create_setup_pool(struct xb *s)
+{
+	const struct kshape *k = &s->k;
+	size_t c = (size_t)k->in_c, h = (size_t)k->in_h, w = (size_t)k->in_w;
+	uint32_t pt = (uint32_t)s->pad_t, pr = (uint32_t)s->pad_r, pb = (uint32_t)s->pad_b,
+		 pl = (uint32_t)s->pad_l, kern = (uint32_t)k->kernel, str = (uint32_t)k->stride;
+	enum xnn_status st;
+	if (k->op == KOP_MAXPOOL) {
+		switch (k->dtype) {
+		case DT_FP32:
+			st = xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kern, kern, str, str, 1,
+							       1, c, c, c, -INFINITY, INFINITY, 0,
+							       &s->op);
+			return st ? st
+				  : xnn_setup_max_pooling2d_nhwc_f32(s->op, 1, h, w, s->in, s->out,
+								     s->tp);
+		case DT_FP16:
+			st = xnn_create_max_pooling2d_nhwc_f16(pt, pr, pb, pl, kern, kern, str, str, 1,
+							       1, c, c, c, -INFINITY, INFINITY, 0,
+							       &s->op);
+			return st ? st
+				  : xnn_setup_max_pooling2d_nhwc_f16(s->op, 1, h, w, s->in, s->out,
+								     s->tp);
+		default:
+			st = xnn_create_max_pooling2d_nhwc_s8(pt, pr, pb, pl, kern, kern, str, str, 1,
+							      1, c, c, c, -128, 127, 0, &s->op);
+			return st ? st
+				  : xnn_setup_max_pooling2d_nhwc_s8(s->op, 1, h, w, s->in, s->out,
+								    s->tp);
+		}
+	}
+	if (s->global) {
+		switch (k->dtype) {
+		case DT_FP32:
+			st = xnn_create_global_average_pooling_nwc_f32(c, c, c, -INFINITY, INFINITY, 0,
+								       &s->op);
+			return st ? st
+				  : xnn_setup_global_average_pooling_nwc_f32(s->op, 1, h * w, s->in,
+									     s->out, s->tp);
+		case DT_FP16:
+			st = xnn_create_global_average_pooling_nwc_f16(c, c, c, -INFINITY, INFINITY, 0,
+								       &s->op);
+			return st ? st
+				  : xnn_setup_global_average_pooling_nwc_f16(s->op, 1, h * w, s->in,
+									     s->out, s->tp);
+		default:
+			st = xnn_create_global_average_pooling_nwc_qs8(
+				c, c, c, (int8_t)s->in_zero, s->in_scale, (int8_t)s->out_zero,
+				s->out_scale, -128, 127, 0, &s->op);
+			return st ? st
+				  : xnn_setup_global_average_pooling_nwc_qs8(s->op, 1, h * w, s->in,
+									     s->out, s->tp);
+		}
+	}
+	if (k->dtype == DT_FP32) {
+		st = xnn_create_average_pooling2d_nhwc_f32(pt, pr, pb, pl, kern, kern, str, str, c, c,
+							   c, -INFINITY, INFINITY, 0, &s->op);
+		return st ? st
+			  : xnn_setup_average_pooling2d_nhwc_f32(s->op, 1, h, w, s->in, s->out,
+								 s->tp);
+	}
+	/* int8: the unsigned operator; the data are offset by 128 (same arithmetic) */
+	st = xnn_create_average_pooling2d_nhwc_qu8(pt, pr, pb, pl, kern, kern, str, str, c, c, c,
+						   (uint8_t)s->in_zero, s->in_scale,
+						   (uint8_t)s->out_zero, s->out_scale, 0, 255, 0,
+						   &s->op);
+	return st ? st
+		  : xnn_setup_average_pooling2d_nhwc_qu8(s->op, 1, h, w, s->in, s->out, s->tp);
+}
+
+static enum xnn_status create_setup_add(struct xb *s)
+{
+	const struct kshape *k = &s->k;
+	size_t shape[4] = {1, (size_t)k->in_h, (size_t)k->in_w, (size_t)k->in_c};
+	enum xnn_status st;
+	switch (k->dtype) {
+	case DT_FP32:
+		st = xnn_create_add_nd_f32(-INFINITY, INFINITY, 0, &s->op);
+		return st ? st
+			  : xnn_setup_add_nd_f32(s->op, 4, shape, 4, shape, s->in, s->in2, s->out,
+						 s->tp);
+	case DT_FP16:
+		st = xnn_create_add_nd_f16(-INFINITY, INFINITY, 0, &s->op);
+		return st ? st
+			  : xnn_setup_add_nd_f16(s->op, 4, shape, 4, shape, s->in, s->in2, s->out,
+						 s->tp);
+	default:
+		st = xnn_create_add_nd_qs8((int8_t)s->in_zero, s->in_scale, (int8_t)s->in_zero,
+					   s->in_scale, (int8_t)s->out_zero, s->out_scale, -128, 127,
+					   0, &s->op);
+		return st ? st
+			  : xnn_setup_add_nd_qs8(s->op, 4, shape, 4, shape, s->in, s->in2, s->out,
+						 s->tp);
+	}
+}
+
+static int xb_prepare(const struct kshape *k, int n_threads, uint64_t seed, void **state,
+		      struct errbuf *eb)
+{
+	char why[KB_WHY_LEN];
+	if (!xb_supports(k, why))
+		return err_set(eb, ERR_USAGE, "xnnpack: %s", why);
+	struct xb *s = calloc(1, sizeof *s);
+	if (!s)
+		return err_set(eb, ERR_NOMEM, "xnnpack: out of memory");
+	int rc = ERR_NOMEM;
+	s->k = *k;
+	s->oh = kshape_out_h(k);
+	s->ow = kshape_out_w(k);
+	int total;
+	kb_pad_same(k->in_h, k->kernel, k->stride, &total, &s->pad_t);
+	s->pad_b = total - s->pad_t;
+	kb_pad_same(k->in_w, k->kernel, k->stride, &total, &s->pad_l);
+	s->pad_r = total - s->pad_l;
+	s->global = k->op == KOP_AVGPOOL && is_global(k);
+	s->unsigned8 = k->op == KOP_AVGPOOL && !s->global && k->dtype == DT_INT8;
+	s->n_in = (size_t)k->in_h * k->in_w * k->in_c;
+	s->n_out = (size_t)s->oh * s->ow * k->out_c;
+	size_t eb_size = (size_t)dtype_bytes(k->dtype);
+
+	/* quantisation (int8): inputs span [-1, 1], weights +-1/sqrt(fan_in) */
+	double fan_in = 1;
+	if (k->op == KOP_CONV) {
+		s->n_w = (size_t)k->out_c * k->kernel * k->kernel * (k->in_c / k->groups);
+		fan_in = (double)k->kernel * k->kernel * (k->in_c / k->groups);
+	} else if (k->op == KOP_DWCONV) {
+		s->n_w = (size_t)k->kernel * k->kernel * k->out_c;
+		fan_in = (double)k->kernel * k->kernel;
+	} else if (k->op == KOP_FC) {
+		s->n_w = (size_t)k->out_c * k->in_c;
+		fan_in = k->in_c;
+	}
+	float wa = (float)(1.0 / sqrt(fan_in));
+	s->in_scale = 1.0f / 127.0f;
+	s->w_scale = wa / 127.0f;
+	s->out_scale = s->n_w ? 2.0f / 127.0f : k->op == KOP_ADD ? 2.0f / 127.0f : s->in_scale;
+	if (k->dtype != DT_INT8)
+		s->in_scale = s->w_scale = s->out_scale = 1.0f;
+	s->in_zero = s->out_zero = s->unsigned8 ? 128 : 0;
+
+	struct kb_rng r;
+	kb_rng_seed(&r, seed);
+	if (!(s->in = kb_alloc(s->n_in * eb_size)) || !(s->out = kb_alloc(s->n_out * eb_size)))
+		goto nomem;
+	fill(&r, k->dtype, s->in, s->n_in, 1.0f, s->in_scale);
+	if (s->unsigned8)
+		for (size_t i = 0; i < s->n_in; i++)
+			((uint8_t *)s->in)[i] = (uint8_t)(((int8_t *)s->in)[i] + 128);
+	if (k->op == KOP_ADD) {
+		if (!(s->in2 = kb_alloc(s->n_in * eb_size)))
+			goto nomem;
+		fill(&r, k->dtype, s->in2, s->n_in, 1.0f, s->in_scale);
+	}
+	if (s->n_w) {
+		size_t bias_size = k->dtype == DT_INT8 ? sizeof(int32_t) : eb_size;
+		if (!(s->w = kb_alloc(s->n_w * eb_size)) ||
+		    !(s->bias = kb_alloc((size_t)k->out_c * bias_size)))
+			goto nomem;
+		fill(&r, k->dtype, s->w, s->n_w, wa, s->w_scale);
+		if (k->dtype == DT_INT8) {
+			int32_t *b = s->bias;
+			for (int i = 0; i < k->out_c; i++)
+				b[i] = (int32_t)lrintf(kb_rng_float(&r, -0.1f, 0.1f) /
+						       (s->in_scale * s->w_scale));
+		} else {
+			fill(&r, k->dtype, s->bias, (size_t)k->out_c, 0.1f, 1.0f);
+		}
+	}
+	if (n_threads > 1 && !(s->tp = pthreadpool_create((size_t)n_threads))) {
+		err_set(eb, ERR_NOMEM, "xnnpack: cannot create a pool of %d threads", n_threads);
+		goto fail;
+	}
+
+	enum xnn_status st;
+	const char *what;
+	switch (k->op) {
+	case KOP_CONV:
+	case KOP_DWCONV:
+		what = "convolution";
+		st = create_conv(s);
+		if (st == xnn_status_success)
+			st = setup_conv(s);
+		break;
+	case KOP_FC:
+		what = "fully connected";
+		st = create_setup_fc(s);
+		break;
+	case KOP_AVGPOOL:
+	case KOP_MAXPOOL:
+		what = "pooling";
+		st = create_setup_pool(s);
+		break;
+	case KOP_ADD:
+		what = "add";
+		st = create_setup_add(s);
+		break;
+	default:
+		what = "?";
+		st = xnn_status_invalid_parameter;
+		break;
+	}
+	if (st != xnn_status_success) {
+		char key[128];
+		kshape_format(k, key, sizeof key);
+		rc = st == xnn_status_out_of_memory ? ERR_NOMEM
+		     : st == xnn_status_unsupported_hardware || st == xnn_status_unsupported_parameter
+			     ? ERR_USAGE
+			     : ERR_BACKEND;
+		err_set(eb, rc, "xnnpack: %s operator for %s: %s", what, key, status_name(st));
+		goto fail;
+	}
+	*state = s;
+	return 0;
+nomem:
+	err_set(eb, ERR_NOMEM, "xnnpack: out of memory for %s buffers", kop_name(k->op));
+fail:
+	xb_release(s);
+	return rc;
+}
+
+static int xb_run(void *state, struct errbuf *eb)
+{
+	struct xb *s = state;
+	enum xnn_status st = xnn_run_operator(s->op, s->tp);
+	if (st != xnn_status_success)
+		return err_set(eb, ERR_BACKEND, "xnnpack: running %s: %s", kop_name(s->k.op),
+			       status_name(st));
+	return 0;
+}
+
+static void xb_view(const void *state, struct kb_view *v)
+{
+	const struct xb *s = state;
+	memset(v, 0, sizeof *v);
+	v->dtype = s->k.dtype;
+	v->in = s->in;
+	v->in2 = s->in2;
+	v->w = s->w;
+	v->bias = s->bias;
+	v->out = s->out;
+	v->n_in = s->n_in;
+	v->n_w = s->n_w;
+	v->n_out = s->n_out;
+	v->in_scale = s->in_scale;
+	v->w_scale = s->w_scale;
+	v->out_scale = s->out_scale;
+	v->in_zero = s->in_zero;
+	v->out_zero = s->out_zero;
+	v->unsigned8 = s->unsigned8;
+}
+
+const struct kb_backend kb_xnnpack = {
+	.name = xb_name,
+	.supports = xb_supports,
+	.prepare = xb_prepare,
+	.run = xb_run,
+	.view = xb_view,
+	.release = xb_release,
+};

@@ -1,0 +1,247 @@
+/*
+ * main.c: the adascale-agent command line: verbs info, profile and record, their options,
+ * and the mapping of error codes to messages and exit statuses. Each verb's work is in its
+ * own module (info.c, profile.c, record.c); nothing here measures or reads the system.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "info.h"
+#include "num.h"
+#include "profile.h"
+#include "record.h"
+#include "sysinfo.h"
+
+#ifndef ADASCALE_VERSION
+#define ADASCALE_VERSION "unknown"
+#endif
+
+static const char usage_text[] =
+	"usage: adascale-agent VERB [options]\n"
+	"\n"
+	"  info [-o OUT]\n"
+	"      this machine (CPU, clusters, frequencies, memory) as a device INI skeleton\n"
+	"  profile KERNELS.csv [--backend auto|openblas|xnnpack] [--threads 1,2]\n"
+	"          [--warmup N] [--warmup-ms MS] [--min-runs N] [--max-runs N]\n"
+	"          [--max-seconds S] [--cpus LIST] [--seed N] [--quiet] [-o OUT]\n"
+	"      time each unique kernel of the list for each thread count (timings CSV)\n"
+	"  record [--interval-ms N] [--duration-s S] [-o OUT]\n"
+	"      sample frequency, load, memory, battery and temperature into a trace CSV\n"
+	"      (until SIGINT/SIGTERM when no duration is given)\n"
+	"\n"
+	"  --version, --help\n";
+
+static int fail(struct errbuf *eb, int rc)
+{
+	fprintf(stderr, "adascale-agent: %s\n", eb->msg[0] ? eb->msg : err_msg(rc));
+	return err_exit_status(rc);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "adascale-agent: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n(adascale-agent --help lists the verbs and options)\n");
+	va_end(ap);
+	return err_exit_status(ERR_USAGE);
+}
+
+static int opt_long(const char *name, const char *arg, long lo, long hi, long *out)
+{
+	long v;
+	if (num_long(arg, &v) < 0 || v < lo || v > hi) {
+		fprintf(stderr, "adascale-agent: %s '%s': a whole number in %ld..%ld\n", name, arg, lo,
+			hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int opt_double(const char *name, const char *arg, double lo, double hi, double *out)
+{
+	double v;
+	if (num_double(arg, &v) < 0 || v < lo || v > hi) {
+		fprintf(stderr, "adascale-agent: %s '%s': a number in %g..%g\n", name, arg, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+					     {NULL, 0, NULL, 0}};
+	const char *out = NULL;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else
+			return err_exit_status(ERR_USAGE);
+	}
+	if (optind < argc)
+		return usage_error("info: unexpected argument '%s'", argv[optind]);
+	struct errbuf eb = {0};
+	struct agent_sys *s = calloc(1, sizeof *s);
+	if (!s)
+		return fail(&eb, err_set(&eb, ERR_NOMEM, "out of memory"));
+	int rc = agent_sys_read(s, &eb);
+	if (rc == 0) {
+		FILE *f = out ? fopen(out, "w") : stdout;
+		if (!f) {
+			rc = err_set(&eb, ERR_IO, "%s: cannot create", out);
+		} else {
+			rc = agent_info_write(f, s);
+			if (f != stdout && fclose(f) != 0)
+				rc = ERR_IO;
+			if (rc < 0)
+				err_set(&eb, rc, "%s: write failed", out ? out : "stdout");
+		}
+	}
+	free(s);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
+static int cmd_profile(int argc, char **argv)
+{
+	enum { O_BACKEND = 256, O_THREADS, O_WARMUP, O_WARMUP_MS, O_MIN, O_MAX, O_SECONDS,
+	       O_CPUS, O_SEED, O_QUIET };
+	static const struct option opts[] = {
+		{"backend", required_argument, NULL, O_BACKEND},
+		{"threads", required_argument, NULL, O_THREADS},
+		{"warmup", required_argument, NULL, O_WARMUP},
+		{"warmup-ms", required_argument, NULL, O_WARMUP_MS},
+		{"min-runs", required_argument, NULL, O_MIN},
+		{"max-runs", required_argument, NULL, O_MAX},
+		{"max-seconds", required_argument, NULL, O_SECONDS},
+		{"cpus", required_argument, NULL, O_CPUS},
+		{"seed", required_argument, NULL, O_SEED},
+		{"quiet", no_argument, NULL, O_QUIET},
+		{"output", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0}};
+	struct agent_profile_opts o;
+	agent_profile_defaults(&o);
+	o.progress = 1;
+	const char *out = NULL;
+	struct errbuf eb = {0};
+	int ch, rc;
+	long v;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': out = optarg; break;
+		case O_BACKEND: o.backend = optarg; break;
+		case O_THREADS:
+			if ((rc = agent_parse_threads(optarg, &o, &eb)) < 0)
+				return fail(&eb, rc);
+			break;
+		case O_WARMUP:
+			if (opt_long("--warmup", optarg, 0, 1000000, &v) < 0)
+				return 2;
+			o.m.warmup = (int)v;
+			break;
+		case O_WARMUP_MS:
+			if (opt_double("--warmup-ms", optarg, 0, 600000, &o.m.warmup_ms) < 0)
+				return 2;
+			break;
+		case O_MIN:
+			if (opt_long("--min-runs", optarg, 1, 10000000, &v) < 0)
+				return 2;
+			o.m.min_runs = (int)v;
+			break;
+		case O_MAX:
+			if (opt_long("--max-runs", optarg, 1, 10000000, &v) < 0)
+				return 2;
+			o.m.max_runs = (int)v;
+			break;
+		case O_SECONDS:
+			if (opt_double("--max-seconds", optarg, 0.001, 86400, &o.m.max_seconds) < 0)
+				return 2;
+			break;
+		case O_CPUS: o.cpus = optarg; break;
+		case O_SEED:
+			if (opt_long("--seed", optarg, 0, 0x7fffffffL, &v) < 0)
+				return 2;
+			o.seed = (uint64_t)v;
+			break;
+		case O_QUIET: o.progress = 0; break;
+		default: return err_exit_status(ERR_USAGE);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("profile: %s", optind < argc ? "one kernel list, please"
+								: "which kernel list? (profile KERNELS.csv)");
+	if (o.m.max_runs < o.m.min_runs)
+		o.m.max_runs = o.m.min_runs;
+	o.kernels = argv[optind];
+	rc = agent_profile(&o, out, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {{"interval-ms", required_argument, NULL, 'i'},
+					     {"duration-s", required_argument, NULL, 'd'},
+					     {"output", required_argument, NULL, 'o'},
+					     {NULL, 0, NULL, 0}};
+	struct agent_record_opts o;
+	agent_record_defaults(&o);
+	const char *out = NULL;
+	int ch;
+	long v;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': out = optarg; break;
+		case 'i':
+			if (opt_long("--interval-ms", optarg, 10, 3600000, &v) < 0)
+				return 2;
+			o.interval_ms = (int)v;
+			break;
+		case 'd':
+			if (opt_double("--duration-s", optarg, 0, 1e7, &o.duration_s) < 0)
+				return 2;
+			break;
+		default: return err_exit_status(ERR_USAGE);
+		}
+	}
+	if (optind < argc)
+		return usage_error("record: unexpected argument '%s'", argv[optind]);
+	struct errbuf eb = {0};
+	int rc = agent_record(&o, out, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("%s", "which verb? (info, profile, record)");
+	const char *verb = argv[1];
+	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(verb, "--version") == 0) {
+		printf("adascale-agent %s\n", ADASCALE_VERSION);
+		return 0;
+	}
+	/* options of a verb start after it */
+	argc--;
+	argv++;
+	optind = 1;
+	if (strcmp(verb, "info") == 0)
+		return cmd_info(argc, argv);
+	if (strcmp(verb, "profile") == 0)
+		return cmd_profile(argc, argv);
+	if (strcmp(verb, "record") == 0)
+		return cmd_record(argc, argv);
+	return usage_error("unknown verb '%s' (info, profile, record)", verb);
+}

@@ -1,0 +1,115 @@
+/*
+ * measure.c: the timing loop (see measure.h). Samples are kept sorted as they arrive
+ * (binary search and one memmove), so the running median costs nothing per run and the
+ * sample store is bounded by max_runs.
+ */
+#include "measure.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void agent_measure_defaults(struct agent_measure_opts *o)
+{
+	o->warmup = 5;
+	o->warmup_ms = 20;
+	o->min_runs = 10;
+	o->max_runs = 10000;
+	o->max_seconds = 2;
+	o->stable_rel = 0.01;
+	o->stable_window = 10;
+}
+
+double agent_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double agent_quantile(const double *sorted, int n, double q)
+{
+	if (n <= 0)
+		return NAN;
+	double pos = q * (n - 1);
+	int i = (int)floor(pos);
+	if (i >= n - 1)
+		return sorted[n - 1];
+	double f = pos - i;
+	return sorted[i] + f * (sorted[i + 1] - sorted[i]);
+}
+
+static void insert_sorted(double *x, int n, double v)
+{
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (x[mid] <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(x + lo + 1, x + lo, (size_t)(n - lo) * sizeof *x);
+	x[lo] = v;
+}
+
+int agent_measure(const struct kb_backend *b, void *state, const struct agent_measure_opts *o,
+		  struct agent_timing *t, struct errbuf *eb)
+{
+	memset(t, 0, sizeof *t);
+	int max_runs = o->max_runs > 0 ? o->max_runs : 1;
+	int window = o->stable_window > 1 ? o->stable_window : 2;
+	double *x = malloc((size_t)max_runs * sizeof *x);
+	double *hist = malloc((size_t)window * sizeof *hist);
+	int rc = 0;
+	if (!x || !hist) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory for %d samples", max_runs);
+		goto out;
+	}
+	double start = agent_now_s();
+	double warm_until = start + o->warmup_ms / 1000.0;
+	double warm_cap = start + o->max_seconds / 2;
+	for (int i = 0;; i++) {
+		double now = agent_now_s();
+		if (i >= o->warmup && now >= warm_until)
+			break;
+		if (now >= warm_cap)
+			break;
+		if ((rc = b->run(state, eb)) < 0)
+			goto out;
+	}
+	int n = 0;
+	for (;;) {
+		double t0 = agent_now_s();
+		if ((rc = b->run(state, eb)) < 0)
+			goto out;
+		double t1 = agent_now_s();
+		insert_sorted(x, n, (t1 - t0) * 1e6);
+		n++;
+		double med = agent_quantile(x, n, 0.5);
+		hist[n % window] = med;
+		if (n >= o->min_runs && n >= window) {
+			double lo = hist[0], hi = hist[0];
+			for (int i = 1; i < window; i++) {
+				lo = hist[i] < lo ? hist[i] : lo;
+				hi = hist[i] > hi ? hist[i] : hi;
+			}
+			if (med > 0 && (hi - lo) / med < o->stable_rel) {
+				t->stable = 1;
+				break;
+			}
+		}
+		if (n >= max_runs || t1 - start >= o->max_seconds)
+			break;
+	}
+	t->runs = n;
+	t->median_us = agent_quantile(x, n, 0.5);
+	t->p10_us = agent_quantile(x, n, 0.1);
+	t->p90_us = agent_quantile(x, n, 0.9);
+	t->wall_s = agent_now_s() - start;
+out:
+	free(x);
+	free(hist);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * profile.h: `adascale-agent profile`: read a kernel list, time every unique kernel for
+ * each thread count on the chosen backends, and write the timings CSV.
+ *
+ * The whole list is read and checked (shape, and that a backend runs each row) before
+ * anything is timed or written, so bad input writes nothing. With backend "auto", fp32 rows
+ * go to openblas and int8/fp16 rows to xnnpack, and a row neither runs (fp16 on a CPU
+ * without XNNPACK fp16) is skipped with a warning and a "# skipped:" metadata line; with a
+ * named backend such a row is an error. Not for the timing loop (measure.h) or the kernels
+ * (backend.h).
+ */
+#ifndef ADASCALE_AGENT_PROFILE_H
+#define ADASCALE_AGENT_PROFILE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "kshape.h"
+#include "measure.h"
+
+#define AGENT_MAX_THREAD_COUNTS 16
+
+/* One unique kernel of a list, with the line it first appeared on. */
+struct agent_kernel {
+	struct kshape k;
+	long line;
+};
+
+struct agent_klist {
+	char *path;
+	int n;                        /* unique kernels, in order of first appearance */
+	struct agent_kernel *items;
+	int n_rows;                   /* data rows read, repeats included */
+};
+
+/* Reads a kernel list; repeats are kept once. Errors name file:line (ERR_PARSE/ERR_RANGE). */
+int agent_klist_read(const char *path, struct agent_klist **out, struct errbuf *eb);
+void agent_klist_destroy(struct agent_klist *l);
+
+struct agent_profile_opts {
+	const char *kernels;     /* input path */
+	const char *backend;     /* "auto", "openblas", "xnnpack" */
+	int n_threads;
+	int threads[AGENT_MAX_THREAD_COUNTS];
+	const char *cpus;        /* CPU list to run on, NULL: as inherited */
+	struct agent_measure_opts m;
+	uint64_t seed;           /* inputs and weights */
+	int progress;            /* a progress line on stderr */
+};
+
+/* Defaults: auto, threads 1 and the CPUs this process may use, measure defaults, seed 1. */
+void agent_profile_defaults(struct agent_profile_opts *o);
+/* Parses "1,2,4" into o->threads. */
+int agent_parse_threads(const char *s, struct agent_profile_opts *o, struct errbuf *eb);
+
+/*
+ * Profiles o->kernels into out_path (NULL: stdout). A file is written under a temporary
+ * name and renamed when complete, so a failed run leaves no partial timings.
+ */
+int agent_profile(const struct agent_profile_opts *o, const char *out_path, struct errbuf *eb);
+
+#define AGENT_TIMINGS_HEADER                                                                  \
+	KSHAPE_CSV_HEADER ",threads,backend,median_us,p10_us,p90_us,runs,gflops,freq_start_mhz," \
+			  "freq_end_mhz,freq_changed"
+
+#endif

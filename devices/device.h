@@ -1,0 +1,70 @@
+/*
+ * device.h: device descriptions (devices/NAME.ini) and the device model built on them:
+ * CPU clusters with operating points (MHz, mV) and energy-model power coefficients, memory,
+ * storage speed for loading variants, base power, and where the kernel timings come from.
+ *
+ * Format (inih; ';' or '#' start comments):
+ *   [device]   name, soc, memory_mb, storage_read_mbps, init_ms, base_power_mw,
+ *              timings (a file relative to the .ini), timings_source (measured | derived:...),
+ *              energy_source (free text: where the power numbers come from)
+ *   [cluster.N] cores, core_type, capacity (DMIPS/MHz, biggest core = 1024),
+ *              dyn_power_coeff (uW/MHz/V^2), opp (space-separated MHz@mV, ascending;
+ *              repeated opp lines continue the list),
+ *              voltage_rule (only when opp has no voltages: const:MV or linear:MINMV-MAXMV)
+ * Power of one busy core at an operating point: coeff * V^2 * f (the Linux Energy Model,
+ * drivers/opp/of.c). Not for timing kernels (devices/agent/) or reading timings (timings.h).
+ */
+#ifndef ADASCALE_DEVICE_H
+#define ADASCALE_DEVICE_H
+
+#include <limits.h>
+
+#include "err.h"
+
+#define DEVICE_MAX_CLUSTERS 8
+#define DEVICE_MAX_OPPS 64
+
+struct opp {
+	double mhz;
+	double mv;
+};
+
+struct cluster {
+	int cores;
+	char core_type[96];
+	double capacity;
+	double dyn_power_coeff; /* uW / MHz / V^2 */
+	int n_opp;
+	struct opp opp[DEVICE_MAX_OPPS]; /* ascending MHz */
+	char voltage_rule[64];           /* "" when the opps carry voltages */
+};
+
+struct device {
+	char name[64];
+	char soc[128];
+	char path[PATH_MAX];
+	char sha256[65];
+	double memory_mb;
+	double storage_read_mbps;
+	double init_ms;
+	double base_power_mw;
+	char timings[PATH_MAX];  /* resolved against the .ini's folder; "" when none */
+	char timings_source[128];
+	char energy_source[256];
+	int n_clusters;
+	struct cluster clusters[DEVICE_MAX_CLUSTERS];
+};
+
+/* Reads and checks a device file; errors name file:line. *out is owned by the caller. */
+int device_load(const char *path, struct device **out, struct errbuf *eb);
+void device_destroy(struct device *d);
+
+/* The cluster inference threads run on: the one with the highest capacity (ties: more cores). */
+int device_big_cluster(const struct device *d);
+double device_max_mhz(const struct device *d, int cluster);
+/* The operating point a requested frequency runs at: the lowest OPP at or above it (capped). */
+const struct opp *device_opp(const struct device *d, int cluster, double mhz);
+/* Dynamic power of one busy core of a cluster at frequency mhz, in milliwatts. */
+double device_core_power_mw(const struct device *d, int cluster, double mhz);
+
+#endif

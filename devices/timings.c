@@ -1,0 +1,147 @@
+/*
+ * timings.c: loading a timings file into a sorted table, and summing a spec's kernels
+ * (see timings.h).
+ */
+#include "timings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvin.h"
+#include "model.h"
+#include "num.h"
+#include "sha256.h"
+
+static int cmp_timing(const void *a, const void *b)
+{
+	const struct timing *x = a, *y = b;
+	int c = kshape_cmp(&x->k, &y->k);
+	return c ? c : (x->threads > y->threads) - (x->threads < y->threads);
+}
+
+int timings_load(const char *path, struct timings **out, struct errbuf *eb)
+{
+	int rc;
+	struct timings *t = calloc(1, sizeof *t);
+	struct csvin *c = NULL;
+	if (!t)
+		return err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+	snprintf(t->path, sizeof t->path, "%s", path);
+	c = csvin_open(path, eb);
+	if (!c) {
+		rc = eb ? eb->code : ERR_IO;
+		goto fail;
+	}
+	const char *ref = csvin_meta(c, "freq_ref_mhz");
+	if (ref && (num_double(ref, &t->freq_ref_mhz) < 0 || t->freq_ref_mhz <= 0)) {
+		rc = err_set(eb, ERR_RANGE, "%s: freq_ref_mhz '%.32s' is not a frequency", path, ref);
+		goto fail;
+	}
+	t->derived = csvin_meta(c, "derived_from") != NULL;
+	struct kshape_cols kc;
+	int c_thr, c_med, c_p10, c_p90;
+	if ((rc = kshape_cols(c, &kc, eb)) < 0 ||
+	    (rc = c_thr = csvin_require_col(c, "threads", eb)) < 0 ||
+	    (rc = c_med = csvin_require_col(c, "median_us", eb)) < 0 ||
+	    (rc = c_p10 = csvin_require_col(c, "p10_us", eb)) < 0 ||
+	    (rc = c_p90 = csvin_require_col(c, "p90_us", eb)) < 0)
+		goto fail;
+	int cap = 0;
+	while ((rc = csvin_next(c, eb)) > 0) {
+		if (t->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			struct timing *g = realloc(t->t, (size_t)cap * sizeof *g);
+			if (!g) {
+				rc = err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+				goto fail;
+			}
+			t->t = g;
+		}
+		struct timing *g = &t->t[t->n];
+		long thr;
+		if ((rc = kshape_read(c, &kc, &g->k, eb)) < 0 ||
+		    (rc = csvin_long_in(c, c_thr, 1, 1024, &thr, eb)) < 0 ||
+		    (rc = csvin_double_in(c, c_med, 1e-6, 1e12, &g->median_us, eb)) < 0 ||
+		    (rc = csvin_double_in(c, c_p10, 0, 1e12, &g->p10_us, eb)) < 0 ||
+		    (rc = csvin_double_in(c, c_p90, 0, 1e12, &g->p90_us, eb)) < 0)
+			goto fail;
+		g->threads = (int)thr;
+		if (g->p10_us > g->median_us || g->median_us > g->p90_us) {
+			rc = csvin_fail(c, eb, ERR_RANGE, "p10_us <= median_us <= p90_us does not hold");
+			goto fail;
+		}
+		int known = 0;
+		for (int i = 0; i < t->n_threads; i++)
+			known |= t->threads[i] == g->threads;
+		if (!known) {
+			if (t->n_threads == 16) {
+				rc = csvin_fail(c, eb, ERR_RANGE, "more than 16 thread counts");
+				goto fail;
+			}
+			int i = t->n_threads++;
+			while (i > 0 && t->threads[i - 1] > g->threads) {
+				t->threads[i] = t->threads[i - 1];
+				i--;
+			}
+			t->threads[i] = g->threads;
+		}
+		t->n++;
+	}
+	if (rc < 0)
+		goto fail;
+	if (t->n == 0) {
+		rc = err_set(eb, ERR_PARSE, "%s: no timings", path);
+		goto fail;
+	}
+	qsort(t->t, (size_t)t->n, sizeof *t->t, cmp_timing);
+	for (int i = 1; i < t->n; i++)
+		if (cmp_timing(&t->t[i - 1], &t->t[i]) == 0) {
+			char k[160];
+			kshape_format(&t->t[i].k, k, sizeof k);
+			rc = err_set(eb, ERR_PARSE, "%s: '%s' at %d threads is timed twice", path, k,
+				     t->t[i].threads);
+			goto fail;
+		}
+	if ((rc = sha256_file(path, t->sha256)) < 0) {
+		err_set(eb, rc, "%s: cannot read for hashing", path);
+		goto fail;
+	}
+	csvin_close(c);
+	*out = t;
+	return 0;
+fail:
+	csvin_close(c);
+	timings_destroy(t);
+	return rc < 0 ? rc : ERR_PARSE;
+}
+
+void timings_destroy(struct timings *t)
+{
+	if (!t)
+		return;
+	free(t->t);
+	free(t);
+}
+
+const struct timing *timings_find(const struct timings *t, const struct kshape *k, int threads)
+{
+	struct timing key = {.k = *k, .threads = threads};
+	return bsearch(&key, t->t, (size_t)t->n, sizeof *t->t, cmp_timing);
+}
+
+int timings_model_us(const struct timings *t, const struct model *spec, int threads,
+		     double *us, struct kshape *missing)
+{
+	double sum = 0;
+	for (int i = 0; i < spec->n_layers; i++) {
+		const struct timing *g = timings_find(t, &spec->layers[i].k, threads);
+		if (!g) {
+			if (missing)
+				*missing = spec->layers[i].k;
+			return ERR_NOTFOUND;
+		}
+		sum += g->median_us;
+	}
+	*us = sum;
+	return 0;
+}

@@ -1,0 +1,324 @@
+/*
+ * models_cli.c: the `variants` and `kernels` verbs of the adascale CLI: argument parsing,
+ * the aligned table and CSV writers. Everything is computed before the first byte is
+ * written, so a failing command writes nothing on stdout. Not for the library's logic,
+ * which is in spec.c, ops.c, variants.c, accuracy.c and kernels.c.
+ */
+#include "models_cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvin.h"
+#include "modelint.h"
+
+#ifndef ADASCALE_VERSION
+#define ADASCALE_VERSION "unknown"
+#endif
+
+#define USAGE_VARIANTS \
+	"usage: adascale variants MODEL [--ops \"width=1,0.75 res=224,160 quant=fp32,int8\"] " \
+	"[--format table|csv]"
+#define USAGE_KERNELS "usage: adascale kernels MODEL [--ops \"width=1,0.75 res=224,160\"]"
+
+struct args {
+	const char *model;
+	const char *ops;
+	enum models_format format;
+	int help;
+};
+
+/* The value of --name VALUE or --name=VALUE at argv[*i], or NULL when argv[*i] is not it. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int parse_args(int argc, char **argv, int with_format, struct args *a,
+		      struct errbuf *eb)
+{
+	memset(a, 0, sizeof *a);
+	a->format = MODELS_FORMAT_TABLE;
+	const char *verb = argc > 0 ? argv[0] : "models";
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		int missing = 0;
+		const char *v;
+		if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+			a->help = 1;
+			return 0;
+		}
+		if ((v = opt_value(argc, argv, &i, "--ops", &missing)) != NULL) {
+			a->ops = v;
+			continue;
+		}
+		if (with_format && (v = opt_value(argc, argv, &i, "--format", &missing)) != NULL) {
+			if (strcmp(v, "table") == 0)
+				a->format = MODELS_FORMAT_TABLE;
+			else if (strcmp(v, "csv") == 0)
+				a->format = MODELS_FORMAT_CSV;
+			else
+				return err_set(eb, ERR_USAGE,
+					       "%s: --format '%.32s': use table or csv", verb, v);
+			continue;
+		}
+		if (missing)
+			return err_set(eb, ERR_USAGE, "%s: %s needs a value", verb, s);
+		if (s[0] == '-' && s[1] != '\0')
+			return err_set(eb, ERR_USAGE, "%s: unknown option '%.64s'", verb, s);
+		if (a->model)
+			return err_set(eb, ERR_USAGE, "%s: one model only ('%.64s' and '%.64s')", verb,
+				       a->model, s);
+		a->model = s;
+	}
+	if (!a->model)
+		return err_set(eb, ERR_USAGE, "%s: which model? (a zoo name or a spec .csv)", verb);
+	return 0;
+}
+
+static int fail(const struct errbuf *eb, int rc)
+{
+	fprintf(stderr, "adascale: %s\n", eb->msg[0] ? eb->msg : err_msg(rc));
+	return err_exit_status(rc);
+}
+
+static int finish(FILE *f, int rc)
+{
+	if (fflush(f) != 0 || ferror(f))
+		rc = rc < 0 ? rc : ERR_IO;
+	return rc;
+}
+
+/* One table cell per column, formatted before widths are known. */
+#define N_COLS 8
+#define CELL_LEN VARIANT_KEY_LEN
+
+static void cells(const struct variant *v, char c[N_COLS][CELL_LEN])
+{
+	snprintf(c[0], CELL_LEN, "%s", v->key);
+	snprintf(c[1], CELL_LEN, "%.1f", v->cost.macs / 1e6);
+	snprintf(c[2], CELL_LEN, "%.3f", v->cost.params / 1e6);
+	snprintf(c[3], CELL_LEN, "%llu", (unsigned long long)v->cost.weight_bytes);
+	snprintf(c[4], CELL_LEN, "%llu", (unsigned long long)v->cost.peak_act_bytes);
+	if (v->has_top1)
+		snprintf(c[5], CELL_LEN, "%.1f", v->top1);
+	else
+		snprintf(c[5], CELL_LEN, "-");
+	if (v->has_top1 && v->has_top5)
+		snprintf(c[6], CELL_LEN, "%.1f", v->top5);
+	else
+		snprintf(c[6], CELL_LEN, "-");
+	snprintf(c[7], CELL_LEN, "%s", v->has_top1 ? v->acc_ref : "none");
+}
+
+/* Text columns (the first and the last) align left, numbers right. */
+static void row(FILE *f, char c[N_COLS][CELL_LEN], const int *width)
+{
+	for (int k = 0; k < N_COLS; k++)
+		if (k == 0)
+			fprintf(f, "%-*s", width[k], c[k]);
+		else if (k == N_COLS - 1)
+			fprintf(f, "  %s", c[k]);
+		else
+			fprintf(f, "  %*s", width[k], c[k]);
+	fputc('\n', f);
+}
+
+static int write_table(FILE *f, const struct model *base, const struct variant_set *vs)
+{
+	static const char *const head[N_COLS] = {"variant",     "MMACs", "Mparams",
+						 "weight_B",    "peak_act_B", "top1",
+						 "top5",        "accuracy"};
+	int width[N_COLS];
+	char c[N_COLS][CELL_LEN];
+	for (int k = 0; k < N_COLS; k++)
+		width[k] = (int)strlen(head[k]);
+	for (int i = 0; i < vs->n; i++) {
+		cells(&vs->v[i], c);
+		for (int k = 0; k < N_COLS; k++)
+			if ((int)strlen(c[k]) > width[k])
+				width[k] = (int)strlen(c[k]);
+	}
+	for (int k = 0; k < N_COLS; k++)
+		snprintf(c[k], CELL_LEN, "%s", head[k]);
+	row(f, c, width);
+	int n_none = 0;
+	const char *source = NULL;
+	for (int i = 0; i < vs->n; i++) {
+		cells(&vs->v[i], c);
+		row(f, c, width);
+		if (vs->v[i].has_top1)
+			source = vs->v[i].acc_source;
+		else
+			n_none++;
+	}
+	if (source)
+		fprintf(f, "\naccuracy: rows of data/accuracy/%s; SOURCE: %s\n",
+			base->accuracy_table ? base->accuracy_table : "?", source);
+	if (n_none)
+		fprintf(f, "%s%d variant%s with accuracy none: %s\n", source ? "" : "\n", n_none,
+			n_none == 1 ? "" : "s",
+			base->accuracy_table ? "no row of the accuracy table describes them"
+					     : "the spec names no accuracy table");
+	return 0;
+}
+
+static int write_csv(FILE *f, const struct model *base, const struct variant_set *vs)
+{
+	fputs("key,model", f);
+	for (int k = 0; k < model_n_ops(); k++)
+		fprintf(f, ",%s", model_op_at(k)->name);
+	fputs(",macs_m,params_m,weight_bytes,peak_act_bytes,top1,top5,table_macs_m,acc_ref,"
+	      "acc_source\n",
+	      f);
+	for (int i = 0; i < vs->n; i++) {
+		const struct variant *v = &vs->v[i];
+		csvin_write_field(f, v->key);
+		fputc(',', f);
+		csvin_write_field(f, base->name);
+		for (int k = 0; k < model_n_ops(); k++) {
+			char val[MODEL_FIELD_LEN];
+			model_op_at(k)->format(base, &v->ops, val, sizeof val);
+			fputc(',', f);
+			csvin_write_field(f, val);
+		}
+		fprintf(f, ",%.6f,%.6f,%llu,%llu,", v->cost.macs / 1e6, v->cost.params / 1e6,
+			(unsigned long long)v->cost.weight_bytes,
+			(unsigned long long)v->cost.peak_act_bytes);
+		if (v->has_top1)
+			fprintf(f, "%g", v->top1);
+		fputc(',', f);
+		if (v->has_top1 && v->has_top5)
+			fprintf(f, "%g", v->top5);
+		fputc(',', f);
+		if (v->has_top1 && v->table_macs > 0)
+			fprintf(f, "%g", v->table_macs / 1e6);
+		fputc(',', f);
+		csvin_write_field(f, v->has_top1 ? v->acc_ref : "none");
+		fputc(',', f);
+		csvin_write_field(f, v->has_top1 ? v->acc_source : "none");
+		fputc('\n', f);
+	}
+	return 0;
+}
+
+int models_variants_write(FILE *f, const struct model *base, const struct variant_set *vs,
+			  enum models_format format)
+{
+	int rc = format == MODELS_FORMAT_CSV ? write_csv(f, base, vs) : write_table(f, base, vs);
+	return finish(f, rc);
+}
+
+int models_kernels_write(FILE *f, const struct model *base, const struct variant_set *vs,
+			 const char *ops, struct errbuf *eb)
+{
+	struct kshape *shapes = NULL;
+	int n = 0, rc = 0;
+	for (int i = 0; i < vs->n && rc == 0; i++)
+		rc = model_kernels(vs->v[i].spec, &shapes, &n, eb);
+	if (rc < 0)
+		goto done;
+	fprintf(f, "# model: %s\n", base->name);
+	fprintf(f, "# model_sha256: %s\n", base->sha256);
+	fprintf(f, "# ops: %s\n", ops ? ops : "");
+	fprintf(f, "# variants: %d\n", vs->n);
+	fprintf(f, "# generated_by: adascale %s\n", ADASCALE_VERSION);
+	fprintf(f, "%s\n", KSHAPE_CSV_HEADER);
+	for (int i = 0; i < n && rc == 0; i++) {
+		rc = kshape_write(f, &shapes[i]);
+		fputc('\n', f);
+	}
+	rc = finish(f, rc);
+	if (rc < 0)
+		err_set(eb, rc, "write error on the kernel list");
+done:
+	free(shapes);
+	return rc;
+}
+
+/* Loads the model and its variants for both verbs. */
+static int load(const struct args *a, struct model **m, struct variant_set **vs,
+		struct errbuf *eb)
+{
+	int rc = model_load(a->model, m, eb);
+	if (rc < 0)
+		return rc;
+	rc = variants_enumerate(*m, a->ops, vs, eb);
+	if (rc < 0) {
+		model_destroy(*m);
+		*m = NULL;
+	}
+	return rc;
+}
+
+int models_cmd_variants(int argc, char **argv)
+{
+	struct errbuf eb = {0, ""};
+	struct args a;
+	struct model *m = NULL;
+	struct variant_set *vs = NULL;
+	int rc = parse_args(argc, argv, 1, &a, &eb);
+	if (rc < 0)
+		goto done;
+	if (a.help) {
+		puts(USAGE_VARIANTS);
+		return 0;
+	}
+	rc = load(&a, &m, &vs, &eb);
+	if (rc < 0)
+		goto done;
+	rc = models_variants_write(stdout, m, vs, a.format);
+	if (rc < 0)
+		err_set(&eb, rc, "variants: write error on stdout");
+done:
+	variant_set_destroy(vs);
+	model_destroy(m);
+	if (rc < 0) {
+		int status = fail(&eb, rc);
+		if (rc == ERR_USAGE)
+			fprintf(stderr, "%s\n", USAGE_VARIANTS);
+		return status;
+	}
+	return 0;
+}
+
+int models_cmd_kernels(int argc, char **argv)
+{
+	struct errbuf eb = {0, ""};
+	struct args a;
+	struct model *m = NULL;
+	struct variant_set *vs = NULL;
+	int rc = parse_args(argc, argv, 0, &a, &eb);
+	if (rc < 0)
+		goto done;
+	if (a.help) {
+		puts(USAGE_KERNELS);
+		return 0;
+	}
+	rc = load(&a, &m, &vs, &eb);
+	if (rc < 0)
+		goto done;
+	rc = models_kernels_write(stdout, m, vs, a.ops ? a.ops : m->ladder, &eb);
+done:
+	variant_set_destroy(vs);
+	model_destroy(m);
+	if (rc < 0) {
+		int status = fail(&eb, rc);
+		if (rc == ERR_USAGE)
+			fprintf(stderr, "%s\n", USAGE_KERNELS);
+		return status;
+	}
+	return 0;
+}

@@ -1,0 +1,465 @@
+/*
+ * spec.c: reading and checking model specs (models/zoo/NAME.csv), and what a spec costs
+ * (MACs, parameters, weight and activation bytes).
+ *
+ * A spec is read row by row through csvin; every problem is reported as "file:line: what"
+ * and nothing is returned. Shapes are checked as written: this file does not transform
+ * them (ops.c does) and does not know about accuracy (accuracy.c).
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvin.h"
+#include "modelint.h"
+#include "paths.h"
+#include "sha256.h"
+
+/* The columns a spec must have, in the order of the documented header. */
+enum {
+	C_NAME,
+	C_OP,
+	C_IN_H,
+	C_IN_W,
+	C_IN_C,
+	C_OUT_C,
+	C_KERNEL,
+	C_STRIDE,
+	C_GROUPS,
+	C_INPUT2,
+	C_FIXED_WIDTH,
+	C_N
+};
+
+static const char *const col_names[C_N] = {"name",   "op",     "in_h",   "in_w",
+					   "in_c",   "out_c",  "kernel", "stride",
+					   "groups", "input2", "fixed_width"};
+
+/* An optional column: the layer whose output this layer reads (empty: the previous one). */
+#define COL_INPUT "input"
+
+char *model_strdup(const char *s, int *failed)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (!d) {
+		*failed = 1;
+		return NULL;
+	}
+	memcpy(d, s, n);
+	return d;
+}
+
+void model_layer_out(const struct layer *l, int *h, int *w, int *c)
+{
+	*h = kshape_out_h(&l->k);
+	*w = kshape_out_w(&l->k);
+	switch (l->k.op) {
+	case KOP_AVGPOOL:
+	case KOP_MAXPOOL:
+	case KOP_ADD:
+		*c = l->k.in_c;
+		break;
+	default:
+		*c = l->k.out_c;
+		break;
+	}
+}
+
+int model_layer_is_global(const struct layer *l)
+{
+	const struct kshape *k = &l->k;
+	return (k->op == KOP_AVGPOOL || k->op == KOP_MAXPOOL) && k->kernel == k->in_h &&
+	       k->stride == k->in_h && k->in_h == k->in_w;
+}
+
+int model_layer_check(const struct model *m, int i, char *why, size_t why_len)
+{
+	const struct layer *l = &m->layers[i];
+	int h, w, c;
+	const char *from;
+	if (l->input < 0) {
+		const struct kshape *k0 = &m->layers[0].k;
+		h = k0->in_h;
+		w = k0->in_w;
+		c = k0->in_c;
+		from = "the model input";
+	} else {
+		model_layer_out(&m->layers[l->input], &h, &w, &c);
+		from = m->layers[l->input].name;
+	}
+	if (l->k.in_h != h || l->k.in_w != w || l->k.in_c != c) {
+		snprintf(why, why_len,
+			 "input %dx%dx%d does not match the output of '%s' (%dx%dx%d)", l->k.in_h,
+			 l->k.in_w, l->k.in_c, from, h, w, c);
+		return ERR_RANGE;
+	}
+	if (l->k.op == KOP_ADD) {
+		const struct layer *o = &m->layers[l->input2];
+		model_layer_out(o, &h, &w, &c);
+		if (l->k.in_h != h || l->k.in_w != w || l->k.in_c != c) {
+			snprintf(why, why_len,
+				 "add inputs differ: %dx%dx%d and the output of '%s' (%dx%dx%d)",
+				 l->k.in_h, l->k.in_w, l->k.in_c, o->name, h, w, c);
+			return ERR_RANGE;
+		}
+	}
+	return 0;
+}
+
+void model_destroy(struct model *m)
+{
+	if (!m)
+		return;
+	free(m->layers);
+	free(m->width_rounding);
+	free(m->ladder);
+	free(m->accuracy_table);
+	free(m->accuracy_join);
+	free(m->source);
+	free(m);
+}
+
+/* Index of the layer called name among the first n of m, or -1. */
+static int find_layer(const struct model *m, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(m->layers[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int name_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+/* Where a model argument points: a path as given, or a zoo name under the data root. */
+static int resolve(const char *name_or_path, char *path, size_t len, struct errbuf *eb)
+{
+	size_t n = strlen(name_or_path);
+	int is_path = strchr(name_or_path, '/') != NULL ||
+		      (n >= 4 && strcmp(name_or_path + n - 4, ".csv") == 0);
+	if (is_path) {
+		if (n >= len)
+			return err_set(eb, ERR_RANGE, "%.64s...: path too long", name_or_path);
+		memcpy(path, name_or_path, n + 1);
+		return 0;
+	}
+	if (!name_ok(name_or_path) || n >= MODEL_NAME_LEN)
+		return err_set(eb, ERR_USAGE,
+			       "'%.80s' is neither a model name (letters, digits, '_', '-', '.') "
+			       "nor a path to a .csv file",
+			       name_or_path);
+	char rel[MODEL_NAME_LEN + 32];
+	snprintf(rel, sizeof rel, "models/zoo/%s.csv", name_or_path);
+	if (paths_data(rel, path, len) < 0)
+		return err_set(eb, ERR_RANGE, "%s: data path too long", name_or_path);
+	if (!paths_is_file(path))
+		return err_set(eb, ERR_NOTFOUND, "no model '%s' in the zoo (%s/models/zoo)",
+			       name_or_path, paths_data_dir());
+	return 0;
+}
+
+/* The model name: the file name without its folder and ".csv". */
+static int name_from_path(const char *path, char *name, struct errbuf *eb)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base);
+	if (n >= 4 && strcmp(base + n - 4, ".csv") == 0)
+		n -= 4;
+	if (n == 0 || n >= MODEL_NAME_LEN)
+		return err_set(eb, ERR_PARSE, "%s: the file name does not give a model name",
+			       path);
+	memcpy(name, base, n);
+	name[n] = '\0';
+	if (!name_ok(name))
+		return err_set(eb, ERR_PARSE,
+			       "%s: model name '%s' may hold only letters, digits, '_', '-', '.'",
+			       path, name);
+	return 0;
+}
+
+static int grow(struct model *m, int *cap)
+{
+	if (m->n_layers < *cap)
+		return 0;
+	int nc = *cap ? *cap * 2 : 32;
+	struct layer *l = realloc(m->layers, (size_t)nc * sizeof *l);
+	if (!l)
+		return ERR_NOMEM;
+	m->layers = l;
+	*cap = nc;
+	return 0;
+}
+
+/* Reads one row into the next layer of m. */
+static int read_layer(struct csvin *c, const int *col, int col_input, struct model *m,
+		      struct errbuf *eb)
+{
+	int i = m->n_layers;
+	struct layer *l = &m->layers[i];
+	memset(l, 0, sizeof *l);
+
+	const char *name = csvin_field(c, col[C_NAME]);
+	if (!*name)
+		return csvin_fail(c, eb, ERR_PARSE, "empty layer name");
+	if (strlen(name) >= LAYER_NAME_LEN)
+		return csvin_fail(c, eb, ERR_PARSE, "layer name '%.32s...' is longer than %d",
+				  name, LAYER_NAME_LEN - 1);
+	if (find_layer(m, i, name) >= 0)
+		return csvin_fail(c, eb, ERR_PARSE, "duplicate layer name '%s'", name);
+	snprintf(l->name, sizeof l->name, "%s", name);
+
+	const char *op = csvin_field(c, col[C_OP]);
+	int o = kop_parse(op);
+	if (o < 0)
+		return csvin_fail(c, eb, ERR_PARSE,
+				  "unknown op '%.32s' (conv, dwconv, fc, avgpool, maxpool, add)",
+				  op);
+	l->k.op = (enum kop)o;
+	l->k.dtype = DT_FP32;
+
+	int *dst[7] = {&l->k.in_h,   &l->k.in_w,   &l->k.in_c,  &l->k.out_c,
+		       &l->k.kernel, &l->k.stride, &l->k.groups};
+	for (int f = 0; f < 7; f++) {
+		long v;
+		int rc = csvin_long_in(c, col[C_IN_H + f], 1, 1 << 20, &v, eb);
+		if (rc < 0)
+			return rc;
+		*dst[f] = (int)v;
+	}
+
+	const char *fw = csvin_field(c, col[C_FIXED_WIDTH]);
+	if (*fw) {
+		long v;
+		int rc = csvin_long_in(c, col[C_FIXED_WIDTH], 0, 1, &v, eb);
+		if (rc < 0)
+			return rc;
+		l->fixed_width = (int)v;
+	}
+
+	l->input = i - 1;
+	const char *in = col_input >= 0 ? csvin_field(c, col_input) : "";
+	if (*in) {
+		if (i == 0)
+			return csvin_fail(c, eb, ERR_PARSE,
+					  "the first layer reads the model input, not '%.64s'", in);
+		l->input = find_layer(m, i, in);
+		if (l->input < 0)
+			return csvin_fail(c, eb, ERR_PARSE,
+					  "unknown input '%.64s' (no earlier layer has that name)",
+					  in);
+	}
+
+	const char *in2 = csvin_field(c, col[C_INPUT2]);
+	l->input2 = -1;
+	if (l->k.op == KOP_ADD) {
+		if (!*in2)
+			return csvin_fail(c, eb, ERR_PARSE,
+					  "add needs input2 (the layer giving its other input)");
+		l->input2 = find_layer(m, i, in2);
+		if (l->input2 < 0)
+			return csvin_fail(c, eb, ERR_PARSE,
+					  "unknown input2 '%.64s' (no earlier layer has that name)",
+					  in2);
+	} else if (*in2) {
+		return csvin_fail(c, eb, ERR_PARSE, "input2 '%.64s' given for %s (only add has one)",
+				  in2, kop_name(l->k.op));
+	}
+
+	char why[256];
+	if (kshape_check(&l->k, why, sizeof why) < 0)
+		return csvin_fail(c, eb, ERR_RANGE, "layer '%s': %s", l->name, why);
+	if (l->k.op == KOP_FC && l->k.stride != 1)
+		return csvin_fail(c, eb, ERR_RANGE, "layer '%s': fc has stride 1", l->name);
+	if (i == 0 && l->k.in_h != l->k.in_w)
+		return csvin_fail(c, eb, ERR_RANGE,
+				  "the model input must be square (in_h = in_w), not %dx%d",
+				  l->k.in_h, l->k.in_w);
+	m->n_layers++;
+	if (i > 0 && model_layer_check(m, i, why, sizeof why) < 0) {
+		m->n_layers--;
+		return csvin_fail(c, eb, ERR_RANGE, "layer '%s': %s", l->name, why);
+	}
+	return 0;
+}
+
+static int read_meta(struct csvin *c, struct model *m, struct errbuf *eb)
+{
+	int failed = 0;
+	m->width_rounding = model_strdup(csvin_meta(c, "width_rounding"), &failed);
+	m->ladder = model_strdup(csvin_meta(c, "ladder"), &failed);
+	m->accuracy_table = model_strdup(csvin_meta(c, "accuracy_table"), &failed);
+	m->accuracy_join = model_strdup(csvin_meta(c, "accuracy_join"), &failed);
+	m->source = model_strdup(csvin_meta(c, "source"), &failed);
+	if (failed)
+		return err_set(eb, ERR_NOMEM, "%s: out of memory", m->path);
+	return 0;
+}
+
+/* Checks the metadata against the layers (the ladder's values need the model input). */
+static int check_meta(const struct model *m, struct errbuf *eb)
+{
+	char why[512];
+	if (m->width_rounding && model_round_channels(m->width_rounding, 8, 0.5) < 0)
+		return err_set(eb, ERR_PARSE,
+			       "%s: width_rounding '%.64s' is not a known rule (floor_min8, "
+			       "make_divisible8)",
+			       m->path, m->width_rounding);
+	if (m->ladder) {
+		struct model_oplist *ol = malloc(sizeof *ol);
+		if (!ol)
+			return err_set(eb, ERR_NOMEM, "%s: out of memory", m->path);
+		int rc = model_oplist_parse(m, m->ladder, ol, why, sizeof why);
+		free(ol);
+		if (rc < 0)
+			return err_set(eb, rc, "%s: ladder: %s", m->path, why);
+	}
+	if (!m->accuracy_table != !m->accuracy_join)
+		return err_set(eb, ERR_PARSE,
+			       "%s: accuracy_table and accuracy_join go together (one is missing)",
+			       m->path);
+	if (m->accuracy_table) {
+		if (!*m->accuracy_table || strchr(m->accuracy_table, '/'))
+			return err_set(eb, ERR_PARSE,
+				       "%s: accuracy_table '%.64s' must be a file name in "
+				       "data/accuracy/",
+				       m->path, m->accuracy_table);
+		struct model_join j;
+		int rc = model_join_parse(m->accuracy_join, &j, why, sizeof why);
+		if (rc < 0)
+			return err_set(eb, rc, "%s: accuracy_join: %s", m->path, why);
+	}
+	return 0;
+}
+
+int model_load(const char *name_or_path, struct model **out, struct errbuf *eb)
+{
+	struct errbuf local;
+	if (!eb)
+		eb = &local;
+	struct model *m = NULL;
+	struct csvin *c = NULL;
+	int rc;
+
+	m = calloc(1, sizeof *m);
+	if (!m) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	rc = resolve(name_or_path, m->path, sizeof m->path, eb);
+	if (rc < 0)
+		goto fail;
+	rc = name_from_path(m->path, m->name, eb);
+	if (rc < 0)
+		goto fail;
+	c = csvin_open(m->path, eb);
+	if (!c) {
+		rc = eb->code < 0 ? eb->code : ERR_IO;
+		goto fail;
+	}
+
+	int col[C_N];
+	for (int i = 0; i < C_N; i++) {
+		col[i] = csvin_require_col(c, col_names[i], eb);
+		if (col[i] < 0) {
+			rc = col[i];
+			goto fail;
+		}
+	}
+	int col_input = csvin_col(c, COL_INPUT);
+	for (int i = 0; i < csvin_n_cols(c); i++) {
+		const char *cn = csvin_col_name(c, i);
+		int known = strcmp(cn, COL_INPUT) == 0;
+		for (int k = 0; k < C_N && !known; k++)
+			known = strcmp(cn, col_names[k]) == 0;
+		if (!known) {
+			rc = err_set(eb, ERR_PARSE, "%s:%ld:%d: unknown column '%.64s'", m->path,
+				     csvin_line(c), i + 1, cn);
+			goto fail;
+		}
+	}
+
+	rc = read_meta(c, m, eb);
+	if (rc < 0)
+		goto fail;
+
+	int cap = 0;
+	for (;;) {
+		rc = csvin_next(c, eb);
+		if (rc < 0)
+			goto fail;
+		if (rc == 0)
+			break;
+		if (grow(m, &cap) < 0) {
+			rc = err_set(eb, ERR_NOMEM, "%s: out of memory", m->path);
+			goto fail;
+		}
+		rc = read_layer(c, col, col_input, m, eb);
+		if (rc < 0)
+			goto fail;
+	}
+	if (m->n_layers == 0) {
+		rc = err_set(eb, ERR_PARSE, "%s:%ld: no layers", m->path, csvin_line(c));
+		goto fail;
+	}
+	rc = check_meta(m, eb);
+	if (rc < 0)
+		goto fail;
+	rc = sha256_file(m->path, m->sha256);
+	if (rc < 0) {
+		rc = err_set(eb, rc, "%s: cannot hash the file", m->path);
+		goto fail;
+	}
+	csvin_close(c);
+	*out = m;
+	return 0;
+fail:
+	csvin_close(c);
+	model_destroy(m);
+	return rc;
+}
+
+void model_cost(const struct model *m, struct model_cost *c)
+{
+	memset(c, 0, sizeof *c);
+	for (int i = 0; i < m->n_layers; i++) {
+		const struct kshape *k = &m->layers[i].k;
+		double p = kshape_params(k);
+		c->macs += kshape_macs(k);
+		c->params += p;
+		c->weight_bytes += (uint64_t)p * (uint64_t)dtype_bytes(k->dtype);
+	}
+
+	/*
+	 * Peak activations: while layer j runs, its output is being written and every tensor
+	 * made before it (the model input counts as tensor -1) that layer j or a later layer
+	 * still reads is held.
+	 */
+	int n = m->n_layers;
+	for (int j = 0; j < n; j++) {
+		uint64_t live = kshape_out_bytes(&m->layers[j].k);
+		for (int t = -1; t < j; t++) {
+			int read_later = 0;
+			for (int r = n - 1; r >= j && !read_later; r--)
+				read_later = m->layers[r].input == t ||
+					     (t >= 0 && m->layers[r].input2 == t);
+			if (read_later)
+				live += t < 0 ? kshape_in_bytes(&m->layers[0].k)
+					      : kshape_out_bytes(&m->layers[t].k);
+		}
+		if (live > c->peak_act_bytes)
+			c->peak_act_bytes = live;
+	}
+}

@@ -1,0 +1,40 @@
+/*
+ * report.h: `adascale report`, which turns a results database into a folder a person can
+ * open: index.html (self-contained apart from its images), report.md (the same content in
+ * Markdown) and the figures as PNG and SVG, drawn by gnuplot.
+ *
+ *   adascale report --db FILE --out DIR [--tag T] [--runs LIST]
+ *
+ * It reads only the database (read-only). The gnuplot program can be changed with the
+ * environment variable ADASCALE_GNUPLOT. Not for comparing runs against a baseline or for
+ * regression verdicts (compare), nor for running anything.
+ */
+#ifndef ADASCALE_REPORT_H
+#define ADASCALE_REPORT_H
+
+#include "err.h"
+#include "plot.h"
+
+struct report_opts {
+	const char *db_path;
+	const char *out_dir;
+	const char *tag;  /* only runs with this tag; NULL for all */
+	const char *runs; /* only these run ids, e.g. "3,5-9"; NULL for all */
+};
+
+/*
+ * Writes the report. sink NULL starts gnuplot (ADASCALE_GNUPLOT or "gnuplot") in out_dir;
+ * a sink given (a recording, in tests) is used and finished but stays the caller's. Nothing
+ * is created when the database cannot be read or holds no matching run. The pages link
+ * only the image files that exist afterwards. 0 or a negative ERR_* with detail in eb.
+ */
+int report_generate(const struct report_opts *o, struct plot_sink *sink, struct errbuf *eb);
+
+/*
+ * The command: argv[0] is "report". Returns the exit status: 0, 2 for bad usage or input
+ * (a missing, foreign or empty database), 1 for other failures; errors are printed as
+ * "adascale: <detail>" on stderr.
+ */
+int report_cmd(int argc, char **argv);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * rundata.h: the runs a report shows, read back from a results database (see sim/store.h)
+ * into memory: each run's provenance, its metrics, its latency quantiles and its variant
+ * use. The database is opened read-only and checked to be an adascale database of the
+ * schema version this build knows; every statement binds its values.
+ *
+ * Not for writing results (sim/store.c) nor for presenting them (charts.c, html.c).
+ */
+#ifndef ADASCALE_REPORT_RUNDATA_H
+#define ADASCALE_REPORT_RUNDATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "metrics.h"
+
+/* The number of metrics in METRICS_MAP, as a constant. */
+#define REPORT_METRIC_COUNT_(col, type, unit, better) +1
+enum { REPORT_N_METRICS = 0 METRICS_MAP(REPORT_METRIC_COUNT_) };
+
+/* Index of each metric in struct report_run's arrays: REPORT_M_served, ... */
+#define REPORT_METRIC_ENUM_(col, type, unit, better) REPORT_M_##col,
+enum report_metric { METRICS_MAP(REPORT_METRIC_ENUM_) REPORT_M_END_ };
+#undef REPORT_METRIC_ENUM_
+
+struct report_variant_use {
+	char *variant;
+	int64_t served;
+	double top1;
+	int has_top1;
+};
+
+/* One sample of a run's timeline; NAN where the database has NULL. */
+struct report_timeline_point {
+	double t_s, freq_mhz, util_other, mem_avail_mb, latency_ms;
+	int variant; /* index into the run's timeline_variants, -1 for none */
+};
+
+/* Timelines are read only for reports of at most this many runs. */
+#define REPORT_TIMELINE_MAX_RUNS 4
+
+/* One run. Every string is owned by the run and never NULL (NULL in the database is ""). */
+struct report_run {
+	int64_t id;
+	char *created_utc, *tool_version, *git_rev, *tag, *config, *config_key;
+	int64_t seed;
+	char *trace, *trace_sha256, *device, *device_sha256, *timings, *timings_sha256;
+	int timings_derived;
+	char *model, *model_sha256, *policy, *policy_params, *workload;
+	double deadline_ms;
+	char *status, *error;
+	double wall_s;
+	double metric[REPORT_N_METRICS];    /* in METRICS_MAP order */
+	int has_metric[REPORT_N_METRICS];   /* 0 where the column is NULL */
+	int n_quantiles;                    /* rows of latency_quantiles, by q */
+	double *q, *latency_ms;
+	int n_variants;                     /* rows of variant_use, most served first */
+	struct report_variant_use *variants;
+	int n_timeline;                     /* rows of timeline, by time (see above) */
+	struct report_timeline_point *timeline;
+	int n_timeline_variants;            /* distinct variants of the timeline, first seen */
+	char **timeline_variants;
+	char label[160];                    /* "#3 greedy (host_stress, seed 1)": plain text */
+};
+
+/* The runs of one report, by increasing id. */
+struct report_data {
+	char *db_path;
+	int n_runs;
+	struct report_run *runs;
+};
+
+/* Which runs: tag NULL means any tag; ids NULL (n_ids 0) means every id. */
+struct report_filter {
+	const char *tag;
+	const int64_t *ids;
+	int n_ids;
+};
+
+/*
+ * Reads the runs that pass the filter, with their quantiles and variant use, and their
+ * timelines when there are at most REPORT_TIMELINE_MAX_RUNS runs. Errors, each naming
+ * the file:
+ *   ERR_NOTFOUND  no such file, or no run passes the filter (an empty database included);
+ *   ERR_PARSE     not an SQLite database, not an adascale database, or a schema version
+ *                 other than STORE_SCHEMA_VERSION;
+ *   ERR_DB        SQLite failed while reading; ERR_NOMEM.
+ * On success *out is the caller's (report_data_destroy).
+ */
+int report_data_load(const char *db_path, const struct report_filter *filter,
+		     struct report_data **out, struct errbuf *eb);
+void report_data_destroy(struct report_data *d);
+
+/*
+ * Parses a run list such as "3,5-9,12" into a sorted array without duplicates (*ids is the
+ * caller's, free()). ERR_USAGE naming the bad item; ranges are limited to 1,000,000 ids.
+ */
+int report_parse_ids(const char *list, int64_t **ids, int *n_ids, struct errbuf *eb);
+
+/* The short readable name of a run, "#3 greedy (host_stress, seed 1)", into buf. */
+void report_run_label(const struct report_run *r, char *buf, size_t len);
+
+/* The short name of a path: its last component without the extension. */
+void report_short_name(const char *path, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * text.h: writing names into report files so that they read as text and never as markup:
+ * HTML escaping, Markdown escaping, and the UTF-8 check that both (and plot.c) use to
+ * replace bytes that are not valid UTF-8.
+ *
+ * A name in adascale (trace, device, policy, model, tag, parameter) is any byte string;
+ * these writers keep its printable characters and make everything else harmless. They are
+ * not for gnuplot: plot.h has its own quoting, for gnuplot's different rules.
+ */
+#ifndef ADASCALE_REPORT_TEXT_H
+#define ADASCALE_REPORT_TEXT_H
+
+#include <stdio.h>
+
+/*
+ * The length (1 to 4) of the valid UTF-8 sequence that starts at s, or 0 when the bytes at
+ * s are not one (a stray continuation byte, an overlong form, a surrogate, a truncated
+ * sequence). s must not point at the terminating NUL.
+ */
+int report_utf8_seq(const char *s);
+
+/*
+ * Writes s as HTML text: & < > " ' become entities, so the result is safe both between
+ * tags and inside a quoted attribute. Control characters become spaces, except that
+ * keep_newlines keeps '\n' (for <pre>); invalid UTF-8 bytes become U+FFFD. NULL writes
+ * nothing.
+ */
+void report_html_put(FILE *f, const char *s, int keep_newlines);
+
+/*
+ * Writes s as Markdown inline text (a table cell, a heading): the characters that
+ * make emphasis, code, links, tables, strikethrough or heading ends (\ ` * _ [ ] | ~ #)
+ * are backslash-escaped, & < > become entities (so no raw HTML gets through), control
+ * characters and line ends become spaces, invalid UTF-8 becomes U+FFFD. The text stays
+ * readable as plain text; NULL writes nothing.
+ */
+void report_md_put(FILE *f, const char *s);
+
+/*
+ * Writes s as a fenced Markdown code block, with a fence of backquotes longer than any run
+ * of backquotes in s, so s cannot close it early. Control characters other than '\n' and
+ * '\t' become spaces.
+ */
+void report_md_code_block(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,34 @@
+#!/bin/sh
+# make demo: profile this machine's DNN kernels with the agent, replay the bundled
+# device-state trace under three policies, store the runs in SQLite and render the report.
+# Usage: scripts/demo.sh BUILD_DIR OUT_DIR
+set -eu
+BUILD=${1:-build}
+OUT=${2:-out/demo}
+TRACE=traces/host_stress.csv
+MODEL=mobilenet_v1
+mkdir -p "$OUT"
+# a fresh database each time, so the report shows this demo's runs only
+rm -f "$OUT/results.db" "$OUT/results.db-wal" "$OUT/results.db-shm"
+
+echo "demo: 1/4 this machine (adascale-agent info > $OUT/host-info.ini)"
+"$BUILD/adascale-agent" info > "$OUT/host-info.ini"
+
+echo "demo: 2/4 profiling the kernels of $MODEL's 32 variants on this machine"
+"$BUILD/adascale" kernels "$MODEL" > "$OUT/kernels.csv"
+"$BUILD/adascale-agent" profile "$OUT/kernels.csv" -o "$OUT/timings.csv"
+echo "      $(grep -vc '^#' "$OUT/timings.csv") timings rows in $OUT/timings.csv"
+
+echo "demo: 3/4 replaying $TRACE under static (most accurate), static (fastest), greedy"
+for policy in static:variant=best static:variant=fastest greedy; do
+	"$BUILD/adascale" run --trace "$TRACE" --device devices/host.ini \
+		--timings "$OUT/timings.csv" --model "$MODEL" --policy "$policy" \
+		--workload periodic:fps=30 --deadline-ms 33 --seed 1 --tag demo \
+		--detail timeline --db "$OUT/results.db"
+done
+
+echo "demo: 4/4 report"
+"$BUILD/adascale" report --db "$OUT/results.db" --out "$OUT/report"
+echo
+echo "demo: done. Results: $OUT/results.db"
+echo "demo: report:  $(cd "$OUT/report" && pwd)/index.html"

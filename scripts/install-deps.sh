@@ -1,0 +1,34 @@
+#!/bin/sh
+# Installs the Debian packages adascale builds and runs with, and only those that are
+# missing. Prints one line and changes nothing when everything is present.
+set -eu
+
+PKGS="build-essential pkg-config git sqlite3 libsqlite3-dev libcsv-dev libopenblas-dev liblapacke-dev
+libxnnpack-dev libinih-dev libcriterion-dev gnuplot-nox zlib1g-dev"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "deps: all $(echo $PKGS | wc -w) Debian packages present, nothing to install"
+	exit 0
+fi
+
+echo "deps: installing$missing"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "deps: not root and no sudo; install these packages:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

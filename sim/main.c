@@ -1,0 +1,199 @@
+/*
+ * main.c: the `adascale` command: dispatches verbs to the modules that implement them and
+ * turns their error codes into messages and exit statuses (0 ok, 1 failure, 2 bad input).
+ * Not for any logic of its own beyond option parsing.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "models_cli.h"
+#include "num.h"
+#include "registry.h"
+#include "report.h"
+#include "run.h"
+#include "store.h"
+
+static int fail(const struct errbuf *eb, int code)
+{
+	fprintf(stderr, "adascale: %s\n", eb->msg[0] ? eb->msg : err_msg(code));
+	return err_exit_status(code);
+}
+
+static int usage_error(const char *verb, const char *what)
+{
+	fprintf(stderr, "adascale %s: %s (adascale %s --help)\n", verb, what, verb);
+	return 2;
+}
+
+static const char run_help[] =
+	"usage: adascale run --trace FILE --device FILE --model NAME --policy SPEC --db FILE\n"
+	"                    [--seed N] [--timings FILE] [--ops \"width=... res=... quant=...\"]\n"
+	"                    [--workload periodic:fps=F|poisson:rate=R] [--deadline-ms MS]\n"
+	"                    [--queue N] [--drop newest|oldest] [--duration-s S] [--tag T]\n"
+	"                    [--detail timeline]\n"
+	"Replays the trace on the device with the model's variants under the policy and stores\n"
+	"the run (one transaction) in the database. SPEC: NAME[:k=v,...] or\n"
+	"path/to/plugin.so[:NAME][:k=v,...]; `adascale policies` lists them.\n";
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_config c;
+	run_config_defaults(&c);
+	const char *db = NULL;
+	static const struct option opts[] = {
+		{"trace", required_argument, 0, 't'},   {"device", required_argument, 0, 'd'},
+		{"model", required_argument, 0, 'm'},   {"policy", required_argument, 0, 'p'},
+		{"db", required_argument, 0, 'b'},      {"seed", required_argument, 0, 's'},
+		{"timings", required_argument, 0, 'T'}, {"ops", required_argument, 0, 'o'},
+		{"workload", required_argument, 0, 'w'}, {"deadline-ms", required_argument, 0, 'D'},
+		{"queue", required_argument, 0, 'q'},   {"drop", required_argument, 0, 'r'},
+		{"duration-s", required_argument, 0, 'u'}, {"tag", required_argument, 0, 'g'},
+		{"detail", required_argument, 0, 'e'},  {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	int ch;
+	double x;
+	uint64_t u;
+	long l;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't': c.trace = optarg; break;
+		case 'd': c.device = optarg; break;
+		case 'm': c.model = optarg; break;
+		case 'p': c.policy = optarg; break;
+		case 'b': db = optarg; break;
+		case 'T': c.timings = optarg; break;
+		case 'o': c.ops = optarg; break;
+		case 'w': c.workload = optarg; break;
+		case 'g': c.tag = optarg; break;
+		case 's':
+			if (num_u64(optarg, &u) < 0)
+				return usage_error("run", "--seed takes a non-negative integer");
+			c.seed = u;
+			break;
+		case 'D':
+			if (num_double(optarg, &x) < 0)
+				return usage_error("run", "--deadline-ms takes a number");
+			c.deadline_ms = x;
+			break;
+		case 'u':
+			if (num_double(optarg, &x) < 0)
+				return usage_error("run", "--duration-s takes a number");
+			c.duration_s = x;
+			break;
+		case 'q':
+			if (num_long(optarg, &l) < 0 || l < 1 || l > 1000000)
+				return usage_error("run", "--queue takes a count in 1..1000000");
+			c.queue_cap = (int)l;
+			break;
+		case 'r':
+			if (strcmp(optarg, "newest") && strcmp(optarg, "oldest"))
+				return usage_error("run", "--drop takes newest or oldest");
+			c.drop_oldest = optarg[0] == 'o';
+			break;
+		case 'e':
+			if (strcmp(optarg, "timeline"))
+				return usage_error("run", "--detail takes timeline");
+			c.timeline = 1;
+			break;
+		case 'h': fputs(run_help, stdout); return 0;
+		default: return 2;
+		}
+	}
+	if (optind < argc)
+		return usage_error("run", "unexpected argument");
+	const char *missing = !c.trace ? "--trace" : !c.device ? "--device" : !c.model ? "--model"
+			      : !db ? "--db" : NULL;
+	if (missing) {
+		char what[64];
+		snprintf(what, sizeof what, "%s is required", missing);
+		return usage_error("run", what);
+	}
+	struct errbuf eb = {0};
+	struct run_output *out = NULL;
+	int rc = run_execute(&c, &out, &eb);
+	if (rc < 0)
+		return fail(&eb, rc);
+	struct store *s = store_open(db, &eb);
+	if (!s) {
+		run_output_destroy(out);
+		return fail(&eb, eb.code);
+	}
+	int64_t id = 0;
+	rc = store_insert_run(s, &c, out, &id, &eb);
+	store_close(s);
+	if (rc < 0) {
+		run_output_destroy(out);
+		return fail(&eb, rc);
+	}
+	const struct metrics *m = &out->m;
+	printf("run %lld: %s on %s: %lld requests, %lld served, %lld dropped, %lld failed, "
+	       "%lld late (miss rate %.1f%%)",
+	       (long long)id, out->policy_name, c.trace, (long long)m->requests,
+	       (long long)m->served, (long long)m->dropped, (long long)m->failures,
+	       (long long)m->deadline_misses, 100 * m->miss_rate);
+	if (out->has_latency)
+		printf(", p95 %.1f ms", m->lat_p95_ms);
+	if (out->has_top1)
+		printf(", top-1 %.1f%%", m->mean_top1);
+	printf(", %.2f mJ/inference, %lld switches\n", m->energy_per_inf_mj,
+	       (long long)m->switches);
+	if (out->notes[0])
+		fprintf(stderr, "adascale: note: %s\n", out->notes);
+	run_output_destroy(out);
+	return 0;
+}
+
+static int cmd_policies(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return usage_error("policies", "takes no arguments");
+	struct errbuf eb = {0};
+	int rc = pol_list(stdout, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
+static const char help[] =
+	"adascale " ADASCALE_VERSION ": simulate and compare on-device DNN adaptation policies\n"
+	"\n"
+	"  adascale variants MODEL [--ops ...]   a model's variants: MACs, memory, accuracy\n"
+	"  adascale kernels MODEL [--ops ...]    the unique kernel shapes of its variants (CSV)\n"
+	"  adascale run --trace F --device F --model M --policy P --db F [...]\n"
+	"                                        replay a trace and store the run\n"
+	"  adascale report --db F --out DIR      HTML + Markdown report with gnuplot plots\n"
+	"  adascale policies                     built-in and plugin policies, with parameters\n"
+	"  adascale version\n"
+	"\n"
+	"`adascale VERB --help` for a verb's options. Kernel timings come from adascale-agent.\n";
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	const char *verb = argv[1];
+	argc--;
+	argv++;
+	if (strcmp(verb, "run") == 0)
+		return cmd_run(argc, argv);
+	if (strcmp(verb, "variants") == 0)
+		return models_cmd_variants(argc, argv);
+	if (strcmp(verb, "kernels") == 0)
+		return models_cmd_kernels(argc, argv);
+	if (strcmp(verb, "report") == 0)
+		return report_cmd(argc, argv);
+	if (strcmp(verb, "policies") == 0)
+		return cmd_policies(argc, argv);
+	if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
+		printf("adascale %s (%s)\n", ADASCALE_VERSION, ADASCALE_GIT_REV);
+		return 0;
+	}
+	fprintf(stderr, "adascale: unknown verb '%s'\n\n%s", verb, help);
+	return 2;
+}

@@ -1,0 +1,837 @@
+/*
+ * run.c: the run loop (see run.h). It wires the trace cursor, the workload, the variant
+ * table, the policy and the device model into one event loop and accumulates metrics.
+ * Everything random draws from named streams of the run's seed; nothing reads the wall
+ * clock except the measurement of the policy's own CPU time, which is stored apart from
+ * the deterministic metrics.
+ */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "adascale_policy.h"
+#include "device.h"
+#include "event.h"
+#include "model.h"
+#include "num.h"
+#include "registry.h"
+#include "rng.h"
+#include "sha256.h"
+#include "timings.h"
+#include "trace.h"
+
+enum { EV_TRACE, EV_ARRIVAL, EV_DONE, EV_SWITCH, EV_END };
+#define MAX_THREADS 16
+
+struct vrow {                 /* one variant of the table */
+	double ref_us[MAX_THREADS + 1]; /* 0 where the thread count has no timings */
+};
+
+struct sim {
+	const struct run_config *cfg;
+	struct errbuf *eb;
+	struct device *dev;
+	struct timings *tim;
+	struct model *model;
+	struct variant_set *vs;
+	struct trace *trace;
+	struct pol_choice pol;
+	void *pol_state;
+	struct adascale_host host;
+	struct rng rng_arrivals, rng_service, rng_policy;
+	struct event_queue q;
+
+	/* variant table (only variants with timings) */
+	int n_var;
+	struct adascale_variant *av;
+	struct vrow *vr;
+	int *var_index;        /* into vs->v */
+	int max_threads;
+	double f_ref;
+
+	/* device state */
+	struct adascale_state st;
+	int big;
+	struct trace_row pending; /* the next trace row, already read */
+	int trace_done;
+
+	/* workload */
+	int poisson;
+	double rate_hz;        /* arrivals per second */
+	int64_t n_arrivals;    /* periodic: frames scheduled so far */
+	int64_t deadline_ns;
+
+	/* queue of arrival times (ring) */
+	int64_t *ring;
+	int head, len;
+
+	/* server */
+	int busy, switching;
+	int cur_var, cur_threads;
+	int64_t job_arrival, job_start, job_last;
+	double job_remaining_us, job_rate, job_energy_mj, job_pred_ms;
+	struct event *job_done;
+	int next_var, next_threads;
+
+	/* accounting */
+	int64_t end_ns, last_energy_ns;
+	int end_known;         /* end_ns is final: the trace has ended or a duration was given */
+	double energy_mj;
+	double *lat_ms;
+	int64_t n_lat, cap_lat;
+	double top1_sum;
+	int64_t top1_n;
+	double *decide_us;
+	int64_t n_decide, cap_decide;
+	int64_t next_sample_ns;
+	struct run_output *out;
+	int timeline_cap;
+};
+
+/* ---- small helpers ---- */
+
+static int grow(void **p, int64_t *cap, int64_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	int64_t n = *cap ? *cap * 2 : 1024;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, (size_t)n * elem);
+	if (!q)
+		return ERR_NOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* The share of T threads' demand the CPU grants with n online cores and load u. */
+static double cpu_share(int threads, int n, double u)
+{
+	if (n <= 0)
+		return 0.05; /* every core offline: the thread still gets scheduled somewhere */
+	double avail = n * (1 - u);
+	double fair = (threads < n ? threads : n) / 2.0;
+	double s = (avail > fair ? avail : fair) / threads;
+	return s < 1 ? s : 1;
+}
+
+static double rate_at(const struct sim *s, const struct adascale_state *st, int threads)
+{
+	double f = st->freq_mhz[s->big];
+	return f / s->f_ref * cpu_share(threads, st->online[s->big], st->util_other);
+}
+
+static double busy_power_mw(const struct sim *s, int threads)
+{
+	double f = s->st.freq_mhz[s->big];
+	double share = cpu_share(threads, s->st.online[s->big], s->st.util_other);
+	return share * threads * device_core_power_mw(s->dev, s->big, f);
+}
+
+/* ---- host services offered to the policy ---- */
+
+static void svc_log(void *ctx, int level, const char *msg)
+{
+	struct sim *s = ctx;
+	if (level >= ADASCALE_LOG_WARN)
+		fprintf(stderr, "adascale: policy %s: %s\n", s->pol.name, msg);
+}
+
+static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->rng_policy); }
+
+static double svc_predict_ms(void *ctx, int v, int threads, const struct adascale_state *st)
+{
+	const struct sim *s = ctx;
+	if (v < 0 || v >= s->n_var || threads < 1 || threads > s->max_threads ||
+	    s->vr[v].ref_us[threads] <= 0)
+		return INFINITY;
+	return s->vr[v].ref_us[threads] / rate_at(s, st, threads) / 1000.0;
+}
+
+static double svc_predict_mj(void *ctx, int v, int threads, const struct adascale_state *st)
+{
+	const struct sim *s = ctx;
+	double ms = svc_predict_ms(ctx, v, threads, st);
+	if (!isfinite(ms))
+		return INFINITY;
+	double f = st->freq_mhz[s->big];
+	double share = cpu_share(threads, st->online[s->big], st->util_other);
+	return share * threads * device_core_power_mw(s->dev, s->big, f) * ms / 1000.0;
+}
+
+static int svc_has_threads(void *ctx, int v, int threads)
+{
+	const struct sim *s = ctx;
+	return v >= 0 && v < s->n_var && threads >= 1 && threads <= s->max_threads &&
+	       s->vr[v].ref_us[threads] > 0;
+}
+
+/* ---- set-up ---- */
+
+static int parse_workload(struct sim *s, struct errbuf *eb)
+{
+	const char *w = s->cfg->workload;
+	double x;
+	if (strncmp(w, "periodic:fps=", 13) == 0 && num_double(w + 13, &x) == 0 && x > 0 &&
+	    x <= 100000) {
+		s->rate_hz = x;
+		return 0;
+	}
+	if (strncmp(w, "poisson:rate=", 13) == 0 && num_double(w + 13, &x) == 0 && x > 0 &&
+	    x <= 1e6) {
+		s->poisson = 1;
+		s->rate_hz = x;
+		return 0;
+	}
+	return err_set(eb, ERR_USAGE,
+		       "workload '%s': expected periodic:fps=F or poisson:rate=R (per second, > 0)",
+		       w);
+}
+
+static int build_variant_table(struct sim *s, struct errbuf *eb)
+{
+	int n = s->vs->n, skipped = 0;
+	char first_missing[400] = "";
+	s->av = calloc((size_t)n, sizeof *s->av);
+	s->vr = calloc((size_t)n, sizeof *s->vr);
+	s->var_index = calloc((size_t)n, sizeof *s->var_index);
+	if (!s->av || !s->vr || !s->var_index)
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	s->max_threads = 0;
+	for (int i = 0; i < n; i++) {
+		const struct variant *v = &s->vs->v[i];
+		struct vrow row = {{0}};
+		int any = 0;
+		for (int k = 0; k < s->tim->n_threads; k++) {
+			int t = s->tim->threads[k];
+			if (t > MAX_THREADS)
+				continue;
+			struct kshape miss;
+			double us;
+			if (timings_model_us(s->tim, v->spec, t, &us, &miss) == 0) {
+				row.ref_us[t] = us;
+				any = 1;
+				if (t > s->max_threads)
+					s->max_threads = t;
+			} else if (!first_missing[0]) {
+				char k2[160];
+				kshape_format(&miss, k2, sizeof k2);
+				snprintf(first_missing, sizeof first_missing, "%s lacks %s at %d threads",
+					 v->key, k2, t);
+			}
+		}
+		if (!any) {
+			skipped++;
+			continue;
+		}
+		int j = s->n_var++;
+		s->vr[j] = row;
+		s->var_index[j] = i;
+		s->av[j] = (struct adascale_variant){
+			.size = sizeof(struct adascale_variant),
+			.key = v->key,
+			.has_top1 = v->has_top1,
+			.top1 = v->top1,
+			.macs = v->cost.macs,
+			.weight_bytes = (double)v->cost.weight_bytes,
+			.mem_bytes = (double)(v->cost.weight_bytes + v->cost.peak_act_bytes),
+		};
+	}
+	if (s->n_var == 0)
+		return err_set(eb, ERR_NOTFOUND,
+			       "%s: no variant of %s has timings (%s); profile its kernels first "
+			       "(adascale kernels | adascale-agent profile)",
+			       s->tim->path, s->model->name, first_missing);
+	if (skipped)
+		snprintf(s->out->notes, sizeof s->out->notes,
+			 "%d of %d variants left out for lack of timings (e.g. %s)", skipped, n,
+			 first_missing);
+	return 0;
+}
+
+/* Applies a trace row to the sensed state, mapping frequency onto the device's OPPs. */
+static void apply_row(struct sim *s, const struct trace_row *r)
+{
+	for (int c = 0; c < s->dev->n_clusters && c < TRACE_MAX_CLUSTERS; c++) {
+		if (r->set & (TRACE_FREQ0 << c)) {
+			double f = r->freq_mhz[c];
+			double rec_max = trace_max_freq_mhz(s->trace, c);
+			if (rec_max > 0)
+				f = f / rec_max * device_max_mhz(s->dev, c);
+			s->st.freq_mhz[c] = device_opp(s->dev, c, f)->mhz;
+		}
+		if (r->set & (TRACE_ONLINE0 << c))
+			s->st.online[c] = r->online[c] < s->dev->clusters[c].cores
+						  ? r->online[c]
+						  : s->dev->clusters[c].cores;
+	}
+	if (r->set & TRACE_UTIL)
+		s->st.util_other = r->util_other;
+	if (r->set & TRACE_MEM)
+		s->st.mem_avail_mb = r->mem_avail_mb;
+	if (r->set & TRACE_BATTERY)
+		s->st.battery_pct = r->battery_pct;
+	if (r->set & TRACE_TEMP)
+		s->st.temp_c = r->temp_c;
+	if (r->set & TRACE_CHARGING)
+		s->st.charging = r->charging;
+}
+
+static int read_next_row(struct sim *s)
+{
+	int rc = trace_next(s->trace, &s->pending, s->eb);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		s->trace_done = 1;
+		return 0;
+	}
+	if (!event_push(&s->q, s->pending.t_ns, EV_TRACE, 0, s->eb))
+		return ERR_NOMEM;
+	return 0;
+}
+
+/* ---- the server ---- */
+
+/* Energy: base power up to now (called before every state change and at the end). */
+static void account_base(struct sim *s, int64_t now)
+{
+	s->energy_mj += s->dev->base_power_mw * (double)(now - s->last_energy_ns) / 1e9;
+	s->last_energy_ns = now;
+}
+
+/* Brings the running inference's progress and energy up to now. */
+static void progress(struct sim *s, int64_t now)
+{
+	if (!s->busy)
+		return;
+	double dt_us = (double)(now - s->job_last) / 1000.0;
+	s->job_remaining_us -= dt_us * s->job_rate;
+	if (s->job_remaining_us < 0)
+		s->job_remaining_us = 0;
+	double mj = busy_power_mw(s, s->cur_threads) * dt_us / 1e6;
+	s->job_energy_mj += mj;
+	s->energy_mj += mj;
+	s->job_last = now;
+}
+
+static int schedule_done(struct sim *s, int64_t now)
+{
+	if (s->job_done)
+		event_cancel(s->job_done);
+	s->job_rate = rate_at(s, &s->st, s->cur_threads);
+	double ns = ceil(s->job_remaining_us * 1000.0 / s->job_rate);
+	if (ns > 9e18 - (double)now)
+		ns = 9e18 - (double)now;
+	s->job_done = event_push(&s->q, now + (int64_t)ns, EV_DONE, 0, s->eb);
+	return s->job_done ? 0 : ERR_NOMEM;
+}
+
+static int record_timeline(struct sim *s, int64_t now, double latency_ms)
+{
+	if (!s->cfg->timeline || now < s->next_sample_ns)
+		return 0;
+	s->next_sample_ns = now + 1000000000; /* one point a second at most */
+	struct run_output *o = s->out;
+	if (o->n_timeline == s->timeline_cap) {
+		int cap = s->timeline_cap ? s->timeline_cap * 2 : 1024;
+		struct timeline_point *p = realloc(o->timeline, (size_t)cap * sizeof *p);
+		if (!p)
+			return err_set(s->eb, ERR_NOMEM, "out of memory");
+		o->timeline = p;
+		s->timeline_cap = cap;
+	}
+	o->timeline[o->n_timeline++] = (struct timeline_point){
+		.t_s = (double)now / 1e9,
+		.freq_mhz = s->st.freq_mhz[s->big],
+		.util_other = s->st.util_other,
+		.mem_avail_mb = s->st.mem_avail_mb,
+		.latency_ms = latency_ms,
+		.variant = s->cur_var,
+	};
+	return 0;
+}
+
+static int decide(struct sim *s, int64_t now, int *var, int *threads)
+{
+	s->st.t_ns = now;
+	struct adascale_queue qv = {
+		.size = sizeof qv,
+		.length = s->len,
+		.capacity = s->cfg->queue_cap,
+		.oldest_arrival_ns = s->ring[s->head],
+		.deadline_ns = s->deadline_ns,
+	};
+	struct adascale_view view = {
+		.size = sizeof view,
+		.state = &s->st,
+		.queue = &qv,
+		.variants = s->av,
+		.n_variants = s->n_var,
+		.current_variant = s->cur_var,
+		.current_threads = s->cur_threads,
+		.max_threads = s->max_threads,
+	};
+	struct adascale_decision d = {s->cur_var, s->cur_threads};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	int rc = s->pol.desc->decide(s->pol_state, &view, &d);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	if (grow((void **)&s->decide_us, &s->cap_decide, s->n_decide + 1, sizeof(double)) < 0)
+		return err_set(s->eb, ERR_NOMEM, "out of memory");
+	s->decide_us[s->n_decide++] =
+		(double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+	if (rc != 0)
+		return err_set(s->eb, ERR_PLUGIN, "policy %s: decide failed (returned %d) at %.3f s",
+			       s->pol.name, rc, (double)now / 1e9);
+	if (d.variant < 0 || d.variant >= s->n_var)
+		return err_set(s->eb, ERR_PLUGIN,
+			       "policy %s: decided variant %d, the table has 0..%d (at %.3f s)",
+			       s->pol.name, d.variant, s->n_var - 1, (double)now / 1e9);
+	if (!svc_has_threads(s, d.variant, d.threads))
+		return err_set(s->eb, ERR_PLUGIN,
+			       "policy %s: decided %d threads for %s, which has no timings at that "
+			       "count (at %.3f s)",
+			       s->pol.name, d.threads, s->av[d.variant].key, (double)now / 1e9);
+	*var = d.variant;
+	*threads = d.threads;
+	return 0;
+}
+
+static int finish_job(struct sim *s, int64_t now, int failed);
+
+/*
+ * Starts the head request on variant var at threads: a memory failure ends it at once,
+ * otherwise its completion is scheduled.
+ */
+static int begin(struct sim *s, int64_t now, int var, int threads)
+{
+	s->cur_threads = threads;
+	s->job_arrival = s->ring[s->head];
+	s->head = (s->head + 1) % s->cfg->queue_cap;
+	s->len--;
+	s->job_start = s->job_last = now;
+	s->job_energy_mj = 0;
+	s->job_pred_ms = svc_predict_ms(s, var, threads, &s->st);
+	if (s->av[var].mem_bytes > s->st.mem_avail_mb * 1e6)
+		return finish_job(s, now, 1);
+	s->busy = 1;
+	s->job_remaining_us = s->vr[var].ref_us[threads];
+	return schedule_done(s, now);
+}
+
+/*
+ * Serves the head of the queue while the server is free: the policy decides, and either the
+ * inference starts or the variant switch it needs does (the request then starts when the
+ * switch is done, on the variant decided for it).
+ */
+static int start_next(struct sim *s, int64_t now)
+{
+	while (!s->busy && !s->switching && s->len > 0) {
+		int var = 0, threads = 1, rc;
+		if ((rc = decide(s, now, &var, &threads)) < 0)
+			return rc;
+		if (var == s->cur_var) {
+			if ((rc = begin(s, now, var, threads)) < 0)
+				return rc;
+			continue;
+		}
+		double load_s = s->av[var].weight_bytes / (s->dev->storage_read_mbps * 1e6) +
+				s->dev->init_ms / 1000.0;
+		s->energy_mj +=
+			device_core_power_mw(s->dev, s->big, s->st.freq_mhz[s->big]) * load_s;
+		s->out->m.switches++;
+		s->switching = 1;
+		s->next_var = var;
+		s->next_threads = threads;
+		if (!event_push(&s->q, now + llround(load_s * 1e9), EV_SWITCH, 0, s->eb))
+			return ERR_NOMEM;
+		return 0;
+	}
+	return 0;
+}
+
+static int finish_job(struct sim *s, int64_t now, int failed)
+{
+	struct metrics *m = &s->out->m;
+	double latency_ms = (double)(now - s->job_arrival) / 1e6;
+	int missed = !failed && now - s->job_arrival > s->deadline_ns;
+	if (failed) {
+		m->failures++;
+	} else {
+		m->served++;
+		m->deadline_misses += missed;
+		if (grow((void **)&s->lat_ms, &s->cap_lat, s->n_lat + 1, sizeof(double)) < 0)
+			return err_set(s->eb, ERR_NOMEM, "out of memory");
+		s->lat_ms[s->n_lat++] = latency_ms;
+		s->out->variant_served[s->var_index[s->cur_var]]++;
+		if (s->av[s->cur_var].has_top1) {
+			s->top1_sum += s->av[s->cur_var].top1;
+			s->top1_n++;
+		}
+	}
+	if (s->pol.desc->observe) {
+		struct adascale_observation obs = {
+			.size = sizeof obs,
+			.variant = s->cur_var,
+			.threads = s->cur_threads,
+			.failed = failed,
+			.t_start_ns = s->job_start,
+			.t_end_ns = now,
+			.latency_ms = latency_ms,
+			.service_ms = (double)(now - s->job_start) / 1e6,
+			.predicted_ms = s->job_pred_ms,
+			.energy_mj = s->job_energy_mj,
+			.deadline_missed = missed,
+		};
+		s->pol.desc->observe(s->pol_state, &obs);
+	}
+	s->busy = 0;
+	s->job_done = NULL;
+	return record_timeline(s, now, failed ? NAN : latency_ms);
+}
+
+static int on_arrival(struct sim *s, int64_t now)
+{
+	s->out->m.requests++;
+	int cap = s->cfg->queue_cap;
+	if (s->len == cap) {
+		s->out->m.dropped++;
+		if (!s->cfg->drop_oldest)
+			goto next;
+		s->head = (s->head + 1) % cap;
+		s->len--;
+	}
+	s->ring[(s->head + s->len) % cap] = now;
+	s->len++;
+next:;
+	int64_t next;
+	if (s->poisson) {
+		int64_t gap = llround(rng_exp(&s->rng_arrivals, 1e9 / s->rate_hz));
+		next = now + (gap < 1 ? 1 : gap);
+	} else {
+		/* the k-th frame at round(k / fps): no drift from a rounded period */
+		s->n_arrivals++;
+		next = llround((double)s->n_arrivals * 1e9 / s->rate_hz);
+		if (next <= now)
+			next = now + 1;
+	}
+	if (!event_push(&s->q, next, EV_ARRIVAL, 0, s->eb))
+		return ERR_NOMEM;
+	return start_next(s, now);
+}
+
+static int on_trace(struct sim *s, int64_t now)
+{
+	progress(s, now);
+	apply_row(s, &s->pending);
+	int rc;
+	if (s->busy && (rc = schedule_done(s, now)) < 0)
+		return rc;
+	if ((rc = record_timeline(s, now, NAN)) < 0)
+		return rc;
+	if ((rc = read_next_row(s)) < 0)
+		return rc;
+	if (s->trace_done && s->cfg->duration_s <= 0) {
+		s->end_ns = now;
+		s->end_known = 1;
+		if (!event_push(&s->q, now, EV_END, 0, s->eb))
+			return ERR_NOMEM;
+	}
+	return 0;
+}
+
+static int loop(struct sim *s)
+{
+	struct event e;
+	int rc = 0;
+	while (event_pop(&s->q, &e)) {
+		int64_t now = e.t_ns;
+		/* the run covers [0, end): nothing at or after the end happens */
+		if (s->end_known && now >= s->end_ns && e.type != EV_END)
+			continue;
+		s->out->m.events++;
+		account_base(s, now);
+		switch (e.type) {
+		case EV_TRACE:
+			rc = on_trace(s, now);
+			break;
+		case EV_ARRIVAL:
+			rc = on_arrival(s, now);
+			break;
+		case EV_DONE:
+			progress(s, now);
+			if ((rc = finish_job(s, now, 0)) == 0)
+				rc = start_next(s, now);
+			break;
+		case EV_SWITCH:
+			s->switching = 0;
+			s->cur_var = s->next_var;
+			if (s->len > 0)
+				rc = begin(s, now, s->next_var, s->next_threads);
+			if (rc == 0)
+				rc = start_next(s, now);
+			break;
+		case EV_END:
+			progress(s, now);
+			s->end_ns = now;
+			return 0;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- results ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank quantile of a sorted array. */
+static double quantile(const double *v, int64_t n, double q)
+{
+	int64_t k = (int64_t)ceil(q * (double)n);
+	if (k < 1)
+		k = 1;
+	return v[k - 1];
+}
+
+static void summarise(struct sim *s)
+{
+	struct run_output *o = s->out;
+	struct metrics *m = &o->m;
+	m->sim_s = (double)s->end_ns / 1e9;
+	m->energy_mj = s->energy_mj;
+	m->miss_rate = m->requests ? (double)(m->deadline_misses + m->dropped + m->failures) /
+					     (double)m->requests
+				   : 0;
+	o->has_latency = s->n_lat > 0;
+	if (s->n_lat) {
+		qsort(s->lat_ms, (size_t)s->n_lat, sizeof *s->lat_ms, cmp_double);
+		double sum = 0;
+		for (int64_t i = 0; i < s->n_lat; i++)
+			sum += s->lat_ms[i];
+		m->lat_mean_ms = sum / (double)s->n_lat;
+		for (int i = 0; i <= 100; i++)
+			o->lat_q_ms[i] = i == 0 ? s->lat_ms[0] : quantile(s->lat_ms, s->n_lat, i / 100.0);
+		m->lat_p50_ms = quantile(s->lat_ms, s->n_lat, 0.50);
+		m->lat_p95_ms = quantile(s->lat_ms, s->n_lat, 0.95);
+		m->lat_p99_ms = quantile(s->lat_ms, s->n_lat, 0.99);
+	}
+	o->has_top1 = s->top1_n > 0;
+	m->mean_top1 = s->top1_n ? s->top1_sum / (double)s->top1_n : 0;
+	double dyn_mj = s->energy_mj - s->dev->base_power_mw * m->sim_s;
+	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
+	if (s->n_decide) {
+		double sum = 0;
+		for (int64_t i = 0; i < s->n_decide; i++)
+			sum += s->decide_us[i];
+		o->decide_mean_us = sum / (double)s->n_decide;
+		qsort(s->decide_us, (size_t)s->n_decide, sizeof *s->decide_us, cmp_double);
+		o->decide_p99_us = quantile(s->decide_us, s->n_decide, 0.99);
+	}
+}
+
+static void describe(struct sim *s)
+{
+	const struct run_config *c = s->cfg;
+	struct run_output *o = s->out;
+	snprintf(o->policy_name, sizeof o->policy_name, "%s", s->pol.name);
+	snprintf(o->policy_params, sizeof o->policy_params, "%s", s->pol.params);
+	snprintf(o->trace_sha256, sizeof o->trace_sha256, "%s", "");
+	snprintf(o->device_sha256, sizeof o->device_sha256, "%s", s->dev->sha256);
+	snprintf(o->timings_sha256, sizeof o->timings_sha256, "%s", s->tim->sha256);
+	snprintf(o->model_sha256, sizeof o->model_sha256, "%s", s->model->sha256);
+	snprintf(o->timings_path, sizeof o->timings_path, "%s", s->tim->path);
+	o->timings_derived = s->tim->derived;
+	sha256_file(c->trace, o->trace_sha256);
+	/* the part that identifies the experiment: contents, not paths */
+	char key[3072];
+	snprintf(key, sizeof key,
+		 "trace_sha256=%s\ndevice_sha256=%s\ntimings_sha256=%s\nmodel_sha256=%s\n"
+		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\nparams=%s\nworkload=%s\ndeadline_ms=%.17g\n"
+		 "queue=%d\ndrop=%s\nduration_s=%.17g\n",
+		 o->trace_sha256, o->device_sha256, o->timings_sha256, o->model_sha256,
+		 c->ops ? c->ops : "(ladder)", s->pol.name, s->pol.source, s->pol.params,
+		 c->workload, c->deadline_ms, c->queue_cap, c->drop_oldest ? "oldest" : "newest",
+		 c->duration_s);
+	struct sha256 h;
+	sha256_init(&h);
+	sha256_update(&h, key, strlen(key));
+	sha256_final_hex(&h, o->config_key);
+	snprintf(o->config, sizeof o->config,
+		 "trace=%s\ndevice=%s\ntimings=%.1024s\nmodel=%s\n%sseed=%llu\ntag=%s\n", c->trace,
+		 c->device, s->tim->path, c->model, key, (unsigned long long)c->seed,
+		 c->tag ? c->tag : "");
+}
+
+/* ---- entry ---- */
+
+void run_config_defaults(struct run_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->workload = "periodic:fps=30";
+	c->policy = "greedy";
+	c->deadline_ms = 100;
+	c->queue_cap = 4;
+	c->seed = 1;
+	c->tag = "";
+}
+
+static int setup(struct sim *s)
+{
+	const struct run_config *c = s->cfg;
+	struct errbuf *eb = s->eb;
+	int rc;
+	if (c->deadline_ms <= 0 || c->deadline_ms > 1e9)
+		return err_set(eb, ERR_USAGE, "deadline %g ms: must be in (0, 1e9]", c->deadline_ms);
+	if (c->queue_cap < 1 || c->queue_cap > 1000000)
+		return err_set(eb, ERR_USAGE, "queue %d: must be in 1..1000000", c->queue_cap);
+	if (c->duration_s < 0 || c->duration_s > 1e8)
+		return err_set(eb, ERR_USAGE, "duration %g s: must be in [0, 1e8]", c->duration_s);
+	if ((rc = parse_workload(s, eb)) < 0 || (rc = device_load(c->device, &s->dev, eb)) < 0)
+		return rc;
+	const char *tpath = c->timings ? c->timings : s->dev->timings;
+	if (!tpath[0])
+		return err_set(eb, ERR_USAGE, "%s: the device names no timings file; give --timings",
+			       c->device);
+	if ((rc = timings_load(tpath, &s->tim, eb)) < 0 ||
+	    (rc = model_load(c->model, &s->model, eb)) < 0 ||
+	    (rc = variants_enumerate(s->model, c->ops, &s->vs, eb)) < 0)
+		return rc;
+	s->out->variant_keys = calloc((size_t)s->vs->n, sizeof *s->out->variant_keys);
+	s->out->variant_served = calloc((size_t)s->vs->n, sizeof *s->out->variant_served);
+	s->out->variant_top1 = calloc((size_t)s->vs->n, sizeof *s->out->variant_top1);
+	s->ring = calloc((size_t)c->queue_cap, sizeof *s->ring);
+	if (!s->out->variant_keys || !s->out->variant_served || !s->out->variant_top1 || !s->ring)
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	s->out->n_variants = s->vs->n;
+	for (int i = 0; i < s->vs->n; i++) {
+		snprintf(s->out->variant_keys[i], sizeof s->out->variant_keys[i], "%s",
+			 s->vs->v[i].key);
+		s->out->variant_top1[i] = s->vs->v[i].has_top1 ? s->vs->v[i].top1 : NAN;
+	}
+	if ((rc = build_variant_table(s, eb)) < 0)
+		return rc;
+	s->big = device_big_cluster(s->dev);
+	s->f_ref = s->tim->freq_ref_mhz > 0 ? s->tim->freq_ref_mhz : device_max_mhz(s->dev, s->big);
+	s->deadline_ns = llround(c->deadline_ms * 1e6);
+
+	/* the initial state: every core online at the top OPP, nothing else running */
+	s->st.size = sizeof s->st;
+	s->st.n_clusters = s->dev->n_clusters;
+	s->st.big_cluster = s->big;
+	for (int i = 0; i < s->dev->n_clusters; i++) {
+		s->st.freq_mhz[i] = s->st.max_freq_mhz[i] = device_max_mhz(s->dev, i);
+		s->st.online[i] = s->dev->clusters[i].cores;
+	}
+	s->st.mem_avail_mb = s->dev->memory_mb;
+	s->st.battery_pct = -1;
+	s->st.temp_c = -273.15 - 1;
+	s->st.charging = -1;
+	s->cur_var = -1;
+
+	rng_init(&s->rng_arrivals, c->seed, "arrivals");
+	rng_init(&s->rng_service, c->seed, "service");
+	rng_init(&s->rng_policy, c->seed, "policy");
+	s->host = (struct adascale_host){
+		.size = sizeof s->host,
+		.ctx = s,
+		.log = svc_log,
+		.uniform = svc_uniform,
+		.predict_ms = svc_predict_ms,
+		.predict_mj = svc_predict_mj,
+		.has_threads = svc_has_threads,
+	};
+	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0)
+		return rc;
+	char perr[512] = "";
+	if (s->pol.desc->create(&s->host, (const char *const *)s->pol.values, &s->pol_state, perr,
+				sizeof perr) != 0)
+		return err_set(eb, ERR_USAGE, "policy %s: %s", s->pol.name,
+			       perr[0] ? perr : "create failed");
+	if ((rc = event_queue_init(&s->q, eb)) < 0)
+		return rc;
+	if (!(s->trace = trace_open(c->trace, eb)))
+		return eb->code;
+	/* the first row is the state at time 0 */
+	if ((rc = trace_next(s->trace, &s->pending, eb)) < 0)
+		return rc;
+	apply_row(s, &s->pending);
+	if ((rc = read_next_row(s)) < 0)
+		return rc;
+	if (c->duration_s > 0) {
+		s->end_ns = llround(c->duration_s * 1e9);
+		s->end_known = 1;
+	} else if (s->trace_done) {
+		return err_set(eb, ERR_USAGE, "%s: one row lasts no time; give --duration-s", c->trace);
+	}
+	if (c->duration_s > 0 && !event_push(&s->q, s->end_ns, EV_END, 0, eb))
+		return ERR_NOMEM;
+	if (!event_push(&s->q, 0, EV_ARRIVAL, 0, eb))
+		return ERR_NOMEM;
+	return 0;
+}
+
+int run_execute(const struct run_config *cfg, struct run_output **out, struct errbuf *eb)
+{
+	struct timespec w0, w1;
+	clock_gettime(CLOCK_MONOTONIC, &w0);
+	struct sim s;
+	memset(&s, 0, sizeof s);
+	s.cfg = cfg;
+	s.eb = eb;
+	s.out = calloc(1, sizeof *s.out);
+	int rc;
+	if (!s.out) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = setup(&s)) < 0 || (rc = loop(&s)) < 0)
+		goto done;
+	account_base(&s, s.end_ns);
+	summarise(&s);
+	describe(&s);
+	clock_gettime(CLOCK_MONOTONIC, &w1);
+	s.out->wall_s = (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) / 1e9;
+	*out = s.out;
+	s.out = NULL;
+done:
+	if (s.pol.desc && s.pol_state && s.pol.desc->destroy)
+		s.pol.desc->destroy(s.pol_state);
+	pol_choice_free(&s.pol);
+	trace_close(s.trace);
+	event_queue_free(&s.q);
+	variant_set_destroy(s.vs);
+	model_destroy(s.model);
+	timings_destroy(s.tim);
+	device_destroy(s.dev);
+	free(s.av);
+	free(s.vr);
+	free(s.var_index);
+	free(s.ring);
+	free(s.lat_ms);
+	free(s.decide_us);
+	run_output_destroy(s.out);
+	return rc;
+}
+
+void run_output_destroy(struct run_output *o)
+{
+	if (!o)
+		return;
+	free(o->variant_keys);
+	free(o->variant_served);
+	free(o->variant_top1);
+	free(o->timeline);
+	free(o);
+}

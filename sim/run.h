@@ -1,0 +1,77 @@
+/*
+ * run.h: one simulated run: a device-state trace replayed on a device model, a workload of
+ * inference requests with a deadline, a model's variant table with profiled costs, and a
+ * policy choosing a variant and thread count before every inference. The result is the
+ * metrics of metrics.h plus latency quantiles, per-variant use and an optional timeline.
+ *
+ * Semantics (docs/simulation.md has the full account):
+ *   - time is integer nanoseconds; events ordered by (time, sequence);
+ *   - an inference is work measured at the timings' reference state; it progresses at
+ *     rate = (f / f_ref) * share, share = min(1, max(n (1 - u), min(T, n) / 2) / T) for T
+ *     threads on n online cores with competing load u, recomputed at every state change;
+ *   - a variant whose weights + peak activations exceed free memory fails (counted);
+ *   - switching variants costs weight_bytes / storage speed + init time, on one core;
+ *   - energy: per busy core coeff * V^2 * f at the operating point, plus base power.
+ * Not for storing results (store.h) or parsing the command line (main.c).
+ */
+#ifndef ADASCALE_RUN_H
+#define ADASCALE_RUN_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "metrics.h"
+
+struct run_config {
+	const char *trace;
+	const char *device;
+	const char *timings;   /* NULL: the device file's timings */
+	const char *model;     /* zoo name or spec path */
+	const char *ops;       /* operator lists; NULL: the model's ladder */
+	const char *policy;    /* NAME[:PARAMS] or plugin.so[:NAME][:PARAMS] */
+	const char *workload;  /* periodic:fps=F | poisson:rate=R */
+	const char *tag;
+	double deadline_ms;
+	int queue_cap;
+	int drop_oldest;       /* 0: a full queue drops the new request; 1: the oldest */
+	double duration_s;     /* 0: until the trace ends */
+	uint64_t seed;
+	int timeline;          /* 1: keep a sampled timeline */
+};
+
+/* Fills the defaults: periodic:fps=30, deadline 100 ms, queue 4, drop newest, seed 1. */
+void run_config_defaults(struct run_config *c);
+
+struct timeline_point {
+	double t_s, freq_mhz, util_other, mem_avail_mb, latency_ms;
+	int variant;
+};
+
+struct run_output {
+	struct metrics m;
+	double lat_q_ms[101];       /* latency quantiles 0, 0.01, ..., 1 (served requests) */
+	int has_latency;            /* 0 when nothing was served */
+	int has_top1;               /* 0 when no served variant has an accuracy */
+	double decide_mean_us, decide_p99_us;
+	double wall_s;
+	int n_variants;
+	char (*variant_keys)[160];  /* owned */
+	int64_t *variant_served;    /* owned, per variant */
+	double *variant_top1;       /* owned; NaN without accuracy */
+	int n_timeline;
+	struct timeline_point *timeline; /* owned */
+	/* provenance */
+	char config[8192];          /* canonical key=value lines */
+	char config_key[65];        /* SHA-256 of the config without tag and seed */
+	char trace_sha256[65], device_sha256[65], timings_sha256[65], model_sha256[65];
+	char timings_path[4096];
+	int timings_derived;
+	char policy_name[128], policy_params[1024];
+	char notes[1024];           /* what was left out, e.g. variants without timings */
+};
+
+/* Runs the simulation; *out is the caller's (run_output_destroy). */
+int run_execute(const struct run_config *cfg, struct run_output **out, struct errbuf *eb);
+void run_output_destroy(struct run_output *o);
+
+#endif

@@ -1,0 +1,326 @@
+/*
+ * store.c: the results database (see store.h): opening, schema creation and migration,
+ * and writing whole runs in one transaction. Every statement binds its values.
+ */
+#include "store.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "metrics.h"
+#include "run.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+#define SQLTYPE_int64_t "INTEGER"
+#define SQLTYPE_double "REAL"
+
+static const char schema_v1[] =
+	"CREATE TABLE IF NOT EXISTS runs(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  created_utc TEXT NOT NULL,\n"
+	"  tool_version TEXT NOT NULL,\n"
+	"  git_rev TEXT NOT NULL,\n"
+	"  tag TEXT NOT NULL DEFAULT '',\n"
+	"  config TEXT NOT NULL,\n"        /* canonical key=value lines: reproduces the run */
+	"  config_key TEXT NOT NULL,\n"    /* SHA-256 of config without tag and seed */
+	"  seed INTEGER NOT NULL,\n"
+	"  trace TEXT NOT NULL, trace_sha256 TEXT NOT NULL,\n"
+	"  device TEXT NOT NULL, device_sha256 TEXT NOT NULL,\n"
+	"  timings TEXT NOT NULL, timings_sha256 TEXT NOT NULL,\n"
+	"  timings_derived INTEGER NOT NULL DEFAULT 0,\n"
+	"  model TEXT NOT NULL, model_sha256 TEXT NOT NULL,\n"
+	"  policy TEXT NOT NULL, policy_params TEXT NOT NULL DEFAULT '',\n"
+	"  workload TEXT NOT NULL, deadline_ms REAL NOT NULL,\n"
+	"  status TEXT NOT NULL,\n"
+	"  error TEXT NOT NULL DEFAULT '',\n"
+	"  wall_s REAL NOT NULL,\n"
+	"  decide_mean_us REAL, decide_p99_us REAL"
+#define SCHEMA_COL_(col, type, unit, better) ",\n  " #col " " SQLTYPE_##type
+	METRICS_MAP(SCHEMA_COL_)
+#undef SCHEMA_COL_
+	"\n);\n"
+	"CREATE INDEX IF NOT EXISTS runs_config ON runs(config_key, tag);\n"
+	"CREATE TABLE IF NOT EXISTS latency_quantiles(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  q REAL NOT NULL, latency_ms REAL NOT NULL, PRIMARY KEY(run_id, q));\n"
+	"CREATE TABLE IF NOT EXISTS variant_use(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  variant TEXT NOT NULL, served INTEGER NOT NULL, top1 REAL,\n"
+	"  PRIMARY KEY(run_id, variant));\n"
+	"CREATE TABLE IF NOT EXISTS timeline(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s REAL NOT NULL, freq_mhz REAL, util_other REAL, mem_avail_mb REAL,\n"
+	"  variant TEXT, latency_ms REAL);\n"
+	"CREATE INDEX IF NOT EXISTS timeline_run ON timeline(run_id, t_s);\n";
+
+const char *store_schema_sql(void) { return schema_v1; }
+
+static int exec(struct store *s, const char *sql, struct errbuf *eb)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(eb, ERR_DB, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return ERR_DB;
+	}
+	return 0;
+}
+
+static int user_version(struct store *s, int *v, struct errbuf *eb)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return err_set(eb, ERR_DB, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	int rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return err_set(eb, ERR_DB, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	return 0;
+}
+
+/* Brings the schema from version `from` up to STORE_SCHEMA_VERSION, in one transaction. */
+static int migrate(struct store *s, int from, struct errbuf *eb)
+{
+	if (from > STORE_SCHEMA_VERSION)
+		return err_set(eb, ERR_DB,
+			       "%s: schema version %d is newer than this adascale's (%d)", s->path,
+			       from, STORE_SCHEMA_VERSION);
+	if (from == STORE_SCHEMA_VERSION)
+		return 0;
+	int rc = exec(s, "BEGIN IMMEDIATE", eb);
+	if (rc < 0)
+		return rc;
+	if (from < 1 && (rc = exec(s, schema_v1, eb)) < 0)
+		goto fail;
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	if ((rc = exec(s, sql, eb)) < 0)
+		goto fail;
+	return exec(s, "COMMIT", eb);
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+struct store *store_open(const char *path, struct errbuf *eb)
+{
+	struct store *s = calloc(1, sizeof *s);
+	if (!s) {
+		err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+		return NULL;
+	}
+	s->path = strdup(path);
+	if (!s->path) {
+		err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		err_set(eb, ERR_DB, "%s: cannot open database: %s", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_extended_result_codes(s->db, 1);
+	int v;
+	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL",
+		 eb) < 0 ||
+	    user_version(s, &v, eb) < 0 || migrate(s, v, eb) < 0)
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+sqlite3 *store_db(struct store *s) { return s->db; }
+
+/* ---- writing a run ---- */
+
+static int db_fail(struct store *s, struct errbuf *eb, const char *what)
+{
+	return err_set(eb, ERR_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+static int step_done(struct store *s, sqlite3_stmt *st, struct errbuf *eb, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, eb, what);
+}
+
+static void utc_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int insert_runs_row(struct store *s, const struct run_config *c,
+			   const struct run_output *o, struct errbuf *eb)
+{
+	char sql[4096] = "INSERT INTO runs(created_utc, tool_version, git_rev, tag, config, "
+			 "config_key, seed, trace, trace_sha256, device, device_sha256, timings, "
+			 "timings_sha256, timings_derived, model, model_sha256, policy, "
+			 "policy_params, workload, deadline_ms, status, error, wall_s, "
+			 "decide_mean_us, decide_p99_us";
+	int n_fixed = 25;
+	for (int i = 0; i < metrics_n; i++)
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", %s", metrics_table[i].name);
+	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ") VALUES(?");
+	for (int i = 1; i < n_fixed + metrics_n; i++)
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", ?");
+	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ")");
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, eb, "preparing the run insert");
+	char now[32];
+	utc_now(now, sizeof now);
+	int k = 1;
+	sqlite3_bind_text(st, k++, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, k++, ADASCALE_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, ADASCALE_GIT_REV, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, c->tag ? c->tag : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->config, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->config_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, k++, (sqlite3_int64)c->seed);
+	sqlite3_bind_text(st, k++, c->trace, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->trace_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, c->device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->device_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->timings_path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->timings_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, k++, o->timings_derived);
+	sqlite3_bind_text(st, k++, c->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->model_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->policy_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->policy_params, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, c->workload, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, k++, c->deadline_ms);
+	sqlite3_bind_text(st, k++, "ok", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->notes, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, k++, o->wall_s);
+	sqlite3_bind_double(st, k++, o->decide_mean_us);
+	sqlite3_bind_double(st, k++, o->decide_p99_us);
+	const struct metrics *m = &o->m;
+#define BIND_METRIC_(col, type, unit, better) BIND_##type(col)
+#define BIND_int64_t(col) sqlite3_bind_int64(st, k++, (sqlite3_int64)m->col);
+#define BIND_double(col)                                                                \
+	if ((!o->has_latency && strncmp(#col, "lat_", 4) == 0) ||                       \
+	    (!o->has_top1 && strcmp(#col, "mean_top1") == 0))                           \
+		sqlite3_bind_null(st, k++);                                             \
+	else                                                                            \
+		sqlite3_bind_double(st, k++, m->col);
+	METRICS_MAP(BIND_METRIC_)
+#undef BIND_METRIC_
+#undef BIND_int64_t
+#undef BIND_double
+	int rc = step_done(s, st, eb, "inserting the run");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int insert_details(struct store *s, const struct run_output *o, int64_t id,
+			  struct errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+	if (o->has_latency) {
+		if (sqlite3_prepare_v2(s->db,
+				       "INSERT INTO latency_quantiles(run_id, q, latency_ms) "
+				       "VALUES(?, ?, ?)",
+				       -1, &st, NULL) != SQLITE_OK)
+			return db_fail(s, eb, "preparing quantiles");
+		for (int i = 0; i <= 100 && rc == 0; i++) {
+			sqlite3_bind_int64(st, 1, id);
+			sqlite3_bind_double(st, 2, i / 100.0);
+			sqlite3_bind_double(st, 3, o->lat_q_ms[i]);
+			rc = step_done(s, st, eb, "inserting quantiles");
+		}
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return rc;
+	}
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO variant_use(run_id, variant, served, top1) "
+			       "VALUES(?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, eb, "preparing variant use");
+	for (int i = 0; i < o->n_variants && rc == 0; i++) {
+		if (!o->variant_served[i])
+			continue;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, o->variant_keys[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, o->variant_served[i]);
+		if (isnan(o->variant_top1[i]))
+			sqlite3_bind_null(st, 4);
+		else
+			sqlite3_bind_double(st, 4, o->variant_top1[i]);
+		rc = step_done(s, st, eb, "inserting variant use");
+	}
+	sqlite3_finalize(st);
+	if (rc < 0 || !o->n_timeline)
+		return rc;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO timeline(run_id, t_s, freq_mhz, util_other, "
+			       "mem_avail_mb, variant, latency_ms) VALUES(?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, eb, "preparing the timeline");
+	for (int i = 0; i < o->n_timeline && rc == 0; i++) {
+		const struct timeline_point *p = &o->timeline[i];
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_double(st, 2, p->t_s);
+		sqlite3_bind_double(st, 3, p->freq_mhz);
+		sqlite3_bind_double(st, 4, p->util_other);
+		sqlite3_bind_double(st, 5, p->mem_avail_mb);
+		if (p->variant >= 0)
+			sqlite3_bind_text(st, 6, o->variant_keys[p->variant], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 6);
+		if (isnan(p->latency_ms))
+			sqlite3_bind_null(st, 7);
+		else
+			sqlite3_bind_double(st, 7, p->latency_ms);
+		rc = step_done(s, st, eb, "inserting the timeline");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_insert_run(struct store *s, const struct run_config *cfg,
+		     const struct run_output *out, int64_t *run_id, struct errbuf *eb)
+{
+	int rc = exec(s, "BEGIN IMMEDIATE", eb);
+	if (rc < 0)
+		return rc;
+	if ((rc = insert_runs_row(s, cfg, out, eb)) < 0)
+		goto fail;
+	int64_t id = sqlite3_last_insert_rowid(s->db);
+	if ((rc = insert_details(s, out, id, eb)) < 0 || (rc = exec(s, "COMMIT", eb)) < 0)
+		goto fail;
+	if (run_id)
+		*run_id = id;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}

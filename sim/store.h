@@ -1,0 +1,48 @@
+/*
+ * store.h: the results database (SQLite, one file, WAL mode, schema versioned with
+ * PRAGMA user_version). A run is written in one transaction, so a failed or interrupted run
+ * leaves nothing. Reports and comparisons read only this database.
+ *
+ * Tables (schema version 1):
+ *   runs               one row per run: provenance (tool version, git revision, config,
+ *                      seed, SHA-256 of every input), status, wall time, and every metric
+ *                      listed in metrics.h as a column of the same name
+ *   latency_quantiles  (run_id, q, latency_ms): q = 0, 0.01, ..., 1 of served latencies
+ *   variant_use        (run_id, variant, served, top1): how often each variant served
+ *   timeline           (run_id, t_s, freq_mhz, util_other, mem_avail_mb, variant,
+ *                      latency_ms): a sampled timeline of device state and choices
+ *
+ * Not for computing metrics (sim/run.c) or reading them back for reports (reports/).
+ */
+#ifndef ADASCALE_STORE_H
+#define ADASCALE_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Opens or creates the database and brings its schema up to date. */
+struct store *store_open(const char *path, struct errbuf *eb);
+void store_close(struct store *s);
+/* The connection, for readers that run their own queries (reports). */
+sqlite3 *store_db(struct store *s);
+
+struct run_config;
+struct run_output;
+
+/*
+ * Writes a finished run (the runs row, its latency quantiles, variant use and timeline) in
+ * one transaction; on any failure nothing of it stays. *run_id gets the new id.
+ */
+int store_insert_run(struct store *s, const struct run_config *cfg,
+		     const struct run_output *out, int64_t *run_id, struct errbuf *eb);
+
+/* The SQL that creates schema version 1 (for tests that build a database by hand). */
+const char *store_schema_sql(void);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * test_cli.c: the built `adascale` binary as a user runs it: exit statuses (0 ok, 2 bad
+ * input), file:line messages, and a database that gets nothing from a failed run.
+ * The binaries are taken from $ADASCALE_BUILD (the Makefile sets it), default build/.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char out[65536];
+
+static const char *bin(void)
+{
+	const char *b = getenv("ADASCALE_BUILD");
+	return b && *b ? b : "build";
+}
+
+static int adascale(const char *args)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "%s/adascale %s", bin(), args);
+	return tu_run(cmd, out, sizeof out);
+}
+
+static long count_runs(const char *db)
+{
+	char cmd[1024], buf[256];
+	snprintf(cmd, sizeof cmd, "sqlite3 %s 'SELECT count(*) FROM runs' 2>/dev/null || echo -1", db);
+	tu_run(cmd, buf, sizeof buf);
+	return strtol(buf, NULL, 10);
+}
+
+#define RUN_ARGS "run --device devices/host.ini --timings devices/host/timings.csv " \
+		 "--model mobilenet_v1 --deadline-ms 33 "
+
+Test(cli, run_stores_one_row_and_bad_input_stores_nothing)
+{
+	char args[2048];
+	const char *db = tu_write("r.db", "");
+	remove(db);
+	const char *good = tu_write("good.csv", "time_s,util_other\n0,0\n2,0.5\n4,0\n");
+	snprintf(args, sizeof args, RUN_ARGS "--policy greedy --trace %s --db %s", good, db);
+	cr_assert_eq(adascale(args), 0, "%s", out);
+	cr_assert(tu_has(out, "run 1: greedy"), "%s", out);
+	cr_assert_eq(count_runs(db), 1);
+
+	const char *bad = tu_write("bad.csv", "time_s,util_other\n0,0\n2,0.5\n1,0\n");
+	snprintf(args, sizeof args, RUN_ARGS "--policy greedy --trace %s --db %s", bad, db);
+	cr_assert_eq(adascale(args), 2, "%s", out);
+	cr_assert(tu_has(out, "bad.csv:4: time goes backwards"), "%s", out);
+	cr_assert_eq(count_runs(db), 1, "a failed run must leave the database as it was");
+
+	snprintf(args, sizeof args, RUN_ARGS "--policy greedy:nope=1 --trace %s --db %s", good, db);
+	cr_assert_eq(adascale(args), 2, "%s", out);
+	cr_assert(tu_has(out, "unknown parameter 'nope'"), "%s", out);
+	cr_assert_eq(count_runs(db), 1);
+}
+
+Test(cli, usage_errors_exit_2)
+{
+	cr_assert_eq(adascale("run --trace x.csv"), 2);
+	cr_assert(tu_has(out, "--device is required"), "%s", out);
+	cr_assert_eq(adascale("frobnicate"), 2);
+	cr_assert(tu_has(out, "unknown verb 'frobnicate'"), "%s", out);
+	cr_assert_eq(adascale("run --trace x --device y --model z --db w --seed -3"), 2);
+}
+
+Test(cli, policies_lists_builtins_with_parameters)
+{
+	cr_assert_eq(adascale("policies"), 0);
+	cr_assert(tu_has(out, "static"), "%s", out);
+	cr_assert(tu_has(out, "greedy"), "%s", out);
+	cr_assert(tu_has(out, "margin=1.0"), "%s", out);
+}

@@ -1,0 +1,150 @@
+/*
+ * test_common.c: the shared pieces: CSV reading (metadata, BOM, CRLF, field counts, typed
+ * fields), strict numbers, the error table and SHA-256.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "csvin.h"
+#include "err.h"
+#include "num.h"
+#include "sha256.h"
+#include "testutil.h"
+
+Test(common, csv_reads_metadata_header_and_rows)
+{
+	const char *p = tu_write("a.csv", "# source: somewhere: with colon\n# note plain comment\n"
+					  "a,b\n1,x\n\n  # later comment\n\"2,5\",y\n");
+	struct errbuf eb = {0};
+	struct csvin *c = csvin_open(p, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	cr_assert_str_eq(csvin_meta(c, "source"), "somewhere: with colon");
+	cr_assert_null(csvin_meta(c, "note"));
+	cr_assert_eq(csvin_n_cols(c), 2);
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_eq(csvin_line(c), 4);
+	cr_assert_str_eq(csvin_field(c, 1), "x");
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_eq(csvin_line(c), 7);
+	cr_assert_str_eq(csvin_field(c, 0), "2,5");
+	cr_assert_eq(csvin_next(c, &eb), 0);
+	csvin_close(c);
+}
+
+Test(common, csv_bom_and_crlf_read_as_plain)
+{
+	const char *plain = tu_write("plain.csv", "# k: v\nx,y\n1,2\n3,4\n");
+	const char *odd = tu_write("odd.csv", "\xEF\xBB\xBF# k: v\r\nx,y\r\n1,2\r\n3,4\r\n");
+	const char *paths[2] = {plain, odd};
+	char got[2][64];
+	for (int i = 0; i < 2; i++) {
+		struct errbuf eb = {0};
+		struct csvin *c = csvin_open(paths[i], &eb);
+		cr_assert_not_null(c, "%s", eb.msg);
+		cr_assert_str_eq(csvin_col_name(c, 0), "x");
+		cr_assert_str_eq(csvin_meta(c, "k"), "v");
+		got[i][0] = '\0';
+		while (csvin_next(c, &eb) == 1)
+			snprintf(got[i] + strlen(got[i]), 64 - strlen(got[i]), "%s|%s;",
+				 csvin_field(c, 0), csvin_field(c, 1));
+		csvin_close(c);
+	}
+	cr_assert_str_eq(got[0], got[1]);
+	cr_assert_str_eq(got[0], "1|2;3|4;");
+}
+
+Test(common, csv_wrong_field_count_names_line)
+{
+	const char *p = tu_write("bad.csv", "a,b,c\n1,2,3\n4,5\n");
+	struct errbuf eb = {0};
+	struct csvin *c = csvin_open(p, &eb);
+	cr_assert_not_null(c);
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_eq(csvin_next(c, &eb), ERR_PARSE);
+	cr_assert(tu_has(eb.msg, "bad.csv:3:"), "%s", eb.msg);
+	cr_assert(tu_has(eb.msg, "2 fields, the header has 3"), "%s", eb.msg);
+	csvin_close(c);
+}
+
+Test(common, csv_typed_fields_reject_nan_and_text)
+{
+	const char *p = tu_write("num.csv", "v\nnan\n1e400\nabc\n42\n\n");
+	struct errbuf eb = {0};
+	struct csvin *c = csvin_open(p, &eb);
+	double d;
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_eq(csvin_double(c, 0, &d, &eb), ERR_PARSE);
+	cr_assert(tu_has(eb.msg, "num.csv:2:1: column 'v'"), "%s", eb.msg);
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_eq(csvin_double(c, 0, &d, &eb), ERR_RANGE);
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_eq(csvin_double(c, 0, &d, &eb), ERR_PARSE);
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_eq(csvin_double_in(c, 0, 0, 10, &d, &eb), ERR_RANGE);
+	cr_assert(tu_has(eb.msg, "outside [0, 10]"), "%s", eb.msg);
+	csvin_close(c);
+}
+
+Test(common, csv_missing_and_empty_files)
+{
+	struct errbuf eb = {0};
+	cr_assert_null(csvin_open("/nonexistent/x.csv", &eb));
+	cr_assert_eq(eb.code, ERR_NOTFOUND);
+	cr_assert(tu_has(eb.msg, "/nonexistent/x.csv: cannot open"), "%s", eb.msg);
+	cr_assert_null(csvin_open(tu_write("empty.csv", ""), &eb));
+	cr_assert(tu_has(eb.msg, "empty.csv:1: no header row"), "%s", eb.msg);
+}
+
+Test(common, csv_unterminated_quote_is_an_error)
+{
+	struct errbuf eb = {0};
+	struct csvin *c = csvin_open(tu_write("q2.csv", "a,b\n\"open,1\n"), &eb);
+	cr_assert_not_null(c);
+	cr_assert_eq(csvin_next(c, &eb), ERR_PARSE);
+	cr_assert(tu_has(eb.msg, "q2.csv:2: bad quoting"), "%s", eb.msg);
+	csvin_close(c);
+}
+
+Test(common, numbers_are_strict)
+{
+	double d;
+	long l;
+	cr_assert_eq(num_double(" 2.5 ", &d), 0);
+	cr_assert_float_eq(d, 2.5, 0);
+	cr_assert_eq(num_double("2.5x", &d), ERR_PARSE);
+	cr_assert_eq(num_double("inf", &d), ERR_PARSE);
+	cr_assert_eq(num_double("", &d), ERR_PARSE);
+	cr_assert_eq(num_long("12", &l), 0);
+	cr_assert_eq(num_long("1.5", &l), ERR_PARSE);
+	cr_assert_eq(num_long("99999999999999999999", &l), ERR_RANGE);
+}
+
+Test(common, error_table_names_and_statuses)
+{
+	cr_assert_str_eq(err_name(ERR_PARSE), "PARSE");
+	cr_assert_str_eq(err_msg(ERR_NOMEM), "out of memory");
+	cr_assert_str_eq(err_name(-999), "UNKNOWN");
+	cr_assert_eq(err_exit_status(ERR_PARSE), 2);
+	cr_assert_eq(err_exit_status(ERR_DB), 1);
+	cr_assert_eq(err_exit_status(0), 0);
+}
+
+Test(common, sha256_known_vectors)
+{
+	/* FIPS 180-4 examples */
+	struct sha256 s;
+	char hex[65];
+	sha256_init(&s);
+	sha256_update(&s, "abc", 3);
+	sha256_final_hex(&s, hex);
+	cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_init(&s);
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha256_update(&s, two, strlen(two));
+	sha256_final_hex(&s, hex);
+	cr_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	sha256_init(&s);
+	sha256_final_hex(&s, hex);
+	cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}

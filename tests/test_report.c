@@ -1,0 +1,943 @@
+/*
+ * test_report.c: `adascale report` end to end on databases built here (store_open for the
+ * schema, plain bound SQL for the rows): the files it writes, the best-value marks, run
+ * selection, the errors for bad databases, and that hostile names stay text: inert in
+ * gnuplot, escaped in HTML and Markdown. Tests that draw need gnuplot on PATH.
+ */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plot.h"
+#include "report.h"
+#include "store.h"
+#include "text.h"
+
+/* ---- fixtures: a temporary folder with a database in it ---- */
+
+static char tmp_dir[256];
+static char db_path[512];
+static char out_dir[512];
+
+static void setup(void)
+{
+	snprintf(tmp_dir, sizeof tmp_dir, "/tmp/adascale-report-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmp_dir));
+	snprintf(db_path, sizeof db_path, "%s/results.db", tmp_dir);
+	snprintf(out_dir, sizeof out_dir, "%s/out", tmp_dir);
+}
+
+static void rm_rf(const char *path)
+{
+	struct stat sb;
+	if (lstat(path, &sb) < 0)
+		return;
+	if (S_ISDIR(sb.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char sub[1024];
+			snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+			rm_rf(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+static void teardown(void) { rm_rf(tmp_dir); }
+
+struct fake_run {
+	const char *tag, *policy, *params, *model, *trace, *device;
+	long long seed;
+	double miss_rate, top1, energy_mj, lat_ms; /* lat_ms: median latency */
+	int n_quantiles;                           /* 0: none */
+};
+
+static sqlite3 *db_create(void)
+{
+	struct errbuf eb = {0, ""};
+	struct store *s = store_open(db_path, &eb);
+	cr_assert_not_null(s, "store_open: %s", eb.msg);
+	store_close(s);
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	return db;
+}
+
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s", sql,
+		     msg ? msg : "");
+}
+
+static long long insert_run(sqlite3 *db, const struct fake_run *r)
+{
+	static const char sql[] =
+		"INSERT INTO runs(created_utc, tool_version, git_rev, tag, config, config_key,"
+		" seed, trace, trace_sha256, device, device_sha256, timings, timings_sha256,"
+		" model, model_sha256, policy, policy_params, workload, deadline_ms, status,"
+		" wall_s, requests, served, dropped, deadline_misses, failures, miss_rate,"
+		" lat_mean_ms, lat_p50_ms, lat_p95_ms, lat_p99_ms, mean_top1, energy_mj,"
+		" energy_per_inf_mj, switches, events, sim_s)"
+		" VALUES('2024-05-01T10:00:00Z', '0.1.0', 'abcdef123456', ?1, ?2, 'cfgkey', ?3, ?4,"
+		" 'tracesha', ?5, 'devsha', 'devices/timings.csv', 'timsha', ?6, 'modelsha', ?7,"
+		" ?8, 'periodic:33ms', 33.0, 'ok', 0.5, 1000, ?9, 0, ?10, 0, ?11, ?12, ?12,"
+		" ?13, ?14, ?15, ?16, ?17, 3, 5000, 60.0)";
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s",
+		     sqlite3_errmsg(db));
+	long long served = 1000;
+	sqlite3_bind_text(st, 1, r->tag ? r->tag : "", -1, SQLITE_STATIC);
+	char config[1024];
+	snprintf(config, sizeof config, "policy=%s\ntrace=%s\nseed=%lld\n", r->policy, r->trace,
+		 r->seed);
+	sqlite3_bind_text(st, 2, config, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, r->seed);
+	sqlite3_bind_text(st, 4, r->trace, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->policy, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->params ? r->params : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, served);
+	sqlite3_bind_int64(st, 10, (long long)(r->miss_rate * 1000 + 0.5));
+	sqlite3_bind_double(st, 11, r->miss_rate);
+	sqlite3_bind_double(st, 12, r->lat_ms);
+	sqlite3_bind_double(st, 13, r->lat_ms * 1.8);
+	sqlite3_bind_double(st, 14, r->lat_ms * 2.5);
+	sqlite3_bind_double(st, 15, r->top1);
+	sqlite3_bind_double(st, 16, r->energy_mj * 1000);
+	sqlite3_bind_double(st, 17, r->energy_mj);
+	cr_assert_eq(sqlite3_step(st), SQLITE_DONE, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	long long id = sqlite3_last_insert_rowid(db);
+
+	cr_assert_eq(sqlite3_prepare_v2(db,
+					"INSERT INTO latency_quantiles(run_id, q, latency_ms)"
+					" VALUES(?1, ?2, ?3)",
+					-1, &st, NULL),
+		     SQLITE_OK);
+	for (int k = 0; k < r->n_quantiles; k++) {
+		double q = (double)k / (r->n_quantiles - 1);
+		double lat = r->lat_ms * (0.4 + 1.2 * q + 2.0 * q * q * q * q * q * q * q * q);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_double(st, 2, q);
+		sqlite3_bind_double(st, 3, lat);
+		cr_assert_eq(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+
+	cr_assert_eq(sqlite3_prepare_v2(db,
+					"INSERT INTO variant_use(run_id, variant, served, top1)"
+					" VALUES(?1, ?2, ?3, ?4)",
+					-1, &st, NULL),
+		     SQLITE_OK);
+	const char *variants[] = {"mobilenet_v1:width=1.0", "mobilenet_v1:width=0.5,quant=int8"};
+	for (int v = 0; v < 2; v++) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, variants[v], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, v ? 300 : 700);
+		sqlite3_bind_double(st, 4, v ? 63.3 : 70.6);
+		cr_assert_eq(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* A minute of timeline for run id: frequency steps, load, the variant switching among n. */
+static void insert_timeline(sqlite3 *db, long long id, const char *const *variants, int n)
+{
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_prepare_v2(db,
+					"INSERT INTO timeline(run_id, t_s, freq_mhz, util_other,"
+					" mem_avail_mb, variant, latency_ms)"
+					" VALUES(?1, ?2, ?3, ?4, 2048, ?5, ?6)",
+					-1, &st, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	for (int k = 0; k < 600; k++) {
+		double t = k * 0.1;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_double(st, 2, t);
+		sqlite3_bind_double(st, 3, k < 300 ? 2400 : 1200);
+		sqlite3_bind_double(st, 4, (k / 50) % 2 ? 0.6 : 0.1);
+		sqlite3_bind_text(st, 5, variants[(k / 100) % n], -1, SQLITE_STATIC);
+		if (k % 3)
+			sqlite3_bind_double(st, 6, 30 + (k % 17));
+		else
+			sqlite3_bind_null(st, 6);
+		cr_assert_eq(sqlite3_step(st), SQLITE_DONE, "%s", sqlite3_errmsg(db));
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+}
+
+static const struct fake_run plain_runs[] = {
+	{"nightly", "greedy", "", "mobilenet_v1", "traces/host_stress.csv", "pixel4", 1, 0.08,
+	 69.5, 41.0, 20.0, 101},
+	{"nightly", "adascale", "alpha=0.5", "mobilenet_v1", "traces/host_stress.csv", "pixel4",
+	 1, 0.01, 70.2, 35.0, 18.0, 101},
+	{"weekly", "static", "variant=mobilenet_v1:width=1.0", "mobilenet_v1",
+	 "traces/calm.csv", "pixel4", 2, 0.20, 70.6, 52.0, 26.0, 101},
+};
+
+static void db_plain(void)
+{
+	sqlite3 *db = db_create();
+	for (size_t i = 0; i < sizeof plain_runs / sizeof plain_runs[0]; i++)
+		insert_run(db, &plain_runs[i]);
+	sqlite3_close(db);
+}
+
+/* ---- helpers ---- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	cr_assert_not_null(buf);
+	size_t got = fread(buf, 1, (size_t)n, f);
+	fclose(f);
+	buf[got] = '\0';
+	if (len)
+		*len = got;
+	return buf;
+}
+
+static char *out_file(const char *name, size_t *len)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", out_dir, name);
+	return slurp(path, len);
+}
+
+static int out_exists(const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", out_dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void assert_png(const char *name)
+{
+	size_t len = 0;
+	char *png = out_file(name, &len);
+	cr_assert_not_null(png, "%s was not written", name);
+	cr_assert_gt(len, 2000, "%s is only %zu bytes", name, len);
+	cr_assert_eq(memcmp(png, "\x89PNG\r\n\x1a\n", 8), 0, "%s is not a PNG", name);
+	free(png);
+}
+
+static void assert_svg(const char *name)
+{
+	size_t len = 0;
+	char *svg = out_file(name, &len);
+	cr_assert_not_null(svg, "%s was not written", name);
+	cr_assert_gt(len, 2000, "%s is only %zu bytes", name, len);
+	cr_assert(strncmp(svg, "<?xml", 5) == 0 || strncmp(svg, "<svg", 4) == 0,
+		  "%s does not start with an XML or svg tag", name);
+	cr_assert_not_null(strstr(svg, "<svg"));
+	free(svg);
+}
+
+static int run_report(const char *extra1, const char *extra2)
+{
+	static char verb[] = "report", db_opt[] = "--db", out_opt[] = "--out";
+	char *argv[] = {verb, db_opt, db_path, out_opt, out_dir, NULL, NULL, NULL};
+	int argc = 5;
+	char a1[256], a2[256];
+	if (extra1) {
+		snprintf(a1, sizeof a1, "%s", extra1);
+		argv[argc++] = a1;
+	}
+	if (extra2) {
+		snprintf(a2, sizeof a2, "%s", extra2);
+		argv[argc++] = a2;
+	}
+	return report_cmd(argc, argv);
+}
+
+/* Runs report_cmd with stderr captured into err (NUL-terminated). */
+static int run_report_stderr(char *err, size_t len)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/stderr.txt", tmp_dir);
+	fflush(stderr);
+	int saved = dup(2);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	int rc = run_report(NULL, NULL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	char *text = slurp(path, NULL);
+	cr_assert_not_null(text);
+	snprintf(err, len, "%s", text);
+	free(text);
+	return rc;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* ---- the report as a user gets it ---- */
+
+TestSuite(report, .init = setup, .fini = teardown, .timeout = 60);
+
+Test(report, writes_pages_and_images_for_several_runs)
+{
+	db_plain();
+	cr_assert_eq(run_report(NULL, NULL), 0);
+	static const char *const pngs[] = {"latency_cdf.png", "accuracy_energy.png",
+					   "accuracy_latency.png", "miss_rate.png", "energy.png"};
+	static const char *const svgs[] = {"latency_cdf.svg", "accuracy_energy.svg",
+					   "accuracy_latency.svg", "miss_rate.svg", "energy.svg"};
+	for (int i = 0; i < 5; i++) {
+		assert_png(pngs[i]);
+		assert_svg(svgs[i]);
+	}
+	char *html = out_file("index.html", NULL);
+	char *md = out_file("report.md", NULL);
+	cr_assert_not_null(html);
+	cr_assert_not_null(md);
+	cr_assert(strncmp(html, "<!DOCTYPE html>", 15) == 0);
+	/* Self-contained: no scripts, no stylesheet or image from elsewhere. */
+	cr_assert_null(strstr(html, "<script"));
+	cr_assert_null(strstr(html, "http://"));
+	cr_assert_null(strstr(html, "https://"));
+	for (int i = 0; i < 3; i++) {
+		char row[64];
+		snprintf(row, sizeof row, "<tr id=\"run-%d\">", i + 1);
+		cr_assert_not_null(strstr(html, row), "no row for run %d", i + 1);
+		cr_assert_not_null(strstr(html, plain_runs[i].policy));
+		char label[64];
+		snprintf(label, sizeof label, "\\#%d %s (", i + 1, plain_runs[i].policy);
+		cr_assert_not_null(strstr(md, label), "report.md does not name run %d", i + 1);
+	}
+	/* Every image in the folder is referred to by the page. */
+	DIR *d = opendir(out_dir);
+	cr_assert_not_null(d);
+	struct dirent *e;
+	int n_images = 0;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 4 && (!strcmp(e->d_name + n - 4, ".png") ||
+			      !strcmp(e->d_name + n - 4, ".svg"))) {
+			char ref[300];
+			snprintf(ref, sizeof ref, "\"%s\"", e->d_name);
+			cr_assert_not_null(strstr(html, ref), "index.html does not refer to %s",
+					   e->d_name);
+			n_images++;
+		}
+	}
+	closedir(d);
+	cr_assert_eq(n_images, 10);
+	/* Without timeline rows there is no timeline figure. */
+	cr_assert(!out_exists("timeline_1.png"));
+	/* Provenance is there. */
+	cr_assert_not_null(strstr(html, "abcdef123456"));
+	cr_assert_not_null(strstr(html, "tracesha"));
+	cr_assert_not_null(strstr(html, "<details id=\"prov-2\">"));
+	cr_assert_not_null(strstr(md, "tracesha"));
+	free(html);
+	free(md);
+}
+
+/* The cell of run id for a metric column: the text from its <td to </td>. */
+static char *cell(const char *html, int id, const char *metric, char *buf, size_t len)
+{
+	char row[64], attr[96];
+	snprintf(row, sizeof row, "<tr id=\"run-%d\"", id);
+	snprintf(attr, sizeof attr, "data-metric=\"%s\">", metric);
+	const char *r = strstr(html, row);
+	cr_assert_not_null(r);
+	const char *end = strstr(r, "</tr>");
+	const char *a = strstr(r, attr);
+	cr_assert(a && a < end, "run %d has no %s cell", id, metric);
+	const char *td = a;
+	while (td > r && strncmp(td, "<td", 3) != 0)
+		td--;
+	const char *close = strstr(a, "</td>");
+	snprintf(buf, len, "%.*s", (int)(close - td), td);
+	return buf;
+}
+
+Test(report, marks_the_best_value_of_each_column_by_its_direction)
+{
+	db_plain();
+	cr_assert_eq(run_report(NULL, NULL), 0);
+	char *html = out_file("index.html", NULL);
+	char c[256];
+	/* Lower is better: run 2 has the lowest miss rate, latency and energy. */
+	cr_assert_not_null(strstr(cell(html, 2, "miss_rate", c, sizeof c), "best"), "%s", c);
+	cr_assert_null(strstr(cell(html, 1, "miss_rate", c, sizeof c), "best"), "%s", c);
+	cr_assert_null(strstr(cell(html, 3, "miss_rate", c, sizeof c), "best"), "%s", c);
+	cr_assert_not_null(strstr(cell(html, 2, "lat_p99_ms", c, sizeof c), "best"), "%s", c);
+	cr_assert_not_null(strstr(cell(html, 2, "energy_per_inf_mj", c, sizeof c), "best"));
+	/* Higher is better: run 3 has the best top-1. */
+	cr_assert_not_null(strstr(cell(html, 3, "mean_top1", c, sizeof c), "best"), "%s", c);
+	cr_assert_null(strstr(cell(html, 2, "mean_top1", c, sizeof c), "best"), "%s", c);
+	/* All equal (served, switches): nothing to mark. */
+	for (int id = 1; id <= 3; id++)
+		cr_assert_null(strstr(cell(html, id, "served", c, sizeof c), "best"), "%s", c);
+	/* The values are shown: 1% miss rate for run 2. */
+	cr_assert_not_null(strstr(cell(html, 2, "miss_rate", c, sizeof c), "1.00%"), "%s", c);
+	free(html);
+	char *md = out_file("report.md", NULL);
+	cr_assert_not_null(strstr(md, "**1.00%**"));
+	cr_assert_not_null(strstr(md, "**70.60**"));
+	free(md);
+}
+
+Test(report, single_run_draws_only_the_latency_cdf)
+{
+	sqlite3 *db = db_create();
+	insert_run(db, &plain_runs[0]);
+	sqlite3_close(db);
+	cr_assert_eq(run_report(NULL, NULL), 0);
+	assert_png("latency_cdf.png");
+	assert_svg("latency_cdf.svg");
+	cr_assert(!out_exists("accuracy_energy.png"));
+	cr_assert(!out_exists("miss_rate.png"));
+	char *html = out_file("index.html", NULL);
+	cr_assert_not_null(strstr(html, "\"latency_cdf.svg\""));
+	cr_assert_null(strstr(html, "accuracy_energy"));
+	cr_assert_null(strstr(html, "miss_rate.png"));
+	free(html);
+}
+
+Test(report, draws_a_timeline_for_runs_that_recorded_one)
+{
+	sqlite3 *db = db_create();
+	insert_run(db, &plain_runs[0]);
+	long long id = insert_run(db, &plain_runs[1]);
+	static const char *const variants[] = {"mobilenet_v1:width=1.0",
+					       "mobilenet_v1:width=0.5,quant=int8"};
+	insert_timeline(db, id, variants, 2);
+	sqlite3_close(db);
+	cr_assert_eq(run_report(NULL, NULL), 0);
+	assert_png("timeline_1.png");
+	assert_svg("timeline_1.svg");
+	cr_assert(!out_exists("timeline_2.png"));
+	char *html = out_file("index.html", NULL);
+	cr_assert_not_null(strstr(html, "\"timeline_1.svg\""));
+	cr_assert_not_null(strstr(html, "Timeline of run #2"));
+	free(html);
+	/* The SVG names the variants (without the model) on its axis. */
+	char *svg = out_file("timeline_1.svg", NULL);
+	cr_assert_not_null(strstr(svg, "width=0.5,quant=int8"));
+	free(svg);
+}
+
+Test(report, a_smaller_report_into_the_same_folder_drops_old_figures)
+{
+	db_plain();
+	cr_assert_eq(run_report(NULL, NULL), 0);
+	cr_assert(out_exists("accuracy_energy.png"));
+	cr_assert_eq(run_report("--runs", "2"), 0);
+	cr_assert(!out_exists("accuracy_energy.png"));
+	cr_assert(!out_exists("miss_rate.svg"));
+	char *html = out_file("index.html", NULL);
+	cr_assert_null(strstr(html, "accuracy_energy"));
+	cr_assert_null(strstr(html, "<tr id=\"run-1\""));
+	cr_assert_not_null(strstr(html, "<tr id=\"run-2\""));
+	free(html);
+}
+
+Test(report, tag_and_run_list_select_runs)
+{
+	db_plain();
+	struct plot_sink *rec = plot_record_create(NULL);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, "nightly", NULL};
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	char *html = out_file("index.html", NULL);
+	cr_assert_not_null(strstr(html, "<tr id=\"run-1\""));
+	cr_assert_not_null(strstr(html, "<tr id=\"run-2\""));
+	cr_assert_null(strstr(html, "<tr id=\"run-3\""));
+	free(html);
+	plot_sink_destroy(rec);
+
+	rec = plot_record_create(NULL);
+	struct report_opts o2 = {db_path, out_dir, NULL, "1,3-3"};
+	cr_assert_eq(report_generate(&o2, rec, &eb), 0, "%s", eb.msg);
+	html = out_file("index.html", NULL);
+	cr_assert_not_null(strstr(html, "<tr id=\"run-1\""));
+	cr_assert_null(strstr(html, "<tr id=\"run-2\""));
+	cr_assert_not_null(strstr(html, "<tr id=\"run-3\""));
+	/* A recording draws nothing, so the page links no image. */
+	cr_assert_null(strstr(html, ".png\""));
+	cr_assert_null(strstr(html, ".svg\""));
+	cr_assert_not_null(strstr(html, "No figures were drawn."));
+	free(html);
+	/* ... but the commands for them were sent. */
+	const char *cmd = plot_record_text(rec);
+	cr_assert_not_null(strstr(cmd, "set output 'latency_cdf.png'"));
+	cr_assert_not_null(strstr(cmd, "set output 'miss_rate.svg'"));
+	plot_sink_destroy(rec);
+
+	cr_assert_eq(run_report("--tag", "nosuchtag"), 2);
+	cr_assert_eq(run_report("--runs", "7-9"), 2);
+	cr_assert_eq(run_report("--runs", "2,x"), 2);
+	cr_assert_eq(run_report("--runs", "5-3"), 2);
+	cr_assert_eq(run_report("--bogus", "1"), 2);
+}
+
+Test(report, many_runs_group_the_cdf_by_policy)
+{
+	sqlite3 *db = db_create();
+	exec_ok(db, "BEGIN");
+	static const char *const pols[] = {"greedy", "reactive", "adascale"};
+	for (int i = 0; i < 30; i++) {
+		struct fake_run r = plain_runs[i % 3];
+		r.policy = pols[i % 3];
+		r.seed = i;
+		r.lat_ms += i;
+		insert_run(db, &r);
+	}
+	exec_ok(db, "COMMIT");
+	sqlite3_close(db);
+	struct plot_sink *rec = plot_record_create(NULL);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL};
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	const char *cmd = plot_record_text(rec);
+	const char *cdf = strstr(cmd, "set output 'latency_cdf.png'");
+	const char *end = strstr(cmd, "set output 'latency_cdf.svg'");
+	cr_assert(cdf && end);
+	const char *plot = strstr(cdf, "\nplot ");
+	cr_assert(plot && plot < end);
+	const char *eol = strchr(plot + 1, '\n');
+	char line[4096];
+	snprintf(line, sizeof line, "%.*s", (int)(eol - plot), plot);
+	cr_assert_eq(count(line, "title "), 3, "%s", line);
+	cr_assert_not_null(strstr(line, "'reactive (mean of 10 runs)'"), "%s", line);
+	/* 30 bars, one per run. */
+	const char *bars = strstr(cmd, "$bars << EOD\n");
+	cr_assert_not_null(bars);
+	const char *bars_end = strstr(bars, "\nEOD\n");
+	int n_lines = 0;
+	for (const char *p = bars; p < bars_end; p++)
+		n_lines += *p == '\n';
+	cr_assert_eq(n_lines, 30);
+	plot_sink_destroy(rec);
+	/* Drawn for real, the figure says how it grouped the runs. */
+	cr_assert_eq(run_report(NULL, NULL), 0);
+	assert_png("latency_cdf.png");
+	char *html = out_file("index.html", NULL);
+	cr_assert_not_null(strstr(html, "each curve is one policy"));
+	free(html);
+}
+
+/* ---- bad input ---- */
+
+Test(report, missing_database_exits_2_naming_the_file)
+{
+	char err[2048];
+	cr_assert_eq(run_report_stderr(err, sizeof err), 2);
+	cr_assert(strncmp(err, "adascale: ", 10) == 0, "%s", err);
+	cr_assert_not_null(strstr(err, db_path), "%s", err);
+	cr_assert(!out_exists("index.html"));
+	cr_assert(access(out_dir, F_OK) != 0, "the output folder was created");
+}
+
+Test(report, empty_database_exits_2_naming_the_file)
+{
+	struct errbuf eb = {0, ""};
+	struct store *s = store_open(db_path, &eb);
+	cr_assert_not_null(s);
+	store_close(s);
+	char err[2048];
+	cr_assert_eq(run_report_stderr(err, sizeof err), 2);
+	cr_assert_not_null(strstr(err, db_path), "%s", err);
+	cr_assert_not_null(strstr(err, "no runs"), "%s", err);
+	cr_assert(!out_exists("index.html"));
+}
+
+Test(report, wrong_schema_version_exits_2_naming_the_file)
+{
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	exec_ok(db, store_schema_sql());
+	exec_ok(db, "PRAGMA user_version = 9");
+	sqlite3_close(db);
+	char err[2048];
+	cr_assert_eq(run_report_stderr(err, sizeof err), 2);
+	cr_assert_not_null(strstr(err, db_path), "%s", err);
+	cr_assert_not_null(strstr(err, "schema version 9"), "%s", err);
+
+	/* A SQLite database that is someone else's (version 0, no runs table). */
+	unlink(db_path);
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	exec_ok(db, "CREATE TABLE t(x)");
+	sqlite3_close(db);
+	cr_assert_eq(run_report_stderr(err, sizeof err), 2);
+	cr_assert_not_null(strstr(err, "not an adascale results database"), "%s", err);
+}
+
+Test(report, a_file_that_is_not_a_database_exits_2)
+{
+	FILE *f = fopen(db_path, "w");
+	cr_assert_not_null(f);
+	fputs("time_s,freq_mhz\n0,1800\n1,1200\n", f);
+	for (int i = 0; i < 200; i++)
+		fputs("padding padding padding padding\n", f);
+	fclose(f);
+	char err[2048];
+	cr_assert_eq(run_report_stderr(err, sizeof err), 2);
+	cr_assert_not_null(strstr(err, db_path), "%s", err);
+	cr_assert_not_null(strstr(err, "not an SQLite database"), "%s", err);
+}
+
+Test(report, a_missing_gnuplot_is_a_clear_error)
+{
+	db_plain();
+	setenv("ADASCALE_GNUPLOT", "/nonexistent/bin/gnuplot", 1);
+	char err[2048];
+	cr_assert_eq(run_report_stderr(err, sizeof err), 1);
+	cr_assert_not_null(strstr(err, "cannot run gnuplot"), "%s", err);
+	cr_assert_not_null(strstr(err, "/nonexistent/bin/gnuplot"), "%s", err);
+	cr_assert(!out_exists("index.html"));
+	unsetenv("ADASCALE_GNUPLOT");
+}
+
+Test(report, a_failing_gnuplot_script_is_reported_with_its_message)
+{
+	cr_assert_eq(mkdir(out_dir, 0700), 0);
+	struct errbuf eb = {0, ""};
+	struct plot_sink *s = plot_gnuplot_create(NULL, out_dir, &eb);
+	cr_assert_not_null(s, "%s", eb.msg);
+	plot_write(s, "print 1\nnot_a_gnuplot_command 42\n");
+	cr_assert_eq(plot_finish(s, &eb), ERR_CHILD);
+	cr_assert_not_null(strstr(eb.msg, "exited with status"), "%s", eb.msg);
+	cr_assert_not_null(strstr(eb.msg, "invalid command"), "%s", eb.msg);
+	plot_sink_destroy(s);
+
+	s = plot_gnuplot_create(NULL, out_dir, &eb);
+	cr_assert_not_null(s);
+	plot_write(s, "print 1\n");
+	cr_assert_eq(plot_finish(s, &eb), 0, "%s", eb.msg);
+	plot_sink_destroy(s);
+}
+
+/* ---- hostile names ---- */
+
+static const char hostile_policy[] =
+	"gr'eedy\"; system(\"touch PWNED\") # \n!touch PWNED3\n`touch PWNED2`";
+static const char hostile_tag[] =
+	"''<script>alert(1)</script>'; print system('touch PWNED'); '\\";
+static const char hostile_trace[] = "traces/`touch PWNED2`;x'.csv";
+static const char hostile_device[] = "dev\r\n!touch PWNED3\n@GPVAL_PWD $d {_^} & ~ \x01";
+static const char hostile_model[] = "m''''x\"`touch PWNED2`\" | a*b_c [l](u) <b>";
+static const char hostile_params[] = "a=1; b='2'\nplot sin(x) # `touch PWNED2`";
+
+static void db_hostile(void)
+{
+	sqlite3 *db = db_create();
+	struct fake_run r = {hostile_tag,    hostile_policy, hostile_params, hostile_model,
+			     hostile_trace,  hostile_device, 7,              0.05,
+			     68.0,           30.0,           15.0,           101};
+	long long id = insert_run(db, &r);
+	static const char *const variants[] = {
+		"m:width=1'`touch PWNED2`\nplot 1", "m:x\"; system('touch PWNED') #",
+		"!touch PWNED3"};
+	insert_timeline(db, id, variants, 3);
+	r.seed = 8;
+	r.miss_rate = 0.02;
+	r.energy_mj = 19.0;
+	r.top1 = 70.0;
+	insert_run(db, &r);
+	insert_run(db, &plain_runs[0]);
+	sqlite3_close(db);
+}
+
+static void assert_no_pwned(const char *dir)
+{
+	static const char *const names[] = {"PWNED", "PWNED2", "PWNED3"};
+	for (int i = 0; i < 3; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		cr_assert(access(path, F_OK) != 0, "%s exists: a name reached a shell", path);
+	}
+}
+
+Test(report, hostile_names_reach_no_shell_and_are_escaped)
+{
+	db_hostile();
+	cr_assert_eq(chdir(tmp_dir), 0);
+	cr_assert_eq(run_report(NULL, NULL), 0);
+	assert_no_pwned(tmp_dir);
+	assert_no_pwned(out_dir);
+	assert_png("latency_cdf.png");
+	assert_png("accuracy_energy.png");
+	assert_png("miss_rate.png");
+	assert_png("timeline_1.png");
+	assert_svg("latency_cdf.svg");
+
+	char *html = out_file("index.html", NULL);
+	cr_assert_null(strstr(html, "<script"));
+	cr_assert_null(strstr(html, "</script"));
+	cr_assert_null(strstr(html, "(u) <b>"));
+	cr_assert_not_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;&#39;"));
+	cr_assert_not_null(strstr(html, "gr&#39;eedy&quot;; system(&quot;touch PWNED&quot;)"));
+	cr_assert_not_null(strstr(html, "&lt;b&gt;"));
+	/* No control character (the device's \x01, \r) survives. */
+	for (const char *p = html; *p; p++)
+		cr_assert(*p == '\n' || (unsigned char)*p >= 0x20,
+			  "control character 0x%02x in index.html", (unsigned char)*p);
+	free(html);
+
+	char *md = out_file("report.md", NULL);
+	cr_assert_null(strstr(md, "<script"));
+	cr_assert_null(strstr(md, "<b>"));
+	cr_assert_not_null(strstr(md, "&lt;script&gt;"));
+	/* Every table row stays one line: the newlines in names became spaces. */
+	cr_assert_not_null(strstr(md, "gr'eedy\"; system(\"touch PWNED\") \\#  !touch"));
+	free(md);
+
+	/* The SVG text is escaped by gnuplot itself. */
+	char *svg = out_file("latency_cdf.svg", NULL);
+	cr_assert_null(strstr(svg, "<script"));
+	free(svg);
+}
+
+/*
+ * Walks gnuplot command text the way gnuplot's scanner does and checks that every name
+ * stayed inside its single-quoted literal: each literal closes on its own line and is
+ * followed by a separator, nothing from a name (PWNED, a backquote) appears outside a
+ * single-quoted literal, and datablocks hold numbers only.
+ */
+static void assert_names_inert(const char *text)
+{
+	const char *p = text;
+	int line_no = 0;
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		cr_assert_not_null(eol, "the command text does not end with a newline");
+		line_no++;
+		char line[65536];
+		size_t len = (size_t)(eol - p);
+		cr_assert_lt(len, sizeof line);
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p = eol + 1;
+		if (strstr(line, "<< EOD")) {
+			/* Datablock: numbers (or NaN) only, until EOD; blank lines separate blocks. */
+			while (*p && strncmp(p, "EOD\n", 4) != 0) {
+				const char *e = strchr(p, '\n');
+				cr_assert_not_null(e);
+				char row[512];
+				cr_assert_lt((size_t)(e - p), sizeof row);
+				snprintf(row, sizeof row, "%.*s", (int)(e - p), p);
+				char *save = NULL;
+				for (char *tok = strtok_r(row, " ", &save); tok;
+				     tok = strtok_r(NULL, " ", &save)) {
+					char *end = NULL;
+					strtod(tok, &end);
+					cr_assert(!strcmp(tok, "NaN") || (end != tok && *end == '\0'),
+						  "datablock after command line %d holds '%s'",
+						  line_no, tok);
+				}
+				p = e + 1;
+			}
+			cr_assert(strncmp(p, "EOD\n", 4) == 0, "unterminated datablock");
+			p += 4;
+			continue;
+		}
+		cr_assert(line[0] != '!', "line %d starts a shell command: %s", line_no, line);
+		cr_assert(len == 0 || line[len - 1] != '\\', "line %d continues: %s", line_no,
+			  line);
+		/* Scan: outside text must not hold names. */
+		char outside[65536];
+		size_t o = 0;
+		for (size_t i = 0; i < len; i++) {
+			if (line[i] == '\'') {
+				size_t j = i + 1;
+				while (j < len && line[j] != '\'')
+					j++;
+				cr_assert_lt(j, len, "line %d: literal not closed: %s", line_no, line);
+				char after = line[j + 1];
+				cr_assert(after == '\0' || strchr(" ,)\n", after),
+					  "line %d: a literal is followed by '%c': %s", line_no,
+					  after, line);
+				i = j;
+				outside[o++] = ' ';
+			} else if (line[i] == '"') {
+				size_t j = i + 1;
+				while (j < len && line[j] != '"')
+					j++;
+				cr_assert_lt(j, len, "line %d: string not closed: %s", line_no, line);
+				/* Double quotes allow backquote substitution: ours hold no names. */
+				for (size_t k = i; k <= j; k++)
+					cr_assert(line[k] != '`', "line %d: backquote in \"\": %s",
+						  line_no, line);
+				i = j;
+				outside[o++] = ' ';
+			} else {
+				outside[o++] = line[i];
+			}
+		}
+		outside[o] = '\0';
+		cr_assert_null(strchr(outside, '`'), "line %d: backquote outside a literal: %s",
+			       line_no, line);
+		cr_assert_null(strchr(outside, '@'), "line %d: macro outside a literal: %s",
+			       line_no, line);
+		cr_assert_null(strstr(outside, "PWNED"), "line %d: a name outside a literal: %s",
+			       line_no, line);
+		cr_assert_null(strstr(outside, "system"), "line %d: system() outside: %s",
+			       line_no, line);
+		cr_assert_null(strchr(outside, '#'), "line %d: a comment cuts the line: %s",
+			       line_no, line);
+	}
+}
+
+Test(report, recorded_commands_keep_every_name_inside_a_literal)
+{
+	db_hostile();
+	struct plot_sink *rec = plot_record_create(NULL);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL};
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	const char *cmd = plot_record_text(rec);
+	cr_assert_not_null(strstr(cmd, "PWNED"), "the names did not reach the figures at all");
+	cr_assert_not_null(strstr(cmd, "noenhanced"));
+	assert_names_inert(cmd);
+	/* The policy shows up as one literal with its quote and newlines made harmless. */
+	cr_assert_not_null(strstr(cmd, "gr\xE2\x80\x99" "eedy\"; system(\"touch PWNED\") #  "
+					"!touch PWNED3 \xE2\x80\x98touch PWNED2\xE2\x80\x98"));
+	plot_sink_destroy(rec);
+}
+
+/* Feeds literals to a real gnuplot and reads back the strings it understood. */
+Test(report, quoted_strings_reach_gnuplot_as_plain_text)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"plain", "plain"},
+		{"it's", "it\xE2\x80\x99s"},
+		{"'starts with a quote", "\xE2\x80\x99starts with a quote"},
+		{"a''''b", "a\xE2\x80\x99\xE2\x80\x99\xE2\x80\x99\xE2\x80\x99" "b"},
+		{"`touch PWNED2`", "\xE2\x80\x98touch PWNED2\xE2\x80\x98"},
+		{"x\"; system(\"touch PWNED\"); \"", "x\"; system(\"touch PWNED\"); \""},
+		{"line\nbreak\r\tand !touch PWNED3", "line break  and !touch PWNED3"},
+		{"@GPVAL_PWD and @x", "@GPVAL_PWD and @x"},
+		{"back\\slash \\n \\047", "back\\slash \\n \\047"},
+		{"# not a comment; $d {_^}", "# not a comment; $d {_^}"},
+		{"bad \xff\xfe utf8 \xC3\xA9", "bad ?? utf8 \xC3\xA9"},
+		{"", ""},
+	};
+	int n = (int)(sizeof cases / sizeof cases[0]);
+	cr_assert_eq(mkdir(out_dir, 0700), 0);
+	cr_assert_eq(chdir(tmp_dir), 0);
+	struct errbuf eb = {0, ""};
+	struct plot_sink *s = plot_gnuplot_create(NULL, out_dir, &eb);
+	cr_assert_not_null(s, "%s", eb.msg);
+	plot_write(s, "set print 'strings.txt'\n");
+	for (int i = 0; i < n; i++) {
+		plot_write(s, "print ");
+		plot_str(s, cases[i].in);
+		plot_write(s, "\n");
+	}
+	plot_write(s, "unset print\n");
+	cr_assert_eq(plot_finish(s, &eb), 0, "%s", eb.msg);
+	plot_sink_destroy(s);
+	assert_no_pwned(tmp_dir);
+	assert_no_pwned(out_dir);
+
+	char *got = out_file("strings.txt", NULL);
+	cr_assert_not_null(got);
+	char *line = got;
+	for (int i = 0; i < n; i++) {
+		char *eol = strchr(line, '\n');
+		cr_assert_not_null(eol, "gnuplot printed %d of %d strings", i, n);
+		*eol = '\0';
+		cr_assert_str_eq(line, cases[i].want, "case %d", i);
+		line = eol + 1;
+	}
+	cr_assert_str_eq(line, "");
+	free(got);
+}
+
+Test(report, quote_cuts_long_names_at_a_character_boundary)
+{
+	char big[1000];
+	/* 500 bytes of two-byte characters: cut to at most PLOT_QUOTE_MAX_TEXT bytes. */
+	for (int i = 0; i < 250; i++)
+		memcpy(big + 2 * i, "\xC3\xA9", 2);
+	big[500] = '\0';
+	char lit[PLOT_QUOTE_LEN];
+	size_t n = plot_quote(lit, sizeof lit, big);
+	cr_assert_eq(n, strlen(lit));
+	cr_assert_eq(lit[0], '\'');
+	cr_assert_eq(lit[n - 1], '\'');
+	cr_assert(n - 2 <= PLOT_QUOTE_MAX_TEXT, "kept %zu bytes", n - 2);
+	cr_assert_eq(strncmp(lit + n - 4, "...", 3), 0, "%s", lit);
+	/* Every kept character is whole. */
+	for (const char *p = lit + 1; p < lit + n - 4;) {
+		int k = report_utf8_seq(p);
+		cr_assert_gt(k, 0);
+		p += k;
+	}
+	/* A small buffer still gets a closed literal. */
+	char small[12];
+	n = plot_quote(small, sizeof small, "it's a long name");
+	cr_assert_eq(small[0], '\'');
+	cr_assert_eq(small[n - 1], '\'');
+	cr_assert_lt(n, sizeof small);
+	for (size_t i = 1; i + 1 < n; i++)
+		cr_assert_neq(small[i], '\'');
+	/* NULL is the empty string. */
+	plot_quote(small, sizeof small, NULL);
+	cr_assert_str_eq(small, "''");
+}
+
+Test(report, html_and_markdown_escaping)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	report_html_put(f, "<a href=\"x\">'&'</a>\n\x01\xff", 0);
+	fclose(f);
+	cr_assert_str_eq(buf, "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;  "
+			      "\xEF\xBF\xBD");
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	report_md_put(f, "a|b *c* _d_ <i> [x](y) `z`\nnext");
+	fclose(f);
+	cr_assert_str_eq(buf, "a\\|b \\*c\\* \\_d\\_ &lt;i&gt; \\[x\\](y) \\`z\\` next");
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	report_md_code_block(f, "x ```` y");
+	fclose(f);
+	cr_assert_str_eq(buf, "`````text\nx ```` y\n`````\n");
+	free(buf);
+}

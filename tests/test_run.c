@@ -1,0 +1,172 @@
+/*
+ * test_run.c: whole runs on the bundled model and this machine's measured timings:
+ * determinism, the service-time arithmetic, memory failures, policies that adapt, and
+ * bad configurations refused before anything runs.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "run.h"
+#include "testutil.h"
+
+#define TIMINGS "devices/host/timings.csv"
+
+static struct run_config base(const char *trace, const char *policy)
+{
+	struct run_config c;
+	run_config_defaults(&c);
+	c.trace = trace;
+	c.device = "devices/host.ini";
+	c.timings = TIMINGS;
+	c.model = "mobilenet_v1";
+	c.policy = policy;
+	c.deadline_ms = 33;
+	return c;
+}
+
+static struct run_output *run_ok(const struct run_config *c)
+{
+	struct errbuf eb = {0};
+	struct run_output *o = NULL;
+	int rc = run_execute(c, &o, &eb);
+	cr_assert_eq(rc, 0, "run failed: %s", eb.msg);
+	return o;
+}
+
+static const char *const_trace(const char *name, double util, double mem_mb, double secs)
+{
+	char text[256];
+	snprintf(text, sizeof text, "time_s,util_other,mem_avail_mb\n0,%g,%g\n%g,%g,%g\n", util,
+		 mem_mb, secs, util, mem_mb);
+	return tu_write(name, text);
+}
+
+Test(run, same_inputs_and_seed_give_identical_results)
+{
+	const char *tr = tu_write("steps.csv", "time_s,util_other,mem_avail_mb\n0,0,8000\n"
+					       "3,0.9,8000\n6,0.2,60\n9,0.5,8000\n12,0,8000\n");
+	struct run_config c = base(tr, "greedy");
+	c.workload = "poisson:rate=40";
+	c.seed = 7;
+	struct run_output *a = run_ok(&c), *b = run_ok(&c);
+	cr_assert_eq(memcmp(&a->m, &b->m, sizeof a->m), 0, "metrics differ between identical runs");
+	cr_assert_eq(memcmp(a->lat_q_ms, b->lat_q_ms, sizeof a->lat_q_ms), 0);
+	cr_assert_str_eq(a->config_key, b->config_key);
+	c.seed = 8;
+	struct run_output *d = run_ok(&c);
+	cr_assert_neq(d->m.requests * 1000 + d->m.served, a->m.requests * 1000 + a->m.served,
+		      "another seed should draw other Poisson arrivals");
+	cr_assert_str_eq(d->config_key, a->config_key, "the seed is not part of the config key");
+	run_output_destroy(a);
+	run_output_destroy(b);
+	run_output_destroy(d);
+}
+
+Test(run, idle_device_serves_every_frame_at_profiled_speed)
+{
+	struct run_config c = base(const_trace("idle.csv", 0, 8000, 10), "static:variant=fastest");
+	c.deadline_ms = 1000;
+	struct run_output *o = run_ok(&c);
+	/* 30 fps for 10 s: frames at k/30 s for k = 0..299 (the run covers [0, 10 s)) */
+	cr_assert_eq(o->m.requests, 300);
+	cr_assert_eq(o->m.dropped, 0);
+	cr_assert_eq(o->m.failures, 0);
+	cr_assert_eq(o->m.switches, 1, "one load of the fixed variant");
+	cr_assert(o->m.served >= 299);
+	/* nothing competes and frames are far apart: latency is the service time, p50 = p99 */
+	cr_assert_float_eq(o->m.lat_p50_ms, o->m.lat_p99_ms, 1e-6);
+	cr_assert(o->m.energy_per_inf_mj > 0);
+	run_output_destroy(o);
+}
+
+Test(run, competing_load_slows_inference)
+{
+	struct run_config c = base(const_trace("idle2.csv", 0, 8000, 5), "static:variant=best");
+	c.deadline_ms = 1000;
+	c.workload = "periodic:fps=2";
+	struct run_output *idle = run_ok(&c);
+	c.trace = const_trace("busy.csv", 1, 8000, 5);
+	struct run_output *busy = run_ok(&c);
+	/* with every core taken by others, two threads get half of the CPU (fair share) */
+	cr_assert_float_eq(busy->m.lat_p50_ms / idle->m.lat_p50_ms, 2.0, 1e-3,
+			   "idle %g ms, busy %g ms", idle->m.lat_p50_ms, busy->m.lat_p50_ms);
+	run_output_destroy(idle);
+	run_output_destroy(busy);
+}
+
+Test(run, variant_larger_than_free_memory_fails_and_is_counted)
+{
+	struct run_config c = base(const_trace("tiny.csv", 0, 1, 2), "static:variant=best");
+	struct run_output *o = run_ok(&c);
+	cr_assert_eq(o->m.served, 0);
+	cr_assert(o->m.failures > 0);
+	cr_assert_eq(o->m.failures + o->m.dropped + o->m.served, o->m.requests);
+	cr_assert_eq(o->has_latency, 0);
+	run_output_destroy(o);
+}
+
+Test(run, greedy_adapts_where_static_misses)
+{
+	/* heavy competing load for most of the run */
+	const char *tr = tu_write("load.csv", "time_s,util_other,mem_avail_mb\n0,0,8000\n"
+					      "2,1,8000\n18,0,8000\n20,0,8000\n");
+	/* a deadline the most accurate variant meets when idle but not under full load */
+	struct run_config c = base(const_trace("idle3.csv", 0, 8000, 2), "static:variant=best");
+	c.deadline_ms = 1000;
+	struct run_output *idle = run_ok(&c);
+	c.deadline_ms = 1.5 * idle->m.lat_p50_ms;
+	run_output_destroy(idle);
+	c.trace = tr;
+	struct run_output *st = run_ok(&c);
+	c.policy = "greedy";
+	struct run_output *gr = run_ok(&c);
+	c.policy = "static:variant=fastest";
+	struct run_output *fast = run_ok(&c);
+	cr_assert(gr->m.miss_rate < st->m.miss_rate, "greedy %g vs static best %g",
+		  gr->m.miss_rate, st->m.miss_rate);
+	cr_assert(gr->m.mean_top1 > fast->m.mean_top1, "greedy %g%% vs static fastest %g%%",
+		  gr->m.mean_top1, fast->m.mean_top1);
+	cr_assert(gr->m.switches > 1, "greedy should change variants as the load changes");
+	run_output_destroy(st);
+	run_output_destroy(gr);
+	run_output_destroy(fast);
+}
+
+struct bad_run {
+	const char *what, *policy, *workload, *trace, *expect;
+	int code;
+};
+
+Test(run, bad_configurations_are_refused_with_a_message)
+{
+	const char *ok = const_trace("ok.csv", 0, 8000, 1);
+	const char *badrow = tu_write("badrow.csv", "time_s,util_other\n0,0\n1,x\n");
+	static struct bad_run cases[] = {
+		{"unknown policy", "nosuch", NULL, NULL, "unknown policy 'nosuch'", ERR_USAGE},
+		{"unknown param", "greedy:lambda=1", NULL, NULL,
+		 "policy greedy: unknown parameter 'lambda' (known: threads, margin)", ERR_USAGE},
+		{"bad param value", "greedy:margin=-1", NULL, NULL, "margin: '-1'", ERR_USAGE},
+		{"workload", "greedy", "sometimes", NULL, "workload 'sometimes'", ERR_USAGE},
+		{"no plugin", "./nothing-here.so", NULL, NULL, "cannot load plugin", ERR_PLUGIN},
+		{"missing trace", "greedy", NULL, "/nonexistent/trace.csv",
+		 "/nonexistent/trace.csv: cannot open", ERR_NOTFOUND},
+		{"bad row", "greedy", NULL, "BADROW", "badrow.csv:3:2: column 'util_other'", ERR_PARSE},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *trace = cases[i].trace ? cases[i].trace : ok;
+		if (trace && strcmp(trace, "BADROW") == 0)
+			trace = badrow;
+		struct run_config c = base(trace, cases[i].policy);
+		if (cases[i].workload)
+			c.workload = cases[i].workload;
+		struct errbuf eb = {0};
+		struct run_output *o = NULL;
+		int rc = run_execute(&c, &o, &eb);
+		cr_expect_eq(rc, cases[i].code, "%s: rc %d (%s)", cases[i].what, rc, eb.msg);
+		cr_expect(tu_has(eb.msg, cases[i].expect), "%s: got '%s'", cases[i].what, eb.msg);
+		cr_expect_null(o);
+	}
+}

@@ -1,0 +1,57 @@
+/*
+ * testutil.c: see testutil.h. Linked into the test binary only (the Makefile adds it to
+ * TEST_SRC beside the tests/test_*.c suites).
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+const char *tu_dir(void)
+{
+	static char dir[64];
+	if (!dir[0]) {
+		snprintf(dir, sizeof dir, "/tmp/adascale-test-XXXXXX");
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			abort();
+		}
+	}
+	return dir;
+}
+
+const char *tu_write(const char *name, const char *content)
+{
+	static char paths[8][512];
+	static int next;
+	char *p = paths[next++ % 8];
+	snprintf(p, 512, "%s/%s", tu_dir(), name);
+	FILE *f = fopen(p, "w");
+	if (!f) {
+		perror(p);
+		abort();
+	}
+	fputs(content, f);
+	fclose(f);
+	return p;
+}
+
+int tu_run(const char *cmd, char *out, size_t out_len)
+{
+	char full[4096];
+	snprintf(full, sizeof full, "(%s) 2>&1", cmd);
+	FILE *p = popen(full, "r");
+	if (!p)
+		return -1;
+	size_t n = fread(out, 1, out_len - 1, p);
+	out[n] = '\0';
+	char sink[4096];
+	while (fread(sink, 1, sizeof sink, p) > 0)
+		;
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int tu_has(const char *haystack, const char *needle) { return strstr(haystack, needle) != NULL; }

@@ -1,0 +1,19 @@
+/*
+ * testutil.h: small helpers shared by the Criterion suites: a scratch folder per process,
+ * writing fixture files into it, and running the built binaries.
+ */
+#ifndef ADASCALE_TESTUTIL_H
+#define ADASCALE_TESTUTIL_H
+
+#include <stddef.h>
+
+/* A fresh folder under /tmp (made once per process); the string is static. */
+const char *tu_dir(void);
+/* Writes content to tu_dir()/name and returns the path (static buffer, rotates 8 slots). */
+const char *tu_write(const char *name, const char *content);
+/* Runs a shell command; returns its exit status, stdout+stderr into out (NUL-terminated). */
+int tu_run(const char *cmd, char *out, size_t out_len);
+/* 1 when haystack contains needle. */
+int tu_has(const char *haystack, const char *needle);
+
+#endif
