@@ -111,7 +111,16 @@ struct adascale_host {
 			     const struct adascale_state *state);
 	/* 1 when the variant has timings at that thread count. */
 	int (*has_threads)(void *ctx, int variant, int threads);
+	/*
+	 * The exact service time (ms) of a variant started now, computed from the future of
+	 * the trace. NULL unless the policy's flags include ADASCALE_POLICY_SEES_FUTURE: it is
+	 * the oracle's privilege, the upper bound other policies are measured against.
+	 */
+	double (*exact_ms)(void *ctx, int variant, int threads);
 };
+
+/* Bits of adascale_policy.flags. */
+#define ADASCALE_POLICY_SEES_FUTURE 1u
 
 /* A declared parameter: the host checks names and fills in defaults. */
 struct adascale_param {
@@ -138,6 +147,8 @@ struct adascale_policy {
 		      struct adascale_decision *out);
 	void (*observe)(void *state, const struct adascale_observation *obs); /* optional */
 	void (*destroy)(void *state);                                         /* optional */
+	/* An appended field: the host reads it only when size covers it. */
+	uint32_t flags;         /* ADASCALE_POLICY_* bits */
 };
 
 /* The one symbol a plugin exports: the i-th policy, NULL past the last. */

@@ -13,6 +13,13 @@
 /* The descriptor size of ABI version 1: the smallest a plugin may declare. */
 #define POL_MIN_SIZE (offsetof(struct adascale_policy, destroy) + sizeof(void (*)(void *)))
 
+uint32_t pol_flags(const struct adascale_policy *d)
+{
+	if (d->size < offsetof(struct adascale_policy, flags) + sizeof d->flags)
+		return 0;
+	return d->flags;
+}
+
 static int check_desc(const struct adascale_policy *d, const char *where, struct errbuf *eb)
 {
 	if (d->abi_version != ADASCALE_POLICY_ABI_VERSION)

@@ -38,6 +38,9 @@ const struct adascale_policy *pol_builtin_entry(int index);
 int pol_resolve(const char *spec, struct pol_choice *c, struct errbuf *eb);
 void pol_choice_free(struct pol_choice *c);
 
+/* The descriptor's flags, 0 when the plugin was built before the field existed. */
+uint32_t pol_flags(const struct adascale_policy *d);
+
 /* Lists built-ins and the plugins found in $ADASCALE_POLICY_PATH (':'-separated folders). */
 int pol_list(FILE *out, struct errbuf *eb);
 

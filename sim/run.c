@@ -39,6 +39,9 @@ struct sim {
 	struct model *model;
 	struct variant_set *vs;
 	struct trace *trace;
+	struct trace *lookahead;  /* a second cursor, for policies that see the future */
+	struct trace_row *ahead;  /* future rows after now, in order */
+	int n_ahead, cap_ahead, ahead_done;
 	struct pol_choice pol;
 	void *pol_state;
 	struct adascale_host host;
@@ -254,8 +257,8 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 	return 0;
 }
 
-/* Applies a trace row to the sensed state, mapping frequency onto the device's OPPs. */
-static void apply_row(struct sim *s, const struct trace_row *r)
+/* Applies a trace row to a state, mapping frequency onto the device's OPPs. */
+static void apply_row_to(const struct sim *s, struct adascale_state *st, const struct trace_row *r)
 {
 	for (int c = 0; c < s->dev->n_clusters && c < TRACE_MAX_CLUSTERS; c++) {
 		if (r->set & (TRACE_FREQ0 << c)) {
@@ -263,23 +266,98 @@ static void apply_row(struct sim *s, const struct trace_row *r)
 			double rec_max = trace_max_freq_mhz(s->trace, c);
 			if (rec_max > 0)
 				f = f / rec_max * device_max_mhz(s->dev, c);
-			s->st.freq_mhz[c] = device_opp(s->dev, c, f)->mhz;
+			st->freq_mhz[c] = device_opp(s->dev, c, f)->mhz;
 		}
 		if (r->set & (TRACE_ONLINE0 << c))
-			s->st.online[c] = r->online[c] < s->dev->clusters[c].cores
-						  ? r->online[c]
-						  : s->dev->clusters[c].cores;
+			st->online[c] = r->online[c] < s->dev->clusters[c].cores
+						? r->online[c]
+						: s->dev->clusters[c].cores;
 	}
 	if (r->set & TRACE_UTIL)
-		s->st.util_other = r->util_other;
+		st->util_other = r->util_other;
 	if (r->set & TRACE_MEM)
-		s->st.mem_avail_mb = r->mem_avail_mb;
+		st->mem_avail_mb = r->mem_avail_mb;
 	if (r->set & TRACE_BATTERY)
-		s->st.battery_pct = r->battery_pct;
+		st->battery_pct = r->battery_pct;
 	if (r->set & TRACE_TEMP)
-		s->st.temp_c = r->temp_c;
+		st->temp_c = r->temp_c;
 	if (r->set & TRACE_CHARGING)
-		s->st.charging = r->charging;
+		st->charging = r->charging;
+}
+
+static void apply_row(struct sim *s, const struct trace_row *r) { apply_row_to(s, &s->st, r); }
+
+/* ---- look-ahead, for policies that are allowed to see the future (oracle) ---- */
+
+/*
+ * Makes the look-ahead buffer hold every future row up to time until (and one beyond, so
+ * the state is known to hold until then). Rows before now are dropped.
+ */
+static int ahead_fill(struct sim *s, int64_t now, int64_t until)
+{
+	int k = 0;
+	while (k < s->n_ahead && s->ahead[k].t_ns <= now)
+		k++;
+	if (k) {
+		memmove(s->ahead, s->ahead + k, (size_t)(s->n_ahead - k) * sizeof *s->ahead);
+		s->n_ahead -= k;
+	}
+	while (!s->ahead_done && (s->n_ahead == 0 || s->ahead[s->n_ahead - 1].t_ns <= until)) {
+		if (s->n_ahead == s->cap_ahead) {
+			int cap = s->cap_ahead ? 2 * s->cap_ahead : 64;
+			struct trace_row *a = realloc(s->ahead, (size_t)cap * sizeof *a);
+			if (!a)
+				return ERR_NOMEM;
+			s->ahead = a;
+			s->cap_ahead = cap;
+		}
+		struct trace_row *r = &s->ahead[s->n_ahead];
+		int rc = trace_next(s->lookahead, r, NULL);
+		if (rc < 0)
+			return rc; /* the main cursor reports the same error when it gets there */
+		if (rc == 0) {
+			s->ahead_done = 1;
+			break;
+		}
+		if (r->t_ns > now)
+			s->n_ahead++;
+	}
+	return 0;
+}
+
+/*
+ * The exact service time (ms) of a variant started now, knowing the future trace: work
+ * progresses at the rate of each coming state until it is done. Used only by policies that
+ * declare ADASCALE_POLICY_SEES_FUTURE.
+ */
+static double svc_exact_ms(void *ctx, int v, int threads)
+{
+	struct sim *s = ctx;
+	if (!svc_has_threads(s, v, threads) || !s->lookahead)
+		return INFINITY;
+	int64_t now = s->st.t_ns, t = now;
+	if (ahead_fill(s, now, now) < 0)
+		return INFINITY;
+	double work_us = s->vr[v].ref_us[threads];
+	struct adascale_state st = s->st;
+	int64_t horizon = llround(work_us * 1000.0 / rate_at(s, &st, threads)) + 1;
+	for (int i = 0;; i++) {
+		if (i >= s->n_ahead) {
+			if (ahead_fill(s, now, t + 4 * horizon) < 0)
+				return INFINITY;
+			if (i >= s->n_ahead)
+				break; /* no more rows: the state holds */
+		}
+		const struct trace_row *r = &s->ahead[i];
+		double rate = rate_at(s, &st, threads);
+		double need_ns = work_us * 1000.0 / rate;
+		if ((double)t + need_ns <= (double)r->t_ns)
+			return ((double)(t - now) + need_ns) / 1e6;
+		work_us -= (double)(r->t_ns - t) / 1000.0 * rate;
+		t = r->t_ns;
+		apply_row_to(s, &st, r);
+	}
+	return ((double)(t - now) + work_us * 1000.0 / rate_at(s, &st, threads)) / 1e6;
 }
 
 static int read_next_row(struct sim *s)
@@ -754,6 +832,11 @@ static int setup(struct sim *s)
 	};
 	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0)
 		return rc;
+	if (pol_flags(s->pol.desc) & ADASCALE_POLICY_SEES_FUTURE) {
+		if (!(s->lookahead = trace_open(c->trace, eb)))
+			return eb->code;
+		s->host.exact_ms = svc_exact_ms;
+	}
 	char perr[512] = "";
 	if (s->pol.desc->create(&s->host, (const char *const *)s->pol.values, &s->pol_state, perr,
 				sizeof perr) != 0)
@@ -810,6 +893,8 @@ done:
 		s.pol.desc->destroy(s.pol_state);
 	pol_choice_free(&s.pol);
 	trace_close(s.trace);
+	trace_close(s.lookahead);
+	free(s.ahead);
 	event_queue_free(&s.q);
 	variant_set_destroy(s.vs);
 	model_destroy(s.model);
