@@ -16,6 +16,7 @@
 #include "adascale_policy.h"
 #include "device.h"
 #include "event.h"
+#include "hist.h"
 #include "model.h"
 #include "num.h"
 #include "registry.h"
@@ -84,33 +85,16 @@ struct sim {
 	int64_t end_ns, last_energy_ns;
 	int end_known;         /* end_ns is final: the trace has ended or a duration was given */
 	double energy_mj;
-	double *lat_ms;
-	int64_t n_lat, cap_lat;
+	struct hist lat;       /* served latencies, ns */
+	struct hist decide_ns; /* the policy's CPU time per decision */
 	double top1_sum;
 	int64_t top1_n;
-	double *decide_us;
-	int64_t n_decide, cap_decide;
 	int64_t next_sample_ns;
 	struct run_output *out;
 	int timeline_cap;
 };
 
 /* ---- small helpers ---- */
-
-static int grow(void **p, int64_t *cap, int64_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	int64_t n = *cap ? *cap * 2 : 1024;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, (size_t)n * elem);
-	if (!q)
-		return ERR_NOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
 
 /* The share of T threads' demand the CPU grants with n online cores and load u. */
 static double cpu_share(int threads, int n, double u)
@@ -460,10 +444,8 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	int rc = s->pol.desc->decide(s->pol_state, &view, &d);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	if (grow((void **)&s->decide_us, &s->cap_decide, s->n_decide + 1, sizeof(double)) < 0)
-		return err_set(s->eb, ERR_NOMEM, "out of memory");
-	s->decide_us[s->n_decide++] =
-		(double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+	hist_add(&s->decide_ns,
+		 (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec));
 	if (rc != 0)
 		return err_set(s->eb, ERR_PLUGIN, "policy %s: decide failed (returned %d) at %.3f s",
 			       s->pol.name, rc, (double)now / 1e9);
@@ -544,9 +526,7 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 	} else {
 		m->served++;
 		m->deadline_misses += missed;
-		if (grow((void **)&s->lat_ms, &s->cap_lat, s->n_lat + 1, sizeof(double)) < 0)
-			return err_set(s->eb, ERR_NOMEM, "out of memory");
-		s->lat_ms[s->n_lat++] = latency_ms;
+		hist_add(&s->lat, (double)(now - s->job_arrival));
 		s->out->variant_served[s->var_index[s->cur_var]]++;
 		if (s->av[s->cur_var].has_top1) {
 			s->top1_sum += s->av[s->cur_var].top1;
@@ -668,21 +648,6 @@ static int loop(struct sim *s)
 
 /* ---- results ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank quantile of a sorted array. */
-static double quantile(const double *v, int64_t n, double q)
-{
-	int64_t k = (int64_t)ceil(q * (double)n);
-	if (k < 1)
-		k = 1;
-	return v[k - 1];
-}
-
 static void summarise(struct sim *s)
 {
 	struct run_output *o = s->out;
@@ -692,31 +657,21 @@ static void summarise(struct sim *s)
 	m->miss_rate = m->requests ? (double)(m->deadline_misses + m->dropped + m->failures) /
 					     (double)m->requests
 				   : 0;
-	o->has_latency = s->n_lat > 0;
-	if (s->n_lat) {
-		qsort(s->lat_ms, (size_t)s->n_lat, sizeof *s->lat_ms, cmp_double);
-		double sum = 0;
-		for (int64_t i = 0; i < s->n_lat; i++)
-			sum += s->lat_ms[i];
-		m->lat_mean_ms = sum / (double)s->n_lat;
+	o->has_latency = s->lat.n > 0;
+	if (s->lat.n) {
+		m->lat_mean_ms = hist_mean(&s->lat) / 1e6;
 		for (int i = 0; i <= 100; i++)
-			o->lat_q_ms[i] = i == 0 ? s->lat_ms[0] : quantile(s->lat_ms, s->n_lat, i / 100.0);
-		m->lat_p50_ms = quantile(s->lat_ms, s->n_lat, 0.50);
-		m->lat_p95_ms = quantile(s->lat_ms, s->n_lat, 0.95);
-		m->lat_p99_ms = quantile(s->lat_ms, s->n_lat, 0.99);
+			o->lat_q_ms[i] = hist_quantile(&s->lat, i / 100.0) / 1e6;
+		m->lat_p50_ms = hist_quantile(&s->lat, 0.50) / 1e6;
+		m->lat_p95_ms = hist_quantile(&s->lat, 0.95) / 1e6;
+		m->lat_p99_ms = hist_quantile(&s->lat, 0.99) / 1e6;
 	}
 	o->has_top1 = s->top1_n > 0;
 	m->mean_top1 = s->top1_n ? s->top1_sum / (double)s->top1_n : 0;
 	double dyn_mj = s->energy_mj - s->dev->base_power_mw * m->sim_s;
 	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
-	if (s->n_decide) {
-		double sum = 0;
-		for (int64_t i = 0; i < s->n_decide; i++)
-			sum += s->decide_us[i];
-		o->decide_mean_us = sum / (double)s->n_decide;
-		qsort(s->decide_us, (size_t)s->n_decide, sizeof *s->decide_us, cmp_double);
-		o->decide_p99_us = quantile(s->decide_us, s->n_decide, 0.99);
-	}
+	o->decide_mean_us = hist_mean(&s->decide_ns) / 1e3;
+	o->decide_p99_us = hist_quantile(&s->decide_ns, 0.99) / 1e3;
 }
 
 static void describe(struct sim *s)
@@ -842,7 +797,8 @@ static int setup(struct sim *s)
 				sizeof perr) != 0)
 		return err_set(eb, ERR_USAGE, "policy %s: %s", s->pol.name,
 			       perr[0] ? perr : "create failed");
-	if ((rc = event_queue_init(&s->q, eb)) < 0)
+	if ((rc = event_queue_init(&s->q, eb)) < 0 || (rc = hist_init(&s->lat, eb)) < 0 ||
+	    (rc = hist_init(&s->decide_ns, eb)) < 0)
 		return rc;
 	if (!(s->trace = trace_open(c->trace, eb)))
 		return eb->code;
@@ -904,8 +860,8 @@ done:
 	free(s.vr);
 	free(s.var_index);
 	free(s.ring);
-	free(s.lat_ms);
-	free(s.decide_us);
+	hist_free(&s.lat);
+	hist_free(&s.decide_ns);
 	run_output_destroy(s.out);
 	return rc;
 }

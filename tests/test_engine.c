@@ -4,8 +4,10 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "event.h"
+#include "hist.h"
 #include "rng.h"
 
 Test(engine, events_pop_by_time_then_insertion)
@@ -105,4 +107,38 @@ Test(engine, rng_uniform_and_exponential_moments)
 	}
 	cr_assert(fabs(sum / n - 0.5) < 0.005, "mean %g", sum / n);
 	cr_assert(fabs(sum_e / n - 3.0) < 0.05, "exp mean %g", sum_e / n);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+Test(engine, histogram_quantiles_within_a_tenth_of_a_percent)
+{
+	struct hist h;
+	cr_assert_eq(hist_init(&h, NULL), 0);
+	struct rng r;
+	rng_init(&r, 3, "hist");
+	enum { N = 20000 };
+	static double v[N];
+	double sum = 0;
+	for (int i = 0; i < N; i++) {
+		v[i] = 1e6 * (1 + rng_exp(&r, 5)); /* 1 ms and up, in ns */
+		sum += v[i];
+		hist_add(&h, v[i]);
+	}
+	qsort(v, N, sizeof v[0], cmp_d);
+	const double qs[] = {0.01, 0.5, 0.9, 0.95, 0.99, 0.999};
+	for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+		double exact = v[(int)ceil(qs[i] * N) - 1];
+		double got = hist_quantile(&h, qs[i]);
+		cr_assert(got >= exact && got <= exact * 1.001, "q%g: %g vs exact %g", qs[i], got,
+			  exact);
+	}
+	cr_assert_float_eq(hist_quantile(&h, 0), v[0], 0);
+	cr_assert_float_eq(hist_quantile(&h, 1), v[N - 1], 0);
+	cr_assert_float_eq(hist_mean(&h), sum / N, 1e-6 * sum / N);
+	hist_free(&h);
 }
