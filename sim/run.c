@@ -67,6 +67,7 @@ struct sim {
 	int poisson;
 	double rate_hz;        /* arrivals per second */
 	int64_t n_arrivals;    /* periodic: frames scheduled so far */
+	int exp_service;       /* 1: service work is exponential around the profiled time */
 	int64_t deadline_ns;
 
 	/* queue of arrival times (ring) */
@@ -160,23 +161,49 @@ static int svc_has_threads(void *ctx, int v, int threads)
 
 /* ---- set-up ---- */
 
+/*
+ * KIND:key=value,...: periodic:fps=F or poisson:rate=R, and service=det (the profiled time,
+ * the default) or service=exp (exponentially distributed with the profiled time as mean).
+ */
 static int parse_workload(struct sim *s, struct errbuf *eb)
 {
 	const char *w = s->cfg->workload;
-	double x;
-	if (strncmp(w, "periodic:fps=", 13) == 0 && num_double(w + 13, &x) == 0 && x > 0 &&
-	    x <= 100000) {
-		s->rate_hz = x;
-		return 0;
-	}
-	if (strncmp(w, "poisson:rate=", 13) == 0 && num_double(w + 13, &x) == 0 && x > 0 &&
-	    x <= 1e6) {
+	char buf[256];
+	if (snprintf(buf, sizeof buf, "%s", w) >= (int)sizeof buf)
+		goto bad;
+	char *colon = strchr(buf, ':');
+	if (!colon)
+		goto bad;
+	*colon = '\0';
+	if (strcmp(buf, "periodic") == 0)
+		s->poisson = 0;
+	else if (strcmp(buf, "poisson") == 0)
 		s->poisson = 1;
-		s->rate_hz = x;
-		return 0;
+	else
+		goto bad;
+	for (char *save, *kv = strtok_r(colon + 1, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		double x;
+		if (!eq)
+			goto bad;
+		*eq = '\0';
+		const char *v = eq + 1;
+		if (strcmp(kv, s->poisson ? "rate" : "fps") == 0 && num_double(v, &x) == 0 && x > 0 &&
+		    x <= 1e6)
+			s->rate_hz = x;
+		else if (strcmp(kv, "service") == 0 && strcmp(v, "det") == 0)
+			s->exp_service = 0;
+		else if (strcmp(kv, "service") == 0 && strcmp(v, "exp") == 0)
+			s->exp_service = 1;
+		else
+			goto bad;
 	}
+	if (s->rate_hz > 0)
+		return 0;
+bad:
 	return err_set(eb, ERR_USAGE,
-		       "workload '%s': expected periodic:fps=F or poisson:rate=R (per second, > 0)",
+		       "workload '%s': expected periodic:fps=F or poisson:rate=R (per second, > 0), "
+		       "optionally with ,service=det|exp",
 		       w);
 }
 
@@ -482,6 +509,8 @@ static int begin(struct sim *s, int64_t now, int var, int threads)
 		return finish_job(s, now, 1);
 	s->busy = 1;
 	s->job_remaining_us = s->vr[var].ref_us[threads];
+	if (s->exp_service)
+		s->job_remaining_us *= rng_exp(&s->rng_service, 1.0);
 	return schedule_done(s, now);
 }
 
