@@ -111,10 +111,9 @@ install: all
 	install -m 755 $(BUILD)/adascale $(BUILD)/adascale-agent $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 policies/adascale_policy.h $(DESTDIR)$(PREFIX)/include/adascale/
 	$(if $(PLUGINS),install -m 755 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/adascale/policies/)
-	for d in models/zoo data/accuracy devices traces; do \
-		install -d $(DESTDIR)$(PREFIX)/share/adascale/$$d; \
-		find $$d -maxdepth 1 -type f \( -name '*.csv' -o -name '*.ini' -o -name '*.md' \) \
-			-exec install -m 644 {} $(DESTDIR)$(PREFIX)/share/adascale/$$d/ \; ; \
+	for f in $$(find models/zoo data/accuracy devices traces -type f \( -name '*.csv' \
+			-o -name '*.ini' -o -name '*.md' \) -not -path 'devices/agent/*'); do \
+		install -D -m 644 $$f $(DESTDIR)$(PREFIX)/share/adascale/$$f; \
 	done
 
 uninstall:
