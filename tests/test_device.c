@@ -100,3 +100,32 @@ Test(device, bundled_host_device_loads)
 	cr_assert_eq(d->clusters[0].cores, 2);
 	device_destroy(d);
 }
+
+/* Every bundled device description loads, with the clusters its SoC has. */
+Test(device, bundled_soc_devices_load)
+{
+	static const struct {
+		const char *path;
+		int n_clusters, big_cores;
+		double big_max_mhz;
+	} want[] = {
+		{"devices/pixel3.ini", 2, 4, 2803.2},
+		{"devices/rk3399.ini", 2, 2, 1800},
+		{"devices/mt8183.ini", 2, 4, 1989},
+		{"devices/pixel6.ini", 3, 2, 2802},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct errbuf eb = {0};
+		struct device *d;
+		cr_assert_eq(device_load(want[i].path, &d, &eb), 0, "%s", eb.msg);
+		cr_expect_eq(d->n_clusters, want[i].n_clusters, "%s", want[i].path);
+		int big = device_big_cluster(d);
+		cr_expect_eq(d->clusters[big].cores, want[i].big_cores, "%s", want[i].path);
+		cr_expect_float_eq(device_max_mhz(d, big), want[i].big_max_mhz, 1e-9, "%s: %g",
+				   want[i].path, device_max_mhz(d, big));
+		for (int c = 0; c < d->n_clusters; c++)
+			for (int k = 0; k < d->clusters[c].n_opp; k++)
+				cr_expect(d->clusters[c].opp[k].mv > 0, "%s: voltage", want[i].path);
+		device_destroy(d);
+	}
+}
