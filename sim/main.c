@@ -15,6 +15,7 @@
 #include "report.h"
 #include "run.h"
 #include "store.h"
+#include "traces_cli.h"
 
 static int fail(const struct errbuf *eb, int code)
 {
@@ -166,6 +167,7 @@ static const char help[] =
 	"                                        replay a trace and store the run\n"
 	"  adascale report --db F --out DIR      HTML + Markdown report with gnuplot plots\n"
 	"  adascale policies                     built-in and plugin policies, with parameters\n"
+	"  adascale trace check|gen|import|plot  validate, generate, convert and plot traces\n"
 	"  adascale version\n"
 	"\n"
 	"`adascale VERB --help` for a verb's options. Kernel timings come from adascale-agent.\n";
@@ -190,6 +192,8 @@ int main(int argc, char **argv)
 		return report_cmd(argc, argv);
 	if (strcmp(verb, "policies") == 0)
 		return cmd_policies(argc, argv);
+	if (strcmp(verb, "trace") == 0)
+		return traces_cmd(argc, argv);
 	if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
 		printf("adascale %s (%s)\n", ADASCALE_VERSION, ADASCALE_GIT_REV);
 		return 0;

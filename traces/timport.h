@@ -1,0 +1,59 @@
+/*
+ * timport.h: `adascale trace import`: real recordings converted into the trace format,
+ * with where they came from kept in the metadata: `# source:` (the input's own source
+ * line, or --source), `# licence:` (--licence, else what the input states), `# imported_by:`
+ * (the import command, output options left out, so importing again gives the same bytes),
+ * `# source_sha256:` (of the input file) and `# note:` (--note, e.g. where a stated maximum
+ * frequency comes from).
+ *
+ * Formats:
+ *   stressberry  the stressberry thermal recordings as one CSV (file, board, cooling,
+ *                time_s, temperature_c, cpu_freq_mhz): one trace per recording, named by
+ *                recording id, with time_s, temp_c and freq_mhz copied as written (the
+ *                text of every value is kept, so nothing is rounded).
+ *   ftrace       `trace-cmd report` text, or the CSV export of such events (time_s, event,
+ *                name, value1, value2): cpu_frequency and cpu_load give freq_mhz.N per
+ *                cluster (--clusters), cpu_load gives util_other, thermal_temperature gives
+ *                temp_c (docs/traces.md says exactly which fields).
+ *   agent        a recording by `adascale-agent record` (already a trace): checked as
+ *                `trace check` does, rows copied as written, metadata normalised.
+ *
+ * Every output is checked before it is made visible, and all outputs of one import appear
+ * together or not at all. Not for generating traces (tgen.h) nor for reading them (trace.h).
+ */
+#ifndef ADASCALE_TIMPORT_H
+#define ADASCALE_TIMPORT_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+#define TIMPORT_MAX_CPUS 256
+
+struct timport_opts {
+	const char *format;    /* "stressberry", "ftrace" or "agent" */
+	const char *in;        /* the input file */
+	const char *out;       /* -o FILE; NULL or "-": standard output */
+	const char *out_dir;   /* --out-dir DIR (made when missing): one file per trace */
+	const char *source;    /* --source: replaces the input's own source line */
+	const char *licence;   /* --licence: replaces what the input states */
+	const char *note;      /* --note: written as `# note:` after the provenance */
+	const char *recording; /* stressberry: only this recording (id, with or without .dat) */
+	const char *clusters;  /* ftrace: CPUs of each cluster, "0-3,4-7"; NULL: one cluster */
+	const char *max_freq;  /* ftrace: each cluster's maximum in MHz, "1400,2000" */
+	const char *zone;      /* ftrace: thermal zone for temp_c; NULL: the first one seen */
+	int interval_ms;       /* ftrace: 0 writes a row per change, N > 0 samples every N ms */
+};
+
+void timport_opts_default(struct timport_opts *o);
+
+/* The formats, for messages and help: "stressberry, ftrace, agent". */
+const char *timport_formats(void);
+
+/*
+ * Imports o->in. With log non-NULL, one line per trace written ("wrote PATH: N rows") and
+ * any warnings go there. On failure nothing is written and eb has "file:line: problem".
+ */
+int timport_run(const struct timport_opts *o, FILE *log, struct errbuf *eb);
+
+#endif

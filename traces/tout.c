@@ -1,0 +1,140 @@
+/*
+ * tout.c: outputs that appear whole or not at all (see tout.h). A file target gets a
+ * mkstemp temporary in its own folder, so the final rename stays on one file system and
+ * is atomic; standard output is staged in tmpfile(). Not for formats: callers write text.
+ */
+#include "tout.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct tout {
+	FILE *f;
+	char *path; /* NULL for standard output */
+	char *tmp;  /* temporary file beside path; NULL once renamed */
+	int committed;
+};
+
+struct tout *tout_create(const char *path, struct errbuf *eb)
+{
+	struct tout *o = calloc(1, sizeof *o);
+	if (!o) {
+		err_set(eb, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (!path || strcmp(path, "-") == 0) {
+		o->f = tmpfile();
+		if (!o->f) {
+			err_set(eb, ERR_IO, "cannot create a temporary file: %s", strerror(errno));
+			goto fail;
+		}
+		return o;
+	}
+	size_t n = strlen(path);
+	o->path = strdup(path);
+	o->tmp = malloc(n + 16);
+	if (!o->path || !o->tmp) {
+		err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		err_set(eb, ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		goto fail;
+	}
+	/* mkstemp makes the file 0600; a trace is ordinary data. */
+	mode_t mask = umask(0);
+	umask(mask);
+	int chmod_rc = fchmod(fd, 0666 & ~mask); /* a failure only leaves it more private */
+	(void)chmod_rc;
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		err_set(eb, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+		close(fd);
+		goto fail;
+	}
+	return o;
+fail:
+	tout_destroy(o);
+	return NULL;
+}
+
+FILE *tout_file(struct tout *o) { return o->f; }
+
+const char *tout_name(const struct tout *o) { return o->path ? o->path : "stdout"; }
+
+static int copy_to_stdout(struct tout *o, struct errbuf *eb)
+{
+	if (fflush(o->f) != 0 || ferror(o->f) || fseek(o->f, 0, SEEK_SET) != 0)
+		return err_set(eb, ERR_IO, "stdout: cannot stage the output: %s", strerror(errno));
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, o->f)) > 0)
+		if (fwrite(buf, 1, n, stdout) != n)
+			return err_set(eb, ERR_IO, "stdout: write error: %s", strerror(errno));
+	if (ferror(o->f))
+		return err_set(eb, ERR_IO, "stdout: cannot read the staged output");
+	if (fflush(stdout) != 0)
+		return err_set(eb, ERR_IO, "stdout: write error: %s", strerror(errno));
+	return 0;
+}
+
+int tout_commit(struct tout *o, struct errbuf *eb)
+{
+	if (o->committed)
+		return err_set(eb, ERR_USAGE, "%s: output already committed", tout_name(o));
+	o->committed = 1;
+	if (!o->path)
+		return copy_to_stdout(o, eb);
+	int bad = ferror(o->f);
+	int rc = fclose(o->f);
+	o->f = NULL;
+	if (bad || rc != 0)
+		return err_set(eb, ERR_IO, "%s: write error: %s", o->path,
+			       strerror(errno ? errno : EIO));
+	if (rename(o->tmp, o->path) != 0)
+		return err_set(eb, ERR_IO, "%s: cannot rename %s into place: %s", o->path, o->tmp,
+			       strerror(errno));
+	free(o->tmp);
+	o->tmp = NULL;
+	return 0;
+}
+
+void tout_destroy(struct tout *o)
+{
+	if (!o)
+		return;
+	if (o->f)
+		fclose(o->f);
+	if (o->tmp)
+		remove(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	free(o);
+}
+
+void tout_num(char buf[32], double v)
+{
+	if (v == 0)
+		v = 0; /* no "-0" */
+	double a = v < 0 ? -v : v;
+	if (a == 0 || (a >= 1e-4 && a < 1e15)) {
+		/* plain decimals, as few as read back exactly */
+		for (int decimals = 0; decimals <= 17; decimals++) {
+			snprintf(buf, 32, "%.*f", decimals, v);
+			if (strtod(buf, NULL) == v)
+				return;
+		}
+	}
+	for (int digits = 1; digits <= 17; digits++) {
+		snprintf(buf, 32, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
