@@ -117,6 +117,22 @@ struct adascale_host {
 	 * the oracle's privilege, the upper bound other policies are measured against.
 	 */
 	double (*exact_ms)(void *ctx, int variant, int threads);
+	/*
+	 * Appended. The time (ms) the host takes to load a variant when the policy switches to
+	 * it (read its weights, set it up: weight_bytes / storage speed + init time), during
+	 * which nothing is served; deciding the loaded variant costs nothing. NULL when the host
+	 * does not offer it: a policy then estimates.
+	 */
+	double (*switch_ms)(void *ctx, int variant);
+	/*
+	 * Appended, for policies that see the future (NULL otherwise, or when the host does not
+	 * offer it): the device state delay_ms from now, from the future of the trace, and in
+	 * *holds_ms how long it stays so (INFINITY after the last change). Returns 0, or -1 when
+	 * it cannot say. With predict_ms at each such state, a policy can time an inference
+	 * started at any future moment exactly.
+	 */
+	int (*future_state)(void *ctx, double delay_ms, struct adascale_state *out,
+			    double *holds_ms);
 };
 
 /* Bits of adascale_policy.flags. */

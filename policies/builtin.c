@@ -1,24 +1,45 @@
 /*
- * builtin.c: the built-in policies, registered through pol_builtin_entry exactly as a
- * plugin registers through its entry function.
+ * builtin.c: the built-in policies' entry function, pol_builtin_entry, through which they
+ * register exactly as a plugin registers through adascale_policy_entry, and the helpers they
+ * share (builtin.h). Each policy lives in its own file:
  *
- *   static  one fixed variant and thread count for the whole run
- *   greedy  at every decision, the most accurate variant predicted (by the host's profiled
- *           cost model at the sensed state) to finish within the head request's remaining
- *           deadline and to fit in free memory; if none can, the fastest that fits
+ *   static.c      one fixed variant and thread count for the whole run
+ *   greedy.c      the most accurate variant predicted to meet the deadline and fit memory
+ *   reactive.c    a ladder: step down after a miss, up after a run of on-time answers
+ *   oracle.c      knows the future trace: the most accurate variant that truly meets the
+ *                 deadline (the upper bound)
+ *   adascale.c    the AdaScale loop: forecast of resource availability, profiler feedback,
+ *                 Pareto-pruned candidates, energy-weighted objective, switching-cost awareness
+ *   hysteresis.c  the example plugin (examples/hysteresis.c) compiled in
  *
  * Not for the host side of policies (registry.c, sim/run.c).
  */
+#include "builtin.h"
+
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
-#include "adascale_policy.h"
 #include "num.h"
 #include "registry.h"
 
-/* Threads: "max" (all the host offers), "auto" (fastest predicted) or a number. */
-static int parse_threads(const char *v, int *out, char *err, size_t err_len)
+const struct adascale_policy *pol_builtin_entry(int index)
+{
+	switch (index) {
+	case 0: return &pol_static_policy;
+	case 1: return &pol_greedy_policy;
+	case 2: return &pol_reactive_policy;
+	case 3: return &pol_oracle_policy;
+	case 4: return &pol_adascale_policy;
+	case 5: return pol_hysteresis_entry(0);
+	default: return NULL;
+	}
+}
+
+/* ---- parameters ---- */
+
+int pol_parse_threads(const char *v, int *out, char *err, size_t err_len)
 {
 	long n;
 	if (strcmp(v, "max") == 0)
@@ -34,9 +55,40 @@ static int parse_threads(const char *v, int *out, char *err, size_t err_len)
 	return 0;
 }
 
-/* The thread count to use for variant v: fixed, max, or the fastest predicted. */
-static int pick_threads(const struct adascale_host *h, const struct adascale_view *view, int v,
-			int want)
+int pol_parse_num(const char *name, const char *v, double lo, double hi, double *out, char *err,
+		  size_t err_len)
+{
+	if (num_double(v, out) < 0 || !(*out >= lo && *out <= hi)) {
+		snprintf(err, err_len, "%s: '%s' is not a number in [%g, %g]", name, v, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+int pol_parse_int(const char *name, const char *v, long lo, long hi, long *out, char *err,
+		  size_t err_len)
+{
+	if (num_long(v, out) < 0 || *out < lo || *out > hi) {
+		snprintf(err, err_len, "%s: '%s' is not a whole number in %ld..%ld", name, v, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+int pol_parse_bool(const char *name, const char *v, int *out, char *err, size_t err_len)
+{
+	if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+		snprintf(err, err_len, "%s: '%s' is not 0 (off) or 1 (on)", name, v);
+		return -1;
+	}
+	*out = v[0] == '1';
+	return 0;
+}
+
+/* ---- what policies compute alike ---- */
+
+int pol_pick_threads(const struct adascale_host *h, const struct adascale_view *view, int v,
+		     int want, const struct adascale_state *state)
 {
 	if (want > 0)
 		return want <= view->max_threads ? want : view->max_threads;
@@ -44,205 +96,193 @@ static int pick_threads(const struct adascale_host *h, const struct adascale_vie
 		return view->max_threads;
 	int best = 1;
 	double best_ms = 0;
+	int found = 0;
 	for (int t = 1; t <= view->max_threads; t++) {
 		if (!h->has_threads(h->ctx, v, t))
 			continue;
-		double ms = h->predict_ms(h->ctx, v, t, view->state);
-		if (t == 1 || ms < best_ms) {
+		double ms = h->predict_ms(h->ctx, v, t, state);
+		if (!found || ms < best_ms) {
 			best = t;
 			best_ms = ms;
+			found = 1;
 		}
 	}
 	return best;
 }
 
-/* ---- static ---- */
-
-struct static_state {
-	const struct adascale_host *host;
-	char variant[256];
-	int threads;
-	int chosen;
-};
-
-static const struct adascale_param static_params[] = {
-	{"variant", "best",
-	 "variant key, table index, best (most accurate) or fastest (fewest MACs)"},
-	{"threads", "max", "thread count, max or auto"},
-};
-
-static int static_create(const struct adascale_host *host, const char *const *values,
-			 void **state, char *err, size_t err_len)
+double pol_budget_ms(const struct adascale_view *view)
 {
-	struct static_state *s = calloc(1, sizeof *s);
-	if (!s) {
-		snprintf(err, err_len, "out of memory");
-		return -1;
-	}
-	s->host = host;
-	snprintf(s->variant, sizeof s->variant, "%s", values[0]);
-	if (parse_threads(values[1], &s->threads, err, err_len) < 0) {
-		free(s);
-		return -1;
-	}
-	s->chosen = -1;
-	*state = s;
-	return 0;
-}
-
-static int static_resolve(struct static_state *s, const struct adascale_view *view)
-{
-	long idx;
-	if (strcmp(s->variant, "best") == 0 || strcmp(s->variant, "fastest") == 0) {
-		int fastest = s->variant[0] == 'f', best = -1;
-		for (int i = 0; i < view->n_variants; i++) {
-			const struct adascale_variant *v = &view->variants[i];
-			if (best < 0) {
-				best = i;
-				continue;
-			}
-			const struct adascale_variant *b = &view->variants[best];
-			if (fastest ? v->macs < b->macs
-				    : (v->has_top1 && (!b->has_top1 || v->top1 > b->top1)))
-				best = i;
-		}
-		return best;
-	}
-	if (num_long(s->variant, &idx) == 0)
-		return idx >= 0 && idx < view->n_variants ? (int)idx : -1;
-	for (int i = 0; i < view->n_variants; i++)
-		if (strcmp(view->variants[i].key, s->variant) == 0)
-			return i;
-	return -1;
-}
-
-static int static_decide(void *state, const struct adascale_view *view,
-			 struct adascale_decision *out)
-{
-	struct static_state *s = state;
-	if (s->chosen < 0) {
-		s->chosen = static_resolve(s, view);
-		if (s->chosen < 0) {
-			char msg[400];
-			snprintf(msg, sizeof msg, "static: no variant '%s' in the variant table",
-				 s->variant);
-			s->host->log(s->host->ctx, ADASCALE_LOG_WARN, msg);
-			return -1;
-		}
-	}
-	out->variant = s->chosen;
-	out->threads = pick_threads(s->host, view, s->chosen, s->threads);
-	return 0;
-}
-
-static void free_state(void *state) { free(state); }
-
-static const struct adascale_policy static_policy = {
-	.abi_version = ADASCALE_POLICY_ABI_VERSION,
-	.size = sizeof(struct adascale_policy),
-	.name = "static",
-	.description = "one fixed variant for the whole run",
-	.params = static_params,
-	.n_params = 2,
-	.create = static_create,
-	.decide = static_decide,
-	.destroy = free_state,
-};
-
-/* ---- greedy ---- */
-
-struct greedy_state {
-	const struct adascale_host *host;
-	int threads;
-	double margin;
-};
-
-static const struct adascale_param greedy_params[] = {
-	{"threads", "auto", "thread count, max or auto (fastest predicted per variant)"},
-	{"margin", "1.0", "predicted time is multiplied by this before the deadline test"},
-};
-
-static int greedy_create(const struct adascale_host *host, const char *const *values,
-			 void **state, char *err, size_t err_len)
-{
-	struct greedy_state *s = calloc(1, sizeof *s);
-	if (!s) {
-		snprintf(err, err_len, "out of memory");
-		return -1;
-	}
-	s->host = host;
-	if (parse_threads(values[0], &s->threads, err, err_len) < 0)
-		goto fail;
-	if (num_double(values[1], &s->margin) < 0 || s->margin <= 0 || s->margin > 100) {
-		snprintf(err, err_len, "margin: '%s' is not a number in (0, 100]", values[1]);
-		goto fail;
-	}
-	*state = s;
-	return 0;
-fail:
-	free(s);
-	return -1;
-}
-
-static int greedy_decide(void *state, const struct adascale_view *view,
-			 struct adascale_decision *out)
-{
-	struct greedy_state *s = state;
-	const struct adascale_host *h = s->host;
 	double waited_ms = (double)(view->state->t_ns - view->queue->oldest_arrival_ns) / 1e6;
-	double budget_ms = (double)view->queue->deadline_ns / 1e6 - waited_ms;
-	double mem_bytes = view->state->mem_avail_mb * 1e6;
-	int best = -1, fastest = -1, best_t = 1, fastest_t = 1;
-	double best_ms = 0, fastest_ms = 0;
-	for (int i = 0; i < view->n_variants; i++) {
-		const struct adascale_variant *v = &view->variants[i];
-		if (v->mem_bytes > mem_bytes)
-			continue;
-		int t = pick_threads(h, view, i, s->threads);
-		double ms = h->predict_ms(h->ctx, i, t, view->state);
-		if (fastest < 0 || ms < fastest_ms) {
-			fastest = i;
-			fastest_ms = ms;
-			fastest_t = t;
-		}
-		if (!v->has_top1 || ms * s->margin > budget_ms)
-			continue;
-		if (best < 0 || v->top1 > view->variants[best].top1 ||
-		    (v->top1 == view->variants[best].top1 && ms < best_ms)) {
-			best = i;
-			best_ms = ms;
-			best_t = t;
-		}
-	}
-	if (best < 0 && fastest < 0) {
-		/* nothing fits in memory: run the smallest and let the host count the failure */
-		for (int i = 0; i < view->n_variants; i++)
-			if (fastest < 0 || view->variants[i].mem_bytes < view->variants[fastest].mem_bytes)
-				fastest = i;
-		fastest_t = pick_threads(h, view, fastest, s->threads);
-	}
-	out->variant = best >= 0 ? best : fastest;
-	out->threads = best >= 0 ? best_t : fastest_t;
-	return 0;
+	return (double)view->queue->deadline_ns / 1e6 - waited_ms;
 }
 
-static const struct adascale_policy greedy_policy = {
-	.abi_version = ADASCALE_POLICY_ABI_VERSION,
-	.size = sizeof(struct adascale_policy),
-	.name = "greedy",
-	.description = "most accurate variant predicted to meet the deadline and fit memory",
-	.params = greedy_params,
-	.n_params = 2,
-	.create = greedy_create,
-	.decide = greedy_decide,
-	.destroy = free_state,
-};
-
-static const struct adascale_policy *const builtins[] = {&static_policy, &greedy_policy};
-
-const struct adascale_policy *pol_builtin_entry(int index)
+void pol_reference_state(const struct adascale_view *view, struct adascale_state *ref)
 {
-	if (index < 0 || index >= (int)(sizeof builtins / sizeof builtins[0]))
-		return NULL;
-	return builtins[index];
+	*ref = *view->state;
+	for (int c = 0; c < ref->n_clusters && c < ADASCALE_MAX_CLUSTERS; c++)
+		ref->freq_mhz[c] = ref->max_freq_mhz[c];
+	ref->util_other = 0;
+	int big = ref->big_cluster;
+	if (big >= 0 && big < ADASCALE_MAX_CLUSTERS && ref->online[big] < view->max_threads)
+		ref->online[big] = view->max_threads;
+}
+
+int pol_ladder(const struct adascale_host *h, const struct adascale_view *view, int want,
+	       int *idx)
+{
+	struct adascale_state ref;
+	pol_reference_state(view, &ref);
+	int n = 0;
+	double *ms = malloc((size_t)(view->n_variants > 0 ? view->n_variants : 1) * sizeof *ms);
+	if (!ms)
+		return -1;
+	/* insertion sort by reference latency, ties by accuracy (higher first) */
+	for (int v = 0; v < view->n_variants; v++) {
+		if (!view->variants[v].has_top1)
+			continue;
+		int t = pol_pick_threads(h, view, v, want, &ref);
+		double x = h->predict_ms(h->ctx, v, t, &ref);
+		if (!isfinite(x))
+			continue;
+		int k = n++;
+		while (k > 0 && (ms[k - 1] > x || (ms[k - 1] == x && view->variants[idx[k - 1]].top1 <
+									  view->variants[v].top1))) {
+			ms[k] = ms[k - 1];
+			idx[k] = idx[k - 1];
+			k--;
+		}
+		ms[k] = x;
+		idx[k] = v;
+	}
+	free(ms);
+	/* keep the rungs that are more accurate than every faster one */
+	int rungs = 0;
+	for (int i = 0; i < n; i++)
+		if (rungs == 0 || view->variants[idx[i]].top1 > view->variants[idx[rungs - 1]].top1)
+			idx[rungs++] = idx[i];
+	return rungs;
+}
+
+/* ---- plans ---- */
+
+double pol_ontime_chance(double rho, double cv2, double service_ms, double slack_ms)
+{
+	if (cv2 <= 0)
+		return 1;
+	if (rho >= 1)
+		return 0;
+	double mean_wait = rho / (1 - rho) * cv2 / 2 * service_ms;
+	return mean_wait > 0 ? 1 - rho * exp(-rho * slack_ms / mean_wait) : 1;
+}
+
+double pol_plan_run(const struct pol_plan *p, double switch_ms, pol_service_fn service,
+		    void *arg, int *head_on, int *n_req)
+{
+	double period = p->period_ms > 0 ? p->period_ms : p->deadline_ms;
+	int queued = p->queued > 0 ? p->queued : 1;
+	double spacing = queued > 1 ? fmin(period, p->wait_ms / (queued - 1)) : period;
+	double free_at = switch_ms; /* the server is busy loading until then */
+	double on_time = 0;
+	int n = 0;
+	*head_on = 0;
+	for (int i = 0; n < 100000; i++) {
+		double arrival = i < queued ? -p->wait_ms + i * spacing
+					    : -p->wait_ms + (queued - 1) * spacing + (i - queued + 1) * period;
+		if (i > 0 && arrival >= p->horizon_ms)
+			break;
+		n++;
+		double start = fmax(arrival, free_at);
+		double ms = service(arg, start);
+		if (isnan(ms))
+			continue; /* fails at once: no answer, no server time */
+		free_at = start + ms;
+		double slack = p->deadline_ms - (free_at - arrival);
+		double ok = slack >= 0;
+		if (ok && i >= queued)
+			ok = pol_ontime_chance(ms / period, p->arrival_cv2, ms, slack);
+		on_time += ok;
+		if (i == 0)
+			*head_on = ok > 0;
+	}
+	*n_req = n;
+	return on_time;
+}
+
+void pol_arrivals_note(struct pol_arrivals *a, const struct adascale_view *view)
+{
+	int64_t head = view->queue->oldest_arrival_ns;
+	if (a->seen && head > a->last_head_ns) {
+		double gap = (double)(head - a->last_head_ns) / 1e6;
+		int first = a->period_ms <= 0;
+		a->period_ms = first ? gap : 0.95 * a->period_ms + 0.05 * gap;
+		a->gap2_ms2 = first ? gap * gap : 0.95 * a->gap2_ms2 + 0.05 * gap * gap;
+	}
+	a->seen = 1;
+	a->last_head_ns = head;
+}
+
+double pol_arrivals_period_ms(const struct pol_arrivals *a, const struct adascale_view *view)
+{
+	return a->period_ms > 0 ? a->period_ms : (double)view->queue->deadline_ns / 1e6;
+}
+
+double pol_arrivals_cv2(const struct pol_arrivals *a)
+{
+	if (a->period_ms <= 0)
+		return 0;
+	double cv2 = a->gap2_ms2 / (a->period_ms * a->period_ms) - 1;
+	return cv2 > 1e-6 ? cv2 : 0;
+}
+
+/* ---- switch cost ---- */
+
+void pol_switch_init(struct pol_switch *sw, double storage_mbps, double init_ms)
+{
+	memset(sw, 0, sizeof *sw);
+	sw->mb_per_ms = storage_mbps / 1000.0;
+	sw->init_ms = init_ms;
+}
+
+double pol_switch_ms(const struct pol_switch *sw, double weight_bytes)
+{
+	double mb = weight_bytes / 1e6;
+	double assumed = mb / sw->mb_per_ms + sw->init_ms;
+	if (sw->n < 1)
+		return assumed;
+	double mw = sw->sw / sw->n, ml = sw->sl / sw->n;
+	double var = sw->sww / sw->n - mw * mw;
+	if (sw->n >= 2 && var > 1e-9 * (1 + mw * mw)) {
+		double b = (sw->swl / sw->n - mw * ml) / var;
+		double a = ml - b * mw;
+		if (b >= 0 && a >= 0)
+			return a + b * mb;
+	}
+	/* loads of one size so far: the assumed model, scaled through what was observed */
+	double at_mean = mw / sw->mb_per_ms + sw->init_ms;
+	return at_mean > 0 ? assumed * ml / at_mean : assumed;
+}
+
+void pol_switch_decided(struct pol_switch *sw, const struct adascale_view *view, int var)
+{
+	if (var == view->current_variant || var < 0 || var >= view->n_variants)
+		return;
+	sw->pending = 1;
+	sw->pending_var = var;
+	sw->pending_ns = view->state->t_ns;
+	sw->pending_mb = view->variants[var].weight_bytes / 1e6;
+}
+
+void pol_switch_observe(struct pol_switch *sw, const struct adascale_observation *obs)
+{
+	if (!sw->pending)
+		return;
+	sw->pending = 0;
+	if (obs->variant != sw->pending_var || obs->t_start_ns < sw->pending_ns)
+		return;
+	double ms = (double)(obs->t_start_ns - sw->pending_ns) / 1e6;
+	sw->n += 1;
+	sw->sw += sw->pending_mb;
+	sw->sl += ms;
+	sw->sww += sw->pending_mb * sw->pending_mb;
+	sw->swl += sw->pending_mb * ms;
 }

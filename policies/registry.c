@@ -207,9 +207,7 @@ static void list_entry(FILE *out, adascale_policy_entry_fn entry, const char *so
 			fprintf(out, "  (refused) %s\n", eb.msg);
 			continue;
 		}
-		fprintf(out, "%-10s %s%s%s\n", d->name, d->description ? d->description : "",
-			strcmp(source, "builtin") ? "  [" : "",
-			strcmp(source, "builtin") ? source : "");
+		fprintf(out, "%-10s %s\n", d->name, d->description ? d->description : "");
 		if (strcmp(source, "builtin"))
 			fprintf(out, "           from %s\n", source);
 		for (int j = 0; j < d->n_params; j++)

@@ -121,6 +121,12 @@ static double busy_power_mw(const struct sim *s, int threads)
 	return share * threads * device_core_power_mw(s->dev, s->big, f);
 }
 
+/* Seconds a switch to variant v takes: its weights from storage, then a fixed set-up. */
+static double switch_s(const struct sim *s, int v)
+{
+	return s->av[v].weight_bytes / (s->dev->storage_read_mbps * 1e6) + s->dev->init_ms / 1000.0;
+}
+
 /* ---- host services offered to the policy ---- */
 
 static void svc_log(void *ctx, int level, const char *msg)
@@ -307,7 +313,7 @@ static void apply_row(struct sim *s, const struct trace_row *r) { apply_row_to(s
 static int ahead_fill(struct sim *s, int64_t now, int64_t until)
 {
 	int k = 0;
-	while (k < s->n_ahead && s->ahead[k].t_ns <= now)
+	while (k < s->n_ahead && s->ahead[k].t_ns < now)
 		k++;
 	if (k) {
 		memmove(s->ahead, s->ahead + k, (size_t)(s->n_ahead - k) * sizeof *s->ahead);
@@ -330,7 +336,7 @@ static int ahead_fill(struct sim *s, int64_t now, int64_t until)
 			s->ahead_done = 1;
 			break;
 		}
-		if (r->t_ns > now)
+		if (r->t_ns >= now)
 			s->n_ahead++;
 	}
 	return 0;
@@ -369,6 +375,38 @@ static double svc_exact_ms(void *ctx, int v, int threads)
 		apply_row_to(s, &st, r);
 	}
 	return ((double)(t - now) + work_us * 1000.0 / rate_at(s, &st, threads)) / 1e6;
+}
+
+/*
+ * The device state delay_ms from now, from the future of the trace, and how long it holds.
+ * Used only by policies that declare ADASCALE_POLICY_SEES_FUTURE.
+ */
+static int svc_future_state(void *ctx, double delay_ms, struct adascale_state *out,
+			    double *holds_ms)
+{
+	struct sim *s = ctx;
+	if (!s->lookahead || !(delay_ms >= 0) || delay_ms > 1e12)
+		return -1;
+	int64_t now = s->st.t_ns, at = now + llround(delay_ms * 1e6);
+	if (ahead_fill(s, now, at) < 0)
+		return -1;
+	struct adascale_state st = s->st;
+	int i = 0;
+	for (; i < s->n_ahead && s->ahead[i].t_ns <= at; i++)
+		apply_row_to(s, &st, &s->ahead[i]);
+	st.t_ns = at;
+	*out = st;
+	*holds_ms = i < s->n_ahead ? (double)(s->ahead[i].t_ns - at) / 1e6 : INFINITY;
+	return 0;
+}
+
+/* The time (ms) loading variant v takes: what start_next charges for a switch to it. */
+static double svc_switch_ms(void *ctx, int v)
+{
+	const struct sim *s = ctx;
+	if (v < 0 || v >= s->n_var)
+		return INFINITY;
+	return switch_s(s, v) * 1000.0;
 }
 
 static int read_next_row(struct sim *s)
@@ -530,8 +568,7 @@ static int start_next(struct sim *s, int64_t now)
 				return rc;
 			continue;
 		}
-		double load_s = s->av[var].weight_bytes / (s->dev->storage_read_mbps * 1e6) +
-				s->dev->init_ms / 1000.0;
+		double load_s = switch_s(s, var);
 		s->energy_mj +=
 			device_core_power_mw(s->dev, s->big, s->st.freq_mhz[s->big]) * load_s;
 		s->out->m.switches++;
@@ -813,6 +850,7 @@ static int setup(struct sim *s)
 		.predict_ms = svc_predict_ms,
 		.predict_mj = svc_predict_mj,
 		.has_threads = svc_has_threads,
+		.switch_ms = svc_switch_ms,
 	};
 	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0)
 		return rc;
@@ -820,6 +858,7 @@ static int setup(struct sim *s)
 		if (!(s->lookahead = trace_open(c->trace, eb)))
 			return eb->code;
 		s->host.exact_ms = svc_exact_ms;
+		s->host.future_state = svc_future_state;
 	}
 	char perr[512] = "";
 	if (s->pol.desc->create(&s->host, (const char *const *)s->pol.values, &s->pol_state, perr,

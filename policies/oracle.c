@@ -1,0 +1,466 @@
+/*
+ * oracle.c: the built-in policy `oracle`, the upper bound every report shows. It declares
+ * ADASCALE_POLICY_SEES_FUTURE, so the host gives it exact_ms (the true service time of a
+ * variant started now, from the future of the trace) and, where the host offers it,
+ * future_state (the device state at any later moment and how long it holds).
+ *
+ * It plans. At a decision it lays out the requests of the next hold_ms (the head, those
+ * waiting behind it, and those to come at the learned period; when arrivals are irregular,
+ * each of those counts by its chance to be on time, as in pol_plan_run) and finds, by dynamic
+ * programming, the sequence of (variant, threads) choices that gives the most top-1 accuracy
+ * in answers on time: the state after each request is the loaded variant and the time the
+ * server is free again; a choice of another variant first pays its switch; each inference is
+ * timed exactly along the future (future_state), fails at once if it does not fit the memory
+ * free when it starts, and scores its variant's top-1 if it ends within the deadline. For
+ * each loaded variant only the best few (value, free time) labels are kept. It then follows
+ * the plan while the world does what the plan expected (the same head request, at the same
+ * moment, with the same variant loaded), for half the horizon, and plans again otherwise.
+ * So it gives up a request to load a better variant when that pays over the horizon, never
+ * loads a variant it would have to abandon at once, and sees a slowdown coming.
+ *
+ * It is exact where the host lets it be. Without future_state it knows only the head's time
+ * (exact_ms, for an inference started now) and plans the rest at the present state; without
+ * switch_ms it takes switch times from the model of builtin.h (assumed, then fitted to the
+ * loads it observes: exact after loads of two sizes). It knows the future of the trace, not
+ * of the workload: random (Poisson) arrivals it plans at their mean rate, so there it is no
+ * upper bound. Energy is not in its objective.
+ * Not a policy a device could run: nothing outside a simulation knows the future.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+
+/* 1 when the host's table has the (appended) service f and offers it */
+#define HOST_HAS(h, f) \
+	((h)->size >= offsetof(struct adascale_host, f) + sizeof(h)->f && (h)->f != NULL)
+
+#define OR_MAX_REQ 1024 /* requests in a plan */
+#define OR_BEAM 3       /* labels kept per loaded variant and request */
+#define OR_TOL_MS 0.002 /* the world matches the plan within this */
+
+/* A stretch of the future in which the device state holds (from future_state). */
+struct or_seg {
+	double start_ms, end_ms; /* from the plan's start */
+	struct adascale_state st;
+};
+
+/* A state of the dynamic program after some requests. */
+struct or_label {
+	double value;    /* top-1 points of on-time answers so far */
+	double free_ms;  /* when the server is free */
+	int loaded;      /* variant loaded (-1: none) */
+	int parent;      /* label index in the previous stage */
+	int act;         /* the action (index into pairs) that led here */
+};
+
+struct or_pair {
+	int v, t;
+	double top1;
+};
+
+struct oracle {
+	const struct adascale_host *host;
+	int threads;
+	double hold_ms;
+	struct pol_switch sw;
+	struct pol_arrivals arr;
+
+	/* actions: (variant, threads) pairs, built at the first decision */
+	struct or_pair *pair;
+	int n_pair;
+	int n_var;
+
+	/* scratch for planning */
+	struct or_seg *seg;
+	int n_seg, cap_seg;
+	double *full_ms;         /* [segment][pair] service time in that state; NAN: not yet */
+	double *present_ms;      /* [pair] at the present state */
+	double *switch_ms;       /* [variant] */
+	struct or_label *lab;    /* [stage][slot]: stage * (n_var + 1) * OR_BEAM + slot */
+	int *n_lab;              /* [stage][variant + 1] labels in use */
+	int cap_stages;
+	double arrival[OR_MAX_REQ];
+
+	/* the plan being followed: absolute times */
+	int plan_n, plan_i;
+	int plan_act[OR_MAX_REQ], plan_loaded[OR_MAX_REQ];
+	int64_t plan_arrival_ns[OR_MAX_REQ], plan_decide_ns[OR_MAX_REQ];
+};
+
+static const struct adascale_param oracle_params[] = {
+	{"threads", "auto", "thread count, max or auto (every count is considered)"},
+	{"hold_ms", "3000", "planning horizon: the requests arriving within it are planned"},
+	{"storage_mbps", "1000", "assumed storage speed (MB/s) for switch times, until fitted"},
+	{"init_ms", "5", "assumed fixed cost of a switch, likewise"},
+};
+
+static int oracle_create(const struct adascale_host *host, const char *const *values,
+			 void **state, char *err, size_t err_len)
+{
+	if (!HOST_HAS(host, exact_ms)) {
+		snprintf(err, err_len, "the host offers no look-ahead (exact_ms)");
+		return -1;
+	}
+	struct oracle *o = calloc(1, sizeof *o);
+	double mbps, init_ms;
+	if (!o) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	o->host = host;
+	if (pol_parse_threads(values[0], &o->threads, err, err_len) < 0 ||
+	    pol_parse_num("hold_ms", values[1], 0, 1e7, &o->hold_ms, err, err_len) < 0 ||
+	    pol_parse_num("storage_mbps", values[2], 1e-3, 1e9, &mbps, err, err_len) < 0 ||
+	    pol_parse_num("init_ms", values[3], 0, 1e6, &init_ms, err, err_len) < 0)
+		goto fail;
+	pol_switch_init(&o->sw, mbps, init_ms);
+	*state = o;
+	return 0;
+fail:
+	free(o);
+	return -1;
+}
+
+/*
+ * The actions: every (variant, threads) pair, less those another pair at the same thread
+ * count beats on accuracy, reference latency, memory and weights alike. At one thread count
+ * every state scales the latency of all variants by the same factor, so a pruned pair is
+ * never needed: it would finish no sooner, fit no better, load no faster, score no more.
+ */
+static int build_pairs(struct oracle *o, const struct adascale_view *view)
+{
+	const struct adascale_host *h = o->host;
+	const struct adascale_variant *vt = view->variants;
+	struct adascale_state ref;
+	pol_reference_state(view, &ref);
+	o->n_var = view->n_variants;
+	size_t cap = (size_t)o->n_var * (size_t)view->max_threads;
+	double *ms = calloc(cap, sizeof *ms);
+	o->pair = calloc(cap, sizeof *o->pair);
+	o->present_ms = calloc(cap, sizeof *o->present_ms);
+	o->switch_ms = calloc((size_t)o->n_var, sizeof *o->switch_ms);
+	if (!ms || !o->pair || !o->present_ms || !o->switch_ms) {
+		free(ms);
+		return -1;
+	}
+	int any_top1 = 0;
+	for (int v = 0; v < o->n_var; v++)
+		any_top1 |= vt[v].has_top1;
+	int n = 0;
+	for (int v = 0; v < o->n_var; v++) {
+		if (any_top1 && !vt[v].has_top1)
+			continue;
+		int lo = 1, hi = view->max_threads;
+		if (o->threads != 0)
+			lo = hi = pol_pick_threads(h, view, v, o->threads, &ref);
+		for (int t = lo; t <= hi; t++) {
+			double x = h->has_threads(h->ctx, v, t) ? h->predict_ms(h->ctx, v, t, &ref)
+								: INFINITY;
+			if (!isfinite(x))
+				continue;
+			ms[n] = x;
+			o->pair[n++] = (struct or_pair){v, t, vt[v].has_top1 ? vt[v].top1 : 0};
+		}
+	}
+	int kept = 0;
+	for (int i = 0; i < n; i++) {
+		const struct or_pair *p = &o->pair[i];
+		int beaten = 0;
+		for (int j = 0; j < n && !beaten; j++) {
+			const struct or_pair *q = &o->pair[j];
+			if (j == i || q->t != p->t || q->top1 < p->top1 || ms[j] > ms[i] ||
+			    vt[q->v].mem_bytes > vt[p->v].mem_bytes ||
+			    vt[q->v].weight_bytes > vt[p->v].weight_bytes)
+				continue;
+			/* q is no worse anywhere: p goes if q is better somewhere, or is an earlier twin */
+			beaten = q->top1 > p->top1 || ms[j] < ms[i] ||
+				 vt[q->v].mem_bytes < vt[p->v].mem_bytes ||
+				 vt[q->v].weight_bytes < vt[p->v].weight_bytes || j < i;
+		}
+		if (!beaten) {
+			ms[kept] = ms[i];
+			o->pair[kept++] = *p;
+		}
+	}
+	free(ms);
+	o->n_pair = kept;
+	return kept > 0 ? 0 : -1;
+}
+
+static double switch_time_ms(const struct oracle *o, const struct adascale_view *view, int v)
+{
+	const struct adascale_host *h = o->host;
+	if (HOST_HAS(h, switch_ms))
+		return h->switch_ms(h->ctx, v);
+	return pol_switch_ms(&o->sw, view->variants[v].weight_bytes);
+}
+
+/* Reads the future up to until_ms into segments of constant state; -1 if the host cannot. */
+static int read_future(struct oracle *o, double until_ms)
+{
+	const struct adascale_host *h = o->host;
+	o->n_seg = 0;
+	for (double at = 0;;) {
+		if (o->n_seg == o->cap_seg) {
+			int cap = o->cap_seg ? 2 * o->cap_seg : 64;
+			struct or_seg *g = realloc(o->seg, (size_t)cap * sizeof *g);
+			if (!g)
+				return -1;
+			o->seg = g;
+			double *f = realloc(o->full_ms, (size_t)cap * (size_t)o->n_pair * sizeof *f);
+			if (!f)
+				return -1;
+			o->full_ms = f;
+			o->cap_seg = cap;
+		}
+		struct or_seg *g = &o->seg[o->n_seg];
+		double holds;
+		if (h->future_state(h->ctx, at, &g->st, &holds) != 0 || !(holds > 0))
+			return -1;
+		g->start_ms = at;
+		g->end_ms = at + holds;
+		o->n_seg++;
+		if (!isfinite(g->end_ms) || g->end_ms > until_ms || o->n_seg >= 100000) {
+			g->end_ms = INFINITY; /* beyond what is planned: the state is taken to hold */
+			break;
+		}
+		at = g->end_ms;
+	}
+	for (size_t k = 0; k < (size_t)o->n_seg * (size_t)o->n_pair; k++)
+		o->full_ms[k] = NAN;
+	return 0;
+}
+
+/*
+ * The service time of pair a started start_ms from now, or NAN when it would not fit in the
+ * memory free then. future: along the segments; else the head's exact time (request 0 on the
+ * loaded variant) or the present state's.
+ */
+static double service_ms(struct oracle *o, const struct adascale_view *view, int future, int a,
+			 double start_ms, int exact_now)
+{
+	const struct adascale_host *h = o->host;
+	const struct or_pair *p = &o->pair[a];
+	double mem_bytes = view->variants[p->v].mem_bytes;
+	if (!future) {
+		if (mem_bytes > view->state->mem_avail_mb * 1e6)
+			return NAN;
+		return exact_now ? h->exact_ms(h->ctx, p->v, p->t) : o->present_ms[a];
+	}
+	int lo = 0, hi = o->n_seg - 1;
+	while (lo < hi) { /* the segment holding start_ms */
+		int mid = (lo + hi + 1) / 2;
+		if (o->seg[mid].start_ms <= start_ms)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	if (mem_bytes > o->seg[lo].st.mem_avail_mb * 1e6)
+		return NAN;
+	double at = start_ms, left = 1;
+	for (int k = lo; k < o->n_seg; k++) {
+		double *full = &o->full_ms[(size_t)k * (size_t)o->n_pair + (size_t)a];
+		if (isnan(*full))
+			*full = h->predict_ms(h->ctx, p->v, p->t, &o->seg[k].st);
+		if (!isfinite(*full))
+			return INFINITY;
+		double span = o->seg[k].end_ms - at;
+		if (left * *full <= span)
+			return at + left * *full - start_ms;
+		left -= span / *full;
+		at = o->seg[k].end_ms;
+	}
+	return INFINITY;
+}
+
+/* Keeps a new label for its loaded variant if it is among the best OR_BEAM there. */
+static void offer(struct or_label *slot, int *n, const struct or_label *x)
+{
+	for (int i = 0; i < *n; i++)
+		if (slot[i].value >= x->value && slot[i].free_ms <= x->free_ms)
+			return; /* dominated */
+	int k = *n;
+	if (k == OR_BEAM) {
+		/* replace the worst (lowest value, then latest free) if x beats it */
+		int w = 0;
+		for (int i = 1; i < k; i++)
+			if (slot[i].value < slot[w].value ||
+			    (slot[i].value == slot[w].value && slot[i].free_ms > slot[w].free_ms))
+				w = i;
+		if (slot[w].value > x->value ||
+		    (slot[w].value == x->value && slot[w].free_ms <= x->free_ms))
+			return;
+		slot[w] = *x;
+		return;
+	}
+	slot[k] = *x;
+	(*n)++;
+}
+
+/* Plans the next requests from now; fills plan_* (absolute times). 0, or -1. */
+static int plan(struct oracle *o, const struct adascale_view *view)
+{
+	const struct adascale_host *h = o->host;
+	int64_t now = view->state->t_ns;
+	double deadline_ms = (double)view->queue->deadline_ns / 1e6 - 1e-5; /* ns rounding */
+	double period = pol_arrivals_period_ms(&o->arr, view);
+	double cv2 = pol_arrivals_cv2(&o->arr);
+	double wait = (double)(now - view->queue->oldest_arrival_ns) / 1e6;
+	int queued = view->queue->length > 0 ? view->queue->length : 1;
+	double spacing = queued > 1 ? fmin(period, wait / (queued - 1)) : period;
+	int n_req = 0;
+	for (int i = 0; n_req < OR_MAX_REQ; i++) {
+		double a = i < queued ? -wait + i * spacing
+				      : -wait + (queued - 1) * spacing + (i - queued + 1) * period;
+		if (i > 0 && a >= o->hold_ms)
+			break;
+		o->arrival[n_req++] = a;
+	}
+	if (n_req + 1 > o->cap_stages) {
+		size_t width = (size_t)(o->n_var + 1), stages = (size_t)n_req + 1;
+		struct or_label *lab = realloc(o->lab, stages * width * OR_BEAM * sizeof *lab);
+		if (!lab)
+			return -1;
+		o->lab = lab;
+		int *n_lab = realloc(o->n_lab, stages * width * sizeof *n_lab);
+		if (!n_lab)
+			return -1;
+		o->n_lab = n_lab;
+		o->cap_stages = n_req + 1;
+	}
+	int future = HOST_HAS(h, future_state) &&
+		     read_future(o, o->hold_ms + 4 * deadline_ms + 1000) == 0;
+	for (int a = 0; a < o->n_pair; a++)
+		o->present_ms[a] = h->predict_ms(h->ctx, o->pair[a].v, o->pair[a].t, view->state);
+	for (int v = 0; v < o->n_var; v++)
+		o->switch_ms[v] = switch_time_ms(o, view, v);
+
+	int width = o->n_var + 1; /* loaded variant + 1 (slot 0: none loaded) */
+	struct or_label *lab = o->lab;
+	memset(o->n_lab, 0, (size_t)(n_req + 1) * (size_t)width * sizeof *o->n_lab);
+	int cur = view->current_variant;
+	lab[(size_t)(cur + 1) * OR_BEAM] = (struct or_label){0, 0, cur, -1, -1};
+	o->n_lab[cur + 1] = 1;
+	for (int i = 0; i < n_req; i++) {
+		struct or_label *in = lab + (size_t)i * (size_t)width * OR_BEAM;
+		struct or_label *outl = lab + (size_t)(i + 1) * (size_t)width * OR_BEAM;
+		int *n_in = o->n_lab + (size_t)i * (size_t)width;
+		int *n_out = o->n_lab + (size_t)(i + 1) * (size_t)width;
+		for (int u = 0; u < width; u++)
+			for (int l = 0; l < n_in[u]; l++) {
+				const struct or_label *from = &in[u * OR_BEAM + l];
+				double ready = fmax(o->arrival[i], from->free_ms);
+				for (int a = 0; a < o->n_pair; a++) {
+					int v = o->pair[a].v;
+					double start = ready + (v == from->loaded ? 0 : o->switch_ms[v]);
+					int exact_now = i == 0 && v == cur;
+					double ms = service_ms(o, view, future, a, start, exact_now);
+					struct or_label x = {from->value, start, v, u * OR_BEAM + l, a};
+					if (!isnan(ms)) {
+						x.free_ms = start + ms;
+						double slack = deadline_ms - (x.free_ms - o->arrival[i]);
+						double ok = slack >= 0;
+						if (ok && i >= queued)
+							ok = pol_ontime_chance(ms / period, cv2, ms, slack);
+						x.value += ok * o->pair[a].top1;
+					}
+					offer(&outl[(v + 1) * OR_BEAM], &n_out[v + 1], &x);
+				}
+			}
+	}
+	/* the best end, and the way back to it */
+	struct or_label *last = lab + (size_t)n_req * (size_t)width * OR_BEAM;
+	int *n_last = o->n_lab + (size_t)n_req * (size_t)width;
+	int best = -1;
+	for (int u = 0; u < width; u++)
+		for (int l = 0; l < n_last[u]; l++) {
+			const struct or_label *x = &last[u * OR_BEAM + l];
+			if (best < 0 || x->value > last[best].value ||
+			    (x->value == last[best].value && x->free_ms < last[best].free_ms))
+				best = u * OR_BEAM + l;
+		}
+	if (best < 0)
+		return -1;
+	double free_ms[OR_MAX_REQ + 1];
+	for (int i = n_req, k = best; i > 0; i--) {
+		const struct or_label *x = &lab[(size_t)i * (size_t)width * OR_BEAM + (size_t)k];
+		o->plan_act[i - 1] = x->act;
+		free_ms[i] = x->free_ms;
+		k = x->parent;
+	}
+	free_ms[0] = 0;
+	for (int i = 0, loaded = cur; i < n_req; i++) {
+		o->plan_loaded[i] = loaded;
+		o->plan_arrival_ns[i] = now + llround(o->arrival[i] * 1e6);
+		o->plan_decide_ns[i] = now + llround(fmax(o->arrival[i], free_ms[i]) * 1e6);
+		loaded = o->pair[o->plan_act[i]].v;
+	}
+	o->plan_n = n_req;
+	o->plan_i = 0;
+	return 0;
+}
+
+/* 1 when the decision now is the one the plan expected. */
+static int on_plan(const struct oracle *o, const struct adascale_view *view)
+{
+	int i = o->plan_i;
+	if (i >= o->plan_n || i > o->plan_n / 2)
+		return 0;
+	double da = (double)(view->queue->oldest_arrival_ns - o->plan_arrival_ns[i]) / 1e6;
+	double dt = (double)(view->state->t_ns - o->plan_decide_ns[i]) / 1e6;
+	return fabs(da) <= OR_TOL_MS && fabs(dt) <= OR_TOL_MS &&
+	       view->current_variant == o->plan_loaded[i];
+}
+
+static int oracle_decide(void *state, const struct adascale_view *view,
+			 struct adascale_decision *out)
+{
+	struct oracle *o = state;
+	pol_arrivals_note(&o->arr, view);
+	if (!o->pair && build_pairs(o, view) < 0)
+		return -1;
+	if (!on_plan(o, view) && plan(o, view) < 0)
+		return -1;
+	const struct or_pair *p = &o->pair[o->plan_act[o->plan_i++]];
+	out->variant = p->v;
+	out->threads = p->t;
+	pol_switch_decided(&o->sw, view, out->variant);
+	return 0;
+}
+
+static void oracle_observe(void *state, const struct adascale_observation *obs)
+{
+	struct oracle *o = state;
+	pol_switch_observe(&o->sw, obs);
+}
+
+static void oracle_destroy(void *state)
+{
+	struct oracle *o = state;
+	free(o->pair);
+	free(o->seg);
+	free(o->full_ms);
+	free(o->present_ms);
+	free(o->switch_ms);
+	free(o->lab);
+	free(o->n_lab);
+	free(o);
+}
+
+const struct adascale_policy pol_oracle_policy = {
+	.abi_version = ADASCALE_POLICY_ABI_VERSION,
+	.size = sizeof(struct adascale_policy),
+	.name = "oracle",
+	.description = "knows the future trace: plans the variants that give the most on time",
+	.params = oracle_params,
+	.n_params = 4,
+	.create = oracle_create,
+	.decide = oracle_decide,
+	.observe = oracle_observe,
+	.destroy = oracle_destroy,
+	.flags = ADASCALE_POLICY_SEES_FUTURE,
+};

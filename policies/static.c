@@ -1,0 +1,102 @@
+/*
+ * static.c: the built-in policy `static`: one variant and thread count for the whole run
+ * (the most accurate, the one with the fewest MACs, or one named by key or table index).
+ * The baseline that does not adapt. Not for choosing among variants at run time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "num.h"
+
+struct static_state {
+	const struct adascale_host *host;
+	char variant[256];
+	int threads;
+	int chosen;
+};
+
+static const struct adascale_param static_params[] = {
+	{"variant", "best",
+	 "variant key, table index, best (most accurate) or fastest (fewest MACs)"},
+	{"threads", "max", "thread count, max or auto"},
+};
+
+static int static_create(const struct adascale_host *host, const char *const *values,
+			 void **state, char *err, size_t err_len)
+{
+	struct static_state *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	s->host = host;
+	snprintf(s->variant, sizeof s->variant, "%s", values[0]);
+	if (pol_parse_threads(values[1], &s->threads, err, err_len) < 0) {
+		free(s);
+		return -1;
+	}
+	s->chosen = -1;
+	*state = s;
+	return 0;
+}
+
+static int static_resolve(struct static_state *s, const struct adascale_view *view)
+{
+	long idx;
+	if (strcmp(s->variant, "best") == 0 || strcmp(s->variant, "fastest") == 0) {
+		int fastest = s->variant[0] == 'f', best = -1;
+		for (int i = 0; i < view->n_variants; i++) {
+			const struct adascale_variant *v = &view->variants[i];
+			if (best < 0) {
+				best = i;
+				continue;
+			}
+			const struct adascale_variant *b = &view->variants[best];
+			if (fastest ? v->macs < b->macs
+				    : (v->has_top1 && (!b->has_top1 || v->top1 > b->top1)))
+				best = i;
+		}
+		return best;
+	}
+	if (num_long(s->variant, &idx) == 0)
+		return idx >= 0 && idx < view->n_variants ? (int)idx : -1;
+	for (int i = 0; i < view->n_variants; i++)
+		if (strcmp(view->variants[i].key, s->variant) == 0)
+			return i;
+	return -1;
+}
+
+static int static_decide(void *state, const struct adascale_view *view,
+			 struct adascale_decision *out)
+{
+	struct static_state *s = state;
+	if (s->chosen < 0) {
+		s->chosen = static_resolve(s, view);
+		if (s->chosen < 0) {
+			char msg[400];
+			snprintf(msg, sizeof msg, "static: no variant '%s' in the variant table",
+				 s->variant);
+			s->host->log(s->host->ctx, ADASCALE_LOG_WARN, msg);
+			return -1;
+		}
+	}
+	out->variant = s->chosen;
+	out->threads = pol_pick_threads(s->host, view, s->chosen, s->threads, view->state);
+	return 0;
+}
+
+static void static_destroy(void *state) { free(state); }
+
+const struct adascale_policy pol_static_policy = {
+	.abi_version = ADASCALE_POLICY_ABI_VERSION,
+	.size = sizeof(struct adascale_policy),
+	.name = "static",
+	.description = "one fixed variant for the whole run",
+	.params = static_params,
+	.n_params = 2,
+	.create = static_create,
+	.decide = static_decide,
+	.destroy = static_destroy,
+};

@@ -1,0 +1,487 @@
+/*
+ * test_policies.c: the policy ABI and the built-in policies.
+ *
+ * Plugins: the example plugin (policies/examples/hysteresis.c, built by the Makefile into
+ * $ADASCALE_BUILD/policies/) runs exactly like the same source built in; a plugin of another
+ * ABI version, one without the entry symbol, and an unknown parameter are refused with exact
+ * messages and exit status 2; `adascale policies` lists plugins with their parameters.
+ *
+ * Policies, on the bundled scenarios (slowdown, ramp and flapping in tests/data/, on the test
+ * device dvfs2.ini, a 30 fps camera, a 33 ms deadline): adascale against the static baselines,
+ * the oracle as the upper bound, each mechanism of adascale against its ablation on the
+ * scenario made for it. The combined objective is the accuracy of on-time answers: the sum
+ * over requests of the top-1 of the variant that answered on time (0 for a late, dropped or
+ * failed request), divided by the requests. The runs table does not hold it, so the test
+ * plugin tests/data/score_wrap.c (compiled here) runs a built-in unchanged and tallies it; it
+ * also emulates, between host and policy, a wrong profile (profile=F) and late sensing
+ * (sense_ms=D).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adascale_policy.h"
+#include "builtin.h"
+#include "data/score_wrap.h"
+#include "err.h"
+#include "registry.h"
+#include "run.h"
+#include "testutil.h"
+
+#define DEVICE "tests/data/dvfs2.ini"
+#define SLOWDOWN "tests/data/slowdown.csv"
+#define RAMP "tests/data/ramp.csv"
+#define FLAPPING "tests/data/flapping.csv"
+
+static char out[65536];
+
+static const char *bin(void)
+{
+	const char *b = getenv("ADASCALE_BUILD");
+	return b && *b ? b : "build";
+}
+
+/* ---- runs ---- */
+
+static struct run_config base(const char *trace, const char *policy)
+{
+	struct run_config c;
+	run_config_defaults(&c);
+	c.trace = trace;
+	c.device = DEVICE;
+	c.model = "mobilenet_v1";
+	c.policy = policy;
+	c.deadline_ms = 33;
+	return c;
+}
+
+static struct run_output *run_ok(const char *trace, const char *policy)
+{
+	struct run_config c = base(trace, policy);
+	struct errbuf eb = {0};
+	struct run_output *o = NULL;
+	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s on %s: %s", policy, trace, eb.msg);
+	return o;
+}
+
+/* Compiles tests/data/SRC.c into the scratch folder as NAME.so. */
+static const char *build_plugin(const char *src, const char *flags, const char *name)
+{
+	static char paths[4][512];
+	static int next;
+	char *path = paths[next++ % 4];
+	snprintf(path, 512, "%s/%s.so", tu_dir(), name);
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd,
+		 "${CC:-cc} -std=c11 -shared -fPIC -Ipolicies -Icommon %s -o %s tests/data/%s.c",
+		 flags, path, src);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s: %s", cmd, out);
+	return path;
+}
+
+/* ---- the combined objective, through the scoring plugin ---- */
+
+static struct tpol_score tally;
+
+void tpol_tally(const struct tpol_score *s) { tally = *s; }
+
+struct scored {
+	struct metrics m;
+	struct tpol_score s;
+	double objective;   /* top-1 points of on-time answers per request */
+};
+
+/* Runs the built-in INNER ("NAME;k=v;k=v") through the scoring plugin, with EXTRA options. */
+static struct scored scored_run(const char *trace, const char *inner, const char *extra)
+{
+	static const char *wrap;
+	if (!wrap)
+		wrap = build_plugin("score_wrap", "", "score_wrap");
+	char spec[1024];
+	snprintf(spec, sizeof spec, "%s:inner=%s%s%s", wrap, inner, extra ? "," : "",
+		 extra ? extra : "");
+	memset(&tally, 0, sizeof tally);
+	struct run_output *o = run_ok(trace, spec);
+	struct scored r = {o->m, tally, tally.ontime_top1 / (double)o->m.requests};
+	/* the tally saw every inference the host finished, and agrees on which were on time */
+	cr_assert_eq(tally.observed, o->m.served + o->m.failures, "%s", inner);
+	cr_assert_eq(tally.ontime, o->m.served - o->m.deadline_misses, "%s", inner);
+	run_output_destroy(o);
+	return r;
+}
+
+/* ---- plugins ---- */
+
+Test(policies, example_plugin_runs_exactly_like_its_builtin)
+{
+	char plugin[1024];
+	snprintf(plugin, sizeof plugin, "%s/policies/hysteresis.so", bin());
+	FILE *f = fopen(plugin, "rb");
+	cr_assert_not_null(f, "%s is missing: `make all` builds the example plugins", plugin);
+	fclose(f);
+	static const char *const params[] = {"", ":margin=1.5,up_after=2"};
+	int64_t served_top[2] = {0, 0};
+	for (int k = 0; k < 2; k++) {
+		char as_plugin[1200], as_builtin[256];
+		snprintf(as_plugin, sizeof as_plugin, "%s%s", plugin, params[k]);
+		snprintf(as_builtin, sizeof as_builtin, "hysteresis%s", params[k]);
+		struct run_output *p = run_ok(SLOWDOWN, as_plugin);
+		struct run_output *b = run_ok(SLOWDOWN, as_builtin);
+		cr_assert_eq(memcmp(&p->m, &b->m, sizeof p->m), 0, "%s: plugin and built-in differ",
+			     params[k]);
+		cr_assert_eq(memcmp(p->variant_served, b->variant_served,
+				    (size_t)p->n_variants * sizeof *p->variant_served),
+			     0);
+		cr_assert_str_eq(p->policy_name, "hysteresis");
+		cr_assert_str_eq(p->policy_params, b->policy_params);
+		cr_assert(p->m.switches > 1, "the policy should adapt on the slowdown");
+		served_top[k] = p->variant_served[0];
+		run_output_destroy(p);
+		run_output_destroy(b);
+	}
+	cr_assert_neq(served_top[0], served_top[1], "the parameters should reach the plugin");
+}
+
+Test(policies, plugin_of_another_abi_version_is_refused_naming_both_versions)
+{
+	/* the same source, built against this ABI, loads and runs */
+	const char *good = build_plugin("abi_plugin", "", "abi_good");
+	struct run_output *o = run_ok(SLOWDOWN, good);
+	cr_assert_str_eq(o->policy_name, "fixed");
+	cr_assert(o->m.served > 0);
+	run_output_destroy(o);
+
+	int other = ADASCALE_POLICY_ABI_VERSION + 1;
+	char flags[64], expect[1024];
+	snprintf(flags, sizeof flags, "-DTEST_ABI_VERSION=%d", other);
+	const char *bad = build_plugin("abi_plugin", flags, "abi_other");
+	snprintf(expect, sizeof expect,
+		 "%s: policy ABI version %d, but this adascale speaks version %d (rebuild the "
+		 "plugin against this adascale_policy.h)",
+		 bad, other, ADASCALE_POLICY_ABI_VERSION);
+	struct pol_choice c;
+	struct errbuf eb = {0};
+	cr_assert_eq(pol_resolve(bad, &c, &eb), ERR_PLUGIN);
+	cr_assert_str_eq(eb.msg, expect);
+
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd,
+		 "%s/adascale run --trace " SLOWDOWN " --device " DEVICE " --model mobilenet_v1 "
+		 "--db %s/abi.db --policy %s",
+		 bin(), tu_dir(), bad);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
+	cr_assert(tu_has(out, expect), "%s", out);
+}
+
+Test(policies, plugin_without_the_entry_symbol_is_refused)
+{
+	const char *bad = build_plugin("abi_plugin", "-DTEST_NO_ENTRY", "no_entry");
+	char expect[1024];
+	snprintf(expect, sizeof expect,
+		 "%s: no symbol 'adascale_policy_entry' (a policy plugin exports it)", bad);
+	struct pol_choice c;
+	struct errbuf eb = {0};
+	cr_assert_eq(pol_resolve(bad, &c, &eb), ERR_PLUGIN);
+	cr_assert_str_eq(eb.msg, expect);
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd,
+		 "%s/adascale run --trace " SLOWDOWN " --device " DEVICE " --model mobilenet_v1 "
+		 "--db %s/noentry.db --policy %s",
+		 bin(), tu_dir(), bad);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
+	cr_assert(tu_has(out, expect), "%s", out);
+}
+
+Test(policies, unknown_or_bad_plugin_parameter_is_refused)
+{
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd,
+		 "%s/adascale run --trace " SLOWDOWN " --device " DEVICE " --model mobilenet_v1 "
+		 "--db %s/param.db --policy %s/policies/hysteresis.so:nosuch=1",
+		 bin(), tu_dir(), bin());
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
+	cr_assert(tu_has(out, "adascale: policy hysteresis: unknown parameter 'nosuch' (known: "
+			      "margin, up_after)\n"),
+		  "%s", out);
+	snprintf(cmd, sizeof cmd,
+		 "%s/adascale run --trace " SLOWDOWN " --device " DEVICE " --model mobilenet_v1 "
+		 "--db %s/param.db --policy %s/policies/hysteresis.so:hysteresis:margin=0.5",
+		 bin(), tu_dir(), bin());
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
+	cr_assert(tu_has(out, "adascale: policy hysteresis: margin: '0.5' is not a number in "
+			      "[1, 100]\n"),
+		  "%s", out);
+}
+
+Test(policies, listing_shows_builtins_and_plugins_with_their_defaults)
+{
+	/* a folder with a refused plugin beside the Makefile's plugins */
+	build_plugin("abi_plugin", "-DTEST_ABI_VERSION=99", "old_abi");
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "ADASCALE_POLICY_PATH=%s/policies:%s %s/adascale policies",
+		 bin(), tu_dir(), bin());
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
+	static const char *const expect[] = {
+		"static ",       "greedy ",        "reactive ",     "oracle ",
+		"adascale ",     "up_after=10 ",   "down_after=1 ", "forecast=1 ",
+		"feedback=1 ",   "pareto=1 ",      "switchcost=1 ", "lambda=0.01 ",
+		"horizon_ms=200 ", "hold_ms=3000 ", "Plugins on ADASCALE_POLICY_PATH:",
+		"policy ABI version 99, but this adascale speaks version 1",
+	};
+	for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
+		cr_expect(tu_has(out, expect[i]), "missing '%s' in:\n%s", expect[i], out);
+	char from[1200];
+	snprintf(from, sizeof from, "           from %s/policies/hysteresis.so\n"
+				    "           margin=1.2  ",
+		 bin());
+	cr_expect(tu_has(out, from), "the plugin and its parameters should be listed:\n%s", out);
+}
+
+/* ---- the built-ins on the scenarios ---- */
+
+Test(policies, adascale_misses_less_than_static_best_and_beats_static_fastest_on_accuracy)
+{
+	struct run_output *ada = run_ok(SLOWDOWN, "adascale");
+	struct run_output *best = run_ok(SLOWDOWN, "static:variant=best");
+	struct run_output *fast = run_ok(SLOWDOWN, "static:variant=fastest");
+	cr_assert(ada->m.miss_rate < best->m.miss_rate / 10, "adascale %g vs static best %g",
+		  ada->m.miss_rate, best->m.miss_rate);
+	cr_assert(ada->m.mean_top1 > fast->m.mean_top1 + 20, "adascale %g%% vs fastest %g%%",
+		  ada->m.mean_top1, fast->m.mean_top1);
+	cr_assert(ada->m.energy_per_inf_mj < best->m.energy_per_inf_mj);
+	cr_assert(ada->decide_mean_us > 0, "the host measures the policy's CPU time");
+	run_output_destroy(ada);
+	run_output_destroy(best);
+	run_output_destroy(fast);
+}
+
+Test(policies, scoring_plugin_leaves_the_run_unchanged)
+{
+	static const char *const which[] = {"adascale", "oracle", "reactive"};
+	for (size_t i = 0; i < sizeof which / sizeof which[0]; i++) {
+		struct scored s = scored_run(SLOWDOWN, which[i], NULL);
+		struct run_output *o = run_ok(SLOWDOWN, which[i]);
+		cr_assert_eq(memcmp(&s.m, &o->m, sizeof s.m), 0, "%s: wrapped run differs", which[i]);
+		run_output_destroy(o);
+	}
+}
+
+Test(policies, oracle_is_at_least_as_good_as_every_policy_on_the_combined_objective)
+{
+	static const char *const scenarios[] = {SLOWDOWN, RAMP, FLAPPING};
+	static const char *const others[] = {
+		"static;variant=best", "static;variant=fastest", "greedy",
+		"reactive",            "hysteresis",             "adascale",
+		"adascale;forecast=0", "adascale;feedback=0",    "adascale;pareto=0",
+		"adascale;switchcost=0",
+	};
+	for (size_t k = 0; k < sizeof scenarios / sizeof scenarios[0]; k++) {
+		struct scored oracle = scored_run(scenarios[k], "oracle", NULL);
+		if (!oracle.s.host_future)
+			cr_skip_test("the host offers no future_state: the oracle then sees one "
+				     "inference ahead and is no upper bound (docs/policies.md)");
+		for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+			struct scored p = scored_run(scenarios[k], others[i], NULL);
+			cr_expect(oracle.objective >= p.objective, "%s: oracle %.3f < %s %.3f",
+				  scenarios[k], oracle.objective, others[i], p.objective);
+		}
+	}
+}
+
+Test(policies, forecast_ablation_misses_more_when_sensing_is_late_on_a_ramp)
+{
+	/* the policy senses the state 100 ms late while a thermal governor steps down */
+	struct scored on = scored_run(RAMP, "adascale", "sense_ms=100");
+	struct scored off = scored_run(RAMP, "adascale;forecast=0", "sense_ms=100");
+	cr_assert(on.m.deadline_misses * 4 < off.m.deadline_misses,
+		  "late frames: forecast %lld, none %lld", (long long)on.m.deadline_misses,
+		  (long long)off.m.deadline_misses);
+	cr_assert(on.objective > off.objective + 1.0, "objective: forecast %.3f, none %.3f",
+		  on.objective, off.objective);
+}
+
+Test(policies, feedback_ablation_trusts_a_wrong_profile)
+{
+	/* every prediction the policy sees is half the truth: a profile from a faster device */
+	struct scored right = scored_run(SLOWDOWN, "adascale", NULL);
+	struct scored on = scored_run(SLOWDOWN, "adascale", "profile=0.5");
+	struct scored off = scored_run(SLOWDOWN, "adascale;feedback=0", "profile=0.5");
+	cr_assert(on.m.miss_rate < 0.01, "feedback heals the profile: miss rate %g",
+		  on.m.miss_rate);
+	cr_assert(off.m.miss_rate > 0.1, "without feedback: miss rate %g", off.m.miss_rate);
+	cr_assert(on.objective > off.objective + 5, "objective: feedback %.3f, none %.3f",
+		  on.objective, off.objective);
+	cr_assert(on.objective > right.objective - 0.5, "healed %.3f, right profile %.3f",
+		  on.objective, right.objective);
+}
+
+/* "candidates: N of M ..." from the policy's log */
+static int candidates(const char *log, int *of)
+{
+	int n = -1;
+	cr_assert_eq(sscanf(log, "candidates: %d of %d", &n, of), 2, "log: '%s'", log);
+	return n;
+}
+
+Test(policies, pareto_ablation_searches_more_for_the_same_decisions)
+{
+	struct scored on = scored_run(SLOWDOWN, "adascale", NULL);
+	struct scored off = scored_run(SLOWDOWN, "adascale;pareto=0", NULL);
+	int of_on, of_off;
+	int n_on = candidates(on.s.log, &of_on), n_off = candidates(off.s.log, &of_off);
+	cr_assert_eq(of_on, of_off);
+	cr_assert_eq(n_off, of_off, "pareto=0 searches every pair");
+	cr_assert(n_on < n_off, "%d of %d on the front", n_on, of_on);
+	double per_on = (double)on.s.predictions / (double)on.s.decisions;
+	double per_off = (double)off.s.predictions / (double)off.s.decisions;
+	cr_assert(per_on < 0.7 * per_off, "predictions per decision: %.1f vs %.1f", per_on,
+		  per_off);
+	/* a dominated pair is never the best choice: the run is the same */
+	cr_assert_eq(memcmp(&on.m, &off.m, sizeof on.m), 0);
+}
+
+Test(policies, switchcost_ablation_makes_frames_late_when_the_load_flaps)
+{
+	struct scored on = scored_run(FLAPPING, "adascale", NULL);
+	struct scored off = scored_run(FLAPPING, "adascale;switchcost=0", NULL);
+	cr_assert(on.m.miss_rate < 0.01, "switching-cost aware: miss rate %g", on.m.miss_rate);
+	cr_assert(off.m.miss_rate > 0.2, "switches treated as free: miss rate %g",
+		  off.m.miss_rate);
+	cr_assert(on.m.switches < off.m.switches);
+	cr_assert(on.objective > off.objective + 10, "objective %.3f vs %.3f", on.objective,
+		  off.objective);
+}
+
+/* ---- mechanisms, driven directly through the ABI ---- */
+
+/* A host for driving a policy by hand: latency = ref_ms / (f / f_max), one thread. */
+struct fake {
+	const double *ref_ms;
+	char log[256];
+};
+
+static void fake_log(void *ctx, int level, const char *msg)
+{
+	(void)level;
+	snprintf(((struct fake *)ctx)->log, sizeof ((struct fake *)ctx)->log, "%s", msg);
+}
+
+static double fake_uniform(void *ctx)
+{
+	(void)ctx;
+	return 0.5;
+}
+
+static double fake_ms(void *ctx, int v, int t, const struct adascale_state *st)
+{
+	(void)t;
+	return ((struct fake *)ctx)->ref_ms[v] * st->max_freq_mhz[0] / st->freq_mhz[0];
+}
+
+static int fake_has(void *ctx, int v, int t)
+{
+	(void)ctx;
+	(void)v;
+	return t == 1;
+}
+
+Test(policies, reactive_steps_down_after_a_miss_and_up_after_a_run_of_successes)
+{
+	/* the ladder keeps v0, v1, v2 (v3 is slower than v2 and less accurate) */
+	static const double ref_ms[] = {1, 2, 4, 5};
+	static const struct adascale_variant vars[] = {
+		{sizeof(struct adascale_variant), "a", 1, 50, 1, 1, 1},
+		{sizeof(struct adascale_variant), "b", 1, 60, 1, 1, 1},
+		{sizeof(struct adascale_variant), "c", 1, 70, 1, 1, 1},
+		{sizeof(struct adascale_variant), "d", 1, 65, 1, 1, 1},
+	};
+	struct fake fk = {ref_ms, ""};
+	struct adascale_host host = {sizeof host, &fk, fake_log, fake_uniform, fake_ms, fake_ms,
+				     fake_has, NULL, NULL, NULL};
+	struct adascale_state st = {.size = sizeof st, .n_clusters = 1};
+	st.freq_mhz[0] = st.max_freq_mhz[0] = 2000;
+	st.online[0] = 1;
+	st.mem_avail_mb = 100;
+	struct adascale_queue q = {sizeof q, 1, 4, 0, 33000000};
+	struct adascale_view view = {sizeof view, &st, &q, vars, 4, -1, 1, 1};
+	struct pol_choice c;
+	struct errbuf eb = {0};
+	cr_assert_eq(pol_resolve("reactive:up_after=3", &c, &eb), 0, "%s", eb.msg);
+	void *p;
+	char err[256];
+	cr_assert_eq(c.desc->create(&host, (const char *const *)c.values, &p, err, sizeof err), 0);
+	struct adascale_decision d;
+	struct adascale_observation miss = {.size = sizeof miss, .deadline_missed = 1};
+	struct adascale_observation ok = {.size = sizeof ok};
+	int expect[] = {2, 1, 0, 0, 0, 0, 1, 1, 1, 2, 2};
+	/* outcomes before each decision after the first: miss, miss, miss, then on time */
+	for (int i = 0; i < 11; i++) {
+		cr_assert_eq(c.desc->decide(p, &view, &d), 0);
+		cr_assert_eq(d.variant, expect[i], "decision %d: variant %d, expected %d", i,
+			     d.variant, expect[i]);
+		cr_assert_eq(d.threads, 1);
+		view.current_variant = d.variant;
+		miss.variant = ok.variant = d.variant;
+		c.desc->observe(p, i < 3 ? &miss : &ok);
+	}
+	c.desc->destroy(p);
+	pol_choice_free(&c);
+}
+
+Test(policies, switch_model_is_exact_after_loads_of_two_sizes)
+{
+	/* assumed 1000 MB/s + 5 ms; the device really reads 250 MB/s and takes 2 ms to set up */
+	struct pol_switch sw;
+	pol_switch_init(&sw, 1000, 5);
+	cr_assert_float_eq(pol_switch_ms(&sw, 10e6), 15, 1e-9);
+	static const struct adascale_variant vars[] = {
+		{sizeof(struct adascale_variant), "small", 1, 50, 1, 4e6, 5e6},
+		{sizeof(struct adascale_variant), "large", 1, 70, 1, 10e6, 12e6},
+	};
+	struct adascale_state st = {.size = sizeof st};
+	struct adascale_view view = {sizeof view, &st, NULL, vars, 2, -1, 1, 1};
+	/* the first load: 4 MB in 18 ms; one size only scales the assumed model through it */
+	pol_switch_decided(&sw, &view, 0);
+	struct adascale_observation o = {.size = sizeof o, .variant = 0, .t_start_ns = 18000000};
+	pol_switch_observe(&sw, &o);
+	cr_assert_float_eq(pol_switch_ms(&sw, 4e6), 18, 1e-9);
+	/* the second: 10 MB in 42 ms, decided at 1 s; two sizes fit 250 MB/s + 2 ms */
+	st.t_ns = 1000000000;
+	view.current_variant = 0;
+	pol_switch_decided(&sw, &view, 1);
+	o = (struct adascale_observation){.size = sizeof o, .variant = 1,
+					  .t_start_ns = 1042000000};
+	pol_switch_observe(&sw, &o);
+	cr_assert_float_eq(pol_switch_ms(&sw, 20e6), 82, 1e-6);
+	/* a decision that keeps the loaded variant times nothing */
+	st.t_ns = 2000000000;
+	view.current_variant = 1;
+	pol_switch_decided(&sw, &view, 1);
+	o = (struct adascale_observation){.size = sizeof o, .variant = 1,
+					  .t_start_ns = 2500000000};
+	pol_switch_observe(&sw, &o);
+	cr_assert_float_eq(pol_switch_ms(&sw, 20e6), 82, 1e-6);
+}
+
+Test(policies, bad_builtin_parameters_are_refused_with_a_message)
+{
+	static const char *const cases[][2] = {
+		{"adascale:forecast=2", "policy adascale: forecast: '2' is not 0 (off) or 1 (on)"},
+		{"adascale:lambda=-1", "policy adascale: lambda: '-1' is not a number in [0, 1e+06]"},
+		{"adascale:speed=1", "policy adascale: unknown parameter 'speed' (known: threads, "
+				     "forecast, horizon_ms"},
+		{"reactive:up_after=0",
+		 "policy reactive: up_after: '0' is not a whole number in 1..1000000"},
+		{"oracle:hold_ms=x", "policy oracle: hold_ms: 'x' is not a number in [0, 1e+07]"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct run_config c = base(SLOWDOWN, cases[i][0]);
+		struct errbuf eb = {0};
+		struct run_output *o = NULL;
+		cr_expect_eq(run_execute(&c, &o, &eb), ERR_USAGE, "%s: %s", cases[i][0], eb.msg);
+		cr_expect(tu_has(eb.msg, cases[i][1]), "%s: got '%s'", cases[i][0], eb.msg);
+		cr_expect_null(o);
+	}
+}
