@@ -61,31 +61,40 @@ help:
 deps:
 	@sh scripts/install-deps.sh
 
+# V=1 shows the whole command lines
+Q := $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libadascale.a: $(HARNESS_OBJ) $(COMMON_OBJ) $(AGENT_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/adascale: $(call obj,sim/main.c) $(BUILD)/libadascale.a
-	$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
 
 $(BUILD)/adascale-agent: $(call obj,devices/agent/main.c) $(AGENT_OBJ) $(COMMON_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_AGENT)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_AGENT)
 
 $(BUILD)/policies/%.so: policies/examples/%.c policies/adascale_policy.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(OPT) $(WARN) -Ipolicies -fPIC -shared -o $@ $<
+	@$(if $(Q),echo "  PLUGIN  $@")
+	$(Q)$(CC) -std=c11 $(OPT) $(WARN) -Ipolicies -fPIC -shared -o $@ $<
 
 plugins: $(PLUGINS)
 
 $(BUILD)/tests: $(call obj,$(TEST_SRC)) $(BUILD)/libadascale.a
-	$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDFLAGS) $(LDLIBS_TEST) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDFLAGS) $(LDLIBS_TEST) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
 
 $(BUILD)/bench: $(call obj,$(BENCH_SRC)) $(BUILD)/libadascale.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
 
 # The suite runs from the repository root (it reads bundled data and ../shared/data).
 test: deps

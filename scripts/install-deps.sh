@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config git sqlite3 libsqlite3-dev libcsv-dev libopenblas-dev liblapacke-dev
-libxnnpack-dev libinih-dev libcriterion-dev gnuplot-nox zlib1g-dev"
+libxnnpack-dev libpthreadpool-dev libinih-dev libcriterion-dev gnuplot-nox zlib1g-dev"
 
 missing=""
 for p in $PKGS; do

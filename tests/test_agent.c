@@ -1,8 +1,9 @@
 /*
  * test_agent.c: the on-device agent: every OpenBLAS kernel and the XNNPACK fp32 kernels
  * against a naive reference, XNNPACK int8 (and fp16 where this CPU has it) against the
- * dequantised reference, the kernel list reader's messages, a tiny profile, a short
- * recording, and the helpers (thread pool shares, CPU lists, half floats, util_other).
+ * dequantised reference, chained inputs, the kernel list reader's messages, a tiny profile,
+ * a short recording, a tiny model pass, and the helpers (thread pool shares, CPU lists,
+ * half floats, util_other).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -11,13 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend.h"
+#include "kb.h"
 #include "csvin.h"
 #include "kshape.h"
-#include "pool.h"
-#include "profile.h"
-#include "record.h"
-#include "sysinfo.h"
+#include "apool.h"
+#include "aprofile.h"
+#include "arecord.h"
+#include "arun.h"
+#include "asys.h"
 
 /* fp32 kernels must match the reference to this, absolute plus relative */
 #define TOL_F32 1e-4
@@ -125,7 +127,7 @@ static void check_f32(const struct kb_backend *b, struct kshape k, int n_threads
 
 static const struct kshape *f32_shapes(int *n)
 {
-	static struct kshape s[16];
+	static struct kshape s[20];
 	int i = 0;
 	s[i++] = shape(KOP_CONV, 9, 7, 5, 6, 3, 2, 1, DT_FP32);   /* odd sizes, asymmetric pad */
 	s[i++] = shape(KOP_CONV, 8, 8, 6, 4, 3, 1, 2, DT_FP32);   /* grouped */
@@ -142,6 +144,10 @@ static const struct kshape *f32_shapes(int *n)
 	s[i++] = shape(KOP_MAXPOOL, 9, 9, 11, 11, 3, 2, 1, DT_FP32);
 	s[i++] = shape(KOP_MAXPOOL, 8, 8, 3, 3, 2, 2, 1, DT_FP32);
 	s[i++] = shape(KOP_ADD, 5, 5, 19, 19, 1, 1, 1, DT_FP32);
+	/* more taps than the register paths take (64) */
+	s[i++] = shape(KOP_AVGPOOL, 9, 9, 12, 12, 9, 9, 1, DT_FP32);
+	s[i++] = shape(KOP_MAXPOOL, 10, 10, 5, 5, 9, 1, 1, DT_FP32);
+	s[i++] = shape(KOP_DWCONV, 12, 12, 5, 5, 9, 1, 5, DT_FP32);
 	*n = i;
 	return s;
 }
@@ -351,8 +357,8 @@ Test(agent, kernel_list_errors_name_file_and_line, .init = make_tmp, .fini = rm_
 {
 	const char *hdr = "op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype\n";
 	char text[512];
-	snprintf(text, sizeof text, "# meta: x\n%sconv,8,8,8,8,3,1,1,fp32\nsoftmax,8,8,8,8,1,1,1,fp32\n",
-		 hdr);
+	snprintf(text, sizeof text,
+		 "# meta: x\n%sconv,8,8,8,8,3,1,1,fp32\nsoftmax,8,8,8,8,1,1,1,fp32\n", hdr);
 	expect_list_error("op.csv", text, "4:", "unknown op 'softmax'");
 	snprintf(text, sizeof text, "%sconv,0,8,8,8,3,1,1,fp32\n", hdr);
 	expect_list_error("zero.csv", text, "2:", "in_h");
@@ -513,6 +519,80 @@ Test(agent, record_writes_a_trace_with_rising_time, .init = make_tmp, .fini = rm
 	cr_assert_eq(n, 6, "%d rows for 0.6 s at 100 ms", n);
 	cr_assert(last > 0.4 && last < 0.6, "last row at %g s", last);
 	csvin_close(c);
+}
+
+Test(agent, bound_input_is_what_the_kernel_reads)
+{
+	/* layer 2 reads layer 1's output: its result must be the reference on that output */
+	const struct kb_backend *bs[2] = {&kb_openblas, &kb_xnnpack};
+	for (int i = 0; i < 2; i++) {
+		struct kshape k1 = shape(KOP_CONV, 8, 8, 4, 6, 3, 1, 1, DT_FP32);
+		struct kshape k2 = shape(KOP_DWCONV, 8, 8, 6, 6, 3, 2, 6, DT_FP32);
+		struct errbuf eb = {0};
+		void *s1 = NULL, *s2 = NULL;
+		cr_assert_eq(bs[i]->prepare(&k1, 1, 1, &s1, &eb), 0, "%s", eb.msg);
+		cr_assert_eq(bs[i]->prepare(&k2, 1, 2, &s2, &eb), 0, "%s", eb.msg);
+		struct kb_view v1, v2;
+		bs[i]->view(s1, &v1);
+		cr_assert_eq(bs[i]->bind(s2, v1.out, &eb), 0, "%s", eb.msg);
+		cr_assert_eq(bs[i]->run(s1, &eb), 0, "%s", eb.msg);
+		cr_assert_eq(bs[i]->run(s2, &eb), 0, "%s", eb.msg);
+		bs[i]->view(s2, &v2);
+		float ref[4 * 4 * 6];
+		reference(&k2, v1.out, NULL, v2.w, v2.bias, ref);
+		for (size_t j = 0; j < v2.n_out; j++)
+			cr_assert(fabs(((const float *)v2.out)[j] - ref[j]) <= TOL_F32 * (1 + fabs(ref[j])),
+				  "%s: out[%zu]", bs[i]->name(), j);
+		bs[i]->release(s2);
+		bs[i]->release(s1);
+	}
+}
+
+Test(agent, run_times_a_model_pass_and_each_layer, .init = make_tmp, .fini = rm_tmp)
+{
+	char spec[512], out[512];
+	snprintf(spec, sizeof spec, "%s/tiny.csv", tmpdir);
+	snprintf(out, sizeof out, "%s/run.csv", tmpdir);
+	write_file(spec, "name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,input2,fixed_width\n"
+			 "c0,conv,16,16,3,8,3,2,1,,0\n"
+			 "dw,dwconv,8,8,8,8,3,1,8,,0\n"
+			 "pw,conv,8,8,8,16,1,1,1,,0\n"
+			 "pool,avgpool,8,8,16,16,8,8,1,,0\n"
+			 "fc,fc,1,1,16,10,1,1,1,,1\n");
+	struct agent_run_opts o;
+	agent_run_defaults(&o);
+	o.spec = spec;
+	o.m.warmup = 1;
+	o.m.warmup_ms = 0;
+	o.m.min_runs = 3;
+	o.m.max_seconds = 0.05;
+	struct errbuf eb = {0};
+	cr_assert_eq(agent_run(&o, out, &eb), 0, "%s", eb.msg);
+	struct csvin *c = csvin_open(out, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	cr_assert_gt(atof(csvin_meta(c, "model_median_us")), 0);
+	cr_assert(strncmp(csvin_meta(c, "chained"), "4 of 4", 6) == 0, "%s",
+		  csvin_meta(c, "chained"));
+	int c_in = csvin_col(c, "in_model_us"), c_alone = csvin_col(c, "alone_us");
+	cr_assert(c_in >= 0 && c_alone >= 0);
+	int n = 0;
+	while (csvin_next(c, &eb) > 0) {
+		double a, b;
+		cr_assert_eq(csvin_double(c, c_in, &a, &eb), 0);
+		cr_assert_eq(csvin_double(c, c_alone, &b, &eb), 0);
+		cr_assert(a > 0 && b > 0);
+		n++;
+	}
+	cr_assert_eq(n, 5);
+	csvin_close(c);
+
+	/* a layer no backend runs is named by line */
+	write_file(spec, "name,op,in_h,in_w,in_c,out_c,kernel,stride,groups\n"
+			 "c0,conv,16,16,3,8,3,2,1\n"
+			 "x,add,8,8,8,8,1,2,1\n");
+	int rc = agent_run(&o, out, &eb);
+	cr_assert_lt(rc, 0);
+	cr_assert(strstr(eb.msg, "tiny.csv:3:") != NULL, "%s", eb.msg);
 }
 
 /* --- helpers --- */

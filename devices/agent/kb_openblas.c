@@ -1,16 +1,18 @@
 /*
- * kb_openblas.c: the fp32 backend on OpenBLAS (see backend.h for layouts).
+ * kb_openblas.c: the fp32 backend on OpenBLAS (see kb.h for layouts).
  *
  * Convolution is im2col + cblas_sgemm per group; a 1x1 stride-1 convolution goes straight
  * to sgemm on the input (lda = in_c picks a group's channels), with no im2col. im2col runs
  * in chunks of output pixels so that its buffer stays under COL_BYTES. Depthwise
- * convolution, pooling and add are direct NHWC loops whose inner loop runs over channels
- * (written with vector types so that they vectorise at -O2 on any target), split across the
- * agent's thread pool; fc is sgemv. BLAS calls use OpenBLAS's own threads, set with
+ * convolution, pooling and add are direct NHWC loops whose inner loop runs over channels,
+ * split across the agent's thread pool; they are written with 4-wide vector types (one SSE
+ * or NEON register) so that they vectorise at -O2 on any target (wider types make poor code
+ * on a baseline x86-64 build), and depthwise convolution keeps 8 channels of a pixel in
+ * registers over all its taps. fc is sgemv. BLAS calls use OpenBLAS's own threads, set with
  * openblas_set_num_threads. Biases are written into the output first and the BLAS call
  * accumulates onto them (beta = 1). Not for int8 or fp16 (kb_xnnpack.c) and not for timing.
  */
-#include "backend.h"
+#include "kb.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -19,11 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pool.h"
+#include "apool.h"
 
 #define COL_BYTES ((size_t)16 << 20)
 
-typedef float v8f __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
 struct ob {
 	struct kshape k;
@@ -33,7 +36,8 @@ struct ob {
 	int cin_g, cout_g, kk; /* conv: channels per group, im2col row length */
 	int direct;            /* conv: 1x1 stride 1, sgemm on the input */
 	long chunk;            /* conv: output pixels per im2col chunk */
-	float *in, *in2, *w, *bias, *out, *col;
+	const float *in; /* in_own, unless bind gave another buffer */
+	float *in_own, *in2, *w, *bias, *out, *col;
 	size_t n_in, n_w, n_out;
 };
 
@@ -43,6 +47,55 @@ struct job {
 	long p0, p1; /* conv: output pixels of this chunk */
 	int g;       /* conv: group */
 };
+
+/*
+ * Pools are shared by the kernels of one thread count (a whole model prepared at once
+ * needs one pool, not one per layer); each kernel holds a reference. Like the rest of the
+ * backend this is for one calling thread.
+ */
+#define N_SHARED 8
+
+static struct {
+	struct agent_pool *pool;
+	int n_threads;
+	int refs;
+} shared[N_SHARED];
+
+static struct agent_pool *pool_get(int n_threads, struct errbuf *eb)
+{
+	int free_slot = -1;
+	for (int i = 0; i < N_SHARED; i++) {
+		if (shared[i].refs && shared[i].n_threads == n_threads) {
+			shared[i].refs++;
+			return shared[i].pool;
+		}
+		if (!shared[i].refs && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0) {
+		err_set(eb, ERR_RANGE, "openblas: more than %d thread counts at once", N_SHARED);
+		return NULL;
+	}
+	struct agent_pool *p = agent_pool_create(n_threads, eb);
+	if (!p)
+		return NULL;
+	shared[free_slot].pool = p;
+	shared[free_slot].n_threads = n_threads;
+	shared[free_slot].refs = 1;
+	return p;
+}
+
+static void pool_put(struct agent_pool *p)
+{
+	for (int i = 0; p && i < N_SHARED; i++)
+		if (shared[i].refs && shared[i].pool == p) {
+			if (--shared[i].refs == 0) {
+				agent_pool_destroy(p);
+				shared[i].pool = NULL;
+			}
+			return;
+		}
+}
 
 static const char *ob_name(void) { return "openblas"; }
 
@@ -70,8 +123,8 @@ static inline void vmadd(float *restrict o, const float *restrict a, const float
 			 int n)
 {
 	int c = 0;
-	for (; c + 8 <= n; c += 8) {
-		v8f x, y, z;
+	for (; c + 4 <= n; c += 4) {
+		v4f x, y, z;
 		memcpy(&x, a + c, sizeof x);
 		memcpy(&y, b + c, sizeof y);
 		memcpy(&z, o + c, sizeof z);
@@ -85,8 +138,8 @@ static inline void vmadd(float *restrict o, const float *restrict a, const float
 static inline void vadd_to(float *restrict o, const float *restrict a, int n)
 {
 	int c = 0;
-	for (; c + 8 <= n; c += 8) {
-		v8f x, z;
+	for (; c + 4 <= n; c += 4) {
+		v4f x, z;
 		memcpy(&x, a + c, sizeof x);
 		memcpy(&z, o + c, sizeof z);
 		z += x;
@@ -100,8 +153,8 @@ static inline void vadd3(float *restrict o, const float *restrict a, const float
 			 long n)
 {
 	long c = 0;
-	for (; c + 8 <= n; c += 8) {
-		v8f x, y;
+	for (; c + 4 <= n; c += 4) {
+		v4f x, y;
 		memcpy(&x, a + c, sizeof x);
 		memcpy(&y, b + c, sizeof y);
 		x += y;
@@ -111,9 +164,23 @@ static inline void vadd3(float *restrict o, const float *restrict a, const float
 		o[c] = a[c] + b[c];
 }
 
+static inline v4f vmax4(v4f a, v4f b)
+{
+	v4i gt = a > b;
+	return (v4f)(((v4i)a & gt) | ((v4i)b & ~gt));
+}
+
 static inline void vmax_to(float *restrict o, const float *restrict a, int n)
 {
-	for (int c = 0; c < n; c++)
+	int c = 0;
+	for (; c + 4 <= n; c += 4) {
+		v4f x, z;
+		memcpy(&x, a + c, sizeof x);
+		memcpy(&z, o + c, sizeof z);
+		z = vmax4(x, z);
+		memcpy(o + c, &z, sizeof z);
+	}
+	for (; c < n; c++)
 		o[c] = a[c] > o[c] ? a[c] : o[c];
 }
 
@@ -192,17 +259,57 @@ static void run_conv(struct ob *s)
 	}
 }
 
+/* Taps of one output pixel kept in registers: kernels up to 8x8 take the fast path. */
+#define MAX_TAPS 64
+
+/*
+ * One output pixel of a depthwise convolution with multiplier 1: the input and weight
+ * rows of its valid taps are gathered first, then each block of 8 channels is accumulated
+ * in a register over all taps and stored once.
+ */
+static void dw_pixel(float *restrict op, const float *restrict bias, const float **ips,
+		     const float **wps, int n_taps, int n_c)
+{
+	int c = 0;
+	for (; c + 8 <= n_c; c += 8) {
+		v4f a0, a1;
+		memcpy(&a0, bias + c, sizeof a0);
+		memcpy(&a1, bias + c + 4, sizeof a1);
+		for (int t = 0; t < n_taps; t++) {
+			v4f x0, x1, y0, y1;
+			memcpy(&x0, ips[t] + c, sizeof x0);
+			memcpy(&x1, ips[t] + c + 4, sizeof x1);
+			memcpy(&y0, wps[t] + c, sizeof y0);
+			memcpy(&y1, wps[t] + c + 4, sizeof y1);
+			a0 += x0 * y0;
+			a1 += x1 * y1;
+		}
+		memcpy(op + c, &a0, sizeof a0);
+		memcpy(op + c + 4, &a1, sizeof a1);
+	}
+	for (; c < n_c; c++) {
+		float acc = bias[c];
+		for (int t = 0; t < n_taps; t++)
+			acc += ips[t][c] * wps[t][c];
+		op[c] = acc;
+	}
+}
+
 static void dwconv_rows(void *ctx, int tid, int n)
 {
 	struct ob *s = ((struct job *)ctx)->s;
 	const struct kshape *k = &s->k;
 	int mult = k->out_c / k->in_c;
+	int fast = mult == 1 && k->kernel * k->kernel <= MAX_TAPS;
+	const float *ips[MAX_TAPS], *wps[MAX_TAPS];
 	long lo, hi;
 	agent_pool_share(s->oh, tid, n, &lo, &hi);
 	for (int oy = (int)lo; oy < hi; oy++) {
 		for (int ox = 0; ox < s->ow; ox++) {
 			float *op = s->out + ((size_t)oy * s->ow + ox) * k->out_c;
-			memcpy(op, s->bias, (size_t)k->out_c * sizeof(float));
+			int n_taps = 0;
+			if (!fast)
+				memcpy(op, s->bias, (size_t)k->out_c * sizeof(float));
 			for (int ky = 0; ky < k->kernel; ky++) {
 				int iy = oy * k->stride - s->pad_t + ky;
 				if (iy < 0 || iy >= k->in_h)
@@ -213,16 +320,58 @@ static void dwconv_rows(void *ctx, int tid, int n)
 						continue;
 					const float *ip = s->in + ((size_t)iy * k->in_w + ix) * k->in_c;
 					const float *wp = s->w + ((size_t)ky * k->kernel + kx) * k->out_c;
-					if (mult == 1) {
+					if (fast) {
+						ips[n_taps] = ip;
+						wps[n_taps++] = wp;
+					} else if (mult == 1) {
 						vmadd(op, ip, wp, k->out_c);
-						continue;
+					} else {
+						for (int c = 0; c < k->in_c; c++)
+							for (int m = 0; m < mult; m++)
+								op[c * mult + m] +=
+									ip[c] * wp[c * mult + m];
 					}
-					for (int c = 0; c < k->in_c; c++)
-						for (int m = 0; m < mult; m++)
-							op[c * mult + m] += ip[c] * wp[c * mult + m];
 				}
 			}
+			if (fast)
+				dw_pixel(op, s->bias, ips, wps, n_taps, k->out_c);
 		}
+	}
+}
+
+/* One pooled output pixel over channels [0, n_c) from n_taps gathered input rows. */
+static void pool_pixel(float *restrict op, const float **ips, int n_taps, int n_c, int is_max)
+{
+	float scale = 1.0f / (float)n_taps;
+	int c = 0;
+	for (; c + 8 <= n_c; c += 8) {
+		v4f a0, a1;
+		memcpy(&a0, ips[0] + c, sizeof a0);
+		memcpy(&a1, ips[0] + c + 4, sizeof a1);
+		for (int t = 1; t < n_taps; t++) {
+			v4f x0, x1;
+			memcpy(&x0, ips[t] + c, sizeof x0);
+			memcpy(&x1, ips[t] + c + 4, sizeof x1);
+			if (is_max) {
+				a0 = vmax4(x0, a0);
+				a1 = vmax4(x1, a1);
+			} else {
+				a0 += x0;
+				a1 += x1;
+			}
+		}
+		if (!is_max) {
+			a0 *= scale;
+			a1 *= scale;
+		}
+		memcpy(op + c, &a0, sizeof a0);
+		memcpy(op + c + 4, &a1, sizeof a1);
+	}
+	for (; c < n_c; c++) {
+		float a = ips[0][c];
+		for (int t = 1; t < n_taps; t++)
+			a = is_max ? (ips[t][c] > a ? ips[t][c] : a) : a + ips[t][c];
+		op[c] = is_max ? a : a * scale;
 	}
 }
 
@@ -241,6 +390,16 @@ static void pool_part(struct ob *s, int r0, int r1, int c0, int c1)
 			x0 = x0 < 0 ? 0 : x0;
 			x1 = x1 > k->in_w ? k->in_w : x1;
 			float *op = s->out + ((size_t)oy * s->ow + ox) * k->out_c + c0;
+			int taps = (y1 - y0) * (x1 - x0);
+			if (taps > 0 && taps <= MAX_TAPS) {
+				const float *ips[MAX_TAPS];
+				int n = 0;
+				for (int iy = y0; iy < y1; iy++)
+					for (int ix = x0; ix < x1; ix++)
+						ips[n++] = s->in + ((size_t)iy * k->in_w + ix) * k->in_c + c0;
+				pool_pixel(op, ips, n, nc, is_max);
+				continue;
+			}
 			for (int c = 0; c < nc; c++)
 				op[c] = is_max ? -FLT_MAX : 0.0f;
 			for (int iy = y0; iy < y1; iy++)
@@ -252,7 +411,6 @@ static void pool_part(struct ob *s, int r0, int r1, int c0, int c1)
 					else
 						vadd_to(op, ip, nc);
 				}
-			int taps = (y1 - y0) * (x1 - x0);
 			if (!is_max && taps > 0)
 				vscale(op, 1.0f / (float)taps, nc);
 		}
@@ -285,8 +443,8 @@ static void ob_release(void *state)
 	struct ob *s = state;
 	if (!s)
 		return;
-	agent_pool_destroy(s->pool);
-	kb_free(s->in);
+	pool_put(s->pool);
+	kb_free(s->in_own);
 	kb_free(s->in2);
 	kb_free(s->w);
 	kb_free(s->bias);
@@ -316,10 +474,11 @@ static int ob_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 	s->n_out = (size_t)s->oh * s->ow * k->out_c;
 	struct kb_rng r;
 	kb_rng_seed(&r, seed);
-	if (!(s->in = kb_alloc(s->n_in * sizeof(float))) ||
+	if (!(s->in_own = kb_alloc(s->n_in * sizeof(float))) ||
 	    !(s->out = kb_alloc(s->n_out * sizeof(float))))
 		goto nomem;
-	kb_fill_f32(&r, s->in, s->n_in, -1.0f, 1.0f);
+	s->in = s->in_own;
+	kb_fill_f32(&r, s->in_own, s->n_in, -1.0f, 1.0f);
 	if (k->op == KOP_CONV || k->op == KOP_DWCONV || k->op == KOP_FC) {
 		double fan_in;
 		if (k->op == KOP_CONV) {
@@ -357,12 +516,10 @@ static int ob_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 				goto nomem;
 		}
 	}
-	if (!(s->pool = agent_pool_create(n_threads, eb))) {
+	if (!(s->pool = pool_get(n_threads, eb))) {
 		rc = eb ? eb->code : ERR_NOMEM;
 		goto fail;
 	}
-	/* conv alternates pool calls with sgemm on OpenBLAS's threads: do not compete */
-	agent_pool_set_spin(s->pool, k->op != KOP_CONV);
 	openblas_set_num_threads(n_threads);
 	*state = s;
 	return 0;
@@ -380,6 +537,8 @@ static int ob_run(void *state, struct errbuf *eb)
 	const struct kshape *k = &s->k;
 	if (openblas_get_num_threads() != s->n_threads)
 		openblas_set_num_threads(s->n_threads);
+	/* conv alternates pool calls with sgemm on OpenBLAS's threads: do not compete */
+	agent_pool_set_spin(s->pool, k->op != KOP_CONV);
 	struct job j = {.s = s};
 	switch (k->op) {
 	case KOP_CONV:
@@ -406,6 +565,13 @@ static int ob_run(void *state, struct errbuf *eb)
 	return 0;
 }
 
+static int ob_bind(void *state, const void *in, struct errbuf *eb)
+{
+	(void)eb;
+	((struct ob *)state)->in = in;
+	return 0;
+}
+
 static void ob_view(const void *state, struct kb_view *v)
 {
 	const struct ob *s = state;
@@ -429,4 +595,5 @@ const struct kb_backend kb_openblas = {
 	.run = ob_run,
 	.view = ob_view,
 	.release = ob_release,
+	.bind = ob_bind,
 };

@@ -1,5 +1,5 @@
 /*
- * kb_xnnpack.c: the backend on XNNPACK operators (see backend.h for layouts), in fp32
+ * kb_xnnpack.c: the backend on XNNPACK operators (see kb.h for layouts), in fp32
  * (f32), fp16 (f16, only where XNNPACK reports support on this CPU) and int8 (XNNPACK's
  * signed quantized operators, qs8/s8, so int8 timings come from int8 kernels).
  *
@@ -12,7 +12,7 @@
  * operator, the only 8-bit one this XNNPACK has; fp16 has no non-global average pooling);
  * maxpool -> max_pooling2d_nhwc; add -> add_nd. Not for choosing backends or timing.
  */
-#include "backend.h"
+#include "kb.h"
 
 #include <math.h>
 #include <pthreadpool.h>
@@ -27,11 +27,59 @@ struct xb {
 	int oh, ow, pad_t, pad_b, pad_l, pad_r;
 	int global;    /* avgpool over the whole input */
 	int unsigned8; /* int8 avgpool runs as qu8: the buffers hold uint8 */
-	void *in, *in2, *w, *bias, *out;
+	const void *in; /* in_own, unless bind gave another buffer */
+	void *in_own, *in2, *w, *bias, *out;
 	size_t n_in, n_w, n_out;
 	float in_scale, w_scale, out_scale;
 	int in_zero, out_zero;
 };
+
+/*
+ * pthreadpools are shared by the kernels of one thread count: a model prepared at once
+ * would otherwise hold a pool per layer whose idle workers spin against the running one.
+ * For one calling thread, like the rest of the backend.
+ */
+#define N_SHARED 8
+
+static struct {
+	pthreadpool_t tp;
+	int n_threads;
+	int refs;
+} shared[N_SHARED];
+
+static pthreadpool_t tp_get(int n_threads)
+{
+	int free_slot = -1;
+	for (int i = 0; i < N_SHARED; i++) {
+		if (shared[i].refs && shared[i].n_threads == n_threads) {
+			shared[i].refs++;
+			return shared[i].tp;
+		}
+		if (!shared[i].refs && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return NULL;
+	pthreadpool_t tp = pthreadpool_create((size_t)n_threads);
+	if (!tp)
+		return NULL;
+	shared[free_slot].tp = tp;
+	shared[free_slot].n_threads = n_threads;
+	shared[free_slot].refs = 1;
+	return tp;
+}
+
+static void tp_put(pthreadpool_t tp)
+{
+	for (int i = 0; tp && i < N_SHARED; i++)
+		if (shared[i].refs && shared[i].tp == tp) {
+			if (--shared[i].refs == 0) {
+				pthreadpool_destroy(tp);
+				shared[i].tp = NULL;
+			}
+			return;
+		}
+}
 
 static const char *xb_name(void) { return "xnnpack"; }
 
@@ -126,9 +174,8 @@ static void xb_release(void *state)
 		return;
 	if (s->op)
 		xnn_delete_operator(s->op);
-	if (s->tp)
-		pthreadpool_destroy(s->tp);
-	kb_free(s->in);
+	tp_put(s->tp);
+	kb_free(s->in_own);
 	kb_free(s->in2);
 	kb_free(s->w);
 	kb_free(s->bias);
@@ -197,122 +244,164 @@ static enum xnn_status setup_conv(struct xb *s)
 	}
 }
 
-static enum xnn_status create_setup_fc(struct xb *s)
+static enum xnn_status create_fc(struct xb *s)
 {
 	const struct kshape *k = &s->k;
 	size_t ci = (size_t)k->in_c, co = (size_t)k->out_c;
-	enum xnn_status st;
 	switch (k->dtype) {
 	case DT_FP32:
-		st = xnn_create_fully_connected_nc_f32(ci, co, ci, co, s->w, s->bias, -INFINITY,
-						       INFINITY, 0, &s->op);
-		return st ? st : xnn_setup_fully_connected_nc_f32(s->op, 1, s->in, s->out, s->tp);
+		return xnn_create_fully_connected_nc_f32(ci, co, ci, co, s->w, s->bias, -INFINITY,
+							 INFINITY, 0, &s->op);
 	case DT_FP16:
-		st = xnn_create_fully_connected_nc_f16(ci, co, ci, co, s->w, s->bias, -INFINITY,
-						       INFINITY, 0, &s->op);
-		return st ? st : xnn_setup_fully_connected_nc_f16(s->op, 1, s->in, s->out, s->tp);
+		return xnn_create_fully_connected_nc_f16(ci, co, ci, co, s->w, s->bias, -INFINITY,
+							 INFINITY, 0, &s->op);
 	default:
-		st = xnn_create_fully_connected_nc_qs8(ci, co, ci, co, (int8_t)s->in_zero,
-						       s->in_scale, s->w_scale, s->w, s->bias,
-						       (int8_t)s->out_zero, s->out_scale, -128, 127, 0,
-						       &s->op);
-		return st ? st : xnn_setup_fully_connected_nc_qs8(s->op, 1, s->in, s->out, s->tp);
+		return xnn_create_fully_connected_nc_qs8(
+			ci, co, ci, co, (int8_t)s->in_zero, s->in_scale, s->w_scale, s->w, s->bias,
+			(int8_t)s->out_zero, s->out_scale, -128, 127, 0, &s->op);
 	}
 }
 
-static enum xnn_status create_setup_pool(struct xb *s)
+static enum xnn_status setup_fc(struct xb *s)
+{
+	switch (s->k.dtype) {
+	case DT_FP32:
+		return xnn_setup_fully_connected_nc_f32(s->op, 1, s->in, s->out, s->tp);
+	case DT_FP16:
+		return xnn_setup_fully_connected_nc_f16(s->op, 1, s->in, s->out, s->tp);
+	default:
+		return xnn_setup_fully_connected_nc_qs8(s->op, 1, s->in, s->out, s->tp);
+	}
+}
+
+static enum xnn_status create_pool(struct xb *s)
 {
 	const struct kshape *k = &s->k;
-	size_t c = (size_t)k->in_c, h = (size_t)k->in_h, w = (size_t)k->in_w;
+	size_t c = (size_t)k->in_c;
 	uint32_t pt = (uint32_t)s->pad_t, pr = (uint32_t)s->pad_r, pb = (uint32_t)s->pad_b,
 		 pl = (uint32_t)s->pad_l, kern = (uint32_t)k->kernel, str = (uint32_t)k->stride;
-	enum xnn_status st;
 	if (k->op == KOP_MAXPOOL) {
 		switch (k->dtype) {
 		case DT_FP32:
-			st = xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kern, kern, str, str, 1,
-							       1, c, c, c, -INFINITY, INFINITY, 0,
-							       &s->op);
-			return st ? st
-				  : xnn_setup_max_pooling2d_nhwc_f32(s->op, 1, h, w, s->in, s->out,
-								     s->tp);
+			return xnn_create_max_pooling2d_nhwc_f32(pt, pr, pb, pl, kern, kern, str, str,
+								 1, 1, c, c, c, -INFINITY, INFINITY,
+								 0, &s->op);
 		case DT_FP16:
-			st = xnn_create_max_pooling2d_nhwc_f16(pt, pr, pb, pl, kern, kern, str, str, 1,
-							       1, c, c, c, -INFINITY, INFINITY, 0,
-							       &s->op);
-			return st ? st
-				  : xnn_setup_max_pooling2d_nhwc_f16(s->op, 1, h, w, s->in, s->out,
-								     s->tp);
+			return xnn_create_max_pooling2d_nhwc_f16(pt, pr, pb, pl, kern, kern, str, str,
+								 1, 1, c, c, c, -INFINITY, INFINITY,
+								 0, &s->op);
 		default:
-			st = xnn_create_max_pooling2d_nhwc_s8(pt, pr, pb, pl, kern, kern, str, str, 1,
-							      1, c, c, c, -128, 127, 0, &s->op);
-			return st ? st
-				  : xnn_setup_max_pooling2d_nhwc_s8(s->op, 1, h, w, s->in, s->out,
-								    s->tp);
+			return xnn_create_max_pooling2d_nhwc_s8(pt, pr, pb, pl, kern, kern, str, str, 1,
+								1, c, c, c, -128, 127, 0, &s->op);
 		}
 	}
 	if (s->global) {
 		switch (k->dtype) {
 		case DT_FP32:
-			st = xnn_create_global_average_pooling_nwc_f32(c, c, c, -INFINITY, INFINITY, 0,
-								       &s->op);
-			return st ? st
-				  : xnn_setup_global_average_pooling_nwc_f32(s->op, 1, h * w, s->in,
-									     s->out, s->tp);
+			return xnn_create_global_average_pooling_nwc_f32(c, c, c, -INFINITY, INFINITY,
+									 0, &s->op);
 		case DT_FP16:
-			st = xnn_create_global_average_pooling_nwc_f16(c, c, c, -INFINITY, INFINITY, 0,
-								       &s->op);
-			return st ? st
-				  : xnn_setup_global_average_pooling_nwc_f16(s->op, 1, h * w, s->in,
-									     s->out, s->tp);
+			return xnn_create_global_average_pooling_nwc_f16(c, c, c, -INFINITY, INFINITY,
+									 0, &s->op);
 		default:
-			st = xnn_create_global_average_pooling_nwc_qs8(
+			return xnn_create_global_average_pooling_nwc_qs8(
 				c, c, c, (int8_t)s->in_zero, s->in_scale, (int8_t)s->out_zero,
 				s->out_scale, -128, 127, 0, &s->op);
-			return st ? st
-				  : xnn_setup_global_average_pooling_nwc_qs8(s->op, 1, h * w, s->in,
-									     s->out, s->tp);
 		}
 	}
-	if (k->dtype == DT_FP32) {
-		st = xnn_create_average_pooling2d_nhwc_f32(pt, pr, pb, pl, kern, kern, str, str, c, c,
-							   c, -INFINITY, INFINITY, 0, &s->op);
-		return st ? st
-			  : xnn_setup_average_pooling2d_nhwc_f32(s->op, 1, h, w, s->in, s->out,
-								 s->tp);
-	}
+	if (k->dtype == DT_FP32)
+		return xnn_create_average_pooling2d_nhwc_f32(pt, pr, pb, pl, kern, kern, str, str, c,
+							     c, c, -INFINITY, INFINITY, 0, &s->op);
 	/* int8: the unsigned operator; the data are offset by 128 (same arithmetic) */
-	st = xnn_create_average_pooling2d_nhwc_qu8(pt, pr, pb, pl, kern, kern, str, str, c, c, c,
-						   (uint8_t)s->in_zero, s->in_scale,
-						   (uint8_t)s->out_zero, s->out_scale, 0, 255, 0,
-						   &s->op);
-	return st ? st
-		  : xnn_setup_average_pooling2d_nhwc_qu8(s->op, 1, h, w, s->in, s->out, s->tp);
+	return xnn_create_average_pooling2d_nhwc_qu8(pt, pr, pb, pl, kern, kern, str, str, c, c, c,
+						     (uint8_t)s->in_zero, s->in_scale,
+						     (uint8_t)s->out_zero, s->out_scale, 0, 255, 0,
+						     &s->op);
 }
 
-static enum xnn_status create_setup_add(struct xb *s)
+static enum xnn_status setup_pool(struct xb *s)
+{
+	const struct kshape *k = &s->k;
+	size_t h = (size_t)k->in_h, w = (size_t)k->in_w;
+	if (k->op == KOP_MAXPOOL) {
+		switch (k->dtype) {
+		case DT_FP32:
+			return xnn_setup_max_pooling2d_nhwc_f32(s->op, 1, h, w, s->in, s->out, s->tp);
+		case DT_FP16:
+			return xnn_setup_max_pooling2d_nhwc_f16(s->op, 1, h, w, s->in, s->out, s->tp);
+		default:
+			return xnn_setup_max_pooling2d_nhwc_s8(s->op, 1, h, w, s->in, s->out, s->tp);
+		}
+	}
+	if (s->global) {
+		switch (k->dtype) {
+		case DT_FP32:
+			return xnn_setup_global_average_pooling_nwc_f32(s->op, 1, h * w, s->in,
+									s->out, s->tp);
+		case DT_FP16:
+			return xnn_setup_global_average_pooling_nwc_f16(s->op, 1, h * w, s->in,
+									s->out, s->tp);
+		default:
+			return xnn_setup_global_average_pooling_nwc_qs8(s->op, 1, h * w, s->in,
+									s->out, s->tp);
+		}
+	}
+	if (k->dtype == DT_FP32)
+		return xnn_setup_average_pooling2d_nhwc_f32(s->op, 1, h, w, s->in, s->out, s->tp);
+	return xnn_setup_average_pooling2d_nhwc_qu8(s->op, 1, h, w, s->in, s->out, s->tp);
+}
+
+static enum xnn_status create_add(struct xb *s)
+{
+	switch (s->k.dtype) {
+	case DT_FP32:
+		return xnn_create_add_nd_f32(-INFINITY, INFINITY, 0, &s->op);
+	case DT_FP16:
+		return xnn_create_add_nd_f16(-INFINITY, INFINITY, 0, &s->op);
+	default:
+		return xnn_create_add_nd_qs8((int8_t)s->in_zero, s->in_scale, (int8_t)s->in_zero,
+					     s->in_scale, (int8_t)s->out_zero, s->out_scale, -128,
+					     127, 0, &s->op);
+	}
+}
+
+static enum xnn_status setup_add(struct xb *s)
 {
 	const struct kshape *k = &s->k;
 	size_t shape[4] = {1, (size_t)k->in_h, (size_t)k->in_w, (size_t)k->in_c};
-	enum xnn_status st;
 	switch (k->dtype) {
 	case DT_FP32:
-		st = xnn_create_add_nd_f32(-INFINITY, INFINITY, 0, &s->op);
-		return st ? st
-			  : xnn_setup_add_nd_f32(s->op, 4, shape, 4, shape, s->in, s->in2, s->out,
-						 s->tp);
+		return xnn_setup_add_nd_f32(s->op, 4, shape, 4, shape, s->in, s->in2, s->out, s->tp);
 	case DT_FP16:
-		st = xnn_create_add_nd_f16(-INFINITY, INFINITY, 0, &s->op);
-		return st ? st
-			  : xnn_setup_add_nd_f16(s->op, 4, shape, 4, shape, s->in, s->in2, s->out,
-						 s->tp);
+		return xnn_setup_add_nd_f16(s->op, 4, shape, 4, shape, s->in, s->in2, s->out, s->tp);
 	default:
-		st = xnn_create_add_nd_qs8((int8_t)s->in_zero, s->in_scale, (int8_t)s->in_zero,
-					   s->in_scale, (int8_t)s->out_zero, s->out_scale, -128, 127,
-					   0, &s->op);
-		return st ? st
-			  : xnn_setup_add_nd_qs8(s->op, 4, shape, 4, shape, s->in, s->in2, s->out,
-						 s->tp);
+		return xnn_setup_add_nd_qs8(s->op, 4, shape, 4, shape, s->in, s->in2, s->out, s->tp);
+	}
+}
+
+/* Creates the operator for s->k (weights packed). */
+static enum xnn_status create_op(struct xb *s)
+{
+	switch (s->k.op) {
+	case KOP_CONV:
+	case KOP_DWCONV: return create_conv(s);
+	case KOP_FC: return create_fc(s);
+	case KOP_AVGPOOL:
+	case KOP_MAXPOOL: return create_pool(s);
+	default: return create_add(s);
+	}
+}
+
+/* Points the operator at s->in and s->out (and sizes its work for the pool). */
+static enum xnn_status setup_op(struct xb *s)
+{
+	switch (s->k.op) {
+	case KOP_CONV:
+	case KOP_DWCONV: return setup_conv(s);
+	case KOP_FC: return setup_fc(s);
+	case KOP_AVGPOOL:
+	case KOP_MAXPOOL: return setup_pool(s);
+	default: return setup_add(s);
 	}
 }
 
@@ -338,7 +427,7 @@ static int xb_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 	s->unsigned8 = k->op == KOP_AVGPOOL && !s->global && k->dtype == DT_INT8;
 	s->n_in = (size_t)k->in_h * k->in_w * k->in_c;
 	s->n_out = (size_t)s->oh * s->ow * k->out_c;
-	size_t eb_size = (size_t)dtype_bytes(k->dtype);
+	size_t elem_size = (size_t)dtype_bytes(k->dtype);
 
 	/* quantisation (int8): inputs span [-1, 1], weights +-1/sqrt(fan_in) */
 	double fan_in = 1;
@@ -355,27 +444,28 @@ static int xb_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 	float wa = (float)(1.0 / sqrt(fan_in));
 	s->in_scale = 1.0f / 127.0f;
 	s->w_scale = wa / 127.0f;
-	s->out_scale = s->n_w ? 2.0f / 127.0f : k->op == KOP_ADD ? 2.0f / 127.0f : s->in_scale;
+	s->out_scale = s->n_w || k->op == KOP_ADD ? 2.0f / 127.0f : s->in_scale;
 	if (k->dtype != DT_INT8)
 		s->in_scale = s->w_scale = s->out_scale = 1.0f;
 	s->in_zero = s->out_zero = s->unsigned8 ? 128 : 0;
 
 	struct kb_rng r;
 	kb_rng_seed(&r, seed);
-	if (!(s->in = kb_alloc(s->n_in * eb_size)) || !(s->out = kb_alloc(s->n_out * eb_size)))
+	if (!(s->in = s->in_own = kb_alloc(s->n_in * elem_size)) ||
+	    !(s->out = kb_alloc(s->n_out * elem_size)))
 		goto nomem;
-	fill(&r, k->dtype, s->in, s->n_in, 1.0f, s->in_scale);
+	fill(&r, k->dtype, s->in_own, s->n_in, 1.0f, s->in_scale);
 	if (s->unsigned8)
 		for (size_t i = 0; i < s->n_in; i++)
-			((uint8_t *)s->in)[i] = (uint8_t)(((int8_t *)s->in)[i] + 128);
+			((uint8_t *)s->in_own)[i] = (uint8_t)(((int8_t *)s->in_own)[i] + 128);
 	if (k->op == KOP_ADD) {
-		if (!(s->in2 = kb_alloc(s->n_in * eb_size)))
+		if (!(s->in2 = kb_alloc(s->n_in * elem_size)))
 			goto nomem;
 		fill(&r, k->dtype, s->in2, s->n_in, 1.0f, s->in_scale);
 	}
 	if (s->n_w) {
-		size_t bias_size = k->dtype == DT_INT8 ? sizeof(int32_t) : eb_size;
-		if (!(s->w = kb_alloc(s->n_w * eb_size)) ||
+		size_t bias_size = k->dtype == DT_INT8 ? sizeof(int32_t) : elem_size;
+		if (!(s->w = kb_alloc(s->n_w * elem_size)) ||
 		    !(s->bias = kb_alloc((size_t)k->out_c * bias_size)))
 			goto nomem;
 		fill(&r, k->dtype, s->w, s->n_w, wa, s->w_scale);
@@ -388,39 +478,14 @@ static int xb_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 			fill(&r, k->dtype, s->bias, (size_t)k->out_c, 0.1f, 1.0f);
 		}
 	}
-	if (n_threads > 1 && !(s->tp = pthreadpool_create((size_t)n_threads))) {
+	if (n_threads > 1 && !(s->tp = tp_get(n_threads))) {
 		err_set(eb, ERR_NOMEM, "xnnpack: cannot create a pool of %d threads", n_threads);
 		goto fail;
 	}
 
-	enum xnn_status st;
-	const char *what;
-	switch (k->op) {
-	case KOP_CONV:
-	case KOP_DWCONV:
-		what = "convolution";
-		st = create_conv(s);
-		if (st == xnn_status_success)
-			st = setup_conv(s);
-		break;
-	case KOP_FC:
-		what = "fully connected";
-		st = create_setup_fc(s);
-		break;
-	case KOP_AVGPOOL:
-	case KOP_MAXPOOL:
-		what = "pooling";
-		st = create_setup_pool(s);
-		break;
-	case KOP_ADD:
-		what = "add";
-		st = create_setup_add(s);
-		break;
-	default:
-		what = "?";
-		st = xnn_status_invalid_parameter;
-		break;
-	}
+	enum xnn_status st = create_op(s);
+	if (st == xnn_status_success)
+		st = setup_op(s);
 	if (st != xnn_status_success) {
 		char key[128];
 		kshape_format(k, key, sizeof key);
@@ -428,7 +493,8 @@ static int xb_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 		     : st == xnn_status_unsupported_hardware || st == xnn_status_unsupported_parameter
 			     ? ERR_USAGE
 			     : ERR_BACKEND;
-		err_set(eb, rc, "xnnpack: %s operator for %s: %s", what, key, status_name(st));
+		err_set(eb, rc, "xnnpack: %s operator for %s: %s", kop_name(k->op), key,
+			status_name(st));
 		goto fail;
 	}
 	*state = s;
@@ -447,6 +513,17 @@ static int xb_run(void *state, struct errbuf *eb)
 	if (st != xnn_status_success)
 		return err_set(eb, ERR_BACKEND, "xnnpack: running %s: %s", kop_name(s->k.op),
 			       status_name(st));
+	return 0;
+}
+
+static int xb_bind(void *state, const void *in, struct errbuf *eb)
+{
+	struct xb *s = state;
+	s->in = in;
+	enum xnn_status st = setup_op(s);
+	if (st != xnn_status_success)
+		return err_set(eb, ERR_BACKEND, "xnnpack: setting up %s on a new input: %s",
+			       kop_name(s->k.op), status_name(st));
 	return 0;
 }
 
@@ -478,4 +555,5 @@ const struct kb_backend kb_xnnpack = {
 	.run = xb_run,
 	.view = xb_view,
 	.release = xb_release,
+	.bind = xb_bind,
 };

@@ -1,7 +1,8 @@
 /*
- * main.c: the adascale-agent command line: verbs info, profile and record, their options,
- * and the mapping of error codes to messages and exit statuses. Each verb's work is in its
- * own module (info.c, profile.c, record.c); nothing here measures or reads the system.
+ * main.c: the adascale-agent command line: the verbs info, profile, record and run, their
+ * options, and the mapping of error codes to messages and exit statuses. Each verb's work
+ * is in its own module (ainfo.c, aprofile.c, arecord.c, arun.c); nothing here measures or
+ * reads the system.
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -10,11 +11,12 @@
 #include <string.h>
 
 #include "err.h"
-#include "info.h"
+#include "ainfo.h"
 #include "num.h"
-#include "profile.h"
-#include "record.h"
-#include "sysinfo.h"
+#include "aprofile.h"
+#include "arecord.h"
+#include "arun.h"
+#include "asys.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
@@ -32,6 +34,11 @@ static const char usage_text[] =
 	"  record [--interval-ms N] [--duration-s S] [-o OUT]\n"
 	"      sample frequency, load, memory, battery and temperature into a trace CSV\n"
 	"      (until SIGINT/SIGTERM when no duration is given)\n"
+	"  run SPEC.csv [--backend auto|openblas|xnnpack] [--threads N] [--dtype fp32|fp16|int8]\n"
+	"          [--warmup N] [--warmup-ms MS] [--min-runs N] [--max-runs N]\n"
+	"          [--max-seconds S] [--cpus LIST] [--seed N] [-o OUT]\n"
+	"      a whole model spec layer after layer: the pass time, each layer's share of it\n"
+	"      and each layer timed alone\n"
 	"\n"
 	"  --version, --help\n";
 
@@ -187,6 +194,85 @@ static int cmd_profile(int argc, char **argv)
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
 
+static int cmd_run(int argc, char **argv)
+{
+	enum { O_BACKEND = 256, O_THREADS, O_DTYPE, O_WARMUP, O_WARMUP_MS, O_MIN, O_MAX,
+	       O_SECONDS, O_CPUS, O_SEED };
+	static const struct option opts[] = {
+		{"backend", required_argument, NULL, O_BACKEND},
+		{"threads", required_argument, NULL, O_THREADS},
+		{"dtype", required_argument, NULL, O_DTYPE},
+		{"warmup", required_argument, NULL, O_WARMUP},
+		{"warmup-ms", required_argument, NULL, O_WARMUP_MS},
+		{"min-runs", required_argument, NULL, O_MIN},
+		{"max-runs", required_argument, NULL, O_MAX},
+		{"max-seconds", required_argument, NULL, O_SECONDS},
+		{"cpus", required_argument, NULL, O_CPUS},
+		{"seed", required_argument, NULL, O_SEED},
+		{"output", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0}};
+	struct agent_run_opts o;
+	agent_run_defaults(&o);
+	const char *out = NULL;
+	int ch, d;
+	long v;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': out = optarg; break;
+		case O_BACKEND: o.backend = optarg; break;
+		case O_THREADS:
+			if (opt_long("--threads", optarg, 1, 1024, &v) < 0)
+				return 2;
+			o.threads = (int)v;
+			break;
+		case O_DTYPE:
+			if ((d = dtype_parse(optarg)) < 0)
+				return usage_error("--dtype '%s': fp32, fp16 or int8", optarg);
+			o.dtype = (enum dtype)d;
+			break;
+		case O_WARMUP:
+			if (opt_long("--warmup", optarg, 0, 1000000, &v) < 0)
+				return 2;
+			o.m.warmup = (int)v;
+			break;
+		case O_WARMUP_MS:
+			if (opt_double("--warmup-ms", optarg, 0, 600000, &o.m.warmup_ms) < 0)
+				return 2;
+			break;
+		case O_MIN:
+			if (opt_long("--min-runs", optarg, 1, 10000000, &v) < 0)
+				return 2;
+			o.m.min_runs = (int)v;
+			break;
+		case O_MAX:
+			if (opt_long("--max-runs", optarg, 1, 10000000, &v) < 0)
+				return 2;
+			o.m.max_runs = (int)v;
+			break;
+		case O_SECONDS:
+			if (opt_double("--max-seconds", optarg, 0.001, 86400, &o.m.max_seconds) < 0)
+				return 2;
+			break;
+		case O_CPUS: o.cpus = optarg; break;
+		case O_SEED:
+			if (opt_long("--seed", optarg, 0, 0x7fffffffL, &v) < 0)
+				return 2;
+			o.seed = (uint64_t)v;
+			break;
+		default: return err_exit_status(ERR_USAGE);
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("run: %s", optind < argc ? "one model spec, please"
+							    : "which model spec? (run SPEC.csv)");
+	if (o.m.max_runs < o.m.min_runs)
+		o.m.max_runs = o.m.min_runs;
+	o.spec = argv[optind];
+	struct errbuf eb = {0};
+	int rc = agent_run(&o, out, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
 static int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {{"interval-ms", required_argument, NULL, 'i'},
@@ -223,7 +309,7 @@ static int cmd_record(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("%s", "which verb? (info, profile, record)");
+		return usage_error("%s", "which verb? (info, profile, record, run)");
 	const char *verb = argv[1];
 	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
 		fputs(usage_text, stdout);
@@ -243,5 +329,7 @@ int main(int argc, char **argv)
 		return cmd_profile(argc, argv);
 	if (strcmp(verb, "record") == 0)
 		return cmd_record(argc, argv);
-	return usage_error("unknown verb '%s' (info, profile, record)", verb);
+	if (strcmp(verb, "run") == 0)
+		return cmd_run(argc, argv);
+	return usage_error("unknown verb '%s' (info, profile, record, run)", verb);
 }

@@ -1,9 +1,9 @@
 /*
- * measure.c: the timing loop (see measure.h). Samples are kept sorted as they arrive
+ * ameasure.c: the timing loop (see ameasure.h). Samples are kept sorted as they arrive
  * (binary search and one memmove), so the running median costs nothing per run and the
  * sample store is bounded by max_runs.
  */
-#include "measure.h"
+#include "ameasure.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,6 +19,8 @@ void agent_measure_defaults(struct agent_measure_opts *o)
 	o->max_seconds = 2;
 	o->stable_rel = 0.01;
 	o->stable_window = 10;
+	o->on_run = NULL;
+	o->on_run_ctx = NULL;
 }
 
 double agent_now_s(void)
@@ -86,6 +88,8 @@ int agent_measure(const struct kb_backend *b, void *state, const struct agent_me
 			goto out;
 		double t1 = agent_now_s();
 		insert_sorted(x, n, (t1 - t0) * 1e6);
+		if (o->on_run)
+			o->on_run(o->on_run_ctx, (t1 - t0) * 1e6);
 		n++;
 		double med = agent_quantile(x, n, 0.5);
 		hist[n % window] = med;

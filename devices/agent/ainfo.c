@@ -1,7 +1,7 @@
 /*
- * info.c: the info verb (see info.h).
+ * ainfo.c: the info verb (see ainfo.h).
  */
-#include "info.h"
+#include "ainfo.h"
 
 #include <stdarg.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /*
- * sysinfo.c: reading the machine description from /proc and /sys (see sysinfo.h).
+ * asys.c: reading the machine description from /proc and /sys (see asys.h).
  */
 #define _GNU_SOURCE /* sched_setaffinity, cpu_set_t */
-#include "sysinfo.h"
+#include "asys.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -1,5 +1,5 @@
 /*
- * record.h: `adascale-agent record`: sample the device state every interval into a trace
+ * arecord.h: `adascale-agent record`: sample the device state every interval into a trace
  * CSV (the trace format of traces/trace.h): time_s from 0 on CLOCK_MONOTONIC, then the
  * columns this machine can give: freq_mhz (freq_mhz.N per cluster when there are several),
  * online.N, util_other, mem_avail_mb, battery_pct, charging, temp_c. Sources it lacks are

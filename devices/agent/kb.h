@@ -1,5 +1,5 @@
 /*
- * backend.h: the one interface behind which the agent's kernel libraries sit. A backend
+ * kb.h: the one interface behind which the agent's kernel libraries sit. A backend
  * builds one kernel (a struct kshape) for a thread count, with inputs and weights drawn
  * from a seeded generator, and runs it as often as the timing loop asks; the profiler does
  * not know which library is underneath.
@@ -7,7 +7,7 @@
  * Backends: "openblas" (fp32: im2col + sgemm convolution, direct depthwise and pooling loops
  * on the agent's thread pool, sgemv for fc) and "xnnpack" (fp32, fp16 where XNNPACK reports
  * support on this CPU, int8 as XNNPACK's signed quantized operators). Not for choosing a
- * backend for a row (profile.c) nor for timing (measure.c).
+ * backend for a row (aprofile.c) nor for timing (ameasure.c).
  *
  * Tensor layouts, the same in every backend so one reference checks them all (batch 1):
  *   input, output     NHWC: [h][w][c]; output h, w = ceil(in / stride) (SAME padding: the
@@ -19,11 +19,12 @@
  *                     o / (out_c / in_c)
  *   fc weights        [out_c][in_c]
  *   bias              [out_c] (conv, dwconv, fc); added, no activation
- *   avgpool           the mean over the window's taps that fall inside the input
+ *   avgpool           the mean over the window's taps that fall inside the input (except
+ *                     XNNPACK's int8 non-global pooling, which counts padding taps too)
  *   add               out = in + in2, elementwise (stride 1 only)
  */
-#ifndef ADASCALE_AGENT_BACKEND_H
-#define ADASCALE_AGENT_BACKEND_H
+#ifndef ADASCALE_AGENT_KB_H
+#define ADASCALE_AGENT_KB_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,12 @@ typedef int (*kb_run_fn)(void *state, struct errbuf *eb);
 typedef void (*kb_view_fn)(const void *state, struct kb_view *v);
 /* Frees a state; accepts NULL. */
 typedef void (*kb_release_fn)(void *state);
+/*
+ * Makes the kernel read its (first) input from in, which has the same size and dtype as
+ * its own input and outlives the state (a model pass chains layers this way). The state's
+ * own input buffer stays allocated but unused.
+ */
+typedef int (*kb_bind_fn)(void *state, const void *in, struct errbuf *eb);
 
 struct kb_backend {
 	kb_name_fn name;
@@ -75,6 +82,7 @@ struct kb_backend {
 	kb_run_fn run;
 	kb_view_fn view;
 	kb_release_fn release;
+	kb_bind_fn bind;
 };
 
 extern const struct kb_backend kb_openblas;

@@ -1,12 +1,12 @@
 /*
- * sysinfo.h: what the agent can learn about the machine it runs on, from /proc and /sys
+ * asys.h: what the agent can learn about the machine it runs on, from /proc and /sys
  * (Linux and Android): CPU model, online CPUs, clusters with their frequencies, memory, and
  * the CPU set the agent may run on. Clusters are CPUs that share a cpufreq policy
  * (related_cpus); without cpufreq they are the online CPUs of one core type (x86 "model
  * name", Arm "CPU part" in /proc/cpuinfo) and the frequency is /proc/cpuinfo's "cpu MHz".
  *
  * Unreadable values are negative (numbers) or empty (strings), never guessed. Not for
- * formatting (info.c, record.c) nor for load or battery sampling (record.c).
+ * formatting (ainfo.c, arecord.c) nor for load or battery sampling (arecord.c).
  */
 #ifndef ADASCALE_AGENT_SYSINFO_H
 #define ADASCALE_AGENT_SYSINFO_H

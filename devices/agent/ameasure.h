@@ -1,8 +1,8 @@
 /*
- * measure.h: timing one prepared kernel: warm-up, then repeated runs until the running
+ * ameasure.h: timing one prepared kernel: warm-up, then repeated runs until the running
  * median settles, with a time budget. Each run is timed alone with
- * clock_gettime(CLOCK_MONOTONIC). Not for building kernels (backend.h) nor for writing
- * results (profile.c).
+ * clock_gettime(CLOCK_MONOTONIC). Not for building kernels (kb.h) nor for writing
+ * results (aprofile.c).
  *
  * Stopping rule: after the warm-up, stop when at least min_runs runs are in and the running
  * median has moved less than stable_rel (relative) over the last stable_window runs; or
@@ -11,8 +11,11 @@
 #ifndef ADASCALE_AGENT_MEASURE_H
 #define ADASCALE_AGENT_MEASURE_H
 
-#include "backend.h"
+#include "kb.h"
 #include "err.h"
+
+/* Called after each timed run with its time (for callers that keep more than the summary). */
+typedef void (*agent_measure_hook)(void *ctx, double run_us);
 
 struct agent_measure_opts {
 	int warmup;         /* warm-up runs (at least) */
@@ -22,6 +25,8 @@ struct agent_measure_opts {
 	double max_seconds; /* per kernel, warm-up included */
 	double stable_rel;  /* e.g. 0.01 */
 	int stable_window;  /* e.g. 10 */
+	agent_measure_hook on_run; /* may be NULL */
+	void *on_run_ctx;
 };
 
 /* The defaults: 5 warm-up runs and 20 ms, 10..10000 runs, 2 s, 1% over 10 runs. */

@@ -1,13 +1,13 @@
 /*
- * profile.h: `adascale-agent profile`: read a kernel list, time every unique kernel for
+ * aprofile.h: `adascale-agent profile`: read a kernel list, time every unique kernel for
  * each thread count on the chosen backends, and write the timings CSV.
  *
  * The whole list is read and checked (shape, and that a backend runs each row) before
  * anything is timed or written, so bad input writes nothing. With backend "auto", fp32 rows
  * go to openblas and int8/fp16 rows to xnnpack, and a row neither runs (fp16 on a CPU
  * without XNNPACK fp16) is skipped with a warning and a "# skipped:" metadata line; with a
- * named backend such a row is an error. Not for the timing loop (measure.h) or the kernels
- * (backend.h).
+ * named backend such a row is an error. Not for the timing loop (ameasure.h) or the kernels
+ * (kb.h).
  */
 #ifndef ADASCALE_AGENT_PROFILE_H
 #define ADASCALE_AGENT_PROFILE_H
@@ -15,9 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kb.h"
 #include "err.h"
 #include "kshape.h"
-#include "measure.h"
+#include "ameasure.h"
 
 #define AGENT_MAX_THREAD_COUNTS 16
 
@@ -41,13 +42,20 @@ void agent_klist_destroy(struct agent_klist *l);
 struct agent_profile_opts {
 	const char *kernels;     /* input path */
 	const char *backend;     /* "auto", "openblas", "xnnpack" */
-	int n_threads;
+	int n_threads;           /* 0: 1 and the number of CPUs it may use (after cpus) */
 	int threads[AGENT_MAX_THREAD_COUNTS];
 	const char *cpus;        /* CPU list to run on, NULL: as inherited */
 	struct agent_measure_opts m;
 	uint64_t seed;           /* inputs and weights */
 	int progress;            /* a progress line on stderr */
 };
+
+/*
+ * The backend that runs k under the --backend choice name ("auto" or a backend's name), or
+ * NULL with the reason in why (KB_WHY_LEN bytes).
+ */
+const struct kb_backend *agent_choose_backend(const char *name, const struct kshape *k,
+					      char *why);
 
 /* Defaults: auto, threads 1 and the CPUs this process may use, measure defaults, seed 1. */
 void agent_profile_defaults(struct agent_profile_opts *o);

@@ -1,5 +1,5 @@
 /*
- * pool.h: a small persistent thread pool for the agent's own kernel loops (the parts of the
+ * apool.h: a small persistent thread pool for the agent's own kernel loops (the parts of the
  * OpenBLAS backend that are not BLAS calls: im2col, depthwise convolution, pooling, add).
  *
  * Workers are created once, with the pool, so that no thread is created inside a timed
@@ -13,19 +13,19 @@
 #define ADASCALE_AGENT_POOL_H
 
 #include "err.h"
-#include "sysinfo.h"
+#include "asys.h"
 
 struct agent_pool;
 
 /* Runs one share of a parallel call: thread tid of n_threads. */
 typedef void (*agent_pool_fn)(void *ctx, int tid, int n_threads);
 
-/* A pool of n_threads (the caller plus n_threads - 1 workers); NULL on failure (detail in eb). */
+/* A pool of n_threads: the caller and n_threads - 1 workers. NULL on failure (detail in eb). */
 struct agent_pool *agent_pool_create(int n_threads, struct errbuf *eb);
 /* Stops and joins the workers; accepts NULL. */
 void agent_pool_destroy(struct agent_pool *p);
 int agent_pool_threads(const struct agent_pool *p);
-/* Calls fn(ctx, tid, n) on every thread of the pool and waits for all; NULL p runs tid 0 of 1. */
+/* Calls fn(ctx, tid, n) on every thread of the pool and waits for all (NULL p: tid 0 of 1). */
 void agent_pool_run(struct agent_pool *p, agent_pool_fn fn, void *ctx);
 /*
  * Whether idle workers spin before sleeping (the default, 1). Turn it off when the calls

@@ -1,9 +1,9 @@
 /*
- * record.c: the record verb (see record.h). Sources are probed once at the start (which
+ * arecord.c: the record verb (see arecord.h). Sources are probed once at the start (which
  * columns exist is fixed by the header); each tick re-reads them. Ticks are scheduled on
  * absolute CLOCK_MONOTONIC times (t0 + k * interval) so the interval does not drift.
  */
-#include "record.h"
+#include "arecord.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "num.h"
-#include "sysinfo.h"
+#include "asys.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
@@ -23,6 +23,7 @@
 
 #define MAX_ZONES 64
 #define ROW_LEN 1024
+#define SLICE_NS 50000000LL
 
 static volatile sig_atomic_t stop_flag;
 
@@ -215,7 +216,8 @@ static void read_instant(const struct sources *s, struct instant *in)
 }
 
 /* Appends printf output to row at *at (bounded by ROW_LEN). */
-static void app(char *row, size_t *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void app(char *row, size_t *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void app(char *row, size_t *at, const char *fmt, ...)
 {
@@ -277,6 +279,30 @@ static void ts_add_ns(struct timespec *t, long long ns)
 	long long total = (long long)t->tv_nsec + ns;
 	t->tv_sec += (time_t)(total / 1000000000LL);
 	t->tv_nsec = (long)(total % 1000000000LL);
+}
+
+/*
+ * Sleeps until target in slices of at most SLICE_NS, so a signal that another thread took
+ * (libraries start threads, and any may receive a process signal) still ends the wait
+ * soon. -1 when asked to stop.
+ */
+static int sleep_until(const struct timespec *target)
+{
+	for (;;) {
+		if (stop_flag)
+			return -1;
+		struct timespec now, step;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > target->tv_sec ||
+		    (now.tv_sec == target->tv_sec && now.tv_nsec >= target->tv_nsec))
+			return 0;
+		step = now;
+		ts_add_ns(&step, SLICE_NS);
+		if (step.tv_sec > target->tv_sec ||
+		    (step.tv_sec == target->tv_sec && step.tv_nsec > target->tv_nsec))
+			step = *target;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &step, NULL);
+	}
 }
 
 static double ts_s(const struct timespec *t) { return (double)t->tv_sec + t->tv_nsec * 1e-9; }
@@ -405,11 +431,7 @@ int agent_record(const struct agent_record_opts *o, const char *out_path, struct
 	for (long long k = 1; !stop_flag; k++) {
 		struct timespec target = t0;
 		ts_add_ns(&target, k * interval_ns);
-		int e;
-		while ((e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &target, NULL)) == EINTR)
-			if (stop_flag)
-				break;
-		if (stop_flag)
+		if (sleep_until(&target) < 0)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double t = ts_s(&now) - ts_s(&t0);

@@ -1,8 +1,8 @@
 /*
- * profile.c: the profile verb (see profile.h): kernel list, backend choice, the loop over
+ * aprofile.c: the profile verb (see aprofile.h): kernel list, backend choice, the loop over
  * kernels and thread counts, and the timings file.
  */
-#include "profile.h"
+#include "aprofile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "pool.h"
+#include "kb.h"
+#include "apool.h"
 #include "csvin.h"
 #include "num.h"
-#include "sysinfo.h"
+#include "asys.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
@@ -95,11 +95,7 @@ void agent_profile_defaults(struct agent_profile_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->backend = "auto";
-	o->threads[0] = 1;
-	o->n_threads = 1;
-	struct agent_cpuset cpus;
-	if (agent_affinity_get(&cpus, NULL) == 0 && agent_cpuset_count(&cpus) > 1)
-		o->threads[o->n_threads++] = agent_cpuset_count(&cpus);
+	o->n_threads = 0; /* 1 and the CPUs the process may use once --cpus applies */
 	agent_measure_defaults(&o->m);
 	o->seed = 1;
 }
@@ -137,8 +133,8 @@ int agent_parse_threads(const char *s, struct agent_profile_opts *o, struct errb
 	return 0;
 }
 
-/* The backend that runs k, or NULL with the reason in why. */
-static const struct kb_backend *choose(const char *name, const struct kshape *k, char *why)
+const struct kb_backend *agent_choose_backend(const char *name, const struct kshape *k,
+					      char *why)
 {
 	if (strcmp(name, "auto") != 0) {
 		const struct kb_backend *b = kb_find(name);
@@ -220,7 +216,7 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 	int n_skipped = 0;
 	for (int i = 0; i < l->n; i++) {
 		char why[KB_WHY_LEN] = "unsupported";
-		chosen[i] = choose(o->backend, &l->items[i].k, why);
+		chosen[i] = agent_choose_backend(o->backend, &l->items[i].k, why);
 		if (chosen[i])
 			continue;
 		if (strcmp(o->backend, "auto") != 0) {
@@ -260,6 +256,13 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 	 */
 	saved_cpus = cpus;
 	agent_pool_place(&cpus);
+	int threads[AGENT_MAX_THREAD_COUNTS], n_threads = o->n_threads;
+	memcpy(threads, o->threads, sizeof threads);
+	if (n_threads == 0) {
+		threads[n_threads++] = 1;
+		if (agent_cpuset_count(&cpus) > 1)
+			threads[n_threads++] = agent_cpuset_count(&cpus);
+	}
 
 	if (out_path) {
 		size_t n = strlen(out_path) + 32;
@@ -276,12 +279,13 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 		w.f = stdout;
 	}
 
-	char date[32], cpulist[256], threads[128] = "";
+	char date[32], cpulist[256], thread_list[128] = "";
 	agent_iso_now(date, sizeof date);
 	agent_cpuset_format(&cpus, cpulist, sizeof cpulist);
-	for (int t = 0; t < o->n_threads; t++) {
-		size_t at = strlen(threads);
-		snprintf(threads + at, sizeof threads - at, "%s%d", t ? "," : "", o->threads[t]);
+	for (int t = 0; t < n_threads; t++) {
+		size_t at = strlen(thread_list);
+		snprintf(thread_list + at, sizeof thread_list - at, "%s%d", t ? "," : "",
+			 threads[t]);
 	}
 	double ref = agent_sys_ref_mhz(sys, &cpus);
 	put(&w, "# agent: adascale-agent %s\n", ADASCALE_VERSION);
@@ -293,7 +297,7 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 	put(&w, "# freq_source: %s\n", agent_sys_freq_source(sys));
 	put(&w, "# kernels: %s\n", o->kernels);
 	put(&w, "# backend: %s\n", o->backend);
-	put(&w, "# threads: %s\n", threads);
+	put(&w, "# threads: %s\n", thread_list);
 	put(&w, "# cpus: %s\n", cpulist);
 	if (agent_pool_first_cpu() >= 0)
 		put(&w, "# placement: timing thread on CPU %d; agent pool threads pinned from the "
@@ -313,23 +317,23 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 		goto write_failed;
 
 	int progress = o->progress && isatty(STDERR_FILENO);
-	int n_done = 0, n_unstable = 0, n_total = (l->n - n_skipped) * o->n_threads;
+	int n_done = 0, n_unstable = 0, n_total = (l->n - n_skipped) * n_threads;
 	double t_start = agent_now_s();
 	for (int i = 0; i < l->n; i++) {
 		const struct kb_backend *b = chosen[i];
 		if (!b)
 			continue;
 		const struct kshape *k = &l->items[i].k;
-		for (int t = 0; t < o->n_threads; t++) {
+		for (int t = 0; t < n_threads; t++) {
 			void *state = NULL;
 			char key[128];
 			kshape_format(k, key, sizeof key);
 			if (progress) {
 				fprintf(stderr, "\r\033[K[%d/%d] %s, %d thread%s, %s", n_done + 1, n_total,
-					key, o->threads[t], o->threads[t] > 1 ? "s" : "", b->name());
+					key, threads[t], threads[t] > 1 ? "s" : "", b->name());
 				fflush(stderr);
 			}
-			if ((rc = b->prepare(k, o->threads[t], o->seed, &state, eb)) < 0) {
+			if ((rc = b->prepare(k, threads[t], o->seed, &state, eb)) < 0) {
 				err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
 				goto out;
 			}
@@ -351,7 +355,7 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 				w.failed = 1;
 				w.err = errno ? errno : EIO;
 			}
-			put(&w, ",%d,%s,%.3f,%.3f,%.3f,%d,%.6g,", o->threads[t], b->name(),
+			put(&w, ",%d,%s,%.3f,%.3f,%.3f,%d,%.6g,", threads[t], b->name(),
 			    tm.median_us, tm.p10_us, tm.p90_us, tm.runs, gflops);
 			put_freq(&w, f0);
 			put(&w, ",");

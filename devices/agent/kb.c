@@ -1,9 +1,9 @@
 /*
- * backend.c: the backend registry and what every backend shares: SAME padding, the seeded
+ * kb.c: the backend registry and what every backend shares: SAME padding, the seeded
  * generator for inputs and weights, half-precision conversion and aligned buffers. Not for
  * any kernel (kb_openblas.c, kb_xnnpack.c).
  */
-#include "backend.h"
+#include "kb.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -87,7 +87,8 @@ float kb_f32_from_f16(uint16_t h)
 		float v = ldexpf((float)m, -24);
 		return sign ? -v : v;
 	}
-	uint32_t x = e == 31 ? sign | 0x7f800000u | (m << 13) : sign | ((e - 15 + 127) << 23) | (m << 13);
+	uint32_t x = e == 31 ? sign | 0x7f800000u | (m << 13)
+			     : sign | ((e - 15 + 127) << 23) | (m << 13);
 	float f;
 	memcpy(&f, &x, sizeof f);
 	return f;

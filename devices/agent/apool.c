@@ -1,12 +1,12 @@
 /*
- * pool.c: the agent's persistent thread pool (see pool.h).
+ * apool.c: the agent's persistent thread pool (see apool.h).
  *
  * A call publishes (fn, ctx) and bumps a generation counter. Workers spin on the counter
  * for a while after each call (cheap back-to-back calls, as in a timing loop), then sleep on
  * a condition variable; the generation is bumped under the mutex so no wake-up is lost. The
  * caller runs share 0 itself and then waits on a count of outstanding workers the same way.
  */
-#include "pool.h"
+#include "apool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
