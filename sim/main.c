@@ -34,7 +34,7 @@ static const char run_help[] =
 	"                    [--seed N] [--timings FILE] [--ops \"width=... res=... quant=...\"]\n"
 	"                    [--workload periodic:fps=F|poisson:rate=R] [--deadline-ms MS]\n"
 	"                    [--queue N] [--drop newest|oldest] [--duration-s S] [--tag T]\n"
-	"                    [--detail timeline]\n"
+	"                    [--detail timeline|requests|timeline,requests]\n"
 	"Replays the trace on the device with the model's variants under the policy and stores\n"
 	"the run (one transaction) in the database. SPEC: NAME[:k=v,...] or\n"
 	"path/to/plugin.so[:NAME][:k=v,...]; `adascale policies` lists them.\n";
@@ -96,9 +96,16 @@ static int cmd_run(int argc, char **argv)
 			c.drop_oldest = optarg[0] == 'o';
 			break;
 		case 'e':
-			if (strcmp(optarg, "timeline"))
-				return usage_error("run", "--detail takes timeline");
-			c.timeline = 1;
+			for (char *save, *d = strtok_r(optarg, ",", &save); d;
+			     d = strtok_r(NULL, ",", &save)) {
+				if (strcmp(d, "timeline") == 0)
+					c.timeline = 1;
+				else if (strcmp(d, "requests") == 0)
+					c.requests = 1;
+				else
+					return usage_error("run", "--detail takes timeline, requests "
+								  "or both (timeline,requests)");
+			}
 			break;
 		case 'h': fputs(run_help, stdout); return 0;
 		default: return 2;

@@ -70,8 +70,12 @@ struct sim {
 	int exp_service;       /* 1: service work is exponential around the profiled time */
 	int64_t deadline_ns;
 
-	/* queue of arrival times (ring) */
+	/* queue of arrival times and sequence numbers (ring) */
 	int64_t *ring;
+	int64_t *ring_seq;
+	int64_t n_seq;         /* requests that have arrived */
+	int64_t job_seq;
+	int64_t cap_request_rows;
 	int head, len;
 
 	/* server */
@@ -538,6 +542,7 @@ static int begin(struct sim *s, int64_t now, int var, int threads)
 {
 	s->cur_threads = threads;
 	s->job_arrival = s->ring[s->head];
+	s->job_seq = s->ring_seq[s->head];
 	s->head = (s->head + 1) % s->cfg->queue_cap;
 	s->len--;
 	s->job_start = s->job_last = now;
@@ -582,6 +587,40 @@ static int start_next(struct sim *s, int64_t now)
 	return 0;
 }
 
+const char *run_outcome_name(int outcome)
+{
+	static const char *const names[] = {"ok", "late", "failed", "dropped", "unfinished"};
+	return outcome >= 0 && outcome <= REQ_UNFINISHED ? names[outcome] : "?";
+}
+
+/* Appends a request row when --detail requests asked for them. */
+static int request_row(struct sim *s, int64_t seq, int64_t arrival, int64_t start, int64_t end,
+		       int var, int outcome, double energy_mj)
+{
+	if (!s->cfg->requests)
+		return 0;
+	struct run_output *o = s->out;
+	if (o->n_request_rows == s->cap_request_rows) {
+		int64_t cap = s->cap_request_rows ? 2 * s->cap_request_rows : 4096;
+		struct request_row *r = realloc(o->request_rows, (size_t)cap * sizeof *r);
+		if (!r)
+			return err_set(s->eb, ERR_NOMEM, "out of memory (--detail requests keeps %lld rows)",
+				       (long long)o->n_request_rows);
+		o->request_rows = r;
+		s->cap_request_rows = cap;
+	}
+	o->request_rows[o->n_request_rows++] = (struct request_row){
+		.seq = seq,
+		.t_arrival_ns = arrival,
+		.t_start_ns = start,
+		.t_end_ns = end,
+		.variant = var >= 0 ? s->var_index[var] : -1,
+		.outcome = outcome,
+		.energy_uj = energy_mj * 1000,
+	};
+	return 0;
+}
+
 static int finish_job(struct sim *s, int64_t now, int failed)
 {
 	struct metrics *m = &s->out->m;
@@ -617,21 +656,32 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 	}
 	s->busy = 0;
 	s->job_done = NULL;
-	return record_timeline(s, now, failed ? NAN : latency_ms);
+	int rc = request_row(s, s->job_seq, s->job_arrival, s->job_start, now, s->cur_var,
+			     failed ? REQ_FAILED : missed ? REQ_LATE : REQ_OK, s->job_energy_mj);
+	return rc < 0 ? rc : record_timeline(s, now, failed ? NAN : latency_ms);
 }
 
 static int on_arrival(struct sim *s, int64_t now)
 {
 	s->out->m.requests++;
 	int cap = s->cfg->queue_cap;
+	int64_t seq = s->n_seq++;
+	int rc;
 	if (s->len == cap) {
 		s->out->m.dropped++;
-		if (!s->cfg->drop_oldest)
+		if (!s->cfg->drop_oldest) {
+			if ((rc = request_row(s, seq, now, -1, now, -1, REQ_DROPPED, 0)) < 0)
+				return rc;
 			goto next;
+		}
+		if ((rc = request_row(s, s->ring_seq[s->head], s->ring[s->head], -1, now, -1,
+				      REQ_DROPPED, 0)) < 0)
+			return rc;
 		s->head = (s->head + 1) % cap;
 		s->len--;
 	}
 	s->ring[(s->head + s->len) % cap] = now;
+	s->ring_seq[(s->head + s->len) % cap] = seq;
 	s->len++;
 next:;
 	int64_t next;
@@ -713,6 +763,20 @@ static int loop(struct sim *s)
 }
 
 /* ---- results ---- */
+
+/* Rows for the requests still running or queued when the run ended. */
+static int record_unfinished(struct sim *s)
+{
+	int rc = 0;
+	if (s->busy)
+		rc = request_row(s, s->job_seq, s->job_arrival, s->job_start, -1, s->cur_var,
+				 REQ_UNFINISHED, s->job_energy_mj);
+	for (int i = 0; i < s->len && rc == 0; i++) {
+		int k = (s->head + i) % s->cfg->queue_cap;
+		rc = request_row(s, s->ring_seq[k], s->ring[k], -1, -1, -1, REQ_UNFINISHED, 0);
+	}
+	return rc;
+}
 
 static void summarise(struct sim *s)
 {
@@ -811,7 +875,9 @@ static int setup(struct sim *s)
 	s->out->variant_served = calloc((size_t)s->vs->n, sizeof *s->out->variant_served);
 	s->out->variant_top1 = calloc((size_t)s->vs->n, sizeof *s->out->variant_top1);
 	s->ring = calloc((size_t)c->queue_cap, sizeof *s->ring);
-	if (!s->out->variant_keys || !s->out->variant_served || !s->out->variant_top1 || !s->ring)
+	s->ring_seq = calloc((size_t)c->queue_cap, sizeof *s->ring_seq);
+	if (!s->out->variant_keys || !s->out->variant_served || !s->out->variant_top1 || !s->ring ||
+	    !s->ring_seq)
 		return err_set(eb, ERR_NOMEM, "out of memory");
 	s->out->n_variants = s->vs->n;
 	for (int i = 0; i < s->vs->n; i++) {
@@ -906,6 +972,8 @@ int run_execute(const struct run_config *cfg, struct run_output **out, struct er
 	if ((rc = setup(&s)) < 0 || (rc = loop(&s)) < 0)
 		goto done;
 	account_base(&s, s.end_ns);
+	if ((rc = record_unfinished(&s)) < 0)
+		goto done;
 	summarise(&s);
 	describe(&s);
 	clock_gettime(CLOCK_MONOTONIC, &w1);
@@ -928,6 +996,7 @@ done:
 	free(s.vr);
 	free(s.var_index);
 	free(s.ring);
+	free(s.ring_seq);
 	hist_free(&s.lat);
 	hist_free(&s.decide_ns);
 	run_output_destroy(s.out);
@@ -942,5 +1011,6 @@ void run_output_destroy(struct run_output *o)
 	free(o->variant_served);
 	free(o->variant_top1);
 	free(o->timeline);
+	free(o->request_rows);
 	free(o);
 }

@@ -37,6 +37,7 @@ struct run_config {
 	double duration_s;     /* 0: until the trace ends */
 	uint64_t seed;
 	int timeline;          /* 1: keep a sampled timeline */
+	int requests;          /* 1: keep one row per request (40 bytes each, in memory) */
 };
 
 /* Fills the defaults: periodic:fps=30, deadline 100 ms, queue 4, drop newest, seed 1. */
@@ -46,6 +47,21 @@ struct timeline_point {
 	double t_s, freq_mhz, util_other, mem_avail_mb, latency_ms;
 	int variant;
 };
+
+/* What became of a request. */
+enum request_outcome { REQ_OK, REQ_LATE, REQ_FAILED, REQ_DROPPED, REQ_UNFINISHED };
+
+/* One request, for --detail requests. Times are -1 where they do not apply. */
+struct request_row {
+	int64_t seq;           /* arrival order, from 0 */
+	int64_t t_arrival_ns, t_start_ns, t_end_ns;
+	int variant;           /* index into variant_keys, -1 when none ran */
+	int outcome;           /* enum request_outcome */
+	double energy_uj;      /* dynamic energy of its inference */
+};
+
+/* "ok", "late", "failed", "dropped", "unfinished". */
+const char *run_outcome_name(int outcome);
 
 struct run_output {
 	struct metrics m;
@@ -60,6 +76,8 @@ struct run_output {
 	double *variant_top1;       /* owned; NaN without accuracy */
 	int n_timeline;
 	struct timeline_point *timeline; /* owned */
+	int64_t n_request_rows;
+	struct request_row *request_rows; /* owned; in completion order */
 	/* provenance */
 	char config[8192];          /* canonical key=value lines */
 	char config_key[65];        /* SHA-256 of the config without tag and seed */

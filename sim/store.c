@@ -60,7 +60,23 @@ static const char schema_v1[] =
 	"  variant TEXT, latency_ms REAL);\n"
 	"CREATE INDEX IF NOT EXISTS timeline_run ON timeline(run_id, t_s);\n";
 
-const char *store_schema_sql(void) { return schema_v1; }
+/* Version 2: per-request rows. */
+static const char schema_v2[] =
+	"CREATE TABLE IF NOT EXISTS requests(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  seq INTEGER NOT NULL, t_arrival_ns INTEGER NOT NULL, t_start_ns INTEGER,\n"
+	"  t_end_ns INTEGER, variant TEXT, outcome TEXT NOT NULL, energy_uj REAL NOT NULL,\n"
+	"  PRIMARY KEY(run_id, seq));\n";
+
+const char *store_schema_v1_sql(void) { return schema_v1; }
+
+const char *store_schema_sql(void)
+{
+	static char all[sizeof schema_v1 + sizeof schema_v2];
+	if (!all[0])
+		snprintf(all, sizeof all, "%s%s", schema_v1, schema_v2);
+	return all;
+}
 
 static int exec(struct store *s, const char *sql, struct errbuf *eb)
 {
@@ -99,6 +115,8 @@ static int migrate(struct store *s, int from, struct errbuf *eb)
 	if (rc < 0)
 		return rc;
 	if (from < 1 && (rc = exec(s, schema_v1, eb)) < 0)
+		goto fail;
+	if (from < 2 && (rc = exec(s, schema_v2, eb)) < 0)
 		goto fail;
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
@@ -278,8 +296,35 @@ static int insert_details(struct store *s, const struct run_output *o, int64_t i
 		rc = step_done(s, st, eb, "inserting variant use");
 	}
 	sqlite3_finalize(st);
-	if (rc < 0 || !o->n_timeline)
+	if (rc < 0)
 		return rc;
+	if (o->n_request_rows) {
+		if (sqlite3_prepare_v2(s->db,
+				       "INSERT INTO requests(run_id, seq, t_arrival_ns, t_start_ns, "
+				       "t_end_ns, variant, outcome, energy_uj) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+				       -1, &st, NULL) != SQLITE_OK)
+			return db_fail(s, eb, "preparing requests");
+		for (int64_t i = 0; i < o->n_request_rows && rc == 0; i++) {
+			const struct request_row *r = &o->request_rows[i];
+			sqlite3_bind_int64(st, 1, id);
+			sqlite3_bind_int64(st, 2, r->seq);
+			sqlite3_bind_int64(st, 3, r->t_arrival_ns);
+			if (r->t_start_ns >= 0)
+				sqlite3_bind_int64(st, 4, r->t_start_ns);
+			if (r->t_end_ns >= 0)
+				sqlite3_bind_int64(st, 5, r->t_end_ns);
+			if (r->variant >= 0)
+				sqlite3_bind_text(st, 6, o->variant_keys[r->variant], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 7, run_outcome_name(r->outcome), -1, SQLITE_STATIC);
+			sqlite3_bind_double(st, 8, r->energy_uj);
+			rc = step_done(s, st, eb, "inserting requests");
+		}
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return rc;
+	}
+	if (!o->n_timeline)
+		return 0;
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT INTO timeline(run_id, t_s, freq_mhz, util_other, "
 			       "mem_avail_mb, variant, latency_ms) VALUES(?, ?, ?, ?, ?, ?, ?)",

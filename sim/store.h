@@ -3,7 +3,7 @@
  * PRAGMA user_version). A run is written in one transaction, so a failed or interrupted run
  * leaves nothing. Reports and comparisons read only this database.
  *
- * Tables (schema version 1):
+ * Tables (schema version 2; version 1 databases are migrated forward on open):
  *   runs               one row per run: provenance (tool version, git revision, config,
  *                      seed, SHA-256 of every input), status, wall time, and every metric
  *                      listed in metrics.h as a column of the same name
@@ -11,6 +11,8 @@
  *   variant_use        (run_id, variant, served, top1): how often each variant served
  *   timeline           (run_id, t_s, freq_mhz, util_other, mem_avail_mb, variant,
  *                      latency_ms): a sampled timeline of device state and choices
+ *   requests           (run_id, seq, t_arrival_ns, t_start_ns, t_end_ns, variant, outcome,
+ *                      energy_uj): one row per request, with --detail requests (version 2)
  *
  * Not for computing metrics (sim/run.c) or reading them back for reports (reports/).
  */
@@ -22,7 +24,7 @@
 
 #include "err.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -42,7 +44,11 @@ struct run_output;
 int store_insert_run(struct store *s, const struct run_config *cfg,
 		     const struct run_output *out, int64_t *run_id, struct errbuf *eb);
 
-/* The SQL that creates schema version 1 (for tests that build a database by hand). */
+/*
+ * The SQL that creates the current schema from nothing (for tests that build a database by
+ * hand), and the SQL of version 1 alone (for tests of the migration).
+ */
 const char *store_schema_sql(void);
+const char *store_schema_v1_sql(void);
 
 #endif
