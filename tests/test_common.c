@@ -4,6 +4,8 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "csvin.h"
@@ -147,4 +149,33 @@ Test(common, sha256_known_vectors)
 	sha256_init(&s);
 	sha256_final_hex(&s, hex);
 	cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+/* The fast decimal path gives strtod's bits exactly, on random decimals of every shape. */
+Test(common, number_parsing_matches_strtod_bit_for_bit)
+{
+	unsigned long long x = 88172645463325252ull;
+	char buf[64];
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int digits = 1 + (int)(x % 17), point = (int)((x >> 8) % 19), ex = (int)((x >> 16) % 61) - 30;
+		int n = 0;
+		if (x & (1ull << 40))
+			buf[n++] = '-';
+		unsigned long long y = x >> 20;
+		for (int d = 0; d < digits; d++) {
+			if (d == point)
+				buf[n++] = '.';
+			buf[n++] = (char)('0' + y % 10);
+			y = y / 10 ? y / 10 : x * 2654435761u;
+		}
+		if (x & (1ull << 41))
+			n += snprintf(buf + n, sizeof buf - (size_t)n, "e%d", ex);
+		buf[n] = '\0';
+		double a, b = strtod(buf, NULL);
+		cr_assert_eq(num_double(buf, &a), 0, "'%s'", buf);
+		cr_assert(memcmp(&a, &b, sizeof a) == 0, "'%s': %.17g vs strtod %.17g", buf, a, b);
+	}
 }
