@@ -56,6 +56,11 @@ struct sim {
 	int *var_index;        /* into vs->v */
 	int max_threads;
 	double f_ref;
+	/* the prediction factors of the last state asked about (ms_per_ref_us) */
+	double pc_f, pc_u;
+	int pc_n;
+	char pc_valid[MAX_THREADS + 1];
+	double pc_factor[MAX_THREADS + 1];
 
 	/* device state */
 	struct adascale_state st;
@@ -142,13 +147,35 @@ static void svc_log(void *ctx, int level, const char *msg)
 
 static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->rng_policy); }
 
+/*
+ * Microseconds of wall time per microsecond of reference work at a state, for a thread count:
+ * 1 / rate / 1000 in ms per us. A policy asks for many variants at the same state, so the
+ * last state's factors are kept (they depend on the frequency, online cores and load only).
+ */
+static double ms_per_ref_us(struct sim *s, const struct adascale_state *st, int threads)
+{
+	double f = st->freq_mhz[s->big], u = st->util_other;
+	int n = st->online[s->big];
+	if (f != s->pc_f || u != s->pc_u || n != s->pc_n) {
+		s->pc_f = f;
+		s->pc_u = u;
+		s->pc_n = n;
+		memset(s->pc_valid, 0, sizeof s->pc_valid);
+	}
+	if (!s->pc_valid[threads]) {
+		s->pc_factor[threads] = 1.0 / rate_at(s, st, threads) / 1000.0;
+		s->pc_valid[threads] = 1;
+	}
+	return s->pc_factor[threads];
+}
+
 static double svc_predict_ms(void *ctx, int v, int threads, const struct adascale_state *st)
 {
-	const struct sim *s = ctx;
+	struct sim *s = ctx;
 	if (v < 0 || v >= s->n_var || threads < 1 || threads > s->max_threads ||
 	    s->vr[v].ref_us[threads] <= 0)
 		return INFINITY;
-	return s->vr[v].ref_us[threads] / rate_at(s, st, threads) / 1000.0;
+	return s->vr[v].ref_us[threads] * ms_per_ref_us(s, st, threads);
 }
 
 static double svc_predict_mj(void *ctx, int v, int threads, const struct adascale_state *st)
