@@ -12,4 +12,4 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 rows=$(grep -vc '^#' "$OUT/timings.csv")
 echo "profile: $((rows - 1)) kernel x thread timings of the mobilenet_v1 ladder in $(awk "BEGIN { printf \"%.1f\", $end - $start }") s"
-"$BUILD/bench" "$OUT/timings.csv" 2
+"$BUILD/bench" "$OUT/timings.csv" 24 1000

@@ -1,6 +1,6 @@
 /*
  * hist.h: a log-bucketed histogram for latency-like values, so that a run's memory does not
- * grow with its length. Buckets are 0.1% wide (relative) from 1 ns to about 10^5 s; a
+ * grow with its length. Buckets are 2^-10 (under 0.1%) wide, relative, from 1 ns to 10^5 s; a
  * quantile is the upper edge of the bucket holding the nearest-rank sample, so it is within
  * 0.1% above the exact value, and the same samples always give the same answer. The mean is
  * exact (a running sum). Not for values below 1 ns or negative values (clamped to 1 ns).

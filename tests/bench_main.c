@@ -2,19 +2,24 @@
  * bench_main.c: speed of the engine's parts on one core, for `make bench`:
  *   - the event queue alone (push/pop with a steady population, as a run keeps);
  *   - trace parsing (MB/s of a generated trace);
- *   - a whole run (trace replay + workload + greedy policy + metrics, store excluded), in
- *     events per second and in simulated seconds per wall second.
+ *   - a whole run: a 24-hour trace at 10 ms with a 30 fps workload under greedy, store
+ *     included (one transaction into a fresh database), in events per second;
+ *   - the engine under 10 million Poisson requests on a constant trace (static policy);
+ *   - memory: the peak resident size of a run over a 1 GB trace (getrusage).
  * Prints one line per measurement. Numbers, not pass/fail: targets are read off by people.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "event.h"
 #include "rng.h"
 #include "run.h"
+#include "store.h"
 #include "trace.h"
 
 static double now_s(void)
@@ -92,6 +97,17 @@ static void bench_trace(const char *path, long size)
 	       (double)size / 1e6, dt, (double)size / 1e6 / dt, (double)rows / dt / 1e6);
 }
 
+static struct run_output *run_or_die(const struct run_config *c)
+{
+	struct errbuf eb = {0};
+	struct run_output *o = NULL;
+	if (run_execute(c, &o, &eb) < 0) {
+		fprintf(stderr, "bench: %s\n", eb.msg);
+		exit(1);
+	}
+	return o;
+}
+
 static void bench_run(const char *path, double hours, const char *timings)
 {
 	struct run_config c;
@@ -102,25 +118,110 @@ static void bench_run(const char *path, double hours, const char *timings)
 	c.model = "mobilenet_v1";
 	c.policy = "greedy";
 	c.deadline_ms = 33;
-	struct errbuf eb = {0};
-	struct run_output *o = NULL;
+	char db[] = "/tmp/adascale-bench-db-XXXXXX";
+	int fd = mkstemp(db);
+	if (fd < 0) {
+		perror("mkstemp");
+		exit(1);
+	}
+	close(fd);
+	remove(db);
 	double t0 = now_s();
-	if (run_execute(&c, &o, &eb) < 0) {
+	struct run_output *o = run_or_die(&c);
+	struct errbuf eb = {0};
+	struct store *s = store_open(db, &eb);
+	if (!s || store_insert_run(s, &c, o, NULL, &eb) < 0) {
 		fprintf(stderr, "bench: %s\n", eb.msg);
 		exit(1);
 	}
+	store_close(s);
 	double dt = now_s() - t0;
-	printf("whole run (greedy, 30 fps, %.1f h trace at 10 ms): %lld events in %.3f s: "
-	       "%.2f M events/s, %.0f simulated s per wall s\n",
+	printf("whole run (greedy, 30 fps, %.0f h trace at 10 ms, store included): %lld events "
+	       "in %.3f s: %.2f M events/s, %.0f simulated s per wall s\n",
 	       hours, (long long)o->m.events, dt, (double)o->m.events / dt / 1e6,
 	       o->m.sim_s / dt);
 	run_output_destroy(o);
+	char wal[64];
+	remove(db);
+	snprintf(wal, sizeof wal, "%s-wal", db);
+	remove(wal);
+	snprintf(wal, sizeof wal, "%s-shm", db);
+	remove(wal);
+}
+
+static void bench_poisson(const char *timings)
+{
+	char path[] = "/tmp/adascale-bench-const-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, "time_s,util_other\n0,0\n", 22) != 22) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+	struct run_config c;
+	run_config_defaults(&c);
+	c.trace = path;
+	c.device = "devices/host.ini";
+	c.timings = timings;
+	c.model = "mobilenet_v1";
+	c.ops = "width=0.25 res=128 quant=int8";
+	c.policy = "static:variant=0,threads=1";
+	c.workload = "poisson:rate=1000";
+	c.duration_s = 10000; /* 10 million requests on average */
+	c.queue_cap = 1000000;
+	c.deadline_ms = 1000;
+	double t0 = now_s();
+	struct run_output *o = run_or_die(&c);
+	double dt = now_s() - t0;
+	printf("engine (%lld Poisson requests, constant trace, static): %lld events in %.3f s: "
+	       "%.2f M events/s\n",
+	       (long long)o->m.requests, (long long)o->m.events, dt,
+	       (double)o->m.events / dt / 1e6);
+	run_output_destroy(o);
+	remove(path);
+}
+
+/* Replays a trace of about `mb` megabytes and reports the peak resident memory. */
+static void bench_memory(double mb, const char *timings)
+{
+	char path[] = "/tmp/adascale-bench-big-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		perror("mkstemp");
+		exit(1);
+	}
+	close(fd);
+	/* about 25 bytes a row at 10 ms: mb * 1e6 / 25 rows */
+	double hours = mb * 1e6 / 25 * 0.01 / 3600;
+	long size = write_trace(path, hours, 10);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	long before_kb = ru.ru_maxrss;
+	struct run_config c;
+	run_config_defaults(&c);
+	c.trace = path;
+	c.device = "devices/host.ini";
+	c.timings = timings;
+	c.model = "mobilenet_v1";
+	c.policy = "greedy";
+	c.deadline_ms = 33;
+	double t0 = now_s();
+	struct run_output *o = run_or_die(&c);
+	double dt = now_s() - t0;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("memory: a %.0f MB trace (%.1f days at 10 ms) replayed in %.1f s; peak resident "
+	       "size of this whole benchmark process %.1f MB (%.1f MB before this run)\n",
+	       (double)size / 1e6, o->m.sim_s / 86400, dt, (double)ru.ru_maxrss / 1024,
+	       (double)before_kb / 1024);
+	run_output_destroy(o);
+	remove(path);
 }
 
 int main(int argc, char **argv)
 {
 	const char *timings = argc > 1 ? argv[1] : "devices/host/timings.csv";
-	double hours = argc > 2 ? atof(argv[2]) : 2;
+	double hours = argc > 2 ? atof(argv[2]) : 24;
+	double big_mb = argc > 3 ? atof(argv[3]) : 1000;
 	char path[] = "/tmp/adascale-bench-XXXXXX";
 	int fd = mkstemp(path);
 	if (fd < 0) {
@@ -132,5 +233,8 @@ int main(int argc, char **argv)
 	bench_trace(path, size);
 	bench_run(path, hours, timings);
 	remove(path);
+	bench_poisson(timings);
+	if (big_mb > 0)
+		bench_memory(big_mb, timings);
 	return 0;
 }
