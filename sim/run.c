@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "adascale_policy.h"
+#include "csvin.h"
 #include "device.h"
 #include "event.h"
 #include "hist.h"
@@ -71,13 +72,18 @@ struct sim {
 	/* workload */
 	int poisson;
 	double rate_hz;        /* arrivals per second */
+	struct csvin *arrivals; /* file:PATH: arrival times (and deadlines) streamed from CSV */
+	int arr_col_t, arr_col_d;
+	int64_t arr_next_deadline_ns; /* the deadline of the arrival scheduled next */
 	int64_t n_arrivals;    /* periodic: frames scheduled so far */
 	int exp_service;       /* 1: service work is exponential around the profiled time */
 	int64_t deadline_ns;
 
-	/* queue of arrival times and sequence numbers (ring) */
+	/* queue of arrival times, sequence numbers and deadlines (ring) */
 	int64_t *ring;
 	int64_t *ring_seq;
+	int64_t *ring_deadline;
+	int64_t job_deadline;
 	int64_t n_seq;         /* requests that have arrived */
 	int64_t job_seq;
 	int64_t cap_request_rows;
@@ -202,9 +208,55 @@ static int svc_has_threads(void *ctx, int v, int threads)
  * KIND:key=value,...: periodic:fps=F or poisson:rate=R, and service=det (the profiled time,
  * the default) or service=exp (exponentially distributed with the profiled time as mean).
  */
+/*
+ * file:PATH: a CSV with a time_s column (seconds, non-decreasing: one request each) and an
+ * optional deadline_ms column (that request's deadline; otherwise --deadline-ms). Streamed.
+ */
+static int open_arrivals(struct sim *s, const char *path, struct errbuf *eb)
+{
+	if (!(s->arrivals = csvin_open(path, eb)))
+		return eb->code;
+	if ((s->arr_col_t = csvin_require_col(s->arrivals, "time_s", eb)) < 0)
+		return s->arr_col_t;
+	s->arr_col_d = csvin_col(s->arrivals, "deadline_ms");
+	for (int i = 0; i < csvin_n_cols(s->arrivals); i++)
+		if (i != s->arr_col_t && i != s->arr_col_d)
+			return err_set(eb, ERR_PARSE, "%s:%ld:%d: unknown column '%s' (time_s, deadline_ms)",
+				       path, csvin_line(s->arrivals), i + 1,
+				       csvin_col_name(s->arrivals, i));
+	return 0;
+}
+
+/* Schedules the next arrival of a file workload, if any; 0, or a negative code. */
+static int next_file_arrival(struct sim *s, int64_t now)
+{
+	int rc = csvin_next(s->arrivals, s->eb);
+	if (rc <= 0)
+		return rc;
+	double t, d = s->cfg->deadline_ms;
+	if ((rc = csvin_double_in(s->arrivals, s->arr_col_t, 0, 1e9, &t, s->eb)) < 0)
+		return rc;
+	if (s->arr_col_d >= 0) {
+		/* an empty deadline_ms means --deadline-ms */
+		if ((rc = csvin_double_opt(s->arrivals, s->arr_col_d, &d, s->eb)) < 0)
+			return rc;
+		if (rc == 1 && !(d > 0 && d <= 1e9))
+			return csvin_fail(s->arrivals, s->eb, ERR_RANGE,
+					  "deadline_ms %g is not in (0, 1e9]", d);
+	}
+	int64_t t_ns = llround(t * 1e9);
+	if (t_ns < now)
+		return csvin_fail(s->arrivals, s->eb, ERR_RANGE,
+				  "time goes backwards (%.9g s after %.9g s)", t, (double)now / 1e9);
+	s->arr_next_deadline_ns = llround(d * 1e6);
+	return event_push(&s->q, t_ns, EV_ARRIVAL, 0, s->eb) ? 0 : ERR_NOMEM;
+}
+
 static int parse_workload(struct sim *s, struct errbuf *eb)
 {
 	const char *w = s->cfg->workload;
+	if (strncmp(w, "file:", 5) == 0)
+		return open_arrivals(s, w + 5, eb);
 	char buf[256];
 	if (snprintf(buf, sizeof buf, "%s", w) >= (int)sizeof buf)
 		goto bad;
@@ -240,7 +292,7 @@ static int parse_workload(struct sim *s, struct errbuf *eb)
 bad:
 	return err_set(eb, ERR_USAGE,
 		       "workload '%s': expected periodic:fps=F or poisson:rate=R (per second, > 0), "
-		       "optionally with ,service=det|exp",
+		       "optionally with ,service=det|exp, or file:PATH",
 		       w);
 }
 
@@ -523,7 +575,7 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 		.length = s->len,
 		.capacity = s->cfg->queue_cap,
 		.oldest_arrival_ns = s->ring[s->head],
-		.deadline_ns = s->deadline_ns,
+		.deadline_ns = s->ring_deadline[s->head],
 	};
 	struct adascale_view view = {
 		.size = sizeof view,
@@ -576,6 +628,7 @@ static int begin(struct sim *s, int64_t now, int var, int threads)
 	s->cur_threads = threads;
 	s->job_arrival = s->ring[s->head];
 	s->job_seq = s->ring_seq[s->head];
+	s->job_deadline = s->ring_deadline[s->head];
 	s->head = (s->head + 1) % s->cfg->queue_cap;
 	s->len--;
 	s->job_start = s->job_last = now;
@@ -658,7 +711,7 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 {
 	struct metrics *m = &s->out->m;
 	double latency_ms = (double)(now - s->job_arrival) / 1e6;
-	int missed = !failed && now - s->job_arrival > s->deadline_ns;
+	int missed = !failed && now - s->job_arrival > s->job_deadline;
 	if (failed) {
 		m->failures++;
 	} else {
@@ -715,8 +768,12 @@ static int on_arrival(struct sim *s, int64_t now)
 	}
 	s->ring[(s->head + s->len) % cap] = now;
 	s->ring_seq[(s->head + s->len) % cap] = seq;
+	s->ring_deadline[(s->head + s->len) % cap] =
+		s->arrivals ? s->arr_next_deadline_ns : s->deadline_ns;
 	s->len++;
 next:;
+	if (s->arrivals)
+		return (rc = next_file_arrival(s, now)) < 0 ? rc : start_next(s, now);
 	int64_t next;
 	if (s->poisson) {
 		int64_t gap = llround(rng_exp(&s->rng_arrivals, 1e9 / s->rate_hz));
@@ -909,8 +966,9 @@ static int setup(struct sim *s)
 	s->out->variant_top1 = calloc((size_t)s->vs->n, sizeof *s->out->variant_top1);
 	s->ring = calloc((size_t)c->queue_cap, sizeof *s->ring);
 	s->ring_seq = calloc((size_t)c->queue_cap, sizeof *s->ring_seq);
+	s->ring_deadline = calloc((size_t)c->queue_cap, sizeof *s->ring_deadline);
 	if (!s->out->variant_keys || !s->out->variant_served || !s->out->variant_top1 || !s->ring ||
-	    !s->ring_seq)
+	    !s->ring_seq || !s->ring_deadline)
 		return err_set(eb, ERR_NOMEM, "out of memory");
 	s->out->n_variants = s->vs->n;
 	for (int i = 0; i < s->vs->n; i++) {
@@ -983,6 +1041,8 @@ static int setup(struct sim *s)
 	}
 	if (c->duration_s > 0 && !event_push(&s->q, s->end_ns, EV_END, 0, eb))
 		return ERR_NOMEM;
+	if (s->arrivals)
+		return next_file_arrival(s, 0);
 	if (!event_push(&s->q, 0, EV_ARRIVAL, 0, eb))
 		return ERR_NOMEM;
 	return 0;
@@ -1030,6 +1090,8 @@ done:
 	free(s.var_index);
 	free(s.ring);
 	free(s.ring_seq);
+	free(s.ring_deadline);
+	csvin_close(s.arrivals);
 	hist_free(&s.lat);
 	hist_free(&s.decide_ns);
 	run_output_destroy(s.out);

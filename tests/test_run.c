@@ -171,3 +171,29 @@ Test(run, bad_configurations_are_refused_with_a_message)
 		cr_expect_null(o);
 	}
 }
+
+Test(run, arrivals_and_deadlines_from_a_file)
+{
+	const char *arr = tu_write("arrivals.csv", "# a burst, then two requests with their own deadlines\n"
+						  "time_s,deadline_ms\n0,100\n0,100\n0,100\n0.5,0.001\n1,\n");
+	char workload[600];
+	snprintf(workload, sizeof workload, "file:%s", arr);
+	struct run_config c = base(const_trace("idle4.csv", 0, 8000, 2), "static:variant=best");
+	c.workload = workload;
+	c.deadline_ms = 1000;
+	c.requests = 1;
+	struct run_output *o = run_ok(&c);
+	cr_assert_eq(o->m.requests, 5);
+	cr_assert_eq(o->m.served, 5);
+	/* the 0.001 ms deadline cannot be met; the empty one falls back to --deadline-ms */
+	cr_assert_eq(o->m.deadline_misses, 1);
+	run_output_destroy(o);
+
+	const char *back = tu_write("back_arr.csv", "time_s\n0\n2\n1\n");
+	snprintf(workload, sizeof workload, "file:%s", back);
+	c.workload = workload;
+	c.trace = const_trace("idle5.csv", 0, 8000, 5);
+	struct errbuf eb = {0};
+	cr_assert_eq(run_execute(&c, &o, &eb), ERR_RANGE);
+	cr_assert(tu_has(eb.msg, "back_arr.csv:4: time goes backwards"), "%s", eb.msg);
+}
