@@ -32,7 +32,8 @@ static int usage_error(const char *verb, const char *what)
 static const char run_help[] =
 	"usage: adascale run --trace FILE --device FILE --model NAME --policy SPEC --db FILE\n"
 	"                    [--seed N] [--timings FILE] [--ops \"width=... res=... quant=...\"]\n"
-	"                    [--workload periodic:fps=F|poisson:rate=R] [--deadline-ms MS]\n"
+	"                    [--workload periodic:fps=F|poisson:rate=R|file:ARRIVALS.csv]\n"
+	"                    [--deadline-ms MS]\n"
 	"                    [--queue N] [--drop newest|oldest] [--duration-s S] [--tag T]\n"
 	"                    [--detail timeline|requests|timeline,requests]\n"
 	"Replays the trace on the device with the model's variants under the policy and stores\n"
