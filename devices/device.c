@@ -108,14 +108,15 @@ static int parse_opps(struct parse *p, struct cluster *c, const char *v)
 	return 1;
 }
 
-enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC };
-enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE };
+enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC, K_BW };
+enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC };
 
 static int device_key(struct parse *p, const char *name, const char *v)
 {
 	static const char *const keys[] = {"name",    "soc",     "memory_mb",
 					   "storage_read_mbps", "init_ms", "base_power_mw",
-					   "timings", "timings_source", "energy_source"};
+					   "timings", "timings_source", "energy_source",
+					   "mem_bw_gbps"};
 	struct device *d = p->d;
 	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
 		if (strcmp(name, keys[k]) != 0)
@@ -142,18 +143,19 @@ static int device_key(struct parse *p, const char *name, const char *v)
 		}
 		case K_TSRC: copy(d->timings_source, sizeof d->timings_source, v); return 1;
 		case K_ESRC: copy(d->energy_source, sizeof d->energy_source, v); return 1;
+		case K_BW: return num_in(p, name, v, 0.001, 1e5, &d->mem_bw_gbps);
 		}
 	}
 	return fail(p, ERR_PARSE,
 		    "[device]: unknown key '%.64s' (name, soc, memory_mb, storage_read_mbps, init_ms, "
-		    "base_power_mw, timings, timings_source, energy_source)",
+		    "base_power_mw, timings, timings_source, energy_source, mem_bw_gbps)",
 		    name);
 }
 
 static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 {
 	static const char *const keys[] = {"cores", "core_type", "capacity", "dyn_power_coeff",
-					   "opp", "voltage_rule"};
+					   "opp", "voltage_rule", "flops_per_cycle"};
 	struct cluster *c = &p->d->clusters[ci];
 	double x;
 	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
@@ -175,11 +177,12 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 		case C_COEFF: return num_in(p, name, v, 0, 1e6, &c->dyn_power_coeff);
 		case C_OPP: return parse_opps(p, c, v);
 		case C_VRULE: copy(c->voltage_rule, sizeof c->voltage_rule, v); return 1;
+		case C_FPC: return num_in(p, name, v, 0.001, 4096, &c->flops_per_cycle);
 		}
 	}
 	return fail(p, ERR_PARSE,
 		    "[cluster]: unknown key '%.64s' (cores, core_type, capacity, dyn_power_coeff, "
-		    "opp, voltage_rule)",
+		    "opp, voltage_rule, flops_per_cycle)",
 		    name);
 }
 

@@ -10,7 +10,9 @@
  *   [cluster.N] cores, core_type, capacity (DMIPS/MHz, biggest core = 1024),
  *              dyn_power_coeff (uW/MHz/V^2), opp (space-separated MHz@mV, ascending;
  *              repeated opp lines continue the list),
- *              voltage_rule (only when opp has no voltages: const:MV or linear:MINMV-MAXMV)
+ *              voltage_rule (only when opp has no voltages: const:MV or linear:MINMV-MAXMV),
+ *              flops_per_cycle (peak fp32 FLOPs per cycle per core; optional, for derive.h)
+ *   [device] may also give mem_bw_gbps (peak memory bandwidth, GB/s; optional, for derive.h)
  * Power of one busy core at an operating point: coeff * V^2 * f (the Linux Energy Model,
  * drivers/opp/of.c). Not for timing kernels (devices/agent/) or reading timings (timings.h).
  */
@@ -37,6 +39,7 @@ struct cluster {
 	int n_opp;
 	struct opp opp[DEVICE_MAX_OPPS]; /* ascending MHz */
 	char voltage_rule[64];           /* "" when the opps carry voltages */
+	double flops_per_cycle;          /* fp32 per core; 0 when not given */
 };
 
 struct device {
@@ -48,6 +51,7 @@ struct device {
 	double storage_read_mbps;
 	double init_ms;
 	double base_power_mw;
+	double mem_bw_gbps;      /* 0 when not given */
 	char timings[PATH_MAX];  /* resolved against the .ini's folder; "" when none */
 	char timings_source[128];
 	char energy_source[256];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derive.h"
 #include "err.h"
 #include "models_cli.h"
 #include "num.h"
@@ -175,6 +176,7 @@ static const char help[] =
 	"                                        replay a trace and store the run\n"
 	"  adascale report --db F --out DIR      HTML + Markdown report with gnuplot plots\n"
 	"  adascale policies                     built-in and plugin policies, with parameters\n"
+	"  adascale derive --from D.ini --to D.ini  timings for an unprofiled device (roofline)\n"
 	"  adascale trace check|gen|import|plot  validate, generate, convert and plot traces\n"
 	"  adascale version\n"
 	"\n"
@@ -202,6 +204,8 @@ int main(int argc, char **argv)
 		return cmd_policies(argc, argv);
 	if (strcmp(verb, "trace") == 0)
 		return traces_cmd(argc, argv);
+	if (strcmp(verb, "derive") == 0)
+		return derive_cmd(argc, argv);
 	if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
 		printf("adascale %s (%s)\n", ADASCALE_VERSION, ADASCALE_GIT_REV);
 		return 0;

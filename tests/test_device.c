@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "derive.h"
 #include "device.h"
 #include "err.h"
 #include "testutil.h"
@@ -128,4 +129,64 @@ Test(device, bundled_soc_devices_load)
 				cr_expect(d->clusters[c].opp[k].mv > 0, "%s: voltage", want[i].path);
 		device_destroy(d);
 	}
+}
+
+/* The roofline rule: compute-bound kernels scale with peak FLOP/s, memory-bound ones with
+   bandwidth; the output is labelled derived and replays. */
+Test(device, derived_timings_follow_the_roofline_rule)
+{
+	static const char src_ini[] =
+		"[device]\nname=src\nmemory_mb=8000\nstorage_read_mbps=100\nbase_power_mw=0\n"
+		"mem_bw_gbps=20\n[cluster.0]\ncores=2\ncapacity=1024\ndyn_power_coeff=100\n"
+		"opp=2000@900\nflops_per_cycle=32\n";
+	static const char dst_ini[] =
+		"[device]\nname=dst\nmemory_mb=4000\nstorage_read_mbps=100\nbase_power_mw=0\n"
+		"mem_bw_gbps=10\n[cluster.0]\ncores=4\ncapacity=400\ndyn_power_coeff=50\n"
+		"opp=1000@800\nflops_per_cycle=8\n[cluster.1]\ncores=2\ncapacity=1024\n"
+		"dyn_power_coeff=300\nopp=1000@800 2500@1000\nflops_per_cycle=16\n";
+	/* a big 3x3 convolution (compute-bound) and an add (memory-bound), at 1 and 2 threads */
+	static const char timings[] =
+		"# freq_ref_mhz: 2000\n"
+		"op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,threads,median_us,p10_us,p90_us\n"
+		"conv,56,56,64,64,3,1,1,fp32,1,1000,900,1100\n"
+		"conv,56,56,64,64,3,1,1,fp32,2,600,500,700\n"
+		"add,56,56,64,64,1,1,1,fp32,1,100,90,110\n";
+	struct errbuf eb = {0};
+	struct device *src, *dst;
+	struct timings *t;
+	cr_assert_eq(device_load(tu_write("src.ini", src_ini), &src, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(device_load(tu_write("dst.ini", dst_ini), &dst, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(timings_load(tu_write("src_t.csv", timings), &t, &eb), 0, "%s", eb.msg);
+	const char *outp = tu_write("derived.csv", "");
+	FILE *out = fopen(outp, "w");
+	struct derive_stats st;
+	cr_assert_eq(derive_timings(src, t, dst, out, &st, &eb), 0, "%s", eb.msg);
+	fclose(out);
+	cr_assert_eq(st.n_compute_bound, 2);
+	cr_assert_eq(st.n_memory_bound, 1);
+	/* 1 thread: peak 2000 MHz x 32 against 2500 MHz x 16 (the big cluster): x 1.6 */
+	cr_assert_float_eq(st.compute_ratio, 2000.0 * 32 / (2500.0 * 16), 1e-12);
+	/* bandwidth 20 GB/s against 10 GB/s: x 2 */
+	cr_assert_float_eq(st.memory_ratio, 2.0, 1e-12);
+	struct timings *d;
+	cr_assert_eq(timings_load(outp, &d, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(d->derived, 1, "derived timings say so");
+	cr_assert_float_eq(d->freq_ref_mhz, 2500, 0);
+	struct kshape conv = {KOP_CONV, 56, 56, 64, 64, 3, 1, 1, DT_FP32};
+	cr_assert_float_eq(timings_find(d, &conv, 1)->median_us, 1600, 1e-3);
+	/* 2 threads on two big cores each side: the same ratio */
+	cr_assert_float_eq(timings_find(d, &conv, 2)->median_us, 960, 1e-3);
+	timings_destroy(d);
+	timings_destroy(t);
+
+	/* a device without flops_per_cycle cannot be derived for, and says why */
+	struct device *nofpc;
+	cr_assert_eq(device_load("devices/rk3399.ini", &nofpc, &eb), 0, "%s", eb.msg);
+	out = fopen(outp, "w");
+	cr_assert_eq(derive_timings(src, NULL, nofpc, out, &st, &eb), ERR_PARSE);
+	fclose(out);
+	cr_assert(tu_has(eb.msg, "gives no flops_per_cycle"), "%s", eb.msg);
+	device_destroy(nofpc);
+	device_destroy(src);
+	device_destroy(dst);
 }

@@ -1,0 +1,41 @@
+/*
+ * derive.h: kernel timings for a device that has not been profiled, derived from another
+ * device's measured timings by a roofline rule. For each kernel at T threads:
+ *
+ *   peak(d)   = min(T, cores of d's big cluster) x frequency x flops_per_cycle  (FLOP/s)
+ *   intensity = 2 x MACs / (input + output + weight bytes)                       (FLOP/byte)
+ *   a kernel is compute-bound when intensity >= peak(source) / bandwidth(source), and then
+ *   t(target) = t(source) x peak(source) / peak(target); otherwise it is memory-bound and
+ *   t(target) = t(source) x bandwidth(source) / bandwidth(target).
+ *
+ * The frequency of the source is the timings' freq_ref_mhz (where they were measured), of the
+ * target its big cluster's highest operating point. When either device gives no mem_bw_gbps,
+ * every kernel is scaled by the compute ratio, and the output says so. int8 and fp16 kernels
+ * are scaled by the same fp32 ratios (the only sourced per-core figure). The output is a
+ * timings file whose metadata says `# derived_from:` and the rule, so every run that uses it
+ * is stored and shown as derived. Not for measuring (devices/agent/).
+ */
+#ifndef ADASCALE_DERIVE_H
+#define ADASCALE_DERIVE_H
+
+#include <stdio.h>
+
+#include "device.h"
+#include "err.h"
+#include "timings.h"
+
+struct derive_stats {
+	int n_rows;
+	int n_compute_bound, n_memory_bound;
+	double compute_ratio;   /* t(target) / t(source) for compute-bound kernels at 1 thread */
+	double memory_ratio;    /* the same for memory-bound kernels, 0 without bandwidths */
+};
+
+/* Writes the derived timings of t (measured on src) for dst to out. */
+int derive_timings(const struct device *src, const struct timings *t, const struct device *dst,
+		   FILE *out, struct derive_stats *st, struct errbuf *eb);
+
+/* adascale derive --from DEVICE.ini [--timings F] --to DEVICE.ini [-o OUT] */
+int derive_cmd(int argc, char **argv);
+
+#endif
