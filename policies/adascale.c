@@ -38,6 +38,13 @@
  *               it give up one request to load a variant that pays over many. switchcost=0
  *               treats switches as free and instant.
  *
+ * Logging: the candidate count goes out once, at the first decision, at INFO (the adascale CLI
+ * prints only warnings, so a normal run is quiet on stderr). Warnings, each at most once a
+ * run, say what is wrong: no (variant, threads) pair to choose from (decide then fails),
+ * nothing fitting the free memory (the smallest variant runs and its inferences fail), and
+ * service times off the profile's predictions by more than a factor ADA_OFF_FACTOR, either
+ * way, over a block of ADA_OFF_BLOCK inferences (the timings do not match the device).
+ *
  * The policy keeps no pointer into the view (valid only during decide) and reads no clock.
  * Not for the host's cost model (sim/run.c) or for the other built-ins (builtin.c).
  */
@@ -54,6 +61,15 @@
 
 #define ADA_WIN 128    /* sensed samples kept for the trend */
 #define ADA_MIN_R2 0.8 /* a trend is projected only when a line explains this share of it */
+/*
+ * A wrong profile: the service times of a block of ADA_OFF_BLOCK inferences add up to more
+ * than ADA_OFF_FACTOR times their predictions, or less than 1 / ADA_OFF_FACTOR times. A state
+ * change during an inference puts one observation off and barely moves the sums; timings from
+ * another device put them all off. With exponential service times (mean: the prediction) a
+ * block of 100 is off by chance with probability 5e-8 (the Gamma(100) tails).
+ */
+#define ADA_OFF_FACTOR 1.8
+#define ADA_OFF_BLOCK 100
 enum { X_FREQ, X_UTIL, X_MEM, X_N };
 
 struct ada_cand {
@@ -90,6 +106,11 @@ struct ada {
 	int64_t cond_since_ns;
 	double dwell_ms;          /* EWMA of the time between changes; 0 = none seen */
 	struct pol_arrivals arr;
+
+	/* warnings, each given once */
+	int warned_memory, warned_profile;
+	int block_n;              /* observations in the current block */
+	double block_obs_ms, block_pred_ms; /* their service times and predictions, summed */
 };
 
 static const struct adascale_param ada_params[] = {
@@ -205,8 +226,12 @@ static int build_candidates(struct ada *a, const struct adascale_view *view)
 			a->cand[a->n_cand++] = (struct ada_cand){p[i].v, p[i].t};
 	}
 	free(p);
-	if (a->n_cand == 0)
+	if (a->n_cand == 0) {
+		h->log(h->ctx, ADASCALE_LOG_WARN,
+		       any_top1 ? "no variant with an accuracy has timings: nothing to choose from"
+				: "no variant has timings: nothing to choose from");
 		return -1;
+	}
 	char msg[200];
 	snprintf(msg, sizeof msg, "candidates: %d of %d (variant, threads) pairs%s", a->n_cand,
 		 a->n_pairs, a->pareto ? " on the Pareto front" : "");
@@ -321,13 +346,40 @@ static double correction(const struct ada *a, int v, int t, int64_t now)
 	return w * a->ratio[k] + (1 - w) * a->ratio_all;
 }
 
+/* Warns once when a block of service times is off the predictions (ADA_OFF_FACTOR). */
+static void check_profile(struct ada *a, double service_ms, double predicted_ms)
+{
+	if (a->warned_profile)
+		return;
+	a->block_obs_ms += service_ms;
+	a->block_pred_ms += predicted_ms;
+	if (++a->block_n < ADA_OFF_BLOCK)
+		return;
+	double r = a->block_obs_ms / a->block_pred_ms;
+	a->block_n = 0;
+	a->block_obs_ms = a->block_pred_ms = 0;
+	if (r <= ADA_OFF_FACTOR && r >= 1 / ADA_OFF_FACTOR)
+		return;
+	a->warned_profile = 1;
+	char msg[300];
+	snprintf(msg, sizeof msg,
+		 "service times were %.2fx the profile's predictions over %d inferences: the "
+		 "timings do not match this device (%s)",
+		 r, ADA_OFF_BLOCK,
+		 a->feedback ? "feedback corrects for it" : "feedback=0: the policy trusts them");
+	a->host->log(a->host->ctx, ADASCALE_LOG_WARN, msg);
+}
+
 static void ada_observe(void *state, const struct adascale_observation *obs)
 {
 	struct ada *a = state;
 	pol_switch_observe(&a->sw, obs);
-	if (!a->ready || !a->feedback || obs->failed || !(obs->predicted_ms > 0) ||
+	if (!a->ready || obs->failed || !(obs->predicted_ms > 0) ||
 	    !isfinite(obs->predicted_ms) || !(obs->service_ms > 0) || obs->variant < 0 ||
 	    obs->variant >= a->n_var || obs->threads < 1 || obs->threads > a->max_t)
+		return;
+	check_profile(a, obs->service_ms, obs->predicted_ms);
+	if (!a->feedback)
 		return;
 	double r = fmin(20, fmax(0.05, obs->service_ms / obs->predicted_ms));
 	size_t k = (size_t)obs->variant * (size_t)(a->max_t + 1) + (size_t)obs->threads;
@@ -430,6 +482,15 @@ static int ada_decide(void *state, const struct adascale_view *view,
 				v = i;
 		best.v = v;
 		best.t = pol_pick_threads(h, view, v, a->threads, view->state);
+		if (vt[v].mem_bytes > view->state->mem_avail_mb * 1e6 && !a->warned_memory) {
+			a->warned_memory = 1;
+			char msg[300];
+			snprintf(msg, sizeof msg,
+				 "nothing fits in the %.1f MB free at %.3f s (the smallest variant "
+				 "needs %.1f MB): it runs and fails; warned once",
+				 view->state->mem_avail_mb, (double)now / 1e9, vt[v].mem_bytes / 1e6);
+			h->log(h->ctx, ADASCALE_LOG_WARN, msg);
+		}
 	}
 	out->variant = best.v;
 	out->threads = best.t;

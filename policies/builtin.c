@@ -6,8 +6,8 @@
  *   static.c      one fixed variant and thread count for the whole run
  *   greedy.c      the most accurate variant predicted to meet the deadline and fit memory
  *   reactive.c    a ladder: step down after a miss, up after a run of on-time answers
- *   oracle.c      knows the future trace: the most accurate variant that truly meets the
- *                 deadline (the upper bound)
+ *   oracle.c      knows the future trace: plans the variants that give the most top-1 in
+ *                 answers on time (the upper bound)
  *   adascale.c    the AdaScale loop: forecast of resource availability, profiler feedback,
  *                 Pareto-pruned candidates, energy-weighted objective, switching-cost awareness
  *   hysteresis.c  the example plugin (examples/hysteresis.c) compiled in

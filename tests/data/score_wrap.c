@@ -5,8 +5,9 @@
  *   --policy score_wrap.so:inner=NAME;k=v;k=v[,profile=F][,sense_ms=D]
  *
  *   - it tallies, from the observations, the top-1 accuracy of the answers given on time (the
- *     combined objective of the policy tests, which the runs table does not hold), and counts
- *     decisions and the predictions the policy asks for;
+ *     combined objective of the policy tests, which the runs table does not hold), counts
+ *     decisions and the predictions the policy asks for, and keeps what the policy logs (the
+ *     first message, and the warnings) for the test instead of printing it;
  *   - profile=F multiplies every prediction the policy sees (predict_ms, predict_mj and the
  *     prediction in each observation) by F: a profile measured on a device 1/F times as fast;
  *   - sense_ms=D shows the policy, at each decision, the device state sensed at the latest
@@ -57,8 +58,12 @@ static const struct adascale_param wrap_params[] = {
 static void w_log(void *ctx, int level, const char *msg)
 {
 	struct wrap *w = ctx;
-	snprintf(w->score.log, sizeof w->score.log, "%s", msg);
-	w->real->log(w->real->ctx, level, msg);
+	if (!w->score.log[0])
+		snprintf(w->score.log, sizeof w->score.log, "%s", msg);
+	if (level >= ADASCALE_LOG_WARN) {
+		w->score.warnings++;
+		snprintf(w->score.warn, sizeof w->score.warn, "%s", msg);
+	}
 }
 
 static double w_uniform(void *ctx)
@@ -178,7 +183,7 @@ static const struct adascale_state *sensed(struct wrap *w, const struct adascale
 		w->n_hist++;
 	if (w->sense_ms <= 0)
 		return now;
-	const struct adascale_state *pick = NULL;
+	const struct adascale_state *pick = &w->hist[w->head];
 	for (int i = 0; i < w->n_hist; i++) {
 		const struct adascale_state *s = &w->hist[(w->head - i + HISTORY) % HISTORY];
 		pick = s; /* the oldest kept, if none is old enough */

@@ -12,7 +12,9 @@ struct tpol_score {
 	long observed;        /* inferences observed (served or failed) */
 	long decisions;
 	long predictions;     /* predict_ms calls the policy made */
-	char log[256];        /* the last message the policy logged */
+	char log[256];        /* the first message the policy logged, whatever its level */
+	long warnings;        /* messages it logged at ADASCALE_LOG_WARN */
+	char warn[256];       /* the last of those */
 	int host_future;      /* 1: the host offered future_state */
 };
 
