@@ -6,10 +6,14 @@ set -eu
 PKGS="build-essential pkg-config git sqlite3 libsqlite3-dev libcsv-dev libopenblas-dev liblapacke-dev
 libxnnpack-dev libpthreadpool-dev libinih-dev libcriterion-dev gnuplot-nox zlib1g-dev"
 
+# Installed for this machine's architecture (or arch-independent): a package installed only
+# for another architecture (say arm64, for a cross build) does not count.
+native=$(dpkg --print-architecture)
 missing=""
 for p in $PKGS; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-		missing="$missing $p"
+	if ! dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null |
+		grep -Eq "^install ok installed ($native|all)\$"; then
+		missing="$missing $p:$native"
 	fi
 done
 
