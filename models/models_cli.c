@@ -18,13 +18,15 @@
 
 #define USAGE_VARIANTS \
 	"usage: adascale variants MODEL [--ops \"width=1,0.75 res=224,160 quant=fp32,int8\"] " \
-	"[--format table|csv]"
+	"[--estimate] [--format table|csv]\n" \
+	"operators: width, res, quant, prune, lowrank, exit (docs/models.md)"
 #define USAGE_KERNELS "usage: adascale kernels MODEL [--ops \"width=1,0.75 res=224,160\"]"
 
 struct args {
 	const char *model;
 	const char *ops;
 	enum models_format format;
+	int estimate;
 	int help;
 };
 
@@ -59,6 +61,10 @@ static int parse_args(int argc, char **argv, int with_format, struct args *a,
 		if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
 			a->help = 1;
 			return 0;
+		}
+		if (with_format && strcmp(s, "--estimate") == 0) {
+			a->estimate = 1;
+			continue;
 		}
 		if ((v = opt_value(argc, argv, &i, "--ops", &missing)) != NULL) {
 			a->ops = v;
@@ -103,7 +109,13 @@ static int finish(FILE *f, int rc)
 
 /* One table cell per column, formatted before widths are known. */
 #define N_COLS 8
-#define CELL_LEN VARIANT_KEY_LEN
+#define CELL_LEN (VARIANT_KEY_LEN + 16)
+
+/* "published", "estimated" or "none". */
+static const char *acc_kind(const struct variant *v)
+{
+	return !v->has_top1 ? "none" : v->top1_estimated ? "estimated" : "published";
+}
 
 static void cells(const struct variant *v, char c[N_COLS][CELL_LEN])
 {
@@ -113,14 +125,19 @@ static void cells(const struct variant *v, char c[N_COLS][CELL_LEN])
 	snprintf(c[3], CELL_LEN, "%llu", (unsigned long long)v->cost.weight_bytes);
 	snprintf(c[4], CELL_LEN, "%llu", (unsigned long long)v->cost.peak_act_bytes);
 	if (v->has_top1)
-		snprintf(c[5], CELL_LEN, "%.1f", v->top1);
+		snprintf(c[5], CELL_LEN, "%s%.1f", v->top1_estimated ? "~" : "", v->top1);
 	else
 		snprintf(c[5], CELL_LEN, "-");
 	if (v->has_top1 && v->has_top5)
 		snprintf(c[6], CELL_LEN, "%.1f", v->top5);
 	else
 		snprintf(c[6], CELL_LEN, "-");
-	snprintf(c[7], CELL_LEN, "%s", v->has_top1 ? v->acc_ref : "none");
+	if (v->has_top1)
+		snprintf(c[7], CELL_LEN, "%s", v->acc_ref);
+	else if (v->acc_note[0])
+		snprintf(c[7], CELL_LEN, "none: %s", v->acc_note);
+	else
+		snprintf(c[7], CELL_LEN, "none");
 }
 
 /* Text columns (the first and the last) align left, numbers right. */
@@ -154,24 +171,43 @@ static int write_table(FILE *f, const struct model *base, const struct variant_s
 	for (int k = 0; k < N_COLS; k++)
 		snprintf(c[k], CELL_LEN, "%s", head[k]);
 	row(f, c, width);
-	int n_none = 0;
-	const char *source = NULL;
+	int n_none = 0, n_est = 0;
 	for (int i = 0; i < vs->n; i++) {
 		cells(&vs->v[i], c);
 		row(f, c, width);
-		if (vs->v[i].has_top1)
-			source = vs->v[i].acc_source;
-		else
-			n_none++;
+		n_none += !vs->v[i].has_top1;
+		n_est += vs->v[i].top1_estimated;
 	}
-	if (source)
-		fprintf(f, "\naccuracy: rows of data/accuracy/%s; SOURCE: %s\n",
-			base->accuracy_table ? base->accuracy_table : "?", source);
+	/* each source once, in the order of the spec */
+	int first = 1;
+	for (int s = 0; s < base->n_acc; s++) {
+		const char *source = NULL;
+		size_t len = strlen(base->acc_table[s]);
+		for (int i = 0; i < vs->n && !source; i++) {
+			const struct variant *v = &vs->v[i];
+			if (v->has_top1 && !v->top1_estimated &&
+			    strncmp(v->acc_ref, base->acc_table[s], len) == 0 &&
+			    v->acc_ref[len] == ':')
+				source = v->acc_source;
+		}
+		if (source) {
+			fprintf(f, "%saccuracy: rows of data/accuracy/%s; SOURCE: %s\n",
+				first ? "\n" : "", base->acc_table[s], source);
+			first = 0;
+		}
+	}
+	if (n_est) {
+		fprintf(f, "%s%d variant%s with ~top1: estimated (--estimate), not published: "
+			   "interpolated in log-MACs between the published rows named, on their "
+			   "Pareto front at the same element type (docs/models.md)\n",
+			first ? "\n" : "", n_est, n_est == 1 ? "" : "s");
+		first = 0;
+	}
 	if (n_none)
-		fprintf(f, "%s%d variant%s with accuracy none: %s\n", source ? "" : "\n", n_none,
+		fprintf(f, "%s%d variant%s with accuracy none: %s\n", first ? "\n" : "", n_none,
 			n_none == 1 ? "" : "s",
-			base->accuracy_table ? "no row of the accuracy table describes them"
-					     : "the spec names no accuracy table");
+			base->n_acc ? "no row of the accuracy tables describes them"
+				    : "the spec names no accuracy table");
 	return 0;
 }
 
@@ -181,7 +217,7 @@ static int write_csv(FILE *f, const struct model *base, const struct variant_set
 	for (int k = 0; k < model_n_ops(); k++)
 		fprintf(f, ",%s", model_op_at(k)->name);
 	fputs(",macs_m,params_m,weight_bytes,peak_act_bytes,top1,top5,table_macs_m,acc_ref,"
-	      "acc_source\n",
+	      "acc_source,accuracy\n",
 	      f);
 	for (int i = 0; i < vs->n; i++) {
 		const struct variant *v = &vs->v[i];
@@ -209,6 +245,8 @@ static int write_csv(FILE *f, const struct model *base, const struct variant_set
 		csvin_write_field(f, v->has_top1 ? v->acc_ref : "none");
 		fputc(',', f);
 		csvin_write_field(f, v->has_top1 ? v->acc_source : "none");
+		fputc(',', f);
+		csvin_write_field(f, acc_kind(v));
 		fputc('\n', f);
 	}
 	return 0;
@@ -256,7 +294,11 @@ static int load(const struct args *a, struct model **m, struct variant_set **vs,
 	if (rc < 0)
 		return rc;
 	rc = variants_enumerate(*m, a->ops, vs, eb);
+	if (rc == 0 && a->estimate)
+		rc = variants_estimate(*m, *vs, eb);
 	if (rc < 0) {
+		variant_set_destroy(*vs);
+		*vs = NULL;
 		model_destroy(*m);
 		*m = NULL;
 	}

@@ -12,7 +12,7 @@
 
 #include "model.h"
 
-/* adascale variants MODEL [--ops "width=1,0.75 res=224,160"] [--format table|csv] */
+/* adascale variants MODEL [--ops "width=1,0.75 res=224,160"] [--estimate] [--format table|csv] */
 int models_cmd_variants(int argc, char **argv);
 /* adascale kernels MODEL [--ops "..."]: a kernel list CSV on stdout */
 int models_cmd_kernels(int argc, char **argv);

@@ -3,8 +3,10 @@
  * (MACs, parameters, weight and activation bytes).
  *
  * A spec is read row by row through csvin; every problem is reported as "file:line: what"
- * and nothing is returned. Shapes are checked as written: this file does not transform
- * them (ops.c does) and does not know about accuracy (accuracy.c).
+ * and nothing is returned. Shapes are checked as written, and so are the channel rules of
+ * the optional columns (an expansion's out_c is its rounded in_c * expand, an SE
+ * excitation's out_c is its gated layer's channels, blocks never go back). This file does
+ * not transform specs (ops.c does) and does not know about accuracy (accuracy.c).
  */
 #include "model.h"
 
@@ -13,6 +15,7 @@
 
 #include "csvin.h"
 #include "modelint.h"
+#include "num.h"
 #include "paths.h"
 #include "sha256.h"
 
@@ -36,8 +39,11 @@ static const char *const col_names[C_N] = {"name",   "op",     "in_h",   "in_w",
 					   "in_c",   "out_c",  "kernel", "stride",
 					   "groups", "input2", "fixed_width"};
 
-/* An optional column: the layer whose output this layer reads (empty: the previous one). */
-#define COL_INPUT "input"
+/* Optional columns, in the order of the documented header. */
+enum { O_INPUT, O_BLOCK, O_EXPAND, O_MATCH, O_N };
+static const char *const opt_names[O_N] = {"input", "block", "expand", "match"};
+
+#define BLOCK_MAX 100000
 
 char *model_strdup(const char *s, int *failed)
 {
@@ -117,9 +123,12 @@ void model_destroy(struct model *m)
 	free(m->layers);
 	free(m->width_rounding);
 	free(m->ladder);
-	free(m->accuracy_table);
-	free(m->accuracy_join);
 	free(m->source);
+	for (int i = 0; i < MODEL_MAX_ACC; i++) {
+		free(m->acc_table[i]);
+		free(m->acc_join[i]);
+		free(m->acc_columns[i]);
+	}
 	free(m);
 }
 
@@ -203,8 +212,119 @@ static int grow(struct model *m, int *cap)
 	return 0;
 }
 
+/*
+ * The block column: an integer, or empty for a layer after the last block (the head).
+ * Numbered layers come first and their numbers never decrease, so that the layers up to
+ * any block are a prefix of the spec (what exit keeps).
+ */
+static int read_block(struct csvin *c, int col, const struct model *m, struct layer *l,
+		      struct errbuf *eb)
+{
+	l->block = -1;
+	if (col < 0 || !*csvin_field(c, col))
+		return 0;
+	long b;
+	int rc = csvin_long_in(c, col, 0, BLOCK_MAX, &b, eb);
+	if (rc < 0)
+		return rc;
+	l->block = (int)b;
+	if (m->n_layers > 0) {
+		const struct layer *p = &m->layers[m->n_layers - 1];
+		if (p->block < 0)
+			return csvin_fail(c, eb, ERR_PARSE,
+					  "block %ld after '%s', which has none (layers without a "
+					  "block are the head, after the last block)",
+					  b, p->name);
+		if (p->block > b)
+			return csvin_fail(c, eb, ERR_PARSE,
+					  "block %ld after block %d of '%s' (blocks never decrease)",
+					  b, p->block, p->name);
+	}
+	return 0;
+}
+
+/* "6", "2.5" or "184/80": a positive expansion factor. */
+static int parse_factor(const char *s, double *out)
+{
+	char buf[64];
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	snprintf(buf, sizeof buf, "%s", s);
+	char *slash = strchr(buf, '/');
+	double a, b = 1;
+	if (slash) {
+		*slash = '\0';
+		if (num_double(slash + 1, &b) < 0 || !(b > 0))
+			return -1;
+	}
+	if (num_double(buf, &a) < 0 || !(a > 0) || !(a / b <= 1024))
+		return -1;
+	*out = a / b;
+	return 0;
+}
+
+/* The expand and match columns (parsed here, checked against shapes after the row). */
+static int read_channel_rule(struct csvin *c, const int *opt, const struct model *m,
+			     struct layer *l, struct errbuf *eb)
+{
+	l->expand = 0;
+	l->match = -1;
+	const char *ex = opt[O_EXPAND] >= 0 ? csvin_field(c, opt[O_EXPAND]) : "";
+	const char *ma = opt[O_MATCH] >= 0 ? csvin_field(c, opt[O_MATCH]) : "";
+	if (!*ex && !*ma)
+		return 0;
+	const char *which = *ex ? "expand" : "match";
+	if (l->k.op != KOP_CONV && l->k.op != KOP_FC)
+		return csvin_fail(c, eb, ERR_PARSE, "%s is for conv and fc layers, not %s", which,
+				  kop_name(l->k.op));
+	if (*ex && *ma)
+		return csvin_fail(c, eb, ERR_PARSE,
+				  "expand and match both set (out_c follows one rule)");
+	if (l->fixed_width)
+		return csvin_fail(c, eb, ERR_PARSE,
+				  "%s on a layer with fixed_width %d (out_c follows %s)", which,
+				  l->fixed_width, *ex ? "its input" : "the matched layer");
+	if (*ex && parse_factor(ex, &l->expand) < 0)
+		return csvin_fail(c, eb, ERR_RANGE,
+				  "expand '%.32s' is not a positive factor (6, 2.5 or 184/80)", ex);
+	if (*ma) {
+		l->match = find_layer(m, m->n_layers, ma);
+		if (l->match < 0)
+			return csvin_fail(c, eb, ERR_PARSE,
+					  "unknown match '%.64s' (no earlier layer has that name)",
+					  ma);
+	}
+	return 0;
+}
+
+/* After the shapes chain: out_c agrees with the row's channel rule. */
+static int check_channel_rule(struct csvin *c, const struct model *m, int i,
+			      struct errbuf *eb)
+{
+	const struct layer *l = &m->layers[i];
+	if (l->expand > 0) {
+		int want = model_round_value(m->width_rounding, l->k.in_c * l->expand);
+		if (want != l->k.out_c)
+			return csvin_fail(c, eb, ERR_RANGE,
+					  "layer '%s': out_c %d is not in_c %d x expand %g rounded "
+					  "by %s (%d)",
+					  l->name, l->k.out_c, l->k.in_c, l->expand,
+					  m->width_rounding ? m->width_rounding : "nearest", want);
+	}
+	if (l->match >= 0) {
+		int h, w, ch;
+		model_layer_out(&m->layers[l->match], &h, &w, &ch);
+		if (ch != l->k.out_c)
+			return csvin_fail(c, eb, ERR_RANGE,
+					  "layer '%s': out_c %d differs from the %d channels of "
+					  "'%s' it matches",
+					  l->name, l->k.out_c, ch, m->layers[l->match].name);
+	}
+	return 0;
+}
+
 /* Reads one row into the next layer of m. */
-static int read_layer(struct csvin *c, const int *col, int col_input, struct model *m,
+static int read_layer(struct csvin *c, const int *col, const int *opt, struct model *m,
 		      struct errbuf *eb)
 {
 	int i = m->n_layers;
@@ -243,14 +363,14 @@ static int read_layer(struct csvin *c, const int *col, int col_input, struct mod
 	const char *fw = csvin_field(c, col[C_FIXED_WIDTH]);
 	if (*fw) {
 		long v;
-		int rc = csvin_long_in(c, col[C_FIXED_WIDTH], 0, 1, &v, eb);
+		int rc = csvin_long_in(c, col[C_FIXED_WIDTH], 0, 2, &v, eb);
 		if (rc < 0)
 			return rc;
 		l->fixed_width = (int)v;
 	}
 
 	l->input = i - 1;
-	const char *in = col_input >= 0 ? csvin_field(c, col_input) : "";
+	const char *in = opt[O_INPUT] >= 0 ? csvin_field(c, opt[O_INPUT]) : "";
 	if (*in) {
 		if (i == 0)
 			return csvin_fail(c, eb, ERR_PARSE,
@@ -278,6 +398,13 @@ static int read_layer(struct csvin *c, const int *col, int col_input, struct mod
 				  in2, kop_name(l->k.op));
 	}
 
+	int rc = read_block(c, opt[O_BLOCK], m, l, eb);
+	if (rc < 0)
+		return rc;
+	rc = read_channel_rule(c, opt, m, l, eb);
+	if (rc < 0)
+		return rc;
+
 	char why[256];
 	if (kshape_check(&l->k, why, sizeof why) < 0)
 		return csvin_fail(c, eb, ERR_RANGE, "layer '%s': %s", l->name, why);
@@ -292,7 +419,20 @@ static int read_layer(struct csvin *c, const int *col, int col_input, struct mod
 		m->n_layers--;
 		return csvin_fail(c, eb, ERR_RANGE, "layer '%s': %s", l->name, why);
 	}
+	if ((rc = check_channel_rule(c, m, i, eb)) < 0) {
+		m->n_layers--;
+		return rc;
+	}
 	return 0;
+}
+
+/* "accuracy_table", "accuracy_table_2", ...: the key of source i (0-based). */
+static void acc_key(char *buf, size_t len, const char *key, int i)
+{
+	if (i == 0)
+		snprintf(buf, len, "%s", key);
+	else
+		snprintf(buf, len, "%s_%d", key, i + 1);
 }
 
 static int read_meta(struct csvin *c, struct model *m, struct errbuf *eb)
@@ -300,23 +440,77 @@ static int read_meta(struct csvin *c, struct model *m, struct errbuf *eb)
 	int failed = 0;
 	m->width_rounding = model_strdup(csvin_meta(c, "width_rounding"), &failed);
 	m->ladder = model_strdup(csvin_meta(c, "ladder"), &failed);
-	m->accuracy_table = model_strdup(csvin_meta(c, "accuracy_table"), &failed);
-	m->accuracy_join = model_strdup(csvin_meta(c, "accuracy_join"), &failed);
 	m->source = model_strdup(csvin_meta(c, "source"), &failed);
+	for (int i = 0; i < MODEL_MAX_ACC && !failed; i++) {
+		char kt[32], kj[32], kc[32];
+		acc_key(kt, sizeof kt, "accuracy_table", i);
+		acc_key(kj, sizeof kj, "accuracy_join", i);
+		acc_key(kc, sizeof kc, "accuracy_columns", i);
+		const char *t = csvin_meta(c, kt), *j = csvin_meta(c, kj), *cols = csvin_meta(c, kc);
+		if (!t && !j && !cols)
+			break;
+		if (!t != !j)
+			return err_set(eb, ERR_PARSE, "%s: %s and %s go together (one is missing)",
+				       m->path, kt, kj);
+		if (!t)
+			return err_set(eb, ERR_PARSE, "%s: %s without %s", m->path, kc, kt);
+		m->acc_table[i] = model_strdup(t, &failed);
+		m->acc_join[i] = model_strdup(j, &failed);
+		m->acc_columns[i] = model_strdup(cols, &failed);
+		m->n_acc = i + 1;
+	}
 	if (failed)
 		return err_set(eb, ERR_NOMEM, "%s: out of memory", m->path);
+	for (int i = m->n_acc; i < MODEL_MAX_ACC + 1; i++) {
+		char kt[32];
+		acc_key(kt, sizeof kt, "accuracy_table", i);
+		if (csvin_meta(c, kt))
+			return err_set(eb, ERR_PARSE, "%s: %s without the sources before it%s",
+				       m->path, kt,
+				       i >= MODEL_MAX_ACC ? " (or more than 4 sources)" : "");
+	}
+	m->accuracy_table = m->acc_table[0];
+	m->accuracy_join = m->acc_join[0];
+	if (m->width_rounding && model_round_channels(m->width_rounding, 8, 0.5) < 0)
+		return err_set(eb, ERR_PARSE,
+			       "%s: width_rounding '%.64s' is not a known rule (floor_min8, "
+			       "make_divisible8)",
+			       m->path, m->width_rounding);
 	return 0;
+}
+
+int model_copy_meta(struct model *m, const struct model *base)
+{
+	int failed = 0;
+	memcpy(m->name, base->name, sizeof m->name);
+	memcpy(m->sha256, base->sha256, sizeof m->sha256);
+	m->width_rounding = model_strdup(base->width_rounding, &failed);
+	m->ladder = model_strdup(base->ladder, &failed);
+	m->source = model_strdup(base->source, &failed);
+	for (int i = 0; i < base->n_acc; i++) {
+		m->acc_table[i] = model_strdup(base->acc_table[i], &failed);
+		m->acc_join[i] = model_strdup(base->acc_join[i], &failed);
+		m->acc_columns[i] = model_strdup(base->acc_columns[i], &failed);
+	}
+	m->n_acc = base->n_acc;
+	m->accuracy_table = m->acc_table[0];
+	m->accuracy_join = m->acc_join[0];
+	return failed ? ERR_NOMEM : 0;
+}
+
+int model_last_block(const struct model *m)
+{
+	int b = -1;
+	for (int i = 0; i < m->n_layers; i++)
+		if (m->layers[i].block > b)
+			b = m->layers[i].block;
+	return b;
 }
 
 /* Checks the metadata against the layers (the ladder's values need the model input). */
 static int check_meta(const struct model *m, struct errbuf *eb)
 {
 	char why[512];
-	if (m->width_rounding && model_round_channels(m->width_rounding, 8, 0.5) < 0)
-		return err_set(eb, ERR_PARSE,
-			       "%s: width_rounding '%.64s' is not a known rule (floor_min8, "
-			       "make_divisible8)",
-			       m->path, m->width_rounding);
 	if (m->ladder) {
 		struct model_oplist *ol = malloc(sizeof *ol);
 		if (!ol)
@@ -326,20 +520,23 @@ static int check_meta(const struct model *m, struct errbuf *eb)
 		if (rc < 0)
 			return err_set(eb, rc, "%s: ladder: %s", m->path, why);
 	}
-	if (!m->accuracy_table != !m->accuracy_join)
-		return err_set(eb, ERR_PARSE,
-			       "%s: accuracy_table and accuracy_join go together (one is missing)",
-			       m->path);
-	if (m->accuracy_table) {
-		if (!*m->accuracy_table || strchr(m->accuracy_table, '/'))
+	for (int i = 0; i < m->n_acc; i++) {
+		char kt[32], kj[32], kc[32];
+		acc_key(kt, sizeof kt, "accuracy_table", i);
+		acc_key(kj, sizeof kj, "accuracy_join", i);
+		acc_key(kc, sizeof kc, "accuracy_columns", i);
+		if (!*m->acc_table[i] || strchr(m->acc_table[i], '/'))
 			return err_set(eb, ERR_PARSE,
-				       "%s: accuracy_table '%.64s' must be a file name in "
-				       "data/accuracy/",
-				       m->path, m->accuracy_table);
+				       "%s: %s '%.64s' must be a file name in data/accuracy/",
+				       m->path, kt, m->acc_table[i]);
 		struct model_join j;
-		int rc = model_join_parse(m->accuracy_join, &j, why, sizeof why);
+		int rc = model_join_parse(m->acc_join[i], &j, why, sizeof why);
 		if (rc < 0)
-			return err_set(eb, rc, "%s: accuracy_join: %s", m->path, why);
+			return err_set(eb, rc, "%s: %s: %s", m->path, kj, why);
+		struct model_acc_cols cols;
+		rc = model_columns_parse(m->acc_columns[i], &cols, why, sizeof why);
+		if (rc < 0)
+			return err_set(eb, rc, "%s: %s: %s", m->path, kc, why);
 	}
 	return 0;
 }
@@ -378,10 +575,14 @@ int model_load(const char *name_or_path, struct model **out, struct errbuf *eb)
 			goto fail;
 		}
 	}
-	int col_input = csvin_col(c, COL_INPUT);
+	int opt[O_N];
+	for (int i = 0; i < O_N; i++)
+		opt[i] = csvin_col(c, opt_names[i]);
 	for (int i = 0; i < csvin_n_cols(c); i++) {
 		const char *cn = csvin_col_name(c, i);
-		int known = strcmp(cn, COL_INPUT) == 0;
+		int known = 0;
+		for (int k = 0; k < O_N && !known; k++)
+			known = strcmp(cn, opt_names[k]) == 0;
 		for (int k = 0; k < C_N && !known; k++)
 			known = strcmp(cn, col_names[k]) == 0;
 		if (!known) {
@@ -406,7 +607,7 @@ int model_load(const char *name_or_path, struct model **out, struct errbuf *eb)
 			rc = err_set(eb, ERR_NOMEM, "%s: out of memory", m->path);
 			goto fail;
 		}
-		rc = read_layer(c, col, col_input, m, eb);
+		rc = read_layer(c, col, opt, m, eb);
 		if (rc < 0)
 			goto fail;
 	}
@@ -445,21 +646,36 @@ void model_cost(const struct model *m, struct model_cost *c)
 	/*
 	 * Peak activations: while layer j runs, its output is being written and every tensor
 	 * made before it (the model input counts as tensor -1) that layer j or a later layer
-	 * still reads is held.
+	 * still reads is held. last[t + 1] is the last layer that reads tensor t.
 	 */
 	int n = m->n_layers;
+	int *last = malloc((size_t)(n + 1) * sizeof *last);
+	if (!last) {
+		/* out of memory: the plain-chain bound (largest input + output) */
+		for (int j = 0; j < n; j++) {
+			uint64_t live = kshape_in_bytes(&m->layers[j].k) +
+					kshape_out_bytes(&m->layers[j].k);
+			if (live > c->peak_act_bytes)
+				c->peak_act_bytes = live;
+		}
+		return;
+	}
+	for (int t = 0; t <= n; t++)
+		last[t] = -1;
+	for (int r = 0; r < n; r++) {
+		const struct layer *l = &m->layers[r];
+		last[l->input + 1] = r;
+		if (l->input2 >= 0)
+			last[l->input2 + 1] = r;
+	}
 	for (int j = 0; j < n; j++) {
 		uint64_t live = kshape_out_bytes(&m->layers[j].k);
-		for (int t = -1; t < j; t++) {
-			int read_later = 0;
-			for (int r = n - 1; r >= j && !read_later; r--)
-				read_later = m->layers[r].input == t ||
-					     (t >= 0 && m->layers[r].input2 == t);
-			if (read_later)
+		for (int t = -1; t < j; t++)
+			if (last[t + 1] >= j)
 				live += t < 0 ? kshape_in_bytes(&m->layers[0].k)
 					      : kshape_out_bytes(&m->layers[t].k);
-		}
 		if (live > c->peak_act_bytes)
 			c->peak_act_bytes = live;
 	}
+	free(last);
 }
