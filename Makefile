@@ -34,7 +34,7 @@ AGENT_SRC   := $(filter-out devices/agent/main.c,$(wildcard devices/agent/*.c))
 HARNESS_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c devices/*.c traces/*.c \
                  policies/*.c reports/*.c))
 TEST_SRC    := $(wildcard tests/test_*.c) tests/testutil.c
-BENCH_SRC   := $(wildcard tests/bench_*.c)
+BENCH_SRC   := $(filter-out tests/bench_agent.c,$(wildcard tests/bench_*.c))
 PLUGIN_SRC  := $(wildcard policies/examples/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -45,6 +45,7 @@ HARNESS_OBJ := $(call obj,$(HARNESS_SRC))
 PLUGINS     := $(patsubst policies/examples/%.c,$(BUILD)/policies/%.so,$(PLUGIN_SRC))
 
 .PHONY: all deps test demo bench install uninstall clean asan help plugins check-tests
+.PHONY: test-cluster
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/adascale $(BUILD)/adascale-agent $(PLUGINS)
@@ -55,6 +56,9 @@ help:
 	@echo "make test     deps, build, then the Criterion suite"
 	@echo "make demo     deps, build, profile this machine, replay the bundled trace, report"
 	@echo "make bench    speed benchmarks (engine, whole run, trace parsing, profiling)"
+	@echo "make agent-cross CROSS=aarch64-linux-gnu-  the agent for arm64 (cross toolchain)"
+	@echo "make test-cross   installs the cross toolchain, runs the arm64 agent under qemu"
+	@echo "make test-cluster  a one-node Slurm on this machine, a sharded sweep through it"
 	@echo "make asan     the same binaries with ASan + UBSan into build-asan/"
 	@echo "make install  into \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
 
@@ -96,6 +100,11 @@ $(BUILD)/bench: $(call obj,$(BENCH_SRC)) $(BUILD)/libadascale.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
 
+# kernel efficiency: the zoo's largest convolutions against sgemm, in the same run
+$(BUILD)/bench-agent: $(call obj,tests/bench_agent.c) $(BUILD)/libadascale.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
+
 # The suite runs from the repository root (it reads bundled data and ../shared/data).
 test: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/tests
@@ -106,13 +115,52 @@ demo: deps
 	@sh scripts/demo.sh $(BUILD) out/demo
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench
+	@$(MAKE) --no-print-directory all $(BUILD)/bench $(BUILD)/bench-agent
 	@sh scripts/bench.sh $(BUILD)
+
+# Not part of `make test`: installs slurm-wlm and munge when missing (docs/sweeps.md).
+test-cluster: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/test-cluster.sh $(BUILD)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 		OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" all build-asan/tests
+
+# The agent for aarch64 with Debian's cross toolchain and arm64 libraries (multiarch, and
+# XNNPACK unpacked into XNNPACK_ROOT: scripts/install-cross-deps.sh says why). Without an
+# arm64 XNNPACK, or with AGENT_XNNPACK=0, the agent is built with OpenBLAS only; the agent,
+# its libraries and their loader go into $(CROSS_BUILD)/agent-bundle, the folder to push to
+# a device. test-cross installs what it needs and runs both under qemu-user. Neither is part
+# of `make test` (docs/agent.md).
+.PHONY: agent-cross test-cross
+CROSS        ?= aarch64-linux-gnu-
+CROSS_TRIPLET = $(patsubst %-,%,$(CROSS))
+CROSS_BUILD  ?= build-$(CROSS_TRIPLET)
+XNNPACK_ROOT ?= $(CROSS_BUILD)/arm64-root
+CROSS_LIBDIR  = $(XNNPACK_ROOT)/usr/lib/$(CROSS_TRIPLET)
+ifeq ($(AGENT_XNNPACK),0)
+LDLIBS_AGENT := -lcsv -lopenblas -lm -lpthread
+CPPFLAGS += -DADASCALE_AGENT_NO_XNNPACK
+endif
+
+agent-cross:
+	@xnn=$(AGENT_XNNPACK); \
+	if [ -z "$$xnn" ]; then \
+		if [ -e $(CROSS_LIBDIR)/libXNNPACK.so ] || [ -e /usr/lib/$(CROSS_TRIPLET)/libXNNPACK.so ]; then xnn=1; \
+		else xnn=0; echo "agent-cross: no $(CROSS_TRIPLET) XNNPACK (scripts/install-cross-deps.sh): OpenBLAS only"; fi; \
+	fi; \
+	$(MAKE) --no-print-directory BUILD=$(CROSS_BUILD) CC=$(CROSS)gcc AR=$(CROSS)ar AGENT_XNNPACK=$$xnn \
+		LDFLAGS="$(LDFLAGS) -L$(CROSS_LIBDIR) -Wl,-rpath-link,$(CROSS_LIBDIR)" $(CROSS_BUILD)/adascale-agent
+	@TRIPLET=$(CROSS_TRIPLET) sh scripts/agent-bundle.sh $(CROSS_BUILD)/adascale-agent \
+		$(CROSS_BUILD)/agent-bundle $(CROSS_LIBDIR)
+
+test-cross:
+	@sh scripts/install-cross-deps.sh $(XNNPACK_ROOT)
+	@$(MAKE) --no-print-directory agent-cross CROSS=$(CROSS) CROSS_BUILD=$(CROSS_BUILD) \
+		XNNPACK_ROOT=$(XNNPACK_ROOT)
+	@sh scripts/test-cross.sh $(CROSS_BUILD)/adascale-agent $(CROSS_LIBDIR) $(CROSS_BUILD)/agent-bundle
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/adascale \

@@ -5,6 +5,7 @@
  */
 #include "html.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,8 +61,7 @@ void report_best(const struct report_data *d, int m, int *best)
 		best[i] = d->runs[i].has_metric[m] && d->runs[i].metric[m] == b;
 }
 
-/* A metric value as the table shows it. */
-static void fmt_metric(char *buf, size_t len, int m, double v)
+void report_fmt_metric(char *buf, size_t len, int m, double v)
 {
 	const struct metric_desc *md = &metrics_table[m];
 	if (md->is_int)
@@ -79,6 +79,25 @@ static const char *direction(int m)
 	if (m < 0)
 		return "";
 	return metrics_table[m].better > 0 ? " \xE2\x86\x91" : metrics_table[m].better < 0 ? " \xE2\x86\x93" : "";
+}
+
+/* A configuration's summary of metric m: "mean" or "mean ± half-width", into buf. */
+static void fmt_summary(char *buf, size_t len, int m, const struct stats_summary *s)
+{
+	char mean[64], ci[64];
+	if (s->n > 1 && metrics_table[m].is_int)
+		snprintf(mean, sizeof mean, "%.1f", s->mean);
+	else
+		report_fmt_metric(mean, sizeof mean, m, s->mean);
+	if (!isfinite(s->ci95)) {
+		snprintf(buf, len, "%s", mean);
+		return;
+	}
+	if (metrics_table[m].is_int)
+		snprintf(ci, sizeof ci, "%.1f", s->ci95);
+	else
+		report_fmt_metric(ci, sizeof ci, m, s->ci95);
+	snprintf(buf, len, "%s \xC2\xB1 %s", mean, ci);
 }
 
 static const char css[] =
@@ -155,7 +174,7 @@ static void html_run_row(FILE *f, const struct report_data *d, int i, const int 
 			report_table_metrics[c]);
 		if (m >= 0 && r->has_metric[m]) {
 			char v[64];
-			fmt_metric(v, sizeof v, m, r->metric[m]);
+			report_fmt_metric(v, sizeof v, m, r->metric[m]);
 			fputs(v, f);
 		} else {
 			fputs("&ndash;", f);
@@ -163,6 +182,74 @@ static void html_run_row(FILE *f, const struct report_data *d, int i, const int 
 		fputs("</td>", f);
 	}
 	fputs("</tr>\n", f);
+}
+
+static const char ci_note[] =
+	"Runs that differ only by their seed form one configuration. A cell is the mean over "
+	"the configuration's seeds \xC2\xB1 the half-width of the 95% confidence interval of "
+	"that mean, from Student's t distribution with n\xE2\x88\x92" "1 degrees of freedom "
+	"(with a handful of seeds the normal approximation would be too narrow); a "
+	"configuration with one seed has no interval. n is the number of runs.";
+
+/* The configurations table: one row per group. */
+static void html_groups(FILE *f, const struct report_groups *g)
+{
+	fputs("<h2>Configurations</h2>\n<p>", f);
+	fputs(ci_note, f);
+	fputs(" The best mean of each column is marked green.</p>\n", f);
+	fputs("<table class=\"groups\">\n<thead><tr><th>#</th><th>policy</th><th>tag</th>"
+	      "<th>model</th><th>trace</th><th>device</th><th>workload</th>"
+	      "<th>deadline (ms)</th><th>n</th><th>runs</th>",
+	      f);
+	for (int c = 0; c < report_table_n_metrics; c++)
+		fprintf(f, "<th>%s%s</th>", metric_heads[c],
+			direction(metric_index(report_table_metrics[c])));
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (int k = 0; k < g->n; k++) {
+		const struct report_group *gr = &g->g[k];
+		const struct report_run *r = g->run[gr->runs[0]];
+		char trace[128];
+		report_short_name(r->trace, trace, sizeof trace);
+		fprintf(f, "<tr id=\"group-%d\"><td class=\"num\">g%d</td><td>", k + 1, k + 1);
+		h(f, r->policy_label);
+		fputs("</td><td>", f);
+		h(f, r->tag);
+		fputs("</td><td>", f);
+		h(f, r->model);
+		fputs("</td><td title=\"", f);
+		h(f, r->trace);
+		fputs("\">", f);
+		h(f, trace);
+		fputs("</td><td>", f);
+		h(f, r->device);
+		fputs("</td><td>", f);
+		h(f, r->workload);
+		fprintf(f, "</td><td class=\"num\">%g</td><td class=\"num\">%d</td><td>",
+			r->deadline_ms, gr->n_runs);
+		for (int j = 0; j < gr->n_runs && j < 12; j++) {
+			long long id = (long long)g->run[gr->runs[j]]->id;
+			fprintf(f, "%s<a href=\"#run-%lld\">%lld</a>", j ? " " : "", id, id);
+		}
+		if (gr->n_runs > 12)
+			fputs(" &hellip;", f);
+		fputs("</td>", f);
+		for (int c = 0; c < report_table_n_metrics; c++) {
+			int m = metric_index(report_table_metrics[c]);
+			const struct stats_summary *sm = m >= 0 ? &gr->m[m] : NULL;
+			fprintf(f, "<td class=\"num%s\" data-metric=\"%s\">",
+				m >= 0 && gr->best[m] ? " best" : "", report_table_metrics[c]);
+			if (sm && sm->n > 0) {
+				char v[160];
+				fmt_summary(v, sizeof v, m, sm);
+				fputs(v, f);
+			} else {
+				fputs("&ndash;", f);
+			}
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody>\n</table>\n", f);
 }
 
 static void html_kv(FILE *f, const char *key, const char *value)
@@ -294,6 +381,9 @@ int report_html_write(FILE *f, const struct report_page *p)
 	}
 	fputs(". Written by adascale " ADASCALE_VERSION ".</p>\n", f);
 
+	if (p->groups)
+		html_groups(f, p->groups);
+
 	fputs("<h2>Runs</h2>\n<p>The best value of each column is marked green (\xE2\x86\x91 "
 	      "higher is better, \xE2\x86\x93 lower is better; columns without an arrow are "
 	      "not judged). A dash is a metric the run did not record.</p>\n",
@@ -328,6 +418,51 @@ static void md_cell(FILE *f, const char *s)
 	fputs(" ", f);
 	report_md_put(f, s);
 	fputs(" |", f);
+}
+
+static void md_groups(FILE *f, const struct report_groups *g)
+{
+	fputs("## Configurations\n\n", f);
+	fputs(ci_note, f);
+	fputs(" The best mean of each column is in bold.\n\n", f);
+	fputs("| # | policy | tag | model | trace | device | workload | deadline (ms) | n | runs |",
+	      f);
+	for (int c = 0; c < report_table_n_metrics; c++)
+		fprintf(f, " %s%s |", metric_heads[c],
+			direction(metric_index(report_table_metrics[c])));
+	fputs("\n| ---: | --- | --- | --- | --- | --- | --- | ---: | ---: | --- |", f);
+	for (int c = 0; c < report_table_n_metrics; c++)
+		fputs(" ---: |", f);
+	fputs("\n", f);
+	for (int k = 0; k < g->n; k++) {
+		const struct report_group *gr = &g->g[k];
+		const struct report_run *r = g->run[gr->runs[0]];
+		char trace[128];
+		report_short_name(r->trace, trace, sizeof trace);
+		fprintf(f, "| g%d |", k + 1);
+		md_cell(f, r->policy_label);
+		md_cell(f, r->tag);
+		md_cell(f, r->model);
+		md_cell(f, trace);
+		md_cell(f, r->device);
+		md_cell(f, r->workload);
+		fprintf(f, " %g | %d | ", r->deadline_ms, gr->n_runs);
+		for (int j = 0; j < gr->n_runs && j < 12; j++)
+			fprintf(f, "%s%lld", j ? " " : "", (long long)g->run[gr->runs[j]]->id);
+		fputs(gr->n_runs > 12 ? " \xE2\x80\xA6 |" : " |", f);
+		for (int c = 0; c < report_table_n_metrics; c++) {
+			int m = metric_index(report_table_metrics[c]);
+			if (m >= 0 && gr->m[m].n > 0) {
+				char v[160];
+				fmt_summary(v, sizeof v, m, &gr->m[m]);
+				fprintf(f, gr->best[m] ? " **%s** |" : " %s |", v);
+			} else {
+				fputs(" \xE2\x80\x93 |", f);
+			}
+		}
+		fputs("\n", f);
+	}
+	fputs("\n", f);
 }
 
 static void md_kv(FILE *f, const char *key, const char *value)
@@ -409,6 +544,9 @@ int report_md_write(FILE *f, const struct report_page *p)
 	}
 	fputs(". Written by adascale " ADASCALE_VERSION ".\n\n", f);
 
+	if (p->groups)
+		md_groups(f, p->groups);
+
 	fputs("## Runs\n\nThe best value of each column is in bold (\xE2\x86\x91 higher is "
 	      "better, \xE2\x86\x93 lower is better; columns without an arrow are not judged). "
 	      "A dash is a metric the run did not record.\n\n",
@@ -446,7 +584,7 @@ int report_md_write(FILE *f, const struct report_page *p)
 			int is_best = best[(size_t)c * (size_t)d->n_runs + (size_t)i];
 			if (m >= 0 && r->has_metric[m]) {
 				char v[64];
-				fmt_metric(v, sizeof v, m, r->metric[m]);
+				report_fmt_metric(v, sizeof v, m, r->metric[m]);
 				fprintf(f, is_best ? " **%s** |" : " %s |", v);
 			} else {
 				fputs(" \xE2\x80\x93 |", f);

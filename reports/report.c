@@ -1,7 +1,8 @@
 /*
  * report.c: the `adascale report` command (see report.h): options, the order of the work
- * (read everything, then draw, then write the pages) and the files of the report folder.
- * Not for queries (rundata.c), figures (charts.c) or page content (html.c).
+ * (read everything, label and group the runs, then draw, then write the pages and tables)
+ * and the files of the report folder. Not for queries (rundata.c), grouping (groups.c),
+ * figures (charts.c), page content (html.c) or table files (tables.c).
  */
 #include "report.h"
 
@@ -14,8 +15,10 @@
 #include <unistd.h>
 
 #include "charts.h"
+#include "groups.h"
 #include "html.h"
 #include "rundata.h"
+#include "tables.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -23,11 +26,41 @@
 
 static const char usage[] =
 	"usage: adascale report --db FILE --out DIR [--tag T] [--runs LIST]\n"
-	"  --db FILE    results database (read-only)\n"
-	"  --out DIR    report folder (created): index.html, report.md, *.png, *.svg\n"
-	"  --tag T      only runs with tag T\n"
-	"  --runs LIST  only these run ids, e.g. 3,5-9,12\n"
+	"                       [--format html|csv|json]\n"
+	"  --db FILE      results database (read-only)\n"
+	"  --out DIR      report folder (created)\n"
+	"  --tag T        only runs with tag T (trends: the tags up to T)\n"
+	"  --runs LIST    only these run ids, e.g. 3,5-9,12\n"
+	"  --format F     html (default): index.html, report.md, *.png, *.svg;\n"
+	"                 csv: runs.csv, configurations.csv; json: report.json;\n"
+	"                 or a comma list, e.g. html,csv\n"
 	"environment: ADASCALE_GNUPLOT names the gnuplot program (default: gnuplot)\n";
+
+int report_parse_formats(const char *list, int *formats, struct errbuf *eb)
+{
+	int f = 0;
+	const char *p = list;
+	while (1) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == 4 && strncmp(p, "html", 4) == 0)
+			f |= REPORT_FORMAT_HTML;
+		else if (n == 3 && strncmp(p, "csv", 3) == 0)
+			f |= REPORT_FORMAT_CSV;
+		else if (n == 4 && strncmp(p, "json", 4) == 0)
+			f |= REPORT_FORMAT_JSON;
+		else
+			return err_set(eb, ERR_USAGE,
+				       "report: --format '%.100s': expected html, csv, json or a "
+				       "comma list of them",
+				       list);
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	*formats = f;
+	return 0;
+}
 
 static int join(char *out, size_t len, const char *dir, const char *name, const char *ext,
 		struct errbuf *eb)
@@ -113,36 +146,30 @@ static int clear_old_figures(const char *dir, struct errbuf *eb)
 	return 0;
 }
 
-int report_generate(const struct report_opts *o, struct plot_sink *sink, struct errbuf *eb)
+/* Draws the figures and writes index.html and report.md. */
+static int write_html(const struct report_opts *o, struct plot_sink *sink,
+		      struct report_page *page, struct errbuf *eb)
 {
-	struct report_data *d = NULL;
 	struct plot_sink *own = NULL;
-	int64_t *ids = NULL;
-	int n_ids = 0, rc;
-	char selection[512] = "";
-	struct report_figures figs;
-	struct report_page page;
-	memset(&figs, 0, sizeof figs);
-	memset(&page, 0, sizeof page);
-
-	if (!o->db_path || !o->out_dir) {
-		rc = err_set(eb, ERR_USAGE, "report: --db and --out are required");
+	struct report_trend *trend = NULL;
+	struct report_run **trend_runs = NULL;
+	struct report_figures *figs = calloc(1, sizeof *figs);
+	int rc;
+	if (!figs) {
+		rc = err_set(eb, ERR_NOMEM, "report: out of memory");
 		goto done;
 	}
-	if (o->runs && (rc = report_parse_ids(o->runs, &ids, &n_ids, eb)) < 0)
+	/* The trends read every tag of the database, up to the selected one. */
+	if ((rc = report_trend_load(o->db_path, o->tag, &trend, eb)) < 0)
 		goto done;
-	struct report_filter filter = {o->tag, ids, n_ids};
-	if ((rc = report_data_load(o->db_path, &filter, &d, eb)) < 0)
-		goto done;
-	if (o->tag && o->runs)
-		snprintf(selection, sizeof selection, "tag '%.200s' and runs %.200s", o->tag,
-			 o->runs);
-	else if (o->tag)
-		snprintf(selection, sizeof selection, "tag '%.200s'", o->tag);
-	else if (o->runs)
-		snprintf(selection, sizeof selection, "runs %.200s", o->runs);
-
-	if ((rc = make_dirs(o->out_dir, eb)) < 0 || (rc = clear_old_figures(o->out_dir, eb)) < 0)
+	if (trend->data) {
+		if (!(trend_runs = report_run_pointers(trend->data))) {
+			rc = err_set(eb, ERR_NOMEM, "report: out of memory");
+			goto done;
+		}
+		report_label_runs(trend_runs, trend->data->n_runs);
+	}
+	if ((rc = clear_old_figures(o->out_dir, eb)) < 0)
 		goto done;
 	if (!sink) {
 		own = plot_gnuplot_create(getenv("ADASCALE_GNUPLOT"), o->out_dir, eb);
@@ -152,7 +179,7 @@ int report_generate(const struct report_opts *o, struct plot_sink *sink, struct 
 		}
 		sink = own;
 	}
-	if ((rc = report_charts_write(sink, d, &figs, eb)) < 0) {
+	if ((rc = report_charts_write(sink, page->data, page->groups, trend, figs, eb)) < 0) {
 		plot_finish(sink, NULL);
 		goto done;
 	}
@@ -160,25 +187,84 @@ int report_generate(const struct report_opts *o, struct plot_sink *sink, struct 
 		err_wrap(eb, "drawing the figures");
 		goto done;
 	}
-
-	page.data = d;
-	page.figs = &figs;
-	page.selection = selection[0] ? selection : NULL;
-	for (int k = 0; k < figs.n; k++) {
+	page->figs = figs;
+	for (int k = 0; k < figs->n; k++) {
 		char path[PATH_MAX];
-		if ((rc = join(path, sizeof path, o->out_dir, figs.fig[k].name, ".png", eb)) < 0)
+		if ((rc = join(path, sizeof path, o->out_dir, figs->fig[k].name, ".png", eb)) < 0)
 			goto done;
-		page.has_png[k] = file_nonempty(path);
-		if ((rc = join(path, sizeof path, o->out_dir, figs.fig[k].name, ".svg", eb)) < 0)
+		page->has_png[k] = file_nonempty(path);
+		if ((rc = join(path, sizeof path, o->out_dir, figs->fig[k].name, ".svg", eb)) < 0)
 			goto done;
-		page.has_svg[k] = file_nonempty(path);
+		page->has_svg[k] = file_nonempty(path);
 	}
-	if ((rc = write_page(o->out_dir, "index.html", report_html_write, &page, eb)) < 0 ||
-	    (rc = write_page(o->out_dir, "report.md", report_md_write, &page, eb)) < 0)
+	if ((rc = write_page(o->out_dir, "index.html", report_html_write, page, eb)) < 0 ||
+	    (rc = write_page(o->out_dir, "report.md", report_md_write, page, eb)) < 0)
 		goto done;
 	rc = 0;
 done:
+	page->figs = NULL;
 	plot_sink_destroy(own);
+	free(trend_runs);
+	report_trend_destroy(trend);
+	free(figs);
+	return rc;
+}
+
+int report_generate(const struct report_opts *o, struct plot_sink *sink, struct errbuf *eb)
+{
+	struct report_data *d = NULL;
+	struct report_groups *groups = NULL;
+	struct report_run **runs = NULL;
+	int64_t *ids = NULL;
+	int n_ids = 0, rc;
+	int formats = o->formats ? o->formats : REPORT_FORMAT_HTML;
+	char selection[512] = "";
+	struct report_page page;
+	memset(&page, 0, sizeof page);
+
+	if (!o->db_path || !o->out_dir) {
+		rc = err_set(eb, ERR_USAGE, "report: --db and --out are required");
+		goto done;
+	}
+	if (o->runs && (rc = report_parse_ids(o->runs, &ids, &n_ids, eb)) < 0)
+		goto done;
+	struct report_filter filter = {o->tag, ids, n_ids, !(formats & REPORT_FORMAT_HTML)};
+	if ((rc = report_data_load(o->db_path, &filter, &d, eb)) < 0)
+		goto done;
+	if (o->tag && o->runs)
+		snprintf(selection, sizeof selection, "tag '%.200s' and runs %.200s", o->tag,
+			 o->runs);
+	else if (o->tag)
+		snprintf(selection, sizeof selection, "tag '%.200s'", o->tag);
+	else if (o->runs)
+		snprintf(selection, sizeof selection, "runs %.200s", o->runs);
+	if (!(runs = report_run_pointers(d))) {
+		rc = err_set(eb, ERR_NOMEM, "report: out of memory");
+		goto done;
+	}
+	report_label_runs(runs, d->n_runs);
+	if ((rc = report_groups_build(runs, d->n_runs, 0, &groups, eb)) < 0)
+		goto done;
+	page.data = d;
+	page.groups = groups;
+	page.selection = selection[0] ? selection : NULL;
+
+	if ((rc = make_dirs(o->out_dir, eb)) < 0)
+		goto done;
+	if ((formats & REPORT_FORMAT_HTML) && (rc = write_html(o, sink, &page, eb)) < 0)
+		goto done;
+	if ((formats & REPORT_FORMAT_CSV) &&
+	    ((rc = write_page(o->out_dir, "runs.csv", report_csv_runs_write, &page, eb)) < 0 ||
+	     (rc = write_page(o->out_dir, "configurations.csv", report_csv_groups_write, &page,
+			      eb)) < 0))
+		goto done;
+	if ((formats & REPORT_FORMAT_JSON) &&
+	    (rc = write_page(o->out_dir, "report.json", report_json_write, &page, eb)) < 0)
+		goto done;
+	rc = 0;
+done:
+	report_groups_destroy(groups);
+	free(runs);
 	report_data_destroy(d);
 	free(ids);
 	return rc;
@@ -204,7 +290,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, in
 
 int report_cmd(int argc, char **argv)
 {
-	struct report_opts o = {NULL, NULL, NULL, NULL};
+	struct report_opts o = {NULL, NULL, NULL, NULL, 0};
 	struct errbuf eb = {0, ""};
 	int rc;
 	for (int i = 1; i < argc; i++) {
@@ -222,7 +308,10 @@ int report_cmd(int argc, char **argv)
 			o.tag = v;
 		else if ((v = opt_value(argc, argv, &i, "--runs", &missing)))
 			o.runs = v;
-		else {
+		else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+			if ((rc = report_parse_formats(v, &o.formats, &eb)) < 0)
+				goto fail;
+		} else {
 			rc = err_set(&eb, ERR_USAGE, "report: %s '%s'\n%s",
 				     missing ? "missing value after" : "unknown argument", argv[i],
 				     usage);
@@ -239,7 +328,12 @@ int report_cmd(int argc, char **argv)
 	}
 	if ((rc = report_generate(&o, NULL, &eb)) < 0)
 		goto fail;
-	printf("report: %s/index.html\n", o.out_dir);
+	if (!o.formats || (o.formats & REPORT_FORMAT_HTML))
+		printf("report: %s/index.html\n", o.out_dir);
+	if (o.formats & REPORT_FORMAT_CSV)
+		printf("report: %s/runs.csv, %s/configurations.csv\n", o.out_dir, o.out_dir);
+	if (o.formats & REPORT_FORMAT_JSON)
+		printf("report: %s/report.json\n", o.out_dir);
 	return 0;
 fail:
 	fprintf(stderr, "adascale: %s\n", eb.msg);

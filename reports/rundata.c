@@ -126,6 +126,7 @@ static int read_run(sqlite3_stmt *st, struct report_run *r)
 		r->has_metric[m] = sqlite3_column_type(st, col) != SQLITE_NULL && isfinite(v);
 		r->metric[m] = r->has_metric[m] ? v : 0.0;
 	}
+	snprintf(r->policy_label, sizeof r->policy_label, "%s", r->policy);
 	report_run_label(r, r->label, sizeof r->label);
 	return 0;
 }
@@ -184,6 +185,12 @@ static int check_schema(struct report_data *d, sqlite3 *db, struct errbuf *eb)
 		return err_set(eb, ERR_PARSE,
 			       "%s: results database schema version %d is newer than this "
 			       "adascale's (%d); use a newer adascale",
+			       d->db_path, version, STORE_SCHEMA_VERSION);
+	if (version >= 1 && version < STORE_SCHEMA_VERSION)
+		return err_set(eb, ERR_PARSE,
+			       "%s: results database schema version %d is older than this "
+			       "adascale's (%d); a command that writes to it (adascale run, sweep "
+			       "or merge) brings it up to date",
 			       d->db_path, version, STORE_SCHEMA_VERSION);
 	if (version != STORE_SCHEMA_VERSION)
 		return err_set(eb, ERR_PARSE,
@@ -462,16 +469,107 @@ int report_data_load(const char *db_path, const struct report_filter *filter,
 			rc = err_set(eb, ERR_NOTFOUND, "%s: the database holds no runs", db_path);
 		goto fail;
 	}
+	if (filter && filter->runs_only)
+		goto done;
 	if ((rc = load_quantiles(d, db, eb)) < 0 || (rc = load_variants(d, db, eb)) < 0)
 		goto fail;
 	if (d->n_runs <= REPORT_TIMELINE_MAX_RUNS && (rc = load_timelines(d, db, eb)) < 0)
 		goto fail;
+done:
 	sqlite3_close(db);
 	*out = d;
 	return 0;
 fail:
 	sqlite3_close(db);
 	report_data_destroy(d);
+	return rc;
+}
+
+void report_trend_destroy(struct report_trend *t)
+{
+	if (!t)
+		return;
+	report_data_destroy(t->data);
+	free(t->tags);
+	free(t->tag_of);
+	free(t);
+}
+
+struct tag_first {
+	char *tag, *first; /* borrowed */
+};
+
+static int tag_first_cmp(const void *a, const void *b)
+{
+	const struct tag_first *x = a, *y = b;
+	int c = strcmp(x->first, y->first);
+	return c ? c : strcmp(x->tag, y->tag);
+}
+
+int report_trend_load(const char *db_path, const char *upto_tag, struct report_trend **out,
+		      struct errbuf *eb)
+{
+	struct report_filter all = {NULL, NULL, 0, 1};
+	struct tag_first *tf = NULL;
+	int rc, n = 0;
+	struct report_trend *t = calloc(1, sizeof *t);
+	if (!t)
+		return err_set(eb, ERR_NOMEM, "%s: out of memory", db_path);
+	if ((rc = report_data_load(db_path, &all, &t->data, eb)) < 0) {
+		if (rc != ERR_NOTFOUND)
+			goto fail;
+		t->data = NULL; /* no runs at all: no trend */
+		*out = t;
+		return 0;
+	}
+	struct report_data *d = t->data;
+	tf = calloc((size_t)d->n_runs, sizeof *tf);
+	t->tag_of = calloc((size_t)d->n_runs, sizeof *t->tag_of);
+	t->tags = calloc((size_t)d->n_runs, sizeof *t->tags);
+	if (!tf || !t->tag_of || !t->tags) {
+		rc = err_set(eb, ERR_NOMEM, "%s: out of memory", db_path);
+		goto fail;
+	}
+	/* Each tag with its first creation time (ISO 8601 UTC sorts as text). */
+	for (int i = 0; i < d->n_runs; i++) {
+		struct report_run *r = &d->runs[i];
+		if (!r->tag[0] || strcmp(r->status, "ok") != 0)
+			continue;
+		int k;
+		for (k = 0; k < n; k++)
+			if (strcmp(tf[k].tag, r->tag) == 0)
+				break;
+		if (k == n)
+			tf[n++] = (struct tag_first){r->tag, r->created_utc};
+		else if (strcmp(r->created_utc, tf[k].first) < 0)
+			tf[k].first = r->created_utc;
+	}
+	qsort(tf, (size_t)n, sizeof *tf, tag_first_cmp);
+	int keep = n;
+	if (upto_tag)
+		for (int k = 0; k < n; k++)
+			if (strcmp(tf[k].tag, upto_tag) == 0)
+				keep = k + 1;
+	for (int k = 0; k < keep; k++)
+		t->tags[k] = tf[k].tag;
+	t->n_tags = keep;
+	for (int i = 0; i < d->n_runs; i++) {
+		struct report_run *r = &d->runs[i];
+		t->tag_of[i] = -1;
+		if (!r->tag[0] || strcmp(r->status, "ok") != 0)
+			continue;
+		for (int k = 0; k < keep; k++)
+			if (t->tags[k] == r->tag || strcmp(t->tags[k], r->tag) == 0) {
+				t->tag_of[i] = k;
+				break;
+			}
+	}
+	free(tf);
+	*out = t;
+	return 0;
+fail:
+	free(tf);
+	report_trend_destroy(t);
 	return rc;
 }
 
@@ -566,6 +664,7 @@ void report_run_label(const struct report_run *r, char *buf, size_t len)
 {
 	char trace[128];
 	report_short_name(r->trace ? r->trace : "", trace, sizeof trace);
-	snprintf(buf, len, "#%lld %.60s (%.60s, seed %lld)", (long long)r->id,
-		 r->policy ? r->policy : "", trace, (long long)r->seed);
+	const char *policy = r->policy_label[0] ? r->policy_label : r->policy ? r->policy : "";
+	snprintf(buf, len, "#%lld %.80s (%.60s, seed %lld)", (long long)r->id, policy, trace,
+		 (long long)r->seed);
 }

@@ -61,6 +61,7 @@ struct report_run {
 	struct report_timeline_point *timeline;
 	int n_timeline_variants;            /* distinct variants of the timeline, first seen */
 	char **timeline_variants;
+	char policy_label[128];             /* "static:variant=best" (groups.h): plain text */
 	char label[160];                    /* "#3 greedy (host_stress, seed 1)": plain text */
 };
 
@@ -71,11 +72,15 @@ struct report_data {
 	struct report_run *runs;
 };
 
-/* Which runs: tag NULL means any tag; ids NULL (n_ids 0) means every id. */
+/*
+ * Which runs: tag NULL means any tag; ids NULL (n_ids 0) means every id. runs_only skips
+ * the latency quantiles, variant use and timelines (for trends and comparisons).
+ */
 struct report_filter {
 	const char *tag;
 	const int64_t *ids;
 	int n_ids;
+	int runs_only;
 };
 
 /*
@@ -93,12 +98,31 @@ int report_data_load(const char *db_path, const struct report_filter *filter,
 void report_data_destroy(struct report_data *d);
 
 /*
+ * The nightly trends: every run of the database that has a tag (not ""), whatever the
+ * report selects, with the tags in the order of their first run (created_utc, then name).
+ * With upto_tag, only the tags whose first run is not later than that tag's first run
+ * (a report of one night shows the history up to that night). Metrics only, no details.
+ */
+struct report_trend {
+	struct report_data *data; /* NULL when the database has no tagged run */
+	int n_tags;
+	char **tags;              /* borrowed from data's runs */
+	int *tag_of;              /* per run of data: index into tags, -1 when not shown */
+};
+
+/* 0 with *out set (the caller's: report_trend_destroy), or an error as report_data_load. */
+int report_trend_load(const char *db_path, const char *upto_tag, struct report_trend **out,
+		      struct errbuf *eb);
+void report_trend_destroy(struct report_trend *t);
+
+/*
  * Parses a run list such as "3,5-9,12" into a sorted array without duplicates (*ids is the
  * caller's, free()). ERR_USAGE naming the bad item; ranges are limited to 1,000,000 ids.
  */
 int report_parse_ids(const char *list, int64_t **ids, int *n_ids, struct errbuf *eb);
 
-/* The short readable name of a run, "#3 greedy (host_stress, seed 1)", into buf. */
+/* The short readable name of a run, "#3 greedy (host_stress, seed 1)", into buf, from
+ * its policy label (the policy name until report_label_runs has run). */
 void report_run_label(const struct report_run *r, char *buf, size_t len);
 
 /* The short name of a path: its last component without the extension. */

@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="build-essential pkg-config git sqlite3 libsqlite3-dev libcsv-dev libopenblas-dev liblapacke-dev
-libxnnpack-dev libpthreadpool-dev libinih-dev libcriterion-dev gnuplot-nox zlib1g-dev"
+libxnnpack-dev libpthreadpool-dev libinih-dev libcriterion-dev gnuplot-nox zlib1g-dev
+dataset-fashion-mnist"
 
 # Installed for this machine's architecture (or arch-independent): a package installed only
 # for another architecture (say arm64, for a cross build) does not count.

@@ -8,14 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "derive.h"
 #include "err.h"
+#include "evolve.h"
+#include "merge.h"
 #include "models_cli.h"
 #include "num.h"
+#include "profile_cmd.h"
 #include "registry.h"
 #include "report.h"
 #include "run.h"
 #include "store.h"
+#include "sweep.h"
 #include "traces_cli.h"
 
 static int fail(const struct errbuf *eb, int code)
@@ -172,9 +177,16 @@ static const char help[] =
 	"\n"
 	"  adascale variants MODEL [--ops ...]   a model's variants: MACs, memory, accuracy\n"
 	"  adascale kernels MODEL [--ops ...]    the unique kernel shapes of its variants (CSV)\n"
+	"  adascale evolve [--quick] --out DIR   train the Fashion-MNIST self-evolving model and\n"
+	"                                        measure its variants' accuracy and training cost\n"
 	"  adascale run --trace F --device F --model M --policy P --db F [...]\n"
 	"                                        replay a trace and store the run\n"
+	"  adascale sweep CONFIG.ini --db F [--jobs N] [--shard I/N] [--dry-run] [...]\n"
+	"                                        many runs in parallel, resumable\n"
+	"  adascale merge OUT.db IN.db...        merge results databases (sweep shards)\n"
 	"  adascale report --db F --out DIR      HTML + Markdown report with gnuplot plots\n"
+	"  adascale compare --db F --baseline T --candidate T\n"
+	"                                        regression verdict between two tags\n"
 	"  adascale policies                     built-in and plugin policies, with parameters\n"
 	"  adascale derive --from D.ini --to D.ini  timings for an unprofiled device (roofline)\n"
 	"  adascale trace check|gen|import|plot  validate, generate, convert and plot traces\n"
@@ -194,10 +206,20 @@ int main(int argc, char **argv)
 	argv++;
 	if (strcmp(verb, "run") == 0)
 		return cmd_run(argc, argv);
+	if (strcmp(verb, "sweep") == 0)
+		return sweep_cmd(argc, argv);
+	if (strcmp(verb, "merge") == 0)
+		return merge_cmd(argc, argv);
 	if (strcmp(verb, "variants") == 0)
 		return models_cmd_variants(argc, argv);
 	if (strcmp(verb, "kernels") == 0)
 		return models_cmd_kernels(argc, argv);
+	if (strcmp(verb, "evolve") == 0)
+		return evolve_cmd(argc, argv);
+	if (strcmp(verb, "profile") == 0)
+		return profile_cmd(argc, argv);
+	if (strcmp(verb, "compare") == 0)
+		return compare_cmd(argc, argv);
 	if (strcmp(verb, "report") == 0)
 		return report_cmd(argc, argv);
 	if (strcmp(verb, "policies") == 0)

@@ -369,3 +369,93 @@ fail:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
+
+/* ---- runs keyed on (config_key, seed, tag), for sweeps ---- */
+
+int store_run_status(struct store *s, const char *config_key, uint64_t seed, const char *tag,
+		     struct errbuf *eb)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT max(status = 'ok') FROM runs "
+			       "WHERE config_key = ?1 AND tag = ?2 AND seed = ?3",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, eb, "preparing the run look-up");
+	sqlite3_bind_text(st, 1, config_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tag ? tag : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seed);
+	int rc = sqlite3_step(st);
+	int status = STORE_RUN_NONE;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		status = sqlite3_column_int(st, 0) ? STORE_RUN_OK : STORE_RUN_FAILED;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(s, eb, "looking up a run");
+	return status;
+}
+
+/* Turns the runs row id into a failed run: status, reason, and no metrics. */
+static int mark_failed(struct store *s, int64_t id, const char *reason, struct errbuf *eb)
+{
+	char sql[2048] = "UPDATE runs SET status = 'failed', error = ?1, decide_mean_us = NULL, "
+			 "decide_p99_us = NULL";
+	for (int i = 0; i < metrics_n; i++)
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", %s = NULL",
+			 metrics_table[i].name);
+	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), " WHERE id = ?2");
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, eb, "preparing the failed-run update");
+	sqlite3_bind_text(st, 1, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	int rc = step_done(s, st, eb, "marking a run failed");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_put_run(struct store *s, const struct run_config *cfg, const struct run_output *out,
+		  const char *failed_reason, int64_t *run_id, struct errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0;
+	int rc = exec(s, "BEGIN IMMEDIATE", eb);
+	if (rc < 0)
+		return rc;
+	/* inside the transaction, so that two writers cannot both add the same run */
+	int status = store_run_status(s, out->config_key, cfg->seed, cfg->tag, eb);
+	if ((rc = status) < 0)
+		goto fail;
+	if (status == STORE_RUN_OK)
+		goto done;
+	if (status == STORE_RUN_FAILED) {
+		if (sqlite3_prepare_v2(s->db,
+				       "DELETE FROM runs WHERE config_key = ?1 AND tag = ?2 AND "
+				       "seed = ?3 AND status = 'failed'",
+				       -1, &st, NULL) != SQLITE_OK) {
+			rc = db_fail(s, eb, "preparing the failed-run delete");
+			goto fail;
+		}
+		sqlite3_bind_text(st, 1, out->config_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, cfg->tag ? cfg->tag : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)cfg->seed);
+		rc = step_done(s, st, eb, "deleting a failed run");
+		sqlite3_finalize(st);
+		if (rc < 0)
+			goto fail;
+	}
+	if ((rc = insert_runs_row(s, cfg, out, eb)) < 0)
+		goto fail;
+	id = sqlite3_last_insert_rowid(s->db);
+	rc = failed_reason ? mark_failed(s, id, failed_reason, eb) : insert_details(s, out, id, eb);
+	if (rc < 0)
+		goto fail;
+done:
+	if ((rc = exec(s, "COMMIT", eb)) < 0)
+		goto fail;
+	if (run_id)
+		*run_id = id;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}

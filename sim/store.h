@@ -51,4 +51,25 @@ int store_insert_run(struct store *s, const struct run_config *cfg,
 const char *store_schema_sql(void);
 const char *store_schema_v1_sql(void);
 
+/*
+ * Runs keyed on (config_key, seed, tag): what a sweep uses to know what has run.
+ * store_run_status returns STORE_RUN_OK when a row with that key has status 'ok',
+ * STORE_RUN_FAILED when only 'failed' rows have it, STORE_RUN_NONE when none does, or a
+ * negative code.
+ */
+enum { STORE_RUN_NONE, STORE_RUN_OK, STORE_RUN_FAILED };
+int store_run_status(struct store *s, const char *config_key, uint64_t seed, const char *tag,
+		     struct errbuf *eb);
+
+/*
+ * Writes a run like store_insert_run, in one transaction, keyed on (out->config_key,
+ * cfg->seed, cfg->tag): when an 'ok' row with that key exists nothing is written and
+ * *run_id gets 0; 'failed' rows with that key are replaced. With failed_reason, the run is
+ * written as failed: status 'failed', the reason in `error`, metrics and decide times NULL,
+ * no quantiles, variant use, timeline or requests (out then needs only its provenance:
+ * config, config_key, hashes, timings path, policy name and parameters).
+ */
+int store_put_run(struct store *s, const struct run_config *cfg, const struct run_output *out,
+		  const char *failed_reason, int64_t *run_id, struct errbuf *eb);
+
 #endif

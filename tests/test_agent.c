@@ -2,8 +2,9 @@
  * test_agent.c: the on-device agent: every OpenBLAS kernel and the XNNPACK fp32 kernels
  * against a naive reference, XNNPACK int8 (and fp16 where this CPU has it) against the
  * dequantised reference, chained inputs, the kernel list reader's messages, a tiny profile,
- * a short recording, a tiny model pass, and the helpers (thread pool shares, CPU lists,
- * half floats, util_other).
+ * a short recording, a tiny model pass, pass lists and the in-model profile, the stopping
+ * rule, cache eviction, the harness's `adascale profile` (pass list, check, command line),
+ * and the helpers (thread pool shares, CPU lists, half floats, util_other).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "kb.h"
+#include "acache.h"
 #include "csvin.h"
 #include "kshape.h"
 #include "apool.h"
@@ -20,6 +22,9 @@
 #include "arecord.h"
 #include "arun.h"
 #include "asys.h"
+#include "model.h"
+#include "profile_cmd.h"
+#include "testutil.h"
 
 /* fp32 kernels must match the reference to this, absolute plus relative */
 #define TOL_F32 1e-4
@@ -135,6 +140,7 @@ static const struct kshape *f32_shapes(int *n)
 	s[i++] = shape(KOP_CONV, 6, 6, 8, 12, 1, 1, 4, DT_FP32);  /* 1x1 grouped */
 	s[i++] = shape(KOP_CONV, 7, 7, 8, 8, 1, 2, 2, DT_FP32);   /* 1x1 strided */
 	s[i++] = shape(KOP_CONV, 10, 10, 3, 5, 5, 1, 1, DT_FP32); /* 5x5 */
+	s[i++] = shape(KOP_CONV, 15, 13, 3, 8, 7, 2, 1, DT_FP32); /* 7x7 s2: rows cut by padding */
 	s[i++] = shape(KOP_DWCONV, 9, 9, 10, 10, 3, 1, 10, DT_FP32);
 	s[i++] = shape(KOP_DWCONV, 10, 10, 19, 19, 5, 2, 19, DT_FP32); /* vector tail */
 	s[i++] = shape(KOP_DWCONV, 8, 8, 4, 8, 3, 2, 4, DT_FP32);      /* multiplier 2 */
@@ -164,7 +170,7 @@ Test(agent, openblas_kernels_match_reference)
 
 Test(agent, openblas_conv_larger_than_one_im2col_chunk)
 {
-	/* 16 MB of im2col rows hold 4096 pixels of 3x3x256: this one takes two chunks */
+	/* im2col chunks hold at most 4 MB of rows (455 pixels of 3x3x256): at least 11 here */
 	check_f32(&kb_openblas, shape(KOP_CONV, 70, 70, 256, 8, 3, 1, 1, DT_FP32), 2);
 }
 
@@ -406,6 +412,7 @@ Test(agent, profile_gives_one_row_per_unique_shape_and_thread_count, .init = mak
 	cr_assert_eq(agent_parse_threads("1,2", &o, &eb), 0, "%s", eb.msg);
 	o.m.warmup = 1;
 	o.m.warmup_ms = 0;
+	o.ramp_ms = 0;
 	o.m.min_runs = 3;
 	o.m.max_seconds = 0.05;
 	cr_assert_eq(agent_profile(&o, out, &eb), 0, "%s", eb.msg);
@@ -686,4 +693,420 @@ Test(agent, sysinfo_finds_cpus_clusters_and_memory)
 	cr_assert_geq(cores, s->n_online);
 	cr_assert_gt(s->mem_total_mb, 0);
 	free(s);
+}
+
+/* --- the stopping rule --- */
+
+Test(agent, median_ci_ranks_follow_the_binomial_approximation)
+{
+	/* 1-based ranks (n - 1.96 sqrt n) / 2 and 1 + (n + 1.96 sqrt n) / 2, widened to integers */
+	int lo, hi;
+	agent_median_ci(5, &lo, &hi);
+	cr_assert(lo == 0 && hi == 4, "n 5: %d..%d", lo, hi);
+	agent_median_ci(20, &lo, &hi);
+	cr_assert(lo == 4 && hi == 15, "n 20: %d..%d", lo, hi);
+	agent_median_ci(100, &lo, &hi); /* Conover's table: ranks 40 and 61 */
+	cr_assert(lo == 39 && hi == 60, "n 100: %d..%d", lo, hi);
+	agent_median_ci(1, &lo, &hi);
+	cr_assert(lo == 0 && hi == 0);
+}
+
+/* A workload of a set length: spin on the clock for us[i % n] microseconds, run i. */
+struct spin {
+	double us[2];
+	int n, i;
+};
+
+static const char *spin_name(void) { return "spin"; }
+
+static int spin_run(void *state, struct errbuf *eb)
+{
+	(void)eb;
+	struct spin *s = state;
+	double end = agent_now_s() + s->us[s->i++ % s->n] * 1e-6;
+	while (agent_now_s() < end)
+		;
+	return 0;
+}
+
+Test(agent, stopping_rule_stops_early_only_when_runs_agree)
+{
+	const struct kb_backend spin = {.name = spin_name, .run = spin_run};
+	struct agent_measure_opts o;
+	agent_measure_defaults(&o);
+	o.warmup = 1;
+	o.warmup_ms = 0;
+	o.max_seconds = 0.5;
+	struct errbuf eb = {0};
+	struct agent_timing t;
+	/* equal runs stop at min_runs (another process may stretch one: a few tries) */
+	int early = 0;
+	for (int attempt = 0; attempt < 5 && !early; attempt++) {
+		struct spin s = {{300, 300}, 1, 0};
+		cr_assert_eq(agent_measure(&spin, &s, &o, &t, &eb), 0, "%s", eb.msg);
+		early = t.runs == o.min_runs && t.stable && t.ci_rel <= o.stable_rel;
+	}
+	cr_assert(early, "equal runs: %d runs, ci %g", t.runs, t.ci_rel);
+	/* runs of 300 and 600 us: the interval stays wide, so the median must settle first */
+	struct spin s = {{300, 600}, 2, 0};
+	cr_assert_eq(agent_measure(&spin, &s, &o, &t, &eb), 0, "%s", eb.msg);
+	cr_assert_geq(t.runs, o.stable_window, "alternating runs stopped after %d", t.runs);
+	cr_assert_gt(t.ci_rel, o.stable_rel);
+}
+
+/* --- cache eviction --- */
+
+Test(agent, cache_levels_and_eviction)
+{
+	struct agent_cache_level lv[AGENT_MAX_CACHE_LEVELS];
+	int n = agent_cache_levels(0, lv, AGENT_MAX_CACHE_LEVELS);
+	for (int i = 1; i < n; i++)
+		cr_assert_leq(lv[i - 1].level, lv[i].level, "levels out of order");
+	for (int i = 0; i < n; i++)
+		cr_assert_gt(lv[i].bytes, 0);
+	size_t b = agent_evict_default_bytes(0);
+	cr_assert(b >= 64 << 10 && b <= AGENT_EVICT_CAP_BYTES + AGENT_EVICT_CAP_BYTES / 2,
+		  "default eviction %zu bytes", b);
+	struct errbuf eb = {0};
+	for (int threads = 1; threads <= 2; threads++) {
+		struct agent_evict *e = agent_evict_create(100000, threads, &eb);
+		cr_assert_not_null(e, "%s", eb.msg);
+		cr_assert_eq(agent_evict_bytes(e) % 64, 0);
+		cr_assert_geq(agent_evict_bytes(e), 100000);
+		char in[1000] = {0};
+		const void *ins[2] = {in, NULL};
+		size_t bytes[2] = {sizeof in, 0};
+		agent_evict_run(e, ins, bytes, 2);
+		agent_evict_destroy(e);
+	}
+	agent_evict_destroy(NULL);
+}
+
+/* --- pass lists and the in-model profile --- */
+
+Test(agent, pass_list_groups_rows_and_resolves_inputs, .init = make_tmp, .fini = rm_tmp)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/passes.csv", tmpdir);
+	write_file(path, "# a test\npass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,"
+			 "input\n"
+			 "\"m:width=1,res=8\",a,conv,8,8,3,8,3,1,1,fp32,\n"
+			 "\"m:width=1,res=8\",b,conv,8,8,8,8,3,1,1,fp32,\n"
+			 "\"m:width=1,res=8\",c,conv,8,8,3,8,1,1,1,fp32,\n"
+			 "\"m:width=0.5,res=8\",a,conv,8,8,3,4,3,1,1,int8,\n");
+	struct agent_passes *ps = NULL;
+	struct errbuf eb = {0};
+	/* c reads a's input size but names no input: it reads its own buffer; fine to read */
+	cr_assert_eq(agent_passes_read(path, DT_FP32, &ps, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(ps->n, 2);
+	cr_assert(ps->has_pass_col);
+	cr_assert_str_eq(ps->p[0].key, "m:width=1,res=8");
+	cr_assert_eq(ps->p[0].n, 3);
+	cr_assert_eq(ps->p[1].n, 1);
+	cr_assert_eq(ps->p[1].layers[0].k.dtype, DT_INT8);
+	cr_assert_eq(ps->p[0].layers[1].input, -1);
+	agent_passes_destroy(ps);
+	cr_assert_eq(agent_is_pass_list(path, &eb), 1);
+
+	/* input names an earlier layer of the same pass, else file:line */
+	write_file(path, "pass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,input\n"
+			 "p,a,conv,8,8,3,8,3,1,1,\n"
+			 "p,b,conv,8,8,8,8,3,1,1,\n"
+			 "p,c,conv,8,8,8,8,3,1,1,a\n"
+			 "q,d,conv,8,8,8,8,3,1,1,b\n");
+	cr_assert_lt(agent_passes_read(path, DT_FP32, &ps, &eb), 0);
+	cr_assert(strstr(eb.msg, "passes.csv:5:") != NULL, "%s", eb.msg);
+	cr_assert(strstr(eb.msg, "'b'") != NULL, "%s", eb.msg);
+	write_file(path, "pass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,input\n"
+			 "p,a,conv,8,8,3,8,3,1,1,\n"
+			 "p,b,conv,8,8,8,8,3,1,1,\n"
+			 "p,c,conv,8,8,8,8,3,1,1,a\n");
+	cr_assert_eq(agent_passes_read(path, DT_FP32, &ps, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(ps->p[0].layers[2].input, 0);
+	agent_passes_destroy(ps);
+	/* a kernel list is not a pass list */
+	write_file(path, "op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype\n"
+			 "conv,8,8,3,8,3,1,1,fp32\n");
+	cr_assert_eq(agent_is_pass_list(path, &eb), 0);
+}
+
+/* The timings row of shape key ("conv,8,8,3,8,3,1,1,fp32") at threads: runs, or -1. */
+static long runs_of(const char *path, const char *key, int threads)
+{
+	struct errbuf eb = {0};
+	struct csvin *c = csvin_open(path, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	struct kshape_cols kc;
+	cr_assert_eq(kshape_cols(c, &kc, &eb), 0, "%s", eb.msg);
+	int c_thr = csvin_col(c, "threads"), c_runs = csvin_col(c, "runs");
+	long runs = -1;
+	while (csvin_next(c, &eb) > 0) {
+		struct kshape k;
+		char buf[128];
+		cr_assert_eq(kshape_read(c, &kc, &k, &eb), 0, "%s", eb.msg);
+		FILE *m = fmemopen(buf, sizeof buf, "w");
+		kshape_write(m, &k);
+		fclose(m);
+		if (strcmp(buf, key) == 0 && atoi(csvin_field(c, c_thr)) == threads)
+			runs = atol(csvin_field(c, c_runs));
+	}
+	csvin_close(c);
+	return runs;
+}
+
+Test(agent, in_model_profile_pools_each_shape_over_its_layers, .init = make_tmp, .fini = rm_tmp)
+{
+	char in[512], out[512];
+	snprintf(in, sizeof in, "%s/passes.csv", tmpdir);
+	snprintf(out, sizeof out, "%s/timings.csv", tmpdir);
+	/* pass A has the 8->8 conv twice, pass B once; the 3->8 conv only in B */
+	write_file(in, "pass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype\n"
+		       "A,a1,conv,8,8,8,8,3,1,1,fp32\n"
+		       "A,a2,conv,8,8,8,8,3,1,1,fp32\n"
+		       "A,a3,avgpool,8,8,8,8,8,8,1,fp32\n"
+		       "B,b1,conv,8,8,3,8,3,1,1,fp32\n"
+		       "B,b2,conv,8,8,8,8,3,1,1,fp32\n"
+		       "B,b3,fc,1,1,8,4,1,1,1,int8\n");
+	struct agent_profile_opts o;
+	agent_profile_defaults(&o);
+	o.kernels = in;
+	struct errbuf eb = {0};
+	cr_assert_eq(agent_parse_threads("1,2", &o, &eb), 0, "%s", eb.msg);
+	o.m.warmup = 1;
+	o.m.warmup_ms = 0;
+	o.ramp_ms = 0;
+	o.m.min_runs = 3;
+	o.m.max_seconds = 0.05;
+	cr_assert_eq(agent_profile(&o, out, &eb), 0, "%s", eb.msg);
+	struct csvin *c = csvin_open(out, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	cr_assert_str_eq(csvin_meta(c, "mode"), "in-model");
+	cr_assert(strncmp(csvin_meta(c, "passes"), "2 passes of 6 layers in all, 4 unique", 37) == 0,
+		  "%s", csvin_meta(c, "passes"));
+	int n = 0;
+	while (csvin_next(c, &eb) > 0)
+		n++;
+	cr_assert_eq(n, 8, "%d rows for 4 kernels at 2 thread counts", n);
+	csvin_close(c);
+	for (int t = 1; t <= 2; t++) {
+		long shared = runs_of(out, "conv,8,8,8,8,3,1,1,fp32", t);
+		long only_b = runs_of(out, "conv,8,8,3,8,3,1,1,fp32", t);
+		long only_a = runs_of(out, "avgpool,8,8,8,8,8,8,1,fp32", t);
+		cr_assert_geq(only_b, 3);
+		cr_assert_geq(only_a, 3);
+		/* three layers' times pooled: twice A's passes plus B's */
+		cr_assert_eq(shared, 2 * only_a + only_b, "threads %d: %ld != 2 x %ld + %ld", t,
+			     shared, only_a, only_b);
+	}
+	/* a layer no backend runs stops a pass list, naming it; nothing is written */
+	remove(out);
+	write_file(in, "pass,op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype\n"
+		       "A,conv,8,8,8,8,3,1,1,fp32\n"
+		       "A,add,8,8,8,8,1,2,1,fp32\n");
+	int rc = agent_profile(&o, out, &eb);
+	cr_assert_lt(rc, 0);
+	cr_assert(strstr(eb.msg, "passes.csv:3:") != NULL, "%s", eb.msg);
+	cr_assert_eq(access(out, F_OK), -1);
+}
+
+Test(agent, run_takes_one_pass, .init = make_tmp, .fini = rm_tmp)
+{
+	char spec[512], out[512];
+	snprintf(spec, sizeof spec, "%s/two.csv", tmpdir);
+	snprintf(out, sizeof out, "%s/run.csv", tmpdir);
+	write_file(spec, "pass,op,in_h,in_w,in_c,out_c,kernel,stride,groups\n"
+			 "A,conv,8,8,8,8,3,1,1\nB,conv,8,8,8,8,3,1,1\n");
+	struct agent_run_opts o;
+	agent_run_defaults(&o);
+	o.spec = spec;
+	struct errbuf eb = {0};
+	int rc = agent_run(&o, out, &eb);
+	cr_assert_lt(rc, 0);
+	cr_assert(strstr(eb.msg, "2 passes") != NULL, "%s", eb.msg);
+	cr_assert_eq(access(out, F_OK), -1);
+}
+
+/* --- the harness's adascale profile --- */
+
+#define TINY_SPEC                                                                             \
+	"# width_rounding: floor_min8\n"                                                      \
+	"# ladder: width=1,0.5 res=16 quant=fp32,int8\n"                                      \
+	"name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,input2,fixed_width,input\n"      \
+	"c0,conv,16,16,3,16,3,2,1,,0,\n"                                                      \
+	"dw,dwconv,8,8,16,16,3,1,16,,0,\n"                                                    \
+	"pw,conv,8,8,16,16,1,1,1,,0,\n"                                                       \
+	"sum,add,8,8,16,16,1,1,1,dw,0,\n"                                                     \
+	"proj,conv,8,8,16,16,1,1,1,,0,dw\n"                                                   \
+	"pool,avgpool,8,8,16,16,8,8,1,,0,\n"                                                  \
+	"fc,fc,1,1,16,10,1,1,1,,1,\n"
+
+/* The tiny spec's variants: loaded, enumerated and listed in v (the caller frees). */
+static struct model *tiny_variants(struct variant_set **vs, struct profile_variant *v, int *n)
+{
+	const char *path = tu_write("tiny.csv", TINY_SPEC);
+	struct model *m = NULL;
+	struct errbuf eb = {0};
+	cr_assert_eq(model_load(path, &m, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(variants_enumerate(m, NULL, vs, &eb), 0, "%s", eb.msg);
+	cr_assert_eq((*vs)->n, 4);
+	for (int i = 0; i < (*vs)->n; i++) {
+		v[i].key = (*vs)->v[i].key;
+		v[i].spec = (*vs)->v[i].spec;
+	}
+	*n = (*vs)->n;
+	return m;
+}
+
+Test(agent, harness_pass_list_reads_back_as_the_variants)
+{
+	struct variant_set *vs = NULL;
+	struct profile_variant v[4];
+	int n;
+	struct model *m = tiny_variants(&vs, v, &n);
+	char path[512];
+	snprintf(path, sizeof path, "%s/passes.csv", tu_dir());
+	FILE *f = fopen(path, "w");
+	struct errbuf eb = {0};
+	cr_assert_eq(profile_pass_list_write(f, m, v, n, &eb), 0, "%s", eb.msg);
+	fclose(f);
+	struct agent_passes *ps = NULL;
+	cr_assert_eq(agent_passes_read(path, DT_FP32, &ps, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(ps->n, n);
+	for (int i = 0; i < n; i++) {
+		cr_assert_str_eq(ps->p[i].key, v[i].key);
+		cr_assert_eq(ps->p[i].n, v[i].spec->n_layers);
+		for (int j = 0; j < ps->p[i].n; j++) {
+			cr_assert_eq(kshape_cmp(&ps->p[i].layers[j].k, &v[i].spec->layers[j].k), 0,
+				     "%s layer %d", v[i].key, j);
+			int want = j > 0 && v[i].spec->layers[j].input != j - 1
+					   ? v[i].spec->layers[j].input
+					   : -1;
+			cr_assert_eq(ps->p[i].layers[j].input, want, "%s layer %d", v[i].key, j);
+		}
+	}
+	/* the projection reads dw (layer 1), not the add before it */
+	cr_assert_eq(ps->p[0].layers[4].input, 1);
+	agent_passes_destroy(ps);
+	variant_set_destroy(vs);
+	model_destroy(m);
+}
+
+Test(agent, harness_check_compares_each_pass_with_its_kernels)
+{
+	struct variant_set *vs = NULL;
+	struct profile_variant v[4];
+	int n;
+	struct model *m = tiny_variants(&vs, v, &n);
+	char passes[512], timings[512], report[512];
+	snprintf(passes, sizeof passes, "%s/check-passes.csv", tu_dir());
+	snprintf(timings, sizeof timings, "%s/check-timings.csv", tu_dir());
+	snprintf(report, sizeof report, "%s/check.csv", tu_dir());
+	struct errbuf eb = {0};
+	FILE *f = fopen(passes, "w");
+	cr_assert_eq(profile_pass_list_write(f, m, v, n, &eb), 0, "%s", eb.msg);
+	fclose(f);
+	struct agent_profile_opts po;
+	agent_profile_defaults(&po);
+	po.kernels = passes;
+	cr_assert_eq(agent_parse_threads("1,2", &po, &eb), 0);
+	po.m.warmup = 1;
+	po.m.warmup_ms = 0;
+	po.ramp_ms = 0;
+	po.m.min_runs = 3;
+	po.m.max_seconds = 0.05;
+	cr_assert_eq(agent_profile(&po, timings, &eb), 0, "%s", eb.msg);
+
+	struct profile_check_opts co;
+	profile_check_defaults(&co);
+	co.timings = timings;
+	co.n_threads = 2;
+	co.threads[0] = 1;
+	co.threads[1] = 2;
+	co.m = po.m;
+	struct profile_check_result r;
+	f = fopen(report, "w");
+	cr_assert_eq(profile_check(&co, m->name, v, n, f, &r, &eb), 0, "%s", eb.msg);
+	fclose(f);
+	cr_assert_eq(r.n, 8);
+	cr_assert_eq(r.per_threads_n[0], 4);
+	cr_assert(r.n_within >= 0 && r.n_within <= r.n);
+	/* each row: within is 1 exactly when |diff| <= 10% */
+	struct csvin *c = csvin_open(report, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	int rows = 0, within = 0;
+	int c_pass = csvin_col(c, "pass_us"), c_sum = csvin_col(c, "sum_us");
+	int c_diff = csvin_col(c, "diff_pct"), c_in = csvin_col(c, "within");
+	cr_assert(c_pass >= 0 && c_sum >= 0 && c_diff >= 0 && c_in >= 0);
+	while (csvin_next(c, &eb) > 0) {
+		double pass = atof(csvin_field(c, c_pass)), sum = atof(csvin_field(c, c_sum));
+		double diff = atof(csvin_field(c, c_diff));
+		int in = atoi(csvin_field(c, c_in));
+		cr_assert_gt(pass, 0);
+		cr_assert_gt(sum, 0);
+		/* the printed values carry 3 decimals: the recomputed difference agrees to rounding */
+		cr_assert(fabs(diff - 100 * (sum - pass) / pass) <= 0.01 + 2e-3 * fabs(diff), "diff %g",
+			  diff);
+		cr_assert_eq(in, fabs(diff) <= 10.005 ? 1 : 0, "diff %g within %d", diff, in);
+		within += in;
+		rows++;
+	}
+	csvin_close(c);
+	cr_assert_eq(rows, 8);
+	cr_assert_eq(within, r.n_within);
+
+	/* a timings file without one of the kernels: named, and nothing is timed or written */
+	write_file(timings, "op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,threads,backend,"
+			    "median_us,p10_us,p90_us\n"
+			    "conv,16,16,3,16,3,2,1,fp32,1,openblas,10,9,11\n");
+	f = fopen(report, "w");
+	int rc = profile_check(&co, m->name, v, n, f, &r, &eb);
+	long size = ftell(f);
+	fclose(f);
+	cr_assert_eq(rc, ERR_NOTFOUND);
+	cr_assert(strstr(eb.msg, "no timing of dwconv 8x8x16") != NULL, "%s", eb.msg);
+	cr_assert_eq(size, 0);
+	variant_set_destroy(vs);
+	model_destroy(m);
+}
+
+static int harness(const char *args, char *out, size_t len)
+{
+	const char *b = getenv("ADASCALE_BUILD");
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "%s/adascale %s", b && *b ? b : "build", args);
+	return tu_run(cmd, out, len);
+}
+
+Test(agent, harness_profile_command_line)
+{
+	static char out[1 << 16];
+	const char *spec = tu_write("cli-tiny.csv", TINY_SPEC);
+	char args[2048], timings[512];
+	snprintf(timings, sizeof timings, "%s/cli-timings.csv", tu_dir());
+	/* usage errors exit 2 */
+	cr_assert_eq(harness("profile", out, sizeof out), 2, "%s", out);
+	cr_assert(tu_has(out, "which model?"), "%s", out);
+	cr_assert_eq(harness("profile mobilenet_v1 --check --pass-list", out, sizeof out), 2);
+	cr_assert_eq(harness("profile mobilenet_v1 --timings x.csv", out, sizeof out), 2);
+	/* the pass list of two variants */
+	snprintf(args, sizeof args, "profile %s --pass-list --variants 'cli-tiny:width=0.5,res=16,"
+				    "quant=int8 cli-tiny:width=1,res=16,quant=fp32'", spec);
+	cr_assert_eq(harness(args, out, sizeof out), 0, "%s", out);
+	cr_assert(tu_has(out, "\"cli-tiny:width=0.5,res=16,quant=int8\",c0,conv,16,16,3,8,3,2,1,"
+			      "int8,"), "%s", out);
+	cr_assert(tu_has(out, ",proj,conv,8,8,16,16,1,1,1,fp32,dw\n"), "%s", out);
+	/* profile in one step, then check against it */
+	snprintf(args, sizeof args, "profile %s --threads 1 --max-seconds 0.05 --warmup-ms 0 "
+				    "--min-runs 3 -o %s", spec, timings);
+	cr_assert_eq(harness(args, out, sizeof out), 0, "%s", out);
+	snprintf(args, sizeof args, "profile --check %s --timings %s --threads 1 --max-seconds 0.05 "
+				    "--warmup-ms 0 --min-runs 3", spec, timings);
+	cr_assert_eq(harness(args, out, sizeof out), 0, "%s", out);
+	cr_assert(tu_has(out, "variant,threads,pass_us,pass_p10_us,pass_p90_us,sum_us,diff_pct,"
+			      "within\n"), "%s", out);
+	cr_assert(tu_has(out, "# within_10pct: "), "%s", out);
+	/* a variant the model cannot have */
+	snprintf(args, sizeof args, "profile %s --pass-list --variants 'cli-tiny:width=0'", spec);
+	cr_assert_eq(harness(args, out, sizeof out), 2, "%s", out);
+	cr_assert(tu_has(out, "adascale: --variants 'cli-tiny:width=0'"), "%s", out);
 }

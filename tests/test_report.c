@@ -2,12 +2,15 @@
  * test_report.c: `adascale report` end to end on databases built here (store_open for the
  * schema, plain bound SQL for the rows): the files it writes, the best-value marks, run
  * selection, the errors for bad databases, and that hostile names stay text: inert in
- * gnuplot, escaped in HTML and Markdown. Tests that draw need gnuplot on PATH.
+ * gnuplot, escaped in HTML and Markdown; the statistics of configurations (the Student-t
+ * interval against hand-computed values), labels, the CSV and JSON tables (read back with
+ * csvin and a small JSON checker) and the nightly trends. Tests that draw need gnuplot.
  */
 #include <criterion/criterion.h>
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csvin.h"
+#include "metrics.h"
 #include "plot.h"
 #include "report.h"
+#include "stats.h"
 #include "store.h"
 #include "text.h"
 
@@ -66,6 +72,13 @@ struct fake_run {
 	int n_quantiles;                           /* 0: none */
 };
 
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s", sql,
+		     msg ? msg : "");
+}
+
 static sqlite3 *db_create(void)
 {
 	struct errbuf eb = {0, ""};
@@ -74,15 +87,11 @@ static sqlite3 *db_create(void)
 	store_close(s);
 	sqlite3 *db = NULL;
 	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	/* A scratch database: no need to wait for the disk after every row. */
+	exec_ok(db, "PRAGMA synchronous = OFF");
 	return db;
 }
 
-static void exec_ok(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s: %s", sql,
-		     msg ? msg : "");
-}
 
 static long long insert_run(sqlite3 *db, const struct fake_run *r)
 {
@@ -357,7 +366,10 @@ Test(report, writes_pages_and_images_for_several_runs)
 		}
 	}
 	closedir(d);
-	cr_assert_eq(n_images, 10);
+	/* Five figures, and four nightly trends (the runs carry two tags), in two formats. */
+	cr_assert_eq(n_images, 18);
+	assert_png("trend_miss_rate.png");
+	assert_svg("trend_energy.svg");
 	/* Without timeline rows there is no timeline figure. */
 	cr_assert(!out_exists("timeline_1.png"));
 	/* Provenance is there. */
@@ -475,7 +487,7 @@ Test(report, tag_and_run_list_select_runs)
 	db_plain();
 	struct plot_sink *rec = plot_record_create(NULL);
 	struct errbuf eb = {0, ""};
-	struct report_opts o = {db_path, out_dir, "nightly", NULL};
+	struct report_opts o = {db_path, out_dir, "nightly", NULL, 0};
 	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
 	char *html = out_file("index.html", NULL);
 	cr_assert_not_null(strstr(html, "<tr id=\"run-1\""));
@@ -485,7 +497,7 @@ Test(report, tag_and_run_list_select_runs)
 	plot_sink_destroy(rec);
 
 	rec = plot_record_create(NULL);
-	struct report_opts o2 = {db_path, out_dir, NULL, "1,3-3"};
+	struct report_opts o2 = {db_path, out_dir, NULL, "1,3-3", 0};
 	cr_assert_eq(report_generate(&o2, rec, &eb), 0, "%s", eb.msg);
 	html = out_file("index.html", NULL);
 	cr_assert_not_null(strstr(html, "<tr id=\"run-1\""));
@@ -507,9 +519,11 @@ Test(report, tag_and_run_list_select_runs)
 	cr_assert_eq(run_report("--runs", "2,x"), 2);
 	cr_assert_eq(run_report("--runs", "5-3"), 2);
 	cr_assert_eq(run_report("--bogus", "1"), 2);
+	cr_assert_eq(run_report("--format", "pdf"), 2);
+	cr_assert_eq(run_report("--format", "html,"), 2);
 }
 
-Test(report, many_runs_group_the_cdf_by_policy)
+Test(report, runs_that_differ_by_seed_are_one_curve_and_one_bar)
 {
 	sqlite3 *db = db_create();
 	exec_ok(db, "BEGIN");
@@ -525,7 +539,7 @@ Test(report, many_runs_group_the_cdf_by_policy)
 	sqlite3_close(db);
 	struct plot_sink *rec = plot_record_create(NULL);
 	struct errbuf eb = {0, ""};
-	struct report_opts o = {db_path, out_dir, NULL, NULL};
+	struct report_opts o = {db_path, out_dir, NULL, NULL, 0};
 	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
 	const char *cmd = plot_record_text(rec);
 	const char *cdf = strstr(cmd, "set output 'latency_cdf.png'");
@@ -537,21 +551,29 @@ Test(report, many_runs_group_the_cdf_by_policy)
 	char line[4096];
 	snprintf(line, sizeof line, "%.*s", (int)(eol - plot), plot);
 	cr_assert_eq(count(line, "title "), 3, "%s", line);
-	cr_assert_not_null(strstr(line, "'reactive (mean of 10 runs)'"), "%s", line);
-	/* 30 bars, one per run. */
+	/* The runs of a policy differ only by seed: one configuration, one curve. */
+	cr_assert_not_null(strstr(line, "'reactive, nightly, host_stress (mean of 10 runs)'"),
+			   "%s", line);
+	/* Three bars, one per configuration, each with its error bar over the 10 seeds. */
 	const char *bars = strstr(cmd, "$bars << EOD\n");
 	cr_assert_not_null(bars);
 	const char *bars_end = strstr(bars, "\nEOD\n");
 	int n_lines = 0;
 	for (const char *p = bars; p < bars_end; p++)
 		n_lines += *p == '\n';
-	cr_assert_eq(n_lines, 30);
+	cr_assert_eq(n_lines, 3);
+	const char *err = strstr(bars_end, "$err << EOD\n");
+	cr_assert_not_null(err);
+	n_lines = 0;
+	for (const char *p = err; p < strstr(err, "\nEOD\n"); p++)
+		n_lines += *p == '\n';
+	cr_assert_eq(n_lines, 3);
 	plot_sink_destroy(rec);
 	/* Drawn for real, the figure says how it grouped the runs. */
 	cr_assert_eq(run_report(NULL, NULL), 0);
 	assert_png("latency_cdf.png");
 	char *html = out_file("index.html", NULL);
-	cr_assert_not_null(strstr(html, "each curve is one policy"));
+	cr_assert_not_null(strstr(html, "differ only by seed are one curve"), "%s", html);
 	free(html);
 }
 
@@ -822,7 +844,7 @@ Test(report, recorded_commands_keep_every_name_inside_a_literal)
 	db_hostile();
 	struct plot_sink *rec = plot_record_create(NULL);
 	struct errbuf eb = {0, ""};
-	struct report_opts o = {db_path, out_dir, NULL, NULL};
+	struct report_opts o = {db_path, out_dir, NULL, NULL, 0};
 	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
 	const char *cmd = plot_record_text(rec);
 	cr_assert_not_null(strstr(cmd, "PWNED"), "the names did not reach the figures at all");
@@ -940,4 +962,411 @@ Test(report, html_and_markdown_escaping)
 	fclose(f);
 	cr_assert_str_eq(buf, "`````text\nx ```` y\n`````\n");
 	free(buf);
+}
+
+/* ---- statistics, labels, configurations, tables, trends ---- */
+
+Test(report, ci_math_matches_a_hand_computed_example)
+{
+	/*
+	 * 1, 2, 3, 4, 5: mean 3, s = sqrt(10 / 4) = 1.5811388; t(0.975, 4) = 2.7764451 (any
+	 * t table, e.g. NIST/SEMATECH e-Handbook of Statistical Methods, 1.3.6.7.2), so the
+	 * half-width is 2.7764451 * 1.5811388 / sqrt(5) = 1.9632432.
+	 */
+	double x[] = {1, 2, 3, 4, 5};
+	struct stats_summary s;
+	stats_summarize(x, 5, &s);
+	cr_assert_float_eq(s.mean, 3.0, 1e-12);
+	cr_assert_float_eq(s.sd, 1.58113883, 1e-8);
+	cr_assert_float_eq(s.ci95, 1.96324316, 1e-7);
+	/* Critical values t(0.975, df) from the same table. */
+	static const struct {
+		int df;
+		double t;
+	} table[] = {{1, 12.706}, {2, 4.303}, {3, 3.182}, {4, 2.776}, {5, 2.571},
+		     {10, 2.228}, {20, 2.086}, {30, 2.042}, {100, 1.984}};
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		cr_assert_float_eq(stats_t_quantile(0.975, table[i].df), table[i].t, 5e-4,
+				   "df %d", table[i].df);
+	/* The CDF of the Cauchy case (df 1) has the closed form 1/2 + atan(t) / pi. */
+	cr_assert_float_eq(stats_t_cdf(2.0, 1), 0.5 + atan(2.0) / 3.14159265358979, 1e-12);
+	cr_assert_float_eq(stats_t_quantile(0.025, 7), -stats_t_quantile(0.975, 7), 1e-12);
+	/* One value has no interval; none has no mean. */
+	stats_summarize(x, 1, &s);
+	cr_assert(s.mean == 1 && isnan(s.sd) && isnan(s.ci95));
+	stats_summarize(x, 0, &s);
+	cr_assert(isnan(s.mean));
+}
+
+/* A database of one configuration over three seeds plus two static runs. */
+static void db_seeds(void)
+{
+	sqlite3 *db = db_create();
+	static const double miss[] = {0.1, 0.2, 0.3};
+	for (int k = 0; k < 3; k++) {
+		struct fake_run r = plain_runs[0];
+		r.seed = k + 1;
+		r.miss_rate = miss[k];
+		insert_run(db, &r);
+	}
+	struct fake_run best = {"nightly", "static", "variant=best,threads=max", "mobilenet_v1",
+				"traces/host_stress.csv", "pixel4", 1, 0.77, 70.9, 67.3, 13.5, 101};
+	struct fake_run fastest = best;
+	fastest.params = "variant=fastest,threads=max";
+	fastest.miss_rate = 0;
+	fastest.top1 = 41.5;
+	fastest.energy_mj = 6.0;
+	insert_run(db, &best);
+	insert_run(db, &fastest);
+	sqlite3_close(db);
+}
+
+Test(report, labels_name_only_the_parameters_that_differ)
+{
+	db_seeds();
+	cr_assert_eq(run_report("--format", "html,json"), 0);
+	char *html = out_file("index.html", NULL);
+	/* Three configurations: greedy over 3 seeds, and the two static ones. */
+	cr_assert_not_null(strstr(html, "<tr id=\"group-3\">"), "%s", html);
+	cr_assert_null(strstr(html, "<tr id=\"group-4\">"));
+	cr_assert_not_null(strstr(html, "<td>static:variant=best</td>"), "%s", html);
+	cr_assert_not_null(strstr(html, "<td>static:variant=fastest</td>"));
+	cr_assert_null(strstr(html, "static:variant=best,threads"));
+	cr_assert_not_null(strstr(html, "<td>greedy</td>"));
+	/* The interval of the greedy miss rate: 20.00% +- 24.84%. */
+	char c[256];
+	snprintf(c, sizeof c, "20.00%% \xC2\xB1 24.84%%");
+	cr_assert_not_null(strstr(html, c), "%s", html);
+	free(html);
+	char *json = out_file("report.json", NULL);
+	cr_assert_not_null(strstr(json, "\"policy_label\":\"static:variant=fastest\""));
+	free(json);
+	/* The figures name them the same way. */
+	struct plot_sink *rec = plot_record_create(NULL);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL, 0};
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	const char *cmd = plot_record_text(rec);
+	cr_assert_not_null(strstr(cmd, "'#4 static:variant=best (host_stress, seed 1)'"));
+	cr_assert_not_null(strstr(cmd, "'greedy (mean of 3 runs)'"));
+	plot_sink_destroy(rec);
+}
+
+Test(report, csv_tables_parse_and_carry_the_interval)
+{
+	db_seeds();
+	cr_assert_eq(run_report("--format", "csv"), 0);
+	/* csv only: no page, no figure. */
+	cr_assert(!out_exists("index.html"));
+	cr_assert(!out_exists("latency_cdf.png"));
+	char path[1024];
+	snprintf(path, sizeof path, "%s/configurations.csv", out_dir);
+	struct errbuf eb = {0, ""};
+	struct csvin *c = csvin_open(path, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	int label = csvin_col(c, "policy_label"), n = csvin_col(c, "miss_rate_n");
+	int mean = csvin_col(c, "miss_rate_mean"), lo = csvin_col(c, "miss_rate_ci95_low");
+	int hi = csvin_col(c, "miss_rate_ci95_high"), best = csvin_col(c, "miss_rate_best");
+	int seeds = csvin_col(c, "seeds");
+	cr_assert(label >= 0 && n >= 0 && mean >= 0 && lo >= 0 && hi >= 0 && best >= 0);
+	cr_assert_eq(csvin_n_cols(c), 15 + 6 * metrics_n);
+	cr_assert_eq(csvin_next(c, &eb), 1, "%s", eb.msg);
+	cr_assert_str_eq(csvin_field(c, label), "greedy");
+	cr_assert_str_eq(csvin_field(c, n), "3");
+	cr_assert_str_eq(csvin_field(c, seeds), "1 2 3");
+	double v;
+	/* 0.1, 0.2, 0.3: mean 0.2, s = 0.1, half-width 4.302653 * 0.1 / sqrt(3) = 0.2484138. */
+	cr_assert_eq(csvin_double(c, mean, &v, &eb), 0);
+	cr_assert_float_eq(v, 0.2, 1e-12);
+	cr_assert_eq(csvin_double(c, lo, &v, &eb), 0);
+	cr_assert_float_eq(v, 0.2 - 0.24841377, 1e-7);
+	cr_assert_eq(csvin_double(c, hi, &v, &eb), 0);
+	cr_assert_float_eq(v, 0.2 + 0.24841377, 1e-7);
+	cr_assert_str_eq(csvin_field(c, best), "0");
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_str_eq(csvin_field(c, label), "static:variant=best");
+	cr_assert_str_eq(csvin_field(c, lo), "", "one seed has no interval");
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_str_eq(csvin_field(c, label), "static:variant=fastest");
+	cr_assert_str_eq(csvin_field(c, best), "1", "the lowest miss rate is the best");
+	cr_assert_eq(csvin_next(c, &eb), 0);
+	csvin_close(c);
+
+	snprintf(path, sizeof path, "%s/runs.csv", out_dir);
+	c = csvin_open(path, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	int rows = 0, conf = csvin_col(c, "configuration"), mr = csvin_col(c, "miss_rate");
+	int params = csvin_col(c, "policy_params"), rc;
+	while ((rc = csvin_next(c, &eb)) == 1) {
+		rows++;
+		cr_assert_str_eq(csvin_field(c, conf), rows <= 3 ? "1" : rows == 4 ? "2" : "3");
+		if (rows == 2)
+			cr_assert_str_eq(csvin_field(c, mr), "0.2");
+		if (rows == 4) /* a comma inside a field: quoted, read back whole */
+			cr_assert_str_eq(csvin_field(c, params), "variant=best,threads=max");
+	}
+	cr_assert_eq(rc, 0, "%s", eb.msg);
+	cr_assert_eq(rows, 5);
+	csvin_close(c);
+}
+
+/* ---- a small JSON checker (RFC 8259 grammar), for the JSON outputs ---- */
+
+static const char *js_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *js_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		unsigned char c = (unsigned char)*p;
+		if (c == '\0' || c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+						return NULL;
+				p += 5;
+				continue;
+			}
+			if (!*p || !strchr("\"\\/bfnrt", *p))
+				return NULL;
+			p++;
+			continue;
+		}
+		int n = report_utf8_seq(p);
+		if (n == 0)
+			return NULL;
+		p += n;
+	}
+	return p + 1;
+}
+
+static const char *js_digits(const char *p)
+{
+	if (*p < '0' || *p > '9')
+		return NULL;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+static const char *js_number(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (!(p = js_digits(p)))
+		return NULL;
+	if (*p == '.' && !(p = js_digits(p + 1)))
+		return NULL;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!(p = js_digits(p)))
+			return NULL;
+	}
+	return p;
+}
+
+static const char *js_value(const char *p, int depth)
+{
+	if (depth > 64)
+		return NULL;
+	p = js_ws(p);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		int object = *p == '{';
+		p = js_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		while (1) {
+			if (object) {
+				if (!(p = js_string(js_ws(p))))
+					return NULL;
+				p = js_ws(p);
+				if (*p++ != ':')
+					return NULL;
+			}
+			if (!(p = js_value(p, depth + 1)))
+				return NULL;
+			p = js_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+		}
+	}
+	if (*p == '"')
+		return js_string(p);
+	if (!strncmp(p, "true", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	if (!strncmp(p, "null", 4))
+		return p + 4;
+	return js_number(p);
+}
+
+/* Also used by test_compare.c. */
+int report_test_json_valid(const char *text);
+int report_test_json_valid(const char *text)
+{
+	const char *p = js_value(text, 0);
+	return p && *js_ws(p) == '\0';
+}
+
+Test(report, the_json_checker_rejects_what_is_not_json)
+{
+	cr_assert(report_test_json_valid("{\"a\":[1,-2.5e3,true,null,\"x\\u00e9\\n\"],\"b\":{}}"));
+	static const char *const bad[] = {"{\"a\":1,}", "[1 2]", "{\"a\" 1}", "\"x\ny\"", "01",
+					  "NaN", "[1,]", "\"\xff\"", "{\"a\":1} x", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		cr_assert(!report_test_json_valid(bad[i]), "accepted %s", bad[i]);
+}
+
+Test(report, json_holds_every_run_and_configuration_even_with_hostile_names)
+{
+	db_hostile();
+	cr_assert_eq(run_report("--format", "json,csv"), 0);
+	char *json = out_file("report.json", NULL);
+	cr_assert_not_null(json);
+	cr_assert(report_test_json_valid(json), "%s", json);
+	cr_assert_eq(count(json, "{\"id\":"), 3);
+	cr_assert_eq(count(json, "{\"configuration\":"), 2);
+	/* The tag went through as an escaped string: its quotes and backslash intact. */
+	cr_assert_not_null(strstr(json, "\"tag\":\"''<script>alert(1)</script>'; print "
+					"system('touch PWNED'); '\\\\\""));
+	free(json);
+	/* The CSV reads back with as many fields in every row. */
+	char path[1024];
+	snprintf(path, sizeof path, "%s/runs.csv", out_dir);
+	struct errbuf eb = {0, ""};
+	struct csvin *c = csvin_open(path, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	int rows = 0, rc, policy = csvin_col(c, "policy");
+	while ((rc = csvin_next(c, &eb)) == 1)
+		if (rows++ == 0)
+			cr_assert_str_eq(csvin_field(c, policy),
+					 "gr'eedy\"; system(\"touch PWNED\") #  !touch PWNED3 "
+					 "`touch PWNED2`");
+	cr_assert_eq(rc, 0, "%s", eb.msg);
+	cr_assert_eq(rows, 3);
+	csvin_close(c);
+}
+
+/* Three tags, created on three days (not in name order), for the trends. */
+static void db_nights(void)
+{
+	sqlite3 *db = db_create();
+	static const char *const tags[] = {"b-second", "a-third", "c-first"};
+	static const char *const days[] = {"2024-05-02", "2024-05-03", "2024-05-01"};
+	for (int t = 0; t < 3; t++)
+		for (int p = 0; p < 2; p++) {
+			struct fake_run r = plain_runs[p];
+			r.tag = tags[t];
+			r.miss_rate = 0.01 * (t + 1) * (p + 1);
+			long long id = insert_run(db, &r);
+			char sql[256];
+			snprintf(sql, sizeof sql,
+				 "UPDATE runs SET created_utc = '%sT02:00:00Z' WHERE id = %lld",
+				 days[t], id);
+			exec_ok(db, sql);
+		}
+	sqlite3_close(db);
+}
+
+/* The xtics of the figure whose PNG is named name, from recorded commands. */
+static void tics_of(const char *cmd, const char *name, char *buf, size_t len)
+{
+	char out_line[128];
+	snprintf(out_line, sizeof out_line, "set output '%s.png'", name);
+	const char *f = strstr(cmd, out_line);
+	cr_assert_not_null(f, "no figure %s", name);
+	const char *t = strstr(f, "set xtics (");
+	cr_assert_not_null(t);
+	const char *e = strchr(t, '\n');
+	snprintf(buf, len, "%.*s", (int)(e - t), t);
+}
+
+Test(report, trends_order_tags_by_their_first_run_and_stop_at_the_selected_one)
+{
+	db_nights();
+	struct plot_sink *rec = plot_record_create(NULL);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL, 0};
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	const char *cmd = plot_record_text(rec);
+	char tics[512];
+	tics_of(cmd, "trend_miss_rate", tics, sizeof tics);
+	cr_assert_str_eq(tics, "set xtics ('c-first' 0, 'b-second' 1, 'a-third' 2)");
+	/*
+	 * Each policy's miss rate per night in percent, oldest night first: greedy 3 (c-first),
+	 * 1 (b-second), 2 (a-third); adascale twice that.
+	 */
+	const char *blk = strstr(cmd, "$trend << EOD\n0 3\n1 1\n2 2\n\n\n0 6\n1 2\n2 4\nEOD\n");
+	cr_assert_not_null(blk, "%s", cmd);
+	plot_sink_destroy(rec);
+
+	/* The report of the second night shows the nights up to it. */
+	rec = plot_record_create(NULL);
+	struct report_opts o2 = {db_path, out_dir, "b-second", NULL, 0};
+	cr_assert_eq(report_generate(&o2, rec, &eb), 0, "%s", eb.msg);
+	tics_of(plot_record_text(rec), "trend_top1", tics, sizeof tics);
+	cr_assert_str_eq(tics, "set xtics ('c-first' 0, 'b-second' 1)");
+	plot_sink_destroy(rec);
+
+	/* The first night alone has no trend. */
+	rec = plot_record_create(NULL);
+	struct report_opts o3 = {db_path, out_dir, "c-first", NULL, 0};
+	cr_assert_eq(report_generate(&o3, rec, &eb), 0, "%s", eb.msg);
+	cr_assert_null(strstr(plot_record_text(rec), "trend_"));
+	plot_sink_destroy(rec);
+	/* (writes_pages_and_images_for_several_runs draws the trends with a real gnuplot) */
+}
+
+Test(report, the_key_leaves_the_plot_when_it_would_cover_curves)
+{
+	/* Two runs: a short key inside the CDF's empty corner. */
+	sqlite3 *db = db_create();
+	insert_run(db, &plain_runs[0]);
+	insert_run(db, &plain_runs[1]);
+	sqlite3_close(db);
+	struct plot_sink *rec = plot_record_create(NULL);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL, 0};
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	const char *cmd = plot_record_text(rec);
+	const char *cdf = strstr(cmd, "set output 'latency_cdf.png'");
+	cr_assert_not_null(strstr(cdf, "set key bottom right"));
+	plot_sink_destroy(rec);
+
+	/* Eight configurations: the key goes outside. */
+	db = db_create();
+	for (int i = 0; i < 6; i++) {
+		struct fake_run r = plain_runs[i % 3];
+		r.seed = 100 + i;
+		char pol[32];
+		snprintf(pol, sizeof pol, "policy%d", i);
+		r.policy = pol;
+		insert_run(db, &r);
+	}
+	sqlite3_close(db);
+	rec = plot_record_create(NULL);
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	cmd = plot_record_text(rec);
+	cdf = strstr(cmd, "set output 'latency_cdf.png'");
+	const char *end = strstr(cdf, "unset output");
+	const char *key = strstr(cdf, "set key outside");
+	cr_assert(key && key < end, "%s", cdf);
+	plot_sink_destroy(rec);
 }

@@ -12,15 +12,17 @@
 
 void agent_measure_defaults(struct agent_measure_opts *o)
 {
-	o->warmup = 5;
-	o->warmup_ms = 20;
-	o->min_runs = 10;
+	o->warmup = 3;
+	o->warmup_ms = 2;
+	o->min_runs = 5;
 	o->max_runs = 10000;
 	o->max_seconds = 2;
 	o->stable_rel = 0.01;
 	o->stable_window = 10;
 	o->on_run = NULL;
 	o->on_run_ctx = NULL;
+	o->prep = NULL;
+	o->prep_ctx = NULL;
 }
 
 double agent_now_s(void)
@@ -40,6 +42,25 @@ double agent_quantile(const double *sorted, int n, double q)
 		return sorted[n - 1];
 	double f = pos - i;
 	return sorted[i] + f * (sorted[i + 1] - sorted[i]);
+}
+
+void agent_median_ci(int n, int *lo, int *hi)
+{
+	double z = 1.96 * sqrt((double)n);
+	int r = (int)floor((n - z) / 2), s = (int)ceil(1 + (n + z) / 2); /* 1-based ranks */
+	r = r < 1 ? 1 : r > n ? n : r;
+	s = s < 1 ? 1 : s > n ? n : s;
+	*lo = r - 1;
+	*hi = s - 1;
+}
+
+/* Half-width of the median's confidence interval over the median (inf when undefined). */
+static double ci_rel(const double *x, int n)
+{
+	int lo, hi;
+	agent_median_ci(n, &lo, &hi);
+	double med = agent_quantile(x, n, 0.5);
+	return med > 0 ? (x[hi] - x[lo]) / 2 / med : INFINITY;
 }
 
 static void insert_sorted(double *x, int n, double v)
@@ -78,11 +99,15 @@ int agent_measure(const struct kb_backend *b, void *state, const struct agent_me
 			break;
 		if (now >= warm_cap)
 			break;
+		if (o->prep)
+			o->prep(o->prep_ctx);
 		if ((rc = b->run(state, eb)) < 0)
 			goto out;
 	}
 	int n = 0;
 	for (;;) {
+		if (o->prep)
+			o->prep(o->prep_ctx);
 		double t0 = agent_now_s();
 		if ((rc = b->run(state, eb)) < 0)
 			goto out;
@@ -93,6 +118,10 @@ int agent_measure(const struct kb_backend *b, void *state, const struct agent_me
 		n++;
 		double med = agent_quantile(x, n, 0.5);
 		hist[n % window] = med;
+		if (n >= o->min_runs && ci_rel(x, n) <= o->stable_rel) {
+			t->stable = 1;
+			break;
+		}
 		if (n >= o->min_runs && n >= window) {
 			double lo = hist[0], hi = hist[0];
 			for (int i = 1; i < window; i++) {
@@ -111,6 +140,7 @@ int agent_measure(const struct kb_backend *b, void *state, const struct agent_me
 	t->median_us = agent_quantile(x, n, 0.5);
 	t->p10_us = agent_quantile(x, n, 0.1);
 	t->p90_us = agent_quantile(x, n, 0.9);
+	t->ci_rel = ci_rel(x, n);
 	t->wall_s = agent_now_s() - start;
 out:
 	free(x);

@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "kb.h"
+#include "acache.h"
 #include "apool.h"
 #include "csvin.h"
 #include "num.h"
 #include "asys.h"
+#include "arun.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
@@ -98,6 +100,8 @@ void agent_profile_defaults(struct agent_profile_opts *o)
 	o->n_threads = 0; /* 1 and the CPUs the process may use once --cpus applies */
 	agent_measure_defaults(&o->m);
 	o->seed = 1;
+	o->evict_kb = 0;
+	o->ramp_ms = 200;
 }
 
 int agent_parse_threads(const char *s, struct agent_profile_opts *o, struct errbuf *eb)
@@ -185,26 +189,115 @@ static void put_freq(struct out *o, double mhz)
 		put(o, "%.0f", mhz);
 }
 
-int agent_profile(const struct agent_profile_opts *o, const char *out_path, struct errbuf *eb)
+/* What both kinds of profile share: options, machine, thread counts, output. */
+struct prof {
+	const struct agent_profile_opts *o;
+	struct agent_sys *sys;
+	struct agent_cpuset cpus;
+	int threads[AGENT_MAX_THREAD_COUNTS], n_threads;
+	size_t evict_bytes;
+	struct out w;
+	int progress;
+};
+
+/* One finished timing, kept until the file is written. */
+struct result {
+	double median_us, p10_us, p90_us;
+	int runs;
+	double f0, f1;
+	int changed;
+};
+
+static void put_row(struct prof *pf, const struct kshape *k, int threads, const char *backend,
+		    const struct result *r)
 {
-	struct errbuf local;
-	if (!eb)
-		eb = &local;
-	int rc;
+	struct out *w = &pf->w;
+	double gflops = 2.0 * kshape_macs(k) / (r->median_us * 1e3);
+	if (!w->failed && kshape_write(w->f, k) < 0) {
+		w->failed = 1;
+		w->err = errno ? errno : EIO;
+	}
+	put(w, ",%d,%s,%.3f,%.3f,%.3f,%d,%.6g,", threads, backend, r->median_us, r->p10_us,
+	    r->p90_us, r->runs, gflops);
+	put_freq(w, r->f0);
+	put(w, ",");
+	put_freq(w, r->f1);
+	put(w, ",");
+	if (r->f0 > 0 && r->f1 > 0)
+		put(w, "%d", r->changed);
+	put(w, "\n");
+	if (!w->failed && fflush(w->f) != 0) {
+		w->failed = 1;
+		w->err = errno ? errno : EIO;
+	}
+}
+
+static void put_metadata(struct prof *pf, const char *mode)
+{
+	const struct agent_profile_opts *o = pf->o;
+	struct out *w = &pf->w;
+	char date[32], cpulist[256], thread_list[128] = "";
+	agent_iso_now(date, sizeof date);
+	agent_cpuset_format(&pf->cpus, cpulist, sizeof cpulist);
+	for (int t = 0; t < pf->n_threads; t++) {
+		size_t at = strlen(thread_list);
+		snprintf(thread_list + at, sizeof thread_list - at, "%s%d", t ? "," : "",
+			 pf->threads[t]);
+	}
+	double ref = agent_sys_ref_mhz(pf->sys, &pf->cpus);
+	put(w, "# agent: adascale-agent %s\n", ADASCALE_VERSION);
+	put(w, "# host: %s\n", pf->sys->host);
+	put(w, "# cpu: %s\n", pf->sys->cpu_model[0] ? pf->sys->cpu_model : "unknown");
+	put(w, "# date: %s\n", date);
+	if (ref > 0)
+		put(w, "# freq_ref_mhz: %.0f\n", ref);
+	put(w, "# freq_source: %s\n", agent_sys_freq_source(pf->sys));
+	put(w, "# kernels: %s\n", o->kernels);
+	put(w, "# backend: %s\n", o->backend);
+	put(w, "# threads: %s\n", thread_list);
+	put(w, "# cpus: %s\n", cpulist);
+	if (agent_pool_first_cpu() >= 0)
+		put(w, "# placement: timing thread on CPU %d; agent pool threads pinned from the "
+		       "highest allowed CPU down; OpenBLAS and XNNPACK threads placed by the "
+		       "kernel\n",
+		    agent_pool_first_cpu());
+	put(w, "# mode: %s\n", mode);
+	put(w, "# measure: the first %s warms up at least %g ms; each %d runs and %g ms, then at "
+	       "least %d runs until the 95%% confidence interval of the median is within +-%g%% "
+	       "or the running median moves < %g%% over %d runs, or for %g s or %d runs\n",
+	    strcmp(mode, "isolated") == 0 ? "kernel" : "pass",
+	    o->ramp_ms > o->m.warmup_ms ? o->ramp_ms : o->m.warmup_ms, o->m.warmup, o->m.warmup_ms,
+	    o->m.min_runs, o->m.stable_rel * 100, o->m.stable_rel * 100, o->m.stable_window,
+	    o->m.max_seconds, o->m.max_runs);
+	if (pf->evict_bytes)
+		put(w, "# cache: before each run %zu KB of scratch written on each of the kernel's "
+		       "threads, then its input read back\n",
+		    pf->evict_bytes >> 10);
+	else if (strcmp(mode, "isolated") == 0)
+		put(w, "# cache: warm (runs back to back, nothing evicted)\n");
+	put(w, "# seed: %llu\n", (unsigned long long)o->seed);
+}
+
+static void progress(struct prof *pf, int done, int total, const char *what, int threads,
+		     const char *backend)
+{
+	if (!pf->progress)
+		return;
+	fprintf(stderr, "\r\033[K[%d/%d] %s, %d thread%s%s%s", done + 1, total, what, threads,
+		threads > 1 ? "s" : "", backend ? ", " : "", backend ? backend : "");
+	fflush(stderr);
+}
+
+/* Each unique kernel of the list timed on its own. */
+static int profile_kernels(struct prof *pf, struct errbuf *eb)
+{
+	const struct agent_profile_opts *o = pf->o;
 	struct agent_klist *l = NULL;
 	const struct kb_backend **chosen = NULL;
 	char **skip_why = NULL;
-	char *tmp = NULL;
-	struct out w = {.f = NULL, .name = out_path ? out_path : "stdout"};
-	struct agent_cpuset saved_cpus;
-	struct agent_sys *sys = calloc(1, sizeof *sys);
-	if (!sys)
-		return err_set(eb, ERR_NOMEM, "out of memory");
-
-	if (strcmp(o->backend, "auto") != 0 && !kb_find(o->backend)) {
-		rc = err_set(eb, ERR_USAGE, "--backend '%s': auto, openblas or xnnpack", o->backend);
-		goto out;
-	}
+	struct agent_evict *evict[AGENT_MAX_THREAD_COUNTS] = {0};
+	struct agent_cpuset saved;
+	int rc;
 	if ((rc = agent_klist_read(o->kernels, &l, eb)) < 0)
 		goto out;
 	chosen = calloc((size_t)l->n, sizeof *chosen);
@@ -237,32 +330,316 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 		rc = err_set(eb, ERR_USAGE, "%s: no row of the list runs on this machine", l->path);
 		goto out;
 	}
+	for (int t = 0; pf->evict_bytes && t < pf->n_threads; t++)
+		if (!(evict[t] = agent_evict_create(pf->evict_bytes, pf->threads[t], eb))) {
+			rc = eb->code;
+			goto out;
+		}
+	if ((rc = agent_affinity_get(&saved, eb)) < 0)
+		goto out;
 
-	struct agent_cpuset cpus;
+	put_metadata(pf, "isolated");
+	for (int i = 0; i < l->n; i++)
+		if (skip_why[i])
+			put(&pf->w, "# skipped: %s:%ld: %s\n", l->path, l->items[i].line, skip_why[i]);
+	put(&pf->w, "%s\n", AGENT_TIMINGS_HEADER);
+	if (pf->w.failed)
+		goto out;
+
+	int n_done = 0, n_unstable = 0, n_total = (l->n - n_skipped) * pf->n_threads;
+	double t_start = agent_now_s();
+	for (int i = 0; i < l->n; i++) {
+		const struct kb_backend *b = chosen[i];
+		if (!b)
+			continue;
+		const struct kshape *k = &l->items[i].k;
+		for (int t = 0; t < pf->n_threads; t++) {
+			void *state = NULL;
+			char key[128];
+			kshape_format(k, key, sizeof key);
+			progress(pf, n_done, n_total, key, pf->threads[t], b->name());
+			if ((rc = b->prepare(k, pf->threads[t], o->seed, &state, eb)) < 0) {
+				err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
+				goto out;
+			}
+			struct agent_timing tm;
+			struct agent_cache_prep cp;
+			agent_cache_prep_init(&cp, evict[t], b, state);
+			struct agent_measure_opts mo = o->m;
+			mo.prep = agent_cache_prep;
+			mo.prep_ctx = &cp;
+			if (n_done == 0 && o->ramp_ms > mo.warmup_ms)
+				mo.warmup_ms = o->ramp_ms;
+			int pinned = agent_thread_pin(agent_pool_first_cpu()) == 0;
+			struct result r = {0};
+			r.f0 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
+			rc = agent_measure(b, state, &mo, &tm, eb);
+			r.f1 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
+			if (pinned)
+				agent_thread_affinity_set(&saved);
+			b->release(state);
+			if (rc < 0) {
+				err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
+				goto out;
+			}
+			n_unstable += !tm.stable;
+			r.median_us = tm.median_us;
+			r.p10_us = tm.p10_us;
+			r.p90_us = tm.p90_us;
+			r.runs = tm.runs;
+			r.changed = fabs(r.f1 - r.f0) > 0.02 * r.f0;
+			put_row(pf, k, pf->threads[t], b->name(), &r);
+			if (pf->w.failed)
+				goto out;
+			n_done++;
+		}
+	}
+	if (pf->progress)
+		fprintf(stderr, "\r\033[K");
+	put(&pf->w, "# done: %d rows (%d unique kernels of %d rows, %d skipped), %d stopped by the "
+		    "time or run limit before the median settled; %.1f s\n",
+	    n_done, l->n, l->n_rows, n_skipped, n_unstable, agent_now_s() - t_start);
+	rc = 0;
+out:
+	for (int t = 0; t < AGENT_MAX_THREAD_COUNTS; t++)
+		agent_evict_destroy(evict[t]);
+	if (l && skip_why)
+		for (int i = 0; i < l->n; i++)
+			free(skip_why[i]);
+	free(skip_why);
+	free(chosen);
+	agent_klist_destroy(l);
+	return rc;
+}
+
+/* Pooled in-pass times of one unique kernel at one thread count. */
+struct pool_times {
+	double *x;
+	int n, cap;
+	struct result r;
+	int seen;
+};
+
+static int pool_add(struct pool_times *p, const double *x, int n)
+{
+	if (p->n + n > p->cap) {
+		int cap = p->cap ? p->cap : 64;
+		while (cap < p->n + n)
+			cap *= 2;
+		double *nx = realloc(p->x, (size_t)cap * sizeof *nx);
+		if (!nx)
+			return ERR_NOMEM;
+		p->x = nx;
+		p->cap = cap;
+	}
+	memcpy(p->x + p->n, x, (size_t)n * sizeof *x);
+	p->n += n;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Each pass of a pass list timed whole; a kernel's times are the times of the layers with
+ * its shape within the timed passes, pooled over every such layer of every pass.
+ */
+static int profile_passes(struct prof *pf, struct errbuf *eb)
+{
+	const struct agent_profile_opts *o = pf->o;
+	struct agent_passes *ps = NULL;
+	struct agent_klist u = {0};
+	int **ukey = NULL; /* per pass, per layer: its unique kernel */
+	struct pool_times *pt = NULL;
+	struct agent_pass *pass = NULL;
+	int rc, n_layers = 0, cap = 0;
+	if ((rc = agent_passes_read(o->kernels, DT_FP32, &ps, eb)) < 0)
+		goto out;
+	if (!(ukey = calloc((size_t)ps->n, sizeof *ukey))) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (int p = 0; p < ps->n; p++) {
+		const struct agent_pass_spec *sp = &ps->p[p];
+		if (!(ukey[p] = malloc((size_t)sp->n * sizeof **ukey))) {
+			rc = err_set(eb, ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < sp->n; i++) {
+			const struct agent_layer *ly = &sp->layers[i];
+			char why[KB_WHY_LEN] = "unsupported";
+			if (!agent_choose_backend(o->backend, &ly->k, why)) {
+				rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", ps->path, ly->line,
+					     o->backend, why);
+				goto out;
+			}
+			int at = -1;
+			for (int j = 0; j < u.n && at < 0; j++)
+				if (kshape_cmp(&u.items[j].k, &ly->k) == 0)
+					at = j;
+			if (at < 0) {
+				if (u.n == cap) {
+					int ncap = cap ? cap * 2 : 64;
+					struct agent_kernel *it =
+						realloc(u.items, (size_t)ncap * sizeof *it);
+					if (!it) {
+						rc = err_set(eb, ERR_NOMEM, "out of memory");
+						goto out;
+					}
+					u.items = it;
+					cap = ncap;
+				}
+				u.items[u.n].k = ly->k;
+				u.items[u.n].line = ly->line;
+				at = u.n++;
+			}
+			ukey[p][i] = at;
+			n_layers++;
+		}
+	}
+	if (!(pt = calloc((size_t)u.n * (size_t)pf->n_threads, sizeof *pt))) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+
+	put_metadata(pf, "in-model");
+	put(&pf->w, "# passes: %d passes of %d layers in all, %d unique kernels; a kernel's times "
+		    "are those of the layers with its shape within the timed passes, pooled over "
+		    "all of them\n",
+	    ps->n, n_layers, u.n);
+	put(&pf->w, "%s\n", AGENT_TIMINGS_HEADER);
+	if (pf->w.failed)
+		goto out;
+
+	int n_done = 0, n_unstable = 0, n_total = ps->n * pf->n_threads;
+	double t_start = agent_now_s();
+	for (int t = 0; t < pf->n_threads; t++) {
+		for (int p = 0; p < ps->n; p++) {
+			const struct agent_pass_spec *sp = &ps->p[p];
+			char what[AGENT_PASS_KEY_LEN + 32];
+			snprintf(what, sizeof what, "pass %s", sp->key);
+			progress(pf, n_done, n_total, what, pf->threads[t], NULL);
+			if ((rc = agent_pass_create(sp->layers, sp->n, o->backend, pf->threads[t],
+						    o->seed, ps->path, &pass, eb)) < 0)
+				goto out;
+			struct agent_measure_opts mo = o->m;
+			if (n_done == 0 && o->ramp_ms > mo.warmup_ms)
+				mo.warmup_ms = o->ramp_ms;
+			struct agent_timing tm;
+			double f0 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
+			rc = agent_pass_time(pass, &mo, &tm, eb);
+			double f1 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
+			if (rc < 0) {
+				err_wrap(eb, "%s: pass '%s'", ps->path, sp->key);
+				goto out;
+			}
+			n_unstable += !tm.stable;
+			for (int i = 0; i < sp->n; i++) {
+				struct pool_times *q = &pt[(size_t)ukey[p][i] * pf->n_threads + t];
+				int ns;
+				const double *x = agent_pass_layer_times(pass, i, &ns);
+				if (pool_add(q, x, ns) < 0) {
+					rc = err_set(eb, ERR_NOMEM, "out of memory");
+					goto out;
+				}
+				if (!q->seen)
+					q->r.f0 = f0;
+				q->seen = 1;
+				q->r.f1 = f1;
+				q->r.changed |= f0 > 0 && f1 > 0 && fabs(f1 - f0) > 0.02 * f0;
+			}
+			agent_pass_destroy(pass);
+			pass = NULL;
+			n_done++;
+		}
+	}
+	if (pf->progress)
+		fprintf(stderr, "\r\033[K");
+	int n_rows = 0;
+	for (int i = 0; i < u.n; i++) {
+		char why[KB_WHY_LEN];
+		const struct kb_backend *b = agent_choose_backend(o->backend, &u.items[i].k, why);
+		for (int t = 0; t < pf->n_threads; t++) {
+			struct pool_times *q = &pt[(size_t)i * pf->n_threads + t];
+			qsort(q->x, (size_t)q->n, sizeof *q->x, cmp_double);
+			q->r.median_us = agent_quantile(q->x, q->n, 0.5);
+			q->r.p10_us = agent_quantile(q->x, q->n, 0.1);
+			q->r.p90_us = agent_quantile(q->x, q->n, 0.9);
+			q->r.runs = q->n;
+			put_row(pf, &u.items[i].k, pf->threads[t], b->name(), &q->r);
+			n_rows++;
+		}
+	}
+	put(&pf->w, "# done: %d rows (%d unique kernels of %d layers in %d passes, 0 skipped), %d "
+		    "passes stopped by the time or run limit before the median settled; %.1f s\n",
+	    n_rows, u.n, n_layers, ps->n, n_unstable, agent_now_s() - t_start);
+	rc = 0;
+out:
+	agent_pass_destroy(pass);
+	for (int i = 0; pt && i < u.n * pf->n_threads; i++)
+		free(pt[i].x);
+	free(pt);
+	for (int p = 0; ukey && p < ps->n; p++)
+		free(ukey[p]);
+	free(ukey);
+	free(u.items);
+	agent_passes_destroy(ps);
+	return rc;
+}
+
+int agent_profile(const struct agent_profile_opts *o, const char *out_path, struct errbuf *eb)
+{
+	struct errbuf local;
+	if (!eb)
+		eb = &local;
+	int rc;
+	char *tmp = NULL;
+	struct prof pf;
+	memset(&pf, 0, sizeof pf);
+	pf.o = o;
+	pf.w.name = out_path ? out_path : "stdout";
+	if (!(pf.sys = calloc(1, sizeof *pf.sys)))
+		return err_set(eb, ERR_NOMEM, "out of memory");
+
+	if (strcmp(o->backend, "auto") != 0 && !kb_find(o->backend)) {
+		rc = err_set(eb, ERR_USAGE, "--backend '%s': auto, openblas or xnnpack", o->backend);
+		goto out;
+	}
+	int in_model = agent_is_pass_list(o->kernels, eb);
+	if (in_model < 0) {
+		rc = in_model;
+		goto out;
+	}
 	if (o->cpus) {
-		if (agent_cpuset_parse(o->cpus, &cpus) < 0) {
+		if (agent_cpuset_parse(o->cpus, &pf.cpus) < 0) {
 			rc = err_set(eb, ERR_USAGE, "--cpus '%s': a CPU list like 0-3 or 4,5", o->cpus);
 			goto out;
 		}
-		if ((rc = agent_affinity_set(&cpus, eb)) < 0)
+		if ((rc = agent_affinity_set(&pf.cpus, eb)) < 0)
 			goto out;
 	}
-	if ((rc = agent_affinity_get(&cpus, eb)) < 0 || (rc = agent_sys_read(sys, eb)) < 0)
+	if ((rc = agent_affinity_get(&pf.cpus, eb)) < 0 || (rc = agent_sys_read(pf.sys, eb)) < 0)
 		goto out;
 	/*
 	 * While timing, the timing thread is on the highest allowed CPU and the agent pool's
 	 * workers on the next ones down; threads the libraries create (in prepare, before the
 	 * pin) keep the whole set, so the kernel spreads them.
 	 */
-	saved_cpus = cpus;
-	agent_pool_place(&cpus);
-	int threads[AGENT_MAX_THREAD_COUNTS], n_threads = o->n_threads;
-	memcpy(threads, o->threads, sizeof threads);
-	if (n_threads == 0) {
-		threads[n_threads++] = 1;
-		if (agent_cpuset_count(&cpus) > 1)
-			threads[n_threads++] = agent_cpuset_count(&cpus);
+	agent_pool_place(&pf.cpus);
+	pf.n_threads = o->n_threads;
+	memcpy(pf.threads, o->threads, sizeof pf.threads);
+	if (pf.n_threads == 0) {
+		pf.threads[pf.n_threads++] = 1;
+		if (agent_cpuset_count(&pf.cpus) > 1)
+			pf.threads[pf.n_threads++] = agent_cpuset_count(&pf.cpus);
 	}
+	if (!in_model)
+		pf.evict_bytes = o->evict_kb < 0 ? agent_evict_default_bytes(agent_pool_first_cpu())
+						 : (size_t)o->evict_kb << 10;
+	pf.progress = o->progress && isatty(STDERR_FILENO);
 
 	if (out_path) {
 		size_t n = strlen(out_path) + 32;
@@ -271,122 +648,27 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 			goto out;
 		}
 		snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-		if (!(w.f = fopen(tmp, "w"))) {
+		if (!(pf.w.f = fopen(tmp, "w"))) {
 			rc = err_set(eb, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
 			goto out;
 		}
 	} else {
-		w.f = stdout;
+		pf.w.f = stdout;
 	}
-
-	char date[32], cpulist[256], thread_list[128] = "";
-	agent_iso_now(date, sizeof date);
-	agent_cpuset_format(&cpus, cpulist, sizeof cpulist);
-	for (int t = 0; t < n_threads; t++) {
-		size_t at = strlen(thread_list);
-		snprintf(thread_list + at, sizeof thread_list - at, "%s%d", t ? "," : "",
-			 threads[t]);
+	rc = in_model ? profile_passes(&pf, eb) : profile_kernels(&pf, eb);
+	if (rc < 0)
+		goto out;
+	if (!pf.w.failed && fflush(pf.w.f) != 0) {
+		pf.w.failed = 1;
+		pf.w.err = errno ? errno : EIO;
 	}
-	double ref = agent_sys_ref_mhz(sys, &cpus);
-	put(&w, "# agent: adascale-agent %s\n", ADASCALE_VERSION);
-	put(&w, "# host: %s\n", sys->host);
-	put(&w, "# cpu: %s\n", sys->cpu_model[0] ? sys->cpu_model : "unknown");
-	put(&w, "# date: %s\n", date);
-	if (ref > 0)
-		put(&w, "# freq_ref_mhz: %.0f\n", ref);
-	put(&w, "# freq_source: %s\n", agent_sys_freq_source(sys));
-	put(&w, "# kernels: %s\n", o->kernels);
-	put(&w, "# backend: %s\n", o->backend);
-	put(&w, "# threads: %s\n", thread_list);
-	put(&w, "# cpus: %s\n", cpulist);
-	if (agent_pool_first_cpu() >= 0)
-		put(&w, "# placement: timing thread on CPU %d; agent pool threads pinned from the "
-			"highest allowed CPU down; OpenBLAS and XNNPACK threads placed by the "
-			"kernel\n",
-		    agent_pool_first_cpu());
-	put(&w, "# measure: warm-up %d runs and %g ms; stop when the running median moves < %g%% "
-		"over %d runs (at least %d runs), or after %g s or %d runs\n",
-	    o->m.warmup, o->m.warmup_ms, o->m.stable_rel * 100, o->m.stable_window, o->m.min_runs,
-	    o->m.max_seconds, o->m.max_runs);
-	put(&w, "# seed: %llu\n", (unsigned long long)o->seed);
-	for (int i = 0; i < l->n; i++)
-		if (skip_why[i])
-			put(&w, "# skipped: %s:%ld: %s\n", l->path, l->items[i].line, skip_why[i]);
-	put(&w, "%s\n", AGENT_TIMINGS_HEADER);
-	if (w.failed)
-		goto write_failed;
-
-	int progress = o->progress && isatty(STDERR_FILENO);
-	int n_done = 0, n_unstable = 0, n_total = (l->n - n_skipped) * n_threads;
-	double t_start = agent_now_s();
-	for (int i = 0; i < l->n; i++) {
-		const struct kb_backend *b = chosen[i];
-		if (!b)
-			continue;
-		const struct kshape *k = &l->items[i].k;
-		for (int t = 0; t < n_threads; t++) {
-			void *state = NULL;
-			char key[128];
-			kshape_format(k, key, sizeof key);
-			if (progress) {
-				fprintf(stderr, "\r\033[K[%d/%d] %s, %d thread%s, %s", n_done + 1, n_total,
-					key, threads[t], threads[t] > 1 ? "s" : "", b->name());
-				fflush(stderr);
-			}
-			if ((rc = b->prepare(k, threads[t], o->seed, &state, eb)) < 0) {
-				err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
-				goto out;
-			}
-			struct agent_timing tm;
-			int pinned = agent_thread_pin(agent_pool_first_cpu()) == 0;
-			double f0 = agent_sys_freq_mhz(sys, &cpus);
-			rc = agent_measure(b, state, &o->m, &tm, eb);
-			double f1 = agent_sys_freq_mhz(sys, &cpus);
-			if (pinned)
-				agent_thread_affinity_set(&saved_cpus);
-			b->release(state);
-			if (rc < 0) {
-				err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
-				goto out;
-			}
-			n_unstable += !tm.stable;
-			double gflops = 2.0 * kshape_macs(k) / (tm.median_us * 1e3);
-			if (!w.failed && kshape_write(w.f, k) < 0) {
-				w.failed = 1;
-				w.err = errno ? errno : EIO;
-			}
-			put(&w, ",%d,%s,%.3f,%.3f,%.3f,%d,%.6g,", threads[t], b->name(),
-			    tm.median_us, tm.p10_us, tm.p90_us, tm.runs, gflops);
-			put_freq(&w, f0);
-			put(&w, ",");
-			put_freq(&w, f1);
-			put(&w, ",");
-			if (f0 > 0 && f1 > 0)
-				put(&w, "%d", fabs(f1 - f0) > 0.02 * f0);
-			put(&w, "\n");
-			if (!w.failed && fflush(w.f) != 0) {
-				w.failed = 1;
-				w.err = errno ? errno : EIO;
-			}
-			if (w.failed)
-				goto write_failed;
-			n_done++;
-		}
+	if (pf.w.failed) {
+		rc = err_set(eb, ERR_IO, "%s: write failed: %s", pf.w.name, strerror(pf.w.err));
+		goto out;
 	}
-	if (progress)
-		fprintf(stderr, "\r\033[K");
-	put(&w, "# done: %d rows (%d unique kernels of %d rows, %d skipped), %d stopped by the "
-		"time or run limit before the median settled; %.1f s\n",
-	    n_done, l->n, l->n_rows, n_skipped, n_unstable, agent_now_s() - t_start);
-	if (!w.failed && fflush(w.f) != 0) {
-		w.failed = 1;
-		w.err = errno ? errno : EIO;
-	}
-	if (w.failed)
-		goto write_failed;
 	if (tmp) {
-		FILE *f = w.f;
-		w.f = NULL;
+		FILE *f = pf.w.f;
+		pf.w.f = NULL;
 		if (fclose(f) != 0) {
 			rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path, strerror(errno));
 			goto out;
@@ -400,23 +682,16 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 		tmp = NULL;
 	}
 	rc = 0;
-	goto out;
-write_failed:
-	rc = err_set(eb, ERR_IO, "%s: write failed: %s", w.name, strerror(w.err));
 out:
+	if (rc == 0 && pf.w.failed)
+		rc = err_set(eb, ERR_IO, "%s: write failed: %s", pf.w.name, strerror(pf.w.err));
 	agent_pool_place(NULL);
 	if (tmp) {
-		if (w.f)
-			fclose(w.f);
+		if (pf.w.f)
+			fclose(pf.w.f);
 		remove(tmp);
 		free(tmp);
 	}
-	if (l && skip_why)
-		for (int i = 0; i < l->n; i++)
-			free(skip_why[i]);
-	free(skip_why);
-	free(chosen);
-	agent_klist_destroy(l);
-	free(sys);
+	free(pf.sys);
 	return rc;
 }

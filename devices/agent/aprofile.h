@@ -1,13 +1,20 @@
 /*
- * aprofile.h: `adascale-agent profile`: read a kernel list, time every unique kernel for
- * each thread count on the chosen backends, and write the timings CSV.
+ * aprofile.h: `adascale-agent profile`: time kernels for each thread count on the chosen
+ * backends and write the timings CSV. Two inputs, one output format:
  *
- * The whole list is read and checked (shape, and that a backend runs each row) before
+ *   - a kernel list (isolated): every unique kernel is built alone and timed with runs back
+ *     to back (optionally with the caches evicted before each run, acache.h);
+ *   - a pass list (in-model; a file with a `pass` column, see arun.h): every pass (a
+ *     variant's layers in order) is built and timed whole, and each unique kernel's times
+ *     are the times of its layers within the timed passes, so that they carry the cache
+ *     state and the thread wake-ups a layer meets inside a model.
+ *
+ * The whole input is read and checked (shape, and that a backend runs each row) before
  * anything is timed or written, so bad input writes nothing. With backend "auto", fp32 rows
- * go to openblas and int8/fp16 rows to xnnpack, and a row neither runs (fp16 on a CPU
- * without XNNPACK fp16) is skipped with a warning and a "# skipped:" metadata line; with a
- * named backend such a row is an error. Not for the timing loop (ameasure.h) or the kernels
- * (kb.h).
+ * go to openblas and int8/fp16 rows to xnnpack; in a kernel list a row neither runs (fp16
+ * on a CPU without XNNPACK fp16) is skipped with a warning and a "# skipped:" metadata line,
+ * in a pass list it is an error (the pass could not run), as is such a row with a named
+ * backend. Not for the timing loop (ameasure.h), the passes (arun.h) or the kernels (kb.h).
  */
 #ifndef ADASCALE_AGENT_PROFILE_H
 #define ADASCALE_AGENT_PROFILE_H
@@ -48,6 +55,11 @@ struct agent_profile_opts {
 	struct agent_measure_opts m;
 	uint64_t seed;           /* inputs and weights */
 	int progress;            /* a progress line on stderr */
+	long evict_kb;           /* scratch written per thread before each run (acache.h):
+				    -1 the default for the timing CPU, 0 none (warm cache, the
+				    default) */
+	double ramp_ms;          /* the first kernel warms up at least this long, so that
+				    the governor has raised the clock (200 by default) */
 };
 
 /*

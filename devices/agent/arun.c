@@ -1,15 +1,17 @@
 /*
- * arun.c: the run verb (see arun.h). The model pass is timed with the same loop as a kernel
- * (ameasure.c); a hook collects each timed pass's per-layer times, whose medians give each
- * layer's time inside the model.
+ * arun.c: whole model passes and the run verb (see arun.h). A pass is timed with the same
+ * loop as a kernel (ameasure.c); a hook collects each timed pass's per-layer times, whose
+ * medians give each layer's time inside the model.
  */
 #include "arun.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kb.h"
+#include "acache.h"
 #include "csvin.h"
 #include "apool.h"
 #include "aprofile.h"
@@ -19,45 +21,263 @@
 #define ADASCALE_VERSION "unknown"
 #endif
 
-struct layer {
-	struct kshape k;
-	char name[64];
-	char input[64]; /* the spec's input column: the layer it reads ("" the previous) */
-	long line;
-	const struct kb_backend *b;
-	void *state;
-	double last_us;   /* in the pass being timed */
-	double *samples;  /* per timed pass */
-	double alone_us;
-};
+/* ---- reading specs and pass lists ---- */
 
-struct model {
-	int n;
-	struct layer *l;
-	int n_samples, cap;
-	int nomem;
-};
-
-void agent_run_defaults(struct agent_run_opts *o)
+void agent_passes_destroy(struct agent_passes *ps)
 {
-	memset(o, 0, sizeof *o);
-	o->backend = "auto";
-	o->dtype = DT_FP32;
-	o->threads = 1;
-	agent_measure_defaults(&o->m);
-	o->seed = 1;
+	if (!ps)
+		return;
+	for (int i = 0; i < ps->n; i++)
+		free(ps->p[i].layers);
+	free(ps->p);
+	free(ps->path);
+	free(ps);
 }
 
-static const char *model_name(void) { return "model"; }
+int agent_is_pass_list(const char *path, struct errbuf *eb)
+{
+	struct csvin *c = csvin_open(path, eb);
+	if (!c)
+		return eb->code;
+	int has = csvin_col(c, "pass") >= 0;
+	csvin_close(c);
+	return has;
+}
+
+/* Appends a layer to pass p (capacity *cap). */
+static int pass_push(struct agent_pass_spec *p, int *cap, const struct agent_layer *l)
+{
+	if (p->n == *cap) {
+		int ncap = *cap ? *cap * 2 : 64;
+		struct agent_layer *nl = realloc(p->layers, (size_t)ncap * sizeof *nl);
+		if (!nl)
+			return ERR_NOMEM;
+		p->layers = nl;
+		*cap = ncap;
+	}
+	p->layers[p->n++] = *l;
+	return 0;
+}
+
+int agent_passes_read(const char *path, enum dtype dtype, struct agent_passes **out,
+		      struct errbuf *eb)
+{
+	static const char *const cols[8] = {"op",     "in_h",   "in_w",  "in_c",
+					    "out_c",  "kernel", "stride", "groups"};
+	int rc = 0, ci[8], cap = 0, pcap = 0;
+	struct agent_passes *ps = calloc(1, sizeof *ps);
+	struct csvin *c = NULL;
+	if (!ps || !(ps->path = malloc(strlen(path) + 1))) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	strcpy(ps->path, path);
+	if (!(c = csvin_open(path, eb))) {
+		rc = eb->code;
+		goto fail;
+	}
+	for (int i = 0; i < 8; i++)
+		if ((ci[i] = csvin_require_col(c, cols[i], eb)) < 0) {
+			rc = ci[i];
+			goto fail;
+		}
+	int c_name = csvin_col(c, "name"), c_dtype = csvin_col(c, "dtype");
+	int c_input = csvin_col(c, "input"), c_pass = csvin_col(c, "pass");
+	ps->has_pass_col = c_pass >= 0;
+	struct agent_pass_spec *cur = NULL;
+	while ((rc = csvin_next(c, eb)) > 0) {
+		struct agent_layer l;
+		memset(&l, 0, sizeof l);
+		l.input = -1;
+		l.line = csvin_line(c);
+		int op = kop_parse(csvin_field(c, ci[0]));
+		if (op < 0) {
+			rc = csvin_fail(c, eb, ERR_PARSE, "unknown op '%.32s' (%s)",
+					csvin_field(c, ci[0]),
+					"conv, dwconv, fc, avgpool, maxpool, add");
+			goto fail;
+		}
+		l.k.op = (enum kop)op;
+		int *dst[7] = {&l.k.in_h,   &l.k.in_w,   &l.k.in_c,  &l.k.out_c,
+			       &l.k.kernel, &l.k.stride, &l.k.groups};
+		for (int i = 0; i < 7; i++) {
+			long v;
+			if ((rc = csvin_long_in(c, ci[i + 1], 1, 1 << 20, &v, eb)) < 0)
+				goto fail;
+			*dst[i] = (int)v;
+		}
+		l.k.dtype = dtype;
+		if (c_dtype >= 0) {
+			int d = dtype_parse(csvin_field(c, c_dtype));
+			if (d < 0) {
+				rc = csvin_fail(c, eb, ERR_PARSE, "unknown dtype '%.32s'",
+						csvin_field(c, c_dtype));
+				goto fail;
+			}
+			l.k.dtype = (enum dtype)d;
+		}
+		char why[128];
+		if (kshape_check(&l.k, why, sizeof why) < 0) {
+			rc = csvin_fail(c, eb, ERR_RANGE, "%s", why);
+			goto fail;
+		}
+		const char *key = c_pass >= 0 ? csvin_field(c, c_pass) : "";
+		if (strlen(key) >= AGENT_PASS_KEY_LEN) {
+			rc = csvin_fail(c, eb, ERR_RANGE, "pass '%.40s...' longer than %d characters",
+					key, AGENT_PASS_KEY_LEN - 1);
+			goto fail;
+		}
+		if (!cur || strcmp(cur->key, key) != 0) {
+			if (ps->n == pcap) {
+				int ncap = pcap ? pcap * 2 : 16;
+				struct agent_pass_spec *np = realloc(ps->p, (size_t)ncap * sizeof *np);
+				if (!np) {
+					rc = err_set(eb, ERR_NOMEM, "out of memory");
+					goto fail;
+				}
+				ps->p = np;
+				pcap = ncap;
+			}
+			cur = &ps->p[ps->n++];
+			memset(cur, 0, sizeof *cur);
+			snprintf(cur->key, sizeof cur->key, "%s", key);
+			cap = 0;
+		}
+		const char *name = c_name >= 0 ? csvin_field(c, c_name) : "";
+		if (strlen(name) >= AGENT_LAYER_NAME_LEN) {
+			rc = csvin_fail(c, eb, ERR_RANGE, "layer name longer than %d characters",
+					AGENT_LAYER_NAME_LEN - 1);
+			goto fail;
+		}
+		snprintf(l.name, sizeof l.name, "%s", name);
+		const char *in = c_input >= 0 ? csvin_field(c, c_input) : "";
+		if (*in) {
+			for (int j = cur->n - 1; j >= 0 && l.input < 0; j--)
+				if (strcmp(cur->layers[j].name, in) == 0)
+					l.input = j;
+			if (l.input < 0) {
+				rc = csvin_fail(c, eb, ERR_PARSE,
+						"input '%.64s' names no earlier layer of the pass", in);
+				goto fail;
+			}
+		}
+		if (pass_push(cur, &cap, &l) < 0) {
+			rc = err_set(eb, ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (rc < 0)
+		goto fail;
+	if (ps->n == 0) {
+		rc = err_set(eb, ERR_PARSE, "%s:%ld: no layers after the header", path,
+			     csvin_line(c));
+		goto fail;
+	}
+	csvin_close(c);
+	*out = ps;
+	return 0;
+fail:
+	csvin_close(c);
+	agent_passes_destroy(ps);
+	return rc;
+}
+
+/* ---- passes ---- */
+
+struct player {
+	struct kshape k;
+	const struct kb_backend *b;
+	void *state;
+	double last_us;  /* in the pass being timed */
+	double *samples; /* per timed pass */
+};
+
+struct agent_pass {
+	int n;
+	struct player *l;
+	int n_samples, cap;
+	int nomem;
+	int n_chained;
+	int threads;
+};
+
+void agent_pass_destroy(struct agent_pass *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->n; i++) {
+		if (p->l[i].state)
+			p->l[i].b->release(p->l[i].state);
+		free(p->l[i].samples);
+	}
+	free(p->l);
+	free(p);
+}
+
+int agent_pass_create(const struct agent_layer *layers, int n, const char *backend, int threads,
+		      uint64_t seed, const char *what, struct agent_pass **out, struct errbuf *eb)
+{
+	int rc = 0;
+	if (n < 1)
+		return err_set(eb, ERR_USAGE, "%s: no layers", what);
+	struct agent_pass *p = calloc(1, sizeof *p);
+	if (!p || !(p->l = calloc((size_t)n, sizeof *p->l))) {
+		free(p);
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	}
+	p->n = n;
+	p->threads = threads;
+	for (int i = 0; i < n; i++) {
+		char why[KB_WHY_LEN] = "unsupported";
+		p->l[i].k = layers[i].k;
+		if (!(p->l[i].b = agent_choose_backend(backend, &layers[i].k, why))) {
+			rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", what, layers[i].line, backend,
+				     why);
+			goto fail;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if ((rc = p->l[i].b->prepare(&p->l[i].k, threads, seed + (uint64_t)i,
+					     &p->l[i].state, eb)) < 0) {
+			err_wrap(eb, "%s:%ld", what, layers[i].line);
+			goto fail;
+		}
+	/* each layer reads the output of the one before it (or of its named input) */
+	for (int i = 1; i < n; i++) {
+		int from = layers[i].input >= 0 && layers[i].input < i ? layers[i].input : i - 1;
+		struct kb_view vf, vi;
+		p->l[from].b->view(p->l[from].state, &vf);
+		p->l[i].b->view(p->l[i].state, &vi);
+		if (vf.dtype != vi.dtype || vf.n_out != vi.n_in || vf.unsigned8 != vi.unsigned8 ||
+		    !p->l[i].b->bind)
+			continue;
+		if ((rc = p->l[i].b->bind(p->l[i].state, vf.out, eb)) < 0) {
+			err_wrap(eb, "%s:%ld", what, layers[i].line);
+			goto fail;
+		}
+		p->n_chained++;
+	}
+	*out = p;
+	return 0;
+fail:
+	agent_pass_destroy(p);
+	return rc;
+}
+
+int agent_pass_n_layers(const struct agent_pass *p) { return p->n; }
+int agent_pass_n_chained(const struct agent_pass *p) { return p->n_chained; }
+const char *agent_pass_backend(const struct agent_pass *p, int i) { return p->l[i].b->name(); }
+
+static const char *pass_name(void) { return "pass"; }
 
 /* One pass: every layer in order, each timed. */
-static int model_pass(void *state, struct errbuf *eb)
+static int pass_run(void *state, struct errbuf *eb)
 {
-	struct model *m = state;
-	for (int i = 0; i < m->n; i++) {
+	struct agent_pass *p = state;
+	for (int i = 0; i < p->n; i++) {
 		double t0 = agent_now_s();
-		int rc = m->l[i].b->run(m->l[i].state, eb);
-		m->l[i].last_us = (agent_now_s() - t0) * 1e6;
+		int rc = p->l[i].b->run(p->l[i].state, eb);
+		p->l[i].last_us = (agent_now_s() - t0) * 1e6;
 		if (rc < 0)
 			return err_wrap(eb, "layer %d", i + 1);
 	}
@@ -67,24 +287,24 @@ static int model_pass(void *state, struct errbuf *eb)
 static void keep_pass(void *ctx, double us)
 {
 	(void)us;
-	struct model *m = ctx;
-	if (m->nomem)
+	struct agent_pass *p = ctx;
+	if (p->nomem)
 		return;
-	if (m->n_samples == m->cap) {
-		int cap = m->cap ? m->cap * 2 : 64;
-		for (int i = 0; i < m->n; i++) {
-			double *s = realloc(m->l[i].samples, (size_t)cap * sizeof *s);
+	if (p->n_samples == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 64;
+		for (int i = 0; i < p->n; i++) {
+			double *s = realloc(p->l[i].samples, (size_t)cap * sizeof *s);
 			if (!s) {
-				m->nomem = 1;
+				p->nomem = 1;
 				return;
 			}
-			m->l[i].samples = s;
+			p->l[i].samples = s;
 		}
-		m->cap = cap;
+		p->cap = cap;
 	}
-	for (int i = 0; i < m->n; i++)
-		m->l[i].samples[m->n_samples] = m->l[i].last_us;
-	m->n_samples++;
+	for (int i = 0; i < p->n; i++)
+		p->l[i].samples[p->n_samples] = p->l[i].last_us;
+	p->n_samples++;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -93,76 +313,84 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Reads the spec's layers (shape columns, optional name and dtype). */
-static int read_spec(const struct agent_run_opts *o, struct model *m, struct errbuf *eb)
+/* Pins the calling thread where the agent pool puts index 0; *saved to undo it. */
+static int pin_caller(struct agent_cpuset *saved)
 {
-	static const char *const cols[8] = {"op",     "in_h",   "in_w",  "in_c",
-					    "out_c",  "kernel", "stride", "groups"};
-	int rc = 0, cap = 0, ci[8];
-	struct csvin *c = csvin_open(o->spec, eb);
-	if (!c)
+	struct errbuf eb = {0};
+	int cpu = agent_pool_first_cpu();
+	if (cpu < 0 || agent_affinity_get(saved, &eb) < 0)
+		return 0;
+	return agent_thread_pin(cpu) == 0;
+}
+
+int agent_pass_time(struct agent_pass *p, const struct agent_measure_opts *o,
+		    struct agent_timing *t, struct errbuf *eb)
+{
+	const struct kb_backend whole = {.name = pass_name, .run = pass_run};
+	struct agent_measure_opts mo = *o;
+	mo.on_run = keep_pass;
+	mo.on_run_ctx = p;
+	p->n_samples = 0;
+	p->nomem = 0;
+	struct agent_cpuset saved;
+	int pinned = pin_caller(&saved);
+	int rc = agent_measure(&whole, p, &mo, t, eb);
+	if (pinned)
+		agent_thread_affinity_set(&saved);
+	if (rc < 0)
+		return rc;
+	if (p->nomem)
+		return err_set(eb, ERR_NOMEM, "out of memory for per-layer times");
+	for (int i = 0; i < p->n; i++)
+		qsort(p->l[i].samples, (size_t)p->n_samples, sizeof(double), cmp_double);
+	return 0;
+}
+
+const double *agent_pass_layer_times(const struct agent_pass *p, int i, int *n)
+{
+	*n = p->n_samples;
+	return p->l[i].samples;
+}
+
+int agent_pass_time_alone(struct agent_pass *p, const struct agent_measure_opts *o,
+			  long evict_kb, double *alone_us, struct errbuf *eb)
+{
+	int rc = 0;
+	size_t evict_bytes = evict_kb < 0 ? agent_evict_default_bytes(agent_pool_first_cpu())
+					  : (size_t)evict_kb << 10;
+	struct agent_evict *ev = NULL;
+	if (evict_bytes && !(ev = agent_evict_create(evict_bytes, p->threads, eb)))
 		return eb->code;
-	for (int i = 0; i < 8; i++)
-		if ((ci[i] = csvin_require_col(c, cols[i], eb)) < 0) {
-			rc = ci[i];
-			goto out;
-		}
-	int c_name = csvin_col(c, "name"), c_dtype = csvin_col(c, "dtype");
-	int c_input = csvin_col(c, "input");
-	while ((rc = csvin_next(c, eb)) > 0) {
-		struct kshape k;
-		memset(&k, 0, sizeof k);
-		int op = kop_parse(csvin_field(c, ci[0]));
-		if (op < 0) {
-			rc = csvin_fail(c, eb, ERR_PARSE, "unknown op '%.32s' (%s)",
-					csvin_field(c, ci[0]),
-					"conv, dwconv, fc, avgpool, maxpool, add");
-			goto out;
-		}
-		k.op = (enum kop)op;
-		int *dst[7] = {&k.in_h, &k.in_w, &k.in_c, &k.out_c, &k.kernel, &k.stride, &k.groups};
-		for (int i = 0; i < 7; i++) {
-			long v;
-			if ((rc = csvin_long_in(c, ci[i + 1], 1, 1 << 20, &v, eb)) < 0)
-				goto out;
-			*dst[i] = (int)v;
-		}
-		k.dtype = o->dtype;
-		if (c_dtype >= 0) {
-			int d = dtype_parse(csvin_field(c, c_dtype));
-			if (d < 0) {
-				rc = csvin_fail(c, eb, ERR_PARSE, "unknown dtype '%.32s'",
-						csvin_field(c, c_dtype));
-				goto out;
-			}
-			k.dtype = (enum dtype)d;
-		}
-		char why[128];
-		if (kshape_check(&k, why, sizeof why) < 0) {
-			rc = csvin_fail(c, eb, ERR_RANGE, "%s", why);
-			goto out;
-		}
-		if (m->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct layer *l = realloc(m->l, (size_t)cap * sizeof *l);
-			if (!l) {
-				rc = err_set(eb, ERR_NOMEM, "out of memory");
-				goto out;
-			}
-			m->l = l;
-		}
-		struct layer *l = &m->l[m->n++];
-		memset(l, 0, sizeof *l);
-		l->k = k;
-		l->line = csvin_line(c);
-		snprintf(l->name, sizeof l->name, "%s", c_name >= 0 ? csvin_field(c, c_name) : "");
-		snprintf(l->input, sizeof l->input, "%s", c_input >= 0 ? csvin_field(c, c_input) : "");
+	struct agent_cpuset saved;
+	int pinned = pin_caller(&saved);
+	for (int i = 0; rc == 0 && i < p->n; i++) {
+		struct agent_timing t;
+		struct agent_cache_prep cp;
+		agent_cache_prep_init(&cp, ev, p->l[i].b, p->l[i].state);
+		struct agent_measure_opts lo = *o;
+		lo.prep = agent_cache_prep;
+		lo.prep_ctx = &cp;
+		lo.on_run = NULL;
+		if ((rc = agent_measure(p->l[i].b, p->l[i].state, &lo, &t, eb)) == 0)
+			alone_us[i] = t.median_us;
 	}
-	if (rc == 0 && m->n == 0)
-		rc = err_set(eb, ERR_PARSE, "%s: no layers", o->spec);
-out:
-	csvin_close(c);
+	if (pinned)
+		agent_thread_affinity_set(&saved);
+	agent_evict_destroy(ev);
 	return rc;
+}
+
+/* ---- the run verb ---- */
+
+void agent_run_defaults(struct agent_run_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->backend = "auto";
+	o->dtype = DT_FP32;
+	o->threads = 1;
+	agent_measure_defaults(&o->m);
+	o->seed = 1;
+	o->evict_kb = 0;
 }
 
 int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbuf *eb)
@@ -170,11 +398,13 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 	struct errbuf local;
 	if (!eb)
 		eb = &local;
-	struct model m;
-	memset(&m, 0, sizeof m);
+	struct agent_passes *ps = NULL;
+	struct agent_pass *p = NULL;
+	double *alone = NULL;
 	FILE *f = NULL;
+	char *tmp = NULL;
 	struct agent_sys *sys = calloc(1, sizeof *sys);
-	struct agent_cpuset cpus, saved;
+	struct agent_cpuset cpus;
 	int rc;
 	if (!sys)
 		return err_set(eb, ERR_NOMEM, "out of memory");
@@ -186,13 +416,20 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 		rc = err_set(eb, ERR_USAGE, "--threads %d: 1..1024", o->threads);
 		goto out;
 	}
-	if ((rc = read_spec(o, &m, eb)) < 0)
+	if ((rc = agent_passes_read(o->spec, o->dtype, &ps, eb)) < 0)
 		goto out;
-	for (int i = 0; i < m.n; i++) {
+	if (ps->n != 1) {
+		rc = err_set(eb, ERR_USAGE, "%s: %d passes; run times one model (profile takes "
+					    "pass lists)",
+			     o->spec, ps->n);
+		goto out;
+	}
+	/* every layer must have a backend before anything is built */
+	for (int i = 0; i < ps->p[0].n; i++) {
 		char why[KB_WHY_LEN] = "unsupported";
-		if (!(m.l[i].b = agent_choose_backend(o->backend, &m.l[i].k, why))) {
-			rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", o->spec, m.l[i].line, o->backend,
-				     why);
+		if (!agent_choose_backend(o->backend, &ps->p[0].layers[i].k, why)) {
+			rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", o->spec,
+				     ps->p[0].layers[i].line, o->backend, why);
 			goto out;
 		}
 	}
@@ -206,68 +443,45 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 	}
 	if ((rc = agent_affinity_get(&cpus, eb)) < 0 || (rc = agent_sys_read(sys, eb)) < 0)
 		goto out;
-	saved = cpus;
 	agent_pool_place(&cpus);
-	for (int i = 0; i < m.n; i++)
-		if ((rc = m.l[i].b->prepare(&m.l[i].k, o->threads, o->seed + (uint64_t)i,
-					    &m.l[i].state, eb)) < 0) {
-			err_wrap(eb, "%s:%ld", o->spec, m.l[i].line);
-			goto out;
-		}
-
-	/* each layer reads the output of the one before it (or of its named input) */
-	int n_chained = 0;
-	for (int i = 1; i < m.n; i++) {
-		int from = i - 1;
-		for (int j = 0; m.l[i].input[0] && j < i; j++)
-			if (strcmp(m.l[j].name, m.l[i].input) == 0)
-				from = j;
-		struct kb_view vf, vi;
-		m.l[from].b->view(m.l[from].state, &vf);
-		m.l[i].b->view(m.l[i].state, &vi);
-		if (vf.dtype != vi.dtype || vf.n_out != vi.n_in || !m.l[i].b->bind)
-			continue;
-		if ((rc = m.l[i].b->bind(m.l[i].state, vf.out, eb)) < 0) {
-			err_wrap(eb, "%s:%ld", o->spec, m.l[i].line);
-			goto out;
-		}
-		n_chained++;
+	int n = ps->p[0].n;
+	if (!(alone = calloc((size_t)n, sizeof *alone))) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto out;
 	}
+	if ((rc = agent_pass_create(ps->p[0].layers, n, o->backend, o->threads, o->seed, o->spec,
+				    &p, eb)) < 0)
+		goto out;
 
 	/* the whole model, then each layer alone */
-	const struct kb_backend model_backend = {.name = model_name, .run = model_pass};
-	struct agent_measure_opts mo = o->m;
-	mo.on_run = keep_pass;
-	mo.on_run_ctx = &m;
 	struct agent_timing whole;
-	int pinned = agent_thread_pin(agent_pool_first_cpu()) == 0;
 	double f0 = agent_sys_freq_mhz(sys, &cpus);
-	rc = agent_measure(&model_backend, &m, &mo, &whole, eb);
+	rc = agent_pass_time(p, &o->m, &whole, eb);
 	double f1 = agent_sys_freq_mhz(sys, &cpus);
-	for (int i = 0; rc == 0 && i < m.n; i++) {
-		struct agent_timing t;
-		if ((rc = agent_measure(m.l[i].b, m.l[i].state, &o->m, &t, eb)) == 0)
-			m.l[i].alone_us = t.median_us;
-	}
-	if (pinned)
-		agent_thread_affinity_set(&saved);
+	if (rc == 0)
+		rc = agent_pass_time_alone(p, &o->m, o->evict_kb, alone, eb);
 	if (rc < 0)
 		goto out;
-	if (m.nomem) {
-		rc = err_set(eb, ERR_NOMEM, "out of memory for per-layer times");
-		goto out;
-	}
 
 	double sum_in = 0, sum_alone = 0;
-	for (int i = 0; i < m.n; i++) {
-		qsort(m.l[i].samples, (size_t)m.n_samples, sizeof(double), cmp_double);
-		m.l[i].last_us = agent_quantile(m.l[i].samples, m.n_samples, 0.5);
-		sum_in += m.l[i].last_us;
-		sum_alone += m.l[i].alone_us;
+	for (int i = 0; i < n; i++) {
+		int ns;
+		const double *s = agent_pass_layer_times(p, i, &ns);
+		p->l[i].last_us = agent_quantile(s, ns, 0.5);
+		sum_in += p->l[i].last_us;
+		sum_alone += alone[i];
 	}
 
-	if (!(f = out_path ? fopen(out_path, "w") : stdout)) {
-		rc = err_set(eb, ERR_IO, "%s: cannot create: %s", out_path, strerror(errno));
+	if (out_path) {
+		size_t len = strlen(out_path) + 32;
+		if (!(tmp = malloc(len))) {
+			rc = err_set(eb, ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(tmp, len, "%s.tmp.%ld", out_path, (long)getpid());
+	}
+	if (!(f = tmp ? fopen(tmp, "w") : stdout)) {
+		rc = err_set(eb, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
 		goto out;
 	}
 	char date[32], list[256];
@@ -290,32 +504,52 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 		ok &= fprintf(f, "# model_freq_mhz: %.0f to %.0f\n", f0, f1) > 0;
 	ok &= fprintf(f, "# chained: %d of %d layers read an earlier layer's output; the others "
 			 "(and add's second input) read their own buffer\n",
-		      n_chained, m.n - 1) > 0;
+		      p->n_chained, n - 1) > 0;
+	if (o->evict_kb)
+		ok &= fprintf(f, "# cache: alone_us with %s KB of scratch written before each run "
+				 "and the input read back\n",
+			      o->evict_kb < 0 ? "the default" : "the given") > 0;
 	ok &= fprintf(f, "# note: in_model_us is the median of the layer's time within timed "
 			 "passes; alone_us its median when run by itself, as profile times it\n") > 0;
 	ok &= fprintf(f, "%s\n", AGENT_RUN_HEADER) > 0;
-	for (int i = 0; ok && i < m.n; i++) {
+	for (int i = 0; ok && i < n; i++) {
 		ok &= fprintf(f, "%d,", i + 1) > 0;
-		ok &= csvin_write_field(f, m.l[i].name) == 0;
-		ok &= fprintf(f, ",") > 0 && kshape_write(f, &m.l[i].k) == 0;
-		ok &= fprintf(f, ",%d,%s,%.3f,%.3f\n", o->threads, m.l[i].b->name(),
-			      m.l[i].last_us, m.l[i].alone_us) > 0;
+		ok &= csvin_write_field(f, ps->p[0].layers[i].name) == 0;
+		ok &= fprintf(f, ",") > 0 && kshape_write(f, &p->l[i].k) == 0;
+		ok &= fprintf(f, ",%d,%s,%.3f,%.3f\n", o->threads, p->l[i].b->name(),
+			      p->l[i].last_us, alone[i]) > 0;
 	}
 	ok &= fflush(f) == 0;
-	if (!ok)
+	if (!ok) {
 		rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path ? out_path : "stdout",
 			     strerror(errno ? errno : EIO));
-out:
-	if (f && f != stdout && fclose(f) != 0 && rc == 0)
-		rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path, strerror(errno));
-	if (rc < 0 && f && out_path)
-		remove(out_path);
-	for (int i = 0; i < m.n; i++) {
-		if (m.l[i].state)
-			m.l[i].b->release(m.l[i].state);
-		free(m.l[i].samples);
+		goto out;
 	}
-	free(m.l);
+	if (tmp) {
+		FILE *g = f;
+		f = NULL;
+		if (fclose(g) != 0) {
+			rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path, strerror(errno));
+			goto out;
+		}
+		if (rename(tmp, out_path) != 0) {
+			rc = err_set(eb, ERR_IO, "%s: cannot rename to %s: %s", tmp, out_path,
+				     strerror(errno));
+			goto out;
+		}
+		free(tmp);
+		tmp = NULL;
+	}
+out:
+	if (f && f != stdout)
+		fclose(f);
+	if (tmp) {
+		remove(tmp);
+		free(tmp);
+	}
+	agent_pass_destroy(p);
+	agent_passes_destroy(ps);
+	free(alone);
 	agent_pool_place(NULL);
 	free(sys);
 	return rc;

@@ -11,8 +11,14 @@
  * the window covers the whole input (int8 non-global average pooling uses XNNPACK's qu8
  * operator, the only 8-bit one this XNNPACK has; fp16 has no non-global average pooling);
  * maxpool -> max_pooling2d_nhwc; add -> add_nd. Not for choosing backends or timing.
+ *
+ * Built with ADASCALE_AGENT_NO_XNNPACK (make AGENT_XNNPACK=0, for a target without an
+ * XNNPACK build), the backend is present but runs nothing: it refuses every kernel with that
+ * reason, so `--backend auto` leaves int8 and fp16 rows out with a warning.
  */
 #include "kb.h"
+
+#ifndef ADASCALE_AGENT_NO_XNNPACK
 
 #include <math.h>
 #include <pthreadpool.h>
@@ -557,3 +563,53 @@ const struct kb_backend kb_xnnpack = {
 	.release = xb_release,
 	.bind = xb_bind,
 };
+
+#else /* ADASCALE_AGENT_NO_XNNPACK: an agent built with OpenBLAS only (make AGENT_XNNPACK=0) */
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *xb_name(void) { return "xnnpack"; }
+
+static int xb_supports(const struct kshape *k, char *why)
+{
+	(void)k;
+	snprintf(why, KB_WHY_LEN, "this agent was built without XNNPACK (AGENT_XNNPACK=0)");
+	return 0;
+}
+
+static int xb_prepare(const struct kshape *k, int n_threads, uint64_t seed, void **state,
+		      struct errbuf *eb)
+{
+	(void)k;
+	(void)n_threads;
+	(void)seed;
+	*state = NULL;
+	return err_set(eb, ERR_USAGE, "xnnpack: this agent was built without XNNPACK");
+}
+
+static int xb_run(void *state, struct errbuf *eb)
+{
+	(void)state;
+	return err_set(eb, ERR_BACKEND, "xnnpack: this agent was built without XNNPACK");
+}
+
+static void xb_view(const void *state, struct kb_view *v)
+{
+	(void)state;
+	memset(v, 0, sizeof *v);
+}
+
+static void xb_release(void *state) { (void)state; }
+
+const struct kb_backend kb_xnnpack = {
+	.name = xb_name,
+	.supports = xb_supports,
+	.prepare = xb_prepare,
+	.run = xb_run,
+	.view = xb_view,
+	.release = xb_release,
+	.bind = NULL,
+};
+
+#endif

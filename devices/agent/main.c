@@ -27,16 +27,19 @@ static const char usage_text[] =
 	"\n"
 	"  info [-o OUT]\n"
 	"      this machine (CPU, clusters, frequencies, memory) as a device INI skeleton\n"
-	"  profile KERNELS.csv [--backend auto|openblas|xnnpack] [--threads 1,2]\n"
-	"          [--warmup N] [--warmup-ms MS] [--min-runs N] [--max-runs N]\n"
-	"          [--max-seconds S] [--cpus LIST] [--seed N] [--quiet] [-o OUT]\n"
-	"      time each unique kernel of the list for each thread count (timings CSV)\n"
+	"  profile KERNELS.csv|PASSES.csv [--backend auto|openblas|xnnpack] [--threads 1,2]\n"
+	"          [--warmup N] [--warmup-ms MS] [--ramp-ms MS] [--min-runs N] [--max-runs N]\n"
+	"          [--max-seconds S] [--evict-kb N|auto] [--cpus LIST] [--seed N] [--quiet]\n"
+	"          [-o OUT]\n"
+	"      time each unique kernel of a kernel list alone, or inside whole passes of a\n"
+	"      pass list (a `pass` column: adascale profile MODEL --pass-list), for each\n"
+	"      thread count (timings CSV)\n"
 	"  record [--interval-ms N] [--duration-s S] [-o OUT]\n"
 	"      sample frequency, load, memory, battery and temperature into a trace CSV\n"
 	"      (until SIGINT/SIGTERM when no duration is given)\n"
 	"  run SPEC.csv [--backend auto|openblas|xnnpack] [--threads N] [--dtype fp32|fp16|int8]\n"
 	"          [--warmup N] [--warmup-ms MS] [--min-runs N] [--max-runs N]\n"
-	"          [--max-seconds S] [--cpus LIST] [--seed N] [-o OUT]\n"
+	"          [--max-seconds S] [--evict-kb N|auto] [--cpus LIST] [--seed N] [-o OUT]\n"
 	"      a whole model spec layer after layer: the pass time, each layer's share of it\n"
 	"      and each layer timed alone\n"
 	"\n"
@@ -84,6 +87,16 @@ static int opt_double(const char *name, const char *arg, double lo, double hi, d
 	return 0;
 }
 
+/* --evict-kb: "auto" (-1) or a size in KB, 0 for none. */
+static int opt_evict(const char *arg, long *out)
+{
+	if (strcmp(arg, "auto") == 0) {
+		*out = -1;
+		return 0;
+	}
+	return opt_long("--evict-kb", arg, 0, 1L << 22, out);
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
@@ -122,7 +135,7 @@ static int cmd_info(int argc, char **argv)
 static int cmd_profile(int argc, char **argv)
 {
 	enum { O_BACKEND = 256, O_THREADS, O_WARMUP, O_WARMUP_MS, O_MIN, O_MAX, O_SECONDS,
-	       O_CPUS, O_SEED, O_QUIET };
+	       O_CPUS, O_SEED, O_QUIET, O_EVICT, O_RAMP };
 	static const struct option opts[] = {
 		{"backend", required_argument, NULL, O_BACKEND},
 		{"threads", required_argument, NULL, O_THREADS},
@@ -134,6 +147,8 @@ static int cmd_profile(int argc, char **argv)
 		{"cpus", required_argument, NULL, O_CPUS},
 		{"seed", required_argument, NULL, O_SEED},
 		{"quiet", no_argument, NULL, O_QUIET},
+		{"evict-kb", required_argument, NULL, O_EVICT},
+		{"ramp-ms", required_argument, NULL, O_RAMP},
 		{"output", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0}};
 	struct agent_profile_opts o;
@@ -181,12 +196,21 @@ static int cmd_profile(int argc, char **argv)
 			o.seed = (uint64_t)v;
 			break;
 		case O_QUIET: o.progress = 0; break;
+		case O_RAMP:
+			if (opt_double("--ramp-ms", optarg, 0, 600000, &o.ramp_ms) < 0)
+				return 2;
+			break;
+		case O_EVICT:
+			if (opt_evict(optarg, &o.evict_kb) < 0)
+				return 2;
+			break;
 		default: return err_exit_status(ERR_USAGE);
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("profile: %s", optind < argc ? "one kernel list, please"
-								: "which kernel list? (profile KERNELS.csv)");
+		return usage_error("profile: %s",
+				   optind < argc ? "one kernel or pass list, please"
+						 : "which kernel list? (profile KERNELS.csv)");
 	if (o.m.max_runs < o.m.min_runs)
 		o.m.max_runs = o.m.min_runs;
 	o.kernels = argv[optind];
@@ -197,7 +221,7 @@ static int cmd_profile(int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
 	enum { O_BACKEND = 256, O_THREADS, O_DTYPE, O_WARMUP, O_WARMUP_MS, O_MIN, O_MAX,
-	       O_SECONDS, O_CPUS, O_SEED };
+	       O_SECONDS, O_CPUS, O_SEED, O_EVICT };
 	static const struct option opts[] = {
 		{"backend", required_argument, NULL, O_BACKEND},
 		{"threads", required_argument, NULL, O_THREADS},
@@ -209,6 +233,7 @@ static int cmd_run(int argc, char **argv)
 		{"max-seconds", required_argument, NULL, O_SECONDS},
 		{"cpus", required_argument, NULL, O_CPUS},
 		{"seed", required_argument, NULL, O_SEED},
+		{"evict-kb", required_argument, NULL, O_EVICT},
 		{"output", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0}};
 	struct agent_run_opts o;
@@ -258,6 +283,10 @@ static int cmd_run(int argc, char **argv)
 			if (opt_long("--seed", optarg, 0, 0x7fffffffL, &v) < 0)
 				return 2;
 			o.seed = (uint64_t)v;
+			break;
+		case O_EVICT:
+			if (opt_evict(optarg, &o.evict_kb) < 0)
+				return 2;
 			break;
 		default: return err_exit_status(ERR_USAGE);
 		}

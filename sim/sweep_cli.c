@@ -1,0 +1,195 @@
+/*
+ * sweep_cli.c: `adascale sweep CONFIG.ini --db FILE [...]`: option parsing, the dry run,
+ * the summary and the exit status (0: every run of the sweep, or of the shard, is stored
+ * as ok; 1: some failed or the sweep was interrupted; 2: bad input, nothing written).
+ * Not for planning or running (sweep_plan.c, sweep_exec.c).
+ */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include "sweep.h"
+
+#include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "num.h"
+#include "paths.h"
+#include "store.h"
+
+static const char help[] =
+	"usage: adascale sweep CONFIG.ini --db FILE [--jobs N] [--resume] [--shard I/N]\n"
+	"                      [--tag T] [--timeout-s S] [--skip-failed] [--dry-run]\n"
+	"                      [--progress bar|lines|none] [--progress-s S]\n"
+	"Runs the product of the lists in CONFIG.ini (less its [exclude] runs) in child\n"
+	"processes, --jobs at a time (default: the cores this process may use), and stores\n"
+	"each run in the database in its own transaction. Runs the database already holds\n"
+	"(same config_key, seed and tag; the tag defaults to the sweep's name) are not run\n"
+	"again, so running the same command again resumes; runs stored as failed are run\n"
+	"again unless --skip-failed. --resume insists that the database exists. --shard I/N\n"
+	"keeps runs I, I+N, I+2N, ... (I from 1). --timeout-s stops a run that takes longer\n"
+	"and stores it as failed. --dry-run prints the run list and its count and runs\n"
+	"nothing. Ctrl-C stops after the runs in flight (twice: at once). docs/sweeps.md.\n";
+
+static int usage_error(const char *what)
+{
+	fprintf(stderr, "adascale sweep: %s (adascale sweep --help)\n", what);
+	return 2;
+}
+
+static int fail(const struct errbuf *eb, int code)
+{
+	fprintf(stderr, "adascale: %s\n", eb->msg[0] ? eb->msg : err_msg(code));
+	return err_exit_status(code);
+}
+
+static int n_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+static int parse_shard(const char *v, int *i, int *n)
+{
+	char buf[64];
+	snprintf(buf, sizeof buf, "%s", v);
+	char *slash = strchr(buf, '/');
+	long a, b;
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	if (num_long(buf, &a) < 0 || num_long(slash + 1, &b) < 0 || b < 1 || b > 1000000 ||
+	    a < 1 || a > b)
+		return -1;
+	*i = (int)a;
+	*n = (int)b;
+	return 0;
+}
+
+int sweep_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, 0, 'b'},        {"jobs", required_argument, 0, 'j'},
+		{"resume", no_argument, 0, 'r'},          {"shard", required_argument, 0, 's'},
+		{"tag", required_argument, 0, 'g'},       {"timeout-s", required_argument, 0, 't'},
+		{"skip-failed", no_argument, 0, 'k'},     {"dry-run", no_argument, 0, 'n'},
+		{"progress", required_argument, 0, 'p'},  {"progress-s", required_argument, 0, 'P'},
+		{"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+	struct sweep_opts o = {
+		.jobs = 0, .progress = SWEEP_PROGRESS_AUTO, .progress_s = 10, .log = stderr,
+	};
+	const char *db = NULL, *tag = NULL;
+	int resume = 0, dry = 0, shard_i = 1, shard_n = 1, ch;
+	long l;
+	double x;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'b': db = optarg; break;
+		case 'g': tag = optarg; break;
+		case 'r': resume = 1; break;
+		case 'k': o.skip_failed = 1; break;
+		case 'n': dry = 1; break;
+		case 'j':
+			if (num_long(optarg, &l) < 0 || l < 1 || l > 4096)
+				return usage_error("--jobs takes a count in 1..4096");
+			o.jobs = (int)l;
+			break;
+		case 's':
+			if (parse_shard(optarg, &shard_i, &shard_n) < 0)
+				return usage_error("--shard takes I/N with 1 <= I <= N");
+			break;
+		case 't':
+			if (num_double(optarg, &x) < 0 || x < 0 || x > 1e7)
+				return usage_error("--timeout-s takes seconds in [0, 1e7] (0: none)");
+			o.timeout_s = x;
+			break;
+		case 'p':
+			if (strcmp(optarg, "bar") == 0)
+				o.progress = SWEEP_PROGRESS_BAR;
+			else if (strcmp(optarg, "lines") == 0)
+				o.progress = SWEEP_PROGRESS_LINES;
+			else if (strcmp(optarg, "none") == 0)
+				o.progress = SWEEP_PROGRESS_NONE;
+			else
+				return usage_error("--progress takes bar, lines or none");
+			break;
+		case 'P':
+			if (num_double(optarg, &x) < 0 || x < 0 || x > 1e6)
+				return usage_error("--progress-s takes seconds in [0, 1e6]");
+			o.progress_s = x;
+			break;
+		case 'h': fputs(help, stdout); return 0;
+		default: return 2;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("the sweep file is required");
+	if (optind + 1 < argc)
+		return usage_error("one sweep file at a time");
+	if (!db && !dry)
+		return usage_error("--db is required");
+	if (resume && !paths_is_file(db ? db : ""))
+		return usage_error("--resume: the database does not exist");
+	if (!o.jobs)
+		o.jobs = n_cpus();
+
+	struct errbuf eb = {0};
+	struct sweep_spec *spec = NULL;
+	struct sweep_plan *plan = NULL;
+	struct store *s = NULL;
+	struct sweep_stats st;
+	int rc, status = 0;
+	if ((rc = sweep_spec_load(argv[optind], &spec, &eb)) < 0 ||
+	    (rc = sweep_plan_build(spec, tag, shard_i, shard_n, &plan, &eb)) < 0)
+		goto fail;
+	if (dry) {
+		/* a dry run reads an existing database and creates none */
+		if (db && paths_is_file(db) && !(s = store_open(db, &eb))) {
+			rc = eb.code;
+			goto fail;
+		}
+		if ((rc = sweep_plan_status(plan, s, &eb)) < 0)
+			goto fail;
+		sweep_plan_print(plan, s != NULL, stdout);
+		goto out;
+	}
+	if (!(s = store_open(db, &eb))) {
+		rc = eb.code;
+		goto fail;
+	}
+	if ((rc = sweep_plan_status(plan, s, &eb)) < 0 ||
+	    (rc = sweep_execute(plan, s, &o, &st, &eb)) < 0)
+		goto fail;
+	int left = st.n_todo - st.n_ok - st.n_failed;
+	printf("sweep %s: %d runs", spec->name, plan->n);
+	if (shard_n > 1)
+		printf(" (shard %d/%d of %d)", shard_i, shard_n, plan->n_total);
+	printf(": %d already in %s, %d ran now (%d ok, %d failed) in %.1f s with %d job%s",
+	       st.n_done_before + st.n_failed_before, db, st.n_ok + st.n_failed, st.n_ok,
+	       st.n_failed, st.elapsed_s, o.jobs, o.jobs == 1 ? "" : "s");
+	if (st.n_ok + st.n_failed && st.elapsed_s > 0)
+		printf(" (%.2f runs/s)", (st.n_ok + st.n_failed) / st.elapsed_s);
+	printf("%s\n", left ? ", interrupted" : "");
+	if (left) {
+		fprintf(stderr, "adascale: interrupted with %d of %d runs not run; the same command "
+				"runs them\n", left, plan->n);
+		status = err_exit_status(ERR_INTERRUPTED);
+	} else if (st.n_failed + st.n_failed_before) {
+		fprintf(stderr, "adascale: %d of %d runs failed: status 'failed' in %s, the error "
+				"column says why\n", st.n_failed + st.n_failed_before, plan->n, db);
+		status = err_exit_status(ERR_CHILD);
+	}
+	goto out;
+fail:
+	status = fail(&eb, rc);
+out:
+	store_close(s);
+	sweep_plan_destroy(plan);
+	sweep_spec_destroy(spec);
+	return status;
+}

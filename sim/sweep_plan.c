@@ -1,0 +1,456 @@
+/*
+ * sweep_plan.c: from a sweep file to the list of runs (see sweep.h): every input loaded and
+ * checked once, the product enumerated with exclusions applied, each run's config_key
+ * computed, runs that are the same experiment folded, and a shard's share kept.
+ *
+ * A run's identity is the key run.c's describe() computes from content hashes (trace,
+ * device, timings, model), the policy's resolved name, source and parameters, and the
+ * remaining settings. The plan needs it before anything runs (to know what a database
+ * already holds, and to store a crashed run under the right key), so it computes the same
+ * text here from the same loaders; the executor compares it with the key each finished run
+ * reports and stops on any difference. Not for running anything.
+ */
+#include "sweep.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+#include "model.h"
+#include "registry.h"
+#include "run.h"
+#include "sha256.h"
+#include "store.h"
+#include "timings.h"
+#include "trace.h"
+
+#define SWEEP_MAX_RUNS 1000000
+
+struct pin_timings {
+	char path[PATH_MAX];
+	char sha[65];
+	int derived;
+};
+
+/* What identifies a resolved policy in the key. */
+struct pol_id {
+	char name[128];
+	char source[4096];
+	char params[1024];
+};
+
+struct sweep_inputs {
+	char (*trace_sha)[65];
+	char (*device_sha)[65];
+	int *device_tim;            /* index into tim */
+	char (*model_sha)[65];
+	struct pol_id *pol;
+	int n_tim;
+	struct pin_timings *tim;
+};
+
+static void inputs_free(struct sweep_inputs *in)
+{
+	if (!in)
+		return;
+	free(in->trace_sha);
+	free(in->device_sha);
+	free(in->device_tim);
+	free(in->model_sha);
+	free(in->pol);
+	free(in->tim);
+	free(in);
+}
+
+/* Reads a trace through (the same checks as a replay) and hashes it. */
+static int load_trace(const struct sweep_spec *s, const char *path, char sha[65],
+		      struct errbuf *eb)
+{
+	struct trace *t = trace_open(path, eb);
+	if (!t)
+		return eb && eb->code ? eb->code : ERR_IO;
+	struct trace_row r;
+	int rc, rows = 0;
+	while ((rc = trace_next(t, &r, eb)) > 0)
+		rows++;
+	trace_close(t);
+	if (rc < 0)
+		return rc;
+	if (rows < 2 && s->duration_s <= 0)
+		return err_set(eb, ERR_USAGE, "%s: one row lasts no time; give duration_s in %s",
+			       path, s->path);
+	if ((rc = sha256_file(path, sha)) < 0)
+		return err_set(eb, rc, "%s: cannot read for hashing", path);
+	return 0;
+}
+
+/* Loads timings once per path; *idx gets its place in in->tim. */
+static int load_timings(struct sweep_inputs *in, const char *path, int *idx, struct errbuf *eb)
+{
+	for (int i = 0; i < in->n_tim; i++)
+		if (strcmp(in->tim[i].path, path) == 0) {
+			*idx = i;
+			return 0;
+		}
+	struct timings *t = NULL;
+	int rc = timings_load(path, &t, eb);
+	if (rc < 0)
+		return rc;
+	struct pin_timings *a = realloc(in->tim, (size_t)(in->n_tim + 1) * sizeof *a);
+	if (!a) {
+		timings_destroy(t);
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	}
+	in->tim = a;
+	struct pin_timings *p = &a[in->n_tim];
+	snprintf(p->path, sizeof p->path, "%s", t->path);
+	memcpy(p->sha, t->sha256, sizeof p->sha);
+	p->derived = t->derived;
+	timings_destroy(t);
+	*idx = in->n_tim++;
+	return 0;
+}
+
+static int load_inputs(const struct sweep_spec *s, struct sweep_inputs **out, struct errbuf *eb)
+{
+	const struct sweep_list *L = s->dim;
+	struct sweep_inputs *in = calloc(1, sizeof *in);
+	struct device *dev = NULL;
+	struct model *m = NULL;
+	struct variant_set *vs = NULL;
+	int rc = ERR_NOMEM;
+	if (!in)
+		goto nomem;
+	in->trace_sha = calloc((size_t)L[SWEEP_TRACE].n, sizeof *in->trace_sha);
+	in->device_sha = calloc((size_t)L[SWEEP_DEVICE].n, sizeof *in->device_sha);
+	in->device_tim = calloc((size_t)L[SWEEP_DEVICE].n, sizeof *in->device_tim);
+	in->model_sha = calloc((size_t)L[SWEEP_MODEL].n, sizeof *in->model_sha);
+	in->pol = calloc((size_t)L[SWEEP_POLICY].n, sizeof *in->pol);
+	if (!in->trace_sha || !in->device_sha || !in->device_tim || !in->model_sha || !in->pol)
+		goto nomem;
+	for (int i = 0; i < L[SWEEP_TRACE].n; i++)
+		if ((rc = load_trace(s, L[SWEEP_TRACE].v[i], in->trace_sha[i], eb)) < 0)
+			goto fail;
+	for (int i = 0; i < L[SWEEP_DEVICE].n; i++) {
+		if ((rc = device_load(L[SWEEP_DEVICE].v[i], &dev, eb)) < 0)
+			goto fail;
+		memcpy(in->device_sha[i], dev->sha256, 65);
+		const char *tpath = s->timings ? s->timings : dev->timings;
+		if (!tpath[0]) {
+			rc = err_set(eb, ERR_USAGE,
+				     "%s: the device names no timings file; give timings = FILE in %s",
+				     dev->path, s->path);
+			goto fail;
+		}
+		if ((rc = load_timings(in, tpath, &in->device_tim[i], eb)) < 0)
+			goto fail;
+		device_destroy(dev);
+		dev = NULL;
+	}
+	for (int i = 0; i < L[SWEEP_MODEL].n; i++) {
+		if ((rc = model_load(L[SWEEP_MODEL].v[i], &m, eb)) < 0 ||
+		    (rc = variants_enumerate(m, s->ops, &vs, eb)) < 0)
+			goto fail;
+		memcpy(in->model_sha[i], m->sha256, 65);
+		variant_set_destroy(vs);
+		vs = NULL;
+		model_destroy(m);
+		m = NULL;
+	}
+	for (int i = 0; i < L[SWEEP_POLICY].n; i++) {
+		struct pol_choice c;
+		memset(&c, 0, sizeof c);
+		if ((rc = pol_resolve(L[SWEEP_POLICY].v[i], &c, eb)) < 0) {
+			err_wrap(eb, "%s: policy '%s'", s->path, L[SWEEP_POLICY].v[i]);
+			goto fail;
+		}
+		snprintf(in->pol[i].name, sizeof in->pol[i].name, "%s", c.name);
+		snprintf(in->pol[i].source, sizeof in->pol[i].source, "%s", c.source);
+		snprintf(in->pol[i].params, sizeof in->pol[i].params, "%s", c.params);
+		pol_choice_free(&c);
+	}
+	*out = in;
+	return 0;
+nomem:
+	rc = err_set(eb, ERR_NOMEM, "out of memory");
+fail:
+	device_destroy(dev);
+	variant_set_destroy(vs);
+	model_destroy(m);
+	inputs_free(in);
+	return rc;
+}
+
+/* The text run.c's describe() hashes into config_key (keep the two in step). */
+static void key_text(const struct sweep_plan *p, const int at[SWEEP_N_DIMS], char key[3072])
+{
+	const struct sweep_spec *s = p->spec;
+	const struct sweep_inputs *in = p->in;
+	const struct pin_timings *t = &in->tim[in->device_tim[at[SWEEP_DEVICE]]];
+	const struct pol_id *pol = &in->pol[at[SWEEP_POLICY]];
+	snprintf(key, 3072,
+		 "trace_sha256=%s\ndevice_sha256=%s\ntimings_sha256=%s\nmodel_sha256=%s\n"
+		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\nparams=%s\nworkload=%s\ndeadline_ms=%.17g\n"
+		 "queue=%d\ndrop=%s\nduration_s=%.17g\n",
+		 in->trace_sha[at[SWEEP_TRACE]], in->device_sha[at[SWEEP_DEVICE]], t->sha,
+		 in->model_sha[at[SWEEP_MODEL]], s->ops ? s->ops : "(ladder)", pol->name,
+		 pol->source, pol->params, s->dim[SWEEP_WORKLOAD].v[at[SWEEP_WORKLOAD]],
+		 s->deadlines_ms[at[SWEEP_DEADLINE]], s->queue_cap,
+		 s->drop_oldest ? "oldest" : "newest", s->duration_s);
+}
+
+void sweep_plan_config(const struct sweep_plan *p, const struct sweep_run *r,
+		       struct run_config *c)
+{
+	const struct sweep_spec *s = p->spec;
+	run_config_defaults(c);
+	c->trace = s->dim[SWEEP_TRACE].v[r->at[SWEEP_TRACE]];
+	c->device = s->dim[SWEEP_DEVICE].v[r->at[SWEEP_DEVICE]];
+	c->timings = s->timings;
+	c->model = s->dim[SWEEP_MODEL].v[r->at[SWEEP_MODEL]];
+	c->ops = s->ops;
+	c->policy = s->dim[SWEEP_POLICY].v[r->at[SWEEP_POLICY]];
+	c->workload = s->dim[SWEEP_WORKLOAD].v[r->at[SWEEP_WORKLOAD]];
+	c->tag = p->tag;
+	c->deadline_ms = s->deadlines_ms[r->at[SWEEP_DEADLINE]];
+	c->queue_cap = s->queue_cap;
+	c->drop_oldest = s->drop_oldest;
+	c->duration_s = s->duration_s;
+	c->seed = s->seeds[r->at[SWEEP_SEED]];
+	c->timeline = s->timeline;
+	c->requests = s->requests;
+}
+
+void sweep_plan_describe(const struct sweep_plan *p, const struct sweep_run *r,
+			 struct run_output *o)
+{
+	const struct sweep_inputs *in = p->in;
+	const struct pin_timings *t = &in->tim[in->device_tim[r->at[SWEEP_DEVICE]]];
+	const struct pol_id *pol = &in->pol[r->at[SWEEP_POLICY]];
+	struct run_config c;
+	sweep_plan_config(p, r, &c);
+	snprintf(o->policy_name, sizeof o->policy_name, "%s", pol->name);
+	snprintf(o->policy_params, sizeof o->policy_params, "%s", pol->params);
+	memcpy(o->trace_sha256, in->trace_sha[r->at[SWEEP_TRACE]], 65);
+	memcpy(o->device_sha256, in->device_sha[r->at[SWEEP_DEVICE]], 65);
+	memcpy(o->timings_sha256, t->sha, 65);
+	memcpy(o->model_sha256, in->model_sha[r->at[SWEEP_MODEL]], 65);
+	snprintf(o->timings_path, sizeof o->timings_path, "%s", t->path);
+	o->timings_derived = t->derived;
+	memcpy(o->config_key, r->config_key, 65);
+	char key[3072];
+	key_text(p, r->at, key);
+	snprintf(o->config, sizeof o->config,
+		 "trace=%s\ndevice=%s\ntimings=%.1024s\nmodel=%s\n%sseed=%llu\ntag=%s\n", c.trace,
+		 c.device, t->path, c.model, key, (unsigned long long)c.seed, c.tag);
+}
+
+static int excluded(const struct sweep_spec *s, const int at[SWEEP_N_DIMS])
+{
+	for (int i = 0; i < s->n_exclude; i++) {
+		const struct sweep_exclude *x = &s->exclude[i];
+		int all = 1;
+		for (int d = 0; d < SWEEP_N_DIMS && all; d++) {
+			if (!x->value[d])
+				continue;
+			/* the value is in the list (sweep_spec_load checked): compare as written,
+			 * numbers as numbers */
+			if (d == SWEEP_DEADLINE) {
+				double v = strtod(x->value[d], NULL);
+				all = v == s->deadlines_ms[at[d]];
+			} else if (d == SWEEP_SEED) {
+				all = strtoull(x->value[d], NULL, 10) == s->seeds[at[d]];
+			} else {
+				all = strcmp(x->value[d], s->dim[d].v[at[d]]) == 0;
+			}
+		}
+		if (all)
+			return 1;
+	}
+	return 0;
+}
+
+static const struct sweep_plan *sort_plan; /* qsort has no context argument in C11 */
+
+static int cmp_identity(const void *a, const void *b)
+{
+	const struct sweep_run *x = &sort_plan->runs[*(const int *)a];
+	const struct sweep_run *y = &sort_plan->runs[*(const int *)b];
+	int c = strcmp(x->config_key, y->config_key);
+	if (c)
+		return c;
+	uint64_t sx = sort_plan->spec->seeds[x->at[SWEEP_SEED]];
+	uint64_t sy = sort_plan->spec->seeds[y->at[SWEEP_SEED]];
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Drops runs whose key and seed an earlier run has; keeps the order of the rest. */
+static int fold(struct sweep_plan *p, struct errbuf *eb)
+{
+	int n = p->n;
+	int *ord = malloc((size_t)n * sizeof *ord + 1);
+	char *drop = calloc((size_t)n + 1, 1);
+	if (!ord || !drop) {
+		free(ord);
+		free(drop);
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	}
+	for (int i = 0; i < n; i++)
+		ord[i] = i;
+	sort_plan = p;
+	qsort(ord, (size_t)n, sizeof *ord, cmp_identity);
+	sort_plan = NULL;
+	for (int i = 1; i < n; i++) {
+		const struct sweep_run *a = &p->runs[ord[i - 1]], *b = &p->runs[ord[i]];
+		if (strcmp(a->config_key, b->config_key) == 0 &&
+		    p->spec->seeds[a->at[SWEEP_SEED]] == p->spec->seeds[b->at[SWEEP_SEED]])
+			drop[ord[i]] = 1;
+	}
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		if (drop[i]) {
+			p->n_folded++;
+			continue;
+		}
+		p->runs[k] = p->runs[i];
+		p->runs[k].index = k;
+		k++;
+	}
+	p->n = k;
+	free(ord);
+	free(drop);
+	return 0;
+}
+
+int sweep_plan_build(const struct sweep_spec *spec, const char *tag, int shard_i, int shard_n,
+		     struct sweep_plan **out, struct errbuf *eb)
+{
+	if (shard_n < 1 || shard_i < 1 || shard_i > shard_n)
+		return err_set(eb, ERR_USAGE, "shard %d/%d: give I/N with 1 <= I <= N", shard_i,
+			       shard_n);
+	struct sweep_plan *p = calloc(1, sizeof *p);
+	int rc;
+	if (!p)
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	p->spec = spec;
+	p->shard_i = shard_i;
+	p->shard_n = shard_n;
+	if (snprintf(p->tag, sizeof p->tag, "%s", tag ? tag : spec->name) >= (int)sizeof p->tag) {
+		rc = err_set(eb, ERR_RANGE, "tag: longer than %d characters", (int)sizeof p->tag - 1);
+		goto fail;
+	}
+	double prod = 1;
+	for (int d = 0; d < SWEEP_N_DIMS; d++)
+		prod *= spec->dim[d].n;
+	if (prod > SWEEP_MAX_RUNS) {
+		rc = err_set(eb, ERR_RANGE, "%s: the sweep has %.0f runs, more than %d: split it",
+			     spec->path, prod, SWEEP_MAX_RUNS);
+		goto fail;
+	}
+	p->n_product = (int)prod;
+	if ((rc = load_inputs(spec, &p->in, eb)) < 0)
+		goto fail;
+	p->runs = calloc((size_t)p->n_product + 1, sizeof *p->runs);
+	if (!p->runs) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	/* the product, seed innermost; the key does not depend on the seed */
+	int at[SWEEP_N_DIMS] = {0};
+	char key[3072], hex[65] = "";
+	for (int k = 0; k < p->n_product; k++) {
+		if (at[SWEEP_SEED] == 0) {
+			struct sha256 h;
+			key_text(p, at, key);
+			sha256_init(&h);
+			sha256_update(&h, key, strlen(key));
+			sha256_final_hex(&h, hex);
+		}
+		if (excluded(spec, at)) {
+			p->n_excluded++;
+		} else {
+			struct sweep_run *r = &p->runs[p->n];
+			r->index = p->n++;
+			memcpy(r->at, at, sizeof r->at);
+			memcpy(r->config_key, hex, sizeof hex);
+		}
+		for (int d = SWEEP_N_DIMS - 1; d >= 0; d--) {
+			if (++at[d] < spec->dim[d].n)
+				break;
+			at[d] = 0;
+		}
+	}
+	if ((rc = fold(p, eb)) < 0)
+		goto fail;
+	p->n_total = p->n;
+	if (shard_n > 1) {
+		int k = 0;
+		for (int i = 0; i < p->n; i++)
+			if (p->runs[i].index % shard_n == shard_i - 1)
+				p->runs[k++] = p->runs[i];
+		p->n = k;
+	}
+	*out = p;
+	return 0;
+fail:
+	sweep_plan_destroy(p);
+	return rc;
+}
+
+void sweep_plan_destroy(struct sweep_plan *p)
+{
+	if (!p)
+		return;
+	free(p->runs);
+	inputs_free(p->in);
+	free(p);
+}
+
+int sweep_plan_status(struct sweep_plan *p, struct store *s, struct errbuf *eb)
+{
+	for (int i = 0; i < p->n; i++) {
+		struct sweep_run *r = &p->runs[i];
+		r->status = SWEEP_TODO;
+		if (!s)
+			continue;
+		int st = store_run_status(s, r->config_key, p->spec->seeds[r->at[SWEEP_SEED]],
+					  p->tag, eb);
+		if (st < 0)
+			return st;
+		r->status = st == STORE_RUN_OK ? SWEEP_DONE : st == STORE_RUN_FAILED ? SWEEP_FAILED
+										     : SWEEP_TODO;
+	}
+	return 0;
+}
+
+void sweep_plan_print(const struct sweep_plan *p, int with_status, FILE *f)
+{
+	static const char *const status[] = {"todo", "done", "failed"};
+	const struct sweep_spec *s = p->spec;
+	int count[3] = {0};
+	fprintf(f, "# run\ttrace\tdevice\tmodel\tpolicy\tworkload\tdeadline_ms\tseed%s\n",
+		with_status ? "\tstatus" : "");
+	for (int i = 0; i < p->n; i++) {
+		const struct sweep_run *r = &p->runs[i];
+		fprintf(f, "%d", r->index + 1);
+		for (int d = 0; d < SWEEP_N_DIMS; d++)
+			fprintf(f, "\t%s", s->dim[d].v[r->at[d]]);
+		if (with_status)
+			fprintf(f, "\t%s", status[r->status]);
+		fputc('\n', f);
+		count[r->status]++;
+	}
+	fprintf(f, "# %s: %d runs (", s->name, p->n_total);
+	for (int d = 0; d < SWEEP_N_DIMS; d++)
+		fprintf(f, "%s%d", d ? " x " : "", s->dim[d].n);
+	fprintf(f, " = %d, %d excluded, %d folded as the same experiment)", p->n_product,
+		p->n_excluded, p->n_folded);
+	if (p->shard_n > 1)
+		fprintf(f, "; shard %d/%d: %d runs", p->shard_i, p->shard_n, p->n);
+	if (with_status)
+		fprintf(f, "; %d done, %d failed, %d to run", count[SWEEP_DONE], count[SWEEP_FAILED],
+			count[SWEEP_TODO]);
+	fprintf(f, "; tag '%s'\n", p->tag);
+}

@@ -1,0 +1,239 @@
+/*
+ * bench_agent.c: kernel efficiency for `make bench`: the largest convolutions of the model
+ * zoo (by multiply-accumulates, fp32, every models/zoo spec as written) timed with the
+ * agent's OpenBLAS backend, against cblas_sgemm on square 1024 matrices measured in the same
+ * run at the same thread counts. Prints GFLOP/s and the ratio for each, and whether every
+ * ratio reaches the goal (60% by default). Numbers for people to read; the exit status is
+ * 0 unless something fails to run (or, with --strict, a ratio misses the goal). Not a
+ * correctness test (tests/test_agent.c checks the kernels against a reference).
+ *
+ * usage: bench-agent [--top N] [--threads 1,2] [--goal PCT] [--strict]
+ */
+#include <cblas.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "model.h"
+#include "num.h"
+#include "paths.h"
+#include "kb.h"
+#include "ameasure.h"
+#include "apool.h"
+#include "aprofile.h"
+#include "asys.h"
+
+/* sgemm C = A B on n x n matrices, run through the agent's timing loop. */
+struct gemm {
+	int n, threads;
+	float *a, *b, *c;
+};
+
+static const char *gemm_name(void) { return "sgemm"; }
+
+static int gemm_run(void *state, struct errbuf *eb)
+{
+	(void)eb;
+	struct gemm *g = state;
+	if (openblas_get_num_threads() != g->threads)
+		openblas_set_num_threads(g->threads);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->n, g->n, g->n, 1.0f, g->a, g->n,
+		    g->b, g->n, 0.0f, g->c, g->n);
+	return 0;
+}
+
+/* One convolution of the zoo, with where it first appears. */
+struct conv {
+	struct kshape k;
+	char where[160];
+};
+
+static int by_macs_desc(const void *x, const void *y)
+{
+	double a = kshape_macs(&((const struct conv *)x)->k);
+	double b = kshape_macs(&((const struct conv *)y)->k);
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int by_name(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Every conv (not depthwise) of every zoo spec, unique, fp32; *n of them. */
+static struct conv *zoo_convs(int *n)
+{
+	char dir[4096];
+	struct conv *c = NULL;
+	int cap = 0;
+	*n = 0;
+	if (paths_data("models/zoo", dir, sizeof dir) < 0)
+		return NULL;
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "bench-agent: %s: cannot list the model zoo\n", dir);
+		return NULL;
+	}
+	char *names[256];
+	int n_names = 0;
+	for (struct dirent *e; (e = readdir(d)) && n_names < 256;) {
+		size_t len = strlen(e->d_name);
+		if (len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0)
+			names[n_names++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)n_names, sizeof *names, by_name);
+	for (int i = 0; i < n_names; i++) {
+		char path[4352];
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		struct errbuf eb = {0};
+		struct model *m = NULL;
+		if (model_load(path, &m, &eb) < 0) {
+			fprintf(stderr, "bench-agent: skipping %s: %s\n", names[i], eb.msg);
+			free(names[i]);
+			continue;
+		}
+		for (int j = 0; j < m->n_layers; j++) {
+			struct kshape k = m->layers[j].k;
+			if (k.op != KOP_CONV)
+				continue;
+			k.dtype = DT_FP32;
+			int seen = 0;
+			for (int q = 0; q < *n && !seen; q++)
+				seen = kshape_cmp(&c[q].k, &k) == 0;
+			if (seen)
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 256;
+				struct conv *nc = realloc(c, (size_t)cap * sizeof *nc);
+				if (!nc) {
+					fprintf(stderr, "bench-agent: out of memory\n");
+					exit(1);
+				}
+				c = nc;
+			}
+			c[*n].k = k;
+			snprintf(c[*n].where, sizeof c[*n].where, "%s %s", m->name,
+				 m->layers[j].name);
+			(*n)++;
+		}
+		model_destroy(m);
+		free(names[i]);
+	}
+	if (*n)
+		qsort(c, (size_t)*n, sizeof *c, by_macs_desc);
+	return c;
+}
+
+static void die(const char *what, const struct errbuf *eb)
+{
+	fprintf(stderr, "bench-agent: %s: %s\n", what, eb->msg);
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	int top = 5, strict = 0;
+	double goal = 60;
+	struct agent_profile_opts po;
+	agent_profile_defaults(&po);
+	struct errbuf eb = {0};
+	for (int i = 1; i < argc; i++) {
+		long v;
+		double x;
+		if (strcmp(argv[i], "--top") == 0 && i + 1 < argc && num_long(argv[i + 1], &v) == 0 &&
+		    v > 0) {
+			top = (int)v;
+			i++;
+		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+			if (agent_parse_threads(argv[++i], &po, &eb) < 0)
+				die("--threads", &eb);
+		} else if (strcmp(argv[i], "--goal") == 0 && i + 1 < argc &&
+			   num_double(argv[i + 1], &x) == 0) {
+			goal = x;
+			i++;
+		} else if (strcmp(argv[i], "--strict") == 0) {
+			strict = 1;
+		} else {
+			fprintf(stderr, "usage: bench-agent [--top N] [--threads 1,2] [--goal PCT] "
+					"[--strict]\n");
+			return 2;
+		}
+	}
+	struct agent_cpuset cpus;
+	if (agent_affinity_get(&cpus, &eb) < 0)
+		die("affinity", &eb);
+	if (po.n_threads == 0) {
+		po.threads[po.n_threads++] = 1;
+		if (agent_cpuset_count(&cpus) > 1)
+			po.threads[po.n_threads++] = agent_cpuset_count(&cpus);
+	}
+	int n_conv;
+	struct conv *convs = zoo_convs(&n_conv);
+	if (n_conv == 0) {
+		fprintf(stderr, "bench-agent: no convolution in the model zoo\n");
+		return 1;
+	}
+	if (top > n_conv)
+		top = n_conv;
+	agent_pool_place(&cpus);
+	agent_thread_pin(agent_pool_first_cpu());
+
+	struct agent_measure_opts m;
+	agent_measure_defaults(&m);
+	m.max_seconds = 1;
+	const struct kb_backend gemm_backend = {.name = gemm_name, .run = gemm_run};
+	double worst = 1e9;
+	printf("kernel efficiency: the %d largest convolutions of the zoo (fp32, OpenBLAS "
+	       "backend) against sgemm 1024x1024x1024 in the same run\n",
+	       top);
+	for (int t = 0; t < po.n_threads; t++) {
+		int threads = po.threads[t];
+		struct gemm g = {.n = 1024, .threads = threads};
+		size_t nn = (size_t)g.n * g.n;
+		g.a = kb_alloc(nn * sizeof(float));
+		g.b = kb_alloc(nn * sizeof(float));
+		g.c = kb_alloc(nn * sizeof(float));
+		if (!g.a || !g.b || !g.c) {
+			fprintf(stderr, "bench-agent: out of memory\n");
+			return 1;
+		}
+		struct kb_rng r;
+		kb_rng_seed(&r, 1);
+		kb_fill_f32(&r, g.a, nn, -1, 1);
+		kb_fill_f32(&r, g.b, nn, -1, 1);
+		struct agent_measure_opts gm = m;
+		gm.warmup_ms = 200; /* the first measurement of a thread count ramps the clock */
+		struct agent_timing tm;
+		if (agent_measure(&gemm_backend, &g, &gm, &tm, &eb) < 0)
+			die("sgemm", &eb);
+		double gemm_gflops = 2.0 * g.n * (double)g.n * g.n / (tm.median_us * 1e3);
+		printf("  %d thread%s: sgemm %.1f GFLOP/s (median of %d runs, %.0f us)\n", threads,
+		       threads > 1 ? "s" : "", gemm_gflops, tm.runs, tm.median_us);
+		kb_free(g.a);
+		kb_free(g.b);
+		kb_free(g.c);
+		for (int i = 0; i < top; i++) {
+			void *state = NULL;
+			if (kb_openblas.prepare(&convs[i].k, threads, 1, &state, &eb) < 0)
+				die(convs[i].where, &eb);
+			if (agent_measure(&kb_openblas, state, &m, &tm, &eb) < 0)
+				die(convs[i].where, &eb);
+			kb_openblas.release(state);
+			double gflops = 2.0 * kshape_macs(&convs[i].k) / (tm.median_us * 1e3);
+			double ratio = gflops / gemm_gflops;
+			worst = ratio < worst ? ratio : worst;
+			char key[128];
+			kshape_format(&convs[i].k, key, sizeof key);
+			printf("    %-36s %7.1f M MACs  %7.1f GFLOP/s  %5.1f%% of sgemm  (%s)\n", key,
+			       kshape_macs(&convs[i].k) / 1e6, gflops, 100 * ratio, convs[i].where);
+		}
+	}
+	int met = 100 * worst >= goal;
+	printf("kernel efficiency: lowest ratio %.1f%% of sgemm; goal >= %g%%: %s\n", 100 * worst,
+	       goal, met ? "met" : "missed");
+	free(convs);
+	return strict && !met ? 1 : 0;
+}
