@@ -29,4 +29,27 @@ echo "profile: $rows kernel rows of the mobilenet_v1 and mobilenet_v2 ladders ($
 	"$(awk "BEGIN { printf \"%.1f\", $end - $start }") s (goal: under 180 s)"
 
 "$BUILD/bench-agent"
-"$BUILD/bench" "$OUT/timings.csv" 2
+"$BUILD/bench" "$OUT/timings.csv" 24 1000
+
+# sweeps (data/sweeps/bench.ini, 64 runs): throughput with --jobs 1 and --jobs 2, and what the
+# sweep machinery (planning, a child process per run, the result over a pipe, one SQLite
+# transaction per run) costs per run beside the runs' own time (their wall_s in the database)
+sweep_s() { # the seconds the whole sweep takes with $1 jobs, into $OUT/sweep-$1.db
+	rm -f "$OUT/sweep-$1.db" "$OUT/sweep-$1.db-wal" "$OUT/sweep-$1.db-shm"
+	start=$(date +%s.%N)
+	"$BUILD/adascale" sweep data/sweeps/bench.ini --db "$OUT/sweep-$1.db" --jobs "$1" --progress none > /dev/null
+	end=$(date +%s.%N)
+	awk "BEGIN { print $end - $start }"
+}
+wall_1=$(sweep_s 1)
+wall_2=$(sweep_s 2)
+n=$(sqlite3 "$OUT/sweep-1.db" "SELECT count(*) FROM runs WHERE status = 'ok'")
+own=$(sqlite3 "$OUT/sweep-1.db" "SELECT sum(wall_s) FROM runs")
+own_2=$(sqlite3 "$OUT/sweep-2.db" "SELECT sum(wall_s) FROM runs")
+awk -v n="$n" -v w1="$wall_1" -v w2="$wall_2" -v own="$own" -v own2="$own_2" 'BEGIN {
+	printf "sweep: %d runs in %.2f s with 1 job (%.1f runs/s), %.2f s with 2 jobs (%.1f runs/s): %.2fx (goal: 1.8x)\n",
+		n, w1, n / w1, w2, n / w2, w1 / w2
+	printf "sweep overhead: %.1f ms per run (process, pipe, store, planning) beside %.1f ms of run (%.1f%%)\n",
+		(w1 - own) / n * 1000, own / n * 1000, (w1 - own) / own * 100
+	printf "sweep occupancy: with 2 jobs, runs were in flight %.0f%% of 2 x the wall time" \
+		" (other load on the machine slows the runs, not this)\n", own2 / (2 * w2) * 100 }'
