@@ -288,9 +288,25 @@ static void table_free(struct acc_table *t)
 	t->n = 0;
 }
 
+int model_acc_table_path(const struct model *base, int s, char *out, size_t len)
+{
+	/* beside the spec first (a trained model's own table), then data/accuracy/ */
+	if (base->path[0]) {
+		char dir[4096];
+		paths_dirname(base->path, dir, sizeof dir);
+		if (snprintf(out, len, "%s/%s", dir, base->acc_table[s]) < (int)len &&
+		    paths_is_file(out))
+			return 1;
+	}
+	char rel[200];
+	if (snprintf(rel, sizeof rel, "data/accuracy/%s", base->acc_table[s]) >= (int)sizeof rel)
+		return -1;
+	return paths_data(rel, out, len) < 0 ? -1 : 0;
+}
+
 static int table_read(const struct model *base, int s, struct acc_table *t, struct errbuf *eb)
 {
-	char rel[200], path[4096], why[256];
+	char path[4096], why[256];
 	struct csvin *c = NULL;
 	int rc, cap = 0;
 	memset(t, 0, sizeof *t);
@@ -301,8 +317,7 @@ static int table_read(const struct model *base, int s, struct acc_table *t, stru
 		rc = model_columns_parse(base->acc_columns[s], &t->cols, why, sizeof why);
 	if (rc < 0)
 		return err_set(eb, rc, "%s: accuracy source %d: %s", base->name, s + 1, why);
-	snprintf(rel, sizeof rel, "data/accuracy/%s", t->file);
-	if (paths_data(rel, path, sizeof path) < 0)
+	if (model_acc_table_path(base, s, path, sizeof path) < 0)
 		return err_set(eb, ERR_RANGE, "%s: data path too long", t->file);
 	c = csvin_open(path, eb);
 	if (!c)

@@ -3,8 +3,8 @@
  * width trained on Fashion-MNIST (OpenBLAS sgemm, AdaScale SGD), from whose one set of
  * weights variants are cut (width, exit) or derived with a short fine-tune (channel pruning
  * by filter norm, low-rank factorisation by truncated SVD) and quantized (int8, evaluated
- * with integer arithmetic). Every variant's test accuracy is measured and written as model
- * specs and accuracy tables that `adascale variants` and `adascale run` read like any other
+ * with integer arithmetic). Every variant's test accuracy is measured and written as a model
+ * spec and an accuracy table that `adascale variants` and `adascale run` read like any other
  * model (docs/evolve.md).
  *
  * This header is the public part: the IDX dataset reader, the AdaScale gain estimator, the

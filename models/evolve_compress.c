@@ -215,14 +215,13 @@ int ev_lowrank(const struct ev_net *src, const int *rank, struct ev_net **out,
 				       l->d.name, r, l->out_c, l->n_k);
 		struct ev_def *da = &defs[n], *db = &defs[n + 1];
 		*da = l->d;
-		snprintf(da->name, sizeof da->name, "%.24s_a", l->d.name);
+		snprintf(da->name, sizeof da->name, "%.24s_lr", l->d.name);
 		da->in = in;
 		da->c_out = r;
 		da->relu = 0;
 		da->fixed = 0;
 		da->head = 0;
 		*db = l->d;
-		snprintf(db->name, sizeof db->name, "%.24s_b", l->d.name);
 		db->in = n;
 		db->k = 1;
 		db->stride = 1;

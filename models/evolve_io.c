@@ -339,7 +339,8 @@ int ev_spec_write(const char *path, const struct ev_net *net, int exit, const ch
 	if (rc < 0)
 		return rc;
 	fputs(meta, o.f);
-	fputs("name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,input2,fixed_width\n", o.f);
+	fputs("name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,input2,fixed_width,block\n",
+	      o.f);
 	for (int i = 0; i < net->n; i++) {
 		if (!on_path(net, i, exit))
 			continue;
@@ -358,8 +359,11 @@ int ev_spec_write(const char *path, const struct ev_net *net, int exit, const ch
 			k = s = l->in_h;
 			break;
 		}
-		fprintf(o.f, "%s,%s,%d,%d,%d,%d,%d,%d,1,,%d\n", l->d.name, op, l->in_h, l->in_w,
+		fprintf(o.f, "%s,%s,%d,%d,%d,%d,%d,%d,1,,%d,", l->d.name, op, l->in_h, l->in_w,
 			l->in_c, l->out_c, k, s, l->d.fixed);
+		if (l->d.block >= 0)
+			fprintf(o.f, "%d", l->d.block);
+		fputc('\n', o.f);
 	}
 	return tmp_commit(&o, eb);
 }

@@ -42,6 +42,8 @@ struct ev_def {
 	int relu;        /* conv: ReLU after the bias */
 	int fixed;       /* conv: the width operator leaves c_out alone (a classifier) */
 	int head;        /* conv: 0, or n when its output is the logits of exit n (1-based) */
+	int block;       /* the spec's `block` column: the block the exit operator may cut
+			    after (1..), or -1 for the head after the last block */
 };
 
 /* A layer with its geometry (SAME padding, TF's split: the extra pixel goes bottom/right). */
@@ -219,8 +221,9 @@ int ev_prune_l1(const struct ev_net *src, const int *want, struct ev_net **out,
 		struct errbuf *eb);
 /*
  * Low-rank factorisation by truncated SVD (LAPACKE_sgesvd): every conv layer i with
- * rank[i] > 0 becomes NAME_a (k x k, in -> rank, no bias, no ReLU) and NAME_b (1 x 1,
- * rank -> out, the bias and ReLU of the original), W ~ (U_r sqrt(S_r)) (sqrt(S_r) V_r^T).
+ * rank[i] > 0 becomes NAME_lr (k x k, in -> rank, no ReLU) and NAME (1 x 1, rank -> out,
+ * the bias and ReLU of the original), W ~ (U_r sqrt(S_r)) (sqrt(S_r) V_r^T); the names are
+ * those the lowrank operator of models/ gives.
  */
 int ev_lowrank(const struct ev_net *src, const int *rank, struct ev_net **out,
 	       struct errbuf *eb);
@@ -274,7 +277,10 @@ int ev_file_end(void *handle, int ok, struct errbuf *eb);
 int ev_weights_write(const char *path, const struct ev_tensor *t, int n, struct errbuf *eb);
 /* Appends the weight and bias tensors of net, named PREFIXLAYER.weight / .bias, to t. */
 int ev_net_tensors(const struct ev_net *net, const char *prefix, struct ev_tensor *t, int max);
-/* Writes the net as a model spec (models/zoo format) with the given "# key: value" lines. */
+/*
+ * Writes the layers exit `exit` runs as a model spec (models/zoo format, with the `block`
+ * column) after the given "# key: value" lines.
+ */
 int ev_spec_write(const char *path, const struct ev_net *net, int exit, const char *meta,
 		  struct errbuf *eb);
 

@@ -134,6 +134,11 @@ struct model_acc_cols {
 int model_columns_parse(const char *text, struct model_acc_cols *c, char *why,
 			size_t why_len);
 
+/*
+ * The file of base's accuracy source s into out: beside the spec when a file of that name is
+ * there (1), else data/accuracy/ under the data root (0); -1 when the path does not fit.
+ */
+int model_acc_table_path(const struct model *base, int s, char *out, size_t len);
 /* Joins accuracy into each variant of vs (acc_* fields, has_top1, top1, ...). */
 int model_join_accuracy(const struct model *base, struct variant_set *vs, struct errbuf *eb);
 

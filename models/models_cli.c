@@ -191,8 +191,11 @@ static int write_table(FILE *f, const struct model *base, const struct variant_s
 				source = v->acc_source;
 		}
 		if (source) {
-			fprintf(f, "%saccuracy: rows of data/accuracy/%s; SOURCE: %s\n",
-				first ? "\n" : "", base->acc_table[s], source);
+			char path[4096];
+			int beside = model_acc_table_path(base, s, path, sizeof path) == 1;
+			fprintf(f, "%saccuracy: rows of %s%s; SOURCE: %s\n", first ? "\n" : "",
+				beside ? "" : "data/accuracy/", beside ? path : base->acc_table[s],
+				source);
 			first = 0;
 		}
 	}

@@ -325,13 +325,13 @@ static int lowrank_rewrite(const struct model_build *b, struct layer **layers, i
 		const struct layer *l = &old[i];
 		int r = lowrank_rank(l, b->ops->lowrank);
 		if (r > 0) {
-			if (strlen(l->name) + strlen(LOWRANK_SUFFIX) >= LAYER_NAME_LEN) {
+			struct layer a = *l;
+			if (snprintf(a.name, sizeof a.name, "%s%s", l->name, LOWRANK_SUFFIX) >=
+			    (int)sizeof a.name) {
 				snprintf(why, len, "layer '%s': its name is too long for '%s%s'",
 					 l->name, l->name, LOWRANK_SUFFIX);
 				goto fail;
 			}
-			struct layer a = *l;
-			snprintf(a.name, sizeof a.name, "%s%s", l->name, LOWRANK_SUFFIX);
 			for (int k = 0; k < n_old; k++)
 				if (strcmp(old[k].name, a.name) == 0) {
 					snprintf(why, len,

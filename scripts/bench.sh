@@ -53,3 +53,9 @@ awk -v n="$n" -v w1="$wall_1" -v w2="$wall_2" -v own="$own" -v own2="$own_2" 'BE
 		(w1 - own) / n * 1000, own / n * 1000, (w1 - own) / own * 100
 	printf "sweep occupancy: with 2 jobs, runs were in flight %.0f%% of 2 x the wall time" \
 		" (other load on the machine slows the runs, not this)\n", own2 / (2 * w2) * 100 }'
+
+# AdaScale SGD against linear scaling with warm-up (docs/evolve.md): the Fashion-MNIST backbone
+# for one scale-invariant epoch on 10,000 images at scales 1, 4 and 16; test top-1 and steps
+"$BUILD/adascale" evolve --compare-optimizers --quick 2> /dev/null | awk -F, '
+	/^(adascale|lsw),/ { s = s sprintf("%s%s S=%s %.2f%% in %d steps", s ? "; " : "", $1, $2, $4, $5) }
+	END { print "optimizers: " s " (1,500 test images)" }'
