@@ -99,6 +99,16 @@ void agent_pool_place(const struct agent_cpuset *cpus)
 
 int agent_pool_first_cpu(void) { return n_place ? place[0] : -1; }
 
+int agent_pool_worker_cpus(int n_threads, struct agent_cpuset *out)
+{
+	if (n_threads < 2 || n_threads > n_place)
+		return -1;
+	agent_cpuset_clear(out);
+	for (int i = 1; i < n_threads; i++)
+		agent_cpuset_add(out, place[i]);
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;

@@ -44,6 +44,13 @@ void agent_pool_set_spin(struct agent_pool *p, int spin);
 void agent_pool_place(const struct agent_cpuset *cpus);
 /* The CPU for the caller (index 0), or -1 when no placement is set. */
 int agent_pool_first_cpu(void);
+/*
+ * The CPUs placed for workers 1 .. n_threads - 1 of a pool of n_threads, into *out: 0, or
+ * -1 when no placement is set or it has fewer CPUs than n_threads. For other libraries'
+ * pools (pthreadpool), whose threads inherit the creating thread's affinity: create them
+ * while the creating thread is restricted to these CPUs.
+ */
+int agent_pool_worker_cpus(int n_threads, struct agent_cpuset *out);
 /* [*lo, *hi) is thread tid's share of n items, split as evenly as possible. */
 void agent_pool_share(long n, int tid, int n_threads, long *lo, long *hi);
 

@@ -278,7 +278,7 @@ static void put_metadata(struct prof *pf, const char *mode)
 	put(w, "# seed: %llu\n", (unsigned long long)o->seed);
 }
 
-static void progress(struct prof *pf, int done, int total, const char *what, int threads,
+static void show_progress(struct prof *pf, int done, int total, const char *what, int threads,
 		     const char *backend)
 {
 	if (!pf->progress)
@@ -357,7 +357,7 @@ static int profile_kernels(struct prof *pf, struct errbuf *eb)
 			void *state = NULL;
 			char key[128];
 			kshape_format(k, key, sizeof key);
-			progress(pf, n_done, n_total, key, pf->threads[t], b->name());
+			show_progress(pf, n_done, n_total, key, pf->threads[t], b->name());
 			if ((rc = b->prepare(k, pf->threads[t], o->seed, &state, eb)) < 0) {
 				err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
 				goto out;
@@ -506,10 +506,10 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 	}
 
 	put_metadata(pf, "in-model");
-	put(&pf->w, "# passes: %d passes of %d layers in all, %d unique kernels; a kernel's times "
+	put(&pf->w, "# passes: %d pass%s of %d layers in all, %d unique kernels; a kernel's times "
 		    "are those of the layers with its shape within the timed passes, pooled over "
 		    "all of them\n",
-	    ps->n, n_layers, u.n);
+	    ps->n, ps->n == 1 ? "" : "es", n_layers, u.n);
 	put(&pf->w, "%s\n", AGENT_TIMINGS_HEADER);
 	if (pf->w.failed)
 		goto out;
@@ -521,7 +521,7 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 			const struct agent_pass_spec *sp = &ps->p[p];
 			char what[AGENT_PASS_KEY_LEN + 32];
 			snprintf(what, sizeof what, "pass %s", sp->key);
-			progress(pf, n_done, n_total, what, pf->threads[t], NULL);
+			show_progress(pf, n_done, n_total, what, pf->threads[t], NULL);
 			if ((rc = agent_pass_create(sp->layers, sp->n, o->backend, pf->threads[t],
 						    o->seed, ps->path, &pass, eb)) < 0)
 				goto out;
@@ -573,9 +573,11 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 			n_rows++;
 		}
 	}
-	put(&pf->w, "# done: %d rows (%d unique kernels of %d layers in %d passes, 0 skipped), %d "
-		    "passes stopped by the time or run limit before the median settled; %.1f s\n",
-	    n_rows, u.n, n_layers, ps->n, n_unstable, agent_now_s() - t_start);
+	put(&pf->w, "# done: %d rows (%d unique kernels of %d layers in %d pass%s, 0 skipped), %d of "
+		    "%d pass timings stopped by the time or run limit before the median settled; "
+		    "%.1f s\n",
+	    n_rows, u.n, n_layers, ps->n, ps->n == 1 ? "" : "es", n_unstable, n_total,
+	    agent_now_s() - t_start);
 	rc = 0;
 out:
 	agent_pass_destroy(pass);

@@ -1,16 +1,17 @@
 /*
  * kb_openblas.c: the fp32 backend on OpenBLAS (see kb.h for layouts).
  *
- * Convolution is im2col + cblas_sgemm per group; a 1x1 stride-1 convolution goes straight
- * to sgemm on the input (lda = in_c picks a group's channels), with no im2col. im2col runs
- * in chunks of output pixels so that its buffer stays in L2 (col_bytes). Depthwise
+ * A 1x1 stride-1 convolution is cblas_sgemm straight on the input (lda = in_c picks a
+ * group's channels) on OpenBLAS's threads. Any other convolution is split over the agent's
+ * pool by output pixels: each thread fills its own im2col buffer (chunks of pixels sized to
+ * its L2, col_bytes) and runs a single-threaded sgemm per chunk and group. Depthwise
  * convolution, pooling and add are direct NHWC loops whose inner loop runs over channels,
  * split across the agent's thread pool; they are written with 4-wide vector types (one SSE
  * or NEON register) so that they vectorise at -O2 on any target (wider types make poor code
  * on a baseline x86-64 build), and depthwise convolution keeps 8 channels of a pixel in
- * registers over all its taps. fc is sgemv. BLAS calls use OpenBLAS's own threads, set with
- * openblas_set_num_threads. Biases are written into the output first and the BLAS call
- * accumulates onto them (beta = 1). Not for int8 or fp16 (kb_xnnpack.c) and not for timing.
+ * registers over all its taps. fc is sgemv on OpenBLAS's threads (openblas_set_num_threads).
+ * Biases are written into the output first and the BLAS call accumulates onto them
+ * (beta = 1). Not for int8 or fp16 (kb_xnnpack.c) and not for timing.
  */
 #include "kb.h"
 
@@ -26,10 +27,11 @@
 
 /*
  * im2col runs in chunks of output pixels whose rows fill about half the CPU's L2 (from
- * sysfs; 1 MB when it does not say), 256 KB to 4 MB, so that sgemm reads them back from
- * L2: on the 2 MB L2 of the build machine the 7x7 stride-2 convolution on 3 channels
- * (ResNet's first layer) went from about 63 to 82 GFLOP/s on one thread with 1 MB chunks
- * instead of one 7.4 MB chunk (docs/agent.md, kernel efficiency).
+ * sysfs; 1 MB when it does not say), 256 KB to 4 MB, one buffer per thread, so that sgemm
+ * reads them back from that core's L2: on the 2 MB L2 of the build machine the 7x7
+ * stride-2 convolution on 3 channels (ResNet's first layer) went from about 63 to 82
+ * GFLOP/s on one thread with 1 MB chunks instead of one 7.4 MB chunk (docs/agent.md,
+ * kernel efficiency).
  */
 static size_t col_bytes(void)
 {
@@ -61,6 +63,7 @@ struct ob {
 	int oh, ow, pad_t, pad_l;
 	int cin_g, cout_g, kk; /* conv: channels per group, im2col row length */
 	int direct;            /* conv: 1x1 stride 1, sgemm on the input */
+	int split_channels;    /* conv: threads split output channels, not pixels */
 	long chunk;            /* conv: output pixels per im2col chunk */
 	const float *in; /* in_own, unless bind gave another buffer */
 	float *in_own, *in2, *w, *bias, *out, *col;
@@ -70,8 +73,6 @@ struct ob {
 /* What one parallel call works on. */
 struct job {
 	struct ob *s;
-	long p0, p1; /* conv: output pixels of this chunk */
-	int g;       /* conv: group */
 };
 
 /*
@@ -226,13 +227,10 @@ static void bias_fill(void *ctx, int tid, int n)
 		memcpy(s->out + p * s->k.out_c, s->bias, (size_t)s->k.out_c * sizeof(float));
 }
 
-static void im2col(void *ctx, int tid, int n)
+/* im2col rows of output pixels [p0, p1) of group g into col (row q is pixel p0 + q). */
+static void im2col_rows(const struct ob *s, float *col, long p0, long p1, int g)
 {
-	struct job *j = ctx;
-	struct ob *s = j->s;
 	const struct kshape *k = &s->k;
-	long lo, hi;
-	agent_pool_share(j->p1 - j->p0, tid, n, &lo, &hi);
 	size_t cbytes = (size_t)s->cin_g * sizeof(float);
 	/*
 	 * Without groups a pixel's channels are the whole pixel, so the taps of one kernel row
@@ -240,10 +238,9 @@ static void im2col(void *ctx, int tid, int n)
 	 * row instead of one per tap (a 7x7 convolution on 3 channels copies 12 bytes a tap).
 	 */
 	int whole_rows = k->groups == 1;
-	for (long q = lo; q < hi; q++) {
-		long p = j->p0 + q;
+	for (long p = p0; p < p1; p++) {
 		int oy = (int)(p / s->ow), ox = (int)(p % s->ow);
-		float *row = s->col + q * s->kk;
+		float *row = col + (p - p0) * s->kk;
 		int ix0 = ox * k->stride - s->pad_l;
 		/* taps [kx0, kx1) of a kernel row fall inside the input */
 		int kx0 = ix0 < 0 ? -ix0 : 0;
@@ -258,13 +255,15 @@ static void im2col(void *ctx, int tid, int n)
 				continue;
 			}
 			const float *src = s->in + ((size_t)iy * k->in_w + ix0) * k->in_c +
-					   (size_t)j->g * s->cin_g;
+					   (size_t)g * s->cin_g;
 			if (whole_rows) {
-				memset(dst, 0, cbytes * (size_t)kx0);
+				if (kx0 > 0)
+					memset(dst, 0, cbytes * (size_t)kx0);
 				memcpy(dst + (size_t)kx0 * s->cin_g, src + (size_t)kx0 * k->in_c,
 				       cbytes * (size_t)(kx1 - kx0));
-				memset(dst + (size_t)kx1 * s->cin_g, 0,
-				       cbytes * (size_t)(k->kernel - kx1));
+				if (kx1 < k->kernel)
+					memset(dst + (size_t)kx1 * s->cin_g, 0,
+					       cbytes * (size_t)(k->kernel - kx1));
 				continue;
 			}
 			for (int kx = 0; kx < k->kernel; kx++) {
@@ -278,34 +277,58 @@ static void im2col(void *ctx, int tid, int n)
 	}
 }
 
-static void run_conv(struct ob *s)
+/*
+ * One thread's share of an im2col convolution, on this thread alone (single-threaded
+ * sgemm), with its own im2col buffer, in chunks of pixels that fit it. The work is split
+ * by output pixels, or, when there are fewer pixels than output channels (late layers:
+ * 7x7 pixels, 512 channels), by output channels, so that each thread reads its own share
+ * of the weights rather than all of them; every thread then builds the (small) im2col rows
+ * of all pixels. Threads share nothing but the input and weights: no hand-over between the
+ * agent's pool and OpenBLAS's threads inside the kernel (two per chunk otherwise), and each
+ * core's chunks stay in its own L2.
+ */
+static void conv_part(void *ctx, int tid, int n)
+{
+	struct ob *s = ((struct job *)ctx)->s;
+	const struct kshape *k = &s->k;
+	long n_pix = (long)s->oh * s->ow, lo = 0, hi = n_pix, c0 = 0, c1 = s->cout_g;
+	if (s->split_channels)
+		agent_pool_share(s->cout_g, tid, n, &c0, &c1);
+	else
+		agent_pool_share(n_pix, tid, n, &lo, &hi);
+	if (c1 <= c0 || hi <= lo)
+		return;
+	float *col = s->col + (size_t)tid * s->chunk * s->kk;
+	for (long p = lo; p < hi; p++)
+		memcpy(s->out + p * k->out_c + c0, s->bias + c0,
+		       (size_t)(s->split_channels ? c1 - c0 : k->out_c) * sizeof(float));
+	for (long p0 = lo; p0 < hi; p0 += s->chunk) {
+		long p1 = p0 + s->chunk < hi ? p0 + s->chunk : hi;
+		for (int g = 0; g < k->groups; g++) {
+			im2col_rows(s, col, p0, p1, g);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(p1 - p0),
+				    (int)(c1 - c0), s->kk, 1.0f, col, s->kk,
+				    s->w + ((size_t)g * s->cout_g + (size_t)c0) * s->kk, s->kk,
+				    1.0f,
+				    s->out + (size_t)p0 * k->out_c + (size_t)g * s->cout_g +
+					    (size_t)c0,
+				    k->out_c);
+		}
+	}
+}
+
+/* A 1x1 stride-1 convolution: sgemm on the input itself, on OpenBLAS's threads. */
+static void run_conv_direct(struct ob *s)
 {
 	const struct kshape *k = &s->k;
 	struct job j = {.s = s};
 	agent_pool_run(s->pool, bias_fill, &j);
 	long n_pix = (long)s->oh * s->ow;
-	if (s->direct) {
-		for (int g = 0; g < k->groups; g++)
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n_pix, s->cout_g,
-				    s->cin_g, 1.0f, s->in + (size_t)g * s->cin_g, k->in_c,
-				    s->w + (size_t)g * s->cout_g * s->cin_g, s->cin_g, 1.0f,
-				    s->out + (size_t)g * s->cout_g, k->out_c);
-		return;
-	}
-	for (long p0 = 0; p0 < n_pix; p0 += s->chunk) {
-		long p1 = p0 + s->chunk < n_pix ? p0 + s->chunk : n_pix;
-		for (int g = 0; g < k->groups; g++) {
-			j.p0 = p0;
-			j.p1 = p1;
-			j.g = g;
-			agent_pool_run(s->pool, im2col, &j);
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(p1 - p0),
-				    s->cout_g, s->kk, 1.0f, s->col, s->kk,
-				    s->w + (size_t)g * s->cout_g * s->kk, s->kk, 1.0f,
-				    s->out + (size_t)p0 * k->out_c + (size_t)g * s->cout_g,
-				    k->out_c);
-		}
-	}
+	for (int g = 0; g < k->groups; g++)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n_pix, s->cout_g,
+			    s->cin_g, 1.0f, s->in + (size_t)g * s->cin_g, k->in_c,
+			    s->w + (size_t)g * s->cout_g * s->cin_g, s->cin_g, 1.0f,
+			    s->out + (size_t)g * s->cout_g, k->out_c);
 }
 
 /* Taps of one output pixel kept in registers: kernels up to 8x8 take the fast path. */
@@ -557,11 +580,13 @@ static int ob_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 	}
 	if (k->op == KOP_CONV) {
 		s->direct = k->kernel == 1 && k->stride == 1;
+		s->split_channels = n_threads > 1 && k->groups == 1 &&
+				    (long)s->oh * s->ow < k->out_c;
 		if (!s->direct) {
 			long n_pix = (long)s->oh * s->ow;
 			long fit = (long)(col_bytes() / ((size_t)s->kk * sizeof(float)));
 			s->chunk = fit < 1 ? 1 : fit > n_pix ? n_pix : fit;
-			if (!(s->col = kb_alloc((size_t)s->chunk * s->kk * sizeof(float))))
+			if (!(s->col = kb_alloc((size_t)n_threads * s->chunk * s->kk * sizeof(float))))
 				goto nomem;
 		}
 	}
@@ -584,14 +609,20 @@ static int ob_run(void *state, struct errbuf *eb)
 	(void)eb;
 	struct ob *s = state;
 	const struct kshape *k = &s->k;
-	if (openblas_get_num_threads() != s->n_threads)
-		openblas_set_num_threads(s->n_threads);
-	/* conv alternates pool calls with sgemm on OpenBLAS's threads: do not compete */
-	agent_pool_set_spin(s->pool, k->op != KOP_CONV);
+	/* an im2col convolution splits itself over the pool, one sgemm thread each */
+	int im2col = k->op == KOP_CONV && !s->direct;
+	int blas_threads = im2col ? 1 : s->n_threads;
+	if (openblas_get_num_threads() != blas_threads)
+		openblas_set_num_threads(blas_threads);
+	/* a 1x1 conv alternates a pool call with sgemm on OpenBLAS's threads: do not compete */
+	agent_pool_set_spin(s->pool, !(k->op == KOP_CONV && s->direct));
 	struct job j = {.s = s};
 	switch (k->op) {
 	case KOP_CONV:
-		run_conv(s);
+		if (im2col)
+			agent_pool_run(s->pool, conv_part, &j);
+		else
+			run_conv_direct(s);
 		break;
 	case KOP_DWCONV:
 		agent_pool_run(s->pool, dwconv_rows, &j);
