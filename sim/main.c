@@ -154,8 +154,9 @@ static int cmd_run(int argc, char **argv)
 		printf(", p95 %.1f ms", m->lat_p95_ms);
 	if (out->has_top1)
 		printf(", top-1 %.1f%%", m->mean_top1);
-	printf(", %.2f mJ/inference, %lld switches\n", m->energy_per_inf_mj,
-	       (long long)m->switches);
+	printf(", %.2f mJ/inference, %lld switches%s\n", m->energy_per_inf_mj,
+	       (long long)m->switches,
+	       out->timings_derived ? " (derived timings: not measured on this device)" : "");
 	if (out->notes[0])
 		fprintf(stderr, "adascale: note: %s\n", out->notes);
 	run_output_destroy(out);

@@ -75,3 +75,30 @@ Test(cli, policies_lists_builtins_with_parameters)
 	cr_assert(tu_has(out, "greedy"), "%s", out);
 	cr_assert(tu_has(out, "margin=1.0"), "%s", out);
 }
+
+/* Timings derived for an unprofiled device say so in the run's summary and in the database. */
+Test(cli, derived_timings_are_labelled_in_the_summary_and_the_store)
+{
+	char args[2048], cmd[1024], buf[256];
+	const char *tim = tu_write("rk3399-timings.csv", "");
+	const char *db = tu_write("derived.db", "");
+	remove(db);
+	snprintf(args, sizeof args, "derive --from devices/host.ini --to devices/rk3399.ini -o %s",
+		 tim);
+	cr_assert_eq(adascale(args), 0, "%s", out);
+	const char *trace = tu_write("flat.csv", "time_s,util_other\n0,0\n2,0\n");
+	snprintf(args, sizeof args,
+		 "run --device devices/rk3399.ini --timings %s --model mobilenet_v1 "
+		 "--deadline-ms 100 --policy greedy --trace %s --db %s",
+		 tim, trace, db);
+	cr_assert_eq(adascale(args), 0, "%s", out);
+	cr_assert(tu_has(out, "(derived timings: not measured on this device)"), "%s", out);
+	snprintf(cmd, sizeof cmd, "sqlite3 %s 'SELECT timings_derived FROM runs'", db);
+	tu_run(cmd, buf, sizeof buf);
+	cr_assert_eq(atoi(buf), 1, "%s", buf);
+
+	/* measured timings carry no such label */
+	snprintf(args, sizeof args, RUN_ARGS "--policy greedy --trace %s --db %s", trace, db);
+	cr_assert_eq(adascale(args), 0, "%s", out);
+	cr_assert(!tu_has(out, "derived timings"), "%s", out);
+}

@@ -181,7 +181,7 @@ Test(device, derived_timings_follow_the_roofline_rule)
 
 	/* a device without flops_per_cycle cannot be derived for, and says why */
 	struct device *nofpc;
-	cr_assert_eq(device_load("devices/rk3399.ini", &nofpc, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(device_load("devices/mt8183.ini", &nofpc, &eb), 0, "%s", eb.msg);
 	out = fopen(outp, "w");
 	cr_assert_eq(derive_timings(src, NULL, nofpc, out, &st, &eb), ERR_PARSE);
 	fclose(out);
