@@ -64,6 +64,7 @@ struct ob {
 	int cin_g, cout_g, kk; /* conv: channels per group, im2col row length */
 	int direct;            /* conv: 1x1 stride 1, sgemm on the input */
 	int split_channels;    /* conv: threads split output channels, not pixels */
+	int shared_col;        /* conv: split_channels with one chunk: rows built once */
 	long chunk;            /* conv: output pixels per im2col chunk */
 	const float *in; /* in_own, unless bind gave another buffer */
 	float *in_own, *in2, *w, *bias, *out, *col;
@@ -282,8 +283,9 @@ static void im2col_rows(const struct ob *s, float *col, long p0, long p1, int g)
  * sgemm), with its own im2col buffer, in chunks of pixels that fit it. The work is split
  * by output pixels, or, when there are fewer pixels than output channels (late layers:
  * 7x7 pixels, 512 channels), by output channels, so that each thread reads its own share
- * of the weights rather than all of them; every thread then builds the (small) im2col rows
- * of all pixels. Threads share nothing but the input and weights: no hand-over between the
+ * of the weights rather than all of them; the im2col rows of all pixels are then built
+ * once, before (im2col_split), when they fit one chunk, else by every thread for itself.
+ * Threads share nothing else but the input and weights: no hand-over between the
  * agent's pool and OpenBLAS's threads inside the kernel (two per chunk otherwise), and each
  * core's chunks stay in its own L2.
  */
@@ -298,6 +300,16 @@ static void conv_part(void *ctx, int tid, int n)
 		agent_pool_share(n_pix, tid, n, &lo, &hi);
 	if (c1 <= c0 || hi <= lo)
 		return;
+	if (s->shared_col) {
+		/* the im2col rows of every pixel are already in s->col (im2col_split) */
+		for (long p = 0; p < n_pix; p++)
+			memcpy(s->out + p * k->out_c + c0, s->bias + c0,
+			       (size_t)(c1 - c0) * sizeof(float));
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n_pix, (int)(c1 - c0),
+			    s->kk, 1.0f, s->col, s->kk, s->w + (size_t)c0 * s->kk, s->kk, 1.0f,
+			    s->out + c0, k->out_c);
+		return;
+	}
 	float *col = s->col + (size_t)tid * s->chunk * s->kk;
 	for (long p = lo; p < hi; p++)
 		memcpy(s->out + p * k->out_c + c0, s->bias + c0,
@@ -315,6 +327,20 @@ static void conv_part(void *ctx, int tid, int n)
 				    k->out_c);
 		}
 	}
+}
+
+/*
+ * With threads splitting output channels and every pixel's rows in one chunk, the rows are
+ * built once, split over the threads by pixels, before conv_part: otherwise each thread
+ * would build all of them (a 3x3 convolution on 7x7x512 builds 0.9 MB of rows).
+ */
+static void im2col_split(void *ctx, int tid, int n)
+{
+	struct ob *s = ((struct job *)ctx)->s;
+	long lo, hi;
+	agent_pool_share((long)s->oh * s->ow, tid, n, &lo, &hi);
+	if (hi > lo)
+		im2col_rows(s, s->col + (size_t)lo * s->kk, lo, hi, 0);
 }
 
 /* A 1x1 stride-1 convolution: sgemm on the input itself, on OpenBLAS's threads. */
@@ -586,6 +612,7 @@ static int ob_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 			long n_pix = (long)s->oh * s->ow;
 			long fit = (long)(col_bytes() / ((size_t)s->kk * sizeof(float)));
 			s->chunk = fit < 1 ? 1 : fit > n_pix ? n_pix : fit;
+			s->shared_col = s->split_channels && s->chunk == n_pix;
 			if (!(s->col = kb_alloc((size_t)n_threads * s->chunk * s->kk * sizeof(float))))
 				goto nomem;
 		}
@@ -619,6 +646,8 @@ static int ob_run(void *state, struct errbuf *eb)
 	struct job j = {.s = s};
 	switch (k->op) {
 	case KOP_CONV:
+		if (im2col && s->shared_col)
+			agent_pool_run(s->pool, im2col_split, &j);
 		if (im2col)
 			agent_pool_run(s->pool, conv_part, &j);
 		else
