@@ -33,7 +33,7 @@ COMMON_SRC  := $(wildcard common/*.c)
 AGENT_SRC   := $(filter-out devices/agent/main.c,$(wildcard devices/agent/*.c))
 HARNESS_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c devices/*.c traces/*.c \
                  policies/*.c reports/*.c))
-TEST_SRC    := $(wildcard tests/test_*.c) tests/testutil.c
+TEST_SRC    := $(wildcard tests/test_*.c) tests/testutil.c tests/faultinject.c
 BENCH_SRC   := $(filter-out tests/bench_agent.c,$(wildcard tests/bench_*.c))
 PLUGIN_SRC  := $(wildcard policies/examples/*.c)
 
@@ -44,7 +44,8 @@ AGENT_OBJ   := $(call obj,$(AGENT_SRC))
 HARNESS_OBJ := $(call obj,$(HARNESS_SRC))
 PLUGINS     := $(patsubst policies/examples/%.c,$(BUILD)/policies/%.so,$(PLUGIN_SRC))
 
-.PHONY: all deps test demo bench install uninstall clean asan help plugins check-tests
+.PHONY: all deps test demo bench install uninstall clean asan asan-test valgrind help plugins \
+	check-tests
 .PHONY: test-cluster
 .DEFAULT_GOAL := all
 
@@ -60,6 +61,9 @@ help:
 	@echo "make test-cross   installs the cross toolchain, runs the arm64 agent under qemu"
 	@echo "make test-cluster  a one-node Slurm on this machine, a sharded sweep through it"
 	@echo "make asan     the same binaries with ASan + UBSan into build-asan/"
+	@echo "make asan-test  the whole suite with the ASan + UBSan build; any report fails it"
+	@echo "make valgrind the whole suite under valgrind memcheck (VALGRIND_FILTER='store/*')"
+	@echo "make fuzz FUZZ_SECONDS=60  clang + libFuzzer targets of every parser, each run N s"
 	@echo "make install  into \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
 
 deps:
@@ -123,10 +127,44 @@ test-cluster: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/test-cluster.sh $(BUILD)
 
+# libFuzzer targets of the parsers (tests/fuzz/): scripts/fuzz.sh builds them with clang
+# into build-fuzzer/ through the rule below and runs each one; not part of `make test`.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	@sh scripts/fuzz.sh $(FUZZ_SECONDS)
+
+.SECONDARY: $(call obj,$(wildcard tests/fuzz/*.c))
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(call obj,tests/fuzz/fuzz.c) $(BUILD)/libadascale.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
+
+# float-cast-overflow (a double out of an integer's range converted to it) is undefined
+# behaviour that gcc's -fsanitize=undefined leaves out.
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
-		OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" all build-asan/tests
+		OPT="-O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined,float-cast-overflow" all build-asan/tests
+
+# The whole suite with the ASan + UBSan build (docs/hardening.md): any report aborts the
+# process it is in, a test or an adascale that a test runs, and so fails the test and the
+# suite. allocator_may_return_null: a huge allocation returns NULL, as with glibc, for the
+# code to refuse, instead of ASan stopping the process.
+ASAN_TEST_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:allocator_may_return_null=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+asan-test: deps
+	@$(MAKE) --no-print-directory asan
+	ADASCALE_BUILD=build-asan $(ASAN_TEST_ENV) build-asan/tests $(TEST_ARGS)
+
+# The suite under valgrind's memcheck, every process it starts included (scripts/valgrind.sh):
+# a -O1 -g build without sanitizers in build-vg/ (tests' timeouts x 20, TU_SLOW in
+# tests/testutil.h). VALGRIND_FILTER='store/*' runs a subset.
+# Installs valgrind when missing; not part of `make test`.
+valgrind:
+	@sh scripts/install-deps.sh valgrind
+	@$(MAKE) --no-print-directory BUILD=build-vg OPT="-O1 -g -DTU_SLOW=20" all build-vg/tests
+	@sh scripts/valgrind.sh build-vg $(TEST_ARGS)
 
 # The agent for aarch64 with Debian's cross toolchain and arm64 libraries (multiarch, and
 # XNNPACK unpacked into XNNPACK_ROOT: scripts/install-cross-deps.sh says why). Without an
@@ -179,6 +217,6 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/lib/adascale
 
 clean:
-	rm -rf build build-asan out
+	rm -rf build build-asan build-fuzzer build-vg out
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -19,6 +19,7 @@
 struct meta {
 	char *key;
 	char *value;
+	long line;
 };
 
 struct csvin {
@@ -137,7 +138,11 @@ static int next_content_line(struct csvin *c, size_t *len, struct errbuf *eb)
 	for (;;) {
 		errno = 0;
 		ssize_t n = getline(&c->buf, &c->buf_cap, c->f);
-		if (n < 0) {
+		/* a read error ends getline early, with the part of the line read so far */
+		if (n < 0 || ferror(c->f)) {
+			if (errno == ENOMEM) /* getline's buffer: not the end of the file */
+				return err_set(eb, ERR_NOMEM, "%s:%ld: out of memory", c->path,
+					       c->next_line);
 			if (ferror(c->f))
 				return err_set(eb, ERR_IO, "%s:%ld: read error: %s", c->path,
 					       c->next_line, strerror(errno ? errno : EIO));
@@ -181,6 +186,7 @@ static int next_content_line(struct csvin *c, size_t *len, struct errbuf *eb)
 				free(m[c->n_meta].value);
 				return err_set(eb, ERR_NOMEM, "%s: out of memory", c->path);
 			}
+			m[c->n_meta].line = c->line;
 			c->n_meta++;
 			continue;
 		}
@@ -308,6 +314,14 @@ const char *csvin_meta(const struct csvin *c, const char *key)
 		if (strcmp(c->meta[i].key, key) == 0)
 			return c->meta[i].value;
 	return NULL;
+}
+
+long csvin_meta_line(const struct csvin *c, const char *key)
+{
+	for (int i = 0; i < c->n_meta; i++)
+		if (strcmp(c->meta[i].key, key) == 0)
+			return c->meta[i].line;
+	return 0;
 }
 
 int csvin_col(const struct csvin *c, const char *name)

@@ -33,6 +33,8 @@ void csvin_close(struct csvin *c);
 const char *csvin_path(const struct csvin *c);
 /* The value of "# key: value" metadata (trimmed), or NULL. The string belongs to c. */
 const char *csvin_meta(const struct csvin *c, const char *key);
+/* The line number of that metadata line (for messages), or 0 when there is none. */
+long csvin_meta_line(const struct csvin *c, const char *key);
 int csvin_n_meta(const struct csvin *c);
 void csvin_meta_at(const struct csvin *c, int i, const char **key, const char **value);
 

@@ -22,7 +22,8 @@
 	X(PLUGIN, "policy plugin error")                        \
 	X(BACKEND, "kernel backend error")                      \
 	X(CHILD, "child process failed")                        \
-	X(INTERRUPTED, "interrupted")
+	X(INTERRUPTED, "interrupted")                           \
+	X(POLICY, "policy failed during the run")
 
 enum err_code {
 	ERR_OK = 0,
@@ -45,6 +46,7 @@ enum err_code {
 #define ERR_BACKEND ERR_CODE_(BACKEND)
 #define ERR_CHILD ERR_CODE_(CHILD)
 #define ERR_INTERRUPTED ERR_CODE_(INTERRUPTED)
+#define ERR_POLICY ERR_CODE_(POLICY)
 
 #define ERRBUF_LEN 1024
 

@@ -107,17 +107,20 @@ int sha256_file(const char *path, char hex[65])
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return errno == ENOENT ? ERR_NOTFOUND : ERR_IO;
+		return errno == ENOENT ? ERR_NOTFOUND : errno == ENOMEM ? ERR_NOMEM : ERR_IO;
 	struct sha256 s;
 	sha256_init(&s);
 	unsigned char buf[65536];
 	size_t n;
+	errno = 0;
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		sha256_update(&s, buf, n);
-	int bad = ferror(f);
+	int bad = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
-	if (bad)
-		return ERR_IO;
+	if (bad) {
+		errno = bad; /* for the caller's message */
+		return bad == ENOMEM ? ERR_NOMEM : ERR_IO;
+	}
 	sha256_final_hex(&s, hex);
 	return 0;
 }

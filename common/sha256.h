@@ -20,7 +20,7 @@ void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
 /* Writes 64 lowercase hex digits and a NUL into hex. */
 void sha256_final_hex(struct sha256 *s, char hex[65]);
-/* The hash of a whole file into hex; 0, or ERR_NOTFOUND / ERR_IO. */
+/* The hash of a whole file into hex; 0, or ERR_NOTFOUND / ERR_NOMEM / ERR_IO (errno: why). */
 int sha256_file(const char *path, char hex[65]);
 
 #endif

@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inilines.h"
 #include "num.h"
 #include "paths.h"
 #include "sha256.h"
 
 struct parse {
 	FILE *f;
+	struct inilines in;  /* counts lines, notes [section] headers */
 	const char *path;
 	long line;
 	struct device *d;
@@ -38,16 +40,14 @@ static char *reader(char *str, int num, void *stream)
 	struct parse *p = stream;
 	if (p->rc < 0)
 		return NULL;
-	char *s = fgets(str, num, p->f);
-	if (!s)
-		return NULL;
-	p->line++;
-	size_t n = strlen(s);
-	if (n == (size_t)num - 1 && s[n - 1] != '\n' && !feof(p->f)) {
+	char *s = inilines_read(&p->in, str, num);
+	p->line = p->in.line;
+	if (p->in.too_long)
 		fail(p, ERR_PARSE, "line longer than %d characters (split a long opp list over "
 				   "several opp lines)", num - 2);
-		return NULL;
-	}
+	else if (p->in.repeats)
+		fail(p, ERR_PARSE, "[%s] is given twice (first on line %ld)", p->in.section,
+		     p->in.repeats);
 	return s;
 }
 
@@ -68,7 +68,10 @@ static int num_in(struct parse *p, const char *key, const char *v, double lo, do
 		  double *out)
 {
 	double x;
-	if (num_double(v, &x) < 0)
+	int rc = num_double(v, &x);
+	if (rc == ERR_RANGE)
+		return fail(p, ERR_RANGE, "%s: '%.64s' is out of range", key, v);
+	if (rc < 0)
 		return fail(p, ERR_PARSE, "%s: '%.64s' is not a number", key, v);
 	if (x < lo || x > hi)
 		return fail(p, ERR_RANGE, "%s: %.64s is outside [%g, %g]", key, v, lo, hi);
@@ -199,6 +202,9 @@ static int handler(void *user, const char *section, const char *name, const char
 		p->seen[n] = 1;
 		return cluster_key(p, (int)n, name, value);
 	}
+	if (!section[0])
+		return fail(p, ERR_PARSE, "'%.64s' outside a section ([device] or [cluster.N])",
+			    name);
 	return fail(p, ERR_PARSE, "unknown section [%.64s] (device, cluster.0 .. cluster.7)",
 		    section);
 }
@@ -210,9 +216,11 @@ static int apply_voltage_rule(struct parse *p, int ci)
 	int has_mv = c->opp[0].mv > 0;
 	char where[32];
 	snprintf(where, sizeof where, "cluster.%d", ci);
+	long at = inilines_section_line(&p->in, where);
 	if (has_mv && c->voltage_rule[0])
-		return err_set(p->eb, ERR_PARSE, "%s: [%s]: voltage_rule given but opp has voltages",
-			       p->path, where);
+		return err_set(p->eb, ERR_PARSE, "%s:%ld: [%s]: voltage_rule given but opp has "
+						 "voltages",
+			       p->path, at, where);
 	if (has_mv)
 		return 0;
 	double lo, hi;
@@ -231,9 +239,9 @@ static int apply_voltage_rule(struct parse *p, int ci)
 		return 0;
 	}
 	return err_set(p->eb, ERR_PARSE,
-		       "%s: [%s]: opp has no voltages, so voltage_rule is needed "
+		       "%s:%ld: [%s]: opp has no voltages, so voltage_rule is needed "
 		       "(const:MV or linear:MINMV-MAXMV), got '%s'",
-		       p->path, where, r);
+		       p->path, at, where, r);
 }
 
 int device_load(const char *path, struct device **out, struct errbuf *eb)
@@ -249,7 +257,13 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		goto fail;
 	}
 	copy(p.d->path, sizeof p.d->path, path);
+	inilines_init(&p.in, p.f);
 	int rc = ini_parse_stream(reader, &p, handler, &p);
+	if (ferror(p.f)) { /* inih takes a read error for the end of the file */
+		p.rc = err_set(eb, ERR_IO, "%s:%ld: read error: %s", path, p.in.line + 1,
+			       strerror(errno ? errno : EIO));
+		goto fail;
+	}
 	if (p.rc < 0)
 		goto fail;
 	if (rc != 0) {
@@ -265,8 +279,14 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 			      : !(p.seen_keys[0] & (1u << K_STORAGE)) ? "storage_read_mbps"
 			      : !(p.seen_keys[0] & (1u << K_BASE))    ? "base_power_mw"
 								      : NULL;
+	long dev_at = inilines_section_line(&p.in, "device");
+	if (!dev_at) {
+		p.rc = err_set(eb, ERR_PARSE, "%s:%ld: no [device] section", path,
+			       p.line > 0 ? p.line : 1);
+		goto fail;
+	}
 	if (missing) {
-		p.rc = err_set(eb, ERR_PARSE, "%s: [device] needs %s", path, missing);
+		p.rc = err_set(eb, ERR_PARSE, "%s:%ld: [device] needs %s", path, dev_at, missing);
 		goto fail;
 	}
 	for (int i = 0; i < DEVICE_MAX_CLUSTERS; i++) {
@@ -276,12 +296,14 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 	}
 	for (int i = d->n_clusters; i < DEVICE_MAX_CLUSTERS; i++)
 		if (p.seen[i]) {
-			p.rc = err_set(eb, ERR_PARSE, "%s: [cluster.%d] given without [cluster.%d]",
-				       path, i, d->n_clusters);
+			char name[32];
+			snprintf(name, sizeof name, "cluster.%d", i);
+			p.rc = err_set(eb, ERR_PARSE, "%s:%ld: [cluster.%d] given without [cluster.%d]",
+				       path, inilines_section_line(&p.in, name), i, d->n_clusters);
 			goto fail;
 		}
 	if (d->n_clusters == 0) {
-		p.rc = err_set(eb, ERR_PARSE, "%s: no [cluster.N] section", path);
+		p.rc = err_set(eb, ERR_PARSE, "%s:%ld: no [cluster.N] section", path, p.line);
 		goto fail;
 	}
 	for (int i = 0; i < d->n_clusters; i++) {
@@ -292,14 +314,17 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 				   : !(p.seen_keys[i + 1] & (1u << C_CAP))   ? "capacity"
 									      : NULL;
 		if (need) {
-			p.rc = err_set(eb, ERR_PARSE, "%s: [cluster.%d] needs %s", path, i, need);
+			char name[32];
+			snprintf(name, sizeof name, "cluster.%d", i);
+			p.rc = err_set(eb, ERR_PARSE, "%s:%ld: [cluster.%d] needs %s", path,
+				       inilines_section_line(&p.in, name), i, need);
 			goto fail;
 		}
 		if ((p.rc = apply_voltage_rule(&p, i)) < 0)
 			goto fail;
 	}
 	if ((rc = sha256_file(path, d->sha256)) < 0) {
-		p.rc = err_set(eb, rc, "%s: cannot read for hashing", path);
+		p.rc = err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
 		goto fail;
 	}
 	fclose(p.f);

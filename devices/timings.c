@@ -4,6 +4,7 @@
  */
 #include "timings.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,8 @@ int timings_load(const char *path, struct timings **out, struct errbuf *eb)
 	}
 	const char *ref = csvin_meta(c, "freq_ref_mhz");
 	if (ref && (num_double(ref, &t->freq_ref_mhz) < 0 || t->freq_ref_mhz <= 0)) {
-		rc = err_set(eb, ERR_RANGE, "%s: freq_ref_mhz '%.32s' is not a frequency", path, ref);
+		rc = err_set(eb, ERR_RANGE, "%s:%ld: freq_ref_mhz '%.32s' is not a frequency", path,
+			     csvin_meta_line(c, "freq_ref_mhz"), ref);
 		goto fail;
 	}
 	t->derived = csvin_meta(c, "derived_from") != NULL;
@@ -66,6 +68,7 @@ int timings_load(const char *path, struct timings **out, struct errbuf *eb)
 		    (rc = csvin_double_in(c, c_p90, 0, 1e12, &g->p90_us, eb)) < 0)
 			goto fail;
 		g->threads = (int)thr;
+		g->line = csvin_line(c);
 		if (g->p10_us > g->median_us || g->median_us > g->p90_us) {
 			rc = csvin_fail(c, eb, ERR_RANGE, "p10_us <= median_us <= p90_us does not hold");
 			goto fail;
@@ -90,7 +93,8 @@ int timings_load(const char *path, struct timings **out, struct errbuf *eb)
 	if (rc < 0)
 		goto fail;
 	if (t->n == 0) {
-		rc = err_set(eb, ERR_PARSE, "%s: no timings", path);
+		rc = err_set(eb, ERR_PARSE, "%s:%ld: no timing rows after the header", path,
+			     csvin_line(c));
 		goto fail;
 	}
 	qsort(t->t, (size_t)t->n, sizeof *t->t, cmp_timing);
@@ -98,12 +102,15 @@ int timings_load(const char *path, struct timings **out, struct errbuf *eb)
 		if (cmp_timing(&t->t[i - 1], &t->t[i]) == 0) {
 			char k[160];
 			kshape_format(&t->t[i].k, k, sizeof k);
-			rc = err_set(eb, ERR_PARSE, "%s: '%s' at %d threads is timed twice", path, k,
-				     t->t[i].threads);
+			const struct timing *a = &t->t[i - 1], *b = &t->t[i];
+			rc = err_set(eb, ERR_PARSE,
+				     "%s:%ld: '%s' at %d threads is timed twice (also on line %ld)",
+				     path, a->line > b->line ? a->line : b->line, k, b->threads,
+				     a->line > b->line ? b->line : a->line);
 			goto fail;
 		}
 	if ((rc = sha256_file(path, t->sha256)) < 0) {
-		err_set(eb, rc, "%s: cannot read for hashing", path);
+		err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
 		goto fail;
 	}
 	csvin_close(c);

@@ -22,6 +22,7 @@ struct timing {
 	struct kshape k;
 	int threads;
 	double median_us, p10_us, p90_us;
+	long line;               /* the row it was read from (for messages) */
 };
 
 struct timings {

@@ -235,6 +235,7 @@ struct acc_row {
 /* One accuracy source: its join, columns and rows. */
 struct acc_table {
 	char file[128];
+	char path[4096];   /* where it was read from (for messages) */
 	char source[VARIANT_SOURCE_LEN];
 	struct model_join join;
 	struct model_acc_cols cols;
@@ -319,12 +320,13 @@ static int table_read(const struct model *base, int s, struct acc_table *t, stru
 		return err_set(eb, rc, "%s: accuracy source %d: %s", base->name, s + 1, why);
 	if (model_acc_table_path(base, s, path, sizeof path) < 0)
 		return err_set(eb, ERR_RANGE, "%s: data path too long", t->file);
+	snprintf(t->path, sizeof t->path, "%s", path);
 	c = csvin_open(path, eb);
 	if (!c)
 		return eb->code < 0 ? eb->code : ERR_IO;
 	const char *src = csvin_meta(c, "SOURCE");
 	if (!src || !*src) {
-		rc = err_set(eb, ERR_PARSE, "%s: no '# SOURCE:' line (an accuracy table cites "
+		rc = err_set(eb, ERR_PARSE, "%s:1: no '# SOURCE:' line (an accuracy table cites "
 					    "where its numbers come from)",
 			     path);
 		goto fail;
@@ -506,8 +508,8 @@ static int join_one(const struct model *base, const struct acc_table *t, struct 
 		if (!row_matches(t, row, want))
 			continue;
 		if (hit) {
-			*err = err_set(eb, ERR_PARSE, "%s: lines %ld and %ld both match %s", t->file,
-				       hit->line, row->line, v->key);
+			*err = err_set(eb, ERR_PARSE, "%s:%ld: lines %ld and %ld both match %s",
+				       t->path, row->line, hit->line, row->line, v->key);
 			return 0;
 		}
 		hit = row;

@@ -47,6 +47,36 @@ static int read_all(gzFile f, const char *path, void *buf, size_t n, const char 
 	return 0;
 }
 
+/*
+ * Reads n bytes into a new buffer (*out, the caller's) that grows as the data arrives, so a
+ * header declaring more than the file holds fails as truncated before memory is spent on
+ * it: at most twice what the file really has.
+ */
+static int read_alloc(gzFile f, const char *path, size_t n, const char *what, uint8_t **out,
+		      struct errbuf *eb)
+{
+	size_t have = 0, cap = 0;
+	uint8_t *buf = NULL;
+	while (have < n) {
+		size_t want = cap ? cap * 2 : (size_t)1 << 20;
+		cap = want < n ? want : n;
+		uint8_t *nb = realloc(buf, cap);
+		if (!nb) {
+			free(buf);
+			return err_set(eb, ERR_NOMEM, "%s: out of memory for %zu bytes", path, cap);
+		}
+		buf = nb;
+		int rc = read_all(f, path, buf + have, cap - have, what, eb);
+		if (rc < 0) {
+			free(buf);
+			return rc;
+		}
+		have = cap;
+	}
+	*out = buf;
+	return 0;
+}
+
 static uint32_t be32(const unsigned char *b)
 {
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
@@ -120,12 +150,7 @@ int evolve_data_load(const char *images, const char *labels, struct evolve_data 
 	d->rows = (int)dims[1];
 	d->cols = (int)dims[2];
 	size_t bytes = (size_t)d->n * (size_t)d->rows * (size_t)d->cols;
-	d->pixels = malloc(bytes);
-	if (!d->pixels) {
-		rc = err_set(eb, ERR_NOMEM, "%s: out of memory for %zu bytes", images, bytes);
-		goto fail;
-	}
-	if ((rc = read_all(f, images, d->pixels, bytes, "the pixels", eb)) < 0 ||
+	if ((rc = read_alloc(f, images, bytes, "the pixels", &d->pixels, eb)) < 0 ||
 	    (rc = check_end(f, images, eb)) < 0)
 		goto fail;
 	gzclose(f);
@@ -138,12 +163,7 @@ int evolve_data_load(const char *images, const char *labels, struct evolve_data 
 			     dims[0], d->n, images);
 		goto fail;
 	}
-	d->labels = malloc((size_t)d->n);
-	if (!d->labels) {
-		rc = err_set(eb, ERR_NOMEM, "%s: out of memory", labels);
-		goto fail;
-	}
-	if ((rc = read_all(f, labels, d->labels, (size_t)d->n, "the labels", eb)) < 0 ||
+	if ((rc = read_alloc(f, labels, (size_t)d->n, "the labels", &d->labels, eb)) < 0 ||
 	    (rc = check_end(f, labels, eb)) < 0)
 		goto fail;
 	for (int i = 0; i < d->n; i++)

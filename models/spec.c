@@ -10,6 +10,7 @@
  */
 #include "model.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -620,7 +621,7 @@ int model_load(const char *name_or_path, struct model **out, struct errbuf *eb)
 		goto fail;
 	rc = sha256_file(m->path, m->sha256);
 	if (rc < 0) {
-		rc = err_set(eb, rc, "%s: cannot hash the file", m->path);
+		rc = err_set(eb, rc, "%s: cannot hash the file: %s", m->path, strerror(errno));
 		goto fail;
 	}
 	csvin_close(c);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "groups.h"
+#include "inilines.h"
 #include "metrics.h"
 #include "num.h"
 #include "stats.h"
@@ -72,9 +73,11 @@ static int metric_index(const char *name)
 
 struct tol_parse {
 	FILE *f;
+	struct inilines in; /* counts lines, notes [section] headers */
 	const char *path;
 	long line;
 	long section_line; /* the line of the last [section] header */
+	unsigned seen[REPORT_N_METRICS + 1]; /* keys given, bit per key ([compare] last) */
 	struct compare_tolerances t;
 	struct errbuf *eb;
 	int rc;
@@ -102,19 +105,33 @@ static char *tol_reader(char *str, int num, void *stream)
 	struct tol_parse *p = stream;
 	if (p->rc < 0)
 		return NULL;
-	char *s = fgets(str, num, p->f);
-	if (!s)
-		return NULL;
-	p->line++;
-	size_t n = strlen(s);
-	if (n == (size_t)num - 1 && s[n - 1] != '\n' && !feof(p->f)) {
+	char *s = inilines_read(&p->in, str, num);
+	p->line = p->in.line;
+	if (p->in.too_long) {
 		tol_fail(p, ERR_PARSE, "line longer than %d characters", num - 2);
 		return NULL;
 	}
+	if (p->in.repeats) {
+		tol_fail(p, ERR_PARSE, "[%s] is given twice (first on line %ld)", p->in.section,
+			 p->in.repeats);
+		return NULL;
+	}
+	if (!s)
+		return NULL;
 	const char *t = s + strspn(s, " \t");
 	if (*t == '[')
 		p->section_line = p->line;
 	return s;
+}
+
+/* 1 the first time key is given in its section (slot), else 0 with the message. */
+static int tol_once(struct tol_parse *p, int slot, unsigned bit, const char *section,
+		    const char *key)
+{
+	if (p->seen[slot] & bit)
+		return tol_fail(p, ERR_PARSE, "[%s] %s is given twice", section, key);
+	p->seen[slot] |= bit;
+	return 1;
 }
 
 static int tol_number(struct tol_parse *p, const char *section, const char *key,
@@ -141,7 +158,8 @@ static int tol_handler(void *user, const char *section, const char *key, const c
 				key);
 	if (strcmp(section, "compare") == 0) {
 		if (strcmp(key, "alpha") == 0)
-			return tol_number(p, section, key, value, 1e-12, 1, 1, &p->t.alpha);
+			return tol_number(p, section, key, value, 1e-12, 1, 1, &p->t.alpha) &&
+			       tol_once(p, REPORT_N_METRICS, 1u, section, key);
 		return tol_fail(p, ERR_PARSE, "[compare] has no key '%.64s' (it has: alpha)", key);
 	}
 	int m = metric_index(section);
@@ -165,10 +183,14 @@ static int tol_handler(void *user, const char *section, const char *key, const c
 	}
 	struct compare_tol *t = &p->t.m[m];
 	if (strcmp(key, "abs") == 0)
-		return tol_number(p, section, key, value, 0, 1e300, 0, &t->abs);
+		return tol_number(p, section, key, value, 0, 1e300, 0, &t->abs) &&
+		       tol_once(p, m, 1u, section, key);
 	if (strcmp(key, "rel") == 0)
-		return tol_number(p, section, key, value, 0, 1e300, 0, &t->rel);
+		return tol_number(p, section, key, value, 0, 1e300, 0, &t->rel) &&
+		       tol_once(p, m, 2u, section, key);
 	if (strcmp(key, "gate") == 0) {
+		if (!tol_once(p, m, 4u, section, key))
+			return 0;
 		static const char *const yes[] = {"yes", "true", "on", "1"};
 		static const char *const no[] = {"no", "false", "off", "0"};
 		for (int i = 0; i < 4; i++) {
@@ -200,6 +222,7 @@ int compare_tolerances_load(const char *path, struct compare_tolerances *t,
 	if (!p.f)
 		return err_set(eb, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: cannot open: %s",
 			       path, strerror(errno));
+	inilines_init(&p.in, p.f);
 	int rc = ini_parse_stream(tol_reader, &p, tol_handler, &p);
 	int read_error = ferror(p.f);
 	fclose(p.f);
@@ -440,7 +463,8 @@ static int pair_up(struct cmp *x, struct errbuf *eb)
 			     "and seed): %d and %d runs, no configuration in common",
 			     x->o->db_path, x->o->baseline, x->o->candidate, x->b->n_runs,
 			     x->c->n_runs);
-	qsort(x->rows, (size_t)x->n_rows, sizeof *x->rows, row_cmp);
+	if (x->n_rows > 1) /* rows is NULL when nothing paired; qsort's base must not be */
+		qsort(x->rows, (size_t)x->n_rows, sizeof *x->rows, row_cmp);
 	goto done;
 nomem:
 	rc = err_set(eb, ERR_NOMEM, "compare: out of memory");

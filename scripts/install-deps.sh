@@ -1,11 +1,19 @@
 #!/bin/sh
 # Installs the Debian packages adascale builds and runs with, and only those that are
 # missing. Prints one line and changes nothing when everything is present.
+# `install-deps.sh fuzz` adds clang and its libFuzzer/sanitizer runtimes (`make fuzz`).
+# `install-deps.sh valgrind` adds valgrind (`make valgrind`).
 set -eu
 
 PKGS="build-essential pkg-config git sqlite3 libsqlite3-dev libcsv-dev libopenblas-dev liblapacke-dev
 libxnnpack-dev libpthreadpool-dev libinih-dev libcriterion-dev gnuplot-nox zlib1g-dev
 dataset-fashion-mnist"
+if [ "${1:-}" = fuzz ]; then
+	PKGS="$PKGS clang libclang-rt-dev"
+fi
+if [ "${1:-}" = valgrind ]; then
+	PKGS="$PKGS valgrind"
+fi
 
 # Installed for this machine's architecture (or arch-independent): a package installed only
 # for another architecture (say arm64, for a cross build) does not count.

@@ -4,11 +4,14 @@
  * Not for any logic of its own beyond option parsing.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "compare.h"
+#include "contain.h"
 #include "derive.h"
 #include "err.h"
 #include "evolve.h"
@@ -42,14 +45,57 @@ static const char run_help[] =
 	"                    [--deadline-ms MS]\n"
 	"                    [--queue N] [--drop newest|oldest] [--duration-s S] [--tag T]\n"
 	"                    [--detail timeline|requests|timeline,requests]\n"
+	"                    [--decide-timeout-s S]\n"
 	"Replays the trace on the device with the model's variants under the policy and stores\n"
 	"the run (one transaction) in the database. SPEC: NAME[:k=v,...] or\n"
-	"path/to/plugin.so[:NAME][:k=v,...]; `adascale policies` lists them.\n";
+	"path/to/plugin.so[:NAME][:k=v,...]; `adascale policies` lists them. The simulation\n"
+	"runs in a child process: a policy that crashes, or stays in one call longer than\n"
+	"--decide-timeout-s (default 10 s of wall time, 0: no limit), fails the run (exit 1)\n"
+	"with the reason, and nothing is stored.\n";
+
+/*
+ * SIGINT and SIGTERM during `adascale run`: the handler raises a flag in shared memory (the
+ * simulation runs in a child process, which sees it too); the run stops at its next event,
+ * a store in progress is rolled back, and the command says that nothing was stored.
+ */
+static volatile sig_atomic_t *run_stop;
+
+static void on_run_signal(int sig)
+{
+	if (run_stop)
+		*run_stop = sig;
+}
+
+static void run_catch_signals(struct run_config *c)
+{
+	void *p = mmap(NULL, sizeof *run_stop, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		       -1, 0);
+	if (p == MAP_FAILED)
+		return; /* the signals keep their default action: the process ends, storing nothing */
+	run_stop = p;
+	c->stop = run_stop;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_run_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static int run_interrupted(struct run_output *out)
+{
+	run_output_destroy(out);
+	int sig = run_stop ? (int)*run_stop : SIGTERM;
+	fprintf(stderr, "adascale: interrupted by %s: nothing was stored\n",
+		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	return err_exit_status(ERR_INTERRUPTED);
+}
 
 static int cmd_run(int argc, char **argv)
 {
 	struct run_config c;
 	run_config_defaults(&c);
+	run_catch_signals(&c);
 	const char *db = NULL;
 	static const struct option opts[] = {
 		{"trace", required_argument, 0, 't'},   {"device", required_argument, 0, 'd'},
@@ -60,7 +106,9 @@ static int cmd_run(int argc, char **argv)
 		{"queue", required_argument, 0, 'q'},   {"drop", required_argument, 0, 'r'},
 		{"duration-s", required_argument, 0, 'u'}, {"tag", required_argument, 0, 'g'},
 		{"detail", required_argument, 0, 'e'},  {"help", no_argument, 0, 'h'},
+		{"decide-timeout-s", required_argument, 0, 'W'},
 		{0, 0, 0, 0}};
+	double decide_timeout_s = CONTAIN_DECIDE_TIMEOUT_S;
 	int ch;
 	double x;
 	uint64_t u;
@@ -91,6 +139,12 @@ static int cmd_run(int argc, char **argv)
 			if (num_double(optarg, &x) < 0)
 				return usage_error("run", "--duration-s takes a number");
 			c.duration_s = x;
+			break;
+		case 'W':
+			if (num_double(optarg, &x) < 0 || x < 0 || x > 1e7)
+				return usage_error("run", "--decide-timeout-s takes seconds in [0, 1e7] "
+							  "(0: no limit)");
+			decide_timeout_s = x;
 			break;
 		case 'q':
 			if (num_long(optarg, &l) < 0 || l < 1 || l > 1000000)
@@ -129,17 +183,24 @@ static int cmd_run(int argc, char **argv)
 	}
 	struct errbuf eb = {0};
 	struct run_output *out = NULL;
-	int rc = run_execute(&c, &out, &eb);
+	int rc = contain_run(&c, decide_timeout_s, &out, &eb);
+	if (run_stop && *run_stop)
+		return run_interrupted(out);
 	if (rc < 0)
 		return fail(&eb, rc);
 	struct store *s = store_open(db, &eb);
 	if (!s) {
+		if (run_stop && *run_stop)
+			return run_interrupted(out);
 		run_output_destroy(out);
 		return fail(&eb, eb.code);
 	}
+	store_set_stop(s, run_stop);
 	int64_t id = 0;
 	rc = store_insert_run(s, &c, out, &id, &eb);
 	store_close(s);
+	if (rc == ERR_INTERRUPTED && run_stop && *run_stop)
+		return run_interrupted(out);
 	if (rc < 0) {
 		run_output_destroy(out);
 		return fail(&eb, rc);

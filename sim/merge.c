@@ -368,9 +368,11 @@ static int merge_input(struct m *x, struct merge_stats *stats)
 		char who[200];
 		snprintf(who, sizeof who, "config_key %.12s..., seed %lld, tag '%.64s'",
 			 key ? key : "", (long long)seed, tag ? tag : "");
-		sqlite3_bind_text(x->find, 1, key, -1, SQLITE_TRANSIENT);
+		/* key and tag stay valid until st steps again: bound without a copy, so that
+		   binding cannot fail for memory */
+		sqlite3_bind_text(x->find, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(x->find, 2, seed);
-		sqlite3_bind_text(x->find, 3, tag, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(x->find, 3, tag, -1, SQLITE_STATIC);
 		int found = sqlite3_step(x->find);
 		int64_t there = found == SQLITE_ROW ? sqlite3_column_int64(x->find, 0) : 0;
 		int there_ok = found == SQLITE_ROW && sqlite3_column_text(x->find, 1) &&
@@ -387,9 +389,9 @@ static int merge_input(struct m *x, struct merge_stats *stats)
 		} else if (!ok) {
 			stats->n_failed_dropped++;
 		} else if (!there_ok) {
-			sqlite3_bind_text(x->del_failed, 1, key, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(x->del_failed, 1, key, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(x->del_failed, 2, seed);
-			sqlite3_bind_text(x->del_failed, 3, tag, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(x->del_failed, 3, tag, -1, SQLITE_STATIC);
 			if ((rc = step_done(x, x->del_failed, "replacing a failed run")) < 0 ||
 			    (rc = copy_run(x, id)) < 0)
 				break;

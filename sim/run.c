@@ -7,6 +7,7 @@
  */
 #include "run.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "adascale_policy.h"
+#include "contain.h"
 #include "csvin.h"
 #include "device.h"
 #include "event.h"
@@ -47,6 +49,12 @@ struct sim {
 	struct pol_choice pol;
 	void *pol_state;
 	struct adascale_host host;
+	/*
+	 * What the policy is handed lives in guarded buffers (contain.h): each ends at a page
+	 * followed by a PROT_NONE page; the variant table and the host table are read-only.
+	 */
+	struct contain_monitor *mon;   /* cfg->monitor: NULL when nobody watches */
+	struct contain_buf g_var, g_host, g_view, g_state, g_queue, g_dec, g_obs, g_err;
 	struct rng rng_arrivals, rng_service, rng_policy;
 	struct event_queue q;
 
@@ -252,12 +260,18 @@ static int next_file_arrival(struct sim *s, int64_t now)
 	return event_push(&s->q, t_ns, EV_ARRIVAL, 0, s->eb) ? 0 : ERR_NOMEM;
 }
 
-static int parse_workload(struct sim *s, struct errbuf *eb)
+/*
+ * The grammar of a workload string: 1 for file:PATH (not opened here), 0 for periodic or
+ * poisson with *poisson, *rate_hz and *exp_service set, or ERR_USAGE.
+ */
+static int workload_parse(const char *w, int *poisson, double *rate_hz, int *exp_service,
+			  struct errbuf *eb)
 {
-	const char *w = s->cfg->workload;
 	if (strncmp(w, "file:", 5) == 0)
-		return open_arrivals(s, w + 5, eb);
+		return 1;
 	char buf[256];
+	*rate_hz = 0;
+	*exp_service = 0;
 	if (snprintf(buf, sizeof buf, "%s", w) >= (int)sizeof buf)
 		goto bad;
 	char *colon = strchr(buf, ':');
@@ -265,9 +279,9 @@ static int parse_workload(struct sim *s, struct errbuf *eb)
 		goto bad;
 	*colon = '\0';
 	if (strcmp(buf, "periodic") == 0)
-		s->poisson = 0;
+		*poisson = 0;
 	else if (strcmp(buf, "poisson") == 0)
-		s->poisson = 1;
+		*poisson = 1;
 	else
 		goto bad;
 	for (char *save, *kv = strtok_r(colon + 1, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
@@ -277,23 +291,38 @@ static int parse_workload(struct sim *s, struct errbuf *eb)
 			goto bad;
 		*eq = '\0';
 		const char *v = eq + 1;
-		if (strcmp(kv, s->poisson ? "rate" : "fps") == 0 && num_double(v, &x) == 0 && x > 0 &&
+		if (strcmp(kv, *poisson ? "rate" : "fps") == 0 && num_double(v, &x) == 0 && x > 0 &&
 		    x <= 1e6)
-			s->rate_hz = x;
+			*rate_hz = x;
 		else if (strcmp(kv, "service") == 0 && strcmp(v, "det") == 0)
-			s->exp_service = 0;
+			*exp_service = 0;
 		else if (strcmp(kv, "service") == 0 && strcmp(v, "exp") == 0)
-			s->exp_service = 1;
+			*exp_service = 1;
 		else
 			goto bad;
 	}
-	if (s->rate_hz > 0)
+	if (*rate_hz > 0)
 		return 0;
 bad:
 	return err_set(eb, ERR_USAGE,
 		       "workload '%s': expected periodic:fps=F or poisson:rate=R (per second, > 0), "
 		       "optionally with ,service=det|exp, or file:PATH",
 		       w);
+}
+
+int run_workload_check(const char *w, struct errbuf *eb)
+{
+	int poisson, exp_service;
+	double rate_hz;
+	int rc = workload_parse(w, &poisson, &rate_hz, &exp_service, eb);
+	return rc < 0 ? rc : 0;
+}
+
+static int parse_workload(struct sim *s, struct errbuf *eb)
+{
+	const char *w = s->cfg->workload;
+	int rc = workload_parse(w, &s->poisson, &s->rate_hz, &s->exp_service, eb);
+	return rc == 1 ? open_arrivals(s, w + 5, eb) : rc;
 }
 
 static int build_variant_table(struct sim *s, struct errbuf *eb)
@@ -354,6 +383,55 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 		snprintf(s->out->notes, sizeof s->out->notes,
 			 "%d of %d variants left out for lack of timings (e.g. %s)", skipped, n,
 			 first_missing);
+	return 0;
+}
+
+/*
+ * Moves the variant table and its keys into one read-only guarded buffer (keys first, the
+ * table at the end, touching the guard page), so that a policy that writes into it or past
+ * it faults at once instead of changing what the host simulates.
+ */
+static int guard_variant_table(struct sim *s, struct errbuf *eb)
+{
+	size_t keys = 0, table = (size_t)s->n_var * sizeof *s->av;
+	for (int i = 0; i < s->n_var; i++)
+		keys += strlen(s->av[i].key) + 1;
+	keys = (keys + 15) / 16 * 16;
+	int rc = contain_buf_alloc(&s->g_var, keys + table, eb);
+	if (rc < 0)
+		return rc;
+	char *k = s->g_var.p;
+	struct adascale_variant *av = (void *)((char *)s->g_var.p + keys);
+	for (int i = 0; i < s->n_var; i++) {
+		size_t n = strlen(s->av[i].key) + 1;
+		memcpy(k, s->av[i].key, n);
+		av[i] = s->av[i];
+		av[i].key = k;
+		k += n;
+	}
+	free(s->av);
+	s->av = av;
+	contain_register(s->mon, CONTAIN_BUF_VARIANTS, &s->g_var, 1);
+	return contain_buf_readonly(&s->g_var, eb);
+}
+
+/* The buffers decide and observe are handed, each before its own guard page. */
+static int guard_call_buffers(struct sim *s, struct errbuf *eb)
+{
+	int rc;
+	if ((rc = contain_buf_alloc(&s->g_view, sizeof(struct adascale_view), eb)) < 0 ||
+	    (rc = contain_buf_alloc(&s->g_state, sizeof(struct adascale_state), eb)) < 0 ||
+	    (rc = contain_buf_alloc(&s->g_queue, sizeof(struct adascale_queue), eb)) < 0 ||
+	    (rc = contain_buf_alloc(&s->g_dec, sizeof(struct adascale_decision), eb)) < 0 ||
+	    (rc = contain_buf_alloc(&s->g_obs, sizeof(struct adascale_observation), eb)) < 0 ||
+	    (rc = contain_buf_alloc(&s->g_err, 512, eb)) < 0)
+		return rc;
+	contain_register(s->mon, CONTAIN_BUF_VIEW, &s->g_view, 0);
+	contain_register(s->mon, CONTAIN_BUF_STATE, &s->g_state, 0);
+	contain_register(s->mon, CONTAIN_BUF_QUEUE, &s->g_queue, 0);
+	contain_register(s->mon, CONTAIN_BUF_DECISION, &s->g_dec, 0);
+	contain_register(s->mon, CONTAIN_BUF_OBSERVATION, &s->g_obs, 0);
+	contain_register(s->mon, CONTAIN_BUF_CREATE_ERR, &s->g_err, 0);
 	return 0;
 }
 
@@ -556,38 +634,45 @@ static int record_timeline(struct sim *s, int64_t now, double latency_ms)
 		o->timeline = p;
 		s->timeline_cap = cap;
 	}
-	o->timeline[o->n_timeline++] = (struct timeline_point){
-		.t_s = (double)now / 1e9,
-		.freq_mhz = s->st.freq_mhz[s->big],
-		.util_other = s->st.util_other,
-		.mem_avail_mb = s->st.mem_avail_mb,
-		.latency_ms = latency_ms,
-		.variant = s->cur_var,
-	};
+	struct timeline_point *pt = &o->timeline[o->n_timeline++];
+	memset(pt, 0, sizeof *pt); /* the padding too: points cross a pipe whole (contain.c) */
+	pt->t_s = (double)now / 1e9;
+	pt->freq_mhz = s->st.freq_mhz[s->big];
+	pt->util_other = s->st.util_other;
+	pt->mem_avail_mb = s->st.mem_avail_mb;
+	pt->latency_ms = latency_ms;
+	pt->variant = s->cur_var;
 	return 0;
 }
 
 static int decide(struct sim *s, int64_t now, int *var, int *threads)
 {
 	s->st.t_ns = now;
-	struct adascale_queue qv = {
-		.size = sizeof qv,
+	/* copies in the guarded buffers: the policy cannot change the host's own */
+	struct adascale_state *st = s->g_state.p;
+	struct adascale_queue *qv = s->g_queue.p;
+	struct adascale_view *view = s->g_view.p;
+	struct adascale_decision *d = s->g_dec.p;
+	*st = s->st;
+	*qv = (struct adascale_queue){
+		.size = sizeof *qv,
 		.length = s->len,
 		.capacity = s->cfg->queue_cap,
 		.oldest_arrival_ns = s->ring[s->head],
 		.deadline_ns = s->ring_deadline[s->head],
 	};
-	struct adascale_view view = {
-		.size = sizeof view,
-		.state = &s->st,
-		.queue = &qv,
+	*view = (struct adascale_view){
+		.size = sizeof *view,
+		.state = st,
+		.queue = qv,
 		.variants = s->av,
 		.n_variants = s->n_var,
 		.current_variant = s->cur_var,
 		.current_threads = s->cur_threads,
 		.max_threads = s->max_threads,
 	};
-	struct adascale_decision d = {s->cur_var, s->cur_threads};
+	*d = (struct adascale_decision){s->cur_var, s->cur_threads};
+	int64_t req = s->ring_seq[s->head];
 	/*
 	 * The policy's own time: elapsed time of the call on the monotonic clock (read in the
 	 * vDSO, a few ns). decide does no I/O and runs on this thread, so this is its CPU time
@@ -595,25 +680,31 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	 * a system call per read, which cost more than the simulation itself.
 	 */
 	struct timespec t0, t1;
+	contain_enter(s->mon, CONTAIN_DECIDE, now, req);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = s->pol.desc->decide(s->pol_state, &view, &d);
+	int rc = s->pol.desc->decide(s->pol_state, view, d);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	contain_leave(s->mon);
 	hist_add(&s->decide_ns,
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec));
 	if (rc != 0)
-		return err_set(s->eb, ERR_PLUGIN, "policy %s: decide failed (returned %d) at %.3f s",
-			       s->pol.name, rc, (double)now / 1e9);
-	if (d.variant < 0 || d.variant >= s->n_var)
-		return err_set(s->eb, ERR_PLUGIN,
-			       "policy %s: decided variant %d, the table has 0..%d (at %.3f s)",
-			       s->pol.name, d.variant, s->n_var - 1, (double)now / 1e9);
-	if (!svc_has_threads(s, d.variant, d.threads))
-		return err_set(s->eb, ERR_PLUGIN,
+		return err_set(s->eb, ERR_POLICY,
+			       "policy %s: decide failed (returned %d) at %.3f s, request %lld",
+			       s->pol.name, rc, (double)now / 1e9, (long long)req);
+	if (d->variant < 0 || d->variant >= s->n_var)
+		return err_set(s->eb, ERR_POLICY,
+			       "policy %s: decided variant %d, the table has 0..%d (at %.3f s, "
+			       "request %lld)",
+			       s->pol.name, d->variant, s->n_var - 1, (double)now / 1e9,
+			       (long long)req);
+	if (!svc_has_threads(s, d->variant, d->threads))
+		return err_set(s->eb, ERR_POLICY,
 			       "policy %s: decided %d threads for %s, which has no timings at that "
-			       "count (at %.3f s)",
-			       s->pol.name, d.threads, s->av[d.variant].key, (double)now / 1e9);
-	*var = d.variant;
-	*threads = d.threads;
+			       "count (at %.3f s, request %lld)",
+			       s->pol.name, d->threads, s->av[d->variant].key, (double)now / 1e9,
+			       (long long)req);
+	*var = d->variant;
+	*threads = d->threads;
 	return 0;
 }
 
@@ -725,8 +816,9 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 		}
 	}
 	if (s->pol.desc->observe) {
-		struct adascale_observation obs = {
-			.size = sizeof obs,
+		struct adascale_observation *obs = s->g_obs.p;
+		*obs = (struct adascale_observation){
+			.size = sizeof *obs,
 			.variant = s->cur_var,
 			.threads = s->cur_threads,
 			.failed = failed,
@@ -738,7 +830,9 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 			.energy_mj = s->job_energy_mj,
 			.deadline_missed = missed,
 		};
-		s->pol.desc->observe(s->pol_state, &obs);
+		contain_enter(s->mon, CONTAIN_OBSERVE, now, s->job_seq);
+		s->pol.desc->observe(s->pol_state, obs);
+		contain_leave(s->mon);
 	}
 	s->busy = 0;
 	s->job_done = NULL;
@@ -816,6 +910,9 @@ static int loop(struct sim *s)
 	int rc = 0;
 	while (event_pop(&s->q, &e)) {
 		int64_t now = e.t_ns;
+		if (s->cfg->stop && *s->cfg->stop)
+			return err_set(s->eb, ERR_INTERRUPTED, "interrupted by signal %d (%s)",
+				       (int)*s->cfg->stop, strsignal((int)*s->cfg->stop));
 		/* the run covers [0, end): nothing at or after the end happens */
 		if (s->end_known && now >= s->end_ns && e.type != EV_END)
 			continue;
@@ -894,7 +991,7 @@ static void summarise(struct sim *s)
 	o->decide_p99_us = hist_quantile(&s->decide_ns, 0.99) / 1e3;
 }
 
-static void describe(struct sim *s)
+static int describe(struct sim *s)
 {
 	const struct run_config *c = s->cfg;
 	struct run_output *o = s->out;
@@ -906,7 +1003,10 @@ static void describe(struct sim *s)
 	snprintf(o->model_sha256, sizeof o->model_sha256, "%s", s->model->sha256);
 	snprintf(o->timings_path, sizeof o->timings_path, "%s", s->tim->path);
 	o->timings_derived = s->tim->derived;
-	sha256_file(c->trace, o->trace_sha256);
+	int rc = sha256_file(c->trace, o->trace_sha256);
+	if (rc < 0)
+		return err_set(s->eb, rc, "%s: cannot read for hashing: %s", c->trace,
+			       strerror(errno));
 	/* the part that identifies the experiment: contents, not paths */
 	char key[3072];
 	snprintf(key, sizeof key,
@@ -925,6 +1025,7 @@ static void describe(struct sim *s)
 		 "trace=%s\ndevice=%s\ntimings=%.1024s\nmodel=%s\n%sseed=%llu\ntag=%s\n", c->trace,
 		 c->device, s->tim->path, c->model, key, (unsigned long long)c->seed,
 		 c->tag ? c->tag : "");
+	return 0;
 }
 
 /* ---- entry ---- */
@@ -976,7 +1077,8 @@ static int setup(struct sim *s)
 			 s->vs->v[i].key);
 		s->out->variant_top1[i] = s->vs->v[i].has_top1 ? s->vs->v[i].top1 : NAN;
 	}
-	if ((rc = build_variant_table(s, eb)) < 0)
+	if ((rc = build_variant_table(s, eb)) < 0 || (rc = guard_variant_table(s, eb)) < 0 ||
+	    (rc = guard_call_buffers(s, eb)) < 0)
 		return rc;
 	s->big = device_big_cluster(s->dev);
 	s->f_ref = s->tim->freq_ref_mhz > 0 ? s->tim->freq_ref_mhz : device_max_mhz(s->dev, s->big);
@@ -1011,17 +1113,34 @@ static int setup(struct sim *s)
 	};
 	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0)
 		return rc;
+	if (s->mon) {
+		snprintf(s->mon->policy, sizeof s->mon->policy, "%s", s->pol.name);
+		snprintf(s->mon->source, sizeof s->mon->source, "%.1000s", s->pol.source);
+	}
 	if (pol_flags(s->pol.desc) & ADASCALE_POLICY_SEES_FUTURE) {
 		if (!(s->lookahead = trace_open(c->trace, eb)))
 			return eb->code;
 		s->host.exact_ms = svc_exact_ms;
 		s->host.future_state = svc_future_state;
 	}
-	char perr[512] = "";
-	if (s->pol.desc->create(&s->host, (const char *const *)s->pol.values, &s->pol_state, perr,
-				sizeof perr) != 0)
+	/* the policy keeps the host table until destroy: read-only, guarded */
+	if ((rc = contain_buf_alloc(&s->g_host, sizeof s->host, eb)) < 0)
+		return rc;
+	memcpy(s->g_host.p, &s->host, sizeof s->host);
+	contain_register(s->mon, CONTAIN_BUF_HOST, &s->g_host, 1);
+	if ((rc = contain_buf_readonly(&s->g_host, eb)) < 0)
+		return rc;
+	char *perr = s->g_err.p;
+	size_t perr_len = s->g_err.len;
+	contain_enter(s->mon, CONTAIN_CREATE, 0, -1);
+	int crc = s->pol.desc->create(s->g_host.p, (const char *const *)s->pol.values,
+				      &s->pol_state, perr, perr_len);
+	contain_leave(s->mon);
+	if (crc != 0) {
+		perr[perr_len - 1] = '\0';
 		return err_set(eb, ERR_USAGE, "policy %s: %s", s->pol.name,
 			       perr[0] ? perr : "create failed");
+	}
 	if ((rc = event_queue_init(&s->q, eb)) < 0 || (rc = hist_init(&s->lat, eb)) < 0 ||
 	    (rc = hist_init(&s->decide_ns, eb)) < 0)
 		return rc;
@@ -1056,6 +1175,7 @@ int run_execute(const struct run_config *cfg, struct run_output **out, struct er
 	memset(&s, 0, sizeof s);
 	s.cfg = cfg;
 	s.eb = eb;
+	s.mon = cfg->monitor;
 	s.out = calloc(1, sizeof *s.out);
 	int rc;
 	if (!s.out) {
@@ -1068,14 +1188,18 @@ int run_execute(const struct run_config *cfg, struct run_output **out, struct er
 	if ((rc = record_unfinished(&s)) < 0)
 		goto done;
 	summarise(&s);
-	describe(&s);
+	if ((rc = describe(&s)) < 0)
+		goto done;
 	clock_gettime(CLOCK_MONOTONIC, &w1);
 	s.out->wall_s = (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) / 1e9;
 	*out = s.out;
 	s.out = NULL;
 done:
-	if (s.pol.desc && s.pol_state && s.pol.desc->destroy)
+	if (s.pol.desc && s.pol_state && s.pol.desc->destroy) {
+		contain_enter(s.mon, CONTAIN_DESTROY, s.end_ns, -1);
 		s.pol.desc->destroy(s.pol_state);
+		contain_leave(s.mon);
+	}
 	pol_choice_free(&s.pol);
 	trace_close(s.trace);
 	trace_close(s.lookahead);
@@ -1085,7 +1209,17 @@ done:
 	model_destroy(s.model);
 	timings_destroy(s.tim);
 	device_destroy(s.dev);
+	if (s.g_var.map)
+		s.av = NULL; /* the table lives in g_var */
 	free(s.av);
+	contain_buf_free(&s.g_var);
+	contain_buf_free(&s.g_host);
+	contain_buf_free(&s.g_view);
+	contain_buf_free(&s.g_state);
+	contain_buf_free(&s.g_queue);
+	contain_buf_free(&s.g_dec);
+	contain_buf_free(&s.g_obs);
+	contain_buf_free(&s.g_err);
 	free(s.vr);
 	free(s.var_index);
 	free(s.ring);

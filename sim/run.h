@@ -17,10 +17,13 @@
 #ifndef ADASCALE_RUN_H
 #define ADASCALE_RUN_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "err.h"
 #include "metrics.h"
+
+struct contain_monitor;
 
 struct run_config {
 	const char *trace;
@@ -38,6 +41,10 @@ struct run_config {
 	uint64_t seed;
 	int timeline;          /* 1: keep a sampled timeline */
 	int requests;          /* 1: keep one row per request (40 bytes each, in memory) */
+	struct contain_monitor *monitor; /* NULL, or where policy calls are reported (contain.h) */
+	/* NULL, or a flag (set by a signal handler; in shared memory when the run is in a child
+	 * process) that, once non-zero, ends the run at its next event with ERR_INTERRUPTED */
+	const volatile sig_atomic_t *stop;
 };
 
 /* Fills the defaults: periodic:fps=30, deadline 100 ms, queue 4, drop newest, seed 1. */
@@ -89,6 +96,8 @@ struct run_output {
 };
 
 /* Runs the simulation; *out is the caller's (run_output_destroy). */
+/* Checks a workload string's grammar (a file: workload's file is not opened): 0 or ERR_USAGE. */
+int run_workload_check(const char *workload, struct errbuf *eb);
 int run_execute(const struct run_config *cfg, struct run_output **out, struct errbuf *eb);
 void run_output_destroy(struct run_output *o);
 

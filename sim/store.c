@@ -11,12 +11,71 @@
 #include <time.h>
 
 #include "metrics.h"
+#include "num.h"
 #include "run.h"
 
 struct store {
 	sqlite3 *db;
 	char *path;
+	double busy_s;                     /* how long a statement waits for another's lock */
+	double busy_since;                 /* when the current wait began (monotonic s) */
+	const volatile sig_atomic_t *stop; /* store_set_stop */
 };
+
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * SQLite's busy handler: another connection holds the lock this statement needs. Waits in
+ * 10 ms steps until busy_s have passed since the first call of this wait, or the stop flag
+ * is raised; then the statement fails with SQLITE_BUSY ("database is locked").
+ */
+static int on_busy(void *p, int n_before)
+{
+	struct store *s = p;
+	double t = mono_s();
+	if (n_before == 0)
+		s->busy_since = t;
+	if ((s->stop && *s->stop) || t - s->busy_since >= s->busy_s)
+		return 0;
+	struct timespec d = {0, 10 * 1000 * 1000};
+	nanosleep(&d, NULL);
+	return 1;
+}
+
+/* SQLite's progress handler: non-zero stops the statement (SQLITE_INTERRUPT). */
+static int on_progress(void *p)
+{
+	const struct store *s = p;
+	return s->stop && *s->stop;
+}
+
+/*
+ * The error of the last statement, as a code and "path: what: message": ERR_INTERRUPTED
+ * when the stop flag ended it, ERR_NOMEM when SQLite ran out of memory, ERR_DB otherwise;
+ * a lock held past the busy timeout says so.
+ */
+static int db_error(struct store *s, struct errbuf *eb, const char *what, const char *msg)
+{
+	int code = sqlite3_errcode(s->db) & 0xff;
+	const char *sep = what[0] ? ": " : "";
+	if (code == SQLITE_INTERRUPT)
+		return err_set(eb, ERR_INTERRUPTED, "%s: %s%sinterrupted", s->path, what, sep);
+	if (code == SQLITE_BUSY)
+		return err_set(eb, ERR_DB,
+			       "%s: %s%s%s: another connection held it for the whole %g s busy "
+			       "timeout (ADASCALE_DB_TIMEOUT_S)",
+			       s->path, what, sep, msg, s->busy_s);
+	int sys = sqlite3_system_errno(s->db);
+	if ((code == SQLITE_IOERR || code == SQLITE_CANTOPEN) && sys) /* e.g. "File too large" */
+		return err_set(eb, ERR_DB, "%s: %s%s%s (%s)", s->path, what, sep, msg, strerror(sys));
+	return err_set(eb, code == SQLITE_NOMEM ? ERR_NOMEM : ERR_DB, "%s: %s%s%s", s->path, what,
+		       sep, msg);
+}
 
 #define SQLTYPE_int64_t "INTEGER"
 #define SQLTYPE_double "REAL"
@@ -78,27 +137,36 @@ const char *store_schema_sql(void)
 	return all;
 }
 
-static int exec(struct store *s, const char *sql, struct errbuf *eb)
+/* Runs sql; on failure "path: what: message" (what may be ""). */
+static int exec_as(struct store *s, const char *sql, const char *what, struct errbuf *eb)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(eb, ERR_DB, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		int rc = db_error(s, eb, what, msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
-		return ERR_DB;
+		return rc;
 	}
 	return 0;
+}
+
+static int exec(struct store *s, const char *sql, struct errbuf *eb)
+{
+	return exec_as(s, sql, "", eb);
 }
 
 static int user_version(struct store *s, int *v, struct errbuf *eb)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return err_set(eb, ERR_DB, "%s: %s", s->path, sqlite3_errmsg(s->db));
+		return db_error(s, eb, "", sqlite3_errmsg(s->db));
 	int rc = sqlite3_step(st);
 	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	if (rc != SQLITE_ROW) {
+		rc = db_error(s, eb, "", sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return rc;
+	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return err_set(eb, ERR_DB, "%s: %s", s->path, sqlite3_errmsg(s->db));
 	return 0;
 }
 
@@ -140,13 +208,20 @@ struct store *store_open(const char *path, struct errbuf *eb)
 		err_set(eb, ERR_NOMEM, "%s: out of memory", path);
 		goto fail;
 	}
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		err_set(eb, ERR_DB, "%s: cannot open database: %s", path,
-			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	s->busy_s = STORE_BUSY_TIMEOUT_S;
+	const char *env = getenv("ADASCALE_DB_TIMEOUT_S");
+	if (env && *env && (num_double(env, &s->busy_s) < 0 || !(s->busy_s >= 0) ||
+			    s->busy_s > 86400)) {
+		err_set(eb, ERR_USAGE, "ADASCALE_DB_TIMEOUT_S=%s: seconds in [0, 86400]", env);
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
+	int orc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (orc != SQLITE_OK) {
+		err_set(eb, orc == SQLITE_NOMEM ? ERR_NOMEM : ERR_DB, "%s: cannot open database: %s",
+			path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_handler(s->db, on_busy, s);
 	sqlite3_extended_result_codes(s->db, 1);
 	int v;
 	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL",
@@ -170,11 +245,17 @@ void store_close(struct store *s)
 
 sqlite3 *store_db(struct store *s) { return s->db; }
 
+void store_set_stop(struct store *s, const volatile sig_atomic_t *stop)
+{
+	s->stop = stop;
+	sqlite3_progress_handler(s->db, stop ? 1000 : 0, stop ? on_progress : NULL, s);
+}
+
 /* ---- writing a run ---- */
 
 static int db_fail(struct store *s, struct errbuf *eb, const char *what)
 {
-	return err_set(eb, ERR_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return db_error(s, eb, what, sqlite3_errmsg(s->db));
 }
 
 static int step_done(struct store *s, sqlite3_stmt *st, struct errbuf *eb, const char *what)
@@ -214,7 +295,9 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 	char now[32];
 	utc_now(now, sizeof now);
 	int k = 1;
-	sqlite3_bind_text(st, k++, now, -1, SQLITE_TRANSIENT);
+	/* static: `now` outlives the statement, and a copy could fail for want of memory
+	 * (sqlite3_bind_text would then bind nothing) */
+	sqlite3_bind_text(st, k++, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, ADASCALE_VERSION, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, ADASCALE_GIT_REV, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, c->tag ? c->tag : "", -1, SQLITE_STATIC);
@@ -354,13 +437,14 @@ static int insert_details(struct store *s, const struct run_output *o, int64_t i
 int store_insert_run(struct store *s, const struct run_config *cfg,
 		     const struct run_output *out, int64_t *run_id, struct errbuf *eb)
 {
-	int rc = exec(s, "BEGIN IMMEDIATE", eb);
+	int rc = exec_as(s, "BEGIN IMMEDIATE", "starting the run's transaction", eb);
 	if (rc < 0)
 		return rc;
 	if ((rc = insert_runs_row(s, cfg, out, eb)) < 0)
 		goto fail;
 	int64_t id = sqlite3_last_insert_rowid(s->db);
-	if ((rc = insert_details(s, out, id, eb)) < 0 || (rc = exec(s, "COMMIT", eb)) < 0)
+	if ((rc = insert_details(s, out, id, eb)) < 0 ||
+	    (rc = exec_as(s, "COMMIT", "committing the run", eb)) < 0)
 		goto fail;
 	if (run_id)
 		*run_id = id;
@@ -418,7 +502,7 @@ int store_put_run(struct store *s, const struct run_config *cfg, const struct ru
 {
 	sqlite3_stmt *st = NULL;
 	int64_t id = 0;
-	int rc = exec(s, "BEGIN IMMEDIATE", eb);
+	int rc = exec_as(s, "BEGIN IMMEDIATE", "starting the run's transaction", eb);
 	if (rc < 0)
 		return rc;
 	/* inside the transaction, so that two writers cannot both add the same run */
@@ -450,7 +534,7 @@ int store_put_run(struct store *s, const struct run_config *cfg, const struct ru
 	if (rc < 0)
 		goto fail;
 done:
-	if ((rc = exec(s, "COMMIT", eb)) < 0)
+	if ((rc = exec_as(s, "COMMIT", "committing the run", eb)) < 0)
 		goto fail;
 	if (run_id)
 		*run_id = id;

@@ -19,6 +19,7 @@
 #ifndef ADASCALE_STORE_H
 #define ADASCALE_STORE_H
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -28,11 +29,24 @@
 
 struct store;
 
+/*
+ * How long a statement waits for another connection's lock before it fails with "database
+ * is locked", in seconds; the environment variable ADASCALE_DB_TIMEOUT_S overrides it.
+ * Writing a run holds the lock for milliseconds (seconds with millions of request rows).
+ */
+#define STORE_BUSY_TIMEOUT_S 10.0
+
 /* Opens or creates the database and brings its schema up to date. */
 struct store *store_open(const char *path, struct errbuf *eb);
 void store_close(struct store *s);
 /* The connection, for readers that run their own queries (reports). */
 sqlite3 *store_db(struct store *s);
+/*
+ * A flag (set by a SIGINT/SIGTERM handler) that, once non-zero, stops the statement in
+ * progress and any wait for a lock: the write fails with ERR_INTERRUPTED and its transaction
+ * is rolled back, so nothing of the run stays. NULL: none. The flag must outlive s.
+ */
+void store_set_stop(struct store *s, const volatile sig_atomic_t *stop);
 
 struct run_config;
 struct run_output;

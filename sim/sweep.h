@@ -126,6 +126,7 @@ enum { SWEEP_PROGRESS_AUTO, SWEEP_PROGRESS_BAR, SWEEP_PROGRESS_LINES, SWEEP_PROG
 struct sweep_opts {
 	int jobs;                  /* child processes at a time, >= 1 */
 	double timeout_s;          /* per run; 0: none */
+	double decide_timeout_s;   /* one policy call at most this (wall s); 0: none */
 	int skip_failed;           /* 1: leave runs stored as failed alone */
 	int progress;              /* SWEEP_PROGRESS_*: AUTO is a bar on a terminal, else lines */
 	double progress_s;         /* seconds between plain progress lines */

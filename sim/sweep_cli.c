@@ -14,13 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "contain.h"
 #include "num.h"
 #include "paths.h"
 #include "store.h"
 
 static const char help[] =
 	"usage: adascale sweep CONFIG.ini --db FILE [--jobs N] [--resume] [--shard I/N]\n"
-	"                      [--tag T] [--timeout-s S] [--skip-failed] [--dry-run]\n"
+	"                      [--tag T] [--timeout-s S] [--decide-timeout-s S]\n"
+	"                      [--skip-failed] [--dry-run]\n"
 	"                      [--progress bar|lines|none] [--progress-s S]\n"
 	"Runs the product of the lists in CONFIG.ini (less its [exclude] runs) in child\n"
 	"processes, --jobs at a time (default: the cores this process may use), and stores\n"
@@ -29,8 +31,9 @@ static const char help[] =
 	"again, so running the same command again resumes; runs stored as failed are run\n"
 	"again unless --skip-failed. --resume insists that the database exists. --shard I/N\n"
 	"keeps runs I, I+N, I+2N, ... (I from 1). --timeout-s stops a run that takes longer\n"
-	"and stores it as failed. --dry-run prints the run list and its count and runs\n"
-	"nothing. Ctrl-C stops after the runs in flight (twice: at once). docs/sweeps.md.\n";
+	"and stores it as failed; --decide-timeout-s (default 10, 0: none) does so for a run\n"
+	"whose policy stays in one call longer. --dry-run prints the run list and its count\n"
+	"and runs nothing. Ctrl-C stops after the runs in flight (twice: at once). docs/sweeps.md.\n";
 
 static int usage_error(const char *what)
 {
@@ -78,9 +81,11 @@ int sweep_cmd(int argc, char **argv)
 		{"tag", required_argument, 0, 'g'},       {"timeout-s", required_argument, 0, 't'},
 		{"skip-failed", no_argument, 0, 'k'},     {"dry-run", no_argument, 0, 'n'},
 		{"progress", required_argument, 0, 'p'},  {"progress-s", required_argument, 0, 'P'},
+		{"decide-timeout-s", required_argument, 0, 'W'},
 		{"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
 	struct sweep_opts o = {
 		.jobs = 0, .progress = SWEEP_PROGRESS_AUTO, .progress_s = 10, .log = stderr,
+		.decide_timeout_s = CONTAIN_DECIDE_TIMEOUT_S,
 	};
 	const char *db = NULL, *tag = NULL;
 	int resume = 0, dry = 0, shard_i = 1, shard_n = 1, ch;
@@ -107,6 +112,11 @@ int sweep_cmd(int argc, char **argv)
 			if (num_double(optarg, &x) < 0 || x < 0 || x > 1e7)
 				return usage_error("--timeout-s takes seconds in [0, 1e7] (0: none)");
 			o.timeout_s = x;
+			break;
+		case 'W':
+			if (num_double(optarg, &x) < 0 || x < 0 || x > 1e7)
+				return usage_error("--decide-timeout-s takes seconds in [0, 1e7] (0: none)");
+			o.decide_timeout_s = x;
 			break;
 		case 'p':
 			if (strcmp(optarg, "bar") == 0)

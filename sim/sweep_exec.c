@@ -1,17 +1,11 @@
 /*
  * sweep_exec.c: running a plan (see sweep.h). Each run is a forked child process that calls
- * run_execute and sends its struct run_output back over a pipe; the parent is the only
- * writer of the database and stores each result in its own transaction as it arrives. A
- * child that crashes, exits without a result or outlives the per-run timeout becomes a
- * failed run with the reason; a run_execute error becomes a failed run with its message.
- *
- * The record a child sends (both ends are the same binary, so structs go as bytes):
- *   struct wire_head {magic, rc, body length}, then
- *   rc == 0: struct run_output (its pointers meaningless), variant_keys[n_variants],
- *            variant_served[n_variants], variant_top1[n_variants], timeline[n_timeline],
- *            request_rows[n_request_rows];
- *   rc < 0:  the error message, NUL-terminated.
- * Every owned array of struct run_output (run.h) must be carried here, or it is lost.
+ * run_execute and sends its struct run_output back over a pipe (the record of contain.h);
+ * the parent is the only writer of the database and stores each result in its own
+ * transaction as it arrives. A child that crashes, exits without a result, outlives the
+ * per-run timeout or stays in one policy call longer than the decide timeout (the shared
+ * monitor of contain.h) becomes a failed run with the reason; a run_execute error becomes a
+ * failed run with its message.
  *
  * Not for planning (sweep_plan.c), option parsing (sweep_cli.c) or the schema (store.c).
  */
@@ -32,16 +26,9 @@
 #include <sys/prctl.h>
 #endif
 
+#include "contain.h"
 #include "run.h"
 #include "store.h"
-
-#define WIRE_MAGIC 0x61737731u /* "asw1" */
-
-struct wire_head {
-	uint32_t magic;
-	int32_t rc;
-	uint64_t body;
-};
 
 struct child {
 	pid_t pid;
@@ -49,6 +36,9 @@ struct child {
 	int run;               /* index into plan->runs */
 	double t_start;
 	int timed_out;
+	int hung;              /* killed: one policy call outlived opts->decide_timeout_s */
+	struct contain_monitor *mon; /* shared with the child */
+	struct contain_watch watch;
 	unsigned char *buf;
 	size_t len, cap;
 };
@@ -84,44 +74,8 @@ static double now_s(void)
 
 /* ---- the child ---- */
 
-static int write_all(int fd, const void *data, size_t n)
-{
-	const char *p = data;
-	while (n) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static int send_output(int fd, const struct run_output *o)
-{
-	size_t nv = (size_t)o->n_variants, nt = (size_t)o->n_timeline,
-	       nr = (size_t)o->n_request_rows;
-	struct wire_head h = {
-		.magic = WIRE_MAGIC,
-		.rc = 0,
-		.body = sizeof *o + nv * (sizeof *o->variant_keys + sizeof *o->variant_served +
-					  sizeof *o->variant_top1) +
-			nt * sizeof *o->timeline + nr * sizeof *o->request_rows,
-	};
-	if (write_all(fd, &h, sizeof h) < 0 || write_all(fd, o, sizeof *o) < 0 ||
-	    write_all(fd, o->variant_keys, nv * sizeof *o->variant_keys) < 0 ||
-	    write_all(fd, o->variant_served, nv * sizeof *o->variant_served) < 0 ||
-	    write_all(fd, o->variant_top1, nv * sizeof *o->variant_top1) < 0 ||
-	    write_all(fd, o->timeline, nt * sizeof *o->timeline) < 0 ||
-	    write_all(fd, o->request_rows, nr * sizeof *o->request_rows) < 0)
-		return -1;
-	return 0;
-}
-
 static void child_main(const struct sweep_plan *p, const struct sweep_run *r, int fd,
-		       pid_t parent)
+		       pid_t parent, struct contain_monitor *mon)
 {
 	/* Ctrl-C reaches the whole process group: the parent decides; a run in flight
 	 * finishes. If the parent dies, so does the child. */
@@ -133,66 +87,18 @@ static void child_main(const struct sweep_plan *p, const struct sweep_run *r, in
 #endif
 	if (getppid() != parent)
 		_exit(3);
+	contain_child_setup(mon);
 	struct run_config c;
 	sweep_plan_config(p, r, &c);
+	c.monitor = mon;
 	struct errbuf eb = {0};
 	struct run_output *o = NULL;
 	int rc = run_execute(&c, &o, &eb);
-	int bad;
-	if (rc < 0) {
-		size_t n = strlen(eb.msg[0] ? eb.msg : err_msg(rc)) + 1;
-		struct wire_head h = {.magic = WIRE_MAGIC, .rc = rc, .body = n};
-		bad = write_all(fd, &h, sizeof h) < 0 ||
-		      write_all(fd, eb.msg[0] ? eb.msg : err_msg(rc), n) < 0;
-	} else {
-		bad = send_output(fd, o) < 0;
-	}
+	int bad = contain_send(fd, rc, eb.msg[0] ? eb.msg : err_msg(rc), o) < 0;
 	_exit(bad ? 4 : 0);
 }
 
 /* ---- the parent ---- */
-
-/* Rebuilds the child's run_output from its record; NULL when the record is not whole. */
-static struct run_output *decode_output(const unsigned char *b, size_t n)
-{
-	if (n < sizeof(struct run_output))
-		return NULL;
-	struct run_output *o = malloc(sizeof *o);
-	if (!o)
-		return NULL;
-	memcpy(o, b, sizeof *o);
-	o->variant_keys = NULL;
-	o->variant_served = NULL;
-	o->variant_top1 = NULL;
-	o->timeline = NULL;
-	o->request_rows = NULL;
-	size_t nv = (size_t)o->n_variants, nt = (size_t)o->n_timeline,
-	       nr = (size_t)o->n_request_rows;
-	size_t need = sizeof *o + nv * (sizeof *o->variant_keys + sizeof *o->variant_served +
-					sizeof *o->variant_top1) +
-		      nt * sizeof *o->timeline + nr * sizeof *o->request_rows;
-	if (o->n_variants < 0 || o->n_timeline < 0 || o->n_request_rows < 0 || need != n)
-		goto fail;
-	const unsigned char *q = b + sizeof *o;
-#define TAKE_(field, count)                                                     \
-	do {                                                                    \
-		size_t bytes_ = (count) * sizeof *o->field;                     \
-		if (!(o->field = malloc(bytes_ + 1)))                           \
-			goto fail;                                              \
-		memcpy(o->field, q, bytes_);                                    \
-		q += bytes_;                                                    \
-	} while (0)
-	TAKE_(variant_keys, nv);
-	TAKE_(variant_served, nv);
-	TAKE_(variant_top1, nv);
-	TAKE_(timeline, nt);
-	TAKE_(request_rows, nr);
-#undef TAKE_
-	return o;
-fail:
-	run_output_destroy(o);
-	return NULL;
-}
 
 static void describe_run(const struct exec *x, const struct sweep_run *r, char *buf,
 			 size_t len)
@@ -267,6 +173,7 @@ static void kill_all(struct exec *x)
 		if (x->kids[i].fd >= 0)
 			close(x->kids[i].fd);
 		free(x->kids[i].buf);
+		contain_monitor_destroy(x->kids[i].mon);
 	}
 	x->n_kids = 0;
 }
@@ -274,27 +181,36 @@ static void kill_all(struct exec *x)
 static int launch(struct exec *x, int run)
 {
 	int fds[2];
-	if (pipe(fds) < 0)
+	struct contain_monitor *mon = contain_monitor_create();
+	if (!mon)
+		return err_set(x->eb, ERR_NOMEM, "shared memory for a run's monitor: %s",
+			       strerror(errno));
+	if (pipe(fds) < 0) {
+		contain_monitor_destroy(mon);
 		return err_set(x->eb, ERR_IO, "pipe: %s", strerror(errno));
+	}
 	fflush(NULL);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
+		contain_monitor_destroy(mon);
 		return err_set(x->eb, ERR_CHILD, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
 		close(fds[0]);
 		for (int i = 0; i < x->n_kids; i++)
 			close(x->kids[i].fd);
-		child_main(x->p, &x->p->runs[run], fds[1], parent);
+		child_main(x->p, &x->p->runs[run], fds[1], parent, mon);
 	}
 	close(fds[1]);
 	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-	x->kids[x->n_kids++] = (struct child){
-		.pid = pid, .fd = fds[0], .run = run, .t_start = now_s(),
+	x->kids[x->n_kids] = (struct child){
+		.pid = pid, .fd = fds[0], .run = run, .t_start = now_s(), .mon = mon,
 	};
+	contain_watch_start(&x->kids[x->n_kids].watch, x->kids[x->n_kids].t_start);
+	x->n_kids++;
 	return 0;
 }
 
@@ -371,25 +287,30 @@ static int finish(struct exec *x, int k)
 	struct run_config cfg;
 	sweep_plan_config(x->p, r, &cfg);
 	struct run_output *o = NULL;
-	char reason[ERRBUF_LEN + 64] = "";
-	const struct wire_head *h = (const struct wire_head *)(void *)c.buf;
-	int whole = c.len >= sizeof *h && h->magic == WIRE_MAGIC &&
-		    h->body == c.len - sizeof *h && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	int rc = 0;
+	char reason[ERRBUF_LEN + 64] = "", why[512] = "", msg[ERRBUF_LEN] = "";
+	int rc = 0, prc = 0, whole = 0;
+	if (!c.timed_out && !c.hung && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    (whole = contain_decode(c.buf, c.len, &prc, msg, sizeof msg, &o)) < 0) {
+		rc = err_set(x->eb, whole, "out of memory");
+		goto done;
+	}
+	if (!whole && !c.timed_out)
+		contain_explain(c.mon, status, c.hung, x->o->decide_timeout_s, why, sizeof why);
 	if (c.timed_out) {
 		snprintf(reason, sizeof reason, "timed out after %g s (--timeout-s)",
 			 x->o->timeout_s);
+	} else if (c.hung) {
+		snprintf(reason, sizeof reason, "%s (--decide-timeout-s)", why);
 	} else if (WIFSIGNALED(status)) {
-		snprintf(reason, sizeof reason, "crashed: killed by signal %d (%s)",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+		/* why: "killed by SIGSEGV (...) during decide at simulated t=..., request N" */
+		const char *detail = strncmp(why, "killed by ", 10) == 0 ? strchr(why + 10, ' ')
+								      : NULL;
+		snprintf(reason, sizeof reason, "crashed: killed by signal %d (%s)%s",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)), detail ? detail : "");
 	} else if (!whole) {
-		snprintf(reason, sizeof reason, "the run's process exited with status %d without "
-				"a whole result", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	} else if (h->rc < 0) {
-		snprintf(reason, sizeof reason, "%s: %.*s", err_name(h->rc),
-			 (int)(c.len - sizeof *h), (const char *)c.buf + sizeof *h);
-	} else if (!(o = decode_output(c.buf + sizeof *h, c.len - sizeof *h))) {
-		snprintf(reason, sizeof reason, "the run's result could not be read back");
+		snprintf(reason, sizeof reason, "the run's process %s", why);
+	} else if (prc < 0) {
+		snprintf(reason, sizeof reason, "%s: %s", err_name(prc), msg);
 	} else if (strcmp(o->config_key, r->config_key) != 0) {
 		rc = key_mismatch(x, r, &cfg, o);
 		goto done;
@@ -405,8 +326,12 @@ static int finish(struct exec *x, int k)
 		sweep_plan_describe(x->p, r, o);
 		o->wall_s = wall;
 	}
-	if ((rc = store_put_run(x->s, &cfg, o, reason[0] ? reason : NULL, NULL, x->eb)) < 0)
+	if ((rc = store_put_run(x->s, &cfg, o, reason[0] ? reason : NULL, NULL, x->eb)) < 0) {
+		err_wrap(x->eb, "storing run %d of the sweep (the runs stored so far stay; the same "
+				"command resumes)",
+			 r->index + 1);
 		goto done;
+	}
 	if (reason[0]) {
 		x->st->n_failed++;
 		if (x->o->log) {
@@ -421,6 +346,7 @@ static int finish(struct exec *x, int k)
 	r->status = reason[0] ? SWEEP_FAILED : SWEEP_DONE;
 done:
 	free(c.buf);
+	contain_monitor_destroy(c.mon);
 	run_output_destroy(o);
 	return rc;
 }
@@ -483,6 +409,8 @@ int sweep_execute(struct sweep_plan *p, struct store *s, const struct sweep_opts
 		if (x.n_kids == 0)
 			break;
 		double t = now_s(), wait = 0.25;
+		if (opts->decide_timeout_s > 0 && opts->decide_timeout_s < 1)
+			wait = opts->decide_timeout_s / 4;
 		for (int i = 0; i < x.n_kids; i++) {
 			pfd[i] = (struct pollfd){.fd = x.kids[i].fd, .events = POLLIN};
 			if (opts->timeout_s > 0 && !x.kids[i].timed_out) {
@@ -509,12 +437,19 @@ int sweep_execute(struct sweep_plan *p, struct store *s, const struct sweep_opts
 				goto fail;
 		}
 		t = now_s();
-		for (int i = 0; i < x.n_kids; i++)
-			if (opts->timeout_s > 0 && !x.kids[i].timed_out &&
-			    t - x.kids[i].t_start >= opts->timeout_s) {
-				kill(x.kids[i].pid, SIGKILL);
-				x.kids[i].timed_out = 1;
+		for (int i = 0; i < x.n_kids; i++) {
+			struct child *k = &x.kids[i];
+			if (k->timed_out || k->hung)
+				continue;
+			if (opts->timeout_s > 0 && t - k->t_start >= opts->timeout_s) {
+				kill(k->pid, SIGKILL);
+				k->timed_out = 1;
+			} else if (contain_watch_expired(k->mon, &k->watch, t,
+							 opts->decide_timeout_s)) {
+				kill(k->pid, SIGKILL);
+				k->hung = 1;
 			}
+		}
 		progress(&x, 0);
 	}
 	stats->elapsed_s = now_s() - x.t0;

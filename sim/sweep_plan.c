@@ -12,6 +12,7 @@
  */
 #include "sweep.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +81,7 @@ static int load_trace(const struct sweep_spec *s, const char *path, char sha[65]
 		return err_set(eb, ERR_USAGE, "%s: one row lasts no time; give duration_s in %s",
 			       path, s->path);
 	if ((rc = sha256_file(path, sha)) < 0)
-		return err_set(eb, rc, "%s: cannot read for hashing", path);
+		return err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
 	return 0;
 }
 

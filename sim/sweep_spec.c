@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inilines.h"
 #include "num.h"
+#include "run.h"
 
 static const char *const dim_names[SWEEP_N_DIMS] = {
 	"trace", "device", "model", "policy", "workload", "deadline_ms", "seed",
@@ -38,6 +40,7 @@ static const char *const scalar_keys[K_N] = {
 
 struct parse {
 	FILE *f;
+	struct inilines in;  /* counts lines, notes [section] headers */
 	const char *path;
 	long line;
 	struct sweep_spec *s;
@@ -68,16 +71,14 @@ static char *reader(char *str, int num, void *stream)
 	struct parse *p = stream;
 	if (p->rc < 0)
 		return NULL;
-	char *s = fgets(str, num, p->f);
-	if (!s)
-		return NULL;
-	p->line++;
-	size_t n = strlen(s);
-	if (n == (size_t)num - 1 && s[n - 1] != '\n' && !feof(p->f)) {
+	char *s = inilines_read(&p->in, str, num);
+	p->line = p->in.line;
+	if (p->in.too_long)
 		fail(p, ERR_PARSE,
 		     "line longer than %d characters (repeat the key to continue a list)", num - 2);
-		return NULL;
-	}
+	else if (p->in.repeats)
+		fail(p, ERR_PARSE, "[%s] is given twice (first on line %ld)", p->in.section,
+		     p->in.repeats);
 	return s;
 }
 
@@ -166,6 +167,10 @@ static int list_value(struct parse *p, int d, const char *tok)
 			return fail(p, ERR_NOMEM, "out of memory");
 		s->deadlines_ms = a;
 		a[s->dim[d].n] = x;
+	} else if (d == SWEEP_WORKLOAD) {
+		struct errbuf e = {0};
+		if (run_workload_check(tok, &e) < 0)
+			return fail(p, ERR_PARSE, "workloads: %s", e.msg);
 	} else if (d == SWEEP_SEED) {
 		if (num_u64(tok, &u) < 0)
 			return fail(p, ERR_RANGE, "seeds: '%.64s' is not a non-negative integer", tok);
@@ -284,6 +289,10 @@ static int listed(const struct sweep_spec *s, int d, const char *value)
 static int defaults(struct parse *p)
 {
 	struct sweep_spec *s = p->s;
+	long at = inilines_section_line(&p->in, "sweep");
+	if (!at)
+		return err_set(p->eb, ERR_PARSE, "%s:%ld: no [sweep] section", p->path,
+			       p->line > 0 ? p->line : 1);
 	static const char *const dflt[SWEEP_N_DIMS] = {
 		[SWEEP_WORKLOAD] = "periodic:fps=30", [SWEEP_DEADLINE] = "100", [SWEEP_SEED] = "1",
 	};
@@ -291,12 +300,13 @@ static int defaults(struct parse *p)
 		if (s->dim[d].n)
 			continue;
 		if (!dflt[d])
-			return err_set(p->eb, ERR_PARSE, "%s: [sweep] needs %s", p->path, list_keys[d]);
+			return err_set(p->eb, ERR_PARSE, "%s:%ld: [sweep] needs %s", p->path, at,
+				       list_keys[d]);
 		if (!list_value(p, d, dflt[d]))
 			return p->rc;
 	}
 	if (!s->name[0])
-		return err_set(p->eb, ERR_PARSE, "%s: [sweep] needs name", p->path);
+		return err_set(p->eb, ERR_PARSE, "%s:%ld: [sweep] needs name", p->path, at);
 	for (int i = 0; i < s->n_exclude; i++)
 		for (int d = 0; d < SWEEP_N_DIMS; d++)
 			if (s->exclude[i].value[d] && !listed(s, d, s->exclude[i].value[d]))
@@ -324,7 +334,13 @@ int sweep_spec_load(const char *path, struct sweep_spec **out, struct errbuf *eb
 			       path, strerror(errno));
 		goto fail;
 	}
+	inilines_init(&p.in, p.f);
 	int rc = ini_parse_stream(reader, &p, handler, &p);
+	if (ferror(p.f)) { /* inih takes a read error for the end of the file */
+		p.rc = err_set(eb, ERR_IO, "%s:%ld: read error: %s", path, p.in.line + 1,
+			       strerror(errno ? errno : EIO));
+		goto fail;
+	}
 	if (p.rc < 0)
 		goto fail;
 	if (rc != 0) {

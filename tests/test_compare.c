@@ -164,7 +164,7 @@ static const char *first_row(const char *md)
 	return nl ? nl + 1 : "";
 }
 
-TestSuite(compare, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(compare, .init = setup, .fini = teardown, .timeout = 60 * TU_SLOW);
 
 Test(compare, paired_t_test_matches_a_hand_computed_example)
 {
@@ -321,6 +321,7 @@ Test(compare, bad_tolerance_files_name_file_and_line)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *path = tu_write("bad.ini", cases[i].text);
 		struct compare_tolerances t, before;
+		memset(&t, 0, sizeof t); /* the padding too, for the memcmp below */
 		compare_tolerances_default(&t);
 		before = t;
 		struct errbuf eb = {0, ""};
@@ -528,7 +529,7 @@ static void nightly_setup(void)
 }
 
 Test(compare, nightly_twice_on_one_day_gives_the_same_verdict, .init = nightly_setup,
-     .fini = teardown, .timeout = 120)
+     .fini = teardown, .timeout = 120 * TU_SLOW)
 {
 	/* The first night has nothing to compare with. */
 	cr_assert_eq(nightly("nightly-2000-01-01"), 0, "%s", out);

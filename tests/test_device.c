@@ -69,13 +69,13 @@ Test(device, malformed_devices_name_file_line_and_problem)
 		 "o.ini:10: opp: 1000 MHz is not above the previous point"},
 		{"mv.ini", "[device]\nname=x\nmemory_mb=1\nstorage_read_mbps=1\nbase_power_mw=0\n"
 			   "[cluster.0]\ncores=1\ncapacity=1\ndyn_power_coeff=1\nopp=1000 2000\n",
-		 "mv.ini: [cluster.0]: opp has no voltages, so voltage_rule is needed"},
-		{"miss.ini", "[device]\nname=x\nmemory_mb=1\n", "miss.ini: [device] needs storage_read_mbps"},
+		 "mv.ini:6: [cluster.0]: opp has no voltages, so voltage_rule is needed"},
+		{"miss.ini", "[device]\nname=x\nmemory_mb=1\n", "miss.ini:1: [device] needs storage_read_mbps"},
 		{"dup.ini", "[device]\nname=x\nname=y\n", "dup.ini:3: [device] name is given twice"},
 		{"junk.ini", "[device]\nthis is not ini\n", "junk.ini:2: not an INI line"},
 		{"gap.ini", "[device]\nname=x\nmemory_mb=1\nstorage_read_mbps=1\nbase_power_mw=0\n"
 			    "[cluster.1]\ncores=1\ncapacity=1\ndyn_power_coeff=1\nopp=1@800\n",
-		 "gap.ini: [cluster.1] given without [cluster.0]"},
+		 "gap.ini:6: [cluster.1] given without [cluster.0]"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct errbuf eb = {0};

@@ -24,6 +24,7 @@
 #include "report.h"
 #include "stats.h"
 #include "store.h"
+#include "testutil.h"
 #include "text.h"
 
 /* ---- fixtures: a temporary folder with a database in it ---- */
@@ -317,7 +318,7 @@ static int count(const char *hay, const char *needle)
 
 /* ---- the report as a user gets it ---- */
 
-TestSuite(report, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(report, .init = setup, .fini = teardown, .timeout = 60 * TU_SLOW);
 
 Test(report, writes_pages_and_images_for_several_runs)
 {

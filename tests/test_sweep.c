@@ -350,7 +350,7 @@ Test(sweep, bad_files_are_refused_naming_file_and_line)
 		{"[sweep]\nname = a\ntraces = tests/data/slowdown.csv\ndevices = tests/data/dvfs2.ini\n"
 		 "models = mobilenet_v1\npolicies = greedy\n[exclude]\nrun = policy=oracle\n",
 		 "bad.ini:8: [exclude]: policy 'oracle' is not in the policies list"},
-		{"[sweep]\nname = a\ndevices = tests/data/dvfs2.ini\n", "bad.ini: [sweep] needs traces"},
+		{"[sweep]\nname = a\ndevices = tests/data/dvfs2.ini\n", "bad.ini:1: [sweep] needs traces"},
 		{"[sweep]\nname = a\ntraces = tests/data/slowdown.csv\ndevices = tests/data/dvfs2.ini\n"
 		 "models = mobilenet_v1\npolicies = greedy nosuchpolicy\n",
 		 "unknown policy 'nosuchpolicy'"},

@@ -50,7 +50,7 @@ Test(trace, malformed_traces_name_file_line_and_problem)
 		{"short.csv", "time_s,util_other\n0,0\n1\n", "short.csv:3: 1 fields, the header has 2"},
 		{"charge.csv", "time_s,charging\n0,0.5\n", "charge.csv:2: charging must be 0 or 1"},
 		{"neg.csv", "time_s,util_other\n-1,0\n", "neg.csv:2:1: column 'time_s'"},
-		{"rows.csv", "time_s,util_other\n", "rows.csv: no data rows"},
+		{"rows.csv", "time_s,util_other\n", "rows.csv:1: no data rows"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *expect = cases[i].expect;

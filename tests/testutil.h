@@ -16,4 +16,10 @@ int tu_run(const char *cmd, char *out, size_t out_len);
 /* 1 when haystack contains needle. */
 int tu_has(const char *haystack, const char *needle);
 
+/* Criterion timeouts are written `.timeout = 60 * TU_SLOW`: `make valgrind` builds with
+   -DTU_SLOW=20, since memcheck runs code 20 to 50 times slower. */
+#ifndef TU_SLOW
+#define TU_SLOW 1
+#endif
+
 #endif

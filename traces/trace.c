@@ -93,8 +93,8 @@ static int read_meta(struct trace *t, struct errbuf *eb)
 		double f;
 		if (num_double(v, &f) < 0 || f <= 0 || f > 20000)
 			return err_set(eb, ERR_RANGE,
-				       "%s: metadata %s: '%.32s' is not a frequency in MHz (0, 20000]",
-				       csvin_path(t->in), k, v);
+				       "%s:%ld: metadata %s: '%.32s' is not a frequency in MHz (0, 20000]",
+				       csvin_path(t->in), csvin_meta_line(t->in, k), k, v);
 		for (int c = 0; c < TRACE_MAX_CLUSTERS; c++)
 			if (cl < 0 || c == cl)
 				t->max_freq[c] = f;
@@ -178,7 +178,8 @@ int trace_next(struct trace *t, struct trace_row *row, struct errbuf *eb)
 	int rc = csvin_next(t->in, eb);
 	if (rc <= 0) {
 		if (rc == 0 && t->n_rows == 0)
-			return err_set(eb, ERR_PARSE, "%s: no data rows", csvin_path(t->in));
+			return err_set(eb, ERR_PARSE, "%s:%ld: no data rows after the header",
+				       csvin_path(t->in), csvin_line(t->in));
 		return rc;
 	}
 	row->set = 0;

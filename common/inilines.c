@@ -1,0 +1,83 @@
+/*
+ * inilines.c: the counting line reader for inih (see inilines.h).
+ *
+ * Leading blanks are removed before inih sees a line: inih (as Debian builds it) would take
+ * an indented line for the continuation of the previous key's value, so that an indented
+ * key would silently join the value above it; here it is read as a key. A section header is
+ * then '[' in the first column, its name running to the first ']', as inih reads it.
+ */
+#include "inilines.h"
+
+#include <string.h>
+
+void inilines_init(struct inilines *r, FILE *f)
+{
+	memset(r, 0, sizeof *r);
+	r->f = f;
+}
+
+long inilines_section_line(const struct inilines *r, const char *name)
+{
+	for (int i = 0; i < r->n_sec; i++)
+		if (strcmp(r->sec_name[i], name) == 0)
+			return r->sec_line[i];
+	return 0;
+}
+
+/* Notes a [section] header; 1 when it repeats an earlier one. */
+static int note_section(struct inilines *r, const char *s)
+{
+	const char *end = strchr(s + 1, ']');
+	if (!end)
+		return 0;
+	size_t n = (size_t)(end - (s + 1));
+	if (n >= sizeof r->section)
+		n = sizeof r->section - 1;
+	memcpy(r->section, s + 1, n);
+	r->section[n] = '\0';
+	long first = inilines_section_line(r, r->section);
+	if (first) {
+		r->repeats = first;
+		return 1;
+	}
+	if (r->n_sec < INILINES_MAX_SECTIONS) {
+		memcpy(r->sec_name[r->n_sec], r->section, n + 1);
+		r->sec_line[r->n_sec++] = r->line;
+	}
+	return 0;
+}
+
+char *inilines_read(struct inilines *r, char *str, int num)
+{
+	r->too_long = 0;
+	r->repeats = 0;
+	if (num < 8 || !fgets(str, num, r->f))
+		return NULL;
+	r->line++;
+	size_t n = strlen(str);
+	if (r->line == 1 && n >= 3 && memcmp(str, "\xEF\xBB\xBF", 3) == 0) {
+		/* a byte order mark takes no room: read the rest of a line it pushed out */
+		memmove(str, str + 3, n - 2);
+		n -= 3;
+		if (n == (size_t)num - 4 && str[n - 1] != '\n' && fgets(str + n, num - (int)n, r->f))
+			n = strlen(str);
+	}
+	if (n == (size_t)num - 1 && str[n - 1] == '\r') {
+		/* nor does the CR of a CRLF line end */
+		int ch = getc(r->f);
+		if (ch == '\n')
+			str[n - 1] = '\n';
+		else if (ch != EOF)
+			ungetc(ch, r->f);
+	}
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(r->f)) {
+		r->too_long = 1;
+		return NULL;
+	}
+	size_t lead = strspn(str, " \t");
+	if (lead)
+		memmove(str, str + lead, n - lead + 1);
+	if (str[0] == '[' && note_section(r, str))
+		return NULL;
+	return str;
+}

@@ -1,0 +1,16 @@
+/* abort.c: a policy that calls abort() in decide after after_s (tests). */
+#include "bad.h"
+
+static int decide(void *s, const struct adascale_view *v, struct adascale_decision *d)
+{
+	if (bad_now(s, v))
+		abort();
+	d->variant = 0;
+	d->threads = 1;
+	return 0;
+}
+
+static const struct adascale_policy ps[] = {BAD_POLICY("abort", "aborts", bad_create, decide)};
+
+const struct adascale_policy *adascale_policy_entry(int i);
+const struct adascale_policy *adascale_policy_entry(int i) { return i == 0 ? &ps[0] : NULL; }

@@ -1,0 +1,29 @@
+/*
+ * fuzz_sweep.c: libFuzzer target for the sweep file reader (sim/sweep_spec.c,
+ * sweep_spec_load): the INI `adascale sweep` reads. Only the reading and checking; planning
+ * needs the named traces, devices and models.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "sweep.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char path[PATH_MAX];
+	if (fuzz_file("sweep.ini", data, size, path, sizeof path) < 0)
+		abort();
+	struct errbuf eb = {0};
+	struct sweep_spec *s = NULL;
+	int rc = sweep_spec_load(path, &s, &eb);
+	if (rc < 0 && !strstr(eb.msg, path)) {
+		fprintf(stderr, "fuzz_sweep: error does not name the file: %s\n", eb.msg);
+		abort();
+	}
+	sweep_spec_destroy(s);
+	fuzz_check_fds();
+	return 0;
+}
