@@ -225,9 +225,16 @@ Test(contain, a_sweep_stores_bad_policies_as_failed_and_goes_on)
 	const char *cfg = tu_write("bad.ini", text);
 	const char *db = scratch("bad.db");
 	remove(db);
-	cr_assert_eq(adascale("sweep %s --db %s --jobs 2 --decide-timeout-s 0.3 --progress none",
-			      cfg, db),
+	/* a crash takes its time under memcheck: the watchdog must not come first */
+	const double limit = 0.3 * TU_SLOW;
+	cr_assert_eq(adascale("sweep %s --db %s --jobs 2 --decide-timeout-s %g --progress none",
+			      cfg, db, limit),
 		     1, "%s", out);
+	char loop_error[200];
+	snprintf(loop_error, sizeof loop_error,
+		 "decide did not return within %g s at simulated t=1.000 s, request 30 "
+		 "(--decide-timeout-s)",
+		 limit);
 	cr_assert(tu_has(out, "8 ran now (3 ok, 5 failed)"), "%s", out);
 	cr_assert_eq(query_int(db, "SELECT count(*) FROM runs WHERE status = 'ok' AND served > 0 "
 				   "AND policy IN ('greedy', 'static', 'reactive')"),
@@ -239,8 +246,7 @@ Test(contain, a_sweep_stores_bad_policies_as_failed_and_goes_on)
 			 "during decide at simulated t=1.000 s, request 30"},
 		{"abort", "crashed: killed by signal 6 (Aborted) during decide at simulated "
 			  "t=1.000 s, request 30"},
-		{"loop", "decide did not return within 0.3 s at simulated t=1.000 s, request 30 "
-			 "(--decide-timeout-s)"},
+		{"loop", NULL},
 		{"past_end", "POLICY: policy past_end: decided variant 57, the table has 0..31 (at "
 			     "1.000 s, request 30)"},
 		{"decision", "crashed: killed by signal 11 (Segmentation fault) (wrote past the end "
@@ -251,8 +257,8 @@ Test(contain, a_sweep_stores_bad_policies_as_failed_and_goes_on)
 		snprintf(sql, sizeof sql,
 			 "SELECT count(*) FROM runs WHERE policy = '%s' AND status = 'failed' AND "
 			 "error = '%s' AND served IS NULL",
-			 want[i].policy, want[i].error);
+			 want[i].policy, want[i].error ? want[i].error : loop_error);
 		cr_expect_eq(query_int(db, sql), 1, "%s: expected the error '%s'\n%s",
-			     want[i].policy, want[i].error, out);
+			     want[i].policy, want[i].error ? want[i].error : loop_error, out);
 	}
 }
