@@ -487,7 +487,14 @@ Test(sweep, crashing_failing_and_hanging_policies_are_failed_runs)
 	const char *cfg = tu_write("crashy.ini", text);
 	const char *db = scratch("crashy.db");
 	remove(db);
-	cr_assert_eq(adascale("sweep %s --db %s --jobs 2 --timeout-s 0.5", cfg, db), 1, "%s", out);
+	/* the run limit, not the decide watchdog, stops the hanging policy; memcheck makes every
+	   run 20 times as long (TU_SLOW) */
+	const double limit = 0.5 * TU_SLOW;
+	char hang_error[128];
+	snprintf(hang_error, sizeof hang_error, "timed out after %g s%%", limit);
+	cr_assert_eq(adascale("sweep %s --db %s --jobs 2 --timeout-s %g --decide-timeout-s 3600",
+			      cfg, db, limit),
+		     1, "%s", out);
 	cr_assert(tu_has(out, "8 ran now (2 ok, 6 failed)"), "%s", out);
 	cr_assert(tu_has(out, "6 of 8 runs failed"), "%s", out);
 	cr_assert_eq(query_int(db, "SELECT count(*) FROM runs WHERE status = 'ok' AND "
@@ -496,9 +503,12 @@ Test(sweep, crashing_failing_and_hanging_policies_are_failed_runs)
 	cr_assert_eq(query_int(db, "SELECT count(*) FROM runs WHERE policy = 'crash' AND "
 				   "status = 'failed' AND error LIKE 'crashed: killed by signal 6%'"),
 		     2);
-	cr_assert_eq(query_int(db, "SELECT count(*) FROM runs WHERE policy = 'hang' AND "
-				   "status = 'failed' AND error LIKE 'timed out after 0.5 s%'"),
-		     2);
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "SELECT count(*) FROM runs WHERE policy = 'hang' AND status = 'failed' AND "
+		 "error LIKE '%s'",
+		 hang_error);
+	cr_assert_eq(query_int(db, sql), 2);
 	cr_assert_eq(query_int(db, "SELECT count(*) FROM runs WHERE policy = 'refuse' AND "
 				   "status = 'failed' AND error LIKE '%decide failed (returned 7)%'"),
 		     2);
@@ -511,12 +521,14 @@ Test(sweep, crashing_failing_and_hanging_policies_are_failed_runs)
 		     0);
 
 	/* --skip-failed leaves them; a plain resume runs them again, replacing their rows */
-	cr_assert_eq(adascale("sweep %s --db %s --skip-failed --timeout-s 0.5", cfg, db), 1,
+	cr_assert_eq(adascale("sweep %s --db %s --skip-failed --timeout-s %g", cfg, db, limit), 1,
 		     "%s", out);
 	cr_assert(tu_has(out, "8 already in"), "%s", out);
 	long long max_id = query_int(db, "SELECT max(id) FROM runs");
-	cr_assert_eq(adascale("sweep %s --db %s --resume --jobs 2 --timeout-s 0.5", cfg, db), 1,
-		     "%s", out);
+	cr_assert_eq(adascale("sweep %s --db %s --resume --jobs 2 --timeout-s %g "
+			      "--decide-timeout-s 3600",
+			      cfg, db, limit),
+		     1, "%s", out);
 	cr_assert(tu_has(out, "2 already in"), "%s", out);
 	cr_assert(tu_has(out, "6 ran now (0 ok, 6 failed)"), "%s", out);
 	cr_assert_eq(n_runs(db), 8, "one row per run, failed ones replaced");
