@@ -35,12 +35,6 @@
 enum { PLAIN, BOM, CRLF, BOMCRLF, N_KINDS };
 static const char *const kind_name[N_KINDS] = {"plain", "bom", "crlf", "bomcrlf"};
 
-static const char *bin(void)
-{
-	const char *b = getenv("ADASCALE_BUILD");
-	return b && *b ? b : "build";
-}
-
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -167,7 +161,7 @@ static int run_case(const char *cmd, const char *file, const char *db, const cha
 	replace_all(cmd, "{}", file, a, sizeof a);
 	replace_all(a, "{db}", db, b, sizeof b);
 	replace_all(b, "{out}", outp, c, sizeof c);
-	snprintf(full, sizeof full, "%s/%s 2>&1 >/dev/null", bin(), c);
+	snprintf(full, sizeof full, "%s/%s 2>&1 >/dev/null", tu_bin(), c);
 	return tu_run(full, out, sizeof out);
 }
 
@@ -185,7 +179,7 @@ Test(bad, corpus_gives_its_exact_error_and_leaves_the_database_untouched, .timeo
 	snprintf(cmd, sizeof cmd,
 		 "%s/adascale run --trace %s --device tests/data/dvfs2.ini --model mobilenet_v1 "
 		 "--policy static:variant=fastest --tag good --db %s",
-		 bin(), tiny, db);
+		 tu_bin(), tiny, db);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "the good run failed: %s", out);
 	char seen[4096];
 	cr_assert(dir_holds_only(dir, "results.db", seen, sizeof seen),
@@ -265,13 +259,13 @@ Test(bom_crlf, trace_check_prints_the_same)
 	const char *src = "traces/host_stress.csv";
 	char want[65536], cmd[1024];
 	const char *plain = twin(src, PLAIN, "host_stress.csv");
-	snprintf(cmd, sizeof cmd, "%s/adascale trace check %s", bin(), plain);
+	snprintf(cmd, sizeof cmd, "%s/adascale trace check %s", tu_bin(), plain);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	replace_all(out, plain, "TRACE", want, sizeof want);
 	for (int k = BOM; k < N_KINDS; k++) {
 		const char *p = twin(src, k, "host_stress.csv");
 		char got[65536];
-		snprintf(cmd, sizeof cmd, "%s/adascale trace check %s", bin(), p);
+		snprintf(cmd, sizeof cmd, "%s/adascale trace check %s", tu_bin(), p);
 		cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s: %s", kind_name[k], out);
 		replace_all(out, p, "TRACE", got, sizeof got);
 		cr_expect_str_eq(got, want, "%s twin", kind_name[k]);
@@ -499,7 +493,7 @@ Test(bom_crlf, kernel_lists_read_the_same)
 {
 	char cmd[1024];
 	const char *src = tu_write("eq-kernels.csv", "");
-	snprintf(cmd, sizeof cmd, "%s/adascale kernels mobilenet_v1 > %s", bin(), src);
+	snprintf(cmd, sizeof cmd, "%s/adascale kernels mobilenet_v1 > %s", tu_bin(), src);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	struct errbuf eb = {0};
 	struct agent_klist *want = NULL;

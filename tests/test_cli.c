@@ -12,16 +12,10 @@
 
 static char out[65536];
 
-static const char *bin(void)
-{
-	const char *b = getenv("ADASCALE_BUILD");
-	return b && *b ? b : "build";
-}
-
 static int adascale(const char *args)
 {
 	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "%s/adascale %s", bin(), args);
+	snprintf(cmd, sizeof cmd, "%s/adascale %s", tu_bin(), args);
 	return tu_run(cmd, out, sizeof out);
 }
 

@@ -44,12 +44,6 @@ static void teardown(void)
 	cr_assert_eq(system(cmd), 0);
 }
 
-static const char *bin(void)
-{
-	const char *b = getenv("ADASCALE_BUILD");
-	return b && *b ? b : "build";
-}
-
 /* One run as the test wants it stored. */
 struct crun {
 	const char *tag, *key, *policy, *params;
@@ -135,7 +129,7 @@ static int compare_bin(const char *extra)
 {
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --baseline base --candidate cand %s",
-		 bin(), db, extra ? extra : "");
+		 tu_bin(), db, extra ? extra : "");
 	return tu_run(cmd, out, sizeof out);
 }
 
@@ -339,7 +333,7 @@ Test(compare, bad_tolerance_files_name_file_and_line)
 	snprintf(cmd, sizeof cmd,
 		 "%s/adascale compare --db %s --baseline base --candidate cand --tolerance %s "
 		 "2>/dev/null | wc -c",
-		 bin(), db, path);
+		 tu_bin(), db, path);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0);
 	cr_assert_eq(atoi(out), 0, "stdout got %s bytes", out);
 	char extra[600];
@@ -359,17 +353,17 @@ Test(compare, bad_input_exits_2)
 	two_tags(same);
 	/* a tag with no runs */
 	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --baseline base --candidate nope",
-		 bin(), db);
+		 tu_bin(), db);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_assert(tu_has(out, "no runs with tag 'nope'"), "%s", out);
 	/* the same tag twice */
 	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --baseline base --candidate base",
-		 bin(), db);
+		 tu_bin(), db);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	/* usage */
 	cr_assert_eq(compare_bin("--format xml"), 2, "%s", out);
 	cr_assert_eq(compare_bin("--bogus"), 2, "%s", out);
-	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --baseline base", bin(), db);
+	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --baseline base", tu_bin(), db);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	/* tags without a configuration in common */
 	sqlite3 *h = NULL;
@@ -378,12 +372,12 @@ Test(compare, bad_input_exits_2)
 	put(h, &other);
 	sqlite3_close(h);
 	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --baseline base --candidate other",
-		 bin(), db);
+		 tu_bin(), db);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_assert(tu_has(out, "pairs with"), "%s", out);
 	/* a file that is not a database */
 	const char *junk = tu_write("junk.db", "not a database at all, just some text to read\n");
-	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --baseline a --candidate b", bin(),
+	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --baseline a --candidate b", tu_bin(),
 		 junk);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 }
@@ -483,7 +477,7 @@ static int nightly(const char *tag)
 		 "ADASCALE_BIN=%s/adascale ADASCALE_NIGHTLY_DIR=%s ADASCALE_NIGHTLY_CONFIG=%s "
 		 "ADASCALE_NIGHTLY_TAG=%s ADASCALE_NIGHTLY_JOBS=2 ADASCALE_GNUPLOT=gnuplot "
 		 "sh scripts/nightly.sh < /dev/null",
-		 bin(), ndir, nconf, tag);
+		 tu_bin(), ndir, nconf, tag);
 	return tu_run(cmd, out, sizeof out);
 }
 

@@ -22,12 +22,6 @@
 
 static char out[65536];
 
-static const char *bin(void)
-{
-	const char *b = getenv("ADASCALE_BUILD");
-	return b && *b ? b : "build";
-}
-
 static int adascale(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int adascale(const char *fmt, ...)
@@ -37,7 +31,7 @@ static int adascale(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof args, fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof cmd, "%s/adascale %s", bin(), args);
+	snprintf(cmd, sizeof cmd, "%s/adascale %s", tu_bin(), args);
 	return tu_run(cmd, out, sizeof out);
 }
 
@@ -57,15 +51,6 @@ static const char *plugin(const char *name)
 		 path, name);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s: %s", cmd, out);
 	return path;
-}
-
-static const char *scratch(const char *name)
-{
-	static char paths[8][512];
-	static int next;
-	char *p = paths[next++ % 8];
-	snprintf(p, 512, "%s/%s", tu_dir(), name);
-	return p;
 }
 
 static long long query_int(const char *db, const char *sql)
@@ -94,7 +79,7 @@ static long long query_int(const char *db, const char *sql)
 static void run_fails(const char *file, const char *name, const char *extra, const char *what)
 {
 	const char *so = plugin(file);
-	const char *db = scratch("one.db");
+	const char *db = tu_scratch("one.db");
 	struct stat st;
 	if (stat(db, &st) != 0)
 		cr_assert_eq(adascale(RUN_ARGS " --db %s --policy greedy", db), 0, "%s", out);
@@ -132,7 +117,7 @@ Test(contain, a_looping_policy_is_killed_by_the_decide_watchdog)
 		  "adascale: policy 'loop' (PATH): decide did not return within 0.3 s at simulated "
 		  "t=1.000 s, request 30\n");
 	cr_assert_eq(adascale(RUN_ARGS " --db %s --policy greedy --decide-timeout-s soon",
-			      scratch("x.db")),
+			      tu_scratch("x.db")),
 		     2, "%s", out);
 	cr_assert(tu_has(out, "--decide-timeout-s takes seconds"), "%s", out);
 }
@@ -223,7 +208,7 @@ Test(contain, a_sweep_stores_bad_policies_as_failed_and_goes_on)
 		 "deadlines_ms = 33\nseeds = 1\nduration_s = 3\n",
 		 segv, abrt, loop, var, over);
 	const char *cfg = tu_write("bad.ini", text);
-	const char *db = scratch("bad.db");
+	const char *db = tu_scratch("bad.db");
 	remove(db);
 	/* a crash takes its time under memcheck: the watchdog must not come first */
 	const double limit = 0.3 * TU_SLOW;

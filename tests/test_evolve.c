@@ -721,12 +721,6 @@ Test(evolve, weights_files_round_trip_and_damage_is_detected)
 
 static char out[1 << 16];
 
-static const char *bin(void)
-{
-	const char *b = getenv("ADASCALE_BUILD");
-	return b && *b ? b : "build";
-}
-
 static int is_file(const char *dir, const char *name)
 {
 	char p[1024];
@@ -753,7 +747,7 @@ Test(evolve_cli, quick_run_writes_variants_that_models_and_the_cli_read)
 		     "Fashion-MNIST is missing: `make deps` installs dataset-fashion-mnist");
 	char dir[512], cmd[2048];
 	snprintf(dir, sizeof dir, "%s/evo", tu_dir());
-	snprintf(cmd, sizeof cmd, "%s/adascale evolve --quick --out %s", bin(), dir);
+	snprintf(cmd, sizeof cmd, "%s/adascale evolve --quick --out %s", tu_bin(), dir);
 	int rc = tu_run(cmd, out, sizeof out);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(tu_has(out, "training 12 fp32 variants: self-evolving"), "%s", out);
@@ -805,7 +799,7 @@ Test(evolve_cli, quick_run_writes_variants_that_models_and_the_cli_read)
 	snprintf(cmd, sizeof cmd,
 		 "env -u ADASCALE_HOME %s/adascale variants %s/fmnist_cnn.csv --format csv "
 		 "--ops 'width=0.25 prune=0.5 lowrank=0.5 exit=2 quant=int8'",
-		 bin(), dir);
+		 tu_bin(), dir);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	cr_assert(tu_has(out, "fmnist_cnn:width=0.25,res=28,quant=int8,prune=0.5,lowrank=0.5,exit=2"),
 		  "%s", out);
@@ -843,16 +837,16 @@ Test(evolve_cli, bad_input_exits_2_and_writes_nothing)
 {
 	char dir[256], data[256], cmd[4096];
 	snprintf(dir, sizeof dir, "%s/never", tu_dir());
-	snprintf(cmd, sizeof cmd, "%s/adascale evolve --quick --out %s --data /nonexistent", bin(),
+	snprintf(cmd, sizeof cmd, "%s/adascale evolve --quick --out %s --data /nonexistent", tu_bin(),
 		 dir);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_assert(tu_has(out, "adascale: /nonexistent/train-images-idx3-ubyte.gz"), "%s", out);
 	cr_assert_neq(access(dir, F_OK), 0, "the output folder was made");
 
-	snprintf(cmd, sizeof cmd, "%s/adascale evolve --quick", bin());
+	snprintf(cmd, sizeof cmd, "%s/adascale evolve --quick", tu_bin());
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_assert(tu_has(out, "--out DIR is required"), "%s", out);
-	snprintf(cmd, sizeof cmd, "%s/adascale evolve --threads 0 --out %s", bin(), dir);
+	snprintf(cmd, sizeof cmd, "%s/adascale evolve --threads 0 --out %s", tu_bin(), dir);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 
 	/* a damaged image file: exit 2, the file named, the output folder left empty */
@@ -863,7 +857,7 @@ Test(evolve_cli, bad_input_exits_2_and_writes_nothing)
 		 "%s/train-images-idx3-ubyte.gz",
 		 data, dir, data, data);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
-	snprintf(cmd, sizeof cmd, "%s/adascale evolve --quick --out %s --data %s", bin(), dir,
+	snprintf(cmd, sizeof cmd, "%s/adascale evolve --quick --out %s --data %s", tu_bin(), dir,
 		 data);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_assert(tu_has(out, "train-images-idx3-ubyte.gz: truncated"), "%s", out);

@@ -39,22 +39,6 @@
 #define TRACE "tests/data/slowdown.csv"
 #define DEVICE "tests/data/dvfs2.ini"
 
-static const char *bin(void)
-{
-	const char *b = getenv("ADASCALE_BUILD");
-	return b && *b ? b : "build";
-}
-
-/* A path in the scratch folder (static, rotates 8 slots), nothing written. */
-static const char *scratch(const char *name)
-{
-	static char paths[8][512];
-	static int next;
-	char *p = paths[next++ % 8];
-	snprintf(p, 512, "%s/%s", tu_dir(), name);
-	return p;
-}
-
 static double now_s(void)
 {
 	struct timespec t;
@@ -194,7 +178,7 @@ static void copy_file(const char *from, const char *to)
 /* A database holding one good run of the small config (the WAL checkpointed away). */
 static const char *good_db(const char *name)
 {
-	const char *path = scratch(name);
+	const char *path = tu_scratch(name);
 	rm_db(path);
 	struct run_config c = small_config();
 	c.tag = "good";
@@ -266,7 +250,7 @@ Test(faults, allocation_failure_at_every_allocation_of_a_small_run, .timeout = 1
 	if (lib_preload && strstr(lib_preload, "vgpreload"))
 		cr_skip_test("under valgrind: one forked run per allocation would take hours");
 	const char *base = good_db("alloc-base.db");
-	const char *db = scratch("alloc.db");
+	const char *db = tu_scratch("alloc.db");
 	char before[1024], after[1024], want_ok[1024], ref_digest[1024], digest[1024];
 	db_summary(base, before, sizeof before);
 
@@ -390,7 +374,7 @@ Test(faults, read_error_mid_trace_fails_the_run_and_writes_nothing)
 static pid_t spawn(const char *log, long fsize, const char *const *args)
 {
 	char path[512];
-	snprintf(path, sizeof path, "%s/adascale", bin());
+	snprintf(path, sizeof path, "%s/adascale", tu_bin());
 	char *argv[64] = {path}; /* execv's type; it does not write them */
 	int n = 1;
 	while (args[n - 1] && n < 63) {
@@ -437,7 +421,7 @@ static int reap(pid_t pid, const char *log, char *out, size_t len)
 
 static int run_cli(long fsize, const char *const *args, char *out, size_t len)
 {
-	const char *log = scratch("cli.log");
+	const char *log = tu_scratch("cli.log");
 	return reap(spawn(log, fsize, args), log, out, len);
 }
 
@@ -595,7 +579,7 @@ static void full_case(const char *dir, int tmpfs)
 Test(faults, database_full_fails_the_run_and_keeps_the_runs_it_had)
 {
 	char dir[512];
-	snprintf(dir, sizeof dir, "%s", scratch("fs")); /* scratch's slots rotate */
+	snprintf(dir, sizeof dir, "%s", tu_scratch("fs")); /* scratch's slots rotate */
 	mkdir(dir, 0755);
 	full_case(dir, 0);
 	if (tiny_fs(dir, 192))
@@ -620,7 +604,7 @@ static void locked_case(double hold_s, const char *timeout_s, int want_status)
 		     sqlite3_errmsg(h));
 	setenv("ADASCALE_DB_TIMEOUT_S", timeout_s, 1);
 	const char *args[] = {RUN_ARGS(dbp), "--duration-s", "2", NULL};
-	const char *log = scratch("locked.log");
+	const char *log = tu_scratch("locked.log");
 	double t0 = now_s();
 	pid_t pid = spawn(log, 0, args);
 	unsetenv("ADASCALE_DB_TIMEOUT_S");
@@ -697,7 +681,7 @@ static int signal_case(int sig, enum moment m, char *out, size_t len, double *la
 	const char *sim_args[] = {RUN_ARGS(dbp), "--duration-s", "86400", NULL};
 	const char *store_args[] = {RUN_ARGS(dbp), "--duration-s", "7200", "--detail",
 				    "requests", NULL};
-	const char *log = scratch("signal.log");
+	const char *log = tu_scratch("signal.log");
 	double t0 = now_s();
 	pid_t pid = spawn(log, 0, m == STORING ? store_args : sim_args);
 	if (m == SIMULATING) {

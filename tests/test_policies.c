@@ -40,12 +40,6 @@
 
 static char out[65536];
 
-static const char *bin(void)
-{
-	const char *b = getenv("ADASCALE_BUILD");
-	return b && *b ? b : "build";
-}
-
 /* ---- runs ---- */
 
 static struct run_config base(const char *trace, const char *policy)
@@ -120,7 +114,7 @@ static struct scored scored_run(const char *trace, const char *inner, const char
 Test(policies, example_plugin_runs_exactly_like_its_builtin)
 {
 	char plugin[1024];
-	snprintf(plugin, sizeof plugin, "%s/policies/hysteresis.so", bin());
+	snprintf(plugin, sizeof plugin, "%s/policies/hysteresis.so", tu_bin());
 	FILE *f = fopen(plugin, "rb");
 	cr_assert_not_null(f, "%s is missing: `make all` builds the example plugins", plugin);
 	fclose(f);
@@ -173,7 +167,7 @@ Test(policies, plugin_of_another_abi_version_is_refused_naming_both_versions)
 	snprintf(cmd, sizeof cmd,
 		 "%s/adascale run --trace " SLOWDOWN " --device " DEVICE " --model mobilenet_v1 "
 		 "--db %s/abi.db --policy %s",
-		 bin(), tu_dir(), bad);
+		 tu_bin(), tu_dir(), bad);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_assert(tu_has(out, expect), "%s", out);
 }
@@ -192,7 +186,7 @@ Test(policies, plugin_without_the_entry_symbol_is_refused)
 	snprintf(cmd, sizeof cmd,
 		 "%s/adascale run --trace " SLOWDOWN " --device " DEVICE " --model mobilenet_v1 "
 		 "--db %s/noentry.db --policy %s",
-		 bin(), tu_dir(), bad);
+		 tu_bin(), tu_dir(), bad);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_assert(tu_has(out, expect), "%s", out);
 }
@@ -203,7 +197,7 @@ Test(policies, unknown_or_bad_plugin_parameter_is_refused)
 	snprintf(cmd, sizeof cmd,
 		 "%s/adascale run --trace " SLOWDOWN " --device " DEVICE " --model mobilenet_v1 "
 		 "--db %s/param.db --policy %s/policies/hysteresis.so:nosuch=1",
-		 bin(), tu_dir(), bin());
+		 tu_bin(), tu_dir(), tu_bin());
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_assert(tu_has(out, "adascale: policy hysteresis: unknown parameter 'nosuch' (known: "
 			      "margin, up_after)\n"),
@@ -211,7 +205,7 @@ Test(policies, unknown_or_bad_plugin_parameter_is_refused)
 	snprintf(cmd, sizeof cmd,
 		 "%s/adascale run --trace " SLOWDOWN " --device " DEVICE " --model mobilenet_v1 "
 		 "--db %s/param.db --policy %s/policies/hysteresis.so:hysteresis:margin=0.5",
-		 bin(), tu_dir(), bin());
+		 tu_bin(), tu_dir(), tu_bin());
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_assert(tu_has(out, "adascale: policy hysteresis: margin: '0.5' is not a number in "
 			      "[1, 100]\n"),
@@ -224,7 +218,7 @@ Test(policies, listing_shows_builtins_and_plugins_with_their_defaults)
 	build_plugin("abi_plugin", "-DTEST_ABI_VERSION=99", "old_abi");
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "ADASCALE_POLICY_PATH=%s/policies:%s %s/adascale policies",
-		 bin(), tu_dir(), bin());
+		 tu_bin(), tu_dir(), tu_bin());
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	static const char *const expect[] = {
 		"static ",       "greedy ",        "reactive ",     "oracle ",
@@ -238,7 +232,7 @@ Test(policies, listing_shows_builtins_and_plugins_with_their_defaults)
 	char from[1200];
 	snprintf(from, sizeof from, "           from %s/policies/hysteresis.so\n"
 				    "           margin=1.2  ",
-		 bin());
+		 tu_bin());
 	cr_expect(tu_has(out, from), "the plugin and its parameters should be listed:\n%s", out);
 }
 
@@ -382,7 +376,7 @@ Test(policies, adascale_is_quiet_on_stderr_unless_something_is_wrong)
 		snprintf(cmd, sizeof cmd,
 			 "%s/adascale run --trace %s --device " DEVICE " --model mobilenet_v1 "
 			 "--deadline-ms 33 --db %s/quiet.db --policy adascale",
-			 bin(), scenarios[k], tu_dir());
+			 tu_bin(), scenarios[k], tu_dir());
 		cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 		cr_assert_eq(lines_starting(out, "run "), 1, "%s", out);
 		cr_assert_eq(lines_starting(out, ""), 1, "%s: more than the summary:\n%s",
@@ -394,7 +388,7 @@ Test(policies, adascale_is_quiet_on_stderr_unless_something_is_wrong)
 	snprintf(cmd, sizeof cmd,
 		 "%s/adascale run --trace %s --device " DEVICE " --model mobilenet_v1 "
 		 "--deadline-ms 33 --db %s/quiet.db --policy adascale",
-		 bin(), tight, tu_dir());
+		 tu_bin(), tight, tu_dir());
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	cr_assert_eq(lines_starting(out, "adascale: policy adascale: nothing fits in the 0.3 MB "
 					 "free at 1."),

@@ -26,12 +26,6 @@
 
 static char out[65536];
 
-static const char *bin(void)
-{
-	const char *b = getenv("ADASCALE_BUILD");
-	return b && *b ? b : "build";
-}
-
 static int adascale(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int adascale(const char *fmt, ...)
@@ -41,18 +35,8 @@ static int adascale(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof args, fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof cmd, "%s/adascale %s", bin(), args);
+	snprintf(cmd, sizeof cmd, "%s/adascale %s", tu_bin(), args);
 	return tu_run(cmd, out, sizeof out);
-}
-
-/* A path in the scratch folder (static, rotates 8 slots), nothing written. */
-static const char *scratch(const char *name)
-{
-	static char paths[8][512];
-	static int next;
-	char *p = paths[next++ % 8];
-	snprintf(p, 512, "%s/%s", tu_dir(), name);
-	return p;
 }
 
 /*
@@ -252,7 +236,7 @@ static void clean_sweep(const char *cfg, const char *db)
 static pid_t start_sweep(const char *cfg, const char *db, const char *errfile)
 {
 	char exe[512];
-	snprintf(exe, sizeof exe, "%s/adascale", bin());
+	snprintf(exe, sizeof exe, "%s/adascale", tu_bin());
 	fflush(NULL);
 	pid_t pid = fork();
 	cr_assert(pid >= 0);
@@ -311,7 +295,7 @@ Test(sweep, file_lists_continue_exclusions_apply_and_the_plan_counts)
 	sweep_plan_destroy(p);
 
 	/* the dry run prints the list and the count and creates no database */
-	const char *db = scratch("dry.db");
+	const char *db = tu_scratch("dry.db");
 	remove(db);
 	cr_assert_eq(adascale("sweep %s --db %s --dry-run", cfg, db), 0, "%s", out);
 	cr_assert(tu_has(out, "# t: 14 runs (1 x 1 x 1 x 4 x 1 x 2 x 2 = 16, 2 excluded"), "%s",
@@ -358,7 +342,7 @@ Test(sweep, bad_files_are_refused_naming_file_and_line)
 		 "models = mobilenet_v1\npolicies = greedy\n",
 		 "tests/data/nosuch.csv"},
 	};
-	const char *db = scratch("bad.db");
+	const char *db = tu_scratch("bad.db");
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *cfg = tu_write("bad.ini", cases[i].text);
 		remove(db);
@@ -422,7 +406,7 @@ Test(sweep, plan_identity_is_the_one_run_execute_computes)
 Test(sweep, results_do_not_depend_on_jobs)
 {
 	const char *cfg = small_sweep("jobs.ini", "detail = timeline\n");
-	const char *one = scratch("jobs1.db"), *three = scratch("jobs3.db");
+	const char *one = tu_scratch("jobs1.db"), *three = tu_scratch("jobs3.db");
 	remove(one);
 	remove(three);
 	cr_assert_eq(adascale("sweep %s --db %s --jobs 1", cfg, one), 0, "%s", out);
@@ -475,7 +459,7 @@ static const char crashy_src[] =
 Test(sweep, crashing_failing_and_hanging_policies_are_failed_runs)
 {
 	const char *src = tu_write("crashy.c", crashy_src);
-	const char *so = scratch("crashy.so");
+	const char *so = tu_scratch("crashy.so");
 	char cmd[2048], text[1024];
 	snprintf(cmd, sizeof cmd, "${CC:-cc} -std=c11 -shared -fPIC -Ipolicies -o %s %s", so, src);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s: %s", cmd, out);
@@ -485,7 +469,7 @@ Test(sweep, crashing_failing_and_hanging_policies_are_failed_runs)
 		 "policies = greedy %s:crash %s:hang %s:refuse\ndeadlines_ms = 33\nseeds = 1 2\n",
 		 so, so, so);
 	const char *cfg = tu_write("crashy.ini", text);
-	const char *db = scratch("crashy.db");
+	const char *db = tu_scratch("crashy.db");
 	remove(db);
 	/* the run limit, not the decide watchdog, stops the hanging policy; memcheck makes every
 	   run 20 times as long (TU_SLOW) */
@@ -539,7 +523,7 @@ Test(sweep, crashing_failing_and_hanging_policies_are_failed_runs)
 Test(sweep, killed_with_sigkill_then_resumed_equals_an_uninterrupted_sweep)
 {
 	const char *cfg = small_sweep("kill.ini", "");
-	const char *clean = scratch("kill-clean.db"), *db = scratch("kill.db");
+	const char *clean = tu_scratch("kill-clean.db"), *db = tu_scratch("kill.db");
 	clean_sweep(cfg, clean);
 	remove(db);
 	int killed_midway = 0;
@@ -588,7 +572,7 @@ Test(sweep, sigint_stops_after_the_runs_in_flight)
 					      "devices = devices/host.ini\nmodels = mobilenet_v1\n"
 					      "policies = adascale\ndeadlines_ms = 10 33\nseeds = 1 2\n"
 					      "duration_s = 200\n");
-	const char *db = scratch("int.db"), *err = scratch("int.err");
+	const char *db = tu_scratch("int.db"), *err = tu_scratch("int.err");
 	remove(db);
 	pid_t pid = start_sweep(cfg, db, err);
 	int i = 0;
@@ -621,9 +605,9 @@ Test(sweep, sigint_stops_after_the_runs_in_flight)
 Test(sweep, shards_partition_the_sweep_and_merge_back_into_it)
 {
 	const char *cfg = small_sweep("shard.ini", "");
-	const char *whole = scratch("whole.db"), *merged = scratch("merged.db");
+	const char *whole = tu_scratch("whole.db"), *merged = tu_scratch("merged.db");
 	clean_sweep(cfg, whole);
-	const char *shard[3] = {scratch("s1.db"), scratch("s2.db"), scratch("s3.db")};
+	const char *shard[3] = {tu_scratch("s1.db"), tu_scratch("s2.db"), tu_scratch("s3.db")};
 	int seen[14] = {0}, total = 0;
 	for (int i = 0; i < 3; i++) {
 		remove(shard[i]);
@@ -655,7 +639,7 @@ Test(sweep, shards_partition_the_sweep_and_merge_back_into_it)
 
 	/* a conflicting duplicate refuses the merge and leaves the output as it was */
 	char cmd[1024];
-	const char *bad = scratch("conflict.db");
+	const char *bad = tu_scratch("conflict.db");
 	snprintf(cmd, sizeof cmd,
 		 "cp %s %s && sqlite3 %s \"UPDATE runs SET lat_p95_ms = lat_p95_ms + 0.001 WHERE "
 		 "id = (SELECT max(id) FROM runs)\"",
@@ -681,12 +665,12 @@ Test(sweep, shards_partition_the_sweep_and_merge_back_into_it)
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	cr_assert_eq(adascale("merge %s %s", merged, bad), 2, "%s", out);
 	cr_assert(tu_has(out, "its variant_use rows differ"), "%s", out);
-	const char *junk = scratch("junk.db");
+	const char *junk = tu_scratch("junk.db");
 	snprintf(cmd, sizeof cmd, "rm -f %s && sqlite3 %s 'CREATE TABLE t(x)'", junk, junk);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	cr_assert_eq(adascale("merge %s %s", merged, junk), 2, "%s", out);
 	cr_assert(tu_has(out, "not an adascale results database"), "%s", out);
-	cr_assert_eq(adascale("merge %s %s", merged, scratch("nosuch.db")), 2, "%s", out);
+	cr_assert_eq(adascale("merge %s %s", merged, tu_scratch("nosuch.db")), 2, "%s", out);
 	cr_assert_eq(n_runs(merged), 14);
 }
 
@@ -706,7 +690,7 @@ Test(sweep, an_input_that_changes_during_the_sweep_stops_it)
 		 "deadlines_ms = 33 50\nseeds = 1 2 3\n",
 		 trace);
 	const char *cfg = tu_write("changing.ini", cfg_text);
-	const char *db = scratch("changing.db"), *err = scratch("changing.err");
+	const char *db = tu_scratch("changing.db"), *err = tu_scratch("changing.err");
 	remove(db);
 	pid_t pid = start_sweep(cfg, db, err);
 	cr_assert(wait_for_runs(pid, db, 1), "the sweep ended before the trace could change");
@@ -739,8 +723,8 @@ Test(merge, an_ok_run_replaces_a_failed_one_and_failed_duplicates_are_dropped)
 				   "[sweep]\nname = of\ntraces = tests/data/slowdown.csv\n"
 				   "devices = tests/data/dvfs2.ini\nmodels = mobilenet_v1\n"
 				   "policies = greedy\ndeadlines_ms = 33\nseeds = 1 2\n");
-	const char *failed = scratch("of-failed.db"), *ok = scratch("of-ok.db");
-	const char *m1 = scratch("of-m1.db"), *m2 = scratch("of-m2.db");
+	const char *failed = tu_scratch("of-failed.db"), *ok = tu_scratch("of-ok.db");
+	const char *m1 = tu_scratch("of-m1.db"), *m2 = tu_scratch("of-m2.db");
 	remove(failed);
 	remove(ok);
 	remove(m1);

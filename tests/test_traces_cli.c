@@ -31,17 +31,11 @@
 
 static char out[1 << 16];
 
-static const char *bin(void)
-{
-	const char *b = getenv("ADASCALE_BUILD");
-	return b && *b ? b : "build";
-}
-
 /* Runs `adascale ARGS` (stdout and stderr into out); returns the exit status. */
 static int adascale(const char *args)
 {
 	char cmd[8192];
-	snprintf(cmd, sizeof cmd, "%s/adascale %s", bin(), args);
+	snprintf(cmd, sizeof cmd, "%s/adascale %s", tu_bin(), args);
 	return tu_run(cmd, out, sizeof out);
 }
 
@@ -712,7 +706,7 @@ Test(traces, agent_recording_imports_with_normalised_metadata)
 	const char *rec = path_in_dir("agent.csv");
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd, "%s/adascale-agent record --interval-ms 100 --duration-s 1 > %s",
-		 bin(), rec);
+		 tu_bin(), rec);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	char args[2048];
 	const char *imp = path_in_dir("agent-imported.csv");

@@ -41,6 +41,21 @@ const char *tu_dir(void)
 	return dir;
 }
 
+const char *tu_bin(void)
+{
+	const char *b = getenv("ADASCALE_BUILD");
+	return b && *b ? b : "build";
+}
+
+const char *tu_scratch(const char *name)
+{
+	static char paths[8][512];
+	static int next;
+	char *p = paths[next++ % 8];
+	snprintf(p, 512, "%s/%s", tu_dir(), name);
+	return p;
+}
+
 const char *tu_write(const char *name, const char *content)
 {
 	static char paths[8][512];

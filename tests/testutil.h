@@ -9,6 +9,10 @@
 
 /* A fresh folder under /tmp (made once per process); the string is static. */
 const char *tu_dir(void);
+/* The folder of the binaries under test: $ADASCALE_BUILD (the Makefile sets it), else build. */
+const char *tu_bin(void);
+/* The path tu_dir()/name, nothing written (static buffer, rotates 8 slots). */
+const char *tu_scratch(const char *name);
 /* Writes content to tu_dir()/name and returns the path (static buffer, rotates 8 slots). */
 const char *tu_write(const char *name, const char *content);
 /* Runs a shell command; returns its exit status, stdout+stderr into out (NUL-terminated). */
