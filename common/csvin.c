@@ -11,6 +11,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,6 +262,8 @@ struct csvin *csvin_open(const char *path, struct errbuf *eb)
 			strerror(errno));
 		return NULL;
 	}
+	/* the stream is this reader's alone: no lock per getline and ferror */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	return open_common(f, 1, path, eb);
 }
 

@@ -23,40 +23,113 @@ static const uint32_t K[64] = {
 
 static uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-static void compress(struct sha256 *s, const unsigned char *p)
+/* Runs the compression function over n whole 64-byte blocks at p: the portable form. */
+static void blocks_portable(uint32_t hs[8], const unsigned char *p, size_t n)
 {
-	uint32_t w[64];
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	for (; n; n--, p += 64) {
+		uint32_t w[64];
+		for (int i = 0; i < 16; i++)
+			w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+			       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+		for (int i = 16; i < 64; i++) {
+			uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+			uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+			w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+		}
+		uint32_t a = hs[0], b = hs[1], c = hs[2], d = hs[3];
+		uint32_t e = hs[4], f = hs[5], g = hs[6], h = hs[7];
+		for (int i = 0; i < 64; i++) {
+			uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) +
+				      ((e & f) ^ (~e & g)) + K[i] + w[i];
+			uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) +
+				      ((a & b) ^ (a & c) ^ (b & c));
+			h = g;
+			g = f;
+			f = e;
+			e = d + t1;
+			d = c;
+			c = b;
+			b = a;
+			a = t1 + t2;
+		}
+		hs[0] += a;
+		hs[1] += b;
+		hs[2] += c;
+		hs[3] += d;
+		hs[4] += e;
+		hs[5] += f;
+		hs[6] += g;
+		hs[7] += h;
 	}
-	uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
-	uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
-			      K[i] + w[i];
-		uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-		h = g;
-		g = f;
-		f = e;
-		e = d + t1;
-		d = c;
-		c = b;
-		b = a;
-		a = t1 + t2;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/*
+ * The same with the x86 SHA extensions (sha256rnds2 does two rounds, sha256msg1/msg2 the
+ * message schedule), about five times the portable rate: a run hashes its whole trace, and
+ * a long trace made this a seventh of a run's time. The instructions keep the state as
+ * (a, b, e, f) and (c, d, g, h) in reversed lane order; the message words are grouped four
+ * to a register, group i holding W[4i..4i+3].
+ */
+__attribute__((target("sha,sse4.1"))) static void blocks_shani(uint32_t hs[8],
+							      const unsigned char *p, size_t n)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+	__m128i dcba = _mm_loadu_si128((const __m128i *)&hs[0]);
+	__m128i hgfe = _mm_loadu_si128((const __m128i *)&hs[4]);
+	__m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);
+	__m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+	__m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+	__m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+	for (; n; n--, p += 64) {
+		__m128i abef0 = abef, cdgh0 = cdgh, w[4];
+		for (int i = 0; i < 4; i++)
+			w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+		for (int i = 0; i < 16; i++) {
+			__m128i m = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)&K[4 * i]));
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, m);
+			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(m, 0x0E));
+			if (i < 12) {
+				/* group i + 4 from groups i..i+3; it replaces group i, now used up */
+				__m128i t = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+				t = _mm_add_epi32(t, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+				w[i & 3] = _mm_sha256msg2_epu32(t, w[(i + 3) & 3]);
+			}
+		}
+		abef = _mm_add_epi32(abef, abef0);
+		cdgh = _mm_add_epi32(cdgh, cdgh0);
 	}
-	s->h[0] += a;
-	s->h[1] += b;
-	s->h[2] += c;
-	s->h[3] += d;
-	s->h[4] += e;
-	s->h[5] += f;
-	s->h[6] += g;
-	s->h[7] += h;
+	__m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+	__m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+	_mm_storeu_si128((__m128i *)&hs[0], _mm_blend_epi16(feba, dchg, 0xF0));
+	_mm_storeu_si128((__m128i *)&hs[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+#endif
+
+typedef void blocks_fn(uint32_t hs[8], const unsigned char *p, size_t n);
+
+static int force_portable;
+
+void sha256_set_portable(int on) { force_portable = on; }
+
+const char *sha256_form(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (!force_portable && __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1"))
+		return "x86 SHA extensions";
+#endif
+	return "portable";
+}
+
+static blocks_fn *pick_blocks(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (!force_portable && __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1"))
+		return blocks_shani;
+#endif
+	return blocks_portable;
 }
 
 void sha256_init(struct sha256 *s)
@@ -70,9 +143,10 @@ void sha256_init(struct sha256 *s)
 
 void sha256_update(struct sha256 *s, const void *data, size_t len)
 {
+	blocks_fn *blocks = pick_blocks();
 	const unsigned char *p = data;
 	s->n_bytes += len;
-	while (len) {
+	if (s->n_block) {
 		size_t take = 64 - s->n_block;
 		if (take > len)
 			take = len;
@@ -80,11 +154,18 @@ void sha256_update(struct sha256 *s, const void *data, size_t len)
 		s->n_block += take;
 		p += take;
 		len -= take;
-		if (s->n_block == 64) {
-			compress(s, s->block);
-			s->n_block = 0;
-		}
+		if (s->n_block < 64)
+			return;
+		blocks(s->h, s->block, 1);
+		s->n_block = 0;
 	}
+	/* whole blocks straight from the caller's bytes */
+	blocks(s->h, p, len / 64);
+	p += len / 64 * 64;
+	len %= 64;
+	if (len)
+		memcpy(s->block, p, len);
+	s->n_block = len;
 }
 
 void sha256_final_hex(struct sha256 *s, char hex[65])

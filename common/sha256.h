@@ -22,5 +22,12 @@ void sha256_update(struct sha256 *s, const void *data, size_t len);
 void sha256_final_hex(struct sha256 *s, char hex[65]);
 /* The hash of a whole file into hex; 0, or ERR_NOTFOUND / ERR_NOMEM / ERR_IO (errno: why). */
 int sha256_file(const char *path, char hex[65]);
+/*
+ * The compression function runs on the x86 SHA extensions where the CPU has them, else in
+ * portable C; both give the same hashes. sha256_form() names the one in use;
+ * sha256_set_portable(1) forces the portable one (tests compare the two).
+ */
+const char *sha256_form(void);
+void sha256_set_portable(int on);
 
 #endif

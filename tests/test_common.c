@@ -151,6 +151,65 @@ Test(common, sha256_known_vectors)
 	cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+/* The hash of buf fed to sha256_update in pieces of the sizes the generator x draws. */
+static void sha256_in_pieces(const unsigned char *buf, size_t len, unsigned long long x,
+			     char hex[65])
+{
+	struct sha256 s;
+	sha256_init(&s);
+	for (size_t at = 0; at < len;) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t take = (size_t)(x % 150);
+		if (take > len - at)
+			take = len - at;
+		sha256_update(&s, buf + at, take);
+		at += take;
+	}
+	sha256_final_hex(&s, hex);
+}
+
+/*
+ * The SHA-extension form (where this CPU has it) and the portable form give the same hash
+ * for every length around the block and padding boundaries, fed whole or in odd pieces;
+ * and the portable form gives the FIPS 180-4 one-million-'a' vector.
+ */
+Test(common, sha256_forms_agree)
+{
+	unsigned char buf[1000];
+	unsigned long long x = 0x9E3779B97F4A7C15ull;
+	for (size_t i = 0; i < sizeof buf; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		buf[i] = (unsigned char)x;
+	}
+	for (size_t len = 0; len <= sizeof buf; len += len < 200 ? 1 : 37) {
+		char fast[65], slow[65], fast_pieces[65];
+		sha256_set_portable(0);
+		sha256_in_pieces(buf, len, len + 1, fast_pieces);
+		struct sha256 s;
+		sha256_init(&s);
+		sha256_update(&s, buf, len);
+		sha256_final_hex(&s, fast);
+		sha256_set_portable(1);
+		sha256_in_pieces(buf, len, len + 7, slow);
+		cr_assert_str_eq(fast, slow, "length %zu (%s against portable)", len, sha256_form());
+		cr_assert_str_eq(fast_pieces, slow, "length %zu in pieces", len);
+	}
+	static unsigned char a[1000000];
+	memset(a, 'a', sizeof a);
+	for (int portable = 0; portable <= 1; portable++) {
+		sha256_set_portable(portable);
+		char hex[65];
+		sha256_in_pieces(a, sizeof a, 3, hex);
+		cr_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+				 "%s", sha256_form());
+	}
+	sha256_set_portable(0);
+}
+
 /* The fast decimal path gives strtod's bits exactly, on random decimals of every shape. */
 Test(common, number_parsing_matches_strtod_bit_for_bit)
 {
