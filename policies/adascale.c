@@ -205,7 +205,7 @@ static int build_candidates(struct ada *a, const struct adascale_view *view)
 			continue; /* without an accuracy it cannot be ranked */
 		int lo = 1, hi = a->max_t;
 		if (a->threads != 0)
-			lo = hi = pol_pick_threads(h, view, v, a->threads, &ref);
+			lo = hi = pol_pick_threads(h, view, v, a->threads, &ref, NULL);
 		for (int t = lo; t <= hi; t++) {
 			if (!h->has_threads(h->ctx, v, t))
 				continue;
@@ -481,7 +481,7 @@ static int ada_decide(void *state, const struct adascale_view *view,
 			if (vt[i].mem_bytes < vt[v].mem_bytes)
 				v = i;
 		best.v = v;
-		best.t = pol_pick_threads(h, view, v, a->threads, view->state);
+		best.t = pol_pick_threads(h, view, v, a->threads, view->state, NULL);
 		if (vt[v].mem_bytes > view->state->mem_avail_mb * 1e6 && !a->warned_memory) {
 			a->warned_memory = 1;
 			char msg[300];

@@ -62,7 +62,10 @@ struct adascale_queue {
 	int64_t deadline_ns;    /* relative deadline of each request */
 };
 
-/* What decide sees; valid only during the call. */
+/*
+ * What decide sees; valid only during the call. The variant table is the same, in the same
+ * order, at every call of a run, so a policy may keep what it derives from it.
+ */
 struct adascale_view {
 	size_t size;
 	const struct adascale_state *state;
@@ -103,7 +106,10 @@ struct adascale_host {
 	void (*log)(void *ctx, int level, const char *msg);
 	/* A uniform draw in [0, 1) from the policy's own seeded stream. */
 	double (*uniform)(void *ctx);
-	/* Predicted service time (ms) of a variant at a thread count in a sensed state. */
+	/*
+	 * Predicted service time (ms) of a variant at a thread count in a sensed state;
+	 * INFINITY where the variant has no timings at that thread count.
+	 */
 	double (*predict_ms)(void *ctx, int variant, int threads,
 			     const struct adascale_state *state);
 	/* Predicted energy (mJ) of one inference of a variant in a sensed state. */

@@ -88,25 +88,26 @@ int pol_parse_bool(const char *name, const char *v, int *out, char *err, size_t 
 /* ---- what policies compute alike ---- */
 
 int pol_pick_threads(const struct adascale_host *h, const struct adascale_view *view, int v,
-		     int want, const struct adascale_state *state)
+		     int want, const struct adascale_state *state, double *ms)
 {
-	if (want > 0)
-		return want <= view->max_threads ? want : view->max_threads;
-	if (want < 0)
-		return view->max_threads;
+	if (want != 0) {
+		int t = want < 0 || want > view->max_threads ? view->max_threads : want;
+		if (ms)
+			*ms = h->predict_ms(h->ctx, v, t, state);
+		return t;
+	}
+	/* predict_ms is infinite at a thread count without timings */
 	int best = 1;
-	double best_ms = 0;
-	int found = 0;
+	double best_ms = INFINITY;
 	for (int t = 1; t <= view->max_threads; t++) {
-		if (!h->has_threads(h->ctx, v, t))
-			continue;
-		double ms = h->predict_ms(h->ctx, v, t, state);
-		if (!found || ms < best_ms) {
+		double t_ms = h->predict_ms(h->ctx, v, t, state);
+		if (t_ms < best_ms) {
 			best = t;
-			best_ms = ms;
-			found = 1;
+			best_ms = t_ms;
 		}
 	}
+	if (ms)
+		*ms = best_ms;
 	return best;
 }
 
@@ -140,7 +141,7 @@ int pol_ladder(const struct adascale_host *h, const struct adascale_view *view, 
 	for (int v = 0; v < view->n_variants; v++) {
 		if (!view->variants[v].has_top1)
 			continue;
-		int t = pol_pick_threads(h, view, v, want, &ref);
+		int t = pol_pick_threads(h, view, v, want, &ref, NULL);
 		double x = h->predict_ms(h->ctx, v, t, &ref);
 		if (!isfinite(x))
 			continue;

@@ -33,9 +33,12 @@ int pol_parse_int(const char *name, const char *v, long lo, long hi, long *out, 
 		  size_t err_len);
 int pol_parse_bool(const char *name, const char *v, int *out, char *err, size_t err_len);
 
-/* The thread count for variant v: want > 0 (capped), max (-1), or the fastest at state. */
+/*
+ * The thread count for variant v: want > 0 (capped), max (-1), or the fastest at state (1
+ * if none has timings); its predicted time into *ms unless ms is NULL.
+ */
 int pol_pick_threads(const struct adascale_host *h, const struct adascale_view *view, int v,
-		     int want, const struct adascale_state *state);
+		     int want, const struct adascale_state *state, double *ms);
 
 /* The head request's remaining deadline (ms): relative deadline minus the time it waited. */
 double pol_budget_ms(const struct adascale_view *view);

@@ -15,6 +15,13 @@ struct greedy_state {
 	const struct adascale_host *host;
 	int threads;
 	double margin;
+	/*
+	 * The variants with an accuracy, most accurate first (equal accuracies in table order),
+	 * for the table at by_top1_of: the search stops at the first accuracy level where some
+	 * variant qualifies, usually the first, instead of predicting all of them.
+	 */
+	const struct adascale_variant *by_top1_of;
+	int *by_top1, n_by_top1;
 };
 
 static const struct adascale_param greedy_params[] = {
@@ -44,6 +51,61 @@ fail:
 	return -1;
 }
 
+/* Orders the view's variants with an accuracy by it; 0, or -1 (out of memory: no order). */
+static int order_by_top1(struct greedy_state *s, const struct adascale_view *view)
+{
+	if (s->by_top1_of == view->variants && s->by_top1)
+		return 0;
+	free(s->by_top1);
+	s->by_top1_of = NULL;
+	s->n_by_top1 = 0;
+	if (!(s->by_top1 = malloc((size_t)(view->n_variants ? view->n_variants : 1) *
+				  sizeof *s->by_top1)))
+		return -1;
+	/* insertion by accuracy, after the equally accurate ones: tens of variants, once */
+	for (int i = 0; i < view->n_variants; i++) {
+		if (!view->variants[i].has_top1)
+			continue;
+		int k = s->n_by_top1++;
+		for (; k > 0 && view->variants[s->by_top1[k - 1]].top1 < view->variants[i].top1; k--)
+			s->by_top1[k] = s->by_top1[k - 1];
+		s->by_top1[k] = i;
+	}
+	s->by_top1_of = view->variants;
+	return 0;
+}
+
+/*
+ * The most accurate variant predicted to meet the deadline and fit memory (the fastest of
+ * equally accurate ones, then the first in the table), walking the variants most accurate
+ * first; -1 when none qualifies.
+ */
+static int best_by_accuracy(struct greedy_state *s, const struct adascale_view *view,
+			    double budget_ms, double mem_bytes, int *threads)
+{
+	const struct adascale_host *h = s->host;
+	int best = -1;
+	double best_ms = 0;
+	for (int k = 0; k < s->n_by_top1; k++) {
+		int i = s->by_top1[k];
+		const struct adascale_variant *v = &view->variants[i];
+		if (best >= 0 && v->top1 < view->variants[best].top1)
+			break; /* a less accurate level: the best of the level above stands */
+		if (v->mem_bytes > mem_bytes)
+			continue;
+		double ms;
+		int t = pol_pick_threads(h, view, i, s->threads, view->state, &ms);
+		if (ms * s->margin > budget_ms)
+			continue;
+		if (best < 0 || ms < best_ms) {
+			best = i;
+			best_ms = ms;
+			*threads = t;
+		}
+	}
+	return best;
+}
+
 static int greedy_decide(void *state, const struct adascale_view *view,
 			 struct adascale_decision *out)
 {
@@ -51,14 +113,24 @@ static int greedy_decide(void *state, const struct adascale_view *view,
 	const struct adascale_host *h = s->host;
 	double budget_ms = pol_budget_ms(view);
 	double mem_bytes = view->state->mem_avail_mb * 1e6;
+	int t;
+	if (order_by_top1(s, view) == 0) {
+		int best = best_by_accuracy(s, view, budget_ms, mem_bytes, &t);
+		if (best >= 0) {
+			out->variant = best;
+			out->threads = t;
+			return 0;
+		}
+	}
+	/* none qualifies (or no memory for the order): the whole table, fastest as fallback */
 	int best = -1, fastest = -1, best_t = 1, fastest_t = 1;
 	double best_ms = 0, fastest_ms = 0;
 	for (int i = 0; i < view->n_variants; i++) {
 		const struct adascale_variant *v = &view->variants[i];
 		if (v->mem_bytes > mem_bytes)
 			continue;
-		int t = pol_pick_threads(h, view, i, s->threads, view->state);
-		double ms = h->predict_ms(h->ctx, i, t, view->state);
+		double ms;
+		t = pol_pick_threads(h, view, i, s->threads, view->state, &ms);
 		if (fastest < 0 || ms < fastest_ms) {
 			fastest = i;
 			fastest_ms = ms;
@@ -78,14 +150,19 @@ static int greedy_decide(void *state, const struct adascale_view *view,
 		for (int i = 0; i < view->n_variants; i++)
 			if (fastest < 0 || view->variants[i].mem_bytes < view->variants[fastest].mem_bytes)
 				fastest = i;
-		fastest_t = pol_pick_threads(h, view, fastest, s->threads, view->state);
+		fastest_t = pol_pick_threads(h, view, fastest, s->threads, view->state, NULL);
 	}
 	out->variant = best >= 0 ? best : fastest;
 	out->threads = best >= 0 ? best_t : fastest_t;
 	return 0;
 }
 
-static void greedy_destroy(void *state) { free(state); }
+static void greedy_destroy(void *state)
+{
+	struct greedy_state *s = state;
+	free(s->by_top1);
+	free(s);
+}
 
 const struct adascale_policy pol_greedy_policy = {
 	.abi_version = ADASCALE_POLICY_ABI_VERSION,

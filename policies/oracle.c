@@ -156,7 +156,7 @@ static int build_pairs(struct oracle *o, const struct adascale_view *view)
 			continue;
 		int lo = 1, hi = view->max_threads;
 		if (o->threads != 0)
-			lo = hi = pol_pick_threads(h, view, v, o->threads, &ref);
+			lo = hi = pol_pick_threads(h, view, v, o->threads, &ref, NULL);
 		for (int t = lo; t <= hi; t++) {
 			double x = h->has_threads(h->ctx, v, t) ? h->predict_ms(h->ctx, v, t, &ref)
 								: INFINITY;

@@ -68,7 +68,8 @@ static int reactive_decide(void *state, const struct adascale_view *view,
 		r->rung = r->n_rungs - 1;
 	}
 	out->variant = r->ladder[r->rung];
-	out->threads = pol_pick_threads(r->host, view, out->variant, r->threads, view->state);
+	out->threads =
+	    pol_pick_threads(r->host, view, out->variant, r->threads, view->state, NULL);
 	return 0;
 }
 

@@ -83,7 +83,7 @@ static int static_decide(void *state, const struct adascale_view *view,
 		}
 	}
 	out->variant = s->chosen;
-	out->threads = pol_pick_threads(s->host, view, s->chosen, s->threads, view->state);
+	out->threads = pol_pick_threads(s->host, view, s->chosen, s->threads, view->state, NULL);
 	return 0;
 }
 
