@@ -45,20 +45,22 @@ void hist_free(struct hist *h)
 	memset(h, 0, sizeof *h);
 }
 
-void hist_add(struct hist *h, double v)
+void hist_add_n(struct hist *h, double v, uint64_t n)
 {
 	if (!(v >= 1))
 		v = 1;
 	if (v > MAX_NS)
 		v = MAX_NS;
-	h->counts[bucket(v)]++;
+	h->counts[bucket(v)] += n;
 	if (h->n == 0 || v < h->min)
 		h->min = v;
 	if (h->n == 0 || v > h->max)
 		h->max = v;
-	h->n++;
-	h->sum += v;
+	h->n += n;
+	h->sum += v * (double)n;
 }
+
+void hist_add(struct hist *h, double v) { hist_add_n(h, v, 1); }
 
 double hist_quantile(const struct hist *h, double q)
 {

@@ -23,6 +23,8 @@ struct hist {
 int hist_init(struct hist *h, struct errbuf *eb);
 void hist_free(struct hist *h);
 void hist_add(struct hist *h, double value_ns);
+/* The value n times: a sample standing for n values (the others were not measured). */
+void hist_add_n(struct hist *h, double value_ns, uint64_t n);
 /* Nearest-rank quantile q in [0, 1] (q = 0 gives the minimum, q = 1 the maximum). */
 double hist_quantile(const struct hist *h, double q);
 double hist_mean(const struct hist *h);

@@ -25,11 +25,15 @@
 #include "registry.h"
 #include "rng.h"
 #include "sha256.h"
+#include "ticks.h"
 #include "timings.h"
 #include "trace.h"
 
 enum { EV_TRACE, EV_ARRIVAL, EV_DONE, EV_SWITCH, EV_END };
 #define MAX_THREADS 16
+/* decide timing (see decide()): every call of the first, then 1 in EVERY at random */
+#define DECIDE_TIME_ALL 1024
+#define DECIDE_TIME_EVERY 8
 
 struct vrow {                 /* one variant of the table */
 	double ref_us[MAX_THREADS + 1]; /* 0 where the thread count has no timings */
@@ -73,6 +77,9 @@ struct sim {
 
 	/* device state */
 	struct adascale_state st;
+	/* an inference's rate and power at st, per thread count (cleared when st changes) */
+	char st_valid[MAX_THREADS + 1];
+	double st_rate[MAX_THREADS + 1], st_power_mw[MAX_THREADS + 1];
 	int big;
 	struct trace_row pending; /* the next trace row, already read */
 	int trace_done;
@@ -102,6 +109,7 @@ struct sim {
 	int cur_var, cur_threads;
 	int64_t job_arrival, job_start, job_last;
 	double job_remaining_us, job_rate, job_energy_mj, job_pred_ms;
+	double job_power_mw; /* at the state and thread count job_rate was set for */
 	struct event *job_done;
 	int next_var, next_threads;
 
@@ -110,7 +118,10 @@ struct sim {
 	int end_known;         /* end_ns is final: the trace has ended or a duration was given */
 	double energy_mj;
 	struct hist lat;       /* served latencies, ns */
-	struct hist decide_ns; /* the policy's CPU time per decision */
+	struct hist decide_ticks; /* the policy's time per decision, in ticks (ticks.h) */
+	int64_t n_decides;
+	uint64_t sample_x;        /* xorshift: which decisions after the first are timed */
+	struct ticks_span span;   /* from the run's start: converts ticks to time */
 	double top1_sum;
 	int64_t top1_n;
 	int64_t next_sample_ns;
@@ -463,7 +474,11 @@ static void apply_row_to(const struct sim *s, struct adascale_state *st, const s
 		st->charging = r->charging;
 }
 
-static void apply_row(struct sim *s, const struct trace_row *r) { apply_row_to(s, &s->st, r); }
+static void apply_row(struct sim *s, const struct trace_row *r)
+{
+	apply_row_to(s, &s->st, r);
+	memset(s->st_valid, 0, sizeof s->st_valid);
+}
 
 /* ---- look-ahead, for policies that are allowed to see the future (oracle) ---- */
 
@@ -602,7 +617,7 @@ static void progress(struct sim *s, int64_t now)
 	s->job_remaining_us -= dt_us * s->job_rate;
 	if (s->job_remaining_us < 0)
 		s->job_remaining_us = 0;
-	double mj = busy_power_mw(s, s->cur_threads) * dt_us / 1e6;
+	double mj = s->job_power_mw * dt_us / 1e6;
 	s->job_energy_mj += mj;
 	s->energy_mj += mj;
 	s->job_last = now;
@@ -612,7 +627,14 @@ static int schedule_done(struct sim *s, int64_t now)
 {
 	if (s->job_done)
 		event_cancel(s->job_done);
-	s->job_rate = rate_at(s, &s->st, s->cur_threads);
+	int t = s->cur_threads;
+	if (!s->st_valid[t]) {
+		s->st_rate[t] = rate_at(s, &s->st, t);
+		s->st_power_mw[t] = busy_power_mw(s, t);
+		s->st_valid[t] = 1;
+	}
+	s->job_rate = s->st_rate[t];
+	s->job_power_mw = s->st_power_mw[t];
 	double ns = ceil(s->job_remaining_us * 1000.0 / s->job_rate);
 	if (ns > 9e18 - (double)now)
 		ns = 9e18 - (double)now;
@@ -674,19 +696,34 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	*d = (struct adascale_decision){s->cur_var, s->cur_threads};
 	int64_t req = s->ring_seq[s->head];
 	/*
-	 * The policy's own time: elapsed time of the call on the monotonic clock (read in the
-	 * vDSO, a few ns). decide does no I/O and runs on this thread, so this is its CPU time
+	 * The policy's own time: elapsed time of the call on the tick counter (ticks.h, a few
+	 * ns to read). decide does no I/O and runs on this thread, so this is its CPU time
 	 * unless the OS preempts the thread mid-call; the thread CPU clock would be exact but is
-	 * a system call per read, which cost more than the simulation itself.
+	 * a system call per read. Even two counter reads and a histogram entry cost a cheap
+	 * decide's own time again, so the first DECIDE_TIME_ALL decisions are timed and after
+	 * them a random 1 in DECIDE_TIME_EVERY, each standing for that many (the sum and the
+	 * histogram stay unbiased). The choice comes from a generator of its own: it draws on
+	 * no stream of the run.
 	 */
-	struct timespec t0, t1;
 	contain_enter(s->mon, CONTAIN_DECIDE, now, req);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = s->pol.desc->decide(s->pol_state, view, d);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int rc;
+	uint64_t weight = 1;
+	if (s->n_decides >= DECIDE_TIME_ALL) {
+		s->sample_x ^= s->sample_x << 13;
+		s->sample_x ^= s->sample_x >> 7;
+		s->sample_x ^= s->sample_x << 17;
+		weight = s->sample_x % DECIDE_TIME_EVERY == 0 ? DECIDE_TIME_EVERY : 0;
+	}
+	s->n_decides++;
+	if (weight) {
+		uint64_t t0 = ticks_now();
+		rc = s->pol.desc->decide(s->pol_state, view, d);
+		uint64_t t1 = ticks_now();
+		hist_add_n(&s->decide_ticks, (double)(t1 - t0), weight);
+	} else {
+		rc = s->pol.desc->decide(s->pol_state, view, d);
+	}
 	contain_leave(s->mon);
-	hist_add(&s->decide_ns,
-		 (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec));
 	if (rc != 0)
 		return err_set(s->eb, ERR_POLICY,
 			       "policy %s: decide failed (returned %d) at %.3f s, request %lld",
@@ -708,6 +745,9 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	return 0;
 }
 
+/* The slot after i in a ring of cap slots (no division: this is on every request's path). */
+static int ring_next(int i, int cap) { return i + 1 < cap ? i + 1 : 0; }
+
 static int finish_job(struct sim *s, int64_t now, int failed);
 
 /*
@@ -720,7 +760,7 @@ static int begin(struct sim *s, int64_t now, int var, int threads)
 	s->job_arrival = s->ring[s->head];
 	s->job_seq = s->ring_seq[s->head];
 	s->job_deadline = s->ring_deadline[s->head];
-	s->head = (s->head + 1) % s->cfg->queue_cap;
+	s->head = ring_next(s->head, s->cfg->queue_cap);
 	s->len--;
 	s->job_start = s->job_last = now;
 	s->job_energy_mj = 0;
@@ -857,13 +897,13 @@ static int on_arrival(struct sim *s, int64_t now)
 		if ((rc = request_row(s, s->ring_seq[s->head], s->ring[s->head], -1, now, -1,
 				      REQ_DROPPED, 0)) < 0)
 			return rc;
-		s->head = (s->head + 1) % cap;
+		s->head = ring_next(s->head, cap);
 		s->len--;
 	}
-	s->ring[(s->head + s->len) % cap] = now;
-	s->ring_seq[(s->head + s->len) % cap] = seq;
-	s->ring_deadline[(s->head + s->len) % cap] =
-		s->arrivals ? s->arr_next_deadline_ns : s->deadline_ns;
+	int tail = s->head + s->len < cap ? s->head + s->len : s->head + s->len - cap;
+	s->ring[tail] = now;
+	s->ring_seq[tail] = seq;
+	s->ring_deadline[tail] = s->arrivals ? s->arr_next_deadline_ns : s->deadline_ns;
 	s->len++;
 next:;
 	if (s->arrivals)
@@ -987,8 +1027,9 @@ static void summarise(struct sim *s)
 	m->mean_top1 = s->top1_n ? s->top1_sum / (double)s->top1_n : 0;
 	double dyn_mj = s->energy_mj - s->dev->base_power_mw * m->sim_s;
 	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
-	o->decide_mean_us = hist_mean(&s->decide_ns) / 1e3;
-	o->decide_p99_us = hist_quantile(&s->decide_ns, 0.99) / 1e3;
+	double ns_per_tick = ticks_ns_per_tick(&s->span);
+	o->decide_mean_us = hist_mean(&s->decide_ticks) * ns_per_tick / 1e3;
+	o->decide_p99_us = hist_quantile(&s->decide_ticks, 0.99) * ns_per_tick / 1e3;
 }
 
 static int describe(struct sim *s)
@@ -1142,7 +1183,7 @@ static int setup(struct sim *s)
 			       perr[0] ? perr : "create failed");
 	}
 	if ((rc = event_queue_init(&s->q, eb)) < 0 || (rc = hist_init(&s->lat, eb)) < 0 ||
-	    (rc = hist_init(&s->decide_ns, eb)) < 0)
+	    (rc = hist_init(&s->decide_ticks, eb)) < 0)
 		return rc;
 	if (!(s->trace = trace_open(c->trace, eb)))
 		return eb->code;
@@ -1173,6 +1214,8 @@ int run_execute(const struct run_config *cfg, struct run_output **out, struct er
 	clock_gettime(CLOCK_MONOTONIC, &w0);
 	struct sim s;
 	memset(&s, 0, sizeof s);
+	ticks_span_start(&s.span);
+	s.sample_x = 0x9E3779B97F4A7C15ull;
 	s.cfg = cfg;
 	s.eb = eb;
 	s.mon = cfg->monitor;
@@ -1227,7 +1270,7 @@ done:
 	free(s.ring_deadline);
 	csvin_close(s.arrivals);
 	hist_free(&s.lat);
-	hist_free(&s.decide_ns);
+	hist_free(&s.decide_ticks);
 	run_output_destroy(s.out);
 	return rc;
 }

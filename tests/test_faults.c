@@ -666,7 +666,7 @@ static const char *const moment_name[] = {"before the run", "while simulating",
 /*
  * Starts a long run into a copy of a good database, sends sig at moment m and returns the
  * exit status (128 + signal when killed); *late gets the seconds from the signal to the
- * exit. SIMULATING: 0.25 s into a one-day run without details (it simulates for about two
+ * exit. SIMULATING: 0.25 s into a 30-day run without details (it simulates for several
  * seconds, and opens the database only at the end: that no -wal file exists yet shows it was
  * still simulating); STORING: as soon as the -wal file of a two-hour run with its 216000
  * request rows passes 1 MB.
@@ -678,7 +678,7 @@ static int signal_case(int sig, enum moment m, char *out, size_t len, double *la
 	snprintf(dbp, sizeof dbp, "%s", db);
 	snprintf(wal, sizeof wal, "%s-wal", dbp);
 	db_summary(dbp, before, sizeof before);
-	const char *sim_args[] = {RUN_ARGS(dbp), "--duration-s", "86400", NULL};
+	const char *sim_args[] = {RUN_ARGS(dbp), "--duration-s", "2592000", NULL};
 	const char *store_args[] = {RUN_ARGS(dbp), "--duration-s", "7200", "--detail",
 				    "requests", NULL};
 	const char *log = tu_scratch("signal.log");
