@@ -96,3 +96,34 @@ Test(cli, derived_timings_are_labelled_in_the_summary_and_the_store)
 	cr_assert_eq(adascale(args), 0, "%s", out);
 	cr_assert(!tu_has(out, "derived timings"), "%s", out);
 }
+
+/*
+ * Every bundled phone or board whose big cores have a sourced FLOPs-per-cycle figure can be
+ * derived for, and runs on what it gets; mt8183 (Cortex-A73, no figure) is refused naming
+ * the key.
+ */
+Test(cli, derive_serves_every_device_with_a_sourced_peak)
+{
+	static const char *const ok[] = {"pixel3", "pixel6", "rk3399"};
+	char args[2048];
+	const char *trace = tu_write("flat.csv", "time_s,util_other\n0,0\n2,0\n");
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "%s-timings.csv", ok[i]);
+		const char *tim = tu_scratch(name);
+		snprintf(args, sizeof args, "derive --from devices/host.ini --to devices/%s.ini -o %s",
+			 ok[i], tim);
+		cr_assert_eq(adascale(args), 0, "%s: %s", ok[i], out);
+		snprintf(name, sizeof name, "%s.db", ok[i]);
+		snprintf(args, sizeof args,
+			 "run --device devices/%s.ini --timings %s --model mobilenet_v1 "
+			 "--deadline-ms 100 --policy greedy --trace %s --db %s",
+			 ok[i], tim, trace, tu_scratch(name));
+		cr_assert_eq(adascale(args), 0, "%s: %s", ok[i], out);
+		cr_assert(tu_has(out, "(derived timings: not measured on this device)"), "%s", out);
+	}
+	snprintf(args, sizeof args, "derive --from devices/host.ini --to devices/mt8183.ini -o %s",
+		 tu_scratch("mt8183-timings.csv"));
+	cr_assert_eq(adascale(args), 2, "%s", out);
+	cr_assert(tu_has(out, "flops_per_cycle"), "%s", out);
+}
