@@ -445,12 +445,16 @@ int report_data_load(const char *db_path, const struct report_filter *filter,
 		rc = err_set(eb, ERR_PARSE, "%s: not a database file", db_path);
 		goto fail;
 	}
+	double busy_s;
+	if ((rc = store_busy_timeout_s(&busy_s, eb)) < 0)
+		goto fail;
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		rc = err_set(eb, ERR_DB, "%s: cannot open database: %s", db_path,
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(db, 10000);
+	/* readers rarely wait in WAL mode, but a checkpoint or a migration can hold them */
+	sqlite3_busy_timeout(db, (int)(busy_s * 1000));
 	if ((rc = check_schema(d, db, eb)) < 0 || (rc = load_runs(d, db, filter, eb)) < 0)
 		goto fail;
 	if (d->n_runs == 0) {

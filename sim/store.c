@@ -196,6 +196,16 @@ fail:
 	return rc;
 }
 
+int store_busy_timeout_s(double *seconds, struct errbuf *eb)
+{
+	*seconds = STORE_BUSY_TIMEOUT_S;
+	const char *env = getenv("ADASCALE_DB_TIMEOUT_S");
+	if (env && *env && (num_double(env, seconds) < 0 || !(*seconds >= 0) || *seconds > 86400))
+		return err_set(eb, ERR_USAGE, "ADASCALE_DB_TIMEOUT_S=%s: seconds in [0, 86400]",
+			       env);
+	return 0;
+}
+
 struct store *store_open(const char *path, struct errbuf *eb)
 {
 	struct store *s = calloc(1, sizeof *s);
@@ -208,13 +218,8 @@ struct store *store_open(const char *path, struct errbuf *eb)
 		err_set(eb, ERR_NOMEM, "%s: out of memory", path);
 		goto fail;
 	}
-	s->busy_s = STORE_BUSY_TIMEOUT_S;
-	const char *env = getenv("ADASCALE_DB_TIMEOUT_S");
-	if (env && *env && (num_double(env, &s->busy_s) < 0 || !(s->busy_s >= 0) ||
-			    s->busy_s > 86400)) {
-		err_set(eb, ERR_USAGE, "ADASCALE_DB_TIMEOUT_S=%s: seconds in [0, 86400]", env);
+	if (store_busy_timeout_s(&s->busy_s, eb) < 0)
 		goto fail;
-	}
 	int orc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (orc != SQLITE_OK) {
 		err_set(eb, orc == SQLITE_NOMEM ? ERR_NOMEM : ERR_DB, "%s: cannot open database: %s",

@@ -36,6 +36,9 @@ struct store;
  */
 #define STORE_BUSY_TIMEOUT_S 10.0
 
+/* The busy timeout in seconds, from ADASCALE_DB_TIMEOUT_S or the default; ERR_USAGE if bad. */
+int store_busy_timeout_s(double *seconds, struct errbuf *eb);
+
 /* Opens or creates the database and brings its schema up to date. */
 struct store *store_open(const char *path, struct errbuf *eb);
 void store_close(struct store *s);

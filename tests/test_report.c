@@ -603,6 +603,23 @@ Test(report, empty_database_exits_2_naming_the_file)
 	cr_assert(!out_exists("index.html"));
 }
 
+/* Readers honour the writers' busy timeout setting, and refuse a bad one before reading. */
+Test(report, a_bad_busy_timeout_setting_exits_2_naming_the_variable)
+{
+	struct errbuf eb = {0, ""};
+	struct store *s = store_open(db_path, &eb);
+	cr_assert_not_null(s);
+	store_close(s);
+	setenv("ADASCALE_DB_TIMEOUT_S", "soon", 1);
+	char err[2048];
+	int rc = run_report_stderr(err, sizeof err);
+	unsetenv("ADASCALE_DB_TIMEOUT_S");
+	cr_assert_eq(rc, 2, "%s", err);
+	cr_assert_not_null(strstr(err, "ADASCALE_DB_TIMEOUT_S=soon: seconds in [0, 86400]"), "%s",
+			   err);
+	cr_assert(!out_exists("index.html"));
+}
+
 Test(report, wrong_schema_version_exits_2_naming_the_file)
 {
 	sqlite3 *db = NULL;
