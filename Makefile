@@ -40,6 +40,8 @@ PLUGIN_SRC  := $(wildcard policies/examples/*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 COMMON_OBJ  := $(call obj,$(COMMON_SRC))
+# the agent reads no INI file: it links without the INI line reader (and so without inih)
+AGENT_COMMON_OBJ := $(filter-out $(call obj,common/inilines.c),$(COMMON_OBJ))
 AGENT_OBJ   := $(call obj,$(AGENT_SRC))
 HARNESS_OBJ := $(call obj,$(HARNESS_SRC))
 PLUGINS     := $(patsubst policies/examples/%.c,$(BUILD)/policies/%.so,$(PLUGIN_SRC))
@@ -85,7 +87,7 @@ $(BUILD)/adascale: $(call obj,sim/main.c) $(BUILD)/libadascale.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
 
-$(BUILD)/adascale-agent: $(call obj,devices/agent/main.c) $(AGENT_OBJ) $(COMMON_OBJ)
+$(BUILD)/adascale-agent: $(call obj,devices/agent/main.c) $(AGENT_OBJ) $(AGENT_COMMON_OBJ)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_AGENT)
 

@@ -8,12 +8,46 @@
  */
 #include "inilines.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
-void inilines_init(struct inilines *r, FILE *f)
+void inilines_init(struct inilines *r, FILE *f, const char *path, struct errbuf *eb,
+		   const char *long_hint)
 {
 	memset(r, 0, sizeof *r);
 	r->f = f;
+	r->path = path;
+	r->eb = eb;
+	r->long_hint = long_hint;
+}
+
+static int vfail(struct inilines *r, long line, int code, const char *fmt, va_list ap)
+{
+	if (r->rc < 0)
+		return 0;
+	char what[768];
+	vsnprintf(what, sizeof what, fmt, ap);
+	r->rc = err_set(r->eb, code, "%s:%ld: %s", r->path, line, what);
+	return 0;
+}
+
+int inilines_fail(struct inilines *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(r, r->line, code, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+int inilines_fail_at(struct inilines *r, long line, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(r, line, code, fmt, ap);
+	va_end(ap);
+	return 0;
 }
 
 long inilines_section_line(const struct inilines *r, const char *name)
@@ -80,4 +114,41 @@ char *inilines_read(struct inilines *r, char *str, int num)
 	if (str[0] == '[' && note_section(r, str))
 		return NULL;
 	return str;
+}
+
+/* inih's reader: the next line, or NULL (the end for inih) once anything has failed. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct inilines *r = stream;
+	if (r->rc < 0)
+		return NULL;
+	char *s = inilines_read(r, str, num);
+	if (r->too_long)
+		inilines_fail(r, ERR_PARSE, "line longer than %d characters%s%s%s", num - 2,
+			      r->long_hint ? " (" : "", r->long_hint ? r->long_hint : "",
+			      r->long_hint ? ")" : "");
+	else if (r->repeats)
+		inilines_fail(r, ERR_PARSE, "[%s] is given twice (first on line %ld)", r->section,
+			      r->repeats);
+	return s;
+}
+
+int inilines_parse(struct inilines *r, ini_handler handler, void *user)
+{
+	errno = 0;
+	int rc = ini_parse_stream(reader, r, handler, user);
+	if (ferror(r->f)) { /* inih takes a read error for the end of the file */
+		r->rc = 0;
+		return r->rc = err_set(r->eb, ERR_IO, "%s:%ld: read error: %s", r->path,
+				       r->line + 1, strerror(errno ? errno : EIO));
+	}
+	if (r->rc < 0)
+		return r->rc;
+	if (rc < 0)
+		return r->rc = err_set(r->eb, ERR_IO, "%s: read error", r->path);
+	if (rc > 0)
+		return r->rc = err_set(r->eb, ERR_PARSE,
+				       "%s:%d: not an INI line (expected [section] or key = value)",
+				       r->path, rc);
+	return 0;
 }

@@ -1,9 +1,9 @@
 /*
  * device.c: device INI reading (on inih) and the power model (see device.h).
  *
- * inih does not pass line numbers to its handler, so the file is fed through
- * ini_parse_stream with a reader that counts lines; the handler then names the line of the
- * key it rejects.
+ * inih does not pass line numbers to its handler, so the file is fed to it through
+ * common/inilines.c, which counts lines; the handler then names the line of the key it
+ * rejects (inilines_fail).
  */
 #include "device.h"
 
@@ -24,7 +24,6 @@ struct parse {
 	FILE *f;
 	struct inilines in;  /* counts lines, notes [section] headers */
 	const char *path;
-	long line;
 	struct device *d;
 	int seen[DEVICE_MAX_CLUSTERS];
 	unsigned seen_keys[DEVICE_MAX_CLUSTERS + 1]; /* bit per key, [0] = [device] */
@@ -32,49 +31,17 @@ struct parse {
 	int rc;
 };
 
-static int fail(struct parse *p, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static char *reader(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	if (p->rc < 0)
-		return NULL;
-	char *s = inilines_read(&p->in, str, num);
-	p->line = p->in.line;
-	if (p->in.too_long)
-		fail(p, ERR_PARSE, "line longer than %d characters (split a long opp list over "
-				   "several opp lines)", num - 2);
-	else if (p->in.repeats)
-		fail(p, ERR_PARSE, "[%s] is given twice (first on line %ld)", p->in.section,
-		     p->in.repeats);
-	return s;
-}
-
-
-/* Records "file:line: what" and returns 0, which tells inih to stop. */
-static int fail(struct parse *p, int code, const char *fmt, ...)
-{
-	char what[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	p->rc = err_set(p->eb, code, "%s:%ld: %s", p->path, p->line, what);
-	return 0;
-}
-
 static int num_in(struct parse *p, const char *key, const char *v, double lo, double hi,
 		  double *out)
 {
 	double x;
 	int rc = num_double(v, &x);
 	if (rc == ERR_RANGE)
-		return fail(p, ERR_RANGE, "%s: '%.64s' is out of range", key, v);
+		return inilines_fail(&p->in, ERR_RANGE, "%s: '%.64s' is out of range", key, v);
 	if (rc < 0)
-		return fail(p, ERR_PARSE, "%s: '%.64s' is not a number", key, v);
+		return inilines_fail(&p->in, ERR_PARSE, "%s: '%.64s' is not a number", key, v);
 	if (x < lo || x > hi)
-		return fail(p, ERR_RANGE, "%s: %.64s is outside [%g, %g]", key, v, lo, hi);
+		return inilines_fail(&p->in, ERR_RANGE, "%s: %.64s is outside [%g, %g]", key, v, lo, hi);
 	*out = x;
 	return 1;
 }
@@ -88,10 +55,10 @@ static int parse_opps(struct parse *p, struct cluster *c, const char *v)
 	int with_mv = c->n_opp ? c->opp[0].mv > 0 : -1;
 	for (char *save, *tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
 		if (c->n_opp == DEVICE_MAX_OPPS)
-			return fail(p, ERR_RANGE, "opp: more than %d operating points", DEVICE_MAX_OPPS);
+			return inilines_fail(&p->in, ERR_RANGE, "opp: more than %d operating points", DEVICE_MAX_OPPS);
 		char *at = strchr(tok, '@');
 		if (with_mv >= 0 && with_mv != (at != NULL))
-			return fail(p, ERR_PARSE, "opp: '%s': give MHz@mV for all points or for none",
+			return inilines_fail(&p->in, ERR_PARSE, "opp: '%s': give MHz@mV for all points or for none",
 				    tok);
 		with_mv = at != NULL;
 		if (at)
@@ -103,11 +70,11 @@ static int parse_opps(struct parse *p, struct cluster *c, const char *v)
 		if (at && !num_in(p, "opp mV", at + 1, 100, 2000, &o->mv))
 			return 0;
 		if (c->n_opp && o->mhz <= c->opp[c->n_opp - 1].mhz)
-			return fail(p, ERR_RANGE, "opp: %s MHz is not above the previous point", tok);
+			return inilines_fail(&p->in, ERR_RANGE, "opp: %s MHz is not above the previous point", tok);
 		c->n_opp++;
 	}
 	if (c->n_opp == 0)
-		return fail(p, ERR_PARSE, "opp: no operating points");
+		return inilines_fail(&p->in, ERR_PARSE, "opp: no operating points");
 	return 1;
 }
 
@@ -125,7 +92,7 @@ static int device_key(struct parse *p, const char *name, const char *v)
 		if (strcmp(name, keys[k]) != 0)
 			continue;
 		if (p->seen_keys[0] & (1u << k))
-			return fail(p, ERR_PARSE, "[device] %s is given twice", name);
+			return inilines_fail(&p->in, ERR_PARSE, "[device] %s is given twice", name);
 		p->seen_keys[0] |= 1u << k;
 		switch (k) {
 		case K_NAME: copy(d->name, sizeof d->name, v); return 1;
@@ -141,7 +108,7 @@ static int device_key(struct parse *p, const char *name, const char *v)
 				copy(d->timings, sizeof d->timings, v);
 			else if (snprintf(d->timings, sizeof d->timings, "%s/%s", dir, v) >=
 				 (int)sizeof d->timings)
-				return fail(p, ERR_RANGE, "timings: path too long");
+				return inilines_fail(&p->in, ERR_RANGE, "timings: path too long");
 			return 1;
 		}
 		case K_TSRC: copy(d->timings_source, sizeof d->timings_source, v); return 1;
@@ -149,7 +116,7 @@ static int device_key(struct parse *p, const char *name, const char *v)
 		case K_BW: return num_in(p, name, v, 0.001, 1e5, &d->mem_bw_gbps);
 		}
 	}
-	return fail(p, ERR_PARSE,
+	return inilines_fail(&p->in, ERR_PARSE,
 		    "[device]: unknown key '%.64s' (name, soc, memory_mb, storage_read_mbps, init_ms, "
 		    "base_power_mw, timings, timings_source, energy_source, mem_bw_gbps)",
 		    name);
@@ -165,14 +132,14 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 		if (strcmp(name, keys[k]) != 0)
 			continue;
 		if (k != C_OPP && (p->seen_keys[ci + 1] & (1u << k)))
-			return fail(p, ERR_PARSE, "[cluster] %s is given twice", name);
+			return inilines_fail(&p->in, ERR_PARSE, "[cluster] %s is given twice", name);
 		p->seen_keys[ci + 1] |= 1u << k;
 		switch (k) {
 		case C_CORES:
 			if (!num_in(p, name, v, 1, 1024, &x))
 				return 0;
 			if (x != floor(x))
-				return fail(p, ERR_RANGE, "cores: '%s' is not a whole number", v);
+				return inilines_fail(&p->in, ERR_RANGE, "cores: '%s' is not a whole number", v);
 			c->cores = (int)x;
 			return 1;
 		case C_TYPE: copy(c->core_type, sizeof c->core_type, v); return 1;
@@ -183,7 +150,7 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 		case C_FPC: return num_in(p, name, v, 0.001, 4096, &c->flops_per_cycle);
 		}
 	}
-	return fail(p, ERR_PARSE,
+	return inilines_fail(&p->in, ERR_PARSE,
 		    "[cluster]: unknown key '%.64s' (cores, core_type, capacity, dyn_power_coeff, "
 		    "opp, voltage_rule, flops_per_cycle)",
 		    name);
@@ -192,7 +159,7 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
-	if (p->rc < 0)
+	if (p->in.rc < 0)
 		return 0;
 	if (strcmp(section, "device") == 0)
 		return device_key(p, name, value);
@@ -203,9 +170,9 @@ static int handler(void *user, const char *section, const char *name, const char
 		return cluster_key(p, (int)n, name, value);
 	}
 	if (!section[0])
-		return fail(p, ERR_PARSE, "'%.64s' outside a section ([device] or [cluster.N])",
+		return inilines_fail(&p->in, ERR_PARSE, "'%.64s' outside a section ([device] or [cluster.N])",
 			    name);
-	return fail(p, ERR_PARSE, "unknown section [%.64s] (device, cluster.0 .. cluster.7)",
+	return inilines_fail(&p->in, ERR_PARSE, "unknown section [%.64s] (device, cluster.0 .. cluster.7)",
 		    section);
 }
 
@@ -257,22 +224,9 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		goto fail;
 	}
 	copy(p.d->path, sizeof p.d->path, path);
-	inilines_init(&p.in, p.f);
-	int rc = ini_parse_stream(reader, &p, handler, &p);
-	if (ferror(p.f)) { /* inih takes a read error for the end of the file */
-		p.rc = err_set(eb, ERR_IO, "%s:%ld: read error: %s", path, p.in.line + 1,
-			       strerror(errno ? errno : EIO));
+	inilines_init(&p.in, p.f, path, eb, "split a long opp list over several opp lines");
+	if ((p.rc = inilines_parse(&p.in, handler, &p)) < 0)
 		goto fail;
-	}
-	if (p.rc < 0)
-		goto fail;
-	if (rc != 0) {
-		p.rc = err_set(eb, rc < 0 ? ERR_IO : ERR_PARSE,
-			       rc < 0 ? "%s: read error" : "%s:%d: not an INI line (expected "
-							   "[section] or key = value)",
-			       path, rc);
-		goto fail;
-	}
 	struct device *d = p.d;
 	const char *missing = !d->name[0]                ? "name"
 			      : !(p.seen_keys[0] & (1u << K_MEM))     ? "memory_mb"
@@ -282,7 +236,7 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 	long dev_at = inilines_section_line(&p.in, "device");
 	if (!dev_at) {
 		p.rc = err_set(eb, ERR_PARSE, "%s:%ld: no [device] section", path,
-			       p.line > 0 ? p.line : 1);
+			       p.in.line > 0 ? p.in.line : 1);
 		goto fail;
 	}
 	if (missing) {
@@ -303,7 +257,7 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 			goto fail;
 		}
 	if (d->n_clusters == 0) {
-		p.rc = err_set(eb, ERR_PARSE, "%s:%ld: no [cluster.N] section", path, p.line);
+		p.rc = err_set(eb, ERR_PARSE, "%s:%ld: no [cluster.N] section", path, p.in.line);
 		goto fail;
 	}
 	for (int i = 0; i < d->n_clusters; i++) {
@@ -323,6 +277,7 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		if ((p.rc = apply_voltage_rule(&p, i)) < 0)
 			goto fail;
 	}
+	int rc;
 	if ((rc = sha256_file(path, d->sha256)) < 0) {
 		p.rc = err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
 		goto fail;

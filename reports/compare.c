@@ -74,54 +74,15 @@ static int metric_index(const char *name)
 struct tol_parse {
 	FILE *f;
 	struct inilines in; /* counts lines, notes [section] headers */
-	const char *path;
-	long line;
-	long section_line; /* the line of the last [section] header */
 	unsigned seen[REPORT_N_METRICS + 1]; /* keys given, bit per key ([compare] last) */
 	struct compare_tolerances t;
-	struct errbuf *eb;
-	int rc;
 };
 
-static int tol_fail(struct tol_parse *p, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Records "file:line: what" and returns 0, which tells inih to stop. */
-static int tol_fail(struct tol_parse *p, int code, const char *fmt, ...)
+/* The line of the [section] header the handler is in (the current line if unknown). */
+static long header_line(const struct tol_parse *p, const char *section)
 {
-	if (p->rc < 0)
-		return 0;
-	char what[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	p->rc = err_set(p->eb, code, "%s:%ld: %s", p->path, p->line, what);
-	return 0;
-}
-
-/* inih's reader, counting lines so that the handler can name the line it rejects. */
-static char *tol_reader(char *str, int num, void *stream)
-{
-	struct tol_parse *p = stream;
-	if (p->rc < 0)
-		return NULL;
-	char *s = inilines_read(&p->in, str, num);
-	p->line = p->in.line;
-	if (p->in.too_long) {
-		tol_fail(p, ERR_PARSE, "line longer than %d characters", num - 2);
-		return NULL;
-	}
-	if (p->in.repeats) {
-		tol_fail(p, ERR_PARSE, "[%s] is given twice (first on line %ld)", p->in.section,
-			 p->in.repeats);
-		return NULL;
-	}
-	if (!s)
-		return NULL;
-	const char *t = s + strspn(s, " \t");
-	if (*t == '[')
-		p->section_line = p->line;
-	return s;
+	long at = inilines_section_line(&p->in, section);
+	return at ? at : p->in.line;
 }
 
 /* 1 the first time key is given in its section (slot), else 0 with the message. */
@@ -129,7 +90,7 @@ static int tol_once(struct tol_parse *p, int slot, unsigned bit, const char *sec
 		    const char *key)
 {
 	if (p->seen[slot] & bit)
-		return tol_fail(p, ERR_PARSE, "[%s] %s is given twice", section, key);
+		return inilines_fail(&p->in, ERR_PARSE, "[%s] %s is given twice", section, key);
 	p->seen[slot] |= bit;
 	return 1;
 }
@@ -139,10 +100,10 @@ static int tol_number(struct tol_parse *p, const char *section, const char *key,
 {
 	double x;
 	if (num_double(value, &x) < 0)
-		return tol_fail(p, ERR_PARSE, "[%.64s] %s: '%.64s' is not a number", section, key,
+		return inilines_fail(&p->in, ERR_PARSE, "[%.64s] %s: '%.64s' is not a number", section, key,
 				value);
 	if (x < lo || x > hi || (hi_open && x >= hi))
-		return tol_fail(p, ERR_RANGE, "[%.64s] %s: %.64s is outside [%g, %g%s", section,
+		return inilines_fail(&p->in, ERR_RANGE, "[%.64s] %s: %.64s is outside [%g, %g%s", section,
 				key, value, lo, hi, hi_open ? ")" : "]");
 	*out = x;
 	return 1;
@@ -151,16 +112,16 @@ static int tol_number(struct tol_parse *p, const char *section, const char *key,
 static int tol_handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct tol_parse *p = user;
-	if (p->rc < 0)
+	if (p->in.rc < 0)
 		return 0;
 	if (!section[0])
-		return tol_fail(p, ERR_PARSE, "'%.64s' outside a section ([compare] or a metric)",
+		return inilines_fail(&p->in, ERR_PARSE, "'%.64s' outside a section ([compare] or a metric)",
 				key);
 	if (strcmp(section, "compare") == 0) {
 		if (strcmp(key, "alpha") == 0)
 			return tol_number(p, section, key, value, 1e-12, 1, 1, &p->t.alpha) &&
 			       tol_once(p, REPORT_N_METRICS, 1u, section, key);
-		return tol_fail(p, ERR_PARSE, "[compare] has no key '%.64s' (it has: alpha)", key);
+		return inilines_fail(&p->in, ERR_PARSE, "[compare] has no key '%.64s' (it has: alpha)", key);
 	}
 	int m = metric_index(section);
 	if (m < 0) {
@@ -169,17 +130,17 @@ static int tol_handler(void *user, const char *section, const char *key, const c
 			if (metrics_table[k].better != 0)
 				snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
 					 names[0] ? ", " : "", metrics_table[k].name);
-		p->line = p->section_line; /* name the header, not the key under it */
-		return tol_fail(p, ERR_PARSE, "unknown section [%.64s]: expected [compare] or a "
-					      "metric (%s)",
-				section, names);
+		/* name the header, not the key under it */
+		return inilines_fail_at(&p->in, header_line(p, section), ERR_PARSE,
+					"unknown section [%.64s]: expected [compare] or a metric "
+					"(%s)",
+					section, names);
 	}
 	if (metrics_table[m].better == 0) {
-		p->line = p->section_line;
-		return tol_fail(p, ERR_PARSE,
-				"[%s]: this metric has no better direction (sim/metrics.h), so "
-				"it is never judged",
-				section);
+		return inilines_fail_at(&p->in, header_line(p, section), ERR_PARSE,
+					"[%s]: this metric has no better direction (sim/metrics.h), "
+					"so it is never judged",
+					section);
 	}
 	struct compare_tol *t = &p->t.m[m];
 	if (strcmp(key, "abs") == 0)
@@ -203,10 +164,10 @@ static int tol_handler(void *user, const char *section, const char *key, const c
 				return 1;
 			}
 		}
-		return tol_fail(p, ERR_PARSE, "[%s] gate: '%.64s' is not yes or no", section,
+		return inilines_fail(&p->in, ERR_PARSE, "[%s] gate: '%.64s' is not yes or no", section,
 				value);
 	}
-	return tol_fail(p, ERR_PARSE, "[%s] has no key '%.64s' (it has: abs, rel, gate)",
+	return inilines_fail(&p->in, ERR_PARSE, "[%s] has no key '%.64s' (it has: abs, rel, gate)",
 			section, key);
 }
 
@@ -215,25 +176,16 @@ int compare_tolerances_load(const char *path, struct compare_tolerances *t,
 {
 	struct tol_parse p;
 	memset(&p, 0, sizeof p);
-	p.path = path;
-	p.eb = eb;
 	p.t = *t;
 	p.f = fopen(path, "r");
 	if (!p.f)
 		return err_set(eb, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: cannot open: %s",
 			       path, strerror(errno));
-	inilines_init(&p.in, p.f);
-	int rc = ini_parse_stream(tol_reader, &p, tol_handler, &p);
-	int read_error = ferror(p.f);
+	inilines_init(&p.in, p.f, path, eb, NULL);
+	int rc = inilines_parse(&p.in, tol_handler, &p);
 	fclose(p.f);
-	if (p.rc < 0)
-		return p.rc;
-	if (read_error || rc < 0)
-		return err_set(eb, ERR_IO, "%s: read error", path);
-	if (rc > 0)
-		return err_set(eb, ERR_PARSE,
-			       "%s:%d: not an INI line (expected [section] or key = value)", path,
-			       rc);
+	if (rc < 0)
+		return rc;
 	*t = p.t;
 	return 0;
 }

@@ -42,45 +42,11 @@ struct parse {
 	FILE *f;
 	struct inilines in;  /* counts lines, notes [section] headers */
 	const char *path;
-	long line;
 	struct sweep_spec *s;
 	unsigned seen;       /* bit per scalar key */
 	struct errbuf *eb;
 	int rc;
 };
-
-static int fail(struct parse *p, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Records "file:line: what" and returns 0, which tells inih the line is bad. */
-static int fail(struct parse *p, int code, const char *fmt, ...)
-{
-	if (p->rc < 0)
-		return 0;
-	char what[768];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	p->rc = err_set(p->eb, code, "%s:%ld: %s", p->path, p->line, what);
-	return 0;
-}
-
-static char *reader(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	if (p->rc < 0)
-		return NULL;
-	char *s = inilines_read(&p->in, str, num);
-	p->line = p->in.line;
-	if (p->in.too_long)
-		fail(p, ERR_PARSE,
-		     "line longer than %d characters (repeat the key to continue a list)", num - 2);
-	else if (p->in.repeats)
-		fail(p, ERR_PARSE, "[%s] is given twice (first on line %ld)", p->in.section,
-		     p->in.repeats);
-	return s;
-}
 
 static int push(struct sweep_list *l, const char *v)
 {
@@ -97,9 +63,9 @@ static int push(struct sweep_list *l, const char *v)
 static int set_str(struct parse *p, char **dst, const char *v)
 {
 	if (!v[0])
-		return fail(p, ERR_PARSE, "empty value");
+		return inilines_fail(&p->in, ERR_PARSE, "empty value");
 	if (!(*dst = strdup(v)))
-		return fail(p, ERR_NOMEM, "out of memory");
+		return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
 	return 1;
 }
 
@@ -109,12 +75,12 @@ static int scalar(struct parse *p, int k, const char *v)
 	double x;
 	long n;
 	if (p->seen & (1u << k))
-		return fail(p, ERR_PARSE, "%s is given twice", scalar_keys[k]);
+		return inilines_fail(&p->in, ERR_PARSE, "%s is given twice", scalar_keys[k]);
 	p->seen |= 1u << k;
 	switch (k) {
 	case K_NAME:
 		if (!v[0] || strlen(v) >= sizeof s->name)
-			return fail(p, ERR_RANGE, "name: give 1 to %d characters",
+			return inilines_fail(&p->in, ERR_RANGE, "name: give 1 to %d characters",
 				    (int)sizeof s->name - 1);
 		snprintf(s->name, sizeof s->name, "%s", v);
 		return 1;
@@ -122,17 +88,17 @@ static int scalar(struct parse *p, int k, const char *v)
 	case K_OPS: return set_str(p, &s->ops, v);
 	case K_DURATION:
 		if (num_double(v, &x) < 0 || x < 0 || x > 1e8)
-			return fail(p, ERR_RANGE, "duration_s: '%.64s' is not in [0, 1e8]", v);
+			return inilines_fail(&p->in, ERR_RANGE, "duration_s: '%.64s' is not in [0, 1e8]", v);
 		s->duration_s = x;
 		return 1;
 	case K_QUEUE:
 		if (num_long(v, &n) < 0 || n < 1 || n > 1000000)
-			return fail(p, ERR_RANGE, "queue: '%.64s' is not a count in 1..1000000", v);
+			return inilines_fail(&p->in, ERR_RANGE, "queue: '%.64s' is not a count in 1..1000000", v);
 		s->queue_cap = (int)n;
 		return 1;
 	case K_DROP:
 		if (strcmp(v, "newest") && strcmp(v, "oldest"))
-			return fail(p, ERR_PARSE, "drop: '%.64s': give newest or oldest", v);
+			return inilines_fail(&p->in, ERR_PARSE, "drop: '%.64s': give newest or oldest", v);
 		s->drop_oldest = v[0] == 'o';
 		return 1;
 	case K_DETAIL: {
@@ -144,7 +110,7 @@ static int scalar(struct parse *p, int k, const char *v)
 			else if (strcmp(t, "requests") == 0)
 				s->requests = 1;
 			else
-				return fail(p, ERR_PARSE, "detail: '%.64s': give timeline and/or requests",
+				return inilines_fail(&p->in, ERR_PARSE, "detail: '%.64s': give timeline and/or requests",
 					    t);
 		}
 		return 1;
@@ -160,28 +126,28 @@ static int list_value(struct parse *p, int d, const char *tok)
 	uint64_t u;
 	if (d == SWEEP_DEADLINE) {
 		if (num_double(tok, &x) < 0 || !(x > 0) || x > 1e9)
-			return fail(p, ERR_RANGE, "deadlines_ms: '%.64s' is not a number in (0, 1e9]",
+			return inilines_fail(&p->in, ERR_RANGE, "deadlines_ms: '%.64s' is not a number in (0, 1e9]",
 				    tok);
 		double *a = realloc(s->deadlines_ms, (size_t)(s->dim[d].n + 1) * sizeof *a);
 		if (!a)
-			return fail(p, ERR_NOMEM, "out of memory");
+			return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
 		s->deadlines_ms = a;
 		a[s->dim[d].n] = x;
 	} else if (d == SWEEP_WORKLOAD) {
 		struct errbuf e = {0};
 		if (run_workload_check(tok, &e) < 0)
-			return fail(p, ERR_PARSE, "workloads: %s", e.msg);
+			return inilines_fail(&p->in, ERR_PARSE, "workloads: %s", e.msg);
 	} else if (d == SWEEP_SEED) {
 		if (num_u64(tok, &u) < 0)
-			return fail(p, ERR_RANGE, "seeds: '%.64s' is not a non-negative integer", tok);
+			return inilines_fail(&p->in, ERR_RANGE, "seeds: '%.64s' is not a non-negative integer", tok);
 		uint64_t *a = realloc(s->seeds, (size_t)(s->dim[d].n + 1) * sizeof *a);
 		if (!a)
-			return fail(p, ERR_NOMEM, "out of memory");
+			return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
 		s->seeds = a;
 		a[s->dim[d].n] = u;
 	}
 	if (push(&s->dim[d], tok) < 0)
-		return fail(p, ERR_NOMEM, "out of memory");
+		return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
 	return 1;
 }
 
@@ -199,13 +165,13 @@ static int sweep_key(struct parse *p, const char *name, const char *value)
 			any = 1;
 		}
 		if (!any)
-			return fail(p, ERR_PARSE, "%s: empty list", name);
+			return inilines_fail(&p->in, ERR_PARSE, "%s: empty list", name);
 		return 1;
 	}
 	for (int k = 0; k < K_N; k++)
 		if (strcmp(name, scalar_keys[k]) == 0)
 			return scalar(p, k, value);
-	return fail(p, ERR_PARSE,
+	return inilines_fail(&p->in, ERR_PARSE,
 		    "[sweep]: unknown key '%.64s' (name, traces, devices, timings, models, policies, "
 		    "workloads, deadlines_ms, seeds, duration_s, queue, drop, ops, detail)",
 		    name);
@@ -215,15 +181,15 @@ static int exclude_key(struct parse *p, const char *name, const char *value)
 {
 	struct sweep_spec *s = p->s;
 	if (strcmp(name, "run") != 0)
-		return fail(p, ERR_PARSE, "[exclude]: unknown key '%.64s' (run = dim=value ...)",
+		return inilines_fail(&p->in, ERR_PARSE, "[exclude]: unknown key '%.64s' (run = dim=value ...)",
 			    name);
 	struct sweep_exclude *a = realloc(s->exclude, (size_t)(s->n_exclude + 1) * sizeof *a);
 	if (!a)
-		return fail(p, ERR_NOMEM, "out of memory");
+		return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
 	s->exclude = a;
 	struct sweep_exclude *x = &a[s->n_exclude++];
 	memset(x, 0, sizeof *x);
-	x->line = p->line;
+	x->line = p->in.line;
 	char buf[INI_MAX_LINE];
 	snprintf(buf, sizeof buf, "%s", value);
 	int any = 0;
@@ -237,33 +203,33 @@ static int exclude_key(struct parse *p, const char *name, const char *value)
 					d = k;
 		}
 		if (d < 0)
-			return fail(p, ERR_PARSE,
+			return inilines_fail(&p->in, ERR_PARSE,
 				    "[exclude]: '%.64s' is not dim=value (dims: trace, device, model, "
 				    "policy, workload, deadline_ms, seed)",
 				    t);
 		if (x->value[d])
-			return fail(p, ERR_PARSE, "[exclude]: %s is given twice in one run line", t);
+			return inilines_fail(&p->in, ERR_PARSE, "[exclude]: %s is given twice in one run line", t);
 		if (!(x->value[d] = strdup(eq + 1)))
-			return fail(p, ERR_NOMEM, "out of memory");
+			return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
 		any = 1;
 	}
 	if (!any)
-		return fail(p, ERR_PARSE, "[exclude]: run = needs at least one dim=value");
+		return inilines_fail(&p->in, ERR_PARSE, "[exclude]: run = needs at least one dim=value");
 	return 1;
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
-	if (p->rc < 0)
+	if (p->in.rc < 0)
 		return 0;
 	if (strcmp(section, "sweep") == 0)
 		return sweep_key(p, name, value);
 	if (strcmp(section, "exclude") == 0)
 		return exclude_key(p, name, value);
 	if (!section[0])
-		return fail(p, ERR_PARSE, "'%.64s' outside a section ([sweep] or [exclude])", name);
-	return fail(p, ERR_PARSE, "unknown section [%.64s] (sweep, exclude)", section);
+		return inilines_fail(&p->in, ERR_PARSE, "'%.64s' outside a section ([sweep] or [exclude])", name);
+	return inilines_fail(&p->in, ERR_PARSE, "unknown section [%.64s] (sweep, exclude)", section);
 }
 
 /* 1 when value is in the list (numbers compare as numbers). */
@@ -292,7 +258,7 @@ static int defaults(struct parse *p)
 	long at = inilines_section_line(&p->in, "sweep");
 	if (!at)
 		return err_set(p->eb, ERR_PARSE, "%s:%ld: no [sweep] section", p->path,
-			       p->line > 0 ? p->line : 1);
+			       p->in.line > 0 ? p->in.line : 1);
 	static const char *const dflt[SWEEP_N_DIMS] = {
 		[SWEEP_WORKLOAD] = "periodic:fps=30", [SWEEP_DEADLINE] = "100", [SWEEP_SEED] = "1",
 	};
@@ -303,7 +269,7 @@ static int defaults(struct parse *p)
 			return err_set(p->eb, ERR_PARSE, "%s:%ld: [sweep] needs %s", p->path, at,
 				       list_keys[d]);
 		if (!list_value(p, d, dflt[d]))
-			return p->rc;
+			return p->in.rc;
 	}
 	if (!s->name[0])
 		return err_set(p->eb, ERR_PARSE, "%s:%ld: [sweep] needs name", p->path, at);
@@ -334,22 +300,9 @@ int sweep_spec_load(const char *path, struct sweep_spec **out, struct errbuf *eb
 			       path, strerror(errno));
 		goto fail;
 	}
-	inilines_init(&p.in, p.f);
-	int rc = ini_parse_stream(reader, &p, handler, &p);
-	if (ferror(p.f)) { /* inih takes a read error for the end of the file */
-		p.rc = err_set(eb, ERR_IO, "%s:%ld: read error: %s", path, p.in.line + 1,
-			       strerror(errno ? errno : EIO));
+	inilines_init(&p.in, p.f, path, eb, "repeat the key to continue a list");
+	if ((p.rc = inilines_parse(&p.in, handler, &p)) < 0)
 		goto fail;
-	}
-	if (p.rc < 0)
-		goto fail;
-	if (rc != 0) {
-		p.rc = err_set(eb, rc < 0 ? ERR_IO : ERR_PARSE,
-			       rc < 0 ? "%s: read error"
-				      : "%s:%d: not an INI line (expected [section] or key = value)",
-			       path, rc);
-		goto fail;
-	}
 	if ((p.rc = defaults(&p)) < 0)
 		goto fail;
 	fclose(p.f);
