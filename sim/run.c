@@ -1048,25 +1048,51 @@ static int describe(struct sim *s)
 	if (rc < 0)
 		return err_set(s->eb, rc, "%s: cannot read for hashing: %s", c->trace,
 			       strerror(errno));
-	/* the part that identifies the experiment: contents, not paths */
-	char key[3072];
-	snprintf(key, sizeof key,
+	struct run_identity id = {
+		.trace_sha256 = o->trace_sha256,
+		.device_sha256 = o->device_sha256,
+		.timings_sha256 = o->timings_sha256,
+		.model_sha256 = o->model_sha256,
+		.ops = c->ops,
+		.policy = s->pol.name,
+		.policy_source = s->pol.source,
+		.policy_params = s->pol.params,
+		.workload = c->workload,
+		.deadline_ms = c->deadline_ms,
+		.duration_s = c->duration_s,
+		.queue_cap = c->queue_cap,
+		.drop_oldest = c->drop_oldest,
+	};
+	char key[RUN_IDENTITY_LEN];
+	run_identity(&id, key, o->config_key);
+	run_config_text(o->config, sizeof o->config, c->trace, c->device, s->tim->path, c->model,
+			key, c->seed, c->tag);
+	return 0;
+}
+
+void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
+		  char config_key[65])
+{
+	snprintf(key, RUN_IDENTITY_LEN,
 		 "trace_sha256=%s\ndevice_sha256=%s\ntimings_sha256=%s\nmodel_sha256=%s\n"
-		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\nparams=%s\nworkload=%s\ndeadline_ms=%.17g\n"
-		 "queue=%d\ndrop=%s\nduration_s=%.17g\n",
-		 o->trace_sha256, o->device_sha256, o->timings_sha256, o->model_sha256,
-		 c->ops ? c->ops : "(ladder)", s->pol.name, s->pol.source, s->pol.params,
-		 c->workload, c->deadline_ms, c->queue_cap, c->drop_oldest ? "oldest" : "newest",
-		 c->duration_s);
+		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\nparams=%s\nworkload=%s\n"
+		 "deadline_ms=%.17g\nqueue=%d\ndrop=%s\nduration_s=%.17g\n",
+		 id->trace_sha256, id->device_sha256, id->timings_sha256, id->model_sha256,
+		 id->ops ? id->ops : "(ladder)", id->policy, id->policy_source, id->policy_params,
+		 id->workload, id->deadline_ms, id->queue_cap, id->drop_oldest ? "oldest" : "newest",
+		 id->duration_s);
 	struct sha256 h;
 	sha256_init(&h);
 	sha256_update(&h, key, strlen(key));
-	sha256_final_hex(&h, o->config_key);
-	snprintf(o->config, sizeof o->config,
-		 "trace=%s\ndevice=%s\ntimings=%.1024s\nmodel=%s\n%sseed=%llu\ntag=%s\n", c->trace,
-		 c->device, s->tim->path, c->model, key, (unsigned long long)c->seed,
-		 c->tag ? c->tag : "");
-	return 0;
+	sha256_final_hex(&h, config_key);
+}
+
+void run_config_text(char *out, size_t len, const char *trace, const char *device,
+		     const char *timings, const char *model, const char *key, uint64_t seed,
+		     const char *tag)
+{
+	snprintf(out, len, "trace=%s\ndevice=%s\ntimings=%.1024s\nmodel=%s\n%sseed=%llu\ntag=%s\n",
+		 trace, device, timings, model, key, (unsigned long long)seed, tag ? tag : "");
 }
 
 /* ---- entry ---- */

@@ -95,6 +95,29 @@ struct run_output {
 	char notes[1024];           /* what was left out, e.g. variants without timings */
 };
 
+/*
+ * What identifies an experiment (contents, not paths): the run's config_key is the SHA-256
+ * of its text, which a sweep computes for every planned run before running any, so the two
+ * must agree: both build it here.
+ */
+struct run_identity {
+	const char *trace_sha256, *device_sha256, *timings_sha256, *model_sha256;
+	const char *ops; /* NULL: the whole ladder */
+	const char *policy, *policy_source, *policy_params, *workload;
+	double deadline_ms, duration_s;
+	int queue_cap, drop_oldest;
+};
+
+#define RUN_IDENTITY_LEN 3072
+
+/* The identity's text into key (RUN_IDENTITY_LEN bytes) and its SHA-256 into config_key. */
+void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
+		  char config_key[65]);
+/* The runs.config text: the paths, then the identity's text, the seed and the tag. */
+void run_config_text(char *out, size_t len, const char *trace, const char *device,
+		     const char *timings, const char *model, const char *key, uint64_t seed,
+		     const char *tag);
+
 /* Runs the simulation; *out is the caller's (run_output_destroy). */
 /* Checks a workload string's grammar (a file: workload's file is not opened): 0 or ERR_USAGE. */
 int run_workload_check(const char *workload, struct errbuf *eb);

@@ -6,9 +6,10 @@
  * A run's identity is the key run.c's describe() computes from content hashes (trace,
  * device, timings, model), the policy's resolved name, source and parameters, and the
  * remaining settings. The plan needs it before anything runs (to know what a database
- * already holds, and to store a crashed run under the right key), so it computes the same
- * text here from the same loaders; the executor compares it with the key each finished run
- * reports and stops on any difference. Not for running anything.
+ * already holds, and to store a crashed run under the right key), so it builds the same
+ * text (run_identity, shared with run.c) from the same loaders; the executor compares it
+ * with the key each finished run reports and stops on any difference. Not for running
+ * anything.
  */
 #include "sweep.h"
 
@@ -182,22 +183,29 @@ fail:
 	return rc;
 }
 
-/* The text run.c's describe() hashes into config_key (keep the two in step). */
-static void key_text(const struct sweep_plan *p, const int at[SWEEP_N_DIMS], char key[3072])
+/* The identity of the runs at `at` (any seed): run.c's text and its hash. */
+static void identity(const struct sweep_plan *p, const int at[SWEEP_N_DIMS],
+		     char key[RUN_IDENTITY_LEN], char config_key[65])
 {
 	const struct sweep_spec *s = p->spec;
 	const struct sweep_inputs *in = p->in;
-	const struct pin_timings *t = &in->tim[in->device_tim[at[SWEEP_DEVICE]]];
 	const struct pol_id *pol = &in->pol[at[SWEEP_POLICY]];
-	snprintf(key, 3072,
-		 "trace_sha256=%s\ndevice_sha256=%s\ntimings_sha256=%s\nmodel_sha256=%s\n"
-		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\nparams=%s\nworkload=%s\ndeadline_ms=%.17g\n"
-		 "queue=%d\ndrop=%s\nduration_s=%.17g\n",
-		 in->trace_sha[at[SWEEP_TRACE]], in->device_sha[at[SWEEP_DEVICE]], t->sha,
-		 in->model_sha[at[SWEEP_MODEL]], s->ops ? s->ops : "(ladder)", pol->name,
-		 pol->source, pol->params, s->dim[SWEEP_WORKLOAD].v[at[SWEEP_WORKLOAD]],
-		 s->deadlines_ms[at[SWEEP_DEADLINE]], s->queue_cap,
-		 s->drop_oldest ? "oldest" : "newest", s->duration_s);
+	struct run_identity id = {
+		.trace_sha256 = in->trace_sha[at[SWEEP_TRACE]],
+		.device_sha256 = in->device_sha[at[SWEEP_DEVICE]],
+		.timings_sha256 = in->tim[in->device_tim[at[SWEEP_DEVICE]]].sha,
+		.model_sha256 = in->model_sha[at[SWEEP_MODEL]],
+		.ops = s->ops,
+		.policy = pol->name,
+		.policy_source = pol->source,
+		.policy_params = pol->params,
+		.workload = s->dim[SWEEP_WORKLOAD].v[at[SWEEP_WORKLOAD]],
+		.deadline_ms = s->deadlines_ms[at[SWEEP_DEADLINE]],
+		.duration_s = s->duration_s,
+		.queue_cap = s->queue_cap,
+		.drop_oldest = s->drop_oldest,
+	};
+	run_identity(&id, key, config_key);
 }
 
 void sweep_plan_config(const struct sweep_plan *p, const struct sweep_run *r,
@@ -238,12 +246,10 @@ void sweep_plan_describe(const struct sweep_plan *p, const struct sweep_run *r,
 	memcpy(o->model_sha256, in->model_sha[r->at[SWEEP_MODEL]], 65);
 	snprintf(o->timings_path, sizeof o->timings_path, "%s", t->path);
 	o->timings_derived = t->derived;
-	memcpy(o->config_key, r->config_key, 65);
-	char key[3072];
-	key_text(p, r->at, key);
-	snprintf(o->config, sizeof o->config,
-		 "trace=%s\ndevice=%s\ntimings=%.1024s\nmodel=%s\n%sseed=%llu\ntag=%s\n", c.trace,
-		 c.device, t->path, c.model, key, (unsigned long long)c.seed, c.tag);
+	char key[RUN_IDENTITY_LEN];
+	identity(p, r->at, key, o->config_key);
+	run_config_text(o->config, sizeof o->config, c.trace, c.device, t->path, c.model, key,
+			c.seed, c.tag);
 }
 
 static int excluded(const struct sweep_spec *s, const int at[SWEEP_N_DIMS])
@@ -360,15 +366,10 @@ int sweep_plan_build(const struct sweep_spec *spec, const char *tag, int shard_i
 	}
 	/* the product, seed innermost; the key does not depend on the seed */
 	int at[SWEEP_N_DIMS] = {0};
-	char key[3072], hex[65] = "";
+	char key[RUN_IDENTITY_LEN], hex[65] = "";
 	for (int k = 0; k < p->n_product; k++) {
-		if (at[SWEEP_SEED] == 0) {
-			struct sha256 h;
-			key_text(p, at, key);
-			sha256_init(&h);
-			sha256_update(&h, key, strlen(key));
-			sha256_final_hex(&h, hex);
-		}
+		if (at[SWEEP_SEED] == 0)
+			identity(p, at, key, hex);
 		if (excluded(spec, at)) {
 			p->n_excluded++;
 		} else {
