@@ -382,12 +382,12 @@ fail:
 
 /* ---- one run in a child ---- */
 
-static void child_run(const struct run_config *cfg, struct contain_monitor *m, int fd,
-		      pid_t parent)
+void contain_child_run(const struct run_config *cfg, struct contain_monitor *m, int fd,
+		       pid_t parent)
 {
 	signal(SIGPIPE, SIG_DFL);
 #ifdef __linux__
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* if the parent dies, so does the child */
 #endif
 	if (getppid() != parent)
 		_exit(3);
@@ -425,7 +425,7 @@ int contain_run(const struct run_config *cfg, double decide_timeout_s, struct ru
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child_run(cfg, m, fds[1], parent);
+		contain_child_run(cfg, m, fds[1], parent);
 	}
 	close(fds[1]);
 	fds[1] = -1;

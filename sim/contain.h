@@ -128,6 +128,13 @@ void contain_register(struct contain_monitor *m, int id, const struct contain_bu
 
 /* In the child, before the run: the fault handler, on an alternate signal stack. */
 void contain_child_setup(struct contain_monitor *m);
+/*
+ * The whole of a run's child after fork (parent: the forking process): dies with the
+ * parent, sets up the fault handler, runs cfg with the monitor, sends the result down fd
+ * and exits (0, 3 when the parent is already gone, 4 when the result could not be sent).
+ */
+void contain_child_run(const struct run_config *cfg, struct contain_monitor *m, int fd,
+		       pid_t parent) __attribute__((noreturn));
 
 /* The parent's watch over one child: a call that has not returned within limit_s. */
 struct contain_watch {

@@ -22,9 +22,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 #include "contain.h"
 #include "run.h"
@@ -78,24 +75,12 @@ static void child_main(const struct sweep_plan *p, const struct sweep_run *r, in
 		       pid_t parent, struct contain_monitor *mon)
 {
 	/* Ctrl-C reaches the whole process group: the parent decides; a run in flight
-	 * finishes. If the parent dies, so does the child. */
+	 * finishes */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
-	signal(SIGPIPE, SIG_DFL);
-#ifdef __linux__
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-	if (getppid() != parent)
-		_exit(3);
-	contain_child_setup(mon);
 	struct run_config c;
 	sweep_plan_config(p, r, &c);
-	c.monitor = mon;
-	struct errbuf eb = {0};
-	struct run_output *o = NULL;
-	int rc = run_execute(&c, &o, &eb);
-	int bad = contain_send(fd, rc, eb.msg[0] ? eb.msg : err_msg(rc), o) < 0;
-	_exit(bad ? 4 : 0);
+	contain_child_run(&c, mon, fd, parent);
 }
 
 /* ---- the parent ---- */
