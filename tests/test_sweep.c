@@ -10,7 +10,6 @@
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +25,8 @@
 
 static char out[65536];
 
-static int adascale(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int adascale(const char *fmt, ...)
-{
-	char args[4096], cmd[4608];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof args, fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof cmd, "%s/adascale %s", tu_bin(), args);
-	return tu_run(cmd, out, sizeof out);
-}
+/* adascale ARGS (printf-style) into out */
+#define adascale(...) tu_adascale(out, sizeof out, __VA_ARGS__)
 
 /*
  * The small sweep most tests use: 4 policies x 2 deadlines x 2 seeds = 16 runs of a

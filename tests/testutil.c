@@ -4,6 +4,7 @@
  */
 #include "testutil.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,3 +90,14 @@ int tu_run(const char *cmd, char *out, size_t out_len)
 }
 
 int tu_has(const char *haystack, const char *needle) { return strstr(haystack, needle) != NULL; }
+
+int tu_adascale(char *out, size_t out_len, const char *fmt, ...)
+{
+	char args[4096], cmd[4608];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof cmd, "%s/adascale %s", tu_bin(), args);
+	return tu_run(cmd, out, out_len);
+}

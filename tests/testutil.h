@@ -17,6 +17,12 @@ const char *tu_scratch(const char *name);
 const char *tu_write(const char *name, const char *content);
 /* Runs a shell command; returns its exit status, stdout+stderr into out (NUL-terminated). */
 int tu_run(const char *cmd, char *out, size_t out_len);
+/*
+ * Runs tu_bin()/adascale with the arguments printf would make of fmt; like tu_run, its
+ * exit status, stdout+stderr into out.
+ */
+int tu_adascale(char *out, size_t out_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* 1 when haystack contains needle. */
 int tu_has(const char *haystack, const char *needle);
 
