@@ -112,12 +112,29 @@ typedef void blocks_fn(uint32_t hs[8], const unsigned char *p, size_t n);
 
 static int force_portable;
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+
+/* 1 when the CPU has the SHA extensions and SSE4.1 (CPUID, as gcc and clang both read it). */
+static int has_shani(void)
+{
+	static int known, has;
+	if (!known) {
+		unsigned a, b, c, d;
+		has = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) &&
+		      __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+		known = 1;
+	}
+	return has;
+}
+#endif
+
 void sha256_set_portable(int on) { force_portable = on; }
 
 const char *sha256_form(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-	if (!force_portable && __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1"))
+	if (!force_portable && has_shani())
 		return "x86 SHA extensions";
 #endif
 	return "portable";
@@ -126,7 +143,7 @@ const char *sha256_form(void)
 static blocks_fn *pick_blocks(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-	if (!force_portable && __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1"))
+	if (!force_portable && has_shani())
 		return blocks_shani;
 #endif
 	return blocks_portable;
