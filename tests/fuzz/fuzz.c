@@ -33,6 +33,14 @@ static void cleanup(void)
  * A descriptor left open on one of the input files. Only those count: the sanitizers' and
  * libFuzzer's own threads open files (/proc/self/...) now and then.
  */
+void fuzz_check_names_file(const char *target, int rc, const char *msg, const char *path)
+{
+	if (rc < 0 && !strstr(msg, path)) {
+		fprintf(stderr, "%s: error does not name the file: %s\n", target, msg);
+		abort();
+	}
+}
+
 void fuzz_check_fds(void)
 {
 	if (!dir[0])

@@ -31,6 +31,12 @@ int fuzz_file(const char *name, const uint8_t *data, size_t size, char *path, si
 void fuzz_check_fds(void);
 
 /*
+ * Aborts when a parser failed (rc < 0) with a message that does not name the file it read
+ * (every message must: `file:line: problem`); target names the target in the report.
+ */
+void fuzz_check_names_file(const char *target, int rc, const char *msg, const char *path);
+
+/*
  * The two files of a two-file input (the IDX pair): a 4-byte little-endian length n, then n
  * bytes of the first file, then the rest as the second. n is capped at what is there.
  */

@@ -20,10 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct errbuf eb = {0};
 	struct device *d = NULL;
 	int rc = device_load(path, &d, &eb);
-	if (rc < 0 && !strstr(eb.msg, path)) {
-		fprintf(stderr, "fuzz_device: error does not name the file: %s\n", eb.msg);
-		abort();
-	}
+	fuzz_check_names_file("fuzz_device", rc, eb.msg, path);
 	if (rc == 0) {
 		int big = device_big_cluster(d);
 		for (int c = 0; c < d->n_clusters; c++) {

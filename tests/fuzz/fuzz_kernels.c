@@ -19,10 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct errbuf eb = {0};
 	struct agent_klist *l = NULL;
 	int rc = agent_klist_read(path, &l, &eb);
-	if (rc < 0 && !strstr(eb.msg, path)) {
-		fprintf(stderr, "fuzz_kernels: error does not name the file: %s\n", eb.msg);
-		abort();
-	}
+	fuzz_check_names_file("fuzz_kernels", rc, eb.msg, path);
 	if (rc == 0 && (l->n < 0 || l->n > l->n_rows)) {
 		fprintf(stderr, "fuzz_kernels: %d unique kernels of %d rows\n", l->n, l->n_rows);
 		abort();

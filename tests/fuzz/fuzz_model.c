@@ -19,10 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct errbuf eb = {0};
 	struct model *m = NULL;
 	int rc = model_load(path, &m, &eb);
-	if (rc < 0 && !strstr(eb.msg, path)) {
-		fprintf(stderr, "fuzz_model: error does not name the file: %s\n", eb.msg);
-		abort();
-	}
+	fuzz_check_names_file("fuzz_model", rc, eb.msg, path);
 	if (rc == 0) {
 		struct model_cost cost;
 		model_cost(m, &cost);

@@ -19,10 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct errbuf eb = {0};
 	struct sweep_spec *s = NULL;
 	int rc = sweep_spec_load(path, &s, &eb);
-	if (rc < 0 && !strstr(eb.msg, path)) {
-		fprintf(stderr, "fuzz_sweep: error does not name the file: %s\n", eb.msg);
-		abort();
-	}
+	fuzz_check_names_file("fuzz_sweep", rc, eb.msg, path);
 	sweep_spec_destroy(s);
 	fuzz_check_fds();
 	return 0;

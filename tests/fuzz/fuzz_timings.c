@@ -19,10 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct errbuf eb = {0};
 	struct timings *t = NULL;
 	int rc = timings_load(path, &t, &eb);
-	if (rc < 0 && !strstr(eb.msg, path)) {
-		fprintf(stderr, "fuzz_timings: error does not name the file: %s\n", eb.msg);
-		abort();
-	}
+	fuzz_check_names_file("fuzz_timings", rc, eb.msg, path);
 	if (rc == 0)
 		for (int i = 0; i < t->n; i++)
 			if (!timings_find(t, &t->t[i].k, t->t[i].threads)) {

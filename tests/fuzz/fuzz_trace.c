@@ -33,10 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		trace_close(t);
 	}
-	if (rc < 0 && !strstr(eb.msg, path)) {
-		fprintf(stderr, "fuzz_trace: error does not name the file: %s\n", eb.msg);
-		abort();
-	}
+	fuzz_check_names_file("fuzz_trace", rc, eb.msg, path);
 	fuzz_check_fds();
 	return 0;
 }
