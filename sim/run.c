@@ -120,7 +120,7 @@ struct sim {
 	struct hist lat;       /* served latencies, ns */
 	struct hist decide_ticks; /* the policy's time per decision, in ticks (ticks.h) */
 	int64_t n_decides;
-	uint64_t sample_x;        /* xorshift: which decisions after the first are timed */
+	struct rng rng_timing;    /* which decisions after the first are timed */
 	struct ticks_span span;   /* from the run's start: converts ticks to time */
 	double top1_sum;
 	int64_t top1_n;
@@ -702,17 +702,14 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	 * a system call per read. Even two counter reads and a histogram entry cost a cheap
 	 * decide's own time again, so the first DECIDE_TIME_ALL decisions are timed and after
 	 * them a random 1 in DECIDE_TIME_EVERY, each standing for that many (the sum and the
-	 * histogram stay unbiased). The choice comes from a generator of its own: it draws on
-	 * no stream of the run.
+	 * histogram stay unbiased). The choice comes from a stream of its own
+	 * (rng.h): it shifts no other.
 	 */
 	contain_enter(s->mon, CONTAIN_DECIDE, now, req);
 	int rc;
 	uint64_t weight = 1;
 	if (s->n_decides >= DECIDE_TIME_ALL) {
-		s->sample_x ^= s->sample_x << 13;
-		s->sample_x ^= s->sample_x >> 7;
-		s->sample_x ^= s->sample_x << 17;
-		weight = s->sample_x % DECIDE_TIME_EVERY == 0 ? DECIDE_TIME_EVERY : 0;
+		weight = rng_u64(&s->rng_timing) % DECIDE_TIME_EVERY == 0 ? DECIDE_TIME_EVERY : 0;
 	}
 	s->n_decides++;
 	if (weight) {
@@ -1168,6 +1165,7 @@ static int setup(struct sim *s)
 	rng_init(&s->rng_arrivals, c->seed, "arrivals");
 	rng_init(&s->rng_service, c->seed, "service");
 	rng_init(&s->rng_policy, c->seed, "policy");
+	rng_init(&s->rng_timing, c->seed, "decide-timing");
 	s->host = (struct adascale_host){
 		.size = sizeof s->host,
 		.ctx = s,
@@ -1241,7 +1239,6 @@ int run_execute(const struct run_config *cfg, struct run_output **out, struct er
 	struct sim s;
 	memset(&s, 0, sizeof s);
 	ticks_span_start(&s.span);
-	s.sample_x = 0x9E3779B97F4A7C15ull;
 	s.cfg = cfg;
 	s.eb = eb;
 	s.mon = cfg->monitor;
