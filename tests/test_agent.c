@@ -262,6 +262,40 @@ Test(agent, xnnpack_int8_kernels_run_and_agree_with_dequantised_reference)
 	check_int8(shape(KOP_ADD, 5, 5, 12, 12, 1, 1, 1, DT_INT8));
 }
 
+/* Runs an fp16 kernel XNNPACK supports and compares it with the reference on its data. */
+static void check_f16(struct kshape k, int n_threads)
+{
+	char key[128];
+	kshape_format(&k, key, sizeof key);
+	struct errbuf eb = {0};
+	void *st = NULL;
+	cr_assert_eq(kb_xnnpack.prepare(&k, n_threads, 5, &st, &eb), 0, "%s: %s", key, eb.msg);
+	struct kb_view v;
+	kb_xnnpack.view(st, &v);
+	cr_assert_eq(kb_xnnpack.run(st, &eb), 0, "%s", eb.msg);
+	float *in = malloc(v.n_in * sizeof *in), *w = malloc(v.n_w * sizeof *w);
+	float *bias = malloc((size_t)k.out_c * sizeof *bias), *ref = malloc(v.n_out * sizeof *ref);
+	for (size_t i = 0; i < v.n_in; i++)
+		in[i] = kb_f32_from_f16(((const uint16_t *)v.in)[i]);
+	for (size_t i = 0; i < v.n_w; i++)
+		w[i] = kb_f32_from_f16(((const uint16_t *)v.w)[i]);
+	for (int i = 0; i < k.out_c; i++)
+		bias[i] = kb_f32_from_f16(((const uint16_t *)v.bias)[i]);
+	reference(&k, in, NULL, w, bias, ref);
+	for (size_t i = 0; i < v.n_out; i++) {
+		float got = kb_f32_from_f16(((const uint16_t *)v.out)[i]);
+		/* fp16 accumulation: 11-bit significands over the fan-in */
+		double tol = 1e-2 * (1 + fabs(ref[i])) * (1 + k.kernel * k.kernel * k.in_c / 512.0);
+		cr_assert(fabs(got - ref[i]) <= tol, "fp16 %s: out[%zu] %g vs %g", key, i, got,
+			  ref[i]);
+	}
+	free(in);
+	free(w);
+	free(bias);
+	free(ref);
+	kb_xnnpack.release(st);
+}
+
 Test(agent, fp16_runs_where_xnnpack_supports_it_else_is_refused_with_reason)
 {
 	struct kshape k = shape(KOP_CONV, 8, 8, 8, 8, 3, 1, 1, DT_FP16);
@@ -270,33 +304,31 @@ Test(agent, fp16_runs_where_xnnpack_supports_it_else_is_refused_with_reason)
 		cr_assert(strstr(why, "fp16") != NULL, "refusal without a reason: '%s'", why);
 		return;
 	}
-	struct errbuf eb = {0};
-	void *st = NULL;
-	cr_assert_eq(kb_xnnpack.prepare(&k, 1, 5, &st, &eb), 0, "%s", eb.msg);
-	struct kb_view v;
-	kb_xnnpack.view(st, &v);
-	cr_assert_eq(kb_xnnpack.run(st, &eb), 0, "%s", eb.msg);
-	float *in = malloc(v.n_in * sizeof *in), *w = malloc(v.n_w * sizeof *w);
-	float bias[8], *ref = malloc(v.n_out * sizeof *ref);
-	for (size_t i = 0; i < v.n_in; i++)
-		in[i] = kb_f32_from_f16(((const uint16_t *)v.in)[i]);
-	for (size_t i = 0; i < v.n_w; i++)
-		w[i] = kb_f32_from_f16(((const uint16_t *)v.w)[i]);
-	for (int i = 0; i < 8; i++)
-		bias[i] = kb_f32_from_f16(((const uint16_t *)v.bias)[i]);
-	reference(&k, in, NULL, w, bias, ref);
-	for (size_t i = 0; i < v.n_out; i++) {
-		float got = kb_f32_from_f16(((const uint16_t *)v.out)[i]);
-		cr_assert(fabs(got - ref[i]) <= 1e-2 * (1 + fabs(ref[i])), "fp16 out[%zu] %g vs %g",
-			  i, got, ref[i]);
-	}
-	free(in);
-	free(w);
-	free(ref);
-	kb_xnnpack.release(st);
+	check_f16(k, 1);
 }
 
-Test(agent, openblas_refuses_int8_and_auto_has_a_backend_for_every_dtype)
+/* Output channels of a 3x3 convolution on in_c channels whose weights fill three half L2s. */
+static int beyond_half_l2(int in_c, int elem_bytes)
+{
+	size_t per_c = (size_t)9 * in_c * elem_bytes;
+	return (int)(3 * (agent_l2_bytes() / 2) / per_c) + 5; /* + 5: a shorter last slice */
+}
+
+Test(agent, xnnpack_convs_larger_than_half_the_l2_run_in_channel_slices)
+{
+	/* kb_xnnpack.c splits these over several operators, each writing its channels */
+	check_f32(&kb_xnnpack, shape(KOP_CONV, 5, 4, 64, beyond_half_l2(64, 4), 3, 1, 1, DT_FP32),
+		  1);
+	check_f32(&kb_xnnpack, shape(KOP_CONV, 3, 3, 64, beyond_half_l2(64, 4), 3, 2, 1, DT_FP32),
+		  2);
+	check_int8(shape(KOP_CONV, 5, 4, 64, beyond_half_l2(64, 1), 3, 1, 1, DT_INT8));
+	struct kshape h = shape(KOP_CONV, 5, 4, 64, beyond_half_l2(64, 2), 3, 1, 1, DT_FP16);
+	char why[KB_WHY_LEN];
+	if (kb_xnnpack.supports(&h, why))
+		check_f16(h, 2);
+}
+
+Test(agent, openblas_refuses_int8_and_auto_prefers_xnnpack_for_every_dtype)
 {
 	struct kshape k = shape(KOP_CONV, 8, 8, 8, 8, 3, 1, 1, DT_INT8);
 	char why[KB_WHY_LEN] = "";
@@ -306,6 +338,18 @@ Test(agent, openblas_refuses_int8_and_auto_has_a_backend_for_every_dtype)
 	cr_assert_eq(kb_find("openblas"), &kb_openblas);
 	cr_assert_eq(kb_find("xnnpack"), &kb_xnnpack);
 	cr_assert_null(kb_find("cudnn"));
+	/* auto: XNNPACK for every dtype it runs; OpenBLAS for fp32 rows XNNPACK refuses */
+	struct kshape f = shape(KOP_CONV, 8, 8, 8, 8, 3, 1, 1, DT_FP32);
+	cr_assert_eq(agent_choose_backend("auto", &f, why), &kb_xnnpack, "%s", why);
+	cr_assert_eq(agent_choose_backend("auto", &k, why), &kb_xnnpack, "%s", why);
+	struct kshape gap = shape(KOP_MAXPOOL, 9, 9, 4, 4, 2, 3, 1, DT_FP32); /* stride > kernel */
+	cr_assert_not(kb_xnnpack.supports(&gap, why));
+	cr_assert_eq(agent_choose_backend("auto", &gap, why), &kb_openblas, "%s", why);
+	gap.dtype = DT_INT8;
+	why[0] = 0;
+	cr_assert_null(agent_choose_backend("auto", &gap, why));
+	cr_assert(strstr(why, "stride") != NULL, "the refusal says why: '%s'", why);
+	cr_assert_eq(agent_choose_backend("openblas", &f, why), &kb_openblas, "%s", why);
 }
 
 /* --- files --- */
@@ -445,7 +489,7 @@ Test(agent, profile_gives_one_row_per_unique_shape_and_thread_count, .init = mak
 		cr_assert_eq(csvin_long(c, c_thr, &thr, &eb), 0);
 		cr_assert(thr == 1 || thr == 2);
 		seen[which][thr - 1]++;
-		cr_assert_str_eq(csvin_field(c, c_be), k.dtype == DT_INT8 ? "xnnpack" : "openblas");
+		cr_assert_str_eq(csvin_field(c, c_be), "xnnpack"); /* auto: XNNPACK runs all six */
 		cr_assert_eq(csvin_double(c, c_med, &med, &eb), 0);
 		cr_assert_eq(csvin_double(c, c_p10, &p10, &eb), 0);
 		cr_assert_eq(csvin_double(c, c_p90, &p90, &eb), 0);

@@ -59,6 +59,22 @@ int agent_cache_levels(int cpu, struct agent_cache_level *lv, int max)
 	return n;
 }
 
+size_t agent_l2_bytes(void)
+{
+	static size_t bytes;
+	if (bytes)
+		return bytes;
+	struct agent_cache_level lv[AGENT_MAX_CACHE_LEVELS];
+	int cpu = agent_pool_first_cpu();
+	int n = agent_cache_levels(cpu < 0 ? 0 : cpu, lv, AGENT_MAX_CACHE_LEVELS);
+	size_t b = (size_t)1 << 20;
+	for (int i = 0; i < n; i++)
+		if (lv[i].level == 2)
+			b = lv[i].bytes;
+	bytes = b;
+	return bytes;
+}
+
 size_t agent_evict_default_bytes(int cpu)
 {
 	struct agent_cache_level lv[AGENT_MAX_CACHE_LEVELS];

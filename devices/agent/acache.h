@@ -36,6 +36,13 @@ struct agent_cache_level {
 int agent_cache_levels(int cpu, struct agent_cache_level *lv, int max);
 
 /*
+ * The L2 of the CPU the agent pool places its first thread on (agent_pool_first_cpu, CPU 0
+ * before any placement), read once and kept; 1 MB when sysfs does not say. What the
+ * backends size their blocking by (kb_openblas.c im2col chunks, kb_xnnpack.c slices).
+ */
+size_t agent_l2_bytes(void);
+
+/*
  * The default eviction size for kernels run on cpu: 1.5 x the largest data or unified cache
  * of that CPU that is at most AGENT_EVICT_CAP_BYTES (a phone's L2 or shared L3, a server's
  * per-core L2; not a server L3 of hundreds of MB, which would make each run cost more than

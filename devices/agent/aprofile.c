@@ -148,14 +148,18 @@ const struct kb_backend *agent_choose_backend(const char *name, const struct ksh
 		}
 		return b->supports(k, why) ? b : NULL;
 	}
-	/* fp32 on OpenBLAS; int8 and fp16, and fp32 rows OpenBLAS refuses, on XNNPACK */
-	char why_ob[KB_WHY_LEN] = "";
-	if (k->dtype == DT_FP32 && kb_openblas.supports(k, why_ob))
-		return &kb_openblas;
+	/*
+	 * XNNPACK wherever it runs the row (every dtype: fp32, fp16 and int8 then come from
+	 * one library, as in a deployed runtime); OpenBLAS for fp32 rows XNNPACK refuses, and
+	 * for every fp32 row of an agent built without XNNPACK.
+	 */
 	if (kb_xnnpack.supports(k, why))
 		return &kb_xnnpack;
-	if (why_ob[0])
-		snprintf(why, KB_WHY_LEN, "%s", why_ob);
+	char why_xnn[KB_WHY_LEN];
+	snprintf(why_xnn, sizeof why_xnn, "%s", why);
+	if (k->dtype == DT_FP32 && kb_openblas.supports(k, why))
+		return &kb_openblas;
+	snprintf(why, KB_WHY_LEN, "%s", why_xnn);
 	return NULL;
 }
 

@@ -35,22 +35,12 @@
  */
 static size_t col_bytes(void)
 {
-	static size_t bytes;
-	if (bytes)
-		return bytes;
-	struct agent_cache_level lv[AGENT_MAX_CACHE_LEVELS];
-	int cpu = agent_pool_first_cpu();
-	int n = agent_cache_levels(cpu < 0 ? 0 : cpu, lv, AGENT_MAX_CACHE_LEVELS);
-	size_t b = (size_t)1 << 20;
-	for (int i = 0; i < n; i++)
-		if (lv[i].level == 2)
-			b = lv[i].bytes / 2;
+	size_t b = agent_l2_bytes() / 2;
 	if (b < ((size_t)256 << 10))
 		b = (size_t)256 << 10;
 	if (b > ((size_t)4 << 20))
 		b = (size_t)4 << 20;
-	bytes = b;
-	return bytes;
+	return b;
 }
 
 typedef float v4f __attribute__((vector_size(16)));
