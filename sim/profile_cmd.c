@@ -451,7 +451,15 @@ static int run_profile(const struct args *a, const struct model *base, const str
 		rc = err_set(eb, ERR_IO, "%s: write failed: %s", list, strerror(errno));
 	if (rc == 0) {
 		struct agent_profile_opts p = a->p;
+		char label[4096];
+		snprintf(label, sizeof label, "%s of %d variant%s of %s (%s%s%s)",
+			 a->isolated ? "the unique kernels" : "the pass list", vl->n,
+			 vl->n == 1 ? "" : "s", base->name,
+			 a->variants ? "--variants " : a->ops ? "--ops " : "the spec's ladder",
+			 a->variants ? a->variants : a->ops ? a->ops : "",
+			 a->isolated ? ", isolated" : "");
 		p.kernels = list;
+		p.kernels_label = label;
 		p.progress = 1;
 		rc = agent_profile(&p, out_path, eb);
 	}

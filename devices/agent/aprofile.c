@@ -256,7 +256,7 @@ static void put_metadata(struct prof *pf, const char *mode)
 	if (ref > 0)
 		put(w, "# freq_ref_mhz: %.0f\n", ref);
 	put(w, "# freq_source: %s\n", agent_sys_freq_source(pf->sys));
-	put(w, "# kernels: %s\n", o->kernels);
+	put(w, "# kernels: %s\n", o->kernels_label ? o->kernels_label : o->kernels);
 	put(w, "# backend: %s\n", o->backend);
 	put(w, "# threads: %s\n", thread_list);
 	put(w, "# cpus: %s\n", cpulist);

@@ -48,6 +48,9 @@ void agent_klist_destroy(struct agent_klist *l);
 
 struct agent_profile_opts {
 	const char *kernels;     /* input path */
+	const char *kernels_label; /* what the `# kernels:` line says, NULL: the path (a
+				      caller profiling a list it wrote to a temporary file
+				      names what the list is) */
 	const char *backend;     /* "auto", "openblas", "xnnpack" */
 	int n_threads;           /* 0: 1 and the number of CPUs it may use (after cpus) */
 	int threads[AGENT_MAX_THREAD_COUNTS];
