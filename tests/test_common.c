@@ -132,6 +132,29 @@ Test(common, error_table_names_and_statuses)
 	cr_assert_eq(err_exit_status(0), 0);
 }
 
+Test(common, error_messages_escape_broken_utf8_and_control_bytes)
+{
+	struct errbuf eb = {0, ""};
+	/* kept: ASCII, newline, tab, 2-, 3- and 4-byte UTF-8 */
+	err_set(&eb, ERR_PARSE, "f.csv:2: '%s'", "a\tb\nc \xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80");
+	cr_assert_str_eq(eb.msg, "f.csv:2: 'a\tb\nc \xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80'");
+	cr_assert_eq(eb.code, ERR_PARSE);
+	/* escaped: a stray byte, an escape sequence, DEL, overlong, surrogate, cut sequences */
+	err_set(&eb, ERR_PARSE, "%s|%s|%s|%s|%s|%s", "x\xffy", "\x1b[31m", "\x7f", "\xc0\xaf",
+		"\xed\xa0\x80", "\xe6\x97");
+	cr_assert_str_eq(eb.msg, "x\\xffy|\\x1b[31m|\\x7f|\\xc0\\xaf|\\xed\\xa0\\x80|\\xe6\\x97");
+	/* err_wrap keeps what was escaped as it was */
+	err_wrap(&eb, "while reading %s", "t\x01.csv");
+	cr_assert(strncmp(eb.msg, "while reading t\\x01.csv: x\\xffy|", 31) == 0, "%s", eb.msg);
+	/* a message that grows past the buffer is cut, still NUL-terminated */
+	char big[ERRBUF_LEN];
+	memset(big, 0xff, sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	err_set(&eb, ERR_PARSE, "%s", big);
+	cr_assert_lt(strlen(eb.msg), sizeof eb.msg);
+	cr_assert(strncmp(eb.msg, "\\xff\\xff", 8) == 0, "%.20s", eb.msg);
+}
+
 Test(common, sha256_known_vectors)
 {
 	/* FIPS 180-4 examples */

@@ -189,6 +189,9 @@ Test(traces, check_names_file_and_line_and_exits_2)
 		{"range.csv", "time_s,battery_pct\n0,50\n1,101\n",
 		 "range.csv:3:2: column 'battery_pct': 101 is outside [0, 100]"},
 		{"col.csv", "time_s,freq\n0,1\n", "col.csv:1:2: unknown column 'freq'"},
+		/* bytes that are not text are quoted escaped, never raw */
+		{"bytes.csv", "time_s,fr\xffq\x1b[2J\n0,1\n",
+		 "bytes.csv:1:2: unknown column 'fr\\xffq\\x1b[2J'"},
 		{"fields.csv", "# max_freq_mhz: 2000\ntime_s,util_other\n0,0\n1,0,3\n",
 		 "fields.csv:4: 3 fields, the header has 2"},
 		{"nan.csv", "time_s,temp_c\n0,40\n1,nan\n", "nan.csv:3:2: column 'temp_c'"},
