@@ -97,6 +97,69 @@ static int opt_evict(const char *arg, long *out)
 	return opt_long("--evict-kb", arg, 0, 1L << 22, out);
 }
 
+/* Options of profile and run; each verb's own start at O_VERB. */
+enum {
+	O_WARMUP = 256, O_WARMUP_MS, O_MIN, O_MAX, O_SECONDS, O_CPUS, O_SEED, O_EVICT,
+	O_BACKEND, O_THREADS, O_VERB
+};
+
+#define MEASURE_OPTIONS                                                                    \
+	{"warmup", required_argument, NULL, O_WARMUP},                                      \
+	{"warmup-ms", required_argument, NULL, O_WARMUP_MS},                                \
+	{"min-runs", required_argument, NULL, O_MIN},                                       \
+	{"max-runs", required_argument, NULL, O_MAX},                                       \
+	{"max-seconds", required_argument, NULL, O_SECONDS},                                \
+	{"cpus", required_argument, NULL, O_CPUS}, {"seed", required_argument, NULL, O_SEED}, \
+	{"evict-kb", required_argument, NULL, O_EVICT},                                     \
+	{"backend", required_argument, NULL, O_BACKEND},                                    \
+	{"output", required_argument, NULL, 'o'}
+
+/* Where the shared options land in a verb's options. */
+struct measure_args {
+	struct agent_measure_opts *m;
+	const char **cpus, **backend, **out;
+	uint64_t *seed;
+	long *evict_kb;
+};
+
+/* 1 when ch is a shared option (stored), 0 when it is not, -1 after a bad value (said). */
+static int measure_opt(int ch, const char *arg, const struct measure_args *a)
+{
+	long v;
+	switch (ch) {
+	case 'o': *a->out = arg; return 1;
+	case O_BACKEND: *a->backend = arg; return 1;
+	case O_CPUS: *a->cpus = arg; return 1;
+	case O_WARMUP:
+		if (opt_long("--warmup", arg, 0, 1000000, &v) < 0)
+			return -1;
+		a->m->warmup = (int)v;
+		return 1;
+	case O_WARMUP_MS:
+		return opt_double("--warmup-ms", arg, 0, 600000, &a->m->warmup_ms) < 0 ? -1 : 1;
+	case O_MIN:
+		if (opt_long("--min-runs", arg, 1, 10000000, &v) < 0)
+			return -1;
+		a->m->min_runs = (int)v;
+		return 1;
+	case O_MAX:
+		if (opt_long("--max-runs", arg, 1, 10000000, &v) < 0)
+			return -1;
+		a->m->max_runs = (int)v;
+		return 1;
+	case O_SECONDS:
+		return opt_double("--max-seconds", arg, 0.001, 86400, &a->m->max_seconds) < 0 ? -1
+											     : 1;
+	case O_SEED:
+		if (opt_long("--seed", arg, 0, 0x7fffffffL, &v) < 0)
+			return -1;
+		*a->seed = (uint64_t)v;
+		return 1;
+	case O_EVICT: return opt_evict(arg, a->evict_kb) < 0 ? -1 : 1;
+	default: return 0;
+	}
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
@@ -134,74 +197,33 @@ static int cmd_info(int argc, char **argv)
 
 static int cmd_profile(int argc, char **argv)
 {
-	enum { O_BACKEND = 256, O_THREADS, O_WARMUP, O_WARMUP_MS, O_MIN, O_MAX, O_SECONDS,
-	       O_CPUS, O_SEED, O_QUIET, O_EVICT, O_RAMP };
-	static const struct option opts[] = {
-		{"backend", required_argument, NULL, O_BACKEND},
-		{"threads", required_argument, NULL, O_THREADS},
-		{"warmup", required_argument, NULL, O_WARMUP},
-		{"warmup-ms", required_argument, NULL, O_WARMUP_MS},
-		{"min-runs", required_argument, NULL, O_MIN},
-		{"max-runs", required_argument, NULL, O_MAX},
-		{"max-seconds", required_argument, NULL, O_SECONDS},
-		{"cpus", required_argument, NULL, O_CPUS},
-		{"seed", required_argument, NULL, O_SEED},
-		{"quiet", no_argument, NULL, O_QUIET},
-		{"evict-kb", required_argument, NULL, O_EVICT},
-		{"ramp-ms", required_argument, NULL, O_RAMP},
-		{"output", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0}};
+	enum { O_QUIET = O_VERB, O_RAMP };
+	static const struct option opts[] = {MEASURE_OPTIONS,
+					     {"threads", required_argument, NULL, O_THREADS},
+					     {"quiet", no_argument, NULL, O_QUIET},
+					     {"ramp-ms", required_argument, NULL, O_RAMP},
+					     {NULL, 0, NULL, 0}};
 	struct agent_profile_opts o;
 	agent_profile_defaults(&o);
 	o.progress = 1;
 	const char *out = NULL;
 	struct errbuf eb = {0};
+	const struct measure_args ma = {&o.m, &o.cpus, &o.backend, &out, &o.seed, &o.evict_kb};
 	int ch, rc;
-	long v;
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		int r = measure_opt(ch, optarg, &ma);
+		if (r < 0)
+			return 2;
+		if (r > 0)
+			continue;
 		switch (ch) {
-		case 'o': out = optarg; break;
-		case O_BACKEND: o.backend = optarg; break;
 		case O_THREADS:
 			if ((rc = agent_parse_threads(optarg, &o, &eb)) < 0)
 				return fail(&eb, rc);
 			break;
-		case O_WARMUP:
-			if (opt_long("--warmup", optarg, 0, 1000000, &v) < 0)
-				return 2;
-			o.m.warmup = (int)v;
-			break;
-		case O_WARMUP_MS:
-			if (opt_double("--warmup-ms", optarg, 0, 600000, &o.m.warmup_ms) < 0)
-				return 2;
-			break;
-		case O_MIN:
-			if (opt_long("--min-runs", optarg, 1, 10000000, &v) < 0)
-				return 2;
-			o.m.min_runs = (int)v;
-			break;
-		case O_MAX:
-			if (opt_long("--max-runs", optarg, 1, 10000000, &v) < 0)
-				return 2;
-			o.m.max_runs = (int)v;
-			break;
-		case O_SECONDS:
-			if (opt_double("--max-seconds", optarg, 0.001, 86400, &o.m.max_seconds) < 0)
-				return 2;
-			break;
-		case O_CPUS: o.cpus = optarg; break;
-		case O_SEED:
-			if (opt_long("--seed", optarg, 0, 0x7fffffffL, &v) < 0)
-				return 2;
-			o.seed = (uint64_t)v;
-			break;
 		case O_QUIET: o.progress = 0; break;
 		case O_RAMP:
 			if (opt_double("--ramp-ms", optarg, 0, 600000, &o.ramp_ms) < 0)
-				return 2;
-			break;
-		case O_EVICT:
-			if (opt_evict(optarg, &o.evict_kb) < 0)
 				return 2;
 			break;
 		default: return err_exit_status(ERR_USAGE);
@@ -220,31 +242,24 @@ static int cmd_profile(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { O_BACKEND = 256, O_THREADS, O_DTYPE, O_WARMUP, O_WARMUP_MS, O_MIN, O_MAX,
-	       O_SECONDS, O_CPUS, O_SEED, O_EVICT };
-	static const struct option opts[] = {
-		{"backend", required_argument, NULL, O_BACKEND},
-		{"threads", required_argument, NULL, O_THREADS},
-		{"dtype", required_argument, NULL, O_DTYPE},
-		{"warmup", required_argument, NULL, O_WARMUP},
-		{"warmup-ms", required_argument, NULL, O_WARMUP_MS},
-		{"min-runs", required_argument, NULL, O_MIN},
-		{"max-runs", required_argument, NULL, O_MAX},
-		{"max-seconds", required_argument, NULL, O_SECONDS},
-		{"cpus", required_argument, NULL, O_CPUS},
-		{"seed", required_argument, NULL, O_SEED},
-		{"evict-kb", required_argument, NULL, O_EVICT},
-		{"output", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0}};
+	enum { O_DTYPE = O_VERB };
+	static const struct option opts[] = {MEASURE_OPTIONS,
+					     {"threads", required_argument, NULL, O_THREADS},
+					     {"dtype", required_argument, NULL, O_DTYPE},
+					     {NULL, 0, NULL, 0}};
 	struct agent_run_opts o;
 	agent_run_defaults(&o);
 	const char *out = NULL;
+	const struct measure_args ma = {&o.m, &o.cpus, &o.backend, &out, &o.seed, &o.evict_kb};
 	int ch, d;
 	long v;
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		int r = measure_opt(ch, optarg, &ma);
+		if (r < 0)
+			return 2;
+		if (r > 0)
+			continue;
 		switch (ch) {
-		case 'o': out = optarg; break;
-		case O_BACKEND: o.backend = optarg; break;
 		case O_THREADS:
 			if (opt_long("--threads", optarg, 1, 1024, &v) < 0)
 				return 2;
@@ -254,39 +269,6 @@ static int cmd_run(int argc, char **argv)
 			if ((d = dtype_parse(optarg)) < 0)
 				return usage_error("--dtype '%s': fp32, fp16 or int8", optarg);
 			o.dtype = (enum dtype)d;
-			break;
-		case O_WARMUP:
-			if (opt_long("--warmup", optarg, 0, 1000000, &v) < 0)
-				return 2;
-			o.m.warmup = (int)v;
-			break;
-		case O_WARMUP_MS:
-			if (opt_double("--warmup-ms", optarg, 0, 600000, &o.m.warmup_ms) < 0)
-				return 2;
-			break;
-		case O_MIN:
-			if (opt_long("--min-runs", optarg, 1, 10000000, &v) < 0)
-				return 2;
-			o.m.min_runs = (int)v;
-			break;
-		case O_MAX:
-			if (opt_long("--max-runs", optarg, 1, 10000000, &v) < 0)
-				return 2;
-			o.m.max_runs = (int)v;
-			break;
-		case O_SECONDS:
-			if (opt_double("--max-seconds", optarg, 0.001, 86400, &o.m.max_seconds) < 0)
-				return 2;
-			break;
-		case O_CPUS: o.cpus = optarg; break;
-		case O_SEED:
-			if (opt_long("--seed", optarg, 0, 0x7fffffffL, &v) < 0)
-				return 2;
-			o.seed = (uint64_t)v;
-			break;
-		case O_EVICT:
-			if (opt_evict(optarg, &o.evict_kb) < 0)
-				return 2;
 			break;
 		default: return err_exit_status(ERR_USAGE);
 		}
