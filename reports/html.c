@@ -271,46 +271,64 @@ static void html_kv_file(FILE *f, const char *key, const char *path, const char 
 	fputs("</code></td></tr>\n", f);
 }
 
-static void html_provenance(FILE *f, const struct report_run *r)
+/* How one format writes a key-value row, a file row and escaped text. */
+struct kv_format {
+	void (*kv)(FILE *f, const char *key, const char *value);
+	void (*kv_file)(FILE *f, const char *key, const char *path, const char *sha,
+			const char *extra);
+	void (*put)(FILE *f, const char *s);
+	const char *row_open, *row_close; /* around the variants row */
+};
+
+/* The provenance rows of a run, the same in the HTML and the Markdown report. */
+static void provenance_rows(FILE *f, const struct kv_format *k, const struct report_run *r)
 {
 	char buf[128];
-	fprintf(f, "<details id=\"prov-%lld\"><summary>", (long long)r->id);
-	h(f, r->label);
-	fputs("</summary>\n<table class=\"kv\">\n", f);
-	html_kv(f, "created (UTC)", r->created_utc);
-	html_kv(f, "tool version", r->tool_version);
-	html_kv(f, "git revision", r->git_rev);
-	html_kv(f, "tag", r->tag);
-	html_kv(f, "status", r->status);
+	k->kv(f, "created (UTC)", r->created_utc);
+	k->kv(f, "tool version", r->tool_version);
+	k->kv(f, "git revision", r->git_rev);
+	k->kv(f, "tag", r->tag);
+	k->kv(f, "status", r->status);
 	if (r->error[0])
-		html_kv(f, "error", r->error);
-	html_kv(f, "policy", r->policy);
-	html_kv(f, "policy parameters", r->policy_params);
-	html_kv(f, "workload", r->workload);
+		k->kv(f, "error", r->error);
+	k->kv(f, "policy", r->policy);
+	k->kv(f, "policy parameters", r->policy_params);
+	k->kv(f, "workload", r->workload);
 	snprintf(buf, sizeof buf, "%g", r->deadline_ms);
-	html_kv(f, "deadline (ms)", buf);
+	k->kv(f, "deadline (ms)", buf);
 	snprintf(buf, sizeof buf, "%lld", (long long)r->seed);
-	html_kv(f, "seed", buf);
-	html_kv_file(f, "trace", r->trace, r->trace_sha256, NULL);
-	html_kv_file(f, "device", r->device, r->device_sha256, NULL);
-	html_kv_file(f, "timings", r->timings, r->timings_sha256,
-		     r->timings_derived ? "derived from another device" : "measured");
-	html_kv_file(f, "model", r->model, r->model_sha256, NULL);
-	html_kv(f, "config key", r->config_key);
+	k->kv(f, "seed", buf);
+	k->kv_file(f, "trace", r->trace, r->trace_sha256, NULL);
+	k->kv_file(f, "device", r->device, r->device_sha256, NULL);
+	k->kv_file(f, "timings", r->timings, r->timings_sha256,
+		   r->timings_derived ? "derived from another device" : "measured");
+	k->kv_file(f, "model", r->model, r->model_sha256, NULL);
+	k->kv(f, "config key", r->config_key);
 	snprintf(buf, sizeof buf, "%.3f", r->wall_s);
-	html_kv(f, "wall time (s)", buf);
+	k->kv(f, "wall time (s)", buf);
 	if (r->n_variants > 0) {
-		fputs("<tr><th>variants used</th><td>", f);
+		fputs(k->row_open, f);
 		for (int v = 0; v < r->n_variants; v++) {
 			const struct report_variant_use *u = &r->variants[v];
 			fputs(v ? "<br>" : "", f);
-			h(f, u->variant);
+			k->put(f, u->variant);
 			fprintf(f, ": %lld served", (long long)u->served);
 			if (u->has_top1)
 				fprintf(f, ", top-1 %.2f%%", u->top1);
 		}
-		fputs("</td></tr>\n", f);
+		fputs(k->row_close, f);
 	}
+}
+
+static const struct kv_format html_format = {html_kv, html_kv_file, h,
+					     "<tr><th>variants used</th><td>", "</td></tr>\n"};
+
+static void html_provenance(FILE *f, const struct report_run *r)
+{
+	fprintf(f, "<details id=\"prov-%lld\"><summary>", (long long)r->id);
+	h(f, r->label);
+	fputs("</summary>\n<table class=\"kv\">\n", f);
+	provenance_rows(f, &html_format, r);
 	fputs("</table>\n<pre>", f);
 	report_html_put(f, r->config, 1);
 	fputs("</pre>\n</details>\n", f);
@@ -484,46 +502,15 @@ static void md_kv_file(FILE *f, const char *key, const char *path, const char *s
 	fputs(" |\n", f);
 }
 
+static const struct kv_format md_format = {md_kv, md_kv_file, report_md_put,
+					   "| variants used | ", " |\n"};
+
 static void md_provenance(FILE *f, const struct report_run *r)
 {
-	char buf[128];
 	fputs("### ", f);
 	report_md_put(f, r->label);
 	fputs("\n\n| | |\n| --- | --- |\n", f);
-	md_kv(f, "created (UTC)", r->created_utc);
-	md_kv(f, "tool version", r->tool_version);
-	md_kv(f, "git revision", r->git_rev);
-	md_kv(f, "tag", r->tag);
-	md_kv(f, "status", r->status);
-	if (r->error[0])
-		md_kv(f, "error", r->error);
-	md_kv(f, "policy", r->policy);
-	md_kv(f, "policy parameters", r->policy_params);
-	md_kv(f, "workload", r->workload);
-	snprintf(buf, sizeof buf, "%g", r->deadline_ms);
-	md_kv(f, "deadline (ms)", buf);
-	snprintf(buf, sizeof buf, "%lld", (long long)r->seed);
-	md_kv(f, "seed", buf);
-	md_kv_file(f, "trace", r->trace, r->trace_sha256, NULL);
-	md_kv_file(f, "device", r->device, r->device_sha256, NULL);
-	md_kv_file(f, "timings", r->timings, r->timings_sha256,
-		   r->timings_derived ? "derived from another device" : "measured");
-	md_kv_file(f, "model", r->model, r->model_sha256, NULL);
-	md_kv(f, "config key", r->config_key);
-	snprintf(buf, sizeof buf, "%.3f", r->wall_s);
-	md_kv(f, "wall time (s)", buf);
-	if (r->n_variants > 0) {
-		fputs("| variants used | ", f);
-		for (int v = 0; v < r->n_variants; v++) {
-			const struct report_variant_use *u = &r->variants[v];
-			fputs(v ? "<br>" : "", f);
-			report_md_put(f, u->variant);
-			fprintf(f, ": %lld served", (long long)u->served);
-			if (u->has_top1)
-				fprintf(f, ", top-1 %.2f%%", u->top1);
-		}
-		fputs(" |\n", f);
-	}
+	provenance_rows(f, &md_format, r);
 	fputs("\nConfiguration:\n\n", f);
 	report_md_code_block(f, r->config);
 	fputs("\n", f);
