@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static const char *const names[] = {
 #define ERR_NAME_(name, msg) #name,
 	ERR_MAP(ERR_NAME_)
@@ -41,41 +43,6 @@ const char *err_msg(int code)
 }
 
 /*
- * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF), 0 when the bytes there are not one.
- */
-static int utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	int n;
-	unsigned char lo = 0x80, hi = 0xbf; /* the range of the second byte */
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (int i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/*
  * Rewrites msg so that it prints as text: a byte that is not part of well-formed UTF-8, and a
  * control character other than newline and tab, becomes \xNN. Messages quote what files
  * and arguments hold, and a terminal should not receive a stray escape sequence or broken
@@ -87,7 +54,7 @@ static void make_printable(char *msg)
 	size_t o = 0;
 	const unsigned char *s = (const unsigned char *)msg;
 	while (*s) {
-		int n = utf8_len(s);
+		int n = utf8_seq_len((const char *)s);
 		int ctrl = n == 1 && ((*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f);
 		if (n == 0 || ctrl) {
 			if (o + 4 >= sizeof out)

@@ -13,13 +13,13 @@
 #include <string.h>
 
 #include "plotint.h"
-#include "text.h"
+#include "utf8.h"
 
 /* The text that stands for the character at p (n bytes of input); returns its length. */
 static size_t piece(const char *p, int *n, const char **rep, char tmp[4])
 {
 	unsigned char c = (unsigned char)*p;
-	*n = report_utf8_seq(p);
+	*n = utf8_seq_len(p);
 	if (*n == 0) {
 		*n = 1;
 		*rep = "?";

@@ -11,6 +11,7 @@
 
 #include "metrics.h"
 #include "text.h"
+#include "utf8.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
@@ -61,7 +62,7 @@ void report_csv_put(FILE *f, const char *s)
 	if (quote)
 		fputc('"', f);
 	while (*s) {
-		int k = report_utf8_seq(s);
+		int k = utf8_seq_len(s);
 		if (k == 0) {
 			fputs(REPLACEMENT_CHAR, f);
 			s++;
@@ -92,7 +93,7 @@ void report_json_put(FILE *f, const char *s)
 	}
 	fputc('"', f);
 	while (*s) {
-		int k = report_utf8_seq(s);
+		int k = utf8_seq_len(s);
 		if (k == 0) {
 			fputs("\\ufffd", f);
 			s++;

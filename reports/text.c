@@ -1,31 +1,12 @@
 /*
- * text.c: HTML and Markdown escaping of names, and the UTF-8 check (see text.h).
+ * text.c: HTML and Markdown escaping of names (see text.h).
  * Not for gnuplot strings (plot.c) nor for the layout of the report (html.c).
  */
 #include "text.h"
 
 #include <string.h>
 
-static int cont(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-int report_utf8_seq(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned char c = p[0];
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		return cont(p[1]) ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF) {
-		unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-		return p[1] >= lo && p[1] <= hi && cont(p[2]) ? 3 : 0;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-		return p[1] >= lo && p[1] <= hi && cont(p[2]) && cont(p[3]) ? 4 : 0;
-	}
-	return 0;
-}
+#include "utf8.h"
 
 #define REPLACEMENT_CHAR "\xEF\xBF\xBD"
 
@@ -35,7 +16,7 @@ void report_html_put(FILE *f, const char *s, int keep_newlines)
 		return;
 	while (*s) {
 		unsigned char c = (unsigned char)*s;
-		int n = report_utf8_seq(s);
+		int n = utf8_seq_len(s);
 		if (n == 0) {
 			fputs(REPLACEMENT_CHAR, f);
 			s++;
@@ -70,7 +51,7 @@ void report_md_put(FILE *f, const char *s)
 		return;
 	while (*s) {
 		unsigned char c = (unsigned char)*s;
-		int n = report_utf8_seq(s);
+		int n = utf8_seq_len(s);
 		if (n == 0) {
 			fputs(REPLACEMENT_CHAR, f);
 			s++;
@@ -114,7 +95,7 @@ void report_md_code_block(FILE *f, const char *s)
 	size_t len = strlen(s);
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
-		int n = report_utf8_seq(p);
+		int n = utf8_seq_len(p);
 		if (n == 0) {
 			fputs(REPLACEMENT_CHAR, f);
 			continue;

@@ -1,7 +1,7 @@
 /*
  * text.h: writing names into report files so that they read as text and never as markup:
- * HTML escaping, Markdown escaping, and the UTF-8 check that both (and plot.c) use to
- * replace bytes that are not valid UTF-8.
+ * HTML escaping and Markdown escaping, both replacing bytes that are not valid UTF-8 (found
+ * with common/utf8.h).
  *
  * A name in adascale (trace, device, policy, model, tag, parameter) is any byte string;
  * these writers keep its printable characters and make everything else harmless. They are
@@ -11,13 +11,6 @@
 #define ADASCALE_REPORT_TEXT_H
 
 #include <stdio.h>
-
-/*
- * The length (1 to 4) of the valid UTF-8 sequence that starts at s, or 0 when the bytes at
- * s are not one (a stray continuation byte, an overlong form, a surrogate, a truncated
- * sequence). s must not point at the terminating NUL.
- */
-int report_utf8_seq(const char *s);
 
 /*
  * Writes s as HTML text: & < > " ' become entities, so the result is safe both between

@@ -26,6 +26,7 @@
 #include "store.h"
 #include "testutil.h"
 #include "text.h"
+#include "utf8.h"
 
 /* ---- fixtures: a temporary folder with a database in it ---- */
 
@@ -941,7 +942,7 @@ Test(report, quote_cuts_long_names_at_a_character_boundary)
 	cr_assert_eq(strncmp(lit + n - 4, "...", 3), 0, "%s", lit);
 	/* Every kept character is whole. */
 	for (const char *p = lit + 1; p < lit + n - 4;) {
-		int k = report_utf8_seq(p);
+		int k = utf8_seq_len(p);
 		cr_assert_gt(k, 0);
 		p += k;
 	}
@@ -1159,7 +1160,7 @@ static const char *js_string(const char *p)
 			p++;
 			continue;
 		}
-		int n = report_utf8_seq(p);
+		int n = utf8_seq_len(p);
 		if (n == 0)
 			return NULL;
 		p += n;
