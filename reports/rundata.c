@@ -5,6 +5,7 @@
 #include "rundata.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -257,94 +258,81 @@ done:
 	return rc;
 }
 
-static int load_quantiles(struct report_data *d, sqlite3 *db, struct errbuf *eb)
+/*
+ * Makes room for element n of *p (elements of size elem, n of them in use): the array
+ * doubles whenever n reaches a power of two at least first (a power of two itself), so its
+ * capacity follows from n alone. 0, or -1 when out of memory (*p as it was).
+ */
+static int grow(void *p, int n, size_t elem, int first)
+{
+	if (n < 0 || n > INT_MAX / 2)
+		return -1;
+	if (n > 0 && (n < first || (n & (n - 1)) != 0))
+		return 0;
+	size_t cap = n == 0 ? (size_t)first : 2 * (size_t)n;
+	void *np = realloc(*(void **)p, cap * elem);
+	if (!np)
+		return -1;
+	*(void **)p = np;
+	return 0;
+}
+
+/* Appends one row of a per-run table (column 0 the run id) to r: 0, or -1 out of memory. */
+typedef int (*run_row_fn)(struct report_run *r, sqlite3_stmt *st);
+
+/* Runs sql over the loaded runs' id range and hands each row of a loaded run to add. */
+static int load_per_run(struct report_data *d, sqlite3 *db, const char *sql, run_row_fn add,
+			struct errbuf *eb)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step;
 	struct report_run *r = NULL;
-	int cap = 0;
-	if (sqlite3_prepare_v2(db, sql_quantiles, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(d, db, eb);
 	sqlite3_bind_int64(st, 1, d->runs[0].id);
 	sqlite3_bind_int64(st, 2, d->runs[d->n_runs - 1].id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
-		if (!r || r->id != id) {
+		if (!r || r->id != id)
 			r = find_run(d, id);
-			cap = r ? r->n_quantiles : 0;
+		if (r && add(r, st) < 0) {
+			rc = err_set(eb, ERR_NOMEM, "%s: out of memory", d->db_path);
+			break;
 		}
-		double q = sqlite3_column_double(st, 1), lat = sqlite3_column_double(st, 2);
-		if (!r || !isfinite(q) || !isfinite(lat))
-			continue;
-		if (r->n_quantiles == cap) {
-			int ncap = cap ? 2 * cap : 128;
-			double *nq = realloc(r->q, (size_t)ncap * sizeof *nq);
-			if (nq)
-				r->q = nq;
-			double *nl = nq ? realloc(r->latency_ms, (size_t)ncap * sizeof *nl) : NULL;
-			if (!nq || !nl) {
-				rc = err_set(eb, ERR_NOMEM, "%s: out of memory", d->db_path);
-				goto done;
-			}
-			r->latency_ms = nl;
-			cap = ncap;
-		}
-		r->q[r->n_quantiles] = q;
-		r->latency_ms[r->n_quantiles] = lat;
-		r->n_quantiles++;
 	}
-	if (step != SQLITE_DONE)
+	if (rc == 0 && step != SQLITE_DONE)
 		rc = db_fail(d, db, eb);
-done:
 	sqlite3_finalize(st);
 	return rc;
 }
 
-static int load_variants(struct report_data *d, sqlite3 *db, struct errbuf *eb)
+static int add_quantile(struct report_run *r, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
-	struct report_run *r = NULL;
-	int cap = 0;
-	if (sqlite3_prepare_v2(db, sql_variants, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(d, db, eb);
-	sqlite3_bind_int64(st, 1, d->runs[0].id);
-	sqlite3_bind_int64(st, 2, d->runs[d->n_runs - 1].id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (!r || r->id != id) {
-			r = find_run(d, id);
-			cap = r ? r->n_variants : 0;
-		}
-		if (!r)
-			continue;
-		if (r->n_variants == cap) {
-			int ncap = cap ? 2 * cap : 8;
-			struct report_variant_use *v =
-				realloc(r->variants, (size_t)ncap * sizeof *v);
-			if (!v) {
-				rc = err_set(eb, ERR_NOMEM, "%s: out of memory", d->db_path);
-				goto done;
-			}
-			r->variants = v;
-			cap = ncap;
-		}
-		struct report_variant_use *v = &r->variants[r->n_variants];
-		v->variant = col_text(st, 1);
-		if (!v->variant) {
-			rc = err_set(eb, ERR_NOMEM, "%s: out of memory", d->db_path);
-			goto done;
-		}
-		v->served = sqlite3_column_int64(st, 2);
-		v->has_top1 = sqlite3_column_type(st, 3) != SQLITE_NULL;
-		v->top1 = v->has_top1 ? sqlite3_column_double(st, 3) : 0.0;
-		r->n_variants++;
-	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(d, db, eb);
-done:
-	sqlite3_finalize(st);
-	return rc;
+	double q = sqlite3_column_double(st, 1), lat = sqlite3_column_double(st, 2);
+	if (!isfinite(q) || !isfinite(lat))
+		return 0;
+	int n = r->n_quantiles;
+	if (grow(&r->q, n, sizeof *r->q, 128) < 0 ||
+	    grow(&r->latency_ms, n, sizeof *r->latency_ms, 128) < 0)
+		return -1;
+	r->q[n] = q;
+	r->latency_ms[n] = lat;
+	r->n_quantiles++;
+	return 0;
+}
+
+static int add_variant(struct report_run *r, sqlite3_stmt *st)
+{
+	if (grow(&r->variants, r->n_variants, sizeof *r->variants, 8) < 0)
+		return -1;
+	struct report_variant_use *v = &r->variants[r->n_variants];
+	if (!(v->variant = col_text(st, 1)))
+		return -1;
+	v->served = sqlite3_column_int64(st, 2);
+	v->has_top1 = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	v->top1 = v->has_top1 ? sqlite3_column_double(st, 3) : 0.0;
+	r->n_variants++;
+	return 0;
 }
 
 /* A REAL column as a double, NAN for NULL or a value that is not finite. */
@@ -372,57 +360,27 @@ static int timeline_variant(struct report_run *r, const char *name)
 	return r->n_timeline_variants++;
 }
 
-static int load_timelines(struct report_data *d, sqlite3 *db, struct errbuf *eb)
+static int add_timeline_point(struct report_run *r, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
-	struct report_run *r = NULL;
-	int cap = 0;
-	if (sqlite3_prepare_v2(db, sql_timeline, -1, &st, NULL) != SQLITE_OK)
-		return db_fail(d, db, eb);
-	sqlite3_bind_int64(st, 1, d->runs[0].id);
-	sqlite3_bind_int64(st, 2, d->runs[d->n_runs - 1].id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (!r || r->id != id) {
-			r = find_run(d, id);
-			cap = r ? r->n_timeline : 0;
-		}
-		double t = col_real(st, 1);
-		if (!r || isnan(t))
-			continue;
-		if (r->n_timeline == cap) {
-			int ncap = cap ? 2 * cap : 1024;
-			struct report_timeline_point *nt =
-				realloc(r->timeline, (size_t)ncap * sizeof *nt);
-			if (!nt) {
-				rc = err_set(eb, ERR_NOMEM, "%s: out of memory", d->db_path);
-				goto done;
-			}
-			r->timeline = nt;
-			cap = ncap;
-		}
-		struct report_timeline_point *p = &r->timeline[r->n_timeline];
-		p->t_s = t;
-		p->freq_mhz = col_real(st, 2);
-		p->util_other = col_real(st, 3);
-		p->mem_avail_mb = col_real(st, 4);
-		p->latency_ms = col_real(st, 6);
-		p->variant = -1;
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-			const unsigned char *v = sqlite3_column_text(st, 5);
-			if (!v || (p->variant = timeline_variant(r, (const char *)v)) < 0) {
-				rc = err_set(eb, ERR_NOMEM, "%s: out of memory", d->db_path);
-				goto done;
-			}
-		}
-		r->n_timeline++;
+	double t = col_real(st, 1);
+	if (isnan(t))
+		return 0;
+	if (grow(&r->timeline, r->n_timeline, sizeof *r->timeline, 1024) < 0)
+		return -1;
+	struct report_timeline_point *p = &r->timeline[r->n_timeline];
+	p->t_s = t;
+	p->freq_mhz = col_real(st, 2);
+	p->util_other = col_real(st, 3);
+	p->mem_avail_mb = col_real(st, 4);
+	p->latency_ms = col_real(st, 6);
+	p->variant = -1;
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+		const unsigned char *v = sqlite3_column_text(st, 5);
+		if (!v || (p->variant = timeline_variant(r, (const char *)v)) < 0)
+			return -1;
 	}
-	if (step != SQLITE_DONE)
-		rc = db_fail(d, db, eb);
-done:
-	sqlite3_finalize(st);
-	return rc;
+	r->n_timeline++;
+	return 0;
 }
 
 int report_data_load(const char *db_path, const struct report_filter *filter,
@@ -475,9 +433,11 @@ int report_data_load(const char *db_path, const struct report_filter *filter,
 	}
 	if (filter && filter->runs_only)
 		goto done;
-	if ((rc = load_quantiles(d, db, eb)) < 0 || (rc = load_variants(d, db, eb)) < 0)
+	if ((rc = load_per_run(d, db, sql_quantiles, add_quantile, eb)) < 0 ||
+	    (rc = load_per_run(d, db, sql_variants, add_variant, eb)) < 0)
 		goto fail;
-	if (d->n_runs <= REPORT_TIMELINE_MAX_RUNS && (rc = load_timelines(d, db, eb)) < 0)
+	if (d->n_runs <= REPORT_TIMELINE_MAX_RUNS &&
+	    (rc = load_per_run(d, db, sql_timeline, add_timeline_point, eb)) < 0)
 		goto fail;
 done:
 	sqlite3_close(db);
