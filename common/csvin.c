@@ -1,8 +1,10 @@
 /*
  * csvin.c: row-by-row CSV reading on libcsv (see csvin.h).
  *
- * Lines are read with getline so that line numbers are exact and memory stays one line
- * long; each line is handed to libcsv (strict mode) to split into fields. Metadata and
+ * The file is read in 64 KB blocks and cut into lines here (read_line), so that line numbers
+ * are exact and memory stays one block plus the longest line, and so that a hash of the file
+ * can be taken from the same reads (csvin_open_hashed); each line is handed to libcsv
+ * (strict mode) to split into fields. Metadata and
  * comments are recognised before libcsv sees a line. Not for writing CSV beyond single
  * fields: writers print their own rows.
  */
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "num.h"
+#include "sha256.h"
 
 struct meta {
 	char *key;
@@ -26,11 +29,16 @@ struct meta {
 struct csvin {
 	FILE *f;
 	int owns_f;
+	struct sha256 *tap; /* every block read also goes here (csvin_open_hashed), or NULL */
 	char *path;
 	long line;        /* line number of the current row */
-	long next_line;   /* line number of the next line getline returns */
-	char *buf;        /* getline's buffer */
-	size_t buf_cap;
+	long next_line;   /* line number of the next line read_line returns */
+	/* the file, read in blocks: bytes [pos, len) of blk are not returned yet */
+	char *blk;
+	size_t blk_cap, pos, len;
+	int at_eof;       /* the file has no more bytes */
+	int read_errno;   /* a read failed after the bytes in blk: reported once they are used */
+	char *cur;        /* the current line (in blk), line end removed */
 	struct csv_parser parser;
 
 	struct meta *meta;
@@ -129,35 +137,80 @@ static int split_line(struct csvin *c, const char *line, size_t len, struct errb
 	return 0;
 }
 
+/* Bytes read from the file at a time. */
+#define BLOCK ((size_t)1 << 16)
+
 /*
- * Reads the next line that is neither blank nor a comment. Returns 1 with c->buf holding it
+ * The next line of the file (its line end included, NUL after it) in *line: its length, 0 at
+ * the end of the file, or a negative code. Lines point into blk, valid until the next call.
+ * The file is read BLOCK bytes at a time, and each block goes into the hash as it is read;
+ * a line longer than the buffer grows it. Own reading rather than getline: one copy of the
+ * bytes, and the hash sees exactly the bytes parsed, in large blocks.
+ */
+static long read_line(struct csvin *c, char **line, struct errbuf *eb)
+{
+	for (;;) {
+		size_t avail = c->len - c->pos;
+		char *start = avail ? c->blk + c->pos : c->blk; /* blk is NULL before the first read */
+		char *nl = avail ? memchr(start, '\n', avail) : NULL;
+		if (nl || (avail && c->at_eof && !c->read_errno)) {
+			size_t n = nl ? (size_t)(nl - start) + 1 : avail;
+			c->pos += n;
+			*line = start;
+			return (long)n;
+		}
+		if (c->read_errno) /* the line with the failed read in it */
+			return err_set(eb, ERR_IO, "%s:%ld: read error: %s", c->path, c->next_line,
+				       strerror(c->read_errno));
+		if (c->at_eof)
+			return 0;
+		/* keep the unfinished line, at the start; room for a block and a NUL after it */
+		if (avail)
+			memmove(c->blk, start, avail);
+		c->len = avail;
+		c->pos = 0;
+		if (c->blk_cap - c->len < BLOCK + 1) {
+			size_t cap = c->blk_cap ? 2 * c->blk_cap : BLOCK + 1;
+			char *nb = realloc(c->blk, cap);
+			if (!nb)
+				return err_set(eb, ERR_NOMEM, "%s:%ld: out of memory", c->path,
+					       c->next_line);
+			c->blk = nb;
+			c->blk_cap = cap;
+		}
+		errno = 0;
+		size_t k = fread(c->blk + c->len, 1, BLOCK, c->f);
+		if (c->tap && k)
+			sha256_update(c->tap, c->blk + c->len, k);
+		c->len += k;
+		c->blk[c->len] = '\0';
+		if (k < BLOCK) {
+			c->at_eof = 1;
+			if (ferror(c->f))
+				c->read_errno = errno ? errno : EIO;
+		}
+	}
+}
+
+/*
+ * Reads the next line that is neither blank nor a comment. Returns 1 with c->cur holding it
  * (line end removed) and *len its length, 0 at the end, or a negative code. Metadata lines
  * before the header are stored.
  */
 static int next_content_line(struct csvin *c, size_t *len, struct errbuf *eb)
 {
 	for (;;) {
-		errno = 0;
-		ssize_t n = getline(&c->buf, &c->buf_cap, c->f);
-		/* a read error ends getline early, with the part of the line read so far */
-		if (n < 0 || ferror(c->f)) {
-			if (errno == ENOMEM) /* getline's buffer: not the end of the file */
-				return err_set(eb, ERR_NOMEM, "%s:%ld: out of memory", c->path,
-					       c->next_line);
-			if (ferror(c->f))
-				return err_set(eb, ERR_IO, "%s:%ld: read error: %s", c->path,
-					       c->next_line, strerror(errno ? errno : EIO));
-			return 0;
-		}
+		char *s = NULL;
+		long n = read_line(c, &s, eb);
+		if (n <= 0)
+			return (int)n;
 		c->line = c->next_line++;
-		char *s = c->buf;
 		if (c->line == 1 && n >= 3 && (unsigned char)s[0] == 0xEF &&
 		    (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF) {
 			s += 3;
 			n -= 3;
-			memmove(c->buf, s, (size_t)n + 1);
-			s = c->buf;
 		}
+		c->cur = s;
 		while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
 			s[--n] = '\0';
 		size_t i = 0;
@@ -205,7 +258,7 @@ static int read_header(struct csvin *c, struct errbuf *eb)
 	if (rc == 0)
 		return err_set(eb, ERR_PARSE, "%s:%ld: no header row (empty file?)", c->path,
 			       c->next_line > 1 ? c->next_line - 1 : 1);
-	rc = split_line(c, c->buf, len, eb);
+	rc = split_line(c, c->cur, len, eb);
 	if (rc < 0)
 		return rc;
 	c->cols = calloc((size_t)c->n_fields, sizeof *c->cols);
@@ -229,7 +282,8 @@ static int read_header(struct csvin *c, struct errbuf *eb)
 	return 0;
 }
 
-static struct csvin *open_common(FILE *f, int owns, const char *name, struct errbuf *eb)
+static struct csvin *open_common(FILE *f, int owns, const char *name, struct sha256 *tap,
+				 struct errbuf *eb)
 {
 	struct csvin *c = calloc(1, sizeof *c);
 	if (!c) {
@@ -240,6 +294,8 @@ static struct csvin *open_common(FILE *f, int owns, const char *name, struct err
 	}
 	c->f = f;
 	c->owns_f = owns;
+	c->tap = tap;
+
 	c->next_line = 1;
 	c->path = dup_str(name);
 	if (!c->path || csv_init(&c->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)) {
@@ -254,7 +310,7 @@ fail:
 	return NULL;
 }
 
-struct csvin *csvin_open(const char *path, struct errbuf *eb)
+struct csvin *csvin_open_hashed(const char *path, struct sha256 *h, struct errbuf *eb)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -262,14 +318,36 @@ struct csvin *csvin_open(const char *path, struct errbuf *eb)
 			strerror(errno));
 		return NULL;
 	}
-	/* the stream is this reader's alone: no lock per getline and ferror */
+	/* the stream is this reader's alone: no lock per fread and ferror */
 	__fsetlocking(f, FSETLOCKING_BYCALLER);
-	return open_common(f, 1, path, eb);
+	return open_common(f, 1, path, h, eb);
+}
+
+struct csvin *csvin_open(const char *path, struct errbuf *eb)
+{
+	return csvin_open_hashed(path, NULL, eb);
+}
+
+int csvin_hash_rest(struct csvin *c, struct errbuf *eb)
+{
+	if (!c->tap)
+		return 0;
+	if (c->read_errno)
+		return err_set(eb, ERR_IO, "%s: read error: %s", c->path, strerror(c->read_errno));
+	unsigned char buf[65536];
+	size_t n;
+	errno = 0;
+	while ((n = fread(buf, 1, sizeof buf, c->f)) > 0)
+		sha256_update(c->tap, buf, n);
+	if (ferror(c->f))
+		return err_set(eb, ERR_IO, "%s: read error: %s", c->path,
+			       strerror(errno ? errno : EIO));
+	return 0;
 }
 
 struct csvin *csvin_open_stream(FILE *f, const char *name, struct errbuf *eb)
 {
-	return open_common(f, 0, name, eb);
+	return open_common(f, 0, name, NULL, eb);
 }
 
 void csvin_close(struct csvin *c)
@@ -279,7 +357,7 @@ void csvin_close(struct csvin *c)
 	if (c->owns_f && c->f)
 		fclose(c->f);
 	csv_free(&c->parser);
-	free(c->buf);
+	free(c->blk);
 	for (int i = 0; i < c->n_meta; i++) {
 		free(c->meta[i].key);
 		free(c->meta[i].value);
@@ -352,7 +430,7 @@ int csvin_next(struct csvin *c, struct errbuf *eb)
 		c->n_fields = 0;
 		return rc;
 	}
-	rc = split_line(c, c->buf, len, eb);
+	rc = split_line(c, c->cur, len, eb);
 	if (rc < 0)
 		return rc;
 	if (c->n_fields != c->n_cols)

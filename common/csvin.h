@@ -27,6 +27,16 @@ struct csvin *csvin_open(const char *path, struct errbuf *eb);
  * stays the caller's: csvin_close does not close it.
  */
 struct csvin *csvin_open_stream(FILE *f, const char *name, struct errbuf *eb);
+/*
+ * Like csvin_open, and every byte read from the file, as it is in the file (byte order mark
+ * and line ends included), also goes into h (initialised by the caller, not owned);
+ * csvin_hash_rest then reads what the caller has not into h, so that h ends as the hash of
+ * the whole file from one read of it: what was parsed is what was hashed.
+ */
+struct sha256;
+struct csvin *csvin_open_hashed(const char *path, struct sha256 *h, struct errbuf *eb);
+/* Reads the rest of a csvin_open_hashed file into its hash: 0, or ERR_IO naming the file. */
+int csvin_hash_rest(struct csvin *c, struct errbuf *eb);
 /* Frees everything; accepts NULL. */
 void csvin_close(struct csvin *c);
 

@@ -47,6 +47,7 @@ struct sim {
 	struct model *model;
 	struct variant_set *vs;
 	struct trace *trace;
+	struct sha256 trace_hash; /* of the trace's bytes, as trace reads them */
 	struct trace *lookahead;  /* a second cursor, for policies that see the future */
 	struct trace_row *ahead;  /* future rows after now, in order */
 	int n_ahead, cap_ahead, ahead_done;
@@ -1041,10 +1042,11 @@ static int describe(struct sim *s)
 	snprintf(o->model_sha256, sizeof o->model_sha256, "%s", s->model->sha256);
 	snprintf(o->timings_path, sizeof o->timings_path, "%s", s->tim->path);
 	o->timings_derived = s->tim->derived;
-	int rc = sha256_file(c->trace, o->trace_sha256);
+	/* the bytes the run parsed, and the rest of the file after the rows it needed */
+	int rc = trace_hash_rest(s->trace, s->eb);
 	if (rc < 0)
-		return err_set(s->eb, rc, "%s: cannot read for hashing: %s", c->trace,
-			       strerror(errno));
+		return rc;
+	sha256_final_hex(&s->trace_hash, o->trace_sha256);
 	struct run_identity id = {
 		.trace_sha256 = o->trace_sha256,
 		.device_sha256 = o->device_sha256,
@@ -1209,7 +1211,8 @@ static int setup(struct sim *s)
 	if ((rc = event_queue_init(&s->q, eb)) < 0 || (rc = hist_init(&s->lat, eb)) < 0 ||
 	    (rc = hist_init(&s->decide_ticks, eb)) < 0)
 		return rc;
-	if (!(s->trace = trace_open(c->trace, eb)))
+	sha256_init(&s->trace_hash);
+	if (!(s->trace = trace_open_hashed(c->trace, &s->trace_hash, eb)))
 		return eb->code;
 	/* the first row is the state at time 0 */
 	if ((rc = trace_next(s->trace, &s->pending, eb)) < 0)

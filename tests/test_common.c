@@ -88,6 +88,72 @@ Test(common, csv_typed_fields_reject_nan_and_text)
 	csvin_close(c);
 }
 
+Test(common, csv_lines_across_blocks_and_longer_than_one_are_read_whole_and_hashed)
+{
+	/*
+	 * The reader takes the file 64 KB at a time: rows that straddle two reads, a field
+	 * longer than a read, and a last line without a line end must all come out whole, and
+	 * the hash taken from the same reads must be the file's.
+	 */
+	size_t cap = 600000, n = 0;
+	char *text = malloc(cap);
+	cr_assert_not_null(text);
+	n += (size_t)snprintf(text + n, cap - n, "# note: long\nid,name\n");
+	int rows = 0;
+	for (; n < 150000; rows++)
+		n += (size_t)snprintf(text + n, cap - n, "%d,row %d of many\r\n", rows, rows);
+	/* a 200,000-byte field */
+	n += (size_t)snprintf(text + n, cap - n, "%d,", rows++);
+	memset(text + n, 'x', 200000);
+	n += 200000;
+	text[n++] = '\n';
+	n += (size_t)snprintf(text + n, cap - n, "%d,last", rows++); /* no line end */
+	char path[4096];
+	snprintf(path, sizeof path, "%s/blocks.csv", tu_dir());
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(text, 1, n, f), n);
+	cr_assert_eq(fclose(f), 0);
+
+	struct sha256 h;
+	sha256_init(&h);
+	struct errbuf eb = {0};
+	struct csvin *c = csvin_open_hashed(path, &h, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	for (int i = 0; i < rows; i++) {
+		cr_assert_eq(csvin_next(c, &eb), 1, "row %d: %s", i, eb.msg);
+		long id;
+		cr_assert_eq(csvin_long(c, 0, &id, &eb), 0, "%s", eb.msg);
+		cr_assert_eq(id, i);
+		const char *name = csvin_field(c, 1);
+		if (i == rows - 2)
+			cr_assert(strlen(name) == 200000 && name[0] == 'x' && name[199999] == 'x');
+		else if (i == rows - 1)
+			cr_assert_str_eq(name, "last");
+		else
+			cr_assert(strncmp(name, "row ", 4) == 0 && strchr(name, '\r') == NULL,
+				  "row %d: '%s'", i, name);
+	}
+	cr_assert_eq(csvin_next(c, &eb), 0);
+	cr_assert_eq(csvin_hash_rest(c, &eb), 0);
+	char got[65], want[65];
+	sha256_final_hex(&h, got);
+	cr_assert_eq(sha256_file(path, want), 0);
+	cr_assert_str_eq(got, want);
+	csvin_close(c);
+
+	/* stopping early: the rest of the file still goes into the hash */
+	sha256_init(&h);
+	c = csvin_open_hashed(path, &h, &eb);
+	cr_assert_not_null(c, "%s", eb.msg);
+	cr_assert_eq(csvin_next(c, &eb), 1);
+	cr_assert_eq(csvin_hash_rest(c, &eb), 0);
+	sha256_final_hex(&h, got);
+	cr_assert_str_eq(got, want);
+	csvin_close(c);
+	free(text);
+}
+
 Test(common, csv_missing_and_empty_files)
 {
 	struct errbuf eb = {0};

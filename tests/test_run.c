@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "run.h"
+#include "sha256.h"
 #include "testutil.h"
 
 #define TIMINGS "devices/host/timings.csv"
@@ -196,4 +197,23 @@ Test(run, arrivals_and_deadlines_from_a_file)
 	struct errbuf eb = {0};
 	cr_assert_eq(run_execute(&c, &o, &eb), ERR_RANGE);
 	cr_assert(tu_has(eb.msg, "back_arr.csv:4: time goes backwards"), "%s", eb.msg);
+}
+
+Test(run, trace_hash_is_the_whole_files_as_read_while_parsing)
+{
+	/* a byte order mark, CRLF, a comment, and rows after the end of the run */
+	const char *tr = tu_write("hashed.csv", "\xef\xbb\xbf# note: hashed as read\r\n"
+						"time_s,util_other,mem_avail_mb\r\n0,0,8000\r\n"
+						"1,0.5,8000\r\n\r\n2,0,8000\r\n30,0.1,8000\r\n");
+	char want[65];
+	cr_assert_eq(sha256_file(tr, want), 0);
+	struct run_config c = base(tr, "greedy");
+	c.duration_s = 1.5; /* stops before the last rows: the rest is hashed after */
+	struct run_output *o = run_ok(&c);
+	cr_assert_str_eq(o->trace_sha256, want);
+	run_output_destroy(o);
+	c.duration_s = 0; /* to the end of the trace */
+	o = run_ok(&c);
+	cr_assert_str_eq(o->trace_sha256, want);
+	run_output_destroy(o);
 }

@@ -104,12 +104,19 @@ static int read_meta(struct trace *t, struct errbuf *eb)
 
 struct trace *trace_open(const char *path, struct errbuf *eb)
 {
+	return trace_open_hashed(path, NULL, eb);
+}
+
+int trace_hash_rest(struct trace *t, struct errbuf *eb) { return csvin_hash_rest(t->in, eb); }
+
+struct trace *trace_open_hashed(const char *path, struct sha256 *h, struct errbuf *eb)
+{
 	struct trace *t = calloc(1, sizeof *t);
 	if (!t) {
 		err_set(eb, ERR_NOMEM, "%s: out of memory", path);
 		return NULL;
 	}
-	t->in = csvin_open(path, eb);
+	t->in = csvin_open_hashed(path, h, eb);
 	if (!t->in)
 		goto fail;
 	t->n_cols = csvin_n_cols(t->in);

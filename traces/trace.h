@@ -48,6 +48,13 @@ struct trace;
 
 /* Opens a trace and checks its header; NULL on failure (detail in eb). */
 struct trace *trace_open(const char *path, struct errbuf *eb);
+/*
+ * The same, hashing the file as it is read (csvin_open_hashed): after the rows the caller
+ * wants, trace_hash_rest reads the rest into h, which then holds the whole file's hash.
+ */
+struct sha256;
+struct trace *trace_open_hashed(const char *path, struct sha256 *h, struct errbuf *eb);
+int trace_hash_rest(struct trace *t, struct errbuf *eb);
 void trace_close(struct trace *t);
 
 /* Reads the next row: 1, 0 at the end, or a negative code with file:line detail. */
