@@ -328,6 +328,23 @@ Test(agent, xnnpack_convs_larger_than_half_the_l2_run_in_channel_slices)
 		check_f16(h, 2);
 }
 
+Test(agent, xnnpack_few_channel_large_kernel_convs_run_as_im2col_and_gemm)
+{
+	/*
+	 * kb_xnnpack.c runs 7x7 (and larger) convolutions on up to 4 channels as im2col + GEMM,
+	 * each thread its share of the pixels in chunks of an eighth of the L2: enough pixels
+	 * here for several chunks a share in every dtype, with odd sizes and SAME padding
+	 */
+	check_f32(&kb_xnnpack, shape(KOP_CONV, 97, 93, 3, 24, 7, 1, 1, DT_FP32), 1);
+	check_f32(&kb_xnnpack, shape(KOP_CONV, 97, 93, 3, 24, 7, 2, 1, DT_FP32), 2);
+	check_f32(&kb_xnnpack, shape(KOP_CONV, 11, 10, 4, 5, 9, 3, 1, DT_FP32), 3);
+	check_int8(shape(KOP_CONV, 97, 93, 3, 16, 7, 1, 1, DT_INT8));
+	struct kshape h = shape(KOP_CONV, 61, 59, 3, 16, 7, 2, 1, DT_FP16);
+	char why[KB_WHY_LEN];
+	if (kb_xnnpack.supports(&h, why))
+		check_f16(h, 2);
+}
+
 Test(agent, openblas_refuses_int8_and_auto_prefers_xnnpack_for_every_dtype)
 {
 	struct kshape k = shape(KOP_CONV, 8, 8, 8, 8, 3, 1, 1, DT_INT8);

@@ -94,6 +94,16 @@ const struct kb_backend *kb_find(const char *name);
 /* SAME padding of one spatial dimension: the total and the part before (top or left). */
 void kb_pad_same(int in, int kernel, int stride, int *pad_total, int *pad_before);
 
+/*
+ * The im2col rows of output pixels [p0, p1) of convolution k, group g, into col: one row of
+ * kernel x kernel x (in_c / groups) elements of elem bytes a pixel, taps in the weights'
+ * order, zero bytes where a tap falls outside the input (zero is the padding value of every
+ * dtype here: int8 inputs have zero point 0). in is the NHWC input; ow, pad_t and pad_l as
+ * from kb_pad_same.
+ */
+void kb_im2col(const struct kshape *k, int ow, int pad_t, int pad_l, const void *in, size_t elem,
+	       int g, void *col, long p0, long p1);
+
 /* A seeded generator (splitmix64) filling test tensors reproducibly. */
 struct kb_rng {
 	uint64_t s;

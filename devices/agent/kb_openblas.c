@@ -220,53 +220,10 @@ static void bias_fill(void *ctx, int tid, int n)
 }
 
 /* im2col rows of output pixels [p0, p1) of group g into col (row q is pixel p0 + q). */
+/* The im2col rows of output pixels [p0, p1), group g (kb_im2col). */
 static void im2col_rows(const struct ob *s, float *col, long p0, long p1, int g)
 {
-	const struct kshape *k = &s->k;
-	size_t cbytes = (size_t)s->cin_g * sizeof(float);
-	/*
-	 * Without groups a pixel's channels are the whole pixel, so the taps of one kernel row
-	 * that fall inside the input are one contiguous run of the input: one copy per kernel
-	 * row instead of one per tap (a 7x7 convolution on 3 channels copies 12 bytes a tap).
-	 */
-	int whole_rows = k->groups == 1;
-	for (long p = p0; p < p1; p++) {
-		int oy = (int)(p / s->ow), ox = (int)(p % s->ow);
-		float *row = col + (p - p0) * s->kk;
-		int ix0 = ox * k->stride - s->pad_l;
-		/* taps [kx0, kx1) of a kernel row fall inside the input */
-		int kx0 = ix0 < 0 ? -ix0 : 0;
-		int kx1 = k->in_w - ix0 < k->kernel ? k->in_w - ix0 : k->kernel;
-		if (kx1 < kx0)
-			kx1 = kx0;
-		for (int ky = 0; ky < k->kernel; ky++) {
-			int iy = oy * k->stride - s->pad_t + ky;
-			float *dst = row + (size_t)ky * k->kernel * s->cin_g;
-			if (iy < 0 || iy >= k->in_h) {
-				memset(dst, 0, cbytes * (size_t)k->kernel);
-				continue;
-			}
-			const float *src = s->in + ((size_t)iy * k->in_w + ix0) * k->in_c +
-					   (size_t)g * s->cin_g;
-			if (whole_rows) {
-				if (kx0 > 0)
-					memset(dst, 0, cbytes * (size_t)kx0);
-				memcpy(dst + (size_t)kx0 * s->cin_g, src + (size_t)kx0 * k->in_c,
-				       cbytes * (size_t)(kx1 - kx0));
-				if (kx1 < k->kernel)
-					memset(dst + (size_t)kx1 * s->cin_g, 0,
-					       cbytes * (size_t)(k->kernel - kx1));
-				continue;
-			}
-			for (int kx = 0; kx < k->kernel; kx++) {
-				if (kx < kx0 || kx >= kx1)
-					memset(dst + (size_t)kx * s->cin_g, 0, cbytes);
-				else
-					memcpy(dst + (size_t)kx * s->cin_g, src + (size_t)kx * k->in_c,
-					       cbytes);
-			}
-		}
-	}
+	kb_im2col(&s->k, s->ow, s->pad_t, s->pad_l, s->in, sizeof(float), g, col, p0, p1);
 }
 
 /*
