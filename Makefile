@@ -20,8 +20,10 @@ WARN += -Werror
 endif
 
 OPT      ?= -O2 -g
-CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Icommon -Isim -Imodels -Idevices \
-            -Idevices/agent -Itraces -Ipolicies -Ireports \
+# The floors, lowest first (docs/layout.md): a file includes headers of its own folder or of a
+# lower floor only; tests/test_layout.c holds the tree to it.
+FLOORS   := common devices/agent models traces devices policies sandbox sim store sweep reports cmd
+CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(addprefix -I,$(FLOORS)) \
             -DADASCALE_VERSION='"$(VERSION)"' -DADASCALE_GIT_REV='"$(GIT_REV)"' \
             -DADASCALE_DATADIR='"$(PREFIX)/share/adascale"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -pthread
@@ -31,8 +33,8 @@ LDLIBS_TEST    := -lcriterion
 
 COMMON_SRC  := $(wildcard common/*.c)
 AGENT_SRC   := $(filter-out devices/agent/main.c,$(wildcard devices/agent/*.c))
-HARNESS_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c devices/*.c traces/*.c \
-                 policies/*.c reports/*.c))
+HARNESS_SRC := $(filter-out cmd/main.c,$(wildcard $(addsuffix /*.c,$(filter-out common \
+                 devices/agent,$(FLOORS)))))
 TEST_SRC    := $(wildcard tests/test_*.c) tests/testutil.c tests/faultinject.c
 BENCH_SRC   := $(filter-out tests/bench_agent.c,$(wildcard tests/bench_*.c))
 PLUGIN_SRC  := $(wildcard policies/examples/*.c)
@@ -83,7 +85,7 @@ $(BUILD)/libadascale.a: $(HARNESS_OBJ) $(COMMON_OBJ) $(AGENT_OBJ)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/adascale: $(call obj,sim/main.c) $(BUILD)/libadascale.a
+$(BUILD)/adascale: $(call obj,cmd/main.c) $(BUILD)/libadascale.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
 

@@ -7,7 +7,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -134,4 +136,24 @@ int num_u64(const char *s, uint64_t *out)
 		return ERR_RANGE;
 	*out = (uint64_t)v;
 	return 0;
+}
+
+void num_exact(char buf[32], double v)
+{
+	if (v == 0)
+		v = 0; /* no "-0" */
+	double a = v < 0 ? -v : v;
+	if (a == 0 || (a >= 1e-4 && a < 1e15)) {
+		/* plain decimals, as few as read back exactly */
+		for (int decimals = 0; decimals <= 17; decimals++) {
+			snprintf(buf, 32, "%.*f", decimals, v);
+			if (strtod(buf, NULL) == v)
+				return;
+		}
+	}
+	for (int digits = 1; digits <= 17; digits++) {
+		snprintf(buf, 32, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
 }

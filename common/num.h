@@ -13,4 +13,10 @@ int num_double(const char *s, double *out);
 int num_long(const char *s, long *out);
 int num_u64(const char *s, uint64_t *out);
 
+/*
+ * Formats v in as few digits as read back as exactly v: plain decimals ("1500.398464",
+ * "2000") for magnitudes from 1e-4 to 1e15, the shortest "%g" form otherwise.
+ */
+void num_exact(char buf[32], double v);
+
 #endif

@@ -1,10 +1,10 @@
 /*
- * rundata.h: the runs a report shows, read back from a results database (see sim/store.h)
+ * rundata.h: the runs a report shows, read back from a results database (see store/store.h)
  * into memory: each run's provenance, its metrics, its latency quantiles and its variant
  * use. The database is opened read-only and checked to be an adascale database of the
  * schema version this build knows; every statement binds its values.
  *
- * Not for writing results (sim/store.c) nor for presenting them (charts.c, html.c).
+ * Not for writing results (store/store.c) nor for presenting them (charts.c, html.c).
  */
 #ifndef ADASCALE_REPORT_RUNDATA_H
 #define ADASCALE_REPORT_RUNDATA_H

@@ -26,7 +26,7 @@
 
 #include "num.h"
 #include "rng.h"
-#include "tout.h"
+#include "afile.h"
 
 /* Every knob any model has; a scenario exposes the ones it uses. */
 enum knob {
@@ -728,16 +728,16 @@ static int write_header(FILE *f, const struct scen *sc, const double *k, uint64_
 {
 	char num[32];
 	int ok = 1;
-	tout_num(num, (double)dur_ms / 1000.0);
+	num_exact(num, (double)dur_ms / 1000.0);
 	ok &= fprintf(f, "# generator: adascale trace gen %s --seed %" PRIu64
 			 " --duration-s %s --interval-ms %d",
 		      sc->pub.name, seed, num, iv_ms) > 0;
 	for (const enum knob *kk = sc->ks; *kk != K_N; kk++) {
-		tout_num(num, k[*kk]);
+		num_exact(num, k[*kk]);
 		ok &= fprintf(f, " %s=%s", knobs[*kk].name, num) > 0;
 	}
 	ok &= fprintf(f, "\n# seed: %" PRIu64 "\n", seed) > 0;
-	tout_num(num, k[K_MAX_FREQ]);
+	num_exact(num, k[K_MAX_FREQ]);
 	ok &= fprintf(f, "# max_freq_mhz: %s\n", num) > 0;
 	ok &= fprintf(f, "# scenario: %s: %s\n", sc->pub.name, sc->pub.summary) > 0;
 	ok &= fprintf(f, "# source: generated (a model, not a recording; docs/traces.md)\n") > 0;
@@ -810,7 +810,7 @@ void tgen_help(FILE *f)
 		for (int j = 0; j < s->n_params; j++) {
 			const struct tgen_param *q = &s->params[j];
 			char def[32];
-			tout_num(def, q->def);
+			num_exact(def, q->def);
 			fprintf(f, "    %-22s %8s %-6s %s\n", q->name, def, q->unit, q->help);
 		}
 	}

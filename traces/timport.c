@@ -1,6 +1,6 @@
 /*
  * timport.c: the importers of `trace import` (see timport.h). Each reads its input once
- * (the agent importer twice: check, then copy), stages every output with tout.h and
+ * (the agent importer twice: check, then copy), stages every output with afile.h and
  * commits them all only when the whole input converted without error. Values are checked
  * against the trace format's ranges as they are converted, and errors name the input's
  * file:line. Not for any format's meaning beyond the mapping documented in
@@ -21,7 +21,7 @@
 #include "num.h"
 #include "sha256.h"
 #include "tcheck.h"
-#include "tout.h"
+#include "afile.h"
 #include "trace.h"
 
 #define META_LEN 1024
@@ -192,16 +192,16 @@ static int prov_write(FILE *f, const struct prov *p)
 /* ---- staged outputs ----------------------------------------------------------------- */
 
 struct outs {
-	struct tout **o;
+	struct afile **o;
 	long *rows;
 	int n, cap;
 };
 
-static struct tout *outs_add(struct outs *s, const char *path, struct errbuf *eb)
+static struct afile *outs_add(struct outs *s, const char *path, struct errbuf *eb)
 {
 	if (s->n == s->cap) {
 		int cap = s->cap ? 2 * s->cap : 8;
-		struct tout **o = realloc(s->o, (size_t)cap * sizeof *o);
+		struct afile **o = realloc(s->o, (size_t)cap * sizeof *o);
 		if (!o)
 			goto nomem;
 		s->o = o;
@@ -212,11 +212,11 @@ static struct tout *outs_add(struct outs *s, const char *path, struct errbuf *eb
 		s->cap = cap;
 	}
 	for (int i = 0; i < s->n; i++)
-		if (strcmp(tout_name(s->o[i]), path && strcmp(path, "-") ? path : "stdout") == 0) {
-			err_set(eb, ERR_USAGE, "two traces would both be written to %s", tout_name(s->o[i]));
+		if (strcmp(afile_name(s->o[i]), path && strcmp(path, "-") ? path : "stdout") == 0) {
+			err_set(eb, ERR_USAGE, "two traces would both be written to %s", afile_name(s->o[i]));
 			return NULL;
 		}
-	struct tout *t = tout_create(path, eb);
+	struct afile *t = afile_create(path, eb);
 	if (!t)
 		return NULL;
 	s->o[s->n] = t;
@@ -231,11 +231,11 @@ nomem:
 static int outs_commit(struct outs *s, FILE *log, struct errbuf *eb)
 {
 	for (int i = 0; i < s->n; i++) {
-		int rc = tout_commit(s->o[i], eb);
+		int rc = afile_commit(s->o[i], eb);
 		if (rc < 0)
 			return rc;
-		if (log && strcmp(tout_name(s->o[i]), "stdout") != 0)
-			fprintf(log, "wrote %s: %ld rows\n", tout_name(s->o[i]), s->rows[i]);
+		if (log && strcmp(afile_name(s->o[i]), "stdout") != 0)
+			fprintf(log, "wrote %s: %ld rows\n", afile_name(s->o[i]), s->rows[i]);
 	}
 	return 0;
 }
@@ -243,7 +243,7 @@ static int outs_commit(struct outs *s, FILE *log, struct errbuf *eb)
 static void outs_free(struct outs *s)
 {
 	for (int i = 0; i < s->n; i++)
-		tout_destroy(s->o[i]);
+		afile_destroy(s->o[i]);
 	free(s->o);
 	free(s->rows);
 }
@@ -288,7 +288,7 @@ static void base_name(char *out, size_t len, const char *path)
 }
 
 /* Where a single-trace import writes: --out-dir DIR/<input name>.csv, -o, or stdout. */
-static struct tout *single_out(const struct timport_opts *o, struct outs *s, const char *name,
+static struct afile *single_out(const struct timport_opts *o, struct outs *s, const char *name,
 			       struct errbuf *eb)
 {
 	if (!o->out_dir)
@@ -350,7 +350,7 @@ static int sb_write(const struct timport_opts *o, const struct prov *p, struct s
 {
 	char id[256], path[4096];
 	sb_id(id, sizeof id, r->file);
-	struct tout *t;
+	struct afile *t;
 	if (o->out_dir) {
 		if (out_path(path, sizeof path, o->out_dir, id, eb) < 0)
 			return eb->code;
@@ -360,7 +360,7 @@ static int sb_write(const struct timport_opts *o, const struct prov *p, struct s
 	}
 	if (!t)
 		return eb->code;
-	FILE *f = tout_file(t);
+	FILE *f = afile_stream(t);
 	int ok = prov_write(f, p) == 0;
 	char v[META_LEN];
 	meta_clean(v, sizeof v, r->file);
@@ -391,7 +391,7 @@ static int sb_write(const struct timport_opts *o, const struct prov *p, struct s
 	}
 	s->rows[s->n - 1] = r->n;
 	if (!ok)
-		return err_set(eb, ERR_IO, "%s: write error", tout_name(t));
+		return err_set(eb, ERR_IO, "%s: write error", afile_name(t));
 	return 0;
 }
 
@@ -1046,7 +1046,7 @@ static void ft_fields(const struct ft_state *st, const int *has_freq, int n_cl, 
 			continue;
 		num[0] = '\0';
 		if (st->freq[c] > 0)
-			tout_num(num, st->freq[c]);
+			num_exact(num, st->freq[c]);
 		o += (size_t)snprintf(buf + o, len - o, ",%s", num);
 	}
 	if (has_util) {
@@ -1059,14 +1059,14 @@ static void ft_fields(const struct ft_state *st, const int *has_freq, int n_cl, 
 					sum += st->load[i];
 					n++;
 				}
-			tout_num(num, n ? round(sum / n * 1e4) / 1e4 : 0);
+			num_exact(num, n ? round(sum / n * 1e4) / 1e4 : 0);
 		}
 		o += (size_t)snprintf(buf + o, len - o, ",%s", num);
 	}
 	if (has_temp) {
 		num[0] = '\0';
 		if (st->any_temp)
-			tout_num(num, st->temp);
+			num_exact(num, st->temp);
 		snprintf(buf + o, len - o, ",%s", num);
 	}
 }
@@ -1107,13 +1107,13 @@ static int ft_write(struct ftrace *ft, const struct prov *p, const int *cluster_
 		return err_set(eb, ERR_PARSE, "%s: no cpu_frequency, cpu_load or thermal_temperature "
 					      "events",
 			       ft->path);
-	struct tout *t = single_out(o, s, o->in, eb);
+	struct afile *t = single_out(o, s, o->in, eb);
 	if (!t)
 		return eb->code;
-	FILE *f = tout_file(t);
+	FILE *f = afile_stream(t);
 	int ok = prov_write(f, p) == 0;
 	char num[32];
-	tout_num(num, (double)ft->t0_ns / 1e9);
+	num_exact(num, (double)ft->t0_ns / 1e9);
 	ok &= fprintf(f, "# time_origin_s: %s (the input's timestamp of time_s 0)\n", num) > 0;
 	ok &= fprintf(f, "# clusters:") > 0;
 	for (int c = 0; c < n_cl; c++) {
@@ -1135,7 +1135,7 @@ static int ft_write(struct ftrace *ft, const struct prov *p, const int *cluster_
 	}
 	ok &= fputc('\n', f) != EOF;
 	for (int c = 0; max_freq && c < n_cl; c++) {
-		tout_num(num, max_freq[c]);
+		num_exact(num, max_freq[c]);
 		ok &= fprintf(f, "# max_freq_mhz.%d: %s\n", c, num) > 0;
 	}
 	if (!max_freq && any_freq)
@@ -1181,7 +1181,7 @@ static int ft_write(struct ftrace *ft, const struct prov *p, const int *cluster_
 				ft_apply(st, &ft->ev[i++], cluster_of, zone);
 			ft_fields(st, has_freq, n_cl, has_util, has_temp, cluster_of, n_cpus, cur,
 				  sizeof cur);
-			tout_num(num, (double)g / 1e9);
+			num_exact(num, (double)g / 1e9);
 			ok &= fprintf(f, "%s%s\n", num, cur) > 0;
 			rows++;
 		}
@@ -1197,14 +1197,14 @@ static int ft_write(struct ftrace *ft, const struct prov *p, const int *cluster_
 				  sizeof cur);
 			if (rows > 0 && strcmp(cur, last) == 0)
 				continue;
-			tout_num(num, (double)(t_ns - ft->t0_ns) / 1e9);
+			num_exact(num, (double)(t_ns - ft->t0_ns) / 1e9);
 			ok &= fprintf(f, "%s%s\n", num, cur) > 0;
 			memcpy(last, cur, sizeof last);
 			written_ns = t_ns;
 			rows++;
 		}
 		if (written_ns < ft->end_ns) {
-			tout_num(num, (double)(ft->end_ns - ft->t0_ns) / 1e9);
+			num_exact(num, (double)(ft->end_ns - ft->t0_ns) / 1e9);
 			ok &= fprintf(f, "%s%s\n", num, last) > 0;
 			rows++;
 		}
@@ -1212,7 +1212,7 @@ static int ft_write(struct ftrace *ft, const struct prov *p, const int *cluster_
 	free(st);
 	s->rows[s->n - 1] = rows;
 	if (!ok)
-		return err_set(eb, ERR_IO, "%s: write error", tout_name(t));
+		return err_set(eb, ERR_IO, "%s: write error", afile_name(t));
 	return 0;
 }
 
@@ -1331,12 +1331,12 @@ static int import_agent(const struct timport_opts *o, struct outs *s, FILE *log,
 			 started ? ", started " : "", started ? started : "");
 		meta_clean(p.source, sizeof p.source, more);
 	}
-	struct tout *t = single_out(o, s, o->in, eb);
+	struct afile *t = single_out(o, s, o->in, eb);
 	if (!t) {
 		rc = eb->code;
 		goto done;
 	}
-	FILE *f = tout_file(t);
+	FILE *f = afile_stream(t);
 	int ok = prov_write(f, &p) == 0;
 	int has_freq = 0, has_max = 0;
 	for (int i = 0; i < csvin_n_meta(c); i++) {
@@ -1375,7 +1375,7 @@ static int import_agent(const struct timport_opts *o, struct outs *s, FILE *log,
 			     "MHz\n",
 			o->in);
 	s->rows[s->n - 1] = rows;
-	rc = ok ? 0 : err_set(eb, ERR_IO, "%s: write error", tout_name(t));
+	rc = ok ? 0 : err_set(eb, ERR_IO, "%s: write error", afile_name(t));
 done:
 	csvin_close(c);
 	tcheck_report_destroy(rep);

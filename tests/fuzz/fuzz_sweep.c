@@ -1,5 +1,5 @@
 /*
- * fuzz_sweep.c: libFuzzer target for the sweep file reader (sim/sweep_spec.c,
+ * fuzz_sweep.c: libFuzzer target for the sweep file reader (sweep/sweep_spec.c,
  * sweep_spec_load): the INI `adascale sweep` reads. Only the reading and checking; planning
  * needs the named traces, devices and models.
  */

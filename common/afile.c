@@ -1,9 +1,9 @@
 /*
- * tout.c: outputs that appear whole or not at all (see tout.h). A file target gets a
+ * afile.c: outputs that appear whole or not at all (see afile.h). A file target gets a
  * mkstemp temporary in its own folder, so the final rename stays on one file system and
  * is atomic; standard output is staged in tmpfile(). Not for formats: callers write text.
  */
-#include "tout.h"
+#include "afile.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,16 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct tout {
+struct afile {
 	FILE *f;
 	char *path; /* NULL for standard output */
 	char *tmp;  /* temporary file beside path; NULL once renamed */
 	int committed;
 };
 
-struct tout *tout_create(const char *path, struct errbuf *eb)
+struct afile *afile_create(const char *path, struct errbuf *eb)
 {
-	struct tout *o = calloc(1, sizeof *o);
+	struct afile *o = calloc(1, sizeof *o);
 	if (!o) {
 		err_set(eb, ERR_NOMEM, "out of memory");
 		return NULL;
@@ -48,7 +48,7 @@ struct tout *tout_create(const char *path, struct errbuf *eb)
 		o->tmp = NULL;
 		goto fail;
 	}
-	/* mkstemp makes the file 0600; a trace is ordinary data. */
+	/* mkstemp makes the file 0600; outputs are ordinary data. */
 	mode_t mask = umask(0);
 	umask(mask);
 	int chmod_rc = fchmod(fd, 0666 & ~mask); /* a failure only leaves it more private */
@@ -61,15 +61,15 @@ struct tout *tout_create(const char *path, struct errbuf *eb)
 	}
 	return o;
 fail:
-	tout_destroy(o);
+	afile_destroy(o);
 	return NULL;
 }
 
-FILE *tout_file(struct tout *o) { return o->f; }
+FILE *afile_stream(struct afile *o) { return o->f; }
 
-const char *tout_name(const struct tout *o) { return o->path ? o->path : "stdout"; }
+const char *afile_name(const struct afile *o) { return o->path ? o->path : "stdout"; }
 
-static int copy_to_stdout(struct tout *o, struct errbuf *eb)
+static int copy_to_stdout(struct afile *o, struct errbuf *eb)
 {
 	if (fflush(o->f) != 0 || ferror(o->f) || fseek(o->f, 0, SEEK_SET) != 0)
 		return err_set(eb, ERR_IO, "stdout: cannot stage the output: %s", strerror(errno));
@@ -85,10 +85,10 @@ static int copy_to_stdout(struct tout *o, struct errbuf *eb)
 	return 0;
 }
 
-int tout_commit(struct tout *o, struct errbuf *eb)
+int afile_commit(struct afile *o, struct errbuf *eb)
 {
 	if (o->committed)
-		return err_set(eb, ERR_USAGE, "%s: output already committed", tout_name(o));
+		return err_set(eb, ERR_USAGE, "%s: output already committed", afile_name(o));
 	o->committed = 1;
 	if (!o->path)
 		return copy_to_stdout(o, eb);
@@ -106,7 +106,7 @@ int tout_commit(struct tout *o, struct errbuf *eb)
 	return 0;
 }
 
-void tout_destroy(struct tout *o)
+void afile_destroy(struct afile *o)
 {
 	if (!o)
 		return;
@@ -117,24 +117,4 @@ void tout_destroy(struct tout *o)
 	free(o->tmp);
 	free(o->path);
 	free(o);
-}
-
-void tout_num(char buf[32], double v)
-{
-	if (v == 0)
-		v = 0; /* no "-0" */
-	double a = v < 0 ? -v : v;
-	if (a == 0 || (a >= 1e-4 && a < 1e15)) {
-		/* plain decimals, as few as read back exactly */
-		for (int decimals = 0; decimals <= 17; decimals++) {
-			snprintf(buf, 32, "%.*f", decimals, v);
-			if (strtod(buf, NULL) == v)
-				return;
-		}
-	}
-	for (int digits = 1; digits <= 17; digits++) {
-		snprintf(buf, 32, "%.*g", digits, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
 }

@@ -14,7 +14,7 @@
 #include "tcheck.h"
 #include "tgen.h"
 #include "timport.h"
-#include "tout.h"
+#include "afile.h"
 #include "tplot.h"
 
 static const char usage_trace[] =
@@ -153,7 +153,7 @@ static int cmd_gen(int argc, char **argv)
 	const char *out = NULL;
 	const char **kv = calloc((size_t)argc, sizeof *kv);
 	struct errbuf eb = {0, ""};
-	struct tout *t = NULL;
+	struct afile *t = NULL;
 	int rc;
 	if (!kv) {
 		rc = err_set(&eb, ERR_NOMEM, "out of memory");
@@ -207,17 +207,17 @@ static int cmd_gen(int argc, char **argv)
 	}
 	o.kv = kv;
 	/* The output appears only on success: a bad parameter leaves nothing behind. */
-	if (!(t = tout_create(out, &eb))) {
+	if (!(t = afile_create(out, &eb))) {
 		rc = eb.code;
 		goto fail;
 	}
-	if ((rc = tgen_write(tout_file(t), &o, &eb)) < 0 || (rc = tout_commit(t, &eb)) < 0)
+	if ((rc = tgen_write(afile_stream(t), &o, &eb)) < 0 || (rc = afile_commit(t, &eb)) < 0)
 		goto fail;
-	tout_destroy(t);
+	afile_destroy(t);
 	free(kv);
 	return 0;
 fail:
-	tout_destroy(t);
+	afile_destroy(t);
 	free(kv);
 	return fail(&eb, rc);
 }

@@ -252,7 +252,7 @@ static int key_mismatch(struct exec *x, const struct sweep_run *r, const struct 
 	else
 		rc = err_set(x->eb, ERR_CHILD,
 			     "run %d: the run's config_key %.12s... differs from the sweep's "
-			     "%.12s...: sim/sweep_plan.c computes it differently from sim/run.c",
+			     "%.12s...: sweep/sweep_plan.c computes it differently from sim/run.c",
 			     r->index + 1, o->config_key, r->config_key);
 	free(plan);
 	return rc;
