@@ -23,6 +23,8 @@ int opt_usage(const struct opt_verb *v, const char *fmt, ...)
 	return OPT_ERROR;
 }
 
+int opt_status(int rc) { return rc == OPT_HELP ? 0 : 2; }
+
 static const struct opt *find_long(const struct opt *opts, const char *name, size_t len)
 {
 	for (const struct opt *o = opts; o->name; o++)
@@ -54,7 +56,7 @@ static int bad_value(const struct opt_verb *v, const char *opt, const struct opt
 	if (why && why[0])
 		return opt_usage(v, "%s '%s': %s", opt, value, why);
 	if (o->takes)
-		return opt_usage(v, "%s %s", opt, o->takes);
+		return opt_usage(v, "%s '%s' %s", opt, value, o->takes);
 	return opt_usage(v, "%s: bad value '%s'", opt, value);
 }
 

@@ -53,6 +53,9 @@ enum {
 int opt_parse(const struct opt_verb *v, const struct opt *opts, int argc, char **argv,
 	      char **pos, int max_pos, int *n_pos);
 
+/* The exit status for what opt_parse returned other than OPT_OK: 0 after help, 2 after an error. */
+int opt_status(int rc);
+
 /* Prints `PROG VERB: <what> (PROG VERB --help)` to standard error; returns OPT_ERROR. */
 int opt_usage(const struct opt_verb *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

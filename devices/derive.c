@@ -1,12 +1,10 @@
 /*
- * derive.c: the roofline rule of derive.h, and the `adascale derive` verb. The output is
- * written to a temporary file beside OUT and renamed into place, so a failure leaves no
- * half-written timings.
+ * derive.c: the roofline rule of derive.h. Not for where the output goes (`adascale
+ * derive`, cmd/derive.c, writes it whole or not at all).
  */
 #include "derive.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,102 +80,5 @@ int derive_timings(const struct device *src, const struct timings *t, const stru
 	}
 	if (ferror(out))
 		return err_set(eb, ERR_IO, "writing derived timings: %s", strerror(errno));
-	return 0;
-}
-
-static int usage(const char *what)
-{
-	fprintf(stderr, "adascale derive: %s\nusage: adascale derive --from DEVICE.ini "
-			"[--timings FILE] --to DEVICE.ini [-o OUT.csv]\n",
-		what);
-	return 2;
-}
-
-int derive_cmd(int argc, char **argv)
-{
-	const char *from = NULL, *to = NULL, *tpath = NULL, *outp = NULL;
-	static const struct option opts[] = {{"from", required_argument, 0, 'f'},
-					     {"to", required_argument, 0, 't'},
-					     {"timings", required_argument, 0, 'T'},
-					     {"help", no_argument, 0, 'h'},
-					     {0, 0, 0, 0}};
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'f': from = optarg; break;
-		case 't': to = optarg; break;
-		case 'T': tpath = optarg; break;
-		case 'o': outp = optarg; break;
-		case 'h':
-			printf("usage: adascale derive --from DEVICE.ini [--timings FILE] --to "
-			       "DEVICE.ini [-o OUT.csv]\nDerives the target's kernel timings from the "
-			       "source's measured ones by a roofline rule (docs/formats.md).\n");
-			return 0;
-		default: return 2;
-		}
-	}
-	if (!from || !to || optind < argc)
-		return usage(!from ? "--from is required" : !to ? "--to is required"
-							   : "unexpected argument");
-	struct errbuf eb = {0};
-	struct device *src = NULL, *dst = NULL;
-	struct timings *t = NULL;
-	FILE *out = stdout;
-	char tmp[4200] = "";
-	int rc;
-	if ((rc = device_load(from, &src, &eb)) < 0 || (rc = device_load(to, &dst, &eb)) < 0)
-		goto done;
-	if (!tpath)
-		tpath = src->timings;
-	if (!tpath[0]) {
-		rc = err_set(&eb, ERR_USAGE, "%s names no timings file; give --timings", from);
-		goto done;
-	}
-	if ((rc = timings_load(tpath, &t, &eb)) < 0)
-		goto done;
-	if (t->derived) {
-		rc = err_set(&eb, ERR_USAGE, "%s: already derived; derive from measured timings",
-			     tpath);
-		goto done;
-	}
-	if (outp) {
-		snprintf(tmp, sizeof tmp, "%s.XXXXXX", outp);
-		int fd = mkstemp(tmp);
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			rc = err_set(&eb, ERR_IO, "%s: cannot write: %s", outp, strerror(errno));
-			tmp[0] = '\0';
-			goto done;
-		}
-	}
-	struct derive_stats st;
-	if ((rc = derive_timings(src, t, dst, out, &st, &eb)) < 0)
-		goto done;
-	if (outp) {
-		FILE *f = out;
-		out = stdout;
-		if (fclose(f) != 0 || rename(tmp, outp) != 0) {
-			rc = err_set(&eb, ERR_IO, "%s: cannot write: %s", outp, strerror(errno));
-			goto done;
-		}
-		tmp[0] = '\0';
-	}
-	fprintf(stderr,
-		"adascale: derived %d timings for %s: %d compute-bound (x%.3g), %d memory-bound "
-		"(x%.3g)\n",
-		st.n_rows, dst->name, st.n_compute_bound, st.compute_ratio, st.n_memory_bound,
-		st.memory_ratio);
-done:
-	if (out && out != stdout)
-		fclose(out);
-	if (tmp[0])
-		remove(tmp);
-	timings_destroy(t);
-	device_destroy(src);
-	device_destroy(dst);
-	if (rc < 0) {
-		fprintf(stderr, "adascale: %s\n", eb.msg);
-		return err_exit_status(rc);
-	}
 	return 0;
 }

@@ -35,7 +35,4 @@ struct derive_stats {
 int derive_timings(const struct device *src, const struct timings *t, const struct device *dst,
 		   FILE *out, struct derive_stats *st, struct errbuf *eb);
 
-/* adascale derive --from DEVICE.ini [--timings F] --to DEVICE.ini [-o OUT] */
-int derive_cmd(int argc, char **argv);
-
 #endif

@@ -38,11 +38,10 @@
 #define ADASCALE_GIT_REV "unknown"
 #endif
 
-#define DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
 #define MODEL "fmnist_cnn"
 #define N_EXITS 3
 #define N_WIDTHS 4
-#define N_FAMILIES 4
+#define N_FAMILIES EVOLVE_N_FAMILIES
 
 static const double widths[N_WIDTHS] = {1, 0.75, 0.5, 0.25};
 
@@ -97,18 +96,7 @@ struct recipe {
 	float head_w[EV_MAX_HEADS];
 };
 
-struct opts {
-	const char *out;
-	const char *data;
-	int quick, compare, threads, help;
-	int scratch;            /* families trained from scratch: 0, 1 (the unpruned) or all */
-	double epochs;          /* > 0: overrides the recipe's */
-	double lr;              /* > 0: overrides the recipe's */
-	int scale;              /* > 0: overrides the recipe's */
-	uint64_t seed;
-};
-
-static void recipe_for(const struct opts *o, struct recipe *r)
+static void recipe_for(const struct evolve_opts *o, struct recipe *r)
 {
 	memset(r, 0, sizeof *r);
 	r->micro = 32;
@@ -170,7 +158,7 @@ struct cell {
 };
 
 struct run {
-	struct opts o;
+	struct evolve_opts o;
 	struct recipe r;
 	struct evolve_data *train, *test;
 	int *train_idx, *val_idx, *test_idx, *cal_idx;
@@ -926,100 +914,6 @@ static int compare_optimizers(struct run *R, struct errbuf *eb)
 
 /* ---- the verb ---- */
 
-static const char usage[] =
-	"usage: adascale evolve [--quick] --out DIR [--data DIR] [--seed N] [--threads N]\n"
-	"                       [--epochs E] [--scale S] [--lr LR] [--scratch none|base|all]\n"
-	"       adascale evolve --compare-optimizers [--quick] [--out DIR] [...]\n"
-	"Trains the self-evolving Fashion-MNIST CNN (early exits, elastic width) with AdaScale\n"
-	"SGD, derives its variants (width, exit, L1 channel pruning, truncated-SVD low rank,\n"
-	"int8), measures each one's test accuracy and the cost of training them from scratch,\n"
-	"and writes the model spec fmnist_cnn.csv, its measured accuracy table, overhead.csv\n"
-	"and the weights into DIR. --data: the folder of the IDX files (default\n"
-	DEFAULT_DATA ",\n"
-	"Debian package dataset-fashion-mnist). --quick: a subset, for tests (under a minute).\n"
-	"--scratch: which variants are also trained from scratch to measure the training\n"
-	"overhead: none, base (the 12 width x exit cuts, default) or all (the 48 fp32 variants;\n"
-	"about twice as long).\n"
-	"--compare-optimizers: AdaScale SGD against linear scaling with warm-up at scales\n"
-	"1, 4, 16 (optimizers.csv in DIR, or CSV on stdout).\n";
-
-static int parse(int argc, char **argv, struct opts *o, struct errbuf *eb)
-{
-	memset(o, 0, sizeof o[0]);
-	o->data = DEFAULT_DATA;
-	o->threads = 2;
-	o->seed = 1;
-	o->scratch = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			o->help = 1;
-		} else if (!strcmp(a, "--quick")) {
-			o->quick = 1;
-		} else if (!strcmp(a, "--compare-optimizers")) {
-			o->compare = 1;
-		} else if (!strcmp(a, "--scratch")) {
-			if (!v)
-				return err_set(eb, ERR_USAGE, "evolve: --scratch needs a value");
-			i++;
-			if (!strcmp(v, "none"))
-				o->scratch = 0;
-			else if (!strcmp(v, "base"))
-				o->scratch = 1;
-			else if (!strcmp(v, "all"))
-				o->scratch = N_FAMILIES;
-			else
-				return err_set(eb, ERR_USAGE,
-					       "evolve: --scratch takes none, base or all");
-		} else if (!strcmp(a, "--out") || !strcmp(a, "--data") || !strcmp(a, "--seed") ||
-			   !strcmp(a, "--threads") || !strcmp(a, "--epochs") ||
-			   !strcmp(a, "--lr") || !strcmp(a, "--scale")) {
-			if (!v)
-				return err_set(eb, ERR_USAGE, "evolve: %s needs a value", a);
-			i++;
-			long l;
-			double x;
-			uint64_t u;
-			if (!strcmp(a, "--out")) {
-				o->out = v;
-			} else if (!strcmp(a, "--data")) {
-				o->data = v;
-			} else if (!strcmp(a, "--seed")) {
-				if (num_u64(v, &u) < 0)
-					return err_set(eb, ERR_USAGE,
-						       "evolve: --seed takes a non-negative integer");
-				o->seed = u;
-			} else if (!strcmp(a, "--threads")) {
-				if (num_long(v, &l) < 0 || l < 1 || l > EV_MAX_THREADS)
-					return err_set(eb, ERR_USAGE,
-						       "evolve: --threads takes 1..%d", EV_MAX_THREADS);
-				o->threads = (int)l;
-			} else if (!strcmp(a, "--scale")) {
-				if (num_long(v, &l) < 0 || l < 1 || l > EV_MAX_SCALE)
-					return err_set(eb, ERR_USAGE, "evolve: --scale takes 1..%d",
-						       EV_MAX_SCALE);
-				o->scale = (int)l;
-			} else if (!strcmp(a, "--lr")) {
-				if (num_double(v, &x) < 0 || !(x > 0 && x <= 10))
-					return err_set(eb, ERR_USAGE,
-						       "evolve: --lr takes a number in (0, 10]");
-				o->lr = x;
-			} else {
-				if (num_double(v, &x) < 0 || !(x > 0 && x <= 100))
-					return err_set(eb, ERR_USAGE,
-						       "evolve: --epochs takes a number in (0, 100]");
-				o->epochs = x;
-			}
-		} else {
-			return err_set(eb, ERR_USAGE, "evolve: unexpected argument '%.64s'", a);
-		}
-	}
-	if (!o->help && !o->compare && !o->out)
-		return err_set(eb, ERR_USAGE, "evolve: --out DIR is required");
-	return 0;
-}
-
 /*
  * Makes DIR (one level) when missing and the staging folder in it where every output is
  * written first, so that a failure leaves DIR as it was.
@@ -1088,23 +982,22 @@ static void run_free(struct run *R)
 	free(R);
 }
 
-int evolve_cmd(int argc, char **argv)
+void evolve_opts_defaults(struct evolve_opts *o)
 {
-	struct errbuf eb = {0, ""};
+	memset(o, 0, sizeof *o);
+	o->data = EVOLVE_DEFAULT_DATA;
+	o->threads = 2;
+	o->seed = 1;
+	o->scratch = 1;
+}
+
+int evolve_run(const struct evolve_opts *o, FILE *summary, struct errbuf *eb)
+{
 	struct run *R = calloc(1, sizeof *R);
 	int rc;
-	if (!R) {
-		fprintf(stderr, "adascale: out of memory\n");
-		return 1;
-	}
-	rc = parse(argc, argv, &R->o, &eb);
-	if (rc < 0)
-		goto fail;
-	if (R->o.help) {
-		fputs(usage, stdout);
-		run_free(R);
-		return 0;
-	}
+	if (!R)
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	R->o = *o;
 	R->t_start = ev_now();
 	time_t now = time(NULL);
 	struct tm tm;
@@ -1119,14 +1012,14 @@ int evolve_cmd(int argc, char **argv)
 	} else if (R->o.compare) {
 		R->r.epochs = R->o.epochs > 0 ? R->o.epochs : 2;
 	}
-	if ((rc = load_data(R, &eb)) < 0)
+	if ((rc = load_data(R, eb)) < 0)
 		goto fail;
-	if (R->o.out && (rc = prepare_out(R, &eb)) < 0)
+	if (R->o.out && (rc = prepare_out(R, eb)) < 0)
 		goto fail;
 	if (R->o.compare) {
-		rc = compare_optimizers(R, &eb);
+		rc = compare_optimizers(R, eb);
 		if (rc == 0)
-			rc = finish_stage(R, 1, &eb);
+			rc = finish_stage(R, 1, eb);
 		if (rc < 0)
 			goto fail;
 		run_free(R);
@@ -1134,26 +1027,25 @@ int evolve_cmd(int argc, char **argv)
 	}
 	/* the spec is written (into the stage) and checked before the from-scratch runs,
 	   which are named by its variant keys */
-	if ((rc = train_super(R, &eb)) < 0 || (rc = make_variants(R, &eb)) < 0 ||
-	    (rc = write_spec(R, &eb)) < 0 || (rc = from_scratch(R, &eb)) < 0)
+	if ((rc = train_super(R, eb)) < 0 || (rc = make_variants(R, eb)) < 0 ||
+	    (rc = write_spec(R, eb)) < 0 || (rc = from_scratch(R, eb)) < 0)
 		goto fail;
-	rc = write_table(R, &eb);
+	rc = write_table(R, eb);
 	if (rc == 0)
-		rc = write_overhead(R, &eb);
+		rc = write_overhead(R, eb);
 	if (rc == 0)
-		rc = write_weights(R, &eb);
+		rc = write_weights(R, eb);
 	if (rc == 0)
-		rc = finish_stage(R, 1, &eb);
+		rc = finish_stage(R, 1, eb);
 	if (rc < 0)
 		goto fail;
-	print_summary(stdout, R);
+	print_summary(summary, R);
 	run_free(R);
 	return 0;
 fail:
 	finish_stage(R, 0, NULL);
 	if (R->made_out)
 		rmdir(R->o.out);  /* only if still empty */
-	fprintf(stderr, "adascale: %s\n", eb.msg[0] ? eb.msg : err_msg(rc));
 	run_free(R);
-	return err_exit_status(rc);
+	return rc;
 }

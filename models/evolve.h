@@ -8,13 +8,14 @@
  * model (docs/evolve.md).
  *
  * This header is the public part: the IDX dataset reader, the AdaScale gain estimator, the
- * weights file reader and the `adascale evolve` verb. Not for timing variants (the agent
+ * weights file reader and a whole run of `adascale evolve` (its options are parsed in cmd/evolve.c). Not for timing variants (the agent
  * does) nor for choosing between them (policies do).
  */
 #ifndef ADASCALE_EVOLVE_H
 #define ADASCALE_EVOLVE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -93,13 +94,31 @@ void evolve_weights_destroy(struct evolve_weights *w);
 const struct evolve_tensor *evolve_weights_find(const struct evolve_weights *w,
 						const char *name);
 
-/* ---- the verb ---- */
+/* ---- a whole run (`adascale evolve`, cmd/evolve.c) ---- */
 
+#define EVOLVE_DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
+#define EVOLVE_MAX_THREADS 16
+#define EVOLVE_MAX_SCALE 64
+#define EVOLVE_N_FAMILIES 4 /* the fp32 families: as cut, pruned, low rank, both */
+
+struct evolve_opts {
+	const char *out;        /* the folder written; NULL only with compare (CSV on stdout) */
+	const char *data;       /* the folder of the IDX files */
+	int quick, compare, threads;
+	int scratch;            /* families trained from scratch: 0, 1 (the unpruned) or all
+	                           (EVOLVE_N_FAMILIES) */
+	double epochs;          /* > 0: overrides the recipe's */
+	double lr;              /* > 0: overrides the recipe's */
+	int scale;              /* > 0: overrides the recipe's */
+	uint64_t seed;
+};
+
+/* The defaults: the packaged data set, 2 threads, seed 1, the base families from scratch. */
+void evolve_opts_defaults(struct evolve_opts *o);
 /*
- * adascale evolve [--quick] --out DIR [--data DIR] [--seed N] [--threads N]
- * adascale evolve --compare-optimizers [--quick] [--out DIR] ...
- * argv[0] is the verb; returns the process exit status.
+ * Trains, cuts and measures as o says, writing into o->out whole or not at all (the files
+ * are staged and moved in at the end); the summary goes to summary. 0 or an ERR_* code.
  */
-int evolve_cmd(int argc, char **argv);
+int evolve_run(const struct evolve_opts *o, FILE *summary, struct errbuf *eb);
 
 #endif

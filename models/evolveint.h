@@ -25,8 +25,8 @@
 #define EV_MAX_LAYERS 24
 #define EV_MAX_HEADS 4
 #define EV_NAME_LEN 32
-#define EV_MAX_THREADS 16
-#define EV_MAX_SCALE 64
+#define EV_MAX_THREADS EVOLVE_MAX_THREADS
+#define EV_MAX_SCALE EVOLVE_MAX_SCALE
 /* The width rounding the model family uses (TF-slim MobileNet V1's depth(), models/ops.c). */
 #define EV_ROUNDING "floor_min8"
 

@@ -87,7 +87,4 @@ enum { COMPARE_MD, COMPARE_CSV, COMPARE_JSON };
  */
 int compare_run(const struct compare_opts *o, FILE *out, int *regressed, struct errbuf *eb);
 
-/* The command: argv[0] is "compare". Returns the exit status (0, 1 or 2). */
-int compare_cmd(int argc, char **argv);
-
 #endif

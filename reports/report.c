@@ -24,18 +24,6 @@
 #define PATH_MAX 4096
 #endif
 
-static const char usage[] =
-	"usage: adascale report --db FILE --out DIR [--tag T] [--runs LIST]\n"
-	"                       [--format html|csv|json]\n"
-	"  --db FILE      results database (read-only)\n"
-	"  --out DIR      report folder (created)\n"
-	"  --tag T        only runs with tag T (trends: the tags up to T)\n"
-	"  --runs LIST    only these run ids, e.g. 3,5-9,12\n"
-	"  --format F     html (default): index.html, report.md, *.png, *.svg;\n"
-	"                 csv: runs.csv, configurations.csv; json: report.json;\n"
-	"                 or a comma list, e.g. html,csv\n"
-	"environment: ADASCALE_GNUPLOT names the gnuplot program (default: gnuplot)\n";
-
 int report_parse_formats(const char *list, int *formats, struct errbuf *eb)
 {
 	int f = 0;
@@ -268,74 +256,4 @@ done:
 	report_data_destroy(d);
 	free(ids);
 	return rc;
-}
-
-/* The value of option name at argv[*i] ("--name V" or "--name=V"), or NULL. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-int report_cmd(int argc, char **argv)
-{
-	struct report_opts o = {NULL, NULL, NULL, NULL, 0};
-	struct errbuf eb = {0, ""};
-	int rc;
-	for (int i = 1; i < argc; i++) {
-		int missing = 0;
-		const char *v;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return 0;
-		}
-		if ((v = opt_value(argc, argv, &i, "--db", &missing)))
-			o.db_path = v;
-		else if ((v = opt_value(argc, argv, &i, "--out", &missing)))
-			o.out_dir = v;
-		else if ((v = opt_value(argc, argv, &i, "--tag", &missing)))
-			o.tag = v;
-		else if ((v = opt_value(argc, argv, &i, "--runs", &missing)))
-			o.runs = v;
-		else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
-			if ((rc = report_parse_formats(v, &o.formats, &eb)) < 0)
-				goto fail;
-		} else {
-			rc = err_set(&eb, ERR_USAGE, "report: %s '%s'\n%s",
-				     missing ? "missing value after" : "unknown argument", argv[i],
-				     usage);
-			goto fail;
-		}
-	}
-	if (!o.db_path || !o.out_dir) {
-		rc = err_set(&eb, ERR_USAGE, "report: --db and --out are required\n%s", usage);
-		goto fail;
-	}
-	if (!*o.db_path || !*o.out_dir) {
-		rc = err_set(&eb, ERR_USAGE, "report: --db and --out need a non-empty value");
-		goto fail;
-	}
-	if ((rc = report_generate(&o, NULL, &eb)) < 0)
-		goto fail;
-	if (!o.formats || (o.formats & REPORT_FORMAT_HTML))
-		printf("report: %s/index.html\n", o.out_dir);
-	if (o.formats & REPORT_FORMAT_CSV)
-		printf("report: %s/runs.csv, %s/configurations.csv\n", o.out_dir, o.out_dir);
-	if (o.formats & REPORT_FORMAT_JSON)
-		printf("report: %s/report.json\n", o.out_dir);
-	return 0;
-fail:
-	fprintf(stderr, "adascale: %s\n", eb.msg);
-	return err_exit_status(rc);
 }

@@ -42,11 +42,4 @@ int report_parse_formats(const char *list, int *formats, struct errbuf *eb);
  */
 int report_generate(const struct report_opts *o, struct plot_sink *sink, struct errbuf *eb);
 
-/*
- * The command: argv[0] is "report". Returns the exit status: 0, 2 for bad usage or input
- * (a missing, foreign or empty database), 1 for other failures; errors are printed as
- * "adascale: <detail>" on stderr.
- */
-int report_cmd(int argc, char **argv);
-
 #endif

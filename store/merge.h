@@ -33,7 +33,4 @@ struct merge_stats {
 int merge_databases(const char *out, const char *const *in, int n_in, struct merge_stats *st,
 		    struct errbuf *eb);
 
-/* `adascale merge OUT.db IN.db...`: returns the exit status. */
-int merge_cmd(int argc, char **argv);
-
 #endif

@@ -154,7 +154,4 @@ struct sweep_stats {
 int sweep_execute(struct sweep_plan *p, struct store *s, const struct sweep_opts *opts,
 		  struct sweep_stats *stats, struct errbuf *eb);
 
-/* `adascale sweep CONFIG.ini --db FILE [...]`: returns the exit status. */
-int sweep_cmd(int argc, char **argv);
-
 #endif

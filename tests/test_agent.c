@@ -23,7 +23,7 @@
 #include "arun.h"
 #include "asys.h"
 #include "model.h"
-#include "profile_cmd.h"
+#include "profile.h"
 #include "testutil.h"
 
 /* fp32 kernels must match the reference to this, absolute plus relative */

@@ -127,3 +127,81 @@ Test(cli, derive_serves_every_device_with_a_sourced_peak)
 	cr_assert_eq(adascale(args), 2, "%s", out);
 	cr_assert(tu_has(out, "flops_per_cycle"), "%s", out);
 }
+
+/* ---- the command layer: one table of verbs, one option parser ---- */
+
+#include "cmd.h"
+
+/* Every verb of the table answers --help on stdout with exit 0, and `adascale --help` names it. */
+Test(cli, every_verb_answers_help_and_the_top_help_lists_it)
+{
+	static char top[65536];
+	cr_assert_eq(adascale("--help"), 0, "%s", out);
+	snprintf(top, sizeof top, "%s", out);
+	int n = 0;
+	for (const struct cmd_verb *v = cmd_verbs; v->name; v++, n++) {
+		char args[256], line[256];
+		snprintf(args, sizeof args, "%s --help 2>/dev/null", v->name);
+		cr_expect_eq(adascale(args), 0, "%s --help: %s", v->name, out);
+		cr_expect(tu_has(out, "usage: adascale") && tu_has(out, v->name), "%s --help: %s",
+			  v->name, out);
+		snprintf(line, sizeof line, "  adascale %s", v->name);
+		cr_expect(tu_has(top, line), "adascale --help does not list %s", v->name);
+	}
+	/* the verbs the README documents, profile among them */
+	static const char *const documented[] = {"variants", "kernels", "evolve", "profile",
+						 "derive", "trace", "run", "sweep", "merge",
+						 "report", "compare", "policies"};
+	for (size_t i = 0; i < sizeof documented / sizeof documented[0]; i++) {
+		int found = 0;
+		for (const struct cmd_verb *v = cmd_verbs; v->name; v++)
+			found |= strcmp(v->name, documented[i]) == 0;
+		cr_expect(found, "%s is not in the table of verbs", documented[i]);
+	}
+	static const char *const subs[] = {"check", "gen", "import", "plot"};
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+		char args[256];
+		snprintf(args, sizeof args, "trace %s --help 2>/dev/null", subs[i]);
+		cr_expect_eq(adascale(args), 0, "trace %s --help: %s", subs[i], out);
+	}
+}
+
+/* --opt=value and --opt value are the same everywhere; -o and --out too. */
+Test(cli, option_spellings_are_equivalent, .timeout = 60 * TU_SLOW)
+{
+	static char a[65536];
+	cr_assert_eq(adascale("variants mobilenet_v1 --format=csv --ops='width=1,0.5 res=224'"), 0,
+		     "%s", out);
+	snprintf(a, sizeof a, "%s", out);
+	cr_assert_eq(adascale("variants --format csv mobilenet_v1 --ops 'width=1,0.5 res=224'"), 0,
+		     "%s", out);
+	cr_expect_str_eq(out, a);
+	cr_assert(tu_has(a, "mobilenet_v1:width=0.5,res=224"), "%s", a);
+
+	/* `evolve --out=DIR` is taken: the error is the bad --threads, not the spelling */
+	cr_assert_eq(adascale("evolve --out=/nonexistent/x --threads=0"), 2, "%s", out);
+	cr_expect(tu_has(out, "--threads '0' takes 1..16"), "%s", out);
+	cr_assert_eq(adascale("evolve --out /nonexistent/x --threads 0"), 2, "%s", out);
+	cr_expect(tu_has(out, "--threads '0' takes 1..16"), "%s", out);
+
+	const char *t = tu_write("spell.csv", "time_s,util_other\n0,0\n1,0.5\n");
+	char args[2048], o1[512], o2[512];
+	snprintf(o1, sizeof o1, "%s", tu_scratch("spell-a.csv"));
+	snprintf(o2, sizeof o2, "%s", tu_scratch("spell-b.csv"));
+	snprintf(args, sizeof args, "trace gen thermal --seed=3 --duration-s=20 -o %s", o1);
+	cr_assert_eq(adascale(args), 0, "%s", out);
+	snprintf(args, sizeof args, "trace gen thermal --seed 3 --duration-s 20 --out=%s", o2);
+	cr_assert_eq(adascale(args), 0, "%s", out);
+	snprintf(args, sizeof args, "cmp %s %s", o1, o2);
+	cr_expect_eq(tu_run(args, out, sizeof out), 0, "-o and --out= wrote different traces");
+	(void)t;
+
+	/* one message shape for every usage error, exit 2 */
+	cr_assert_eq(adascale("sweep --jobs=0 x.ini"), 2);
+	cr_expect(tu_has(out, "adascale sweep: --jobs '0' takes a count in 1..4096 (adascale "
+			      "sweep --help)"), "%s", out);
+	cr_assert_eq(adascale("merge --bogus a.db b.db"), 2);
+	cr_expect(tu_has(out, "adascale merge: unknown option '--bogus'"), "%s", out);
+	cr_assert_eq(adascale("report --db"), 2);
+	cr_expect(tu_has(out, "adascale report: --db needs a value"), "%s", out);
+}

@@ -327,3 +327,100 @@ Test(common, number_parsing_matches_strtod_bit_for_bit)
 		cr_assert(memcmp(&a, &b, sizeof a) == 0, "'%s': %.17g vs strtod %.17g", buf, a, b);
 	}
 }
+
+/* ---- the option parser ---- */
+
+#include <criterion/redirect.h>
+
+#include "opt.h"
+
+static int parse_pair(const char *v, void *dst, char *why, size_t n)
+{
+	int *p = dst;
+	if (sscanf(v, "%d/%d", &p[0], &p[1]) != 2) {
+		snprintf(why, n, "expected I/N");
+		return -1;
+	}
+	return 0;
+}
+
+Test(common, opt_parses_every_type_in_both_spellings)
+{
+	static const struct opt_verb v = {"prog", "verb", "usage: prog verb\n"};
+	const char *s = NULL;
+	double d = 0;
+	int flag = 0, i = 0, pair[2] = {0, 0};
+	uint64_t u = 0;
+	const struct opt opts[] = {
+		{"name", 'n', OPT_STR, &s, 0, 0, NULL, NULL},
+		{"x", 0, OPT_DOUBLE, &d, 0, 10, NULL, "takes 0..10"},
+		{"f", 0, OPT_FLAG, &flag, 0, 0, NULL, NULL},
+		{"count", 'c', OPT_INT, &i, 1, 5, NULL, "takes 1..5"},
+		{"seed", 0, OPT_U64, &u, 0, 0, NULL, NULL},
+		{"pair", 0, OPT_FN, pair, 0, 0, parse_pair, NULL},
+		{0}};
+	char a0[] = "verb", a1[] = "--name=abc", a2[] = "pos1", a3[] = "--x", a4[] = "2.5",
+	     a5[] = "--f", a6[] = "-c3", a7[] = "--seed", a8[] = "18446744073709551615",
+	     a9[] = "--pair=2/7", a10[] = "--", a11[] = "--name";
+	char *argv[] = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11};
+	char *pos[4];
+	int n = -1;
+	cr_assert_eq(opt_parse(&v, opts, 12, argv, pos, 4, &n), OPT_OK);
+	cr_expect_str_eq(s, "abc");
+	cr_expect_eq(d, 2.5);
+	cr_expect_eq(flag, 1);
+	cr_expect_eq(i, 3);
+	cr_expect_eq(u, UINT64_MAX);
+	cr_expect(pair[0] == 2 && pair[1] == 7);
+	cr_assert_eq(n, 2, "positional: %d", n);
+	cr_expect_str_eq(pos[0], "pos1");
+	cr_expect_str_eq(pos[1], "--name"); /* after "--" everything is positional */
+
+	char b1[] = "-n", b2[] = "z", b3[] = "--count", b4[] = "5";
+	char *argv2[] = {a0, b1, b2, b3, b4};
+	cr_assert_eq(opt_parse(&v, opts, 5, argv2, pos, 0, &n), OPT_OK);
+	cr_expect_str_eq(s, "z");
+	cr_expect_eq(i, 5);
+}
+
+Test(common, opt_refuses_with_one_message_shape, .init = cr_redirect_stderr)
+{
+	static const struct opt_verb v = {"prog", "verb", "usage: prog verb\n"};
+	double d = 0;
+	int i = 0, flag = 0, pair[2];
+	const struct opt opts[] = {
+		{"x", 0, OPT_DOUBLE, &d, 0, 10, NULL, "takes 0..10"},
+		{"count", 0, OPT_INT, &i, 1, 5, NULL, "takes 1..5"},
+		{"f", 0, OPT_FLAG, &flag, 0, 0, NULL, NULL},
+		{"pair", 0, OPT_FN, pair, 0, 0, parse_pair, NULL},
+		{0}};
+	static const char *const bad[][3] = {
+		{"--x=11", NULL, NULL},   {"--x", "nan", NULL},     {"--count=6", NULL, NULL},
+		{"--count", "2.5", NULL}, {"--f=1", NULL, NULL},    {"--x", NULL, NULL},
+		{"--xx=1", NULL, NULL},   {"--pair=3", NULL, NULL}, {"extra", NULL, NULL},
+		{"--co=2", NULL, NULL}, /* no abbreviations */
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		char words[4][32] = {"verb"};
+		char *argv[4] = {words[0], words[1], words[2], words[3]};
+		int argc = 1;
+		for (int j = 0; j < 3 && bad[k][j]; j++)
+			snprintf(words[argc++], sizeof words[0], "%s", bad[k][j]);
+		int n;
+		cr_expect_eq(opt_parse(&v, opts, argc, argv, NULL, 0, &n), OPT_ERROR, "%s",
+			     bad[k][0]);
+	}
+	fflush(stderr);
+	char buf[8192] = "";
+	FILE *f = cr_get_redirected_stderr();
+	size_t got = fread(buf, 1, sizeof buf - 1, f);
+	buf[got] = '\0';
+	cr_expect(strstr(buf, "prog verb: --x '11' takes 0..10 (prog verb --help)\n"), "%s", buf);
+	cr_expect(strstr(buf, "prog verb: --count '6' takes 1..5 (prog verb --help)\n"), "%s", buf);
+	cr_expect(strstr(buf, "prog verb: --f takes no value"), "%s", buf);
+	cr_expect(strstr(buf, "prog verb: --x needs a value"), "%s", buf);
+	cr_expect(strstr(buf, "prog verb: unknown option '--xx'"), "%s", buf);
+	cr_expect(strstr(buf, "prog verb: --pair '3': expected I/N"), "%s", buf);
+	cr_expect(strstr(buf, "prog verb: unexpected argument 'extra'"), "%s", buf);
+	cr_expect(strstr(buf, "prog verb: unknown option '--co'"), "%s", buf);
+}

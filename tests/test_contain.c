@@ -108,7 +108,7 @@ Test(contain, a_looping_policy_is_killed_by_the_decide_watchdog)
 	cr_assert_eq(adascale(RUN_ARGS " --db %s --policy greedy --decide-timeout-s soon",
 			      tu_scratch("x.db")),
 		     2, "%s", out);
-	cr_assert(tu_has(out, "--decide-timeout-s takes seconds"), "%s", out);
+	cr_assert(tu_has(out, "--decide-timeout-s 'soon' takes seconds"), "%s", out);
 }
 
 Test(contain, an_invalid_variant_or_thread_count_fails_the_run)

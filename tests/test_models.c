@@ -16,7 +16,8 @@
 
 #include "csvin.h"
 #include "model.h"
-#include "models_cli.h"
+#include "cmd.h"
+#include "listing.h"
 #include "paths.h"
 
 #define TABLE "data/accuracy/mobilenet_v1_imagenet.csv"
@@ -611,7 +612,7 @@ static int count_lines(const char *s, const char *prefix)
 Test(models, kernels_verb_writes_a_kernel_list, .init = cr_redirect_stdout)
 {
 	const char *const argv[] = {"kernels", "mobilenet_v1", NULL};
-	cr_assert_eq(run_verb(models_cmd_kernels, argv), 0);
+	cr_assert_eq(run_verb(cmd_kernels, argv), 0);
 	fflush(stdout);
 	char *out = slurp(cr_get_redirected_stdout());
 	cr_expect(strncmp(out, "# model: mobilenet_v1\n", 22) == 0, "%.80s", out);
@@ -631,7 +632,7 @@ Test(models, variants_verb_csv, .init = cr_redirect_stdout)
 {
 	const char *const argv[] = {"variants", "mobilenet_v1", "--format", "csv", "--ops",
 			"res=224 width=1,0.6", NULL};
-	cr_assert_eq(run_verb(models_cmd_variants, argv), 0);
+	cr_assert_eq(run_verb(cmd_variants, argv), 0);
 	fflush(stdout);
 	char *out = slurp(cr_get_redirected_stdout());
 #define CSV_HEAD                                                                       \
@@ -660,7 +661,7 @@ static void redirect_both(void)
 Test(models, variants_verb_table_and_errors, .init = redirect_both)
 {
 	const char *const argv[] = {"variants", "mobilenet_v1", NULL};
-	cr_assert_eq(run_verb(models_cmd_variants, argv), 0);
+	cr_assert_eq(run_verb(cmd_variants, argv), 0);
 	fflush(stdout);
 	char *out = slurp(cr_get_redirected_stdout());
 	cr_expect(strncmp(out, "variant ", 8) == 0, "%.80s", out);
@@ -670,18 +671,19 @@ Test(models, variants_verb_table_and_errors, .init = redirect_both)
 	free(out);
 
 	const char *const bad_ops[] = {"variants", "mobilenet_v1", "--ops", "width=0", NULL};
-	cr_expect_eq(run_verb(models_cmd_variants, bad_ops), 2);
+	cr_expect_eq(run_verb(cmd_variants, bad_ops), 2);
 	const char *const bad_fmt[] = {"variants", "mobilenet_v1", "--format", "xml", NULL};
-	cr_expect_eq(run_verb(models_cmd_variants, bad_fmt), 2);
+	cr_expect_eq(run_verb(cmd_variants, bad_fmt), 2);
 	const char *const no_model[] = {"kernels", NULL};
-	cr_expect_eq(run_verb(models_cmd_kernels, no_model), 2);
+	cr_expect_eq(run_verb(cmd_kernels, no_model), 2);
 	const char *const missing[] = {"kernels", "no_such_model", NULL};
-	cr_expect_eq(run_verb(models_cmd_kernels, missing), 2);
+	cr_expect_eq(run_verb(cmd_kernels, missing), 2);
 	fflush(stderr);
 	char *err = slurp(cr_get_redirected_stderr());
 	cr_expect(strstr(err, "adascale: mobilenet_v1: operators 'width=0': width 0 is outside") !=
 		  NULL, "%s", err);
-	cr_expect(strstr(err, "adascale: variants: --format 'xml'") != NULL, "%s", err);
+	cr_expect(strstr(err, "adascale variants: --format 'xml' takes table or csv") != NULL, "%s",
+		  err);
 	cr_expect(strstr(err, "adascale: no model 'no_such_model' in the zoo") != NULL, "%s", err);
 	free(err);
 }
@@ -1920,16 +1922,16 @@ Test(models, variants_verb_estimate_labels_estimates, .init = redirect_both)
 {
 	const char *const argv[] = {"variants", "mobilenet_v2", "--ops",
 				    "width=1 res=224,200,32", "--estimate", NULL};
-	cr_assert_eq(run_verb(models_cmd_variants, argv), 0);
+	cr_assert_eq(run_verb(cmd_variants, argv), 0);
 	const char *const csv[] = {"variants", "mobilenet_v2", "--ops", "width=1 res=200",
 				   "--estimate", "--format", "csv", NULL};
-	cr_assert_eq(run_verb(models_cmd_variants, csv), 0);
+	cr_assert_eq(run_verb(cmd_variants, csv), 0);
 	const char *const plain[] = {"variants", "mobilenet_v2", "--ops", "res=200", NULL};
-	cr_assert_eq(run_verb(models_cmd_variants, plain), 0);
+	cr_assert_eq(run_verb(cmd_variants, plain), 0);
 	const char *const bad[] = {"variants", "mobilenet_v2", "--ops", "prune=1", NULL};
-	cr_expect_eq(run_verb(models_cmd_variants, bad), 2);
+	cr_expect_eq(run_verb(cmd_variants, bad), 2);
 	const char *const bad_exit[] = {"kernels", "resnet18", "--ops", "exit=9", NULL};
-	cr_expect_eq(run_verb(models_cmd_kernels, bad_exit), 2);
+	cr_expect_eq(run_verb(cmd_kernels, bad_exit), 2);
 	fflush(stdout);
 	fflush(stderr);
 	char *out = slurp(cr_get_redirected_stdout());

@@ -21,6 +21,7 @@
 #include "csvin.h"
 #include "metrics.h"
 #include "plot.h"
+#include "cmd.h"
 #include "report.h"
 #include "stats.h"
 #include "store.h"
@@ -284,10 +285,10 @@ static int run_report(const char *extra1, const char *extra2)
 		snprintf(a2, sizeof a2, "%s", extra2);
 		argv[argc++] = a2;
 	}
-	return report_cmd(argc, argv);
+	return cmd_report(argc, argv);
 }
 
-/* Runs report_cmd with stderr captured into err (NUL-terminated). */
+/* Runs cmd_report with stderr captured into err (NUL-terminated). */
 static int run_report_stderr(char *err, size_t len)
 {
 	char path[600];

@@ -1,13 +1,12 @@
 /*
- * sweep_cli.c: `adascale sweep CONFIG.ini --db FILE [...]`: option parsing, the dry run,
+ * sweep.c: `adascale sweep CONFIG.ini --db FILE [...]`: options, the dry run,
  * the summary and the exit status (0: every run of the sweep, or of the shard, is stored
  * as ok; 1: some failed or the sweep was interrupted; 2: bad input, nothing written).
  * Not for planning or running (sweep_plan.c, sweep_exec.c).
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
-#include "sweep.h"
+#include "cmd.h"
 
-#include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +14,11 @@
 #include <unistd.h>
 
 #include "contain.h"
+#include "opt.h"
 #include "num.h"
 #include "paths.h"
 #include "store.h"
+#include "sweep.h"
 
 static const char help[] =
 	"usage: adascale sweep CONFIG.ini --db FILE [--jobs N] [--resume] [--shard I/N]\n"
@@ -35,18 +36,6 @@ static const char help[] =
 	"whose policy stays in one call longer. --dry-run prints the run list and its count\n"
 	"and runs nothing. Ctrl-C stops after the runs in flight (twice: at once). docs/sweeps.md.\n";
 
-static int usage_error(const char *what)
-{
-	fprintf(stderr, "adascale sweep: %s (adascale sweep --help)\n", what);
-	return 2;
-}
-
-static int fail(const struct errbuf *eb, int code)
-{
-	fprintf(stderr, "adascale: %s\n", eb->msg[0] ? eb->msg : err_msg(code));
-	return err_exit_status(code);
-}
-
 static int n_cpus(void)
 {
 	cpu_set_t set;
@@ -56,8 +45,11 @@ static int n_cpus(void)
 	return n > 0 ? (int)n : 1;
 }
 
-static int parse_shard(const char *v, int *i, int *n)
+static int parse_shard(const char *v, void *dst, char *why, size_t why_len)
 {
+	int *i = (int *)dst, *n = i + 1;
+	(void)why;
+	(void)why_len;
 	char buf[64];
 	snprintf(buf, sizeof buf, "%s", v);
 	char *slash = strchr(buf, '/');
@@ -73,78 +65,58 @@ static int parse_shard(const char *v, int *i, int *n)
 	return 0;
 }
 
-int sweep_cmd(int argc, char **argv)
+static int parse_progress(const char *v, void *dst, char *why, size_t n)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, 0, 'b'},        {"jobs", required_argument, 0, 'j'},
-		{"resume", no_argument, 0, 'r'},          {"shard", required_argument, 0, 's'},
-		{"tag", required_argument, 0, 'g'},       {"timeout-s", required_argument, 0, 't'},
-		{"skip-failed", no_argument, 0, 'k'},     {"dry-run", no_argument, 0, 'n'},
-		{"progress", required_argument, 0, 'p'},  {"progress-s", required_argument, 0, 'P'},
-		{"decide-timeout-s", required_argument, 0, 'W'},
-		{"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+	(void)why;
+	(void)n;
+	if (strcmp(v, "bar") == 0)
+		*(int *)dst = SWEEP_PROGRESS_BAR;
+	else if (strcmp(v, "lines") == 0)
+		*(int *)dst = SWEEP_PROGRESS_LINES;
+	else if (strcmp(v, "none") == 0)
+		*(int *)dst = SWEEP_PROGRESS_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+	static const struct opt_verb v = {"adascale", "sweep", help};
 	struct sweep_opts o = {
 		.jobs = 0, .progress = SWEEP_PROGRESS_AUTO, .progress_s = 10, .log = stderr,
 		.decide_timeout_s = CONTAIN_DECIDE_TIMEOUT_S,
 	};
 	const char *db = NULL, *tag = NULL;
-	int resume = 0, dry = 0, shard_i = 1, shard_n = 1, ch;
-	long l;
-	double x;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'b': db = optarg; break;
-		case 'g': tag = optarg; break;
-		case 'r': resume = 1; break;
-		case 'k': o.skip_failed = 1; break;
-		case 'n': dry = 1; break;
-		case 'j':
-			if (num_long(optarg, &l) < 0 || l < 1 || l > 4096)
-				return usage_error("--jobs takes a count in 1..4096");
-			o.jobs = (int)l;
-			break;
-		case 's':
-			if (parse_shard(optarg, &shard_i, &shard_n) < 0)
-				return usage_error("--shard takes I/N with 1 <= I <= N");
-			break;
-		case 't':
-			if (num_double(optarg, &x) < 0 || x < 0 || x > 1e7)
-				return usage_error("--timeout-s takes seconds in [0, 1e7] (0: none)");
-			o.timeout_s = x;
-			break;
-		case 'W':
-			if (num_double(optarg, &x) < 0 || x < 0 || x > 1e7)
-				return usage_error("--decide-timeout-s takes seconds in [0, 1e7] (0: none)");
-			o.decide_timeout_s = x;
-			break;
-		case 'p':
-			if (strcmp(optarg, "bar") == 0)
-				o.progress = SWEEP_PROGRESS_BAR;
-			else if (strcmp(optarg, "lines") == 0)
-				o.progress = SWEEP_PROGRESS_LINES;
-			else if (strcmp(optarg, "none") == 0)
-				o.progress = SWEEP_PROGRESS_NONE;
-			else
-				return usage_error("--progress takes bar, lines or none");
-			break;
-		case 'P':
-			if (num_double(optarg, &x) < 0 || x < 0 || x > 1e6)
-				return usage_error("--progress-s takes seconds in [0, 1e6]");
-			o.progress_s = x;
-			break;
-		case 'h': fputs(help, stdout); return 0;
-		default: return 2;
-		}
-	}
-	if (optind >= argc)
-		return usage_error("the sweep file is required");
-	if (optind + 1 < argc)
-		return usage_error("one sweep file at a time");
+	int resume = 0, dry = 0, shard[2] = {1, 1};
+	const struct opt opts[] = {
+		{"db", 0, OPT_STR, &db, 0, 0, NULL, NULL},
+		{"jobs", 'j', OPT_INT, &o.jobs, 1, 4096, NULL, "takes a count in 1..4096"},
+		{"resume", 0, OPT_FLAG, &resume, 0, 0, NULL, NULL},
+		{"shard", 0, OPT_FN, shard, 0, 0, parse_shard, "takes I/N with 1 <= I <= N"},
+		{"tag", 0, OPT_STR, &tag, 0, 0, NULL, NULL},
+		{"timeout-s", 0, OPT_DOUBLE, &o.timeout_s, 0, 1e7, NULL,
+		 "takes seconds in [0, 1e7] (0: none)"},
+		{"decide-timeout-s", 0, OPT_DOUBLE, &o.decide_timeout_s, 0, 1e7, NULL,
+		 "takes seconds in [0, 1e7] (0: none)"},
+		{"skip-failed", 0, OPT_FLAG, &o.skip_failed, 0, 0, NULL, NULL},
+		{"dry-run", 0, OPT_FLAG, &dry, 0, 0, NULL, NULL},
+		{"progress", 0, OPT_FN, &o.progress, 0, 0, parse_progress,
+		 "takes bar, lines or none"},
+		{"progress-s", 0, OPT_DOUBLE, &o.progress_s, 0, 1e6, NULL,
+		 "takes seconds in [0, 1e6]"},
+		{0}};
+	char *file[1];
+	int n_pos, prc = opt_parse(&v, opts, argc, argv, file, 1, &n_pos);
+	if (prc != OPT_OK)
+		return opt_status(prc);
+	int shard_i = shard[0], shard_n = shard[1];
+	if (n_pos < 1)
+		return opt_usage(&v, "the sweep file is required");
 	if (!db && !dry)
-		return usage_error("--db is required");
+		return opt_usage(&v, "--db is required");
 	if (resume && !paths_is_file(db ? db : ""))
-		return usage_error("--resume: the database does not exist");
+		return opt_usage(&v, "--resume: the database does not exist");
 	if (!o.jobs)
 		o.jobs = n_cpus();
 
@@ -154,7 +126,7 @@ int sweep_cmd(int argc, char **argv)
 	struct store *s = NULL;
 	struct sweep_stats st;
 	int rc, status = 0;
-	if ((rc = sweep_spec_load(argv[optind], &spec, &eb)) < 0 ||
+	if ((rc = sweep_spec_load(file[0], &spec, &eb)) < 0 ||
 	    (rc = sweep_plan_build(spec, tag, shard_i, shard_n, &plan, &eb)) < 0)
 		goto fail;
 	if (dry) {
@@ -196,7 +168,7 @@ int sweep_cmd(int argc, char **argv)
 	}
 	goto out;
 fail:
-	status = fail(&eb, rc);
+	status = cmd_fail(&eb, rc);
 out:
 	store_close(s);
 	sweep_plan_destroy(plan);

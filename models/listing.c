@@ -1,10 +1,11 @@
 /*
- * models_cli.c: the `variants` and `kernels` verbs of the adascale CLI: argument parsing,
- * the aligned table and CSV writers. Everything is computed before the first byte is
- * written, so a failing command writes nothing on stdout. Not for the library's logic,
- * which is in spec.c, ops.c, variants.c, accuracy.c and kernels.c.
+ * listing.c: a model's variants as an aligned table or CSV, and its kernel list, as the
+ * `variants` and `kernels` verbs print them (see listing.h). Everything is computed before
+ * the first byte is written, so a failing command writes nothing on stdout. Not for the
+ * library's logic (spec.c, ops.c, variants.c, accuracy.c, kernels.c) nor for options
+ * (cmd/variants.c, cmd/kernels.c).
  */
-#include "models_cli.h"
+#include "listing.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,90 +16,6 @@
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
 #endif
-
-#define USAGE_VARIANTS \
-	"usage: adascale variants MODEL [--ops \"width=1,0.75 res=224,160 quant=fp32,int8\"] " \
-	"[--estimate] [--format table|csv]\n" \
-	"operators: width, res, quant, prune, lowrank, exit (docs/models.md)"
-#define USAGE_KERNELS "usage: adascale kernels MODEL [--ops \"width=1,0.75 res=224,160\"]"
-
-struct args {
-	const char *model;
-	const char *ops;
-	enum models_format format;
-	int estimate;
-	int help;
-};
-
-/* The value of --name VALUE or --name=VALUE at argv[*i], or NULL when argv[*i] is not it. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-	if (strncmp(a, name, n) != 0)
-		return NULL;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (a[n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
-static int parse_args(int argc, char **argv, int with_format, struct args *a,
-		      struct errbuf *eb)
-{
-	memset(a, 0, sizeof *a);
-	a->format = MODELS_FORMAT_TABLE;
-	const char *verb = argc > 0 ? argv[0] : "models";
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i];
-		int missing = 0;
-		const char *v;
-		if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
-			a->help = 1;
-			return 0;
-		}
-		if (with_format && strcmp(s, "--estimate") == 0) {
-			a->estimate = 1;
-			continue;
-		}
-		if ((v = opt_value(argc, argv, &i, "--ops", &missing)) != NULL) {
-			a->ops = v;
-			continue;
-		}
-		if (with_format && (v = opt_value(argc, argv, &i, "--format", &missing)) != NULL) {
-			if (strcmp(v, "table") == 0)
-				a->format = MODELS_FORMAT_TABLE;
-			else if (strcmp(v, "csv") == 0)
-				a->format = MODELS_FORMAT_CSV;
-			else
-				return err_set(eb, ERR_USAGE,
-					       "%s: --format '%.32s': use table or csv", verb, v);
-			continue;
-		}
-		if (missing)
-			return err_set(eb, ERR_USAGE, "%s: %s needs a value", verb, s);
-		if (s[0] == '-' && s[1] != '\0')
-			return err_set(eb, ERR_USAGE, "%s: unknown option '%.64s'", verb, s);
-		if (a->model)
-			return err_set(eb, ERR_USAGE, "%s: one model only ('%.64s' and '%.64s')", verb,
-				       a->model, s);
-		a->model = s;
-	}
-	if (!a->model)
-		return err_set(eb, ERR_USAGE, "%s: which model? (a zoo name or a spec .csv)", verb);
-	return 0;
-}
-
-static int fail(const struct errbuf *eb, int rc)
-{
-	fprintf(stderr, "adascale: %s\n", eb->msg[0] ? eb->msg : err_msg(rc));
-	return err_exit_status(rc);
-}
 
 static int finish(FILE *f, int rc)
 {
@@ -289,15 +206,16 @@ done:
 	return rc;
 }
 
-/* Loads the model and its variants for both verbs. */
-static int load(const struct args *a, struct model **m, struct variant_set **vs,
-		struct errbuf *eb)
+int models_load_variants(const char *model, const char *ops, int estimate, struct model **m,
+			 struct variant_set **vs, struct errbuf *eb)
 {
-	int rc = model_load(a->model, m, eb);
+	*m = NULL;
+	*vs = NULL;
+	int rc = model_load(model, m, eb);
 	if (rc < 0)
 		return rc;
-	rc = variants_enumerate(*m, a->ops, vs, eb);
-	if (rc == 0 && a->estimate)
+	rc = variants_enumerate(*m, ops, vs, eb);
+	if (rc == 0 && estimate)
 		rc = variants_estimate(*m, *vs, eb);
 	if (rc < 0) {
 		variant_set_destroy(*vs);
@@ -306,64 +224,4 @@ static int load(const struct args *a, struct model **m, struct variant_set **vs,
 		*m = NULL;
 	}
 	return rc;
-}
-
-int models_cmd_variants(int argc, char **argv)
-{
-	struct errbuf eb = {0, ""};
-	struct args a;
-	struct model *m = NULL;
-	struct variant_set *vs = NULL;
-	int rc = parse_args(argc, argv, 1, &a, &eb);
-	if (rc < 0)
-		goto done;
-	if (a.help) {
-		puts(USAGE_VARIANTS);
-		return 0;
-	}
-	rc = load(&a, &m, &vs, &eb);
-	if (rc < 0)
-		goto done;
-	rc = models_variants_write(stdout, m, vs, a.format);
-	if (rc < 0)
-		err_set(&eb, rc, "variants: write error on stdout");
-done:
-	variant_set_destroy(vs);
-	model_destroy(m);
-	if (rc < 0) {
-		int status = fail(&eb, rc);
-		if (rc == ERR_USAGE)
-			fprintf(stderr, "%s\n", USAGE_VARIANTS);
-		return status;
-	}
-	return 0;
-}
-
-int models_cmd_kernels(int argc, char **argv)
-{
-	struct errbuf eb = {0, ""};
-	struct args a;
-	struct model *m = NULL;
-	struct variant_set *vs = NULL;
-	int rc = parse_args(argc, argv, 0, &a, &eb);
-	if (rc < 0)
-		goto done;
-	if (a.help) {
-		puts(USAGE_KERNELS);
-		return 0;
-	}
-	rc = load(&a, &m, &vs, &eb);
-	if (rc < 0)
-		goto done;
-	rc = models_kernels_write(stdout, m, vs, a.ops ? a.ops : m->ladder, &eb);
-done:
-	variant_set_destroy(vs);
-	model_destroy(m);
-	if (rc < 0) {
-		int status = fail(&eb, rc);
-		if (rc == ERR_USAGE)
-			fprintf(stderr, "%s\n", USAGE_KERNELS);
-		return status;
-	}
-	return 0;
 }

@@ -1,18 +1,18 @@
 /*
- * profile_cmd.c: the `adascale profile` verb (see profile_cmd.h): option parsing, the
- * variants to profile or check, the pass list and kernel list handed to the agent's
- * library, and the additivity check. Not for timing (devices/agent/) or the models'
- * operators (models/).
+ * profile.c: profiling a model on this machine (see profile.h): the variants to profile
+ * or check, the pass list and kernel list handed to the agent's library, and the
+ * additivity check. Not for timing (devices/agent/), the models' operators (models/) or
+ * options (cmd/profile.c).
  */
-#include "profile_cmd.h"
+#include "profile.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "csvin.h"
 #include "kshape.h"
 #include "num.h"
@@ -24,33 +24,6 @@
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
 #endif
-
-static const char usage_text[] =
-	"usage: adascale profile MODEL [--ops \"width=... res=... quant=...\"] [--variants \"KEY ...\"]\n"
-	"                        [--isolated] [--threads 1,2] [--backend auto|openblas|xnnpack]\n"
-	"                        [--max-seconds S] [--min-runs N] [--warmup-ms MS] [--seed N]\n"
-	"                        [-o timings.csv]\n"
-	"       adascale profile MODEL --pass-list [--ops ...] [--variants ...] [-o passes.csv]\n"
-	"       adascale profile --check [MODEL] [--timings F] [--ops ...] [--variants ...]\n"
-	"                        [--threads 1,2] [--tolerance PCT] [--goal PCT] [--strict] [-o F]\n"
-	"Profiles MODEL's variants on this machine with the agent's code: each kernel's time\n"
-	"measured inside whole passes of the variants that have it (the default), or each\n"
-	"unique kernel alone (--isolated, as adascale-agent profile KERNELS.csv). --pass-list\n"
-	"writes the pass list instead, for adascale-agent profile on a device. --check times\n"
-	"every variant's whole pass against the sum of its kernels in F (without --timings,\n"
-	"profiled first); MODEL defaults to mobilenet_v1. docs/agent.md has the details.\n";
-
-static int fail(const struct errbuf *eb, int code)
-{
-	fprintf(stderr, "adascale: %s\n", eb->msg[0] ? eb->msg : err_msg(code));
-	return err_exit_status(code);
-}
-
-static int usage(const char *what)
-{
-	fprintf(stderr, "adascale profile: %s (adascale profile --help)\n", what);
-	return 2;
-}
 
 /* ---- the pass list ---- */
 
@@ -259,13 +232,6 @@ static FILE *temp_file(char *path, size_t len, const char *what, struct errbuf *
 	return f;
 }
 
-struct args {
-	const char *model, *ops, *variants, *timings, *out;
-	int check, pass_list, isolated, strict;
-	struct agent_profile_opts p; /* threads, backend, measure, seed */
-	double tolerance, goal;
-};
-
 /* The variants to profile or check: --variants keys, else the --ops lists or the ladder. */
 struct vlist {
 	struct variant_set *vs;
@@ -285,7 +251,7 @@ static void vlist_free(struct vlist *l)
 	variant_set_destroy(l->vs);
 }
 
-static int vlist_make(const struct model *base, const struct args *a, struct vlist *l,
+static int vlist_make(const struct model *base, const struct profile_args *a, struct vlist *l,
 		      struct errbuf *eb)
 {
 	memset(l, 0, sizeof *l);
@@ -337,91 +303,16 @@ static int vlist_make(const struct model *base, const struct args *a, struct vli
 	return rc;
 }
 
-static int parse(int argc, char **argv, struct args *a, struct errbuf *eb, int *help)
+void profile_args_defaults(struct profile_args *a)
 {
-	enum { O_OPS = 256, O_VARIANTS, O_TIMINGS, O_CHECK, O_PASSES, O_ISOLATED, O_THREADS,
-	       O_BACKEND, O_SECONDS, O_MIN, O_WARMUP_MS, O_SEED, O_TOL, O_GOAL, O_STRICT };
-	static const struct option opts[] = {
-		{"ops", required_argument, NULL, O_OPS},
-		{"variants", required_argument, NULL, O_VARIANTS},
-		{"timings", required_argument, NULL, O_TIMINGS},
-		{"check", no_argument, NULL, O_CHECK},
-		{"pass-list", no_argument, NULL, O_PASSES},
-		{"isolated", no_argument, NULL, O_ISOLATED},
-		{"threads", required_argument, NULL, O_THREADS},
-		{"backend", required_argument, NULL, O_BACKEND},
-		{"max-seconds", required_argument, NULL, O_SECONDS},
-		{"min-runs", required_argument, NULL, O_MIN},
-		{"warmup-ms", required_argument, NULL, O_WARMUP_MS},
-		{"seed", required_argument, NULL, O_SEED},
-		{"tolerance", required_argument, NULL, O_TOL},
-		{"goal", required_argument, NULL, O_GOAL},
-		{"strict", no_argument, NULL, O_STRICT},
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
 	memset(a, 0, sizeof *a);
 	agent_profile_defaults(&a->p);
 	a->tolerance = 10;
 	a->goal = 90;
-	optind = 1;
-	int ch, rc;
-	long l;
-	double x;
-	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': a->out = optarg; break;
-		case 'h': *help = 1; return 0;
-		case O_OPS: a->ops = optarg; break;
-		case O_VARIANTS: a->variants = optarg; break;
-		case O_TIMINGS: a->timings = optarg; break;
-		case O_CHECK: a->check = 1; break;
-		case O_PASSES: a->pass_list = 1; break;
-		case O_ISOLATED: a->isolated = 1; break;
-		case O_STRICT: a->strict = 1; break;
-		case O_BACKEND: a->p.backend = optarg; break;
-		case O_THREADS:
-			if ((rc = agent_parse_threads(optarg, &a->p, eb)) < 0)
-				return rc;
-			break;
-		case O_SECONDS:
-			if (num_double(optarg, &x) < 0 || x < 0.001 || x > 86400)
-				return err_set(eb, ERR_USAGE, "--max-seconds '%s': 0.001..86400", optarg);
-			a->p.m.max_seconds = x;
-			break;
-		case O_WARMUP_MS:
-			if (num_double(optarg, &x) < 0 || x < 0 || x > 600000)
-				return err_set(eb, ERR_USAGE, "--warmup-ms '%s': 0..600000", optarg);
-			a->p.m.warmup_ms = x;
-			a->p.ramp_ms = x < a->p.ramp_ms ? x : a->p.ramp_ms;
-			break;
-		case O_MIN:
-			if (num_long(optarg, &l) < 0 || l < 1 || l > 10000000)
-				return err_set(eb, ERR_USAGE, "--min-runs '%s': 1..10000000", optarg);
-			a->p.m.min_runs = (int)l;
-			break;
-		case O_SEED:
-			if (num_long(optarg, &l) < 0 || l < 0 || l > 0x7fffffffL)
-				return err_set(eb, ERR_USAGE, "--seed '%s': 0..2147483647", optarg);
-			a->p.seed = (uint64_t)l;
-			break;
-		case O_TOL:
-			if (num_double(optarg, &x) < 0 || x <= 0 || x > 1000)
-				return err_set(eb, ERR_USAGE, "--tolerance '%s': a percentage", optarg);
-			a->tolerance = x;
-			break;
-		case O_GOAL:
-			if (num_double(optarg, &x) < 0 || x < 0 || x > 100)
-				return err_set(eb, ERR_USAGE, "--goal '%s': a percentage", optarg);
-			a->goal = x;
-			break;
-		default: return err_set(eb, ERR_USAGE, "unknown option (adascale profile --help)");
-		}
-	}
-	if (optind < argc)
-		a->model = argv[optind++];
-	if (optind < argc)
-		return err_set(eb, ERR_USAGE, "unexpected argument '%s'", argv[optind]);
+}
+
+int profile_args_check(struct profile_args *a, struct errbuf *eb)
+{
 	if (a->p.m.max_runs < a->p.m.min_runs)
 		a->p.m.max_runs = a->p.m.min_runs;
 	if (a->check && a->pass_list)
@@ -438,7 +329,7 @@ static int parse(int argc, char **argv, struct args *a, struct errbuf *eb, int *
 }
 
 /* Profiles the variants into out_path (NULL: stdout) with the agent's library. */
-static int run_profile(const struct args *a, const struct model *base, const struct vlist *vl,
+static int run_profile(const struct profile_args *a, const struct model *base, const struct vlist *vl,
 		       const char *out_path, struct errbuf *eb)
 {
 	char list[4096];
@@ -467,46 +358,30 @@ static int run_profile(const struct args *a, const struct model *base, const str
 	return rc;
 }
 
-int profile_cmd(int argc, char **argv)
+int profile_model(const struct profile_args *a0, int *missed, char *goal_msg, size_t goal_len,
+		  struct errbuf *eb)
 {
-	struct errbuf eb = {0};
-	struct args a;
-	int help = 0;
-	int rc = parse(argc, argv, &a, &eb, &help);
-	if (help) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
-	if (rc < 0)
-		return usage(eb.msg);
+	struct profile_args a = *a0;
+	int rc;
 	struct model *base = NULL;
 	struct vlist vl;
 	memset(&vl, 0, sizeof vl);
-	char tmp_timings[4096] = "", tmp_out[4096] = "";
-	FILE *out = NULL;
-	int missed = 0;
-	char goal_msg[256] = "";
-	if ((rc = model_load(a.model, &base, &eb)) < 0 || (rc = vlist_make(base, &a, &vl, &eb)) < 0)
+	char tmp_timings[4096] = "";
+	struct afile *out = NULL;
+	*missed = 0;
+	goal_msg[0] = '\0';
+	if ((rc = model_load(a.model, &base, eb)) < 0 || (rc = vlist_make(base, &a, &vl, eb)) < 0)
 		goto done;
 
-	if (a.pass_list || a.check) {
-		/* written under a temporary name and renamed when complete */
-		if (a.out) {
-			snprintf(tmp_out, sizeof tmp_out, "%s.tmp.%ld", a.out, (long)getpid());
-			if (!(out = fopen(tmp_out, "w"))) {
-				rc = err_set(&eb, ERR_IO, "%s: cannot create: %s", tmp_out,
-					     strerror(errno));
-				tmp_out[0] = '\0';
-				goto done;
-			}
-		} else {
-			out = stdout;
-		}
+	/* a pass list or a check report appears whole or not at all */
+	if ((a.pass_list || a.check) && !(out = afile_create(a.out, eb))) {
+		rc = eb->code;
+		goto done;
 	}
 	if (a.pass_list) {
-		rc = profile_pass_list_write(out, base, vl.v, vl.n, &eb);
+		rc = profile_pass_list_write(afile_stream(out), base, vl.v, vl.n, eb);
 	} else if (!a.check) {
-		rc = run_profile(&a, base, &vl, a.out, &eb);
+		rc = run_profile(&a, base, &vl, a.out, eb);
 	} else {
 		struct profile_check_opts co;
 		profile_check_defaults(&co);
@@ -519,51 +394,32 @@ int profile_cmd(int argc, char **argv)
 		co.goal = a.goal / 100;
 		co.timings = a.timings;
 		if (!co.timings) {
-			FILE *f = temp_file(tmp_timings, sizeof tmp_timings, "timings", &eb);
+			FILE *f = temp_file(tmp_timings, sizeof tmp_timings, "timings", eb);
 			if (!f) {
-				rc = eb.code;
+				rc = eb->code;
 				goto done;
 			}
 			fclose(f);
-			if ((rc = run_profile(&a, base, &vl, tmp_timings, &eb)) < 0)
+			if ((rc = run_profile(&a, base, &vl, tmp_timings, eb)) < 0)
 				goto done;
 			co.timings = tmp_timings;
 		}
 		struct profile_check_result r;
-		rc = profile_check(&co, base->name, vl.v, vl.n, out, &r, &eb);
-		missed = rc == 0 && a.strict && r.n_within < co.goal * r.n;
-		if (missed)
-			snprintf(goal_msg, sizeof goal_msg,
+		rc = profile_check(&co, base->name, vl.v, vl.n, afile_stream(out), &r, eb);
+		*missed = rc == 0 && a.strict && r.n_within < co.goal * r.n;
+		if (*missed)
+			snprintf(goal_msg, goal_len,
 				 "profile --check: %d of %d variant x thread pairs within %g%%, "
 				 "under the %g%% goal",
 				 r.n_within, r.n, a.tolerance, a.goal);
 	}
-	if (rc == 0 && out && out != stdout) {
-		FILE *f = out;
-		out = NULL;
-		if (fclose(f) != 0)
-			rc = err_set(&eb, ERR_IO, "%s: write failed: %s", a.out, strerror(errno));
-		else if (rename(tmp_out, a.out) != 0)
-			rc = err_set(&eb, ERR_IO, "%s: cannot rename to %s: %s", tmp_out, a.out,
-				     strerror(errno));
-		else
-			tmp_out[0] = '\0';
-	}
+	if (rc == 0 && out)
+		rc = afile_commit(out, eb);
 done:
-	if (out && out != stdout)
-		fclose(out);
-	if (tmp_out[0])
-		remove(tmp_out);
+	afile_destroy(out);
 	if (tmp_timings[0])
 		remove(tmp_timings);
 	vlist_free(&vl);
 	model_destroy(base);
-	if (rc < 0)
-		return fail(&eb, rc);
-	if (missed) {
-		/* the report is complete; the goal is what failed (--strict) */
-		fprintf(stderr, "adascale: %s\n", goal_msg);
-		return 1;
-	}
-	return 0;
+	return rc;
 }

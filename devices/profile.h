@@ -1,5 +1,5 @@
 /*
- * profile_cmd.h: the `adascale profile` verb: profiling a model's variants on this machine
+ * profile.h: what `adascale profile` does: profiling a model's variants on this machine
  * in one step, and checking that kernel times add up to whole passes.
  *
  *   adascale profile MODEL [-o timings.csv]   the variants' kernels timed inside whole
@@ -13,10 +13,11 @@
  * The agent's code runs in this process (its objects are in libadascale.a), so profiling
  * here is the same code as adascale-agent on a device, with errors coming back as
  * file:line details instead of through a child's stderr, and no binary to locate. Not for
- * the timing itself (devices/agent/) nor for what the simulator does with timings.
+ * the timing itself (devices/agent/), for what the simulator does with timings, nor for
+ * options (cmd/profile.c).
  */
-#ifndef ADASCALE_PROFILE_CMD_H
-#define ADASCALE_PROFILE_CMD_H
+#ifndef ADASCALE_PROFILE_H
+#define ADASCALE_PROFILE_H
 
 #include <stdio.h>
 
@@ -25,8 +26,24 @@
 #include "ameasure.h"
 #include "aprofile.h"
 
-/* argv[0] is "profile"; returns the process exit status. */
-int profile_cmd(int argc, char **argv);
+/* What to profile or check, and how: the verb's options. */
+struct profile_args {
+	const char *model, *ops, *variants, *timings, *out; /* out NULL: stdout */
+	int check, pass_list, isolated, strict;
+	struct agent_profile_opts p; /* threads, backend, measure, seed */
+	double tolerance, goal;      /* percentages, for --check */
+};
+
+/* The agent's defaults, a 10% tolerance and a 90% goal. */
+void profile_args_defaults(struct profile_args *a);
+/* Refuses combinations that do not go together (ERR_USAGE); fills the default model. */
+int profile_args_check(struct profile_args *a, struct errbuf *eb);
+/*
+ * Profiles (or writes the pass list, or checks) as a says; output written whole or not at
+ * all. With strict, *missed says the check's goal was missed and goal_msg says how.
+ */
+int profile_model(const struct profile_args *a, int *missed, char *goal_msg, size_t goal_len,
+		  struct errbuf *eb);
 
 /* One variant of a check: its key and transformed spec (borrowed). */
 struct profile_variant {
