@@ -18,6 +18,7 @@
 #include "contain.h"
 #include "csvin.h"
 #include "device.h"
+#include "devmodel.h"
 #include "event.h"
 #include "hist.h"
 #include "model.h"
@@ -69,19 +70,17 @@ struct sim {
 	struct vrow *vr;
 	int *var_index;        /* into vs->v */
 	int max_threads;
-	double f_ref;
 	/* the prediction factors of the last state asked about (ms_per_ref_us) */
-	double pc_f, pc_u;
-	int pc_n;
+	struct devmodel_state pc;
 	char pc_valid[MAX_THREADS + 1];
 	double pc_factor[MAX_THREADS + 1];
 
-	/* device state */
+	/* device state, and the device model that turns it into rates and power */
 	struct adascale_state st;
+	struct devmodel dm;
 	/* an inference's rate and power at st, per thread count (cleared when st changes) */
 	char st_valid[MAX_THREADS + 1];
 	double st_rate[MAX_THREADS + 1], st_power_mw[MAX_THREADS + 1];
-	int big;
 	struct trace_row pending; /* the next trace row, already read */
 	int trace_done;
 
@@ -132,34 +131,18 @@ struct sim {
 
 /* ---- small helpers ---- */
 
-/* The share of T threads' demand the CPU grants with n online cores and load u. */
-static double cpu_share(int threads, int n, double u)
+/* What the device model needs of a state: its cluster's frequency and cores, and the load. */
+static struct devmodel_state dm_state(const struct sim *s, const struct adascale_state *st)
 {
-	if (n <= 0)
-		return 0.05; /* every core offline: the thread still gets scheduled somewhere */
-	double avail = n * (1 - u);
-	double fair = (threads < n ? threads : n) / 2.0;
-	double s = (avail > fair ? avail : fair) / threads;
-	return s < 1 ? s : 1;
+	int c = s->dm.cluster;
+	return (struct devmodel_state){
+		.freq_mhz = st->freq_mhz[c], .online = st->online[c], .util_other = st->util_other};
 }
 
 static double rate_at(const struct sim *s, const struct adascale_state *st, int threads)
 {
-	double f = st->freq_mhz[s->big];
-	return f / s->f_ref * cpu_share(threads, st->online[s->big], st->util_other);
-}
-
-static double busy_power_mw(const struct sim *s, int threads)
-{
-	double f = s->st.freq_mhz[s->big];
-	double share = cpu_share(threads, s->st.online[s->big], s->st.util_other);
-	return share * threads * device_core_power_mw(s->dev, s->big, f);
-}
-
-/* Seconds a switch to variant v takes: its weights from storage, then a fixed set-up. */
-static double switch_s(const struct sim *s, int v)
-{
-	return s->av[v].weight_bytes / (s->dev->storage_read_mbps * 1e6) + s->dev->init_ms / 1000.0;
+	struct devmodel_state d = dm_state(s, st);
+	return devmodel_rate(&s->dm, &d, threads);
 }
 
 /* ---- host services offered to the policy ---- */
@@ -180,16 +163,14 @@ static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->
  */
 static double ms_per_ref_us(struct sim *s, const struct adascale_state *st, int threads)
 {
-	double f = st->freq_mhz[s->big], u = st->util_other;
-	int n = st->online[s->big];
-	if (f != s->pc_f || u != s->pc_u || n != s->pc_n) {
-		s->pc_f = f;
-		s->pc_u = u;
-		s->pc_n = n;
+	struct devmodel_state d = dm_state(s, st);
+	if (d.freq_mhz != s->pc.freq_mhz || d.util_other != s->pc.util_other ||
+	    d.online != s->pc.online) {
+		s->pc = d;
 		memset(s->pc_valid, 0, sizeof s->pc_valid);
 	}
 	if (!s->pc_valid[threads]) {
-		s->pc_factor[threads] = 1.0 / rate_at(s, st, threads) / 1000.0;
+		s->pc_factor[threads] = 1.0 / devmodel_rate(&s->dm, &d, threads) / 1000.0;
 		s->pc_valid[threads] = 1;
 	}
 	return s->pc_factor[threads];
@@ -210,9 +191,8 @@ static double svc_predict_mj(void *ctx, int v, int threads, const struct adascal
 	double ms = svc_predict_ms(ctx, v, threads, st);
 	if (!isfinite(ms))
 		return INFINITY;
-	double f = st->freq_mhz[s->big];
-	double share = cpu_share(threads, st->online[s->big], st->util_other);
-	return share * threads * device_core_power_mw(s->dev, s->big, f) * ms / 1000.0;
+	struct devmodel_state d = dm_state(s, st);
+	return devmodel_power_mw(&s->dm, &d, threads) * ms / 1000.0;
 }
 
 static int svc_has_threads(void *ctx, int v, int threads)
@@ -447,21 +427,15 @@ static int guard_call_buffers(struct sim *s, struct errbuf *eb)
 	return 0;
 }
 
-/* Applies a trace row to a state, mapping frequency onto the device's OPPs. */
+/* Applies a trace row to a state, as the device model replays it (frequencies on its OPPs). */
 static void apply_row_to(const struct sim *s, struct adascale_state *st, const struct trace_row *r)
 {
 	for (int c = 0; c < s->dev->n_clusters && c < TRACE_MAX_CLUSTERS; c++) {
-		if (r->set & (TRACE_FREQ0 << c)) {
-			double f = r->freq_mhz[c];
-			double rec_max = trace_max_freq_mhz(s->trace, c);
-			if (rec_max > 0)
-				f = f / rec_max * device_max_mhz(s->dev, c);
-			st->freq_mhz[c] = device_opp(s->dev, c, f)->mhz;
-		}
+		if (r->set & (TRACE_FREQ0 << c))
+			st->freq_mhz[c] = devmodel_replay_mhz(&s->dm, c, r->freq_mhz[c],
+							      trace_max_freq_mhz(s->trace, c));
 		if (r->set & (TRACE_ONLINE0 << c))
-			st->online[c] = r->online[c] < s->dev->clusters[c].cores
-						? r->online[c]
-						: s->dev->clusters[c].cores;
+			st->online[c] = devmodel_replay_online(&s->dm, c, r->online[c]);
 	}
 	if (r->set & TRACE_UTIL)
 		st->util_other = r->util_other;
@@ -583,7 +557,7 @@ static double svc_switch_ms(void *ctx, int v)
 	const struct sim *s = ctx;
 	if (v < 0 || v >= s->n_var)
 		return INFINITY;
-	return switch_s(s, v) * 1000.0;
+	return devmodel_switch_s(&s->dm, s->av[v].weight_bytes) * 1000.0;
 }
 
 static int read_next_row(struct sim *s)
@@ -605,7 +579,7 @@ static int read_next_row(struct sim *s)
 /* Energy: base power up to now (called before every state change and at the end). */
 static void account_base(struct sim *s, int64_t now)
 {
-	s->energy_mj += s->dev->base_power_mw * (double)(now - s->last_energy_ns) / 1e9;
+	s->energy_mj += devmodel_base_power_mw(&s->dm) * (double)(now - s->last_energy_ns) / 1e9;
 	s->last_energy_ns = now;
 }
 
@@ -630,8 +604,9 @@ static int schedule_done(struct sim *s, int64_t now)
 		event_cancel(s->job_done);
 	int t = s->cur_threads;
 	if (!s->st_valid[t]) {
-		s->st_rate[t] = rate_at(s, &s->st, t);
-		s->st_power_mw[t] = busy_power_mw(s, t);
+		struct devmodel_state d = dm_state(s, &s->st);
+		s->st_rate[t] = devmodel_rate(&s->dm, &d, t);
+		s->st_power_mw[t] = devmodel_power_mw(&s->dm, &d, t);
 		s->st_valid[t] = 1;
 	}
 	s->job_rate = s->st_rate[t];
@@ -660,7 +635,7 @@ static int record_timeline(struct sim *s, int64_t now, double latency_ms)
 	struct timeline_point *pt = &o->timeline[o->n_timeline++];
 	memset(pt, 0, sizeof *pt); /* the padding too: points cross a pipe whole (contain.c) */
 	pt->t_s = (double)now / 1e9;
-	pt->freq_mhz = s->st.freq_mhz[s->big];
+	pt->freq_mhz = s->st.freq_mhz[s->dm.cluster];
 	pt->util_other = s->st.util_other;
 	pt->mem_avail_mb = s->st.mem_avail_mb;
 	pt->latency_ms = latency_ms;
@@ -788,9 +763,9 @@ static int start_next(struct sim *s, int64_t now)
 				return rc;
 			continue;
 		}
-		double load_s = switch_s(s, var);
-		s->energy_mj +=
-			device_core_power_mw(s->dev, s->big, s->st.freq_mhz[s->big]) * load_s;
+		double load_s = devmodel_switch_s(&s->dm, s->av[var].weight_bytes);
+		struct devmodel_state d = dm_state(s, &s->st);
+		s->energy_mj += devmodel_switch_mj(&s->dm, &d, load_s);
 		s->out->m.switches++;
 		s->switching = 1;
 		s->next_var = var;
@@ -1023,7 +998,7 @@ static void summarise(struct sim *s)
 	}
 	o->has_top1 = s->top1_n > 0;
 	m->mean_top1 = s->top1_n ? s->top1_sum / (double)s->top1_n : 0;
-	double dyn_mj = s->energy_mj - s->dev->base_power_mw * m->sim_s;
+	double dyn_mj = s->energy_mj - devmodel_base_power_mw(&s->dm) * m->sim_s;
 	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
 	double ns_per_tick = ticks_ns_per_tick(&s->span);
 	o->decide_mean_us = hist_mean(&s->decide_ticks) * ns_per_tick / 1e3;
@@ -1146,14 +1121,13 @@ static int setup(struct sim *s)
 	if ((rc = build_variant_table(s, eb)) < 0 || (rc = guard_variant_table(s, eb)) < 0 ||
 	    (rc = guard_call_buffers(s, eb)) < 0)
 		return rc;
-	s->big = device_big_cluster(s->dev);
-	s->f_ref = s->tim->freq_ref_mhz > 0 ? s->tim->freq_ref_mhz : device_max_mhz(s->dev, s->big);
+	devmodel_init(&s->dm, s->dev, s->tim);
 	s->deadline_ns = llround(c->deadline_ms * 1e6);
 
 	/* the initial state: every core online at the top OPP, nothing else running */
 	s->st.size = sizeof s->st;
 	s->st.n_clusters = s->dev->n_clusters;
-	s->st.big_cluster = s->big;
+	s->st.big_cluster = s->dm.cluster;
 	for (int i = 0; i < s->dev->n_clusters; i++) {
 		s->st.freq_mhz[i] = s->st.max_freq_mhz[i] = device_max_mhz(s->dev, i);
 		s->st.online[i] = s->dev->clusters[i].cores;
