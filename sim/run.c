@@ -15,13 +15,14 @@
 #include <time.h>
 
 #include "adascale_policy.h"
-#include "contain.h"
 #include "csvin.h"
 #include "device.h"
 #include "devmodel.h"
 #include "event.h"
+#include "guard.h"
 #include "hist.h"
 #include "model.h"
+#include "monitor.h"
 #include "num.h"
 #include "registry.h"
 #include "rng.h"
@@ -56,11 +57,11 @@ struct sim {
 	void *pol_state;
 	struct adascale_host host;
 	/*
-	 * What the policy is handed lives in guarded buffers (contain.h): each ends at a page
+	 * What the policy is handed lives in guarded buffers (guard.h): each ends at a page
 	 * followed by a PROT_NONE page; the variant table and the host table are read-only.
 	 */
-	struct contain_monitor *mon;   /* cfg->monitor: NULL when nobody watches */
-	struct contain_buf g_var, g_host, g_view, g_state, g_queue, g_dec, g_obs, g_err;
+	struct monitor *mon;   /* cfg->monitor: NULL when nobody watches */
+	struct guard_buf g_var, g_host, g_view, g_state, g_queue, g_dec, g_obs, g_err;
 	struct rng rng_arrivals, rng_service, rng_policy;
 	struct event_queue q;
 
@@ -389,7 +390,7 @@ static int guard_variant_table(struct sim *s, struct errbuf *eb)
 	for (int i = 0; i < s->n_var; i++)
 		keys += strlen(s->av[i].key) + 1;
 	keys = (keys + 15) / 16 * 16;
-	int rc = contain_buf_alloc(&s->g_var, keys + table, eb);
+	int rc = guard_alloc(&s->g_var, keys + table, eb);
 	if (rc < 0)
 		return rc;
 	char *k = s->g_var.p;
@@ -403,27 +404,27 @@ static int guard_variant_table(struct sim *s, struct errbuf *eb)
 	}
 	free(s->av);
 	s->av = av;
-	contain_register(s->mon, CONTAIN_BUF_VARIANTS, &s->g_var, 1);
-	return contain_buf_readonly(&s->g_var, eb);
+	monitor_register(s->mon, MONITOR_BUF_VARIANTS, &s->g_var, 1);
+	return guard_readonly(&s->g_var, eb);
 }
 
 /* The buffers decide and observe are handed, each before its own guard page. */
 static int guard_call_buffers(struct sim *s, struct errbuf *eb)
 {
 	int rc;
-	if ((rc = contain_buf_alloc(&s->g_view, sizeof(struct adascale_view), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_state, sizeof(struct adascale_state), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_queue, sizeof(struct adascale_queue), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_dec, sizeof(struct adascale_decision), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_obs, sizeof(struct adascale_observation), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_err, 512, eb)) < 0)
+	if ((rc = guard_alloc(&s->g_view, sizeof(struct adascale_view), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_state, sizeof(struct adascale_state), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_queue, sizeof(struct adascale_queue), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_dec, sizeof(struct adascale_decision), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_obs, sizeof(struct adascale_observation), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_err, 512, eb)) < 0)
 		return rc;
-	contain_register(s->mon, CONTAIN_BUF_VIEW, &s->g_view, 0);
-	contain_register(s->mon, CONTAIN_BUF_STATE, &s->g_state, 0);
-	contain_register(s->mon, CONTAIN_BUF_QUEUE, &s->g_queue, 0);
-	contain_register(s->mon, CONTAIN_BUF_DECISION, &s->g_dec, 0);
-	contain_register(s->mon, CONTAIN_BUF_OBSERVATION, &s->g_obs, 0);
-	contain_register(s->mon, CONTAIN_BUF_CREATE_ERR, &s->g_err, 0);
+	monitor_register(s->mon, MONITOR_BUF_VIEW, &s->g_view, 0);
+	monitor_register(s->mon, MONITOR_BUF_STATE, &s->g_state, 0);
+	monitor_register(s->mon, MONITOR_BUF_QUEUE, &s->g_queue, 0);
+	monitor_register(s->mon, MONITOR_BUF_DECISION, &s->g_dec, 0);
+	monitor_register(s->mon, MONITOR_BUF_OBSERVATION, &s->g_obs, 0);
+	monitor_register(s->mon, MONITOR_BUF_CREATE_ERR, &s->g_err, 0);
 	return 0;
 }
 
@@ -681,7 +682,7 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	 * histogram stay unbiased). The choice comes from a stream of its own
 	 * (rng.h): it shifts no other.
 	 */
-	contain_enter(s->mon, CONTAIN_DECIDE, now, req);
+	monitor_enter(s->mon, MONITOR_DECIDE, now, req);
 	int rc;
 	uint64_t weight = 1;
 	if (s->n_decides >= DECIDE_TIME_ALL) {
@@ -696,7 +697,7 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	} else {
 		rc = s->pol.desc->decide(s->pol_state, view, d);
 	}
-	contain_leave(s->mon);
+	monitor_leave(s->mon);
 	if (rc != 0)
 		return err_set(s->eb, ERR_POLICY,
 			       "policy %s: decide failed (returned %d) at %.3f s, request %lld",
@@ -843,9 +844,9 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 			.energy_mj = s->job_energy_mj,
 			.deadline_missed = missed,
 		};
-		contain_enter(s->mon, CONTAIN_OBSERVE, now, s->job_seq);
+		monitor_enter(s->mon, MONITOR_OBSERVE, now, s->job_seq);
 		s->pol.desc->observe(s->pol_state, obs);
-		contain_leave(s->mon);
+		monitor_leave(s->mon);
 	}
 	s->busy = 0;
 	s->job_done = NULL;
@@ -1165,18 +1166,18 @@ static int setup(struct sim *s)
 		s->host.future_state = svc_future_state;
 	}
 	/* the policy keeps the host table until destroy: read-only, guarded */
-	if ((rc = contain_buf_alloc(&s->g_host, sizeof s->host, eb)) < 0)
+	if ((rc = guard_alloc(&s->g_host, sizeof s->host, eb)) < 0)
 		return rc;
 	memcpy(s->g_host.p, &s->host, sizeof s->host);
-	contain_register(s->mon, CONTAIN_BUF_HOST, &s->g_host, 1);
-	if ((rc = contain_buf_readonly(&s->g_host, eb)) < 0)
+	monitor_register(s->mon, MONITOR_BUF_HOST, &s->g_host, 1);
+	if ((rc = guard_readonly(&s->g_host, eb)) < 0)
 		return rc;
 	char *perr = s->g_err.p;
 	size_t perr_len = s->g_err.len;
-	contain_enter(s->mon, CONTAIN_CREATE, 0, -1);
+	monitor_enter(s->mon, MONITOR_CREATE, 0, -1);
 	int crc = s->pol.desc->create(s->g_host.p, (const char *const *)s->pol.values,
 				      &s->pol_state, perr, perr_len);
-	contain_leave(s->mon);
+	monitor_leave(s->mon);
 	if (crc != 0) {
 		perr[perr_len - 1] = '\0';
 		return err_set(eb, ERR_USAGE, "policy %s: %s", s->pol.name,
@@ -1239,9 +1240,9 @@ int run_execute(const struct run_config *cfg, struct run_output **out, struct er
 	s.out = NULL;
 done:
 	if (s.pol.desc && s.pol_state && s.pol.desc->destroy) {
-		contain_enter(s.mon, CONTAIN_DESTROY, s.end_ns, -1);
+		monitor_enter(s.mon, MONITOR_DESTROY, s.end_ns, -1);
 		s.pol.desc->destroy(s.pol_state);
-		contain_leave(s.mon);
+		monitor_leave(s.mon);
 	}
 	pol_choice_free(&s.pol);
 	trace_close(s.trace);
@@ -1255,14 +1256,14 @@ done:
 	if (s.g_var.map)
 		s.av = NULL; /* the table lives in g_var */
 	free(s.av);
-	contain_buf_free(&s.g_var);
-	contain_buf_free(&s.g_host);
-	contain_buf_free(&s.g_view);
-	contain_buf_free(&s.g_state);
-	contain_buf_free(&s.g_queue);
-	contain_buf_free(&s.g_dec);
-	contain_buf_free(&s.g_obs);
-	contain_buf_free(&s.g_err);
+	guard_free(&s.g_var);
+	guard_free(&s.g_host);
+	guard_free(&s.g_view);
+	guard_free(&s.g_state);
+	guard_free(&s.g_queue);
+	guard_free(&s.g_dec);
+	guard_free(&s.g_obs);
+	guard_free(&s.g_err);
 	free(s.vr);
 	free(s.var_index);
 	free(s.ring);

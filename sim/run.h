@@ -24,7 +24,7 @@
 #include "err.h"
 #include "metrics.h"
 
-struct contain_monitor;
+struct monitor;
 
 struct run_config {
 	const char *trace;
@@ -42,7 +42,7 @@ struct run_config {
 	uint64_t seed;
 	int timeline;          /* 1: keep a sampled timeline */
 	int requests;          /* 1: keep one row per request (40 bytes each, in memory) */
-	struct contain_monitor *monitor; /* NULL, or where policy calls are reported (contain.h) */
+	struct monitor *monitor; /* NULL, or where policy calls are reported (monitor.h) */
 	/* NULL, or a flag (set by a signal handler; in shared memory when the run is in a child
 	 * process) that, once non-zero, ends the run at its next event with ERR_INTERRUPTED */
 	const volatile sig_atomic_t *stop;
