@@ -24,6 +24,7 @@ void devmodel_init(struct devmodel *m, const struct device *d, const struct timi
 	m->dev = d;
 	m->cluster = device_big_cluster(d);
 	m->f_ref_mhz = t->freq_ref_mhz > 0 ? t->freq_ref_mhz : device_max_mhz(d, m->cluster);
+	m->base_power_mw = d->base_power_mw;
 }
 
 double devmodel_rate(const struct devmodel *m, const struct devmodel_state *st, int threads)

@@ -36,6 +36,7 @@ struct devmodel {
 	const struct device *dev; /* not owned: outlives the model */
 	int cluster;              /* the cluster inference threads run on */
 	double f_ref_mhz;         /* the frequency the timings' work was measured at */
+	double base_power_mw;     /* the device's, drawn all the time */
 };
 
 /* What an inference's rate and power depend on. */
@@ -58,7 +59,7 @@ double devmodel_power_mw(const struct devmodel *m, const struct devmodel_state *
 /* Power drawn all the time, in milliwatts. */
 static inline double devmodel_base_power_mw(const struct devmodel *m)
 {
-	return m->dev->base_power_mw;
+	return m->base_power_mw;
 }
 
 /* Seconds a switch to a variant of weight_bytes takes. */

@@ -164,14 +164,14 @@ static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->
  */
 static double ms_per_ref_us(struct sim *s, const struct adascale_state *st, int threads)
 {
-	struct devmodel_state d = dm_state(s, st);
-	if (d.freq_mhz != s->pc.freq_mhz || d.util_other != s->pc.util_other ||
-	    d.online != s->pc.online) {
-		s->pc = d;
+	int c = s->dm.cluster;
+	if (st->freq_mhz[c] != s->pc.freq_mhz || st->util_other != s->pc.util_other ||
+	    st->online[c] != s->pc.online) {
+		s->pc = dm_state(s, st);
 		memset(s->pc_valid, 0, sizeof s->pc_valid);
 	}
 	if (!s->pc_valid[threads]) {
-		s->pc_factor[threads] = 1.0 / devmodel_rate(&s->dm, &d, threads) / 1000.0;
+		s->pc_factor[threads] = 1.0 / devmodel_rate(&s->dm, &s->pc, threads) / 1000.0;
 		s->pc_valid[threads] = 1;
 	}
 	return s->pc_factor[threads];
@@ -599,17 +599,26 @@ static void progress(struct sim *s, int64_t now)
 	s->job_last = now;
 }
 
+/*
+ * Asks the device model for an inference's rate and power at the current state with t
+ * threads, into the per-state cache. Out of line: the calls would otherwise make every
+ * schedule_done, mostly a cache hit, set up a stack frame for them.
+ */
+static __attribute__((noinline)) void state_costs(struct sim *s, int t)
+{
+	struct devmodel_state d = dm_state(s, &s->st);
+	s->st_rate[t] = devmodel_rate(&s->dm, &d, t);
+	s->st_power_mw[t] = devmodel_power_mw(&s->dm, &d, t);
+	s->st_valid[t] = 1;
+}
+
 static int schedule_done(struct sim *s, int64_t now)
 {
 	if (s->job_done)
 		event_cancel(s->job_done);
 	int t = s->cur_threads;
-	if (!s->st_valid[t]) {
-		struct devmodel_state d = dm_state(s, &s->st);
-		s->st_rate[t] = devmodel_rate(&s->dm, &d, t);
-		s->st_power_mw[t] = devmodel_power_mw(&s->dm, &d, t);
-		s->st_valid[t] = 1;
-	}
+	if (!s->st_valid[t])
+		state_costs(s, t);
 	s->job_rate = s->st_rate[t];
 	s->job_power_mw = s->st_power_mw[t];
 	double ns = ceil(s->job_remaining_us * 1000.0 / s->job_rate);
