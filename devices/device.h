@@ -1,7 +1,8 @@
 /*
- * device.h: device descriptions (devices/NAME.ini) and the device model built on them:
- * CPU clusters with operating points (MHz, mV) and energy-model power coefficients, memory,
- * storage speed for loading variants, base power, and where the kernel timings come from.
+ * device.h: device descriptions (devices/NAME.ini), on which the device model (devmodel.h)
+ * is built: CPU clusters with operating points (MHz, mV) and energy-model power
+ * coefficients, memory, storage speed for loading variants, base power, and where the
+ * kernel timings come from.
  *
  * Format (inih; ';' or '#' start comments):
  *   [device]   name, soc, memory_mb, storage_read_mbps, init_ms, base_power_mw,

@@ -6,7 +6,7 @@
  * the work it represents at the profile's reference state (the frequency in the file's
  * `# freq_ref_mhz:` metadata, no competing load). Timings whose metadata says
  * `# derived_from: ...` were not measured on the device and are labelled derived.
- * Not for measuring (devices/agent/) or for scaling work to a device state (sim/run.c).
+ * Not for measuring (devices/agent/) or for scaling work to a device state (devmodel.h).
  */
 #ifndef ADASCALE_TIMINGS_H
 #define ADASCALE_TIMINGS_H

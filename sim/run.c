@@ -15,12 +15,14 @@
 #include <time.h>
 
 #include "adascale_policy.h"
-#include "contain.h"
 #include "csvin.h"
 #include "device.h"
+#include "devmodel.h"
 #include "event.h"
+#include "guard.h"
 #include "hist.h"
 #include "model.h"
+#include "monitor.h"
 #include "num.h"
 #include "registry.h"
 #include "rng.h"
@@ -55,11 +57,11 @@ struct sim {
 	void *pol_state;
 	struct adascale_host host;
 	/*
-	 * What the policy is handed lives in guarded buffers (contain.h): each ends at a page
+	 * What the policy is handed lives in guarded buffers (guard.h): each ends at a page
 	 * followed by a PROT_NONE page; the variant table and the host table are read-only.
 	 */
-	struct contain_monitor *mon;   /* cfg->monitor: NULL when nobody watches */
-	struct contain_buf g_var, g_host, g_view, g_state, g_queue, g_dec, g_obs, g_err;
+	struct monitor *mon;   /* cfg->monitor: NULL when nobody watches */
+	struct guard_buf g_var, g_host, g_view, g_state, g_queue, g_dec, g_obs, g_err;
 	struct rng rng_arrivals, rng_service, rng_policy;
 	struct event_queue q;
 
@@ -69,19 +71,17 @@ struct sim {
 	struct vrow *vr;
 	int *var_index;        /* into vs->v */
 	int max_threads;
-	double f_ref;
 	/* the prediction factors of the last state asked about (ms_per_ref_us) */
-	double pc_f, pc_u;
-	int pc_n;
+	struct devmodel_state pc;
 	char pc_valid[MAX_THREADS + 1];
 	double pc_factor[MAX_THREADS + 1];
 
-	/* device state */
+	/* device state, and the device model that turns it into rates and power */
 	struct adascale_state st;
+	struct devmodel dm;
 	/* an inference's rate and power at st, per thread count (cleared when st changes) */
 	char st_valid[MAX_THREADS + 1];
 	double st_rate[MAX_THREADS + 1], st_power_mw[MAX_THREADS + 1];
-	int big;
 	struct trace_row pending; /* the next trace row, already read */
 	int trace_done;
 
@@ -132,34 +132,18 @@ struct sim {
 
 /* ---- small helpers ---- */
 
-/* The share of T threads' demand the CPU grants with n online cores and load u. */
-static double cpu_share(int threads, int n, double u)
+/* What the device model needs of a state: its cluster's frequency and cores, and the load. */
+static struct devmodel_state dm_state(const struct sim *s, const struct adascale_state *st)
 {
-	if (n <= 0)
-		return 0.05; /* every core offline: the thread still gets scheduled somewhere */
-	double avail = n * (1 - u);
-	double fair = (threads < n ? threads : n) / 2.0;
-	double s = (avail > fair ? avail : fair) / threads;
-	return s < 1 ? s : 1;
+	int c = s->dm.cluster;
+	return (struct devmodel_state){
+		.freq_mhz = st->freq_mhz[c], .online = st->online[c], .util_other = st->util_other};
 }
 
 static double rate_at(const struct sim *s, const struct adascale_state *st, int threads)
 {
-	double f = st->freq_mhz[s->big];
-	return f / s->f_ref * cpu_share(threads, st->online[s->big], st->util_other);
-}
-
-static double busy_power_mw(const struct sim *s, int threads)
-{
-	double f = s->st.freq_mhz[s->big];
-	double share = cpu_share(threads, s->st.online[s->big], s->st.util_other);
-	return share * threads * device_core_power_mw(s->dev, s->big, f);
-}
-
-/* Seconds a switch to variant v takes: its weights from storage, then a fixed set-up. */
-static double switch_s(const struct sim *s, int v)
-{
-	return s->av[v].weight_bytes / (s->dev->storage_read_mbps * 1e6) + s->dev->init_ms / 1000.0;
+	struct devmodel_state d = dm_state(s, st);
+	return devmodel_rate(&s->dm, &d, threads);
 }
 
 /* ---- host services offered to the policy ---- */
@@ -180,16 +164,14 @@ static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->
  */
 static double ms_per_ref_us(struct sim *s, const struct adascale_state *st, int threads)
 {
-	double f = st->freq_mhz[s->big], u = st->util_other;
-	int n = st->online[s->big];
-	if (f != s->pc_f || u != s->pc_u || n != s->pc_n) {
-		s->pc_f = f;
-		s->pc_u = u;
-		s->pc_n = n;
+	int c = s->dm.cluster;
+	if (st->freq_mhz[c] != s->pc.freq_mhz || st->util_other != s->pc.util_other ||
+	    st->online[c] != s->pc.online) {
+		s->pc = dm_state(s, st);
 		memset(s->pc_valid, 0, sizeof s->pc_valid);
 	}
 	if (!s->pc_valid[threads]) {
-		s->pc_factor[threads] = 1.0 / rate_at(s, st, threads) / 1000.0;
+		s->pc_factor[threads] = 1.0 / devmodel_rate(&s->dm, &s->pc, threads) / 1000.0;
 		s->pc_valid[threads] = 1;
 	}
 	return s->pc_factor[threads];
@@ -210,9 +192,8 @@ static double svc_predict_mj(void *ctx, int v, int threads, const struct adascal
 	double ms = svc_predict_ms(ctx, v, threads, st);
 	if (!isfinite(ms))
 		return INFINITY;
-	double f = st->freq_mhz[s->big];
-	double share = cpu_share(threads, st->online[s->big], st->util_other);
-	return share * threads * device_core_power_mw(s->dev, s->big, f) * ms / 1000.0;
+	struct devmodel_state d = dm_state(s, st);
+	return devmodel_power_mw(&s->dm, &d, threads) * ms / 1000.0;
 }
 
 static int svc_has_threads(void *ctx, int v, int threads)
@@ -409,7 +390,7 @@ static int guard_variant_table(struct sim *s, struct errbuf *eb)
 	for (int i = 0; i < s->n_var; i++)
 		keys += strlen(s->av[i].key) + 1;
 	keys = (keys + 15) / 16 * 16;
-	int rc = contain_buf_alloc(&s->g_var, keys + table, eb);
+	int rc = guard_alloc(&s->g_var, keys + table, eb);
 	if (rc < 0)
 		return rc;
 	char *k = s->g_var.p;
@@ -423,45 +404,39 @@ static int guard_variant_table(struct sim *s, struct errbuf *eb)
 	}
 	free(s->av);
 	s->av = av;
-	contain_register(s->mon, CONTAIN_BUF_VARIANTS, &s->g_var, 1);
-	return contain_buf_readonly(&s->g_var, eb);
+	monitor_register(s->mon, MONITOR_BUF_VARIANTS, &s->g_var, 1);
+	return guard_readonly(&s->g_var, eb);
 }
 
 /* The buffers decide and observe are handed, each before its own guard page. */
 static int guard_call_buffers(struct sim *s, struct errbuf *eb)
 {
 	int rc;
-	if ((rc = contain_buf_alloc(&s->g_view, sizeof(struct adascale_view), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_state, sizeof(struct adascale_state), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_queue, sizeof(struct adascale_queue), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_dec, sizeof(struct adascale_decision), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_obs, sizeof(struct adascale_observation), eb)) < 0 ||
-	    (rc = contain_buf_alloc(&s->g_err, 512, eb)) < 0)
+	if ((rc = guard_alloc(&s->g_view, sizeof(struct adascale_view), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_state, sizeof(struct adascale_state), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_queue, sizeof(struct adascale_queue), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_dec, sizeof(struct adascale_decision), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_obs, sizeof(struct adascale_observation), eb)) < 0 ||
+	    (rc = guard_alloc(&s->g_err, 512, eb)) < 0)
 		return rc;
-	contain_register(s->mon, CONTAIN_BUF_VIEW, &s->g_view, 0);
-	contain_register(s->mon, CONTAIN_BUF_STATE, &s->g_state, 0);
-	contain_register(s->mon, CONTAIN_BUF_QUEUE, &s->g_queue, 0);
-	contain_register(s->mon, CONTAIN_BUF_DECISION, &s->g_dec, 0);
-	contain_register(s->mon, CONTAIN_BUF_OBSERVATION, &s->g_obs, 0);
-	contain_register(s->mon, CONTAIN_BUF_CREATE_ERR, &s->g_err, 0);
+	monitor_register(s->mon, MONITOR_BUF_VIEW, &s->g_view, 0);
+	monitor_register(s->mon, MONITOR_BUF_STATE, &s->g_state, 0);
+	monitor_register(s->mon, MONITOR_BUF_QUEUE, &s->g_queue, 0);
+	monitor_register(s->mon, MONITOR_BUF_DECISION, &s->g_dec, 0);
+	monitor_register(s->mon, MONITOR_BUF_OBSERVATION, &s->g_obs, 0);
+	monitor_register(s->mon, MONITOR_BUF_CREATE_ERR, &s->g_err, 0);
 	return 0;
 }
 
-/* Applies a trace row to a state, mapping frequency onto the device's OPPs. */
+/* Applies a trace row to a state, as the device model replays it (frequencies on its OPPs). */
 static void apply_row_to(const struct sim *s, struct adascale_state *st, const struct trace_row *r)
 {
 	for (int c = 0; c < s->dev->n_clusters && c < TRACE_MAX_CLUSTERS; c++) {
-		if (r->set & (TRACE_FREQ0 << c)) {
-			double f = r->freq_mhz[c];
-			double rec_max = trace_max_freq_mhz(s->trace, c);
-			if (rec_max > 0)
-				f = f / rec_max * device_max_mhz(s->dev, c);
-			st->freq_mhz[c] = device_opp(s->dev, c, f)->mhz;
-		}
+		if (r->set & (TRACE_FREQ0 << c))
+			st->freq_mhz[c] = devmodel_replay_mhz(&s->dm, c, r->freq_mhz[c],
+							      trace_max_freq_mhz(s->trace, c));
 		if (r->set & (TRACE_ONLINE0 << c))
-			st->online[c] = r->online[c] < s->dev->clusters[c].cores
-						? r->online[c]
-						: s->dev->clusters[c].cores;
+			st->online[c] = devmodel_replay_online(&s->dm, c, r->online[c]);
 	}
 	if (r->set & TRACE_UTIL)
 		st->util_other = r->util_other;
@@ -583,7 +558,7 @@ static double svc_switch_ms(void *ctx, int v)
 	const struct sim *s = ctx;
 	if (v < 0 || v >= s->n_var)
 		return INFINITY;
-	return switch_s(s, v) * 1000.0;
+	return devmodel_switch_s(&s->dm, s->av[v].weight_bytes) * 1000.0;
 }
 
 static int read_next_row(struct sim *s)
@@ -605,7 +580,7 @@ static int read_next_row(struct sim *s)
 /* Energy: base power up to now (called before every state change and at the end). */
 static void account_base(struct sim *s, int64_t now)
 {
-	s->energy_mj += s->dev->base_power_mw * (double)(now - s->last_energy_ns) / 1e9;
+	s->energy_mj += devmodel_base_power_mw(&s->dm) * (double)(now - s->last_energy_ns) / 1e9;
 	s->last_energy_ns = now;
 }
 
@@ -624,16 +599,26 @@ static void progress(struct sim *s, int64_t now)
 	s->job_last = now;
 }
 
+/*
+ * Asks the device model for an inference's rate and power at the current state with t
+ * threads, into the per-state cache. Out of line: the calls would otherwise make every
+ * schedule_done, mostly a cache hit, set up a stack frame for them.
+ */
+static __attribute__((noinline)) void state_costs(struct sim *s, int t)
+{
+	struct devmodel_state d = dm_state(s, &s->st);
+	s->st_rate[t] = devmodel_rate(&s->dm, &d, t);
+	s->st_power_mw[t] = devmodel_power_mw(&s->dm, &d, t);
+	s->st_valid[t] = 1;
+}
+
 static int schedule_done(struct sim *s, int64_t now)
 {
 	if (s->job_done)
 		event_cancel(s->job_done);
 	int t = s->cur_threads;
-	if (!s->st_valid[t]) {
-		s->st_rate[t] = rate_at(s, &s->st, t);
-		s->st_power_mw[t] = busy_power_mw(s, t);
-		s->st_valid[t] = 1;
-	}
+	if (!s->st_valid[t])
+		state_costs(s, t);
 	s->job_rate = s->st_rate[t];
 	s->job_power_mw = s->st_power_mw[t];
 	double ns = ceil(s->job_remaining_us * 1000.0 / s->job_rate);
@@ -660,7 +645,7 @@ static int record_timeline(struct sim *s, int64_t now, double latency_ms)
 	struct timeline_point *pt = &o->timeline[o->n_timeline++];
 	memset(pt, 0, sizeof *pt); /* the padding too: points cross a pipe whole (contain.c) */
 	pt->t_s = (double)now / 1e9;
-	pt->freq_mhz = s->st.freq_mhz[s->big];
+	pt->freq_mhz = s->st.freq_mhz[s->dm.cluster];
 	pt->util_other = s->st.util_other;
 	pt->mem_avail_mb = s->st.mem_avail_mb;
 	pt->latency_ms = latency_ms;
@@ -706,7 +691,7 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	 * histogram stay unbiased). The choice comes from a stream of its own
 	 * (rng.h): it shifts no other.
 	 */
-	contain_enter(s->mon, CONTAIN_DECIDE, now, req);
+	monitor_enter(s->mon, MONITOR_DECIDE, now, req);
 	int rc;
 	uint64_t weight = 1;
 	if (s->n_decides >= DECIDE_TIME_ALL) {
@@ -721,7 +706,7 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	} else {
 		rc = s->pol.desc->decide(s->pol_state, view, d);
 	}
-	contain_leave(s->mon);
+	monitor_leave(s->mon);
 	if (rc != 0)
 		return err_set(s->eb, ERR_POLICY,
 			       "policy %s: decide failed (returned %d) at %.3f s, request %lld",
@@ -788,9 +773,9 @@ static int start_next(struct sim *s, int64_t now)
 				return rc;
 			continue;
 		}
-		double load_s = switch_s(s, var);
-		s->energy_mj +=
-			device_core_power_mw(s->dev, s->big, s->st.freq_mhz[s->big]) * load_s;
+		double load_s = devmodel_switch_s(&s->dm, s->av[var].weight_bytes);
+		struct devmodel_state d = dm_state(s, &s->st);
+		s->energy_mj += devmodel_switch_mj(&s->dm, &d, load_s);
 		s->out->m.switches++;
 		s->switching = 1;
 		s->next_var = var;
@@ -868,9 +853,9 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 			.energy_mj = s->job_energy_mj,
 			.deadline_missed = missed,
 		};
-		contain_enter(s->mon, CONTAIN_OBSERVE, now, s->job_seq);
+		monitor_enter(s->mon, MONITOR_OBSERVE, now, s->job_seq);
 		s->pol.desc->observe(s->pol_state, obs);
-		contain_leave(s->mon);
+		monitor_leave(s->mon);
 	}
 	s->busy = 0;
 	s->job_done = NULL;
@@ -1023,7 +1008,7 @@ static void summarise(struct sim *s)
 	}
 	o->has_top1 = s->top1_n > 0;
 	m->mean_top1 = s->top1_n ? s->top1_sum / (double)s->top1_n : 0;
-	double dyn_mj = s->energy_mj - s->dev->base_power_mw * m->sim_s;
+	double dyn_mj = s->energy_mj - devmodel_base_power_mw(&s->dm) * m->sim_s;
 	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
 	double ns_per_tick = ticks_ns_per_tick(&s->span);
 	o->decide_mean_us = hist_mean(&s->decide_ticks) * ns_per_tick / 1e3;
@@ -1146,14 +1131,13 @@ static int setup(struct sim *s)
 	if ((rc = build_variant_table(s, eb)) < 0 || (rc = guard_variant_table(s, eb)) < 0 ||
 	    (rc = guard_call_buffers(s, eb)) < 0)
 		return rc;
-	s->big = device_big_cluster(s->dev);
-	s->f_ref = s->tim->freq_ref_mhz > 0 ? s->tim->freq_ref_mhz : device_max_mhz(s->dev, s->big);
+	devmodel_init(&s->dm, s->dev, s->tim);
 	s->deadline_ns = llround(c->deadline_ms * 1e6);
 
 	/* the initial state: every core online at the top OPP, nothing else running */
 	s->st.size = sizeof s->st;
 	s->st.n_clusters = s->dev->n_clusters;
-	s->st.big_cluster = s->big;
+	s->st.big_cluster = s->dm.cluster;
 	for (int i = 0; i < s->dev->n_clusters; i++) {
 		s->st.freq_mhz[i] = s->st.max_freq_mhz[i] = device_max_mhz(s->dev, i);
 		s->st.online[i] = s->dev->clusters[i].cores;
@@ -1191,18 +1175,18 @@ static int setup(struct sim *s)
 		s->host.future_state = svc_future_state;
 	}
 	/* the policy keeps the host table until destroy: read-only, guarded */
-	if ((rc = contain_buf_alloc(&s->g_host, sizeof s->host, eb)) < 0)
+	if ((rc = guard_alloc(&s->g_host, sizeof s->host, eb)) < 0)
 		return rc;
 	memcpy(s->g_host.p, &s->host, sizeof s->host);
-	contain_register(s->mon, CONTAIN_BUF_HOST, &s->g_host, 1);
-	if ((rc = contain_buf_readonly(&s->g_host, eb)) < 0)
+	monitor_register(s->mon, MONITOR_BUF_HOST, &s->g_host, 1);
+	if ((rc = guard_readonly(&s->g_host, eb)) < 0)
 		return rc;
 	char *perr = s->g_err.p;
 	size_t perr_len = s->g_err.len;
-	contain_enter(s->mon, CONTAIN_CREATE, 0, -1);
+	monitor_enter(s->mon, MONITOR_CREATE, 0, -1);
 	int crc = s->pol.desc->create(s->g_host.p, (const char *const *)s->pol.values,
 				      &s->pol_state, perr, perr_len);
-	contain_leave(s->mon);
+	monitor_leave(s->mon);
 	if (crc != 0) {
 		perr[perr_len - 1] = '\0';
 		return err_set(eb, ERR_USAGE, "policy %s: %s", s->pol.name,
@@ -1265,9 +1249,9 @@ int run_execute(const struct run_config *cfg, struct run_output **out, struct er
 	s.out = NULL;
 done:
 	if (s.pol.desc && s.pol_state && s.pol.desc->destroy) {
-		contain_enter(s.mon, CONTAIN_DESTROY, s.end_ns, -1);
+		monitor_enter(s.mon, MONITOR_DESTROY, s.end_ns, -1);
 		s.pol.desc->destroy(s.pol_state);
-		contain_leave(s.mon);
+		monitor_leave(s.mon);
 	}
 	pol_choice_free(&s.pol);
 	trace_close(s.trace);
@@ -1281,14 +1265,14 @@ done:
 	if (s.g_var.map)
 		s.av = NULL; /* the table lives in g_var */
 	free(s.av);
-	contain_buf_free(&s.g_var);
-	contain_buf_free(&s.g_host);
-	contain_buf_free(&s.g_view);
-	contain_buf_free(&s.g_state);
-	contain_buf_free(&s.g_queue);
-	contain_buf_free(&s.g_dec);
-	contain_buf_free(&s.g_obs);
-	contain_buf_free(&s.g_err);
+	guard_free(&s.g_var);
+	guard_free(&s.g_host);
+	guard_free(&s.g_view);
+	guard_free(&s.g_state);
+	guard_free(&s.g_queue);
+	guard_free(&s.g_dec);
+	guard_free(&s.g_obs);
+	guard_free(&s.g_err);
 	free(s.vr);
 	free(s.var_index);
 	free(s.ring);

@@ -6,13 +6,14 @@
  *
  * Semantics (docs/simulation.md has the full account):
  *   - time is integer nanoseconds; events ordered by (time, sequence);
- *   - an inference is work measured at the timings' reference state; it progresses at
- *     rate = (f / f_ref) * share, share = min(1, max(n (1 - u), min(T, n) / 2) / T) for T
- *     threads on n online cores with competing load u, recomputed at every state change;
+ *   - an inference is work measured at the timings' reference state; it progresses at the
+ *     device model's rate (devices/devmodel.h: frequency, online cores, competing load),
+ *     asked again at every state change;
  *   - a variant whose weights + peak activations exceed free memory fails (counted);
- *   - switching variants costs weight_bytes / storage speed + init time, on one core;
- *   - energy: per busy core coeff * V^2 * f at the operating point, plus base power.
- * Not for storing results (store.h) or parsing the command line (main.c).
+ *   - switching variants costs what the device model says (weights read, then set-up);
+ *   - energy integrates the device model's power: the busy cores, plus base power.
+ * Not for the physics (devmodel.h), storing results (store.h) or parsing the command line
+ * (main.c).
  */
 #ifndef ADASCALE_RUN_H
 #define ADASCALE_RUN_H
@@ -23,7 +24,7 @@
 #include "err.h"
 #include "metrics.h"
 
-struct contain_monitor;
+struct monitor;
 
 struct run_config {
 	const char *trace;
@@ -41,7 +42,7 @@ struct run_config {
 	uint64_t seed;
 	int timeline;          /* 1: keep a sampled timeline */
 	int requests;          /* 1: keep one row per request (40 bytes each, in memory) */
-	struct contain_monitor *monitor; /* NULL, or where policy calls are reported (contain.h) */
+	struct monitor *monitor; /* NULL, or where policy calls are reported (monitor.h) */
 	/* NULL, or a flag (set by a signal handler; in shared memory when the run is in a child
 	 * process) that, once non-zero, ends the run at its next event with ERR_INTERRUPTED */
 	const volatile sig_atomic_t *stop;

@@ -4,8 +4,8 @@
  * the parent is the only writer of the database and stores each result in its own
  * transaction as it arrives. A child that crashes, exits without a result, outlives the
  * per-run timeout or stays in one policy call longer than the decide timeout (the shared
- * monitor of contain.h) becomes a failed run with the reason; a run_execute error becomes a
- * failed run with its message.
+ * monitor of sandbox/monitor.h) becomes a failed run with the reason; a run_execute error
+ * becomes a failed run with its message.
  *
  * Not for planning (sweep_plan.c), option parsing (sweep_cli.c) or the schema (store.c).
  */
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "contain.h"
+#include "monitor.h"
 #include "run.h"
 #include "store.h"
 
@@ -34,8 +35,8 @@ struct child {
 	double t_start;
 	int timed_out;
 	int hung;              /* killed: one policy call outlived opts->decide_timeout_s */
-	struct contain_monitor *mon; /* shared with the child */
-	struct contain_watch watch;
+	struct monitor *mon; /* shared with the child */
+	struct monitor_watch watch;
 	unsigned char *buf;
 	size_t len, cap;
 };
@@ -72,7 +73,7 @@ static double now_s(void)
 /* ---- the child ---- */
 
 static void child_main(const struct sweep_plan *p, const struct sweep_run *r, int fd,
-		       pid_t parent, struct contain_monitor *mon)
+		       pid_t parent, struct monitor *mon)
 {
 	/* Ctrl-C reaches the whole process group: the parent decides; a run in flight
 	 * finishes */
@@ -158,7 +159,7 @@ static void kill_all(struct exec *x)
 		if (x->kids[i].fd >= 0)
 			close(x->kids[i].fd);
 		free(x->kids[i].buf);
-		contain_monitor_destroy(x->kids[i].mon);
+		monitor_destroy(x->kids[i].mon);
 	}
 	x->n_kids = 0;
 }
@@ -166,12 +167,12 @@ static void kill_all(struct exec *x)
 static int launch(struct exec *x, int run)
 {
 	int fds[2];
-	struct contain_monitor *mon = contain_monitor_create();
+	struct monitor *mon = monitor_create();
 	if (!mon)
 		return err_set(x->eb, ERR_NOMEM, "shared memory for a run's monitor: %s",
 			       strerror(errno));
 	if (pipe(fds) < 0) {
-		contain_monitor_destroy(mon);
+		monitor_destroy(mon);
 		return err_set(x->eb, ERR_IO, "pipe: %s", strerror(errno));
 	}
 	fflush(NULL);
@@ -180,7 +181,7 @@ static int launch(struct exec *x, int run)
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		contain_monitor_destroy(mon);
+		monitor_destroy(mon);
 		return err_set(x->eb, ERR_CHILD, "fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
@@ -194,7 +195,7 @@ static int launch(struct exec *x, int run)
 	x->kids[x->n_kids] = (struct child){
 		.pid = pid, .fd = fds[0], .run = run, .t_start = now_s(), .mon = mon,
 	};
-	contain_watch_start(&x->kids[x->n_kids].watch, x->kids[x->n_kids].t_start);
+	monitor_watch_start(&x->kids[x->n_kids].watch, x->kids[x->n_kids].t_start);
 	x->n_kids++;
 	return 0;
 }
@@ -280,7 +281,7 @@ static int finish(struct exec *x, int k)
 		goto done;
 	}
 	if (!whole && !c.timed_out)
-		contain_explain(c.mon, status, c.hung, x->o->decide_timeout_s, why, sizeof why);
+		monitor_explain(c.mon, status, c.hung, x->o->decide_timeout_s, why, sizeof why);
 	if (c.timed_out) {
 		snprintf(reason, sizeof reason, "timed out after %g s (--timeout-s)",
 			 x->o->timeout_s);
@@ -331,7 +332,7 @@ static int finish(struct exec *x, int k)
 	r->status = reason[0] ? SWEEP_FAILED : SWEEP_DONE;
 done:
 	free(c.buf);
-	contain_monitor_destroy(c.mon);
+	monitor_destroy(c.mon);
 	run_output_destroy(o);
 	return rc;
 }
@@ -429,7 +430,7 @@ int sweep_execute(struct sweep_plan *p, struct store *s, const struct sweep_opts
 			if (opts->timeout_s > 0 && t - k->t_start >= opts->timeout_s) {
 				kill(k->pid, SIGKILL);
 				k->timed_out = 1;
-			} else if (contain_watch_expired(k->mon, &k->watch, t,
+			} else if (monitor_watch_expired(k->mon, &k->watch, t,
 							 opts->decide_timeout_s)) {
 				kill(k->pid, SIGKILL);
 				k->hung = 1;

@@ -1,0 +1,63 @@
+/*
+ * devmodel.c: the device model's arithmetic (see devmodel.h). Each formula is written once,
+ * with its operations in the order the documented results were produced in: a run's results
+ * are compared bit for bit, so an operation moved here changes them. Not for caching (the
+ * caller keeps the answers it asks for often) or for reading files.
+ */
+#include "devmodel.h"
+
+#include "timings.h"
+
+/* The share of T threads' demand the CPU grants with n online cores and load u. */
+static double cpu_share(int threads, int n, double u)
+{
+	if (n <= 0)
+		return 0.05; /* every core offline: the thread still gets scheduled somewhere */
+	double avail = n * (1 - u);
+	double fair = (threads < n ? threads : n) / 2.0;
+	double s = (avail > fair ? avail : fair) / threads;
+	return s < 1 ? s : 1;
+}
+
+void devmodel_init(struct devmodel *m, const struct device *d, const struct timings *t)
+{
+	m->dev = d;
+	m->cluster = device_big_cluster(d);
+	m->f_ref_mhz = t->freq_ref_mhz > 0 ? t->freq_ref_mhz : device_max_mhz(d, m->cluster);
+	m->base_power_mw = d->base_power_mw;
+}
+
+double devmodel_rate(const struct devmodel *m, const struct devmodel_state *st, int threads)
+{
+	return st->freq_mhz / m->f_ref_mhz * cpu_share(threads, st->online, st->util_other);
+}
+
+double devmodel_power_mw(const struct devmodel *m, const struct devmodel_state *st, int threads)
+{
+	double share = cpu_share(threads, st->online, st->util_other);
+	return share * threads * device_core_power_mw(m->dev, m->cluster, st->freq_mhz);
+}
+
+double devmodel_switch_s(const struct devmodel *m, double weight_bytes)
+{
+	return weight_bytes / (m->dev->storage_read_mbps * 1e6) + m->dev->init_ms / 1000.0;
+}
+
+double devmodel_switch_mj(const struct devmodel *m, const struct devmodel_state *st,
+			  double switch_s)
+{
+	return device_core_power_mw(m->dev, m->cluster, st->freq_mhz) * switch_s;
+}
+
+double devmodel_replay_mhz(const struct devmodel *m, int cluster, double mhz, double rec_max_mhz)
+{
+	if (rec_max_mhz > 0)
+		mhz = mhz / rec_max_mhz * device_max_mhz(m->dev, cluster);
+	return device_opp(m->dev, cluster, mhz)->mhz;
+}
+
+int devmodel_replay_online(const struct devmodel *m, int cluster, int n)
+{
+	int cores = m->dev->clusters[cluster].cores;
+	return n < cores ? n : cores;
+}

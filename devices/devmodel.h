@@ -1,0 +1,79 @@
+/*
+ * devmodel.h: the device model: what running an inference costs on a device (device.h) in a
+ * given state, with its work measured by the kernel timings (timings.h). The simulator asks
+ * it and computes no physics itself (docs/simulation.md has the account):
+ *
+ *   - rate: an inference is work measured at the timings' reference state (frequency f_ref,
+ *     no competing load); with T threads it progresses at
+ *         rate  = (f / f_ref) * share
+ *         share = min(1, max(n (1 - u), min(T, n) / 2) / T)
+ *     on the cluster inference runs on (the biggest: device_big_cluster) at frequency f, with
+ *     n online cores and the other processes' CPU share u; with every core offline the
+ *     threads still get a share of 0.05;
+ *   - power: the inference keeps share * T cores busy, each drawing coeff * V^2 * f at the
+ *     cluster's operating point (the Linux Energy Model, device_core_power_mw); base power
+ *     is drawn all the time;
+ *   - switching to a variant: its weights read from storage, then a fixed set-up
+ *     (weight_bytes / storage speed + init_ms), on one busy core;
+ *   - replaying a trace: a recorded frequency maps onto the device as a fraction of the
+ *     recording device's maximum, and runs at the operating point at or above it; online
+ *     cores are capped at the cluster's cores.
+ *
+ * The model reads its own small state (struct devmodel_state), which the caller fills from
+ * whatever state it keeps (a trace's, or what a policy senses). It keeps no cache: callers
+ * that ask many times at one state keep the answers (sim/run.c does, per thread count).
+ * Not for reading device files (device.h), timings (timings.h) or heat and battery (not
+ * modelled: the trace supplies them).
+ */
+#ifndef ADASCALE_DEVMODEL_H
+#define ADASCALE_DEVMODEL_H
+
+#include "device.h"
+
+struct timings;
+
+struct devmodel {
+	const struct device *dev; /* not owned: outlives the model */
+	int cluster;              /* the cluster inference threads run on */
+	double f_ref_mhz;         /* the frequency the timings' work was measured at */
+	double base_power_mw;     /* the device's, drawn all the time */
+};
+
+/* What an inference's rate and power depend on. */
+struct devmodel_state {
+	double freq_mhz;          /* the operating point of the model's cluster, MHz */
+	int online;               /* that cluster's online cores */
+	double util_other;        /* CPU share taken by other processes, 0..1 */
+};
+
+/*
+ * The model of device d whose work is measured by timings t: the reference frequency is the
+ * timings' freq_ref_mhz, or the cluster's highest operating point when they do not say.
+ */
+void devmodel_init(struct devmodel *m, const struct device *d, const struct timings *t);
+
+/* Reference work per unit of time at st with threads threads (1: as fast as the reference). */
+double devmodel_rate(const struct devmodel *m, const struct devmodel_state *st, int threads);
+/* Dynamic power an inference with threads threads draws at st, in milliwatts. */
+double devmodel_power_mw(const struct devmodel *m, const struct devmodel_state *st, int threads);
+/* Power drawn all the time, in milliwatts. */
+static inline double devmodel_base_power_mw(const struct devmodel *m)
+{
+	return m->base_power_mw;
+}
+
+/* Seconds a switch to a variant of weight_bytes takes. */
+double devmodel_switch_s(const struct devmodel *m, double weight_bytes);
+/* Energy (mJ) of a switch that takes switch_s seconds at st: one busy core meanwhile. */
+double devmodel_switch_mj(const struct devmodel *m, const struct devmodel_state *st,
+			  double switch_s);
+
+/*
+ * The frequency (MHz) a cluster runs at when a trace says mhz, recorded on a device whose
+ * maximum was rec_max_mhz (0: unknown, mhz is taken as it is).
+ */
+double devmodel_replay_mhz(const struct devmodel *m, int cluster, double mhz, double rec_max_mhz);
+/* The online cores of a cluster when a trace says n. */
+int devmodel_replay_online(const struct devmodel *m, int cluster, int n);
+
+#endif
