@@ -484,6 +484,24 @@ Test(report, a_smaller_report_into_the_same_folder_drops_old_figures)
 	free(html);
 }
 
+Test(report, a_table_that_cannot_be_put_in_place_leaves_no_temporary_file)
+{
+	db_plain();
+	cr_assert_eq(mkdir(out_dir, 0700), 0);
+	char path[1024], cmd[1100], ls[1024];
+	snprintf(path, sizeof path, "%s/runs.csv", out_dir);
+	cr_assert_eq(mkdir(path, 0700), 0); /* the table's name is taken by a folder */
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL,
+				REPORT_FORMAT_CSV | REPORT_FORMAT_JSON};
+	cr_assert_lt(report_generate(&o, NULL, &eb), 0);
+	cr_expect_not_null(strstr(eb.msg, "runs.csv"), "%s", eb.msg);
+	/* the report stops at the first failure, and leaves only what was there */
+	snprintf(cmd, sizeof cmd, "ls -A '%s'", out_dir);
+	cr_assert_eq(tu_run(cmd, ls, sizeof ls), 0);
+	cr_expect_str_eq(ls, "runs.csv\n", "left behind: %s", ls);
+}
+
 Test(report, tag_and_run_list_select_runs)
 {
 	db_plain();
