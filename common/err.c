@@ -54,9 +54,9 @@ static void make_printable(char *msg)
 	size_t o = 0;
 	const unsigned char *s = (const unsigned char *)msg;
 	while (*s) {
-		int n = utf8_seq_len((const char *)s);
-		int ctrl = n == 1 && ((*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f);
-		if (n == 0 || ctrl) {
+		int n;
+		enum utf8_kind k = utf8_step((const char *)s, &n);
+		if (k == UTF8_BAD || (k == UTF8_CTRL && *s != '\n' && *s != '\t')) {
 			if (o + 4 >= sizeof out)
 				break;
 			snprintf(out + o, sizeof out - o, "\\x%02x", *s);

@@ -1,5 +1,6 @@
 /*
- * utf8.c: see utf8.h.
+ * utf8.c: the walk over a string as UTF-8 (see utf8.h). Not for what a writer makes of a
+ * step: that is the writer's own rule.
  */
 #include "utf8.h"
 
@@ -22,4 +23,20 @@ int utf8_seq_len(const char *s)
 		return p[1] >= lo && p[1] <= hi && cont(p[2]) && cont(p[3]) ? 4 : 0;
 	}
 	return 0;
+}
+
+enum utf8_kind utf8_step(const char *s, int *len)
+{
+	unsigned char c = (unsigned char)*s;
+	if (c == 0) {
+		*len = 0;
+		return UTF8_END;
+	}
+	if (c < 0x80) {
+		*len = 1;
+		return c < 0x20 || c == 0x7F ? UTF8_CTRL : UTF8_TEXT;
+	}
+	int n = utf8_seq_len(s);
+	*len = n ? n : 1;
+	return n ? UTF8_MULTI : UTF8_BAD;
 }

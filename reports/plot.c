@@ -16,29 +16,31 @@
 #include "utf8.h"
 
 /* The text that stands for the character at p (n bytes of input); returns its length. */
-static size_t piece(const char *p, int *n, const char **rep, char tmp[4])
+static size_t piece(const char *p, int *n, const char **rep)
 {
-	unsigned char c = (unsigned char)*p;
-	*n = utf8_seq_len(p);
-	if (*n == 0) {
-		*n = 1;
+	switch (utf8_step(p, n)) {
+	case UTF8_BAD:
 		*rep = "?";
 		return 1;
-	}
-	if (*n > 1) {
+	case UTF8_CTRL:
+		*rep = " ";
+		return 1;
+	case UTF8_END: /* not asked for: the callers stop at the NUL */
+	case UTF8_MULTI:
 		*rep = p;
 		return (size_t)*n;
+	case UTF8_TEXT:
+		break;
 	}
-	if (c == '\'') {
+	if (*p == '\'') {
 		*rep = "\xE2\x80\x99"; /* U+2019 RIGHT SINGLE QUOTATION MARK */
 		return 3;
 	}
-	if (c == '`') {
+	if (*p == '`') {
 		*rep = "\xE2\x80\x98"; /* U+2018 LEFT SINGLE QUOTATION MARK */
 		return 3;
 	}
-	tmp[0] = c < 0x20 || c == 0x7F ? ' ' : (char)c;
-	*rep = tmp;
+	*rep = p;
 	return 1;
 }
 
@@ -53,8 +55,7 @@ size_t plot_quote(char *out, size_t len, const char *s)
 	for (const char *q = p; *q;) {
 		int n;
 		const char *rep;
-		char tmp[4];
-		need += piece(q, &n, &rep, tmp);
+		need += piece(q, &n, &rep);
 		n_src += (size_t)n;
 		q += n;
 	}
@@ -67,8 +68,7 @@ size_t plot_quote(char *out, size_t len, const char *s)
 	while (*p) {
 		int n;
 		const char *rep;
-		char tmp[4];
-		size_t k = piece(p, &n, &rep, tmp);
+		size_t k = piece(p, &n, &rep);
 		if (o - 1 + k > limit_out || used_src + (size_t)n > limit_src)
 			break;
 		memcpy(out + o, rep, k);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "charts.h"
 #include "groups.h"
 #include "html.h"
@@ -91,30 +92,27 @@ static int file_nonempty(const char *path)
 
 typedef int (*page_fn)(FILE *f, const struct report_page *p);
 
-/* Writes one page through a temporary name, so a failed write leaves no half page. */
+/* Writes one page whole or not at all (common/afile.h): a failed write leaves no half page. */
 static int write_page(const char *dir, const char *name, page_fn fn,
 		      const struct report_page *p, struct errbuf *eb)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX];
+	struct afile *o = NULL;
 	int rc;
-	if ((rc = join(path, sizeof path, dir, name, NULL, eb)) < 0 ||
-	    (rc = join(tmp, sizeof tmp, dir, name, ".tmp", eb)) < 0)
-		return rc;
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return err_set(eb, ERR_IO, "%s: %s", tmp, strerror(errno));
-	rc = fn(f, p);
-	if (fclose(f) != 0 && rc == 0)
-		rc = ERR_IO;
-	if (rc < 0) {
-		unlink(tmp);
-		return err_set(eb, rc, "%s: %s", path,
-			       rc == ERR_NOMEM ? "out of memory" : "write failed");
+	if ((rc = join(path, sizeof path, dir, name, NULL, eb)) < 0)
+		goto done;
+	if (!(o = afile_create(path, eb))) {
+		rc = eb ? eb->code : ERR_IO;
+		goto done;
 	}
-	if (rename(tmp, path) < 0) {
-		rc = err_set(eb, ERR_IO, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if ((rc = fn(afile_stream(o), p)) < 0) {
+		rc = err_set(eb, rc, "%s: %s", path,
+			     rc == ERR_NOMEM ? "out of memory" : "write failed");
+		goto done;
 	}
+	rc = afile_commit(o, eb);
+done:
+	afile_destroy(o);
 	return rc;
 }
 

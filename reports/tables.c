@@ -1,7 +1,8 @@
 /*
  * tables.c: runs.csv, configurations.csv and report.json (see tables.h), and the CSV and
- * JSON value writers that compare.c shares. Not for choosing what the tables hold beyond
- * the columns listed here: the data comes grouped and summarised (groups.c).
+ * JSON number writers that compare.c shares (names go through text.c). Not for choosing
+ * what the tables hold beyond the columns listed here: the data comes grouped and
+ * summarised (groups.c).
  */
 #include "tables.h"
 
@@ -11,13 +12,10 @@
 
 #include "metrics.h"
 #include "text.h"
-#include "utf8.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
 #endif
-
-#define REPLACEMENT_CHAR "\xEF\xBF\xBD"
 
 /* ---- values ---- */
 
@@ -49,76 +47,6 @@ void report_json_num(FILE *f, double v)
 	char buf[40];
 	shortest(buf, sizeof buf, v);
 	fputs(buf, f);
-}
-
-void report_csv_put(FILE *f, const char *s)
-{
-	if (!s)
-		return;
-	size_t n = strlen(s);
-	int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '#');
-	for (const char *p = s; *p && !quote; p++)
-		quote = *p == ',' || *p == '"' || (unsigned char)*p < 0x20 || *p == 0x7F;
-	if (quote)
-		fputc('"', f);
-	while (*s) {
-		int k = utf8_seq_len(s);
-		if (k == 0) {
-			fputs(REPLACEMENT_CHAR, f);
-			s++;
-			continue;
-		}
-		if (k > 1) {
-			fwrite(s, 1, (size_t)k, f);
-			s += k;
-			continue;
-		}
-		unsigned char c = (unsigned char)*s++;
-		if (c == '"')
-			fputs("\"\"", f);
-		else if (c < 0x20 || c == 0x7F)
-			fputc(' ', f);
-		else
-			fputc(c, f);
-	}
-	if (quote)
-		fputc('"', f);
-}
-
-void report_json_put(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	while (*s) {
-		int k = utf8_seq_len(s);
-		if (k == 0) {
-			fputs("\\ufffd", f);
-			s++;
-			continue;
-		}
-		if (k > 1) {
-			fwrite(s, 1, (size_t)k, f);
-			s += k;
-			continue;
-		}
-		unsigned char c = (unsigned char)*s++;
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (c < 0x20 || c == 0x7F)
-				fprintf(f, "\\u%04x", c);
-			else
-				fputc(c, f);
-		}
-	}
-	fputc('"', f);
 }
 
 /* A metric value as a number: integers without a fraction. */

@@ -11,7 +11,8 @@
  * escaped, and a missing number is null. Numbers are written with the fewest digits that
  * read back to the same double.
  *
- * Not for the pages (html.c) nor for comparisons (compare.c), which use the writers below.
+ * Not for the pages (html.c) nor for comparisons (compare.c), which use the number writers
+ * below; names are escaped by text.h.
  */
 #ifndef ADASCALE_REPORT_TABLES_H
 #define ADASCALE_REPORT_TABLES_H
@@ -25,10 +26,6 @@ int report_csv_runs_write(FILE *f, const struct report_page *p);
 int report_csv_groups_write(FILE *f, const struct report_page *p);
 int report_json_write(FILE *f, const struct report_page *p);
 
-/* One CSV field (quoted when it holds a comma, quote or leading/trailing blank). */
-void report_csv_put(FILE *f, const char *s);
-/* One JSON string, with its quotes. NULL writes null. */
-void report_json_put(FILE *f, const char *s);
 /* A number in the fewest digits that read back exactly; "" (CSV) or null (JSON) if NaN. */
 void report_csv_num(FILE *f, double v);
 void report_json_num(FILE *f, double v);

@@ -1,7 +1,7 @@
 /*
- * text.h: writing names into report files so that they read as text and never as markup:
- * HTML escaping and Markdown escaping, both replacing bytes that are not valid UTF-8 (found
- * with common/utf8.h).
+ * text.h: writing names into report files so that they read as text and never as markup
+ * or as a broken field: HTML, Markdown, CSV and JSON escaping, each replacing bytes that
+ * are not valid UTF-8 (found by the walk of common/utf8.h) and control characters.
  *
  * A name in adascale (trace, device, policy, model, tag, parameter) is any byte string;
  * these writers keep its printable characters and make everything else harmless. They are
@@ -32,8 +32,22 @@ void report_md_put(FILE *f, const char *s);
 /*
  * Writes s as a fenced Markdown code block, with a fence of backquotes longer than any run
  * of backquotes in s, so s cannot close it early. Control characters other than '\n' and
- * '\t' become spaces.
+ * '\t' become spaces, invalid UTF-8 becomes U+FFFD.
  */
 void report_md_code_block(FILE *f, const char *s);
+
+/*
+ * Writes s as one CSV field (RFC 4180): quoted when it holds a comma, a quote or a control
+ * character, or starts with a blank or '#', or ends with a blank; a quote is doubled,
+ * control characters become spaces, invalid UTF-8 becomes U+FFFD. NULL writes nothing.
+ */
+void report_csv_put(FILE *f, const char *s);
+
+/*
+ * Writes s as one JSON string, with its quotes: " and \ are backslash-escaped, newline,
+ * CR and tab become \n \r \t, other control characters \u00XX, invalid UTF-8 \ufffd.
+ * NULL writes null.
+ */
+void report_json_put(FILE *f, const char *s);
 
 #endif

@@ -3,10 +3,13 @@
  * the trace reader validates each row and a CSV reader on the same file gives each
  * column's own field. Rows stream straight into a gnuplot datablock (held values filled
  * in, NaN before a column's first value), so memory does not grow with the trace; the
- * panels, which depend only on the header, follow the data. Not for report figures.
+ * panels, which depend only on the header, follow the data. gnuplot draws into a scratch
+ * file beside the output, which is then copied into an afile (common/afile.h) and so
+ * appears whole or not at all. Not for report figures.
  */
 #include "tplot.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "csvin.h"
 #include "num.h"
 #include "trace.h"
@@ -174,6 +178,27 @@ done:
 	return rc;
 }
 
+/* Copies the plot gnuplot drew at path into the output o. */
+static int copy_plot(const char *path, struct afile *o, struct errbuf *eb)
+{
+	FILE *from = fopen(path, "rb");
+	if (!from)
+		return err_set(eb, ERR_IO, "%.200s: gnuplot left no plot: %s", path,
+			       strerror(errno));
+	FILE *to = afile_stream(o);
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+	while (rc == 0 && (n = fread(buf, 1, sizeof buf, from)) > 0)
+		if (fwrite(buf, 1, n, to) != n)
+			rc = err_set(eb, ERR_IO, "%.200s: write error: %s", afile_name(o),
+				     strerror(errno));
+	if (rc == 0 && ferror(from))
+		rc = err_set(eb, ERR_IO, "%.200s: cannot read the plot back", path);
+	fclose(from);
+	return rc;
+}
+
 int tplot_file(const char *trace, const char *out, const char *title, const char *gnuplot,
 	       struct errbuf *eb)
 {
@@ -203,25 +228,26 @@ int tplot_file(const char *trace, const char *out, const char *title, const char
 	snprintf(tmp_name, sizeof tmp_name, ".adascale-trace-plot-%ld%s", (long)getpid(),
 		 fmt == TPLOT_PNG ? ".png" : ".svg");
 	snprintf(tmp_path, sizeof tmp_path, "%s/%s", dir, tmp_name);
+	struct afile *o = NULL;
 	struct plot_sink *s = plot_gnuplot_create(gnuplot, dir, eb);
+	int rc;
 	if (!s)
 		return eb->code;
-	int rc = tplot_commands(s, trace, title, tmp_name, fmt, eb);
-	if (rc < 0) {
-		plot_sink_destroy(s);
-		remove(tmp_path);
-		return rc;
+	if ((rc = tplot_commands(s, trace, title, tmp_name, fmt, eb)) < 0)
+		goto done;
+	if ((rc = plot_finish(s, eb)) < 0)
+		goto done;
+	/* created only now, so gnuplot never inherits the output's descriptor */
+	if (!(o = afile_create(out, eb))) {
+		rc = eb->code;
+		goto done;
 	}
-	rc = plot_finish(s, eb);
+	if ((rc = copy_plot(tmp_path, o, eb)) < 0)
+		goto done;
+	rc = afile_commit(o, eb);
+done:
 	plot_sink_destroy(s);
-	if (rc < 0) {
-		remove(tmp_path);
-		return rc;
-	}
-	if (rename(tmp_path, out) != 0) {
-		rc = err_set(eb, ERR_IO, "%.200s: cannot move the plot into place", out);
-		remove(tmp_path);
-		return rc;
-	}
-	return 0;
+	afile_destroy(o);
+	remove(tmp_path);
+	return rc;
 }

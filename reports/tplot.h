@@ -7,8 +7,9 @@
  * them; before a column's first value nothing is drawn. The data goes to gnuplot inline,
  * as a datablock, and no text from the trace file reaches a command except through
  * plot_str (the title, the column names). gnuplot writes into the output's folder under a
- * fixed temporary name, renamed to the output when it succeeded, so the output's own name
- * is never part of a command either. Not for report figures (reports/charts.c).
+ * fixed scratch name, so the output's own name is never part of a command either; the plot
+ * reaches the output through common/afile.h when gnuplot succeeded. Not for report figures
+ * (reports/charts.c).
  */
 #ifndef ADASCALE_TPLOT_H
 #define ADASCALE_TPLOT_H

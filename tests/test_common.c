@@ -13,6 +13,7 @@
 #include "num.h"
 #include "sha256.h"
 #include "testutil.h"
+#include "utf8.h"
 
 Test(common, csv_reads_metadata_header_and_rows)
 {
@@ -219,6 +220,65 @@ Test(common, error_messages_escape_broken_utf8_and_control_bytes)
 	err_set(&eb, ERR_PARSE, "%s", big);
 	cr_assert_lt(strlen(eb.msg), sizeof eb.msg);
 	cr_assert(strncmp(eb.msg, "\\xff\\xff", 8) == 0, "%.20s", eb.msg);
+}
+
+Test(common, utf8_walk_steps_over_whole_characters_and_single_broken_bytes)
+{
+	/* Each step as one letter: T printable ASCII, C control, B broken byte, 2-4 a whole
+	 * character of that many bytes. */
+	static const struct {
+		const char *in, *steps;
+	} cases[] = {
+		{"", ""},
+		{"a ~", "TTT"},
+		{"\x01\x1f\x7f\t\n", "CCCCC"},
+		{"\xC2\x80", "2"},             /* U+0080, the first 2-byte character */
+		{"\xDF\xBF", "2"},             /* U+07FF */
+		{"\xC0\x80", "BB"},            /* overlong NUL */
+		{"\xC1\xBF", "BB"},            /* overlong U+007F */
+		{"\xE0\xA0\x80", "3"},         /* U+0800 */
+		{"\xE0\x9F\xBF", "BBB"},       /* overlong U+07FF */
+		{"\xED\x9F\xBF", "3"},         /* U+D7FF, the last before the surrogates */
+		{"\xED\xA0\x80", "BBB"},       /* U+D800 */
+		{"\xED\xBF\xBF", "BBB"},       /* U+DFFF */
+		{"\xEE\x80\x80", "3"},         /* U+E000 */
+		{"\xEF\xBF\xBF", "3"},         /* U+FFFF */
+		{"\xF0\x90\x80\x80", "4"},     /* U+10000 */
+		{"\xF0\x8F\xBF\xBF", "BBBB"},  /* overlong U+FFFF */
+		{"\xF4\x8F\xBF\xBF", "4"},     /* U+10FFFF */
+		{"\xF4\x90\x80\x80", "BBBB"},  /* U+110000 */
+		{"\xF5\x80\x80\x80", "BBBB"},  /* no such lead byte */
+		{"\xFF\xFE", "BB"},
+		{"\x80\xBF", "BB"},            /* stray continuation bytes */
+		{"\xE6\x97", "BB"},            /* cut by the end */
+		{"\xE6\x97" "a", "BBT"},        /* cut by the next character */
+		{"\xF0\x9F\x98" " ", "BBBT"},
+		{"\xC3\xC3\xA9", "B2"},        /* a lead byte, then a whole character */
+		{"x\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\x1b", "T234C"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char got[64];
+		size_t o = 0;
+		const char *p = cases[i].in;
+		enum utf8_kind k;
+		int n;
+		while ((k = utf8_step(p, &n)) != UTF8_END && o + 1 < sizeof got) {
+			if (k == UTF8_MULTI)
+				got[o++] = (char)('0' + n);
+			else {
+				cr_expect_eq(n, 1, "case %zu: a %d-byte step of kind %d", i, n, (int)k);
+				got[o++] = k == UTF8_TEXT ? 'T' : k == UTF8_CTRL ? 'C' : 'B';
+			}
+			p += n;
+		}
+		got[o] = '\0';
+		cr_expect_eq(n, 0, "case %zu: the end is a step of length 0", i);
+		cr_expect_str_eq(got, cases[i].steps, "case %zu", i);
+		/* utf8_seq_len agrees: 0 exactly where the walk finds a broken byte */
+		if (cases[i].in[0])
+			cr_expect_eq(utf8_seq_len(cases[i].in) == 0, cases[i].steps[0] == 'B',
+				     "case %zu", i);
+	}
 }
 
 Test(common, sha256_known_vectors)

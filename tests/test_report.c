@@ -485,6 +485,24 @@ Test(report, a_smaller_report_into_the_same_folder_drops_old_figures)
 	free(html);
 }
 
+Test(report, a_table_that_cannot_be_put_in_place_leaves_no_temporary_file)
+{
+	db_plain();
+	cr_assert_eq(mkdir(out_dir, 0700), 0);
+	char path[1024], cmd[1100], ls[1024];
+	snprintf(path, sizeof path, "%s/runs.csv", out_dir);
+	cr_assert_eq(mkdir(path, 0700), 0); /* the table's name is taken by a folder */
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL,
+				REPORT_FORMAT_CSV | REPORT_FORMAT_JSON};
+	cr_assert_lt(report_generate(&o, NULL, &eb), 0);
+	cr_expect_not_null(strstr(eb.msg, "runs.csv"), "%s", eb.msg);
+	/* the report stops at the first failure, and leaves only what was there */
+	snprintf(cmd, sizeof cmd, "ls -A '%s'", out_dir);
+	cr_assert_eq(tu_run(cmd, ls, sizeof ls), 0);
+	cr_expect_str_eq(ls, "runs.csv\n", "left behind: %s", ls);
+}
+
 Test(report, tag_and_run_list_select_runs)
 {
 	db_plain();
@@ -982,6 +1000,108 @@ Test(report, html_and_markdown_escaping)
 	fclose(f);
 	cr_assert_str_eq(buf, "`````text\nx ```` y\n`````\n");
 	free(buf);
+}
+
+/*
+ * Every escaper of names (HTML, HTML in <pre>, Markdown, a Markdown code block, CSV, JSON,
+ * a gnuplot literal, an error message) on the same tricky inputs. The expected outputs
+ * follow each format's rule as the headers state it: a byte that is not part of
+ * well-formed UTF-8 becomes U+FFFD (\ufffd in JSON, '?' in gnuplot, \xNN in messages),
+ * each such byte on its own; well-formed characters pass whole.
+ */
+#define RC "\xEF\xBF\xBD" /* U+FFFD */
+static const struct escape_case {
+	int id;
+	const char *in;
+	const char *html, *pre, *md, *code, *csv, *json, *plot, *err;
+} escape_cases[] = {
+	/* 2-, 3-, 4-byte characters and U+10FFFF, the last code point */
+	{1, "a\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF",
+	 "a\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF",
+	 "a\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF",
+	 "a\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF",
+	 "```text\na\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF\n```\n",
+	 "a\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF",
+	 "\"a\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF\"",
+	 "'a\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF'",
+	 "a\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF"},
+	/* overlong '/' in two bytes */
+	{2, "\xC0\xAF", RC RC, RC RC, RC RC, "```text\n" RC RC "\n```\n", RC RC,
+	 "\"\\ufffd\\ufffd\"", "'\?\?'", "\\xc0\\xaf"},
+	/* overlong '/' in three bytes */
+	{3, "\xE0\x80\xAF", RC RC RC, RC RC RC, RC RC RC, "```text\n" RC RC RC "\n```\n",
+	 RC RC RC, "\"\\ufffd\\ufffd\\ufffd\"", "'\?\?\?'", "\\xe0\\x80\\xaf"},
+	/* a surrogate, U+D800 */
+	{4, "\xED\xA0\x80", RC RC RC, RC RC RC, RC RC RC, "```text\n" RC RC RC "\n```\n",
+	 RC RC RC, "\"\\ufffd\\ufffd\\ufffd\"", "'\?\?\?'", "\\xed\\xa0\\x80"},
+	/* above U+10FFFF */
+	{5, "\xF4\x90\x80\x80", RC RC RC RC, RC RC RC RC, RC RC RC RC,
+	 "```text\n" RC RC RC RC "\n```\n", RC RC RC RC,
+	 "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "'\?\?\?\?'", "\\xf4\\x90\\x80\\x80"},
+	/* a sequence cut short by the next character, and one cut by the end */
+	{6, "\xE6\x97x\xF0\x9F\x98", RC RC "x" RC RC RC, RC RC "x" RC RC RC,
+	 RC RC "x" RC RC RC, "```text\n" RC RC "x" RC RC RC "\n```\n", RC RC "x" RC RC RC,
+	 "\"\\ufffd\\ufffdx\\ufffd\\ufffd\\ufffd\"", "'\?\?x\?\?\?'", "\\xe6\\x97x\\xf0\\x9f\\x98"},
+	/* a stray continuation byte, then a whole character */
+	{7, "\x80\xC3\xA9", RC "\xC3\xA9", RC "\xC3\xA9", RC "\xC3\xA9",
+	 "```text\n" RC "\xC3\xA9\n```\n", RC "\xC3\xA9", "\"\\ufffd\xC3\xA9\"", "'\?\xC3\xA9'",
+	 "\\x80\xC3\xA9"},
+	/* control characters: tab, newline, CR, SOH, an escape sequence, DEL */
+	{8, "a\tb\nc\rd\x01" "e\x1b[0m\x7f", "a b c d e [0m ", "a b\nc d e [0m ",
+	 "a b c d e \\[0m ", "```text\na\tb\nc d e [0m \n```\n", "\"a b c d e [0m \"",
+	 "\"a\\tb\\nc\\rd\\u0001e\\u001b[0m\\u007f\"", "'a b c d e [0m '",
+	 "a\tb\nc\\x0dd\\x01e\\x1b[0m\\x7f"},
+	/* markup of every format */
+	{9, "<&>\"'`|*_[]~#\\,", "&lt;&amp;&gt;&quot;&#39;`|*_[]~#\\,",
+	 "&lt;&amp;&gt;&quot;&#39;`|*_[]~#\\,",
+	 "&lt;&amp;&gt;\"'\\`\\|\\*\\_\\[\\]\\~\\#\\\\,", "```text\n<&>\"'`|*_[]~#\\,\n```\n",
+	 "\"<&>\"\"'`|*_[]~#\\,\"", "\"<&>\\\"'`|*_[]~#\\\\,\"",
+	 "'<&>\"\xE2\x80\x99\xE2\x80\x98|*_[]~#\\,'", "<&>\"'`|*_[]~#\\,"},
+	/* broken bytes around markup */
+	{10, "\xFF<\xC3", RC "&lt;" RC, RC "&lt;" RC, RC "&lt;" RC, "```text\n" RC "<" RC "\n```\n",
+	 RC "<" RC, "\"\\ufffd<\\ufffd\"", "'\?<\?'", "\\xff<\\xc3"},
+	/* blanks at the ends and a leading '#' (CSV quotes them) */
+	{11, " #x ", " #x ", " #x ", " \\#x ", "```text\n #x \n```\n", "\" #x \"", "\" #x \"",
+	 "' #x '", " #x "},
+	/* nothing */
+	{12, "", "", "", "", "```text\n\n```\n", "", "\"\"", "''", ""},
+};
+#undef RC
+
+static void html_text(FILE *f, const char *s) { report_html_put(f, s, 0); }
+static void html_pre(FILE *f, const char *s) { report_html_put(f, s, 1); }
+
+/* Checks that put writes want for case c's input. */
+static void expect_written(const struct escape_case *c, const char *name,
+			   void (*put)(FILE *f, const char *s), const char *want)
+{
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+	cr_assert_not_null(f);
+	put(f, c->in);
+	cr_assert_eq(fclose(f), 0);
+	cr_expect_str_eq(got, want, "case %d, %s", c->id, name);
+	free(got);
+}
+
+Test(report, every_escaper_treats_broken_utf8_and_control_characters_by_its_rule)
+{
+	for (size_t i = 0; i < sizeof escape_cases / sizeof escape_cases[0]; i++) {
+		const struct escape_case *c = &escape_cases[i];
+		expect_written(c, "html", html_text, c->html);
+		expect_written(c, "html pre", html_pre, c->pre);
+		expect_written(c, "markdown", report_md_put, c->md);
+		expect_written(c, "code block", report_md_code_block, c->code);
+		expect_written(c, "csv", report_csv_put, c->csv);
+		expect_written(c, "json", report_json_put, c->json);
+		char lit[PLOT_QUOTE_LEN];
+		plot_quote(lit, sizeof lit, c->in);
+		cr_expect_str_eq(lit, c->plot, "case %d, gnuplot", c->id);
+		struct errbuf eb = {0, ""};
+		err_set(&eb, ERR_PARSE, "%s", c->in);
+		cr_expect_str_eq(eb.msg, c->err, "case %d, error message", c->id);
+	}
 }
 
 /* ---- statistics, labels, configurations, tables, trends ---- */

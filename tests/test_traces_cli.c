@@ -798,3 +798,25 @@ Test(traces, plot_writes_png_and_svg)
 	cr_expect(tu_has(cmds, "title 'plot\xE2\x80\x99me.csv'\n"), "%s", cmds);
 	plot_sink_destroy(s);
 }
+
+Test(traces, a_plot_that_fails_leaves_nothing_in_the_folder)
+{
+	const char *tr = gen_file("fails.csv", "day_in_the_life", 2, 120, 0, NULL);
+	const char *dir = path_in_dir("plots");
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	char path[600], cmd[700], ls[1024];
+	snprintf(cmd, sizeof cmd, "ls -A '%s'", dir);
+	/* a gnuplot that fails: no plot, no scratch file */
+	struct errbuf eb = {0, ""};
+	snprintf(path, sizeof path, "%s/a.png", dir);
+	cr_assert_lt(tplot_file(tr, path, NULL, "false", &eb), 0);
+	cr_assert_eq(tu_run(cmd, ls, sizeof ls), 0);
+	cr_expect_str_eq(ls, "", "left behind: %s", ls);
+	/* drawn, but the output's name is taken by a folder: still nothing else is left */
+	snprintf(path, sizeof path, "%s/b.svg", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	cr_assert_lt(tplot_file(tr, path, NULL, NULL, &eb), 0);
+	cr_expect(tu_has(eb.msg, "b.svg"), "%s", eb.msg);
+	cr_assert_eq(tu_run(cmd, ls, sizeof ls), 0);
+	cr_expect_str_eq(ls, "b.svg\n", "left behind: %s", ls);
+}
