@@ -19,7 +19,8 @@
 #include "timportint.h"
 #include "trace.h"
 
-enum ev_kind { EV_FREQ, EV_LOAD, EV_TEMP };
+/* EV_OTHER: an event no column takes, counted in # events_ignored: and not kept. */
+enum ev_kind { EV_OTHER, EV_FREQ, EV_LOAD, EV_TEMP };
 
 struct ev {
 	int64_t t_ns;
@@ -51,8 +52,26 @@ struct ftrace {
 	const char *path;
 };
 
-static int ft_push(struct ftrace *ft, const struct ev *e, struct errbuf *eb)
+static void ft_ignore(struct ftrace *ft, const char *name)
 {
+	for (int i = 0; i < ft->n_ignored; i++)
+		if (strcmp(ft->ignored[i], name) == 0) {
+			ft->ignored_n[i]++;
+			return;
+		}
+	if (ft->n_ignored < FT_MAX_NAMES) {
+		snprintf(ft->ignored[ft->n_ignored], sizeof ft->ignored[0], "%s", name);
+		ft->ignored_n[ft->n_ignored++] = 1;
+	}
+}
+
+/* Keeps the event e of the line, or counts the line's event name when e is EV_OTHER. */
+static int ft_add(struct ftrace *ft, const struct ev *e, const char *event, struct errbuf *eb)
+{
+	if (e->kind == EV_OTHER) {
+		ft_ignore(ft, event);
+		return 0;
+	}
 	if (ft->n_ev == ft->cap_ev) {
 		long cap = ft->cap_ev ? 2 * ft->cap_ev : 1024;
 		struct ev *v = realloc(ft->ev, (size_t)cap * sizeof *v);
@@ -64,20 +83,13 @@ static int ft_push(struct ftrace *ft, const struct ev *e, struct errbuf *eb)
 	ft->ev[ft->n_ev++] = *e;
 	if ((e->kind == EV_FREQ || e->kind == EV_LOAD) && e->cpu > ft->max_cpu)
 		ft->max_cpu = e->cpu;
+	if (e->kind == EV_FREQ)
+		ft->n_freq++;
+	else if (e->kind == EV_LOAD)
+		ft->n_load++;
+	else if (e->kind == EV_TEMP)
+		ft->n_temp++;
 	return 0;
-}
-
-static void ft_ignore(struct ftrace *ft, const char *name, size_t len)
-{
-	for (int i = 0; i < ft->n_ignored; i++)
-		if (strlen(ft->ignored[i]) == len && strncmp(ft->ignored[i], name, len) == 0) {
-			ft->ignored_n[i]++;
-			return;
-		}
-	if (ft->n_ignored < FT_MAX_NAMES) {
-		snprintf(ft->ignored[ft->n_ignored], sizeof ft->ignored[0], "%.*s", (int)len, name);
-		ft->ignored_n[ft->n_ignored++] = 1;
-	}
 }
 
 static int ft_zone(struct ftrace *ft, const char *name, long line, struct errbuf *eb)
@@ -137,15 +149,32 @@ static int ft_load(struct ftrace *ft, const char *s, long line, double *load, st
 	return 0;
 }
 
-static int ft_millic(struct ftrace *ft, const char *s, long line, double *c, struct errbuf *eb)
+/* A thermal_temperature event: zone's temperature from the m°C text s. */
+static int ft_temp(struct ftrace *ft, const char *zone, const char *s, long line, struct ev *e,
+		   struct errbuf *eb)
 {
+	int z = ft_zone(ft, zone, line, eb);
+	if (z < 0)
+		return z;
 	double v;
 	if (num_double(s, &v) < 0 || v / 1000.0 < -100 || v / 1000.0 > 200)
 		return err_set(eb, ERR_RANGE,
 			       "%s:%ld: temperature '%.24s' m°C is outside [-100, 200] C", ft->path,
 			       line, s);
-	*c = v / 1000.0;
+	e->kind = EV_TEMP;
+	e->zone = z;
+	e->temp_c = v / 1000.0;
 	return 0;
+}
+
+/* The input, read as text; NULL with eb set when it cannot be opened. */
+static FILE *ft_open(const char *path, struct errbuf *eb)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		err_set(eb, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: cannot open: %s", path,
+			strerror(errno));
+	return f;
 }
 
 /* The CSV export: time_s,event,name,value1,value2. */
@@ -194,23 +223,11 @@ static int ft_read_csv(struct ftrace *ft, struct errbuf *eb)
 				if ((rc = ft_load(ft, v2, line, &e.load, eb)) < 0)
 					goto done;
 			}
-			if (is_freq)
-				ft->n_freq++;
-			else
-				ft->n_load++;
 		} else if (strcmp(event, "thermal_temperature") == 0) {
-			e.kind = EV_TEMP;
-			if ((rc = ft_zone(ft, name, line, eb)) < 0)
+			if ((rc = ft_temp(ft, name, v1, line, &e, eb)) < 0)
 				goto done;
-			e.zone = rc;
-			if ((rc = ft_millic(ft, v1, line, &e.temp_c, eb)) < 0)
-				goto done;
-			ft->n_temp++;
-		} else {
-			ft_ignore(ft, event, strlen(event));
-			continue;
 		}
-		if ((rc = ft_push(ft, &e, eb)) < 0)
+		if ((rc = ft_add(ft, &e, event, eb)) < 0)
 			goto done;
 	}
 done:
@@ -288,10 +305,9 @@ event:
 
 static int ft_read_text(struct ftrace *ft, struct errbuf *eb)
 {
-	FILE *f = fopen(ft->path, "r");
+	FILE *f = ft_open(ft->path, eb);
 	if (!f)
-		return err_set(eb, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: cannot open: %s",
-			       ft->path, strerror(errno));
+		return eb->code;
 	char *buf = NULL;
 	size_t cap = 0;
 	long line = 0;
@@ -328,7 +344,6 @@ static int ft_read_text(struct ftrace *ft, struct errbuf *eb)
 			if ((rc = ft_khz(ft, v, line, &e.freq_mhz, eb)) < 0 ||
 			    (rc = ft_cpu(ft, w, line, &e.cpu, eb)) < 0)
 				goto done;
-			ft->n_freq++;
 		} else if (strcmp(event, "cpu_load") == 0) {
 			if (!kv_get(fields, "cpu_id", w, sizeof w) && !kv_get(fields, "cpu", w, sizeof w)) {
 				rc = err_set(eb, ERR_PARSE, "%s:%ld: cpu_load without cpu= or cpu_id=",
@@ -348,7 +363,6 @@ static int ft_read_text(struct ftrace *ft, struct errbuf *eb)
 			if ((kv_get(fields, "cur_freq", v, sizeof v) || kv_get(fields, "freq", v, sizeof v)) &&
 			    (rc = ft_khz(ft, v, line, &e.freq_mhz, eb)) < 0)
 				goto done;
-			ft->n_load++;
 		} else if (strcmp(event, "thermal_temperature") == 0) {
 			if (!kv_get(fields, "temp", v, sizeof v)) {
 				rc = err_set(eb, ERR_PARSE, "%s:%ld: thermal_temperature without temp=",
@@ -359,18 +373,10 @@ static int ft_read_text(struct ftrace *ft, struct errbuf *eb)
 				char id[64];
 				snprintf(w, sizeof w, "zone%s", kv_get(fields, "id", id, sizeof id) ? id : "?");
 			}
-			e.kind = EV_TEMP;
-			if ((rc = ft_zone(ft, w, line, eb)) < 0)
+			if ((rc = ft_temp(ft, w, v, line, &e, eb)) < 0)
 				goto done;
-			e.zone = rc;
-			if ((rc = ft_millic(ft, v, line, &e.temp_c, eb)) < 0)
-				goto done;
-			ft->n_temp++;
-		} else {
-			ft_ignore(ft, event, strlen(event));
-			continue;
 		}
-		if ((rc = ft_push(ft, &e, eb)) < 0)
+		if ((rc = ft_add(ft, &e, event, eb)) < 0)
 			goto done;
 	}
 	if (ferror(f))
@@ -384,10 +390,9 @@ done:
 /* Whether the input is the CSV export: its first content line is a header with event. */
 static int ft_is_csv(const char *path, struct errbuf *eb)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = ft_open(path, eb);
 	if (!f)
-		return err_set(eb, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: cannot open: %s",
-			       path, strerror(errno));
+		return eb->code;
 	char line[512];
 	int csv = 0;
 	while (fgets(line, sizeof line, f)) {
