@@ -44,6 +44,18 @@ const char *timport_formats(void)
 	return list;
 }
 
+int timport_n_formats(void) { return N_FORMATS; }
+
+const char *timport_format_name(int i)
+{
+	return i >= 0 && i < N_FORMATS ? formats[i]->name : NULL;
+}
+
+const char *timport_format_summary(int i)
+{
+	return i >= 0 && i < N_FORMATS ? formats[i]->summary : NULL;
+}
+
 /* ---- provenance --------------------------------------------------------------------- */
 
 void timport_meta_clean(char *out, size_t len, const char *s)
