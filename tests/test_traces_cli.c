@@ -754,6 +754,46 @@ Test(traces, agent_recording_imports_with_normalised_metadata)
 	cr_expect_neq(stat(path_in_dir("agent-bad-out.csv"), &st), 0);
 }
 
+Test(traces, import_lists_its_formats_and_refuses_another_formats_options)
+{
+	static const char *const names[] = {"stressberry", "ftrace", "agent"};
+	cr_assert_eq(timport_n_formats(), 3);
+	for (int i = 0; i < 3; i++) {
+		cr_expect_str_eq(timport_format_name(i), names[i]);
+		const char *summary = timport_format_summary(i);
+		cr_assert_not_null(summary);
+		cr_expect(summary[0] && !strchr(summary, '\n'), "%s: '%s'", names[i], summary);
+		/* every listed name reaches its importer: a missing input, not an unknown format */
+		struct timport_opts o;
+		timport_opts_default(&o);
+		o.format = names[i];
+		o.in = path_in_dir("no-such-input.csv");
+		struct errbuf eb = {0, ""};
+		cr_expect_eq(import(&o, &eb), ERR_NOTFOUND, "%s: %s", names[i], eb.msg);
+	}
+	cr_expect_null(timport_format_name(3));
+	cr_expect_null(timport_format_summary(-1));
+	cr_expect_str_eq(timport_formats(), "stressberry, ftrace, agent");
+
+	struct timport_opts o;
+	timport_opts_default(&o);
+	o.in = "in.csv";
+	struct errbuf eb = {0, ""};
+	o.format = "perf";
+	cr_assert_eq(import(&o, &eb), ERR_USAGE);
+	cr_expect_str_eq(eb.msg, "trace import: unknown format 'perf' (known: stressberry, "
+				 "ftrace, agent)");
+	o.format = "agent";
+	o.recording = "r1";
+	cr_assert_eq(import(&o, &eb), ERR_USAGE);
+	cr_expect_str_eq(eb.msg, "trace import: --recording is for stressberry");
+	o.format = "stressberry";
+	o.zone = "soc";
+	cr_assert_eq(import(&o, &eb), ERR_USAGE);
+	cr_expect_str_eq(eb.msg, "trace import: --clusters, --max-freq-mhz, --zone and "
+				 "--interval-ms are for ftrace");
+}
+
 /* ---- plot --------------------------------------------------------------------------- */
 
 Test(traces, plot_writes_png_and_svg)

@@ -19,7 +19,9 @@
  *                `trace check` does, rows copied as written, metadata normalised.
  *
  * Every output is checked before it is made visible, and all outputs of one import appear
- * together or not at all. Not for generating traces (tgen.h) nor for reading them (trace.h).
+ * together or not at all. Each format is an importer of its own (import_*.c) in the table
+ * that timport_run dispatches through. Not for generating traces (tgen.h) nor for reading
+ * them (trace.h).
  */
 #ifndef ADASCALE_TIMPORT_H
 #define ADASCALE_TIMPORT_H
@@ -49,6 +51,14 @@ void timport_opts_default(struct timport_opts *o);
 
 /* The formats, for messages and help: "stressberry, ftrace, agent". */
 const char *timport_formats(void);
+
+/*
+ * The formats one by one, for --help: i from 0 to timport_n_formats() - 1 in the order of
+ * timport_formats(); name is what --from takes, summary one line. NULL for any other i.
+ */
+int timport_n_formats(void);
+const char *timport_format_name(int i);
+const char *timport_format_summary(int i);
 
 /*
  * Imports o->in. With log non-NULL, one line per trace written ("wrote PATH: N rows") and
