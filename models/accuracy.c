@@ -10,15 +10,18 @@
  * not describe). Estimates are made only by variants_estimate, on request, and are labelled
  * as such. Not for measuring accuracy.
  */
-#include "model.h"
+#include "accuracy.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "accuracyint.h"
 #include "csvin.h"
-#include "modelint.h"
+#include "layers.h"
 #include "num.h"
+#include "opsint.h"
 #include "paths.h"
 
 /* Characters that end a column name or a map value in a join. */

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "csvin.h"
 #include "evolveint.h"
 #include "model.h"
@@ -610,11 +611,10 @@ static int write_table(struct run *R, struct errbuf *eb)
 	char path[4200], src[1024];
 	snprintf(path, sizeof path, "%s/%s_accuracy.csv", R->stage, MODEL);
 	source_line(R, src, sizeof src);
-	FILE *o;
-	void *h;
-	int rc = ev_file_begin(path, &o, &h, eb);
-	if (rc < 0)
-		return rc;
+	struct afile *a = afile_create(path, eb);
+	if (!a)
+		return eb->code;
+	FILE *o = afile_stream(a);
 	fprintf(o, "# SOURCE: %s\n", src);
 	fprintf(o, "# what: every variant of the self-evolving network %s.csv (the spec beside "
 		   "this file) under the operators width, prune, lowrank, exit, quant; key: its "
@@ -650,7 +650,9 @@ static int write_table(struct run *R, struct errbuf *eb)
 						pct(c->val1[e - 1], R->r.n_val), R->r.n_test,
 						c->ft_epochs);
 				}
-	return ev_file_end(h, 1, eb);
+	int rc = afile_commit(a, eb);
+	afile_destroy(a);
+	return rc;
 }
 
 struct totals {
@@ -690,11 +692,10 @@ static int write_overhead(struct run *R, struct errbuf *eb)
 	snprintf(path, sizeof path, "%s/overhead.csv", R->stage);
 	struct totals t;
 	sum_totals(R, &t);
-	FILE *o;
-	void *h;
-	int rc = ev_file_begin(path, &o, &h, eb);
-	if (rc < 0)
-		return rc;
+	struct afile *a = afile_create(path, eb);
+	if (!a)
+		return eb->code;
+	FILE *o = afile_stream(a);
 	fprintf(o, "# what: training cost of the fp32 variants of %s (int8 variants are "
 		   "post-training quantized from them either way)\n",
 		R->r.scratch_families == N_FAMILIES
@@ -734,7 +735,9 @@ static int write_overhead(struct run *R, struct errbuf *eb)
 					c->cost[e - 1][0].macs / 1e6, s->target, s->best, s->reached,
 					s->epochs, s->wall_s, s->tmacs, c->ft_epochs);
 			}
-	return ev_file_end(h, 1, eb);
+	int rc = afile_commit(a, eb);
+	afile_destroy(a);
+	return rc;
 }
 
 static int write_weights(struct run *R, struct errbuf *eb)
@@ -864,13 +867,13 @@ static int compare_optimizers(struct run *R, struct errbuf *eb)
 	if (rc < 0)
 		return rc;
 	FILE *o = stdout;
-	void *h = NULL;
+	struct afile *a = NULL;
 	if (R->o.out) {
 		char path[4200], src[1024];
 		snprintf(path, sizeof path, "%s/optimizers.csv", R->stage);
-		rc = ev_file_begin(path, &o, &h, eb);
-		if (rc < 0)
-			return rc;
+		if (!(a = afile_create(path, eb)))
+			return eb->code;
+		o = afile_stream(a);
 		source_line(R, src, sizeof src);
 		fprintf(o, "# SOURCE: %s\n", src);
 	}
@@ -889,8 +892,9 @@ static int compare_optimizers(struct run *R, struct errbuf *eb)
 			rows[i].scale * R->r.micro, rows[i].top1, rows[i].st.steps,
 			rows[i].st.samples / R->r.n_train, rows[i].st.gain_mean,
 			rows[i].st.final_loss, rows[i].st.wall_s, rows[i].st.diverged);
-	if (h) {
-		rc = ev_file_end(h, 1, eb);
+	if (a) {
+		rc = afile_commit(a, eb);
+		afile_destroy(a);
 		if (rc < 0)
 			return rc;
 		printf("| scale | batch | AdaScale top-1 | AdaScale steps | LSW top-1 | LSW steps "

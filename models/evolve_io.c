@@ -1,9 +1,9 @@
 /*
  * evolve_io.c: the files `adascale evolve` writes and reads back: weights files (a small
  * little-endian binary format with a CRC-32, docs/evolve.md) and model specs in the
- * models/zoo CSV format. Every file is written to a temporary name in its folder and
- * renamed, so a failure never leaves half a file. Not for accuracy tables or the variant
- * table (evolve.c writes those through the same temporary-file helpers).
+ * models/zoo CSV format. Every file is written through common/afile (a temporary name in
+ * its folder, renamed when whole), so a failure never leaves half a file. Not for accuracy
+ * tables or the variant table (evolve.c writes those, through afile too).
  */
 #include "evolveint.h"
 
@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
+
+#include "afile.h"
 
 #define WEIGHTS_MAGIC "ADSW"
 #define WEIGHTS_VERSION 1u
@@ -21,114 +21,49 @@
 #define WEIGHTS_MAX_TENSORS 100000
 #define WEIGHTS_MAX_ELEMS (1u << 28)
 
-/* ---- a temporary file renamed into place ---- */
+/* ---- weights ---- */
 
-struct tmpout {
-	char path[4096];
-	char tmp[4200];
+/* A weights file being written: its stream and the CRC-32 of every byte put so far. */
+struct wout {
 	FILE *f;
 	uLong crc;
 };
 
-static int tmp_open(struct tmpout *o, const char *path, struct errbuf *eb)
-{
-	memset(o, 0, sizeof *o);
-	if (snprintf(o->path, sizeof o->path, "%s", path) >= (int)sizeof o->path)
-		return err_set(eb, ERR_RANGE, "%.64s...: path too long", path);
-	snprintf(o->tmp, sizeof o->tmp, "%s.tmp-XXXXXX", path);
-	int fd = mkstemp(o->tmp);
-	if (fd < 0)
-		return err_set(eb, ERR_IO, "%s: cannot create a temporary file: %s", path,
-			       strerror(errno));
-	/* mkstemp makes the file 0600; these are ordinary data files */
-	fchmod(fd, 0644);
-	o->f = fdopen(fd, "wb");
-	if (!o->f) {
-		close(fd);
-		unlink(o->tmp);
-		return err_set(eb, ERR_IO, "%s: %s", path, strerror(errno));
-	}
-	o->crc = crc32(0L, Z_NULL, 0);
-	return 0;
-}
-
-static void tmp_abort(struct tmpout *o)
-{
-	if (o->f) {
-		fclose(o->f);
-		unlink(o->tmp);
-		o->f = NULL;
-	}
-}
-
-static int tmp_commit(struct tmpout *o, struct errbuf *eb)
-{
-	int bad = ferror(o->f);
-	if (fclose(o->f) != 0)
-		bad = 1;
-	o->f = NULL;
-	if (bad) {
-		unlink(o->tmp);
-		return err_set(eb, ERR_IO, "%s: write failed", o->path);
-	}
-	if (rename(o->tmp, o->path) != 0) {
-		int e = errno;
-		unlink(o->tmp);
-		return err_set(eb, ERR_IO, "%s: %s", o->path, strerror(e));
-	}
-	return 0;
-}
-
-int ev_file_begin(const char *path, FILE **f, void **handle, struct errbuf *eb)
-{
-	struct tmpout *o = malloc(sizeof *o);
-	if (!o)
-		return err_set(eb, ERR_NOMEM, "out of memory");
-	int rc = tmp_open(o, path, eb);
-	if (rc < 0) {
-		free(o);
-		return rc;
-	}
-	*f = o->f;
-	*handle = o;
-	return 0;
-}
-
-int ev_file_end(void *handle, int ok, struct errbuf *eb)
-{
-	struct tmpout *o = handle;
-	if (!o)
-		return 0;
-	int rc = 0;
-	if (ok)
-		rc = tmp_commit(o, eb);
-	else
-		tmp_abort(o);
-	free(o);
-	return rc;
-}
-
-/* ---- weights ---- */
-
-static void put(struct tmpout *o, const void *p, size_t n)
+static void put(struct wout *o, const void *p, size_t n)
 {
 	fwrite(p, 1, n, o->f);
 	o->crc = crc32(o->crc, p, (uInt)n);
 }
 
-static void put_u32(struct tmpout *o, uint32_t v)
+static void put_u32(struct wout *o, uint32_t v)
 {
 	unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8),
 			      (unsigned char)(v >> 16), (unsigned char)(v >> 24)};
 	put(o, b, 4);
 }
 
+/* A new output at path; 0, or the code afile_create put into eb. */
+static int out_create(const char *path, struct afile **a, struct errbuf *eb)
+{
+	*a = afile_create(path, eb);
+	return *a ? 0 : eb && eb->code < 0 ? eb->code : ERR_IO;
+}
+
+/* Makes a visible (afile_commit) and frees it either way. */
+static int out_commit(struct afile *a, struct errbuf *eb)
+{
+	int rc = afile_commit(a, eb);
+	afile_destroy(a);
+	return rc;
+}
+
 int ev_weights_write(const char *path, const struct ev_tensor *t, int n, struct errbuf *eb)
 {
-	struct tmpout o;
-	int rc = tmp_open(&o, path, eb);
+	struct afile *a;
+	int rc = out_create(path, &a, eb);
 	if (rc < 0)
 		return rc;
+	struct wout o = {afile_stream(a), crc32(0L, Z_NULL, 0)};
 	put(&o, WEIGHTS_MAGIC, 4);
 	put_u32(&o, WEIGHTS_VERSION);
 	put_u32(&o, (uint32_t)n);
@@ -151,7 +86,7 @@ int ev_weights_write(const char *path, const struct ev_tensor *t, int n, struct 
 	}
 	uint32_t crc = (uint32_t)o.crc;
 	put_u32(&o, crc);
-	return tmp_commit(&o, eb);
+	return out_commit(a, eb);
 }
 
 int ev_net_tensors(const struct ev_net *net, const char *prefix, struct ev_tensor *t, int max)
@@ -334,13 +269,13 @@ int ev_spec_write(const char *path, const struct ev_net *net, int exit, const ch
 {
 	if (exit < 1 || exit > net->n_heads)
 		return err_set(eb, ERR_RANGE, "exit %d of a net with %d", exit, net->n_heads);
-	struct tmpout o;
-	int rc = tmp_open(&o, path, eb);
+	struct afile *a;
+	int rc = out_create(path, &a, eb);
 	if (rc < 0)
 		return rc;
-	fputs(meta, o.f);
-	fputs("name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,input2,fixed_width,block\n",
-	      o.f);
+	FILE *f = afile_stream(a);
+	fputs(meta, f);
+	fputs("name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,input2,fixed_width,block\n", f);
 	for (int i = 0; i < net->n; i++) {
 		if (!on_path(net, i, exit))
 			continue;
@@ -359,11 +294,11 @@ int ev_spec_write(const char *path, const struct ev_net *net, int exit, const ch
 			k = s = l->in_h;
 			break;
 		}
-		fprintf(o.f, "%s,%s,%d,%d,%d,%d,%d,%d,1,,%d,", l->d.name, op, l->in_h, l->in_w,
+		fprintf(f, "%s,%s,%d,%d,%d,%d,%d,%d,1,,%d,", l->d.name, op, l->in_h, l->in_w,
 			l->in_c, l->out_c, k, s, l->d.fixed);
 		if (l->d.block >= 0)
-			fprintf(o.f, "%d", l->d.block);
-		fputc('\n', o.f);
+			fprintf(f, "%d", l->d.block);
+		fputc('\n', f);
 	}
-	return tmp_commit(&o, eb);
+	return out_commit(a, eb);
 }

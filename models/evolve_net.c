@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "ops.h"
 #include "rng.h"
 
 void ev_net_destroy(struct ev_net *net)

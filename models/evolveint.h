@@ -266,13 +266,6 @@ struct ev_tensor {
 	const float *data;
 };
 
-/*
- * A text file written to a temporary name beside path: ev_file_begin gives the stream,
- * ev_file_end renames it into place when ok (and the writes succeeded) or removes it.
- */
-int ev_file_begin(const char *path, FILE **f, void **handle, struct errbuf *eb);
-int ev_file_end(void *handle, int ok, struct errbuf *eb);
-
 /* Writes tensors to path through a temporary file and a rename (format: docs/evolve.md). */
 int ev_weights_write(const char *path, const struct ev_tensor *t, int n, struct errbuf *eb);
 /* Appends the weight and bias tensors of net, named PREFIXLAYER.weight / .bias, to t. */

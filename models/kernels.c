@@ -3,7 +3,7 @@
  * times (adascale kernels). Shapes include the element type, so an int8 variant's layers
  * are kernels of their own. Not for timing them (devices/agent/).
  */
-#include "model.h"
+#include "kernels.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,14 +10,16 @@
  * covers its whole input, an expansion follows its input, an SE excitation the layer it
  * gates). Not for enumerating variants or joining accuracy (variants.c, accuracy.c).
  */
-#include "model.h"
+#include "ops.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "modelint.h"
+#include "layersint.h"
 #include "num.h"
+#include "opsint.h"
 
 /* ---- width rounding rules ---- */
 
@@ -512,7 +514,7 @@ static const struct model_op op_table[] = {
 #define N_OPS ((int)(sizeof op_table / sizeof op_table[0]))
 
 _Static_assert(sizeof op_table / sizeof op_table[0] <= MODEL_MAX_OPS,
-	       "raise MODEL_MAX_OPS in modelint.h");
+	       "raise MODEL_MAX_OPS in opsint.h");
 
 int model_n_ops(void) { return N_OPS; }
 

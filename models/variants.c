@@ -3,12 +3,15 @@
  * transformed spec, cost and (through accuracy.c) its published accuracy. Not for choosing
  * among them (policies/) or timing them (devices/).
  */
-#include "model.h"
+#include "variants.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "modelint.h"
+#include "accuracyint.h"
+#include "layers.h"
+#include "ops.h"
+#include "opsint.h"
 
 /* More variants than this is a mistake in the lists, not a search space. */
 #define VARIANTS_MAX 100000

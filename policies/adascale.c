@@ -29,7 +29,7 @@
  *               whose head is on time, then the better score, then the sooner done. When
  *               nothing can make it, that is the one that finishes first.
  *   switchcost  switching-cost awareness: a switch takes weight_bytes / storage speed + init
- *               time (the host's switch_ms when offered, else the model of builtin.h, assumed
+ *               time (the host's switch_ms when offered, else the model of polutil.h, assumed
  *               then fitted to the loads observed) and one core's energy meanwhile; the plan
  *               counts it, so a switch delays the head and those behind it. The horizon is how
  *               long conditions are expected to hold (the learned time between changes of the
@@ -48,13 +48,15 @@
  * The policy keeps no pointer into the view (valid only during decide) and reads no clock.
  * Not for the host's cost model (sim/run.c) or for the other built-ins (builtin.c).
  */
+#include "adascale.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "builtin.h"
+#include "polutil.h"
 
 #define HOST_HAS(h, f) \
 	((h)->size >= offsetof(struct adascale_host, f) + sizeof(h)->f && (h)->f != NULL)

@@ -1,7 +1,7 @@
 /*
  * builtin.c: the built-in policies' entry function, pol_builtin_entry, through which they
- * register exactly as a plugin registers through adascale_policy_entry, and the helpers they
- * share (builtin.h). Each policy lives in its own file:
+ * register exactly as a plugin registers through adascale_policy_entry. Each policy lives in
+ * its own file, with a header that declares its descriptor:
  *
  *   static.c      one fixed variant and thread count for the whole run
  *   greedy.c      the most accurate variant predicted to meet the deadline and fit memory
@@ -10,19 +10,21 @@
  *                 answers on time (the upper bound)
  *   adascale.c    the AdaScale loop: forecast of resource availability, profiler feedback,
  *                 Pareto-pruned candidates, energy-weighted objective, switching-cost awareness
- *   hysteresis.c  the example plugin (examples/hysteresis.c) compiled in
+ *   hysteresis_builtin.c  the example plugin (examples/hysteresis.c) compiled in
  *
- * Not for the host side of policies (registry.c, sim/run.c).
+ * and the helpers they share are in polutil.c. Not for the host side of policies
+ * (registry.c, sim/run.c).
  */
 #include "builtin.h"
 
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 
-#include "num.h"
-#include "registry.h"
+#include "adascale.h"
+#include "greedy.h"
+#include "hysteresis_builtin.h"
+#include "oracle.h"
+#include "reactive.h"
+#include "static.h"
 
 const struct adascale_policy *pol_builtin_entry(int index)
 {
@@ -35,255 +37,4 @@ const struct adascale_policy *pol_builtin_entry(int index)
 	case 5: return pol_hysteresis_entry(0);
 	default: return NULL;
 	}
-}
-
-/* ---- parameters ---- */
-
-int pol_parse_threads(const char *v, int *out, char *err, size_t err_len)
-{
-	long n;
-	if (strcmp(v, "max") == 0)
-		*out = -1;
-	else if (strcmp(v, "auto") == 0)
-		*out = 0;
-	else if (num_long(v, &n) == 0 && n >= 1 && n <= 1024)
-		*out = (int)n;
-	else {
-		snprintf(err, err_len, "threads: '%s' is not max, auto or a count", v);
-		return -1;
-	}
-	return 0;
-}
-
-int pol_parse_num(const char *name, const char *v, double lo, double hi, double *out, char *err,
-		  size_t err_len)
-{
-	if (num_double(v, out) < 0 || !(*out >= lo && *out <= hi)) {
-		snprintf(err, err_len, "%s: '%s' is not a number in [%g, %g]", name, v, lo, hi);
-		return -1;
-	}
-	return 0;
-}
-
-int pol_parse_int(const char *name, const char *v, long lo, long hi, long *out, char *err,
-		  size_t err_len)
-{
-	if (num_long(v, out) < 0 || *out < lo || *out > hi) {
-		snprintf(err, err_len, "%s: '%s' is not a whole number in %ld..%ld", name, v, lo, hi);
-		return -1;
-	}
-	return 0;
-}
-
-int pol_parse_bool(const char *name, const char *v, int *out, char *err, size_t err_len)
-{
-	if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
-		snprintf(err, err_len, "%s: '%s' is not 0 (off) or 1 (on)", name, v);
-		return -1;
-	}
-	*out = v[0] == '1';
-	return 0;
-}
-
-/* ---- what policies compute alike ---- */
-
-int pol_pick_threads(const struct adascale_host *h, const struct adascale_view *view, int v,
-		     int want, const struct adascale_state *state, double *ms)
-{
-	if (want != 0) {
-		int t = want < 0 || want > view->max_threads ? view->max_threads : want;
-		if (ms)
-			*ms = h->predict_ms(h->ctx, v, t, state);
-		return t;
-	}
-	/* predict_ms is infinite at a thread count without timings */
-	int best = 1;
-	double best_ms = INFINITY;
-	for (int t = 1; t <= view->max_threads; t++) {
-		double t_ms = h->predict_ms(h->ctx, v, t, state);
-		if (t_ms < best_ms) {
-			best = t;
-			best_ms = t_ms;
-		}
-	}
-	if (ms)
-		*ms = best_ms;
-	return best;
-}
-
-double pol_budget_ms(const struct adascale_view *view)
-{
-	double waited_ms = (double)(view->state->t_ns - view->queue->oldest_arrival_ns) / 1e6;
-	return (double)view->queue->deadline_ns / 1e6 - waited_ms;
-}
-
-void pol_reference_state(const struct adascale_view *view, struct adascale_state *ref)
-{
-	*ref = *view->state;
-	for (int c = 0; c < ref->n_clusters && c < ADASCALE_MAX_CLUSTERS; c++)
-		ref->freq_mhz[c] = ref->max_freq_mhz[c];
-	ref->util_other = 0;
-	int big = ref->big_cluster;
-	if (big >= 0 && big < ADASCALE_MAX_CLUSTERS && ref->online[big] < view->max_threads)
-		ref->online[big] = view->max_threads;
-}
-
-int pol_ladder(const struct adascale_host *h, const struct adascale_view *view, int want,
-	       int *idx)
-{
-	struct adascale_state ref;
-	pol_reference_state(view, &ref);
-	int n = 0;
-	double *ms = malloc((size_t)(view->n_variants > 0 ? view->n_variants : 1) * sizeof *ms);
-	if (!ms)
-		return -1;
-	/* insertion sort by reference latency, ties by accuracy (higher first) */
-	for (int v = 0; v < view->n_variants; v++) {
-		if (!view->variants[v].has_top1)
-			continue;
-		int t = pol_pick_threads(h, view, v, want, &ref, NULL);
-		double x = h->predict_ms(h->ctx, v, t, &ref);
-		if (!isfinite(x))
-			continue;
-		int k = n++;
-		while (k > 0 && (ms[k - 1] > x || (ms[k - 1] == x && view->variants[idx[k - 1]].top1 <
-									  view->variants[v].top1))) {
-			ms[k] = ms[k - 1];
-			idx[k] = idx[k - 1];
-			k--;
-		}
-		ms[k] = x;
-		idx[k] = v;
-	}
-	free(ms);
-	/* keep the rungs that are more accurate than every faster one */
-	int rungs = 0;
-	for (int i = 0; i < n; i++)
-		if (rungs == 0 || view->variants[idx[i]].top1 > view->variants[idx[rungs - 1]].top1)
-			idx[rungs++] = idx[i];
-	return rungs;
-}
-
-/* ---- plans ---- */
-
-double pol_ontime_chance(double rho, double cv2, double service_ms, double slack_ms)
-{
-	if (cv2 <= 0)
-		return 1;
-	if (rho >= 1)
-		return 0;
-	double mean_wait = rho / (1 - rho) * cv2 / 2 * service_ms;
-	return mean_wait > 0 ? 1 - rho * exp(-rho * slack_ms / mean_wait) : 1;
-}
-
-double pol_plan_run(const struct pol_plan *p, double switch_ms, pol_service_fn service,
-		    void *arg, int *head_on, int *n_req)
-{
-	double period = p->period_ms > 0 ? p->period_ms : p->deadline_ms;
-	int queued = p->queued > 0 ? p->queued : 1;
-	double spacing = queued > 1 ? fmin(period, p->wait_ms / (queued - 1)) : period;
-	double free_at = switch_ms; /* the server is busy loading until then */
-	double on_time = 0;
-	int n = 0;
-	*head_on = 0;
-	for (int i = 0; n < 100000; i++) {
-		double arrival = i < queued ? -p->wait_ms + i * spacing
-					    : -p->wait_ms + (queued - 1) * spacing + (i - queued + 1) * period;
-		if (i > 0 && arrival >= p->horizon_ms)
-			break;
-		n++;
-		double start = fmax(arrival, free_at);
-		double ms = service(arg, start);
-		if (isnan(ms))
-			continue; /* fails at once: no answer, no server time */
-		free_at = start + ms;
-		double slack = p->deadline_ms - (free_at - arrival);
-		double ok = slack >= 0;
-		if (ok && i >= queued)
-			ok = pol_ontime_chance(ms / period, p->arrival_cv2, ms, slack);
-		on_time += ok;
-		if (i == 0)
-			*head_on = ok > 0;
-	}
-	*n_req = n;
-	return on_time;
-}
-
-void pol_arrivals_note(struct pol_arrivals *a, const struct adascale_view *view)
-{
-	int64_t head = view->queue->oldest_arrival_ns;
-	if (a->seen && head > a->last_head_ns) {
-		double gap = (double)(head - a->last_head_ns) / 1e6;
-		int first = a->period_ms <= 0;
-		a->period_ms = first ? gap : 0.95 * a->period_ms + 0.05 * gap;
-		a->gap2_ms2 = first ? gap * gap : 0.95 * a->gap2_ms2 + 0.05 * gap * gap;
-	}
-	a->seen = 1;
-	a->last_head_ns = head;
-}
-
-double pol_arrivals_period_ms(const struct pol_arrivals *a, const struct adascale_view *view)
-{
-	return a->period_ms > 0 ? a->period_ms : (double)view->queue->deadline_ns / 1e6;
-}
-
-double pol_arrivals_cv2(const struct pol_arrivals *a)
-{
-	if (a->period_ms <= 0)
-		return 0;
-	double cv2 = a->gap2_ms2 / (a->period_ms * a->period_ms) - 1;
-	return cv2 > 1e-6 ? cv2 : 0;
-}
-
-/* ---- switch cost ---- */
-
-void pol_switch_init(struct pol_switch *sw, double storage_mbps, double init_ms)
-{
-	memset(sw, 0, sizeof *sw);
-	sw->mb_per_ms = storage_mbps / 1000.0;
-	sw->init_ms = init_ms;
-}
-
-double pol_switch_ms(const struct pol_switch *sw, double weight_bytes)
-{
-	double mb = weight_bytes / 1e6;
-	double assumed = mb / sw->mb_per_ms + sw->init_ms;
-	if (sw->n < 1)
-		return assumed;
-	double mw = sw->sw / sw->n, ml = sw->sl / sw->n;
-	double var = sw->sww / sw->n - mw * mw;
-	if (sw->n >= 2 && var > 1e-9 * (1 + mw * mw)) {
-		double b = (sw->swl / sw->n - mw * ml) / var;
-		double a = ml - b * mw;
-		if (b >= 0 && a >= 0)
-			return a + b * mb;
-	}
-	/* loads of one size so far: the assumed model, scaled through what was observed */
-	double at_mean = mw / sw->mb_per_ms + sw->init_ms;
-	return at_mean > 0 ? assumed * ml / at_mean : assumed;
-}
-
-void pol_switch_decided(struct pol_switch *sw, const struct adascale_view *view, int var)
-{
-	if (var == view->current_variant || var < 0 || var >= view->n_variants)
-		return;
-	sw->pending = 1;
-	sw->pending_var = var;
-	sw->pending_ns = view->state->t_ns;
-	sw->pending_mb = view->variants[var].weight_bytes / 1e6;
-}
-
-void pol_switch_observe(struct pol_switch *sw, const struct adascale_observation *obs)
-{
-	if (!sw->pending)
-		return;
-	sw->pending = 0;
-	if (obs->variant != sw->pending_var || obs->t_start_ns < sw->pending_ns)
-		return;
-	double ms = (double)(obs->t_start_ns - sw->pending_ns) / 1e6;
-	sw->n += 1;
-	sw->sw += sw->pending_mb;
-	sw->sl += ms;
-	sw->sww += sw->pending_mb * sw->pending_mb;
-	sw->swl += sw->pending_mb * ms;
 }

@@ -5,11 +5,13 @@
  * fits. It trusts the profile and the present: no forecast, no feedback, switching is free.
  * Not for anything that remembers (reactive.c, adascale.c).
  */
+#include "greedy.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "builtin.h"
 #include "num.h"
+#include "polutil.h"
 
 struct greedy_state {
 	const struct adascale_host *host;

@@ -4,8 +4,9 @@
  * through both paths, a dlopen'ed plugin and a built-in, and the tests check that the two give
  * identical runs. Not for policy logic of its own: edit the example instead.
  */
-#include "builtin.h"
+#include "hysteresis_builtin.h"
 
-/* the example's entry function becomes pol_hysteresis_entry (declared in builtin.h) */
+/* the example's entry function becomes pol_hysteresis_entry (declared in
+   hysteresis_builtin.h) */
 #define adascale_policy_entry pol_hysteresis_entry
 #include "examples/hysteresis.c"

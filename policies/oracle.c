@@ -20,19 +20,21 @@
  *
  * It is exact where the host lets it be. Without future_state it knows only the head's time
  * (exact_ms, for an inference started now) and plans the rest at the present state; without
- * switch_ms it takes switch times from the model of builtin.h (assumed, then fitted to the
+ * switch_ms it takes switch times from the model of polutil.h (assumed, then fitted to the
  * loads it observes: exact after loads of two sizes). It knows the future of the trace, not
  * of the workload: random (Poisson) arrivals it plans at their mean rate, so there it is no
  * upper bound. Energy is not in its objective.
  * Not a policy a device could run: nothing outside a simulation knows the future.
  */
+#include "oracle.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "builtin.h"
+#include "polutil.h"
 
 /* 1 when the host's table has the (appended) service f and offers it */
 #define HOST_HAS(h, f) \

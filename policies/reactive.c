@@ -8,10 +8,12 @@
  * It predicts nothing about the future and reads the sensed state only to pick the thread
  * count. Not for prediction-driven choice (greedy.c, adascale.c).
  */
+#include "reactive.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "builtin.h"
+#include "polutil.h"
 
 struct reactive {
 	const struct adascale_host *host;

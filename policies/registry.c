@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin.h"
+
 /* The descriptor size of ABI version 1: the smallest a plugin may declare. */
 #define POL_MIN_SIZE (offsetof(struct adascale_policy, destroy) + sizeof(void (*)(void *)))
 

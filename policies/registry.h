@@ -5,8 +5,8 @@
  *   NAME[:PARAMS]                   a built-in policy
  *   path/to/plugin.so[:NAME][:PARAMS]  a policy of a plugin (NAME may be left out when the
  *                                   plugin has one policy)
- * PARAMS is "key=value,key=value". Built-ins register through pol_builtin_entry, the same kind
- * of entry function a plugin exports. Not for running policies (sim/run.c does).
+ * PARAMS is "key=value,key=value". Built-ins register through pol_builtin_entry (builtin.h),
+ * the same kind of entry function a plugin exports. Not for running policies (sim/run.c does).
  */
 #ifndef ADASCALE_REGISTRY_H
 #define ADASCALE_REGISTRY_H
@@ -27,9 +27,6 @@ struct pol_choice {
 	char source[4096];                     /* "builtin" or the plugin's path */
 	char params[1024];                     /* canonical "k=v,..." of every parameter */
 };
-
-/* The built-in policies' entry function (same contract as a plugin's). */
-const struct adascale_policy *pol_builtin_entry(int index);
 
 /*
  * Resolves spec into *c. Unknown policy, unloadable plugin, missing entry symbol, wrong ABI

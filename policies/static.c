@@ -3,12 +3,14 @@
  * (the most accurate, the one with the fewest MACs, or one named by key or table index).
  * The baseline that does not adapt. Not for choosing among variants at run time.
  */
+#include "static.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "builtin.h"
 #include "num.h"
+#include "polutil.h"
 
 struct static_state {
 	const struct adascale_host *host;

@@ -26,9 +26,9 @@
 #include <string.h>
 
 #include "adascale_policy.h"
-#include "builtin.h"
 #include "data/score_wrap.h"
 #include "err.h"
+#include "polutil.h"
 #include "registry.h"
 #include "run.h"
 #include "testutil.h"
