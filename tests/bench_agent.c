@@ -24,6 +24,7 @@
 #include "num.h"
 #include "paths.h"
 #include "kb.h"
+#include "kb_tensor.h"
 #include "ameasure.h"
 #include "apool.h"
 #include "aprofile.h"
@@ -251,7 +252,7 @@ int main(int argc, char **argv)
 		kb_free(g.c);
 	}
 	char why[KB_WHY_LEN];
-	const struct kb_backend *chosen = agent_choose_backend("auto", &convs[0].k, why);
+	const struct kb_backend *chosen = kb_choose("auto", &convs[0].k, why);
 	int met = 0;
 	for (int b = 0; b < N_BACKENDS; b++) {
 		if (worst[b] >= 1e9)

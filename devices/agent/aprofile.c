@@ -137,32 +137,6 @@ int agent_parse_threads(const char *s, struct agent_profile_opts *o, struct errb
 	return 0;
 }
 
-const struct kb_backend *agent_choose_backend(const char *name, const struct kshape *k,
-					      char *why)
-{
-	if (strcmp(name, "auto") != 0) {
-		const struct kb_backend *b = kb_find(name);
-		if (!b) {
-			snprintf(why, KB_WHY_LEN, "no backend '%.32s'", name);
-			return NULL;
-		}
-		return b->supports(k, why) ? b : NULL;
-	}
-	/*
-	 * XNNPACK wherever it runs the row (every dtype: fp32, fp16 and int8 then come from
-	 * one library, as in a deployed runtime); OpenBLAS for fp32 rows XNNPACK refuses, and
-	 * for every fp32 row of an agent built without XNNPACK.
-	 */
-	if (kb_xnnpack.supports(k, why))
-		return &kb_xnnpack;
-	char why_xnn[KB_WHY_LEN];
-	snprintf(why_xnn, sizeof why_xnn, "%s", why);
-	if (k->dtype == DT_FP32 && kb_openblas.supports(k, why))
-		return &kb_openblas;
-	snprintf(why, KB_WHY_LEN, "%s", why_xnn);
-	return NULL;
-}
-
 /* Writes with a check; ERR_IO naming the output when the stream fails. */
 struct out {
 	FILE *f;
@@ -313,7 +287,7 @@ static int profile_kernels(struct prof *pf, struct errbuf *eb)
 	int n_skipped = 0;
 	for (int i = 0; i < l->n; i++) {
 		char why[KB_WHY_LEN] = "unsupported";
-		chosen[i] = agent_choose_backend(o->backend, &l->items[i].k, why);
+		chosen[i] = kb_choose(o->backend, &l->items[i].k, why);
 		if (chosen[i])
 			continue;
 		if (strcmp(o->backend, "auto") != 0) {
@@ -475,7 +449,7 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 		for (int i = 0; i < sp->n; i++) {
 			const struct agent_layer *ly = &sp->layers[i];
 			char why[KB_WHY_LEN] = "unsupported";
-			if (!agent_choose_backend(o->backend, &ly->k, why)) {
+			if (!kb_choose(o->backend, &ly->k, why)) {
 				rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", ps->path, ly->line,
 					     o->backend, why);
 				goto out;
@@ -565,7 +539,7 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 	int n_rows = 0;
 	for (int i = 0; i < u.n; i++) {
 		char why[KB_WHY_LEN];
-		const struct kb_backend *b = agent_choose_backend(o->backend, &u.items[i].k, why);
+		const struct kb_backend *b = kb_choose(o->backend, &u.items[i].k, why);
 		for (int t = 0; t < pf->n_threads; t++) {
 			struct pool_times *q = &pt[(size_t)i * pf->n_threads + t];
 			qsort(q->x, (size_t)q->n, sizeof *q->x, cmp_double);

@@ -22,7 +22,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "kb.h"
 #include "err.h"
 #include "kshape.h"
 #include "ameasure.h"
@@ -64,13 +63,6 @@ struct agent_profile_opts {
 	double ramp_ms;          /* the first kernel warms up at least this long, so that
 				    the governor has raised the clock (200 by default) */
 };
-
-/*
- * The backend that runs k under the --backend choice name ("auto" or a backend's name), or
- * NULL with the reason in why (KB_WHY_LEN bytes).
- */
-const struct kb_backend *agent_choose_backend(const char *name, const struct kshape *k,
-					      char *why);
 
 /* Defaults: auto, threads 1 and the CPUs this process may use, measure defaults, seed 1. */
 void agent_profile_defaults(struct agent_profile_opts *o);

@@ -14,7 +14,6 @@
 #include "acache.h"
 #include "csvin.h"
 #include "apool.h"
-#include "aprofile.h"
 #include "asys.h"
 
 #ifndef ADASCALE_VERSION
@@ -230,7 +229,7 @@ int agent_pass_create(const struct agent_layer *layers, int n, const char *backe
 	for (int i = 0; i < n; i++) {
 		char why[KB_WHY_LEN] = "unsupported";
 		p->l[i].k = layers[i].k;
-		if (!(p->l[i].b = agent_choose_backend(backend, &layers[i].k, why))) {
+		if (!(p->l[i].b = kb_choose(backend, &layers[i].k, why))) {
 			rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", what, layers[i].line, backend,
 				     why);
 			goto fail;
@@ -427,7 +426,7 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 	/* every layer must have a backend before anything is built */
 	for (int i = 0; i < ps->p[0].n; i++) {
 		char why[KB_WHY_LEN] = "unsupported";
-		if (!agent_choose_backend(o->backend, &ps->p[0].layers[i].k, why)) {
+		if (!kb_choose(o->backend, &ps->p[0].layers[i].k, why)) {
 			rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", o->spec,
 				     ps->p[0].layers[i].line, o->backend, why);
 			goto out;

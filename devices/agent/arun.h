@@ -67,7 +67,7 @@ struct agent_pass;
 
 /*
  * Prepares the n layers for threads threads on the backend choice ("auto", "openblas",
- * "xnnpack"; see agent_choose_backend) with weights from seed, and chains them. Pool
+ * "xnnpack"; see kb_choose) with weights from seed, and chains them. Pool
  * placement (agent_pool_place) is the caller's, before this call. A layer no backend runs
  * is ERR_USAGE naming what:line. *out is set only on success.
  */

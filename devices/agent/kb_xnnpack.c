@@ -1,5 +1,5 @@
 /*
- * kb_xnnpack.c: the backend on XNNPACK operators (see kb.h for layouts), in fp32
+ * kb_xnnpack.c: the backend on XNNPACK operators (see kb_backend.h for layouts), in fp32
  * (f32), fp16 (f16, only where XNNPACK reports support on this CPU) and int8 (XNNPACK's
  * signed quantized operators, qs8/s8, so int8 timings come from int8 kernels).
  *
@@ -18,7 +18,7 @@
  * XNNPACK build), the backend is present but runs nothing: it refuses every kernel with that
  * reason, so `--backend auto` leaves int8 and fp16 rows out with a warning.
  */
-#include "kb.h"
+#include "kb_xnnpack.h"
 
 #ifndef ADASCALE_AGENT_NO_XNNPACK
 
@@ -31,6 +31,7 @@
 #include "acache.h"
 #include "apool.h"
 #include "asys.h"
+#include "kb_tensor.h"
 
 struct xb {
 	struct kshape k;
