@@ -207,8 +207,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench-agent: out of memory\n");
 			return 1;
 		}
-		struct kb_rng r;
-		kb_rng_seed(&r, 1);
+		struct rng r;
+		rng_init(&r, 1, KB_RNG_STREAM);
 		kb_fill_f32(&r, g.a, nn, -1, 1);
 		kb_fill_f32(&r, g.b, nn, -1, 1);
 		struct agent_measure_opts gm = m;

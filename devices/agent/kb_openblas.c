@@ -529,8 +529,8 @@ static int ob_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 	kb_pad_same(k->in_w, k->kernel, k->stride, &pad_total, &s->pad_l);
 	s->n_in = (size_t)k->in_h * k->in_w * k->in_c;
 	s->n_out = (size_t)s->oh * s->ow * k->out_c;
-	struct kb_rng r;
-	kb_rng_seed(&r, seed);
+	struct rng r;
+	rng_init(&r, seed, KB_RNG_STREAM);
 	if (!(s->in_own = kb_alloc(s->n_in * sizeof(float))) ||
 	    !(s->out = kb_alloc(s->n_out * sizeof(float))))
 		goto nomem;

@@ -1,13 +1,14 @@
 /*
  * kb_tensor.c: the tensor helpers the backends share (see kb_tensor.h): SAME padding,
- * im2col, the seeded fills, half-precision conversion and aligned buffers. Not for any
- * kernel nor for choosing a backend.
+ * im2col, the seeded fills (rng.h's generator), half-precision conversion and aligned
+ * buffers. Not for any kernel nor for choosing a backend.
  */
 #include "kb_tensor.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
 void kb_pad_same(int in, int kernel, int stride, int *pad_total, int *pad_before)
 {
 	int out = (in + stride - 1) / stride;
@@ -69,33 +70,16 @@ void kb_im2col(const struct kshape *k, int ow, int pad_t, int pad_l, const void 
 	}
 }
 
-void kb_rng_seed(struct kb_rng *r, uint64_t seed) { r->s = seed; }
-
-uint64_t kb_rng_next(struct kb_rng *r)
+float kb_uniform_f32(struct rng *r, float lo, float hi)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-float kb_rng_float(struct kb_rng *r, float lo, float hi)
-{
-	float u = (float)(kb_rng_next(r) >> 40) * (1.0f / 16777216.0f);
+	float u = (float)(rng_u64(r) >> 40) * (1.0f / 16777216.0f);
 	return lo + (hi - lo) * u;
 }
 
-void kb_fill_f32(struct kb_rng *r, float *x, size_t n, float lo, float hi)
+void kb_fill_f32(struct rng *r, float *x, size_t n, float lo, float hi)
 {
 	for (size_t i = 0; i < n; i++)
-		x[i] = kb_rng_float(r, lo, hi);
-}
-
-void kb_fill_s8(struct kb_rng *r, int8_t *x, size_t n, int lo, int hi)
-{
-	uint64_t span = (uint64_t)(hi - lo + 1);
-	for (size_t i = 0; i < n; i++)
-		x[i] = (int8_t)(lo + (int)(kb_rng_next(r) % span));
+		x[i] = kb_uniform_f32(r, lo, hi);
 }
 
 uint16_t kb_f16_from_f32(float f)

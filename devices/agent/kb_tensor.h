@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "kshape.h"
+#include "rng.h"
 
 /* SAME padding of one spatial dimension: the total and the part before (top or left). */
 void kb_pad_same(int in, int kernel, int stride, int *pad_total, int *pad_before);
@@ -25,16 +26,16 @@ void kb_pad_same(int in, int kernel, int stride, int *pad_total, int *pad_before
 void kb_im2col(const struct kshape *k, int ow, int pad_t, int pad_l, const void *in, size_t elem,
 	       int g, void *col, long p0, long p1);
 
-/* A seeded generator (splitmix64) filling test tensors reproducibly. */
-struct kb_rng {
-	uint64_t s;
-};
-void kb_rng_seed(struct kb_rng *r, uint64_t seed);
-uint64_t kb_rng_next(struct kb_rng *r);
-/* Uniform in [lo, hi). */
-float kb_rng_float(struct kb_rng *r, float lo, float hi);
-void kb_fill_f32(struct kb_rng *r, float *x, size_t n, float lo, float hi);
-void kb_fill_s8(struct kb_rng *r, int8_t *x, size_t n, int lo, int hi);
+/*
+ * Inputs and weights come from the project's generator (rng.h), the stream KB_RNG_STREAM of
+ * the kernel's seed: a backend calls rng_init(&r, seed, KB_RNG_STREAM) and fills from r, so
+ * the same seed gives the same tensors.
+ */
+#define KB_RNG_STREAM "kb"
+/* Uniform in [lo, hi), from the top 24 bits of one draw. */
+float kb_uniform_f32(struct rng *r, float lo, float hi);
+/* n values uniform in [lo, hi). */
+void kb_fill_f32(struct rng *r, float *x, size_t n, float lo, float hi);
 
 /* IEEE half from float (round to nearest even) and back. */
 uint16_t kb_f16_from_f32(float f);
