@@ -1,6 +1,6 @@
 /*
- * aprofile.c: the profile verb (see aprofile.h): kernel list, backend choice, the loop over
- * kernels and thread counts, and the timings file.
+ * aprofile.c: the profile verb (see aprofile.h): backend choice, the loop over kernels (or
+ * passes) and thread counts, and the timings file. The lists are read by alists.c.
  */
 #include "aprofile.h"
 
@@ -11,87 +11,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kb.h"
 #include "acache.h"
+#include "alists.h"
 #include "apool.h"
-#include "csvin.h"
-#include "num.h"
-#include "asys.h"
 #include "arun.h"
+#include "asys.h"
+#include "kb.h"
+#include "num.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
 #endif
-
-void agent_klist_destroy(struct agent_klist *l)
-{
-	if (!l)
-		return;
-	free(l->path);
-	free(l->items);
-	free(l);
-}
-
-int agent_klist_read(const char *path, struct agent_klist **out, struct errbuf *eb)
-{
-	struct errbuf local;
-	if (!eb)
-		eb = &local;
-	int rc;
-	struct agent_klist *l = calloc(1, sizeof *l);
-	struct csvin *c = NULL;
-	if (!l || !(l->path = malloc(strlen(path) + 1))) {
-		rc = err_set(eb, ERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	strcpy(l->path, path);
-	if (!(c = csvin_open(path, eb))) {
-		rc = eb->code;
-		goto fail;
-	}
-	struct kshape_cols kc;
-	if ((rc = kshape_cols(c, &kc, eb)) < 0)
-		goto fail;
-	int cap = 0;
-	while ((rc = csvin_next(c, eb)) > 0) {
-		struct kshape k;
-		if ((rc = kshape_read(c, &kc, &k, eb)) < 0)
-			goto fail;
-		l->n_rows++;
-		int seen = 0;
-		for (int i = 0; i < l->n && !seen; i++)
-			seen = kshape_cmp(&l->items[i].k, &k) == 0;
-		if (seen)
-			continue;
-		if (l->n == cap) {
-			int ncap = cap ? cap * 2 : 64;
-			struct agent_kernel *it = realloc(l->items, (size_t)ncap * sizeof *it);
-			if (!it) {
-				rc = err_set(eb, ERR_NOMEM, "%s: out of memory", path);
-				goto fail;
-			}
-			l->items = it;
-			cap = ncap;
-		}
-		l->items[l->n].k = k;
-		l->items[l->n].line = csvin_line(c);
-		l->n++;
-	}
-	if (rc < 0)
-		goto fail;
-	if (l->n == 0) {
-		rc = err_set(eb, ERR_PARSE, "%s:%ld: no kernel rows after the header", path,
-			     csvin_line(c));
-		goto fail;
-	}
-	csvin_close(c);
-	*out = l;
-	return 0;
-fail:
-	csvin_close(c);
-	agent_klist_destroy(l);
-	return rc;
-}
 
 void agent_profile_defaults(struct agent_profile_opts *o)
 {
@@ -429,13 +359,17 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 {
 	const struct agent_profile_opts *o = pf->o;
 	struct agent_passes *ps = NULL;
-	struct agent_klist u = {0};
+	struct agent_klist *u = NULL; /* the unique kernels of all passes */
 	int **ukey = NULL; /* per pass, per layer: its unique kernel */
 	struct pool_times *pt = NULL;
 	struct agent_pass *pass = NULL;
-	int rc, n_layers = 0, cap = 0;
+	int rc;
 	if ((rc = agent_passes_read(o->kernels, DT_FP32, &ps, eb)) < 0)
 		goto out;
+	if (!(u = agent_klist_create(ps->path, eb))) {
+		rc = eb->code;
+		goto out;
+	}
 	if (!(ukey = calloc((size_t)ps->n, sizeof *ukey))) {
 		rc = err_set(eb, ERR_NOMEM, "out of memory");
 		goto out;
@@ -454,31 +388,16 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 					     o->backend, why);
 				goto out;
 			}
-			int at = -1;
-			for (int j = 0; j < u.n && at < 0; j++)
-				if (kshape_cmp(&u.items[j].k, &ly->k) == 0)
-					at = j;
+			int at = agent_klist_add(u, &ly->k, ly->line);
 			if (at < 0) {
-				if (u.n == cap) {
-					int ncap = cap ? cap * 2 : 64;
-					struct agent_kernel *it =
-						realloc(u.items, (size_t)ncap * sizeof *it);
-					if (!it) {
-						rc = err_set(eb, ERR_NOMEM, "out of memory");
-						goto out;
-					}
-					u.items = it;
-					cap = ncap;
-				}
-				u.items[u.n].k = ly->k;
-				u.items[u.n].line = ly->line;
-				at = u.n++;
+				rc = err_set(eb, at, "out of memory");
+				goto out;
 			}
 			ukey[p][i] = at;
-			n_layers++;
 		}
 	}
-	if (!(pt = calloc((size_t)u.n * (size_t)pf->n_threads, sizeof *pt))) {
+	int n_layers = u->n_rows;
+	if (!(pt = calloc((size_t)u->n * (size_t)pf->n_threads, sizeof *pt))) {
 		rc = err_set(eb, ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -487,7 +406,7 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 	put(&pf->w, "# passes: %d pass%s of %d layers in all, %d unique kernels; a kernel's times "
 		    "are those of the layers with its shape within the timed passes, pooled over "
 		    "all of them\n",
-	    ps->n, ps->n == 1 ? "" : "es", n_layers, u.n);
+	    ps->n, ps->n == 1 ? "" : "es", n_layers, u->n);
 	put(&pf->w, "%s\n", AGENT_TIMINGS_HEADER);
 	if (pf->w.failed)
 		goto out;
@@ -537,9 +456,9 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 	if (pf->progress)
 		fprintf(stderr, "\r\033[K");
 	int n_rows = 0;
-	for (int i = 0; i < u.n; i++) {
+	for (int i = 0; i < u->n; i++) {
 		char why[KB_WHY_LEN];
-		const struct kb_backend *b = kb_choose(o->backend, &u.items[i].k, why);
+		const struct kb_backend *b = kb_choose(o->backend, &u->items[i].k, why);
 		for (int t = 0; t < pf->n_threads; t++) {
 			struct pool_times *q = &pt[(size_t)i * pf->n_threads + t];
 			qsort(q->x, (size_t)q->n, sizeof *q->x, cmp_double);
@@ -547,25 +466,25 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 			q->r.p10_us = agent_quantile(q->x, q->n, 0.1);
 			q->r.p90_us = agent_quantile(q->x, q->n, 0.9);
 			q->r.runs = q->n;
-			put_row(pf, &u.items[i].k, pf->threads[t], b->name(), &q->r);
+			put_row(pf, &u->items[i].k, pf->threads[t], b->name(), &q->r);
 			n_rows++;
 		}
 	}
 	put(&pf->w, "# done: %d rows (%d unique kernels of %d layers in %d pass%s, 0 skipped), %d of "
 		    "%d pass timings stopped by the time or run limit before the median settled; "
 		    "%.1f s\n",
-	    n_rows, u.n, n_layers, ps->n, ps->n == 1 ? "" : "es", n_unstable, n_total,
+	    n_rows, u->n, n_layers, ps->n, ps->n == 1 ? "" : "es", n_unstable, n_total,
 	    agent_now_s() - t_start);
 	rc = 0;
 out:
 	agent_pass_destroy(pass);
-	for (int i = 0; pt && i < u.n * pf->n_threads; i++)
+	for (int i = 0; pt && i < u->n * pf->n_threads; i++)
 		free(pt[i].x);
 	free(pt);
 	for (int p = 0; ukey && p < ps->n; p++)
 		free(ukey[p]);
 	free(ukey);
-	free(u.items);
+	agent_klist_destroy(u);
 	agent_passes_destroy(ps);
 	return rc;
 }

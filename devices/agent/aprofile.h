@@ -4,7 +4,7 @@
  *
  *   - a kernel list (isolated): every unique kernel is built alone and timed with runs back
  *     to back (optionally with the caches evicted before each run, acache.h);
- *   - a pass list (in-model; a file with a `pass` column, see arun.h): every pass (a
+ *   - a pass list (in-model; a file with a `pass` column, see alists.h): every pass (a
  *     variant's layers in order) is built and timed whole, and each unique kernel's times
  *     are the times of its layers within the timed passes, so that they carry the cache
  *     state and the thread wake-ups a layer meets inside a model.
@@ -27,23 +27,6 @@
 #include "ameasure.h"
 
 #define AGENT_MAX_THREAD_COUNTS 16
-
-/* One unique kernel of a list, with the line it first appeared on. */
-struct agent_kernel {
-	struct kshape k;
-	long line;
-};
-
-struct agent_klist {
-	char *path;
-	int n;                        /* unique kernels, in order of first appearance */
-	struct agent_kernel *items;
-	int n_rows;                   /* data rows read, repeats included */
-};
-
-/* Reads a kernel list; repeats are kept once. Errors name file:line (ERR_PARSE/ERR_RANGE). */
-int agent_klist_read(const char *path, struct agent_klist **out, struct errbuf *eb);
-void agent_klist_destroy(struct agent_klist *l);
 
 struct agent_profile_opts {
 	const char *kernels;     /* input path */
