@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "acache.h"
+#include "afile.h"
 #include "alists.h"
 #include "apool.h"
 #include "arun.h"
@@ -495,11 +496,10 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 	if (!eb)
 		eb = &local;
 	int rc;
-	char *tmp = NULL;
+	struct afile *af = NULL;
 	struct prof pf;
 	memset(&pf, 0, sizeof pf);
 	pf.o = o;
-	pf.w.name = out_path ? out_path : "stdout";
 	if (!(pf.sys = calloc(1, sizeof *pf.sys)))
 		return err_set(eb, ERR_NOMEM, "out of memory");
 
@@ -540,20 +540,12 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 						 : (size_t)o->evict_kb << 10;
 	pf.progress = o->progress && isatty(STDERR_FILENO);
 
-	if (out_path) {
-		size_t n = strlen(out_path) + 32;
-		if (!(tmp = malloc(n))) {
-			rc = err_set(eb, ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-		if (!(pf.w.f = fopen(tmp, "w"))) {
-			rc = err_set(eb, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-			goto out;
-		}
-	} else {
-		pf.w.f = stdout;
+	if (!(af = afile_create(out_path, eb))) {
+		rc = eb->code;
+		goto out;
 	}
+	pf.w.f = afile_stream(af);
+	pf.w.name = afile_name(af);
 	rc = in_model ? profile_passes(&pf, eb) : profile_kernels(&pf, eb);
 	if (rc < 0)
 		goto out;
@@ -565,32 +557,10 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 		rc = err_set(eb, ERR_IO, "%s: write failed: %s", pf.w.name, strerror(pf.w.err));
 		goto out;
 	}
-	if (tmp) {
-		FILE *f = pf.w.f;
-		pf.w.f = NULL;
-		if (fclose(f) != 0) {
-			rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path, strerror(errno));
-			goto out;
-		}
-		if (rename(tmp, out_path) != 0) {
-			rc = err_set(eb, ERR_IO, "%s: cannot rename to %s: %s", tmp, out_path,
-				     strerror(errno));
-			goto out;
-		}
-		free(tmp);
-		tmp = NULL;
-	}
-	rc = 0;
+	rc = afile_commit(af, eb);
 out:
-	if (rc == 0 && pf.w.failed)
-		rc = err_set(eb, ERR_IO, "%s: write failed: %s", pf.w.name, strerror(pf.w.err));
 	agent_pool_place(NULL);
-	if (tmp) {
-		if (pf.w.f)
-			fclose(pf.w.f);
-		remove(tmp);
-		free(tmp);
-	}
+	afile_destroy(af);
 	free(pf.sys);
 	return rc;
 }

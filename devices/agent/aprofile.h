@@ -53,8 +53,8 @@ void agent_profile_defaults(struct agent_profile_opts *o);
 int agent_parse_threads(const char *s, struct agent_profile_opts *o, struct errbuf *eb);
 
 /*
- * Profiles o->kernels into out_path (NULL: stdout). A file is written under a temporary
- * name and renamed when complete, so a failed run leaves no partial timings.
+ * Profiles o->kernels into out_path (NULL or "-": stdout). The output is an afile.h one,
+ * visible only when complete, so a failed run leaves no partial timings.
  */
 int agent_profile(const struct agent_profile_opts *o, const char *out_path, struct errbuf *eb);
 

@@ -6,11 +6,12 @@
 #include "arun.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "acache.h"
+#include "afile.h"
 #include "alists.h"
 #include "apool.h"
 #include "asys.h"
@@ -240,8 +241,7 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 	struct agent_passes *ps = NULL;
 	struct agent_pass *p = NULL;
 	double *alone = NULL;
-	FILE *f = NULL;
-	char *tmp = NULL;
+	struct afile *af = NULL;
 	struct agent_sys *sys = calloc(1, sizeof *sys);
 	struct agent_cpuset cpus;
 	int rc;
@@ -311,19 +311,11 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 		sum_alone += alone[i];
 	}
 
-	if (out_path) {
-		size_t len = strlen(out_path) + 32;
-		if (!(tmp = malloc(len))) {
-			rc = err_set(eb, ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		snprintf(tmp, len, "%s.tmp.%ld", out_path, (long)getpid());
-	}
-	f = stdout;
-	if (tmp && !(f = fopen(tmp, "w"))) {
-		rc = err_set(eb, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+	if (!(af = afile_create(out_path, eb))) {
+		rc = eb->code;
 		goto out;
 	}
+	FILE *f = afile_stream(af);
 	char date[32], list[256];
 	agent_iso_now(date, sizeof date);
 	agent_cpuset_format(&cpus, list, sizeof list);
@@ -361,32 +353,13 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 	}
 	ok &= fflush(f) == 0;
 	if (!ok) {
-		rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path ? out_path : "stdout",
+		rc = err_set(eb, ERR_IO, "%s: write failed: %s", afile_name(af),
 			     strerror(errno ? errno : EIO));
 		goto out;
 	}
-	if (tmp) {
-		FILE *g = f;
-		f = NULL;
-		if (fclose(g) != 0) {
-			rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path, strerror(errno));
-			goto out;
-		}
-		if (rename(tmp, out_path) != 0) {
-			rc = err_set(eb, ERR_IO, "%s: cannot rename to %s: %s", tmp, out_path,
-				     strerror(errno));
-			goto out;
-		}
-		free(tmp);
-		tmp = NULL;
-	}
+	rc = afile_commit(af, eb);
 out:
-	if (f && f != stdout)
-		fclose(f);
-	if (tmp) {
-		remove(tmp);
-		free(tmp);
-	}
+	afile_destroy(af);
 	agent_pass_destroy(p);
 	agent_passes_destroy(ps);
 	free(alone);

@@ -68,7 +68,10 @@ struct agent_run_opts {
 /* auto, fp32, 1 thread, measure defaults, seed 1. */
 void agent_run_defaults(struct agent_run_opts *o);
 
-/* Runs o->spec (one pass) and writes the per-layer table to out_path (NULL: stdout). */
+/*
+ * Runs o->spec (one pass) and writes the per-layer table to out_path (NULL or "-":
+ * stdout), whole or not at all (afile.h).
+ */
 int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbuf *eb);
 
 #define AGENT_RUN_HEADER                                                                      \

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "afile.h"
 #include "err.h"
 #include "ainfo.h"
 #include "num.h"
@@ -178,19 +179,15 @@ static int cmd_info(int argc, char **argv)
 	struct agent_sys *s = calloc(1, sizeof *s);
 	if (!s)
 		return fail(&eb, err_set(&eb, ERR_NOMEM, "out of memory"));
+	struct afile *af = NULL;
 	int rc = agent_sys_read(s, &eb);
-	if (rc == 0) {
-		FILE *f = out ? fopen(out, "w") : stdout;
-		if (!f) {
-			rc = err_set(&eb, ERR_IO, "%s: cannot create", out);
-		} else {
-			rc = agent_info_write(f, s);
-			if (f != stdout && fclose(f) != 0)
-				rc = ERR_IO;
-			if (rc < 0)
-				err_set(&eb, rc, "%s: write failed", out ? out : "stdout");
-		}
-	}
+	if (rc == 0 && !(af = afile_create(out, &eb)))
+		rc = eb.code;
+	if (rc == 0 && (rc = agent_info_write(afile_stream(af), s)) < 0)
+		err_set(&eb, rc, "%s: write failed", afile_name(af));
+	if (rc == 0)
+		rc = afile_commit(af, &eb);
+	afile_destroy(af);
 	free(s);
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
