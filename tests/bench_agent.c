@@ -24,6 +24,7 @@
 #include "num.h"
 #include "paths.h"
 #include "kb.h"
+#include "kb_tensor.h"
 #include "ameasure.h"
 #include "apool.h"
 #include "aprofile.h"
@@ -206,8 +207,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench-agent: out of memory\n");
 			return 1;
 		}
-		struct kb_rng r;
-		kb_rng_seed(&r, 1);
+		struct rng r;
+		rng_init(&r, 1, KB_RNG_STREAM);
 		kb_fill_f32(&r, g.a, nn, -1, 1);
 		kb_fill_f32(&r, g.b, nn, -1, 1);
 		struct agent_measure_opts gm = m;
@@ -251,7 +252,7 @@ int main(int argc, char **argv)
 		kb_free(g.c);
 	}
 	char why[KB_WHY_LEN];
-	const struct kb_backend *chosen = agent_choose_backend("auto", &convs[0].k, why);
+	const struct kb_backend *chosen = kb_choose("auto", &convs[0].k, why);
 	int met = 0;
 	for (int b = 0; b < N_BACKENDS; b++) {
 		if (worst[b] >= 1e9)

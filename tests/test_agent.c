@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kb.h"
+#include "kb_tensor.h"
 #include "acache.h"
 #include "csvin.h"
 #include "kshape.h"
@@ -357,16 +358,16 @@ Test(agent, openblas_refuses_int8_and_auto_prefers_xnnpack_for_every_dtype)
 	cr_assert_null(kb_find("cudnn"));
 	/* auto: XNNPACK for every dtype it runs; OpenBLAS for fp32 rows XNNPACK refuses */
 	struct kshape f = shape(KOP_CONV, 8, 8, 8, 8, 3, 1, 1, DT_FP32);
-	cr_assert_eq(agent_choose_backend("auto", &f, why), &kb_xnnpack, "%s", why);
-	cr_assert_eq(agent_choose_backend("auto", &k, why), &kb_xnnpack, "%s", why);
+	cr_assert_eq(kb_choose("auto", &f, why), &kb_xnnpack, "%s", why);
+	cr_assert_eq(kb_choose("auto", &k, why), &kb_xnnpack, "%s", why);
 	struct kshape gap = shape(KOP_MAXPOOL, 9, 9, 4, 4, 2, 3, 1, DT_FP32); /* stride > kernel */
 	cr_assert_not(kb_xnnpack.supports(&gap, why));
-	cr_assert_eq(agent_choose_backend("auto", &gap, why), &kb_openblas, "%s", why);
+	cr_assert_eq(kb_choose("auto", &gap, why), &kb_openblas, "%s", why);
 	gap.dtype = DT_INT8;
 	why[0] = 0;
-	cr_assert_null(agent_choose_backend("auto", &gap, why));
+	cr_assert_null(kb_choose("auto", &gap, why));
 	cr_assert(strstr(why, "stride") != NULL, "the refusal says why: '%s'", why);
-	cr_assert_eq(agent_choose_backend("openblas", &f, why), &kb_openblas, "%s", why);
+	cr_assert_eq(kb_choose("openblas", &f, why), &kb_openblas, "%s", why);
 }
 
 /* --- files --- */

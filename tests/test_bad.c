@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alists.h"
 #include "aprofile.h"
 #include "compare.h"
 #include "csvin.h"

@@ -12,7 +12,7 @@
 
 #include "apool.h"
 #include "asys.h"
-#include "kb.h"
+#include "kb_tensor.h"
 
 #define LINE 64
 

@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #include "err.h"
-#include "kb.h"
+#include "kb_backend.h"
 
 #define AGENT_MAX_CACHE_LEVELS 8
 

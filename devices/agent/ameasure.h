@@ -1,7 +1,7 @@
 /*
  * ameasure.h: timing one prepared kernel: warm-up, then repeated runs until the running
  * median settles, with a time budget. Each run is timed alone with
- * clock_gettime(CLOCK_MONOTONIC). Not for building kernels (kb.h) nor for writing
+ * clock_gettime(CLOCK_MONOTONIC). Not for building kernels (kb_backend.h) nor for writing
  * results (aprofile.c).
  *
  * Stopping rule: after the warm-up, stop when at least min_runs runs are in and either
@@ -17,7 +17,7 @@
 #ifndef ADASCALE_AGENT_MEASURE_H
 #define ADASCALE_AGENT_MEASURE_H
 
-#include "kb.h"
+#include "kb_backend.h"
 #include "err.h"
 
 /* Called after each timed run with its time (for callers that keep more than the summary). */

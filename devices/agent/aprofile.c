@@ -1,6 +1,6 @@
 /*
- * aprofile.c: the profile verb (see aprofile.h): kernel list, backend choice, the loop over
- * kernels and thread counts, and the timings file.
+ * aprofile.c: the profile verb (see aprofile.h): backend choice, the loop over kernels (or
+ * passes) and thread counts, and the timings file. The lists are read by alists.c.
  */
 #include "aprofile.h"
 
@@ -11,87 +11,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kb.h"
 #include "acache.h"
+#include "afile.h"
+#include "alists.h"
 #include "apool.h"
-#include "csvin.h"
-#include "num.h"
-#include "asys.h"
 #include "arun.h"
+#include "asys.h"
+#include "kb.h"
+#include "num.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
 #endif
-
-void agent_klist_destroy(struct agent_klist *l)
-{
-	if (!l)
-		return;
-	free(l->path);
-	free(l->items);
-	free(l);
-}
-
-int agent_klist_read(const char *path, struct agent_klist **out, struct errbuf *eb)
-{
-	struct errbuf local;
-	if (!eb)
-		eb = &local;
-	int rc;
-	struct agent_klist *l = calloc(1, sizeof *l);
-	struct csvin *c = NULL;
-	if (!l || !(l->path = malloc(strlen(path) + 1))) {
-		rc = err_set(eb, ERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	strcpy(l->path, path);
-	if (!(c = csvin_open(path, eb))) {
-		rc = eb->code;
-		goto fail;
-	}
-	struct kshape_cols kc;
-	if ((rc = kshape_cols(c, &kc, eb)) < 0)
-		goto fail;
-	int cap = 0;
-	while ((rc = csvin_next(c, eb)) > 0) {
-		struct kshape k;
-		if ((rc = kshape_read(c, &kc, &k, eb)) < 0)
-			goto fail;
-		l->n_rows++;
-		int seen = 0;
-		for (int i = 0; i < l->n && !seen; i++)
-			seen = kshape_cmp(&l->items[i].k, &k) == 0;
-		if (seen)
-			continue;
-		if (l->n == cap) {
-			int ncap = cap ? cap * 2 : 64;
-			struct agent_kernel *it = realloc(l->items, (size_t)ncap * sizeof *it);
-			if (!it) {
-				rc = err_set(eb, ERR_NOMEM, "%s: out of memory", path);
-				goto fail;
-			}
-			l->items = it;
-			cap = ncap;
-		}
-		l->items[l->n].k = k;
-		l->items[l->n].line = csvin_line(c);
-		l->n++;
-	}
-	if (rc < 0)
-		goto fail;
-	if (l->n == 0) {
-		rc = err_set(eb, ERR_PARSE, "%s:%ld: no kernel rows after the header", path,
-			     csvin_line(c));
-		goto fail;
-	}
-	csvin_close(c);
-	*out = l;
-	return 0;
-fail:
-	csvin_close(c);
-	agent_klist_destroy(l);
-	return rc;
-}
 
 void agent_profile_defaults(struct agent_profile_opts *o)
 {
@@ -135,32 +66,6 @@ int agent_parse_threads(const char *s, struct agent_profile_opts *o, struct errb
 		return err_set(eb, ERR_USAGE, "--threads: empty list");
 	o->n_threads = n;
 	return 0;
-}
-
-const struct kb_backend *agent_choose_backend(const char *name, const struct kshape *k,
-					      char *why)
-{
-	if (strcmp(name, "auto") != 0) {
-		const struct kb_backend *b = kb_find(name);
-		if (!b) {
-			snprintf(why, KB_WHY_LEN, "no backend '%.32s'", name);
-			return NULL;
-		}
-		return b->supports(k, why) ? b : NULL;
-	}
-	/*
-	 * XNNPACK wherever it runs the row (every dtype: fp32, fp16 and int8 then come from
-	 * one library, as in a deployed runtime); OpenBLAS for fp32 rows XNNPACK refuses, and
-	 * for every fp32 row of an agent built without XNNPACK.
-	 */
-	if (kb_xnnpack.supports(k, why))
-		return &kb_xnnpack;
-	char why_xnn[KB_WHY_LEN];
-	snprintf(why_xnn, sizeof why_xnn, "%s", why);
-	if (k->dtype == DT_FP32 && kb_openblas.supports(k, why))
-		return &kb_openblas;
-	snprintf(why, KB_WHY_LEN, "%s", why_xnn);
-	return NULL;
 }
 
 /* Writes with a check; ERR_IO naming the output when the stream fails. */
@@ -313,7 +218,7 @@ static int profile_kernels(struct prof *pf, struct errbuf *eb)
 	int n_skipped = 0;
 	for (int i = 0; i < l->n; i++) {
 		char why[KB_WHY_LEN] = "unsupported";
-		chosen[i] = agent_choose_backend(o->backend, &l->items[i].k, why);
+		chosen[i] = kb_choose(o->backend, &l->items[i].k, why);
 		if (chosen[i])
 			continue;
 		if (strcmp(o->backend, "auto") != 0) {
@@ -455,13 +360,17 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 {
 	const struct agent_profile_opts *o = pf->o;
 	struct agent_passes *ps = NULL;
-	struct agent_klist u = {0};
+	struct agent_klist *u = NULL; /* the unique kernels of all passes */
 	int **ukey = NULL; /* per pass, per layer: its unique kernel */
 	struct pool_times *pt = NULL;
 	struct agent_pass *pass = NULL;
-	int rc, n_layers = 0, cap = 0;
+	int rc;
 	if ((rc = agent_passes_read(o->kernels, DT_FP32, &ps, eb)) < 0)
 		goto out;
+	if (!(u = agent_klist_create(ps->path, eb))) {
+		rc = eb->code;
+		goto out;
+	}
 	if (!(ukey = calloc((size_t)ps->n, sizeof *ukey))) {
 		rc = err_set(eb, ERR_NOMEM, "out of memory");
 		goto out;
@@ -475,36 +384,21 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 		for (int i = 0; i < sp->n; i++) {
 			const struct agent_layer *ly = &sp->layers[i];
 			char why[KB_WHY_LEN] = "unsupported";
-			if (!agent_choose_backend(o->backend, &ly->k, why)) {
+			if (!kb_choose(o->backend, &ly->k, why)) {
 				rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", ps->path, ly->line,
 					     o->backend, why);
 				goto out;
 			}
-			int at = -1;
-			for (int j = 0; j < u.n && at < 0; j++)
-				if (kshape_cmp(&u.items[j].k, &ly->k) == 0)
-					at = j;
+			int at = agent_klist_add(u, &ly->k, ly->line);
 			if (at < 0) {
-				if (u.n == cap) {
-					int ncap = cap ? cap * 2 : 64;
-					struct agent_kernel *it =
-						realloc(u.items, (size_t)ncap * sizeof *it);
-					if (!it) {
-						rc = err_set(eb, ERR_NOMEM, "out of memory");
-						goto out;
-					}
-					u.items = it;
-					cap = ncap;
-				}
-				u.items[u.n].k = ly->k;
-				u.items[u.n].line = ly->line;
-				at = u.n++;
+				rc = err_set(eb, at, "out of memory");
+				goto out;
 			}
 			ukey[p][i] = at;
-			n_layers++;
 		}
 	}
-	if (!(pt = calloc((size_t)u.n * (size_t)pf->n_threads, sizeof *pt))) {
+	int n_layers = u->n_rows;
+	if (!(pt = calloc((size_t)u->n * (size_t)pf->n_threads, sizeof *pt))) {
 		rc = err_set(eb, ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -513,7 +407,7 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 	put(&pf->w, "# passes: %d pass%s of %d layers in all, %d unique kernels; a kernel's times "
 		    "are those of the layers with its shape within the timed passes, pooled over "
 		    "all of them\n",
-	    ps->n, ps->n == 1 ? "" : "es", n_layers, u.n);
+	    ps->n, ps->n == 1 ? "" : "es", n_layers, u->n);
 	put(&pf->w, "%s\n", AGENT_TIMINGS_HEADER);
 	if (pf->w.failed)
 		goto out;
@@ -563,9 +457,9 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 	if (pf->progress)
 		fprintf(stderr, "\r\033[K");
 	int n_rows = 0;
-	for (int i = 0; i < u.n; i++) {
+	for (int i = 0; i < u->n; i++) {
 		char why[KB_WHY_LEN];
-		const struct kb_backend *b = agent_choose_backend(o->backend, &u.items[i].k, why);
+		const struct kb_backend *b = kb_choose(o->backend, &u->items[i].k, why);
 		for (int t = 0; t < pf->n_threads; t++) {
 			struct pool_times *q = &pt[(size_t)i * pf->n_threads + t];
 			qsort(q->x, (size_t)q->n, sizeof *q->x, cmp_double);
@@ -573,25 +467,25 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 			q->r.p10_us = agent_quantile(q->x, q->n, 0.1);
 			q->r.p90_us = agent_quantile(q->x, q->n, 0.9);
 			q->r.runs = q->n;
-			put_row(pf, &u.items[i].k, pf->threads[t], b->name(), &q->r);
+			put_row(pf, &u->items[i].k, pf->threads[t], b->name(), &q->r);
 			n_rows++;
 		}
 	}
 	put(&pf->w, "# done: %d rows (%d unique kernels of %d layers in %d pass%s, 0 skipped), %d of "
 		    "%d pass timings stopped by the time or run limit before the median settled; "
 		    "%.1f s\n",
-	    n_rows, u.n, n_layers, ps->n, ps->n == 1 ? "" : "es", n_unstable, n_total,
+	    n_rows, u->n, n_layers, ps->n, ps->n == 1 ? "" : "es", n_unstable, n_total,
 	    agent_now_s() - t_start);
 	rc = 0;
 out:
 	agent_pass_destroy(pass);
-	for (int i = 0; pt && i < u.n * pf->n_threads; i++)
+	for (int i = 0; pt && i < u->n * pf->n_threads; i++)
 		free(pt[i].x);
 	free(pt);
 	for (int p = 0; ukey && p < ps->n; p++)
 		free(ukey[p]);
 	free(ukey);
-	free(u.items);
+	agent_klist_destroy(u);
 	agent_passes_destroy(ps);
 	return rc;
 }
@@ -602,11 +496,10 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 	if (!eb)
 		eb = &local;
 	int rc;
-	char *tmp = NULL;
+	struct afile *af = NULL;
 	struct prof pf;
 	memset(&pf, 0, sizeof pf);
 	pf.o = o;
-	pf.w.name = out_path ? out_path : "stdout";
 	if (!(pf.sys = calloc(1, sizeof *pf.sys)))
 		return err_set(eb, ERR_NOMEM, "out of memory");
 
@@ -647,20 +540,12 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 						 : (size_t)o->evict_kb << 10;
 	pf.progress = o->progress && isatty(STDERR_FILENO);
 
-	if (out_path) {
-		size_t n = strlen(out_path) + 32;
-		if (!(tmp = malloc(n))) {
-			rc = err_set(eb, ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-		if (!(pf.w.f = fopen(tmp, "w"))) {
-			rc = err_set(eb, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-			goto out;
-		}
-	} else {
-		pf.w.f = stdout;
+	if (!(af = afile_create(out_path, eb))) {
+		rc = eb->code;
+		goto out;
 	}
+	pf.w.f = afile_stream(af);
+	pf.w.name = afile_name(af);
 	rc = in_model ? profile_passes(&pf, eb) : profile_kernels(&pf, eb);
 	if (rc < 0)
 		goto out;
@@ -672,32 +557,10 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 		rc = err_set(eb, ERR_IO, "%s: write failed: %s", pf.w.name, strerror(pf.w.err));
 		goto out;
 	}
-	if (tmp) {
-		FILE *f = pf.w.f;
-		pf.w.f = NULL;
-		if (fclose(f) != 0) {
-			rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path, strerror(errno));
-			goto out;
-		}
-		if (rename(tmp, out_path) != 0) {
-			rc = err_set(eb, ERR_IO, "%s: cannot rename to %s: %s", tmp, out_path,
-				     strerror(errno));
-			goto out;
-		}
-		free(tmp);
-		tmp = NULL;
-	}
-	rc = 0;
+	rc = afile_commit(af, eb);
 out:
-	if (rc == 0 && pf.w.failed)
-		rc = err_set(eb, ERR_IO, "%s: write failed: %s", pf.w.name, strerror(pf.w.err));
 	agent_pool_place(NULL);
-	if (tmp) {
-		if (pf.w.f)
-			fclose(pf.w.f);
-		remove(tmp);
-		free(tmp);
-	}
+	afile_destroy(af);
 	free(pf.sys);
 	return rc;
 }

@@ -4,7 +4,7 @@
  *
  *   - a kernel list (isolated): every unique kernel is built alone and timed with runs back
  *     to back (optionally with the caches evicted before each run, acache.h);
- *   - a pass list (in-model; a file with a `pass` column, see arun.h): every pass (a
+ *   - a pass list (in-model; a file with a `pass` column, see alists.h): every pass (a
  *     variant's layers in order) is built and timed whole, and each unique kernel's times
  *     are the times of its layers within the timed passes, so that they carry the cache
  *     state and the thread wake-ups a layer meets inside a model.
@@ -22,29 +22,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "kb.h"
 #include "err.h"
 #include "kshape.h"
 #include "ameasure.h"
 
 #define AGENT_MAX_THREAD_COUNTS 16
-
-/* One unique kernel of a list, with the line it first appeared on. */
-struct agent_kernel {
-	struct kshape k;
-	long line;
-};
-
-struct agent_klist {
-	char *path;
-	int n;                        /* unique kernels, in order of first appearance */
-	struct agent_kernel *items;
-	int n_rows;                   /* data rows read, repeats included */
-};
-
-/* Reads a kernel list; repeats are kept once. Errors name file:line (ERR_PARSE/ERR_RANGE). */
-int agent_klist_read(const char *path, struct agent_klist **out, struct errbuf *eb);
-void agent_klist_destroy(struct agent_klist *l);
 
 struct agent_profile_opts {
 	const char *kernels;     /* input path */
@@ -65,21 +47,14 @@ struct agent_profile_opts {
 				    the governor has raised the clock (200 by default) */
 };
 
-/*
- * The backend that runs k under the --backend choice name ("auto" or a backend's name), or
- * NULL with the reason in why (KB_WHY_LEN bytes).
- */
-const struct kb_backend *agent_choose_backend(const char *name, const struct kshape *k,
-					      char *why);
-
 /* Defaults: auto, threads 1 and the CPUs this process may use, measure defaults, seed 1. */
 void agent_profile_defaults(struct agent_profile_opts *o);
 /* Parses "1,2,4" into o->threads. */
 int agent_parse_threads(const char *s, struct agent_profile_opts *o, struct errbuf *eb);
 
 /*
- * Profiles o->kernels into out_path (NULL: stdout). A file is written under a temporary
- * name and renamed when complete, so a failed run leaves no partial timings.
+ * Profiles o->kernels into out_path (NULL or "-": stdout). The output is an afile.h one,
+ * visible only when complete, so a failed run leaves no partial timings.
  */
 int agent_profile(const struct agent_profile_opts *o, const char *out_path, struct errbuf *eb);
 

@@ -317,6 +317,8 @@ int agent_record(const struct agent_record_opts *o, const char *out_path, struct
 	if (!(o->duration_s >= 0) || o->duration_s > 1e7)
 		return err_set(eb, ERR_USAGE, "--duration-s %g: 0 (until interrupted) .. 1e7",
 			       o->duration_s);
+	if (out_path && strcmp(out_path, "-") == 0)
+		out_path = NULL; /* "-" is standard output, as for every output of the project */
 	int rc = 0;
 	FILE *f = NULL;
 	struct sigaction old_int, old_term;

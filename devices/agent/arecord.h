@@ -23,7 +23,10 @@ struct agent_record_opts {
 
 void agent_record_defaults(struct agent_record_opts *o);
 
-/* Records into out_path (NULL: stdout). */
+/*
+ * Records into out_path (NULL or "-": stdout), row by row: not an afile.h output, so that
+ * a recording cut short keeps the rows it has.
+ */
 int agent_record(const struct agent_record_opts *o, const char *out_path, struct errbuf *eb);
 
 /*

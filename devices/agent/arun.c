@@ -6,181 +6,21 @@
 #include "arun.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "kb.h"
 #include "acache.h"
-#include "csvin.h"
+#include "afile.h"
+#include "alists.h"
 #include "apool.h"
-#include "aprofile.h"
 #include "asys.h"
+#include "csvin.h"
+#include "kb.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
 #endif
-
-/* ---- reading specs and pass lists ---- */
-
-void agent_passes_destroy(struct agent_passes *ps)
-{
-	if (!ps)
-		return;
-	for (int i = 0; i < ps->n; i++)
-		free(ps->p[i].layers);
-	free(ps->p);
-	free(ps->path);
-	free(ps);
-}
-
-int agent_is_pass_list(const char *path, struct errbuf *eb)
-{
-	struct csvin *c = csvin_open(path, eb);
-	if (!c)
-		return eb->code;
-	int has = csvin_col(c, "pass") >= 0;
-	csvin_close(c);
-	return has;
-}
-
-/* Appends a layer to pass p (capacity *cap). */
-static int pass_push(struct agent_pass_spec *p, int *cap, const struct agent_layer *l)
-{
-	if (p->n == *cap) {
-		int ncap = *cap ? *cap * 2 : 64;
-		struct agent_layer *nl = realloc(p->layers, (size_t)ncap * sizeof *nl);
-		if (!nl)
-			return ERR_NOMEM;
-		p->layers = nl;
-		*cap = ncap;
-	}
-	p->layers[p->n++] = *l;
-	return 0;
-}
-
-int agent_passes_read(const char *path, enum dtype dtype, struct agent_passes **out,
-		      struct errbuf *eb)
-{
-	static const char *const cols[8] = {"op",     "in_h",   "in_w",  "in_c",
-					    "out_c",  "kernel", "stride", "groups"};
-	int rc = 0, ci[8], cap = 0, pcap = 0;
-	struct agent_passes *ps = calloc(1, sizeof *ps);
-	struct csvin *c = NULL;
-	if (!ps || !(ps->path = malloc(strlen(path) + 1))) {
-		rc = err_set(eb, ERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	strcpy(ps->path, path);
-	if (!(c = csvin_open(path, eb))) {
-		rc = eb->code;
-		goto fail;
-	}
-	for (int i = 0; i < 8; i++)
-		if ((ci[i] = csvin_require_col(c, cols[i], eb)) < 0) {
-			rc = ci[i];
-			goto fail;
-		}
-	int c_name = csvin_col(c, "name"), c_dtype = csvin_col(c, "dtype");
-	int c_input = csvin_col(c, "input"), c_pass = csvin_col(c, "pass");
-	ps->has_pass_col = c_pass >= 0;
-	struct agent_pass_spec *cur = NULL;
-	while ((rc = csvin_next(c, eb)) > 0) {
-		struct agent_layer l;
-		memset(&l, 0, sizeof l);
-		l.input = -1;
-		l.line = csvin_line(c);
-		int op = kop_parse(csvin_field(c, ci[0]));
-		if (op < 0) {
-			rc = csvin_fail(c, eb, ERR_PARSE, "unknown op '%.32s' (%s)",
-					csvin_field(c, ci[0]),
-					"conv, dwconv, fc, avgpool, maxpool, add");
-			goto fail;
-		}
-		l.k.op = (enum kop)op;
-		int *dst[7] = {&l.k.in_h,   &l.k.in_w,   &l.k.in_c,  &l.k.out_c,
-			       &l.k.kernel, &l.k.stride, &l.k.groups};
-		for (int i = 0; i < 7; i++) {
-			long v;
-			if ((rc = csvin_long_in(c, ci[i + 1], 1, 1 << 20, &v, eb)) < 0)
-				goto fail;
-			*dst[i] = (int)v;
-		}
-		l.k.dtype = dtype;
-		if (c_dtype >= 0) {
-			int d = dtype_parse(csvin_field(c, c_dtype));
-			if (d < 0) {
-				rc = csvin_fail(c, eb, ERR_PARSE, "unknown dtype '%.32s'",
-						csvin_field(c, c_dtype));
-				goto fail;
-			}
-			l.k.dtype = (enum dtype)d;
-		}
-		char why[128];
-		if (kshape_check(&l.k, why, sizeof why) < 0) {
-			rc = csvin_fail(c, eb, ERR_RANGE, "%s", why);
-			goto fail;
-		}
-		const char *key = c_pass >= 0 ? csvin_field(c, c_pass) : "";
-		if (strlen(key) >= AGENT_PASS_KEY_LEN) {
-			rc = csvin_fail(c, eb, ERR_RANGE, "pass '%.40s...' longer than %d characters",
-					key, AGENT_PASS_KEY_LEN - 1);
-			goto fail;
-		}
-		if (!cur || strcmp(cur->key, key) != 0) {
-			if (ps->n == pcap) {
-				int ncap = pcap ? pcap * 2 : 16;
-				struct agent_pass_spec *np = realloc(ps->p, (size_t)ncap * sizeof *np);
-				if (!np) {
-					rc = err_set(eb, ERR_NOMEM, "out of memory");
-					goto fail;
-				}
-				ps->p = np;
-				pcap = ncap;
-			}
-			cur = &ps->p[ps->n++];
-			memset(cur, 0, sizeof *cur);
-			snprintf(cur->key, sizeof cur->key, "%s", key);
-			cap = 0;
-		}
-		const char *name = c_name >= 0 ? csvin_field(c, c_name) : "";
-		if (strlen(name) >= AGENT_LAYER_NAME_LEN) {
-			rc = csvin_fail(c, eb, ERR_RANGE, "layer name longer than %d characters",
-					AGENT_LAYER_NAME_LEN - 1);
-			goto fail;
-		}
-		snprintf(l.name, sizeof l.name, "%s", name);
-		const char *in = c_input >= 0 ? csvin_field(c, c_input) : "";
-		if (*in) {
-			for (int j = cur->n - 1; j >= 0 && l.input < 0; j--)
-				if (strcmp(cur->layers[j].name, in) == 0)
-					l.input = j;
-			if (l.input < 0) {
-				rc = csvin_fail(c, eb, ERR_PARSE,
-						"input '%.64s' names no earlier layer of the pass", in);
-				goto fail;
-			}
-		}
-		if (pass_push(cur, &cap, &l) < 0) {
-			rc = err_set(eb, ERR_NOMEM, "out of memory");
-			goto fail;
-		}
-	}
-	if (rc < 0)
-		goto fail;
-	if (ps->n == 0) {
-		rc = err_set(eb, ERR_PARSE, "%s:%ld: no layers after the header", path,
-			     csvin_line(c));
-		goto fail;
-	}
-	csvin_close(c);
-	*out = ps;
-	return 0;
-fail:
-	csvin_close(c);
-	agent_passes_destroy(ps);
-	return rc;
-}
 
 /* ---- passes ---- */
 
@@ -230,7 +70,7 @@ int agent_pass_create(const struct agent_layer *layers, int n, const char *backe
 	for (int i = 0; i < n; i++) {
 		char why[KB_WHY_LEN] = "unsupported";
 		p->l[i].k = layers[i].k;
-		if (!(p->l[i].b = agent_choose_backend(backend, &layers[i].k, why))) {
+		if (!(p->l[i].b = kb_choose(backend, &layers[i].k, why))) {
 			rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", what, layers[i].line, backend,
 				     why);
 			goto fail;
@@ -401,8 +241,7 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 	struct agent_passes *ps = NULL;
 	struct agent_pass *p = NULL;
 	double *alone = NULL;
-	FILE *f = NULL;
-	char *tmp = NULL;
+	struct afile *af = NULL;
 	struct agent_sys *sys = calloc(1, sizeof *sys);
 	struct agent_cpuset cpus;
 	int rc;
@@ -427,7 +266,7 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 	/* every layer must have a backend before anything is built */
 	for (int i = 0; i < ps->p[0].n; i++) {
 		char why[KB_WHY_LEN] = "unsupported";
-		if (!agent_choose_backend(o->backend, &ps->p[0].layers[i].k, why)) {
+		if (!kb_choose(o->backend, &ps->p[0].layers[i].k, why)) {
 			rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", o->spec,
 				     ps->p[0].layers[i].line, o->backend, why);
 			goto out;
@@ -472,18 +311,11 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 		sum_alone += alone[i];
 	}
 
-	if (out_path) {
-		size_t len = strlen(out_path) + 32;
-		if (!(tmp = malloc(len))) {
-			rc = err_set(eb, ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		snprintf(tmp, len, "%s.tmp.%ld", out_path, (long)getpid());
-	}
-	if (!(f = tmp ? fopen(tmp, "w") : stdout)) {
-		rc = err_set(eb, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+	if (!(af = afile_create(out_path, eb))) {
+		rc = eb->code;
 		goto out;
 	}
+	FILE *f = afile_stream(af);
 	char date[32], list[256];
 	agent_iso_now(date, sizeof date);
 	agent_cpuset_format(&cpus, list, sizeof list);
@@ -521,32 +353,13 @@ int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbu
 	}
 	ok &= fflush(f) == 0;
 	if (!ok) {
-		rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path ? out_path : "stdout",
+		rc = err_set(eb, ERR_IO, "%s: write failed: %s", afile_name(af),
 			     strerror(errno ? errno : EIO));
 		goto out;
 	}
-	if (tmp) {
-		FILE *g = f;
-		f = NULL;
-		if (fclose(g) != 0) {
-			rc = err_set(eb, ERR_IO, "%s: write failed: %s", out_path, strerror(errno));
-			goto out;
-		}
-		if (rename(tmp, out_path) != 0) {
-			rc = err_set(eb, ERR_IO, "%s: cannot rename to %s: %s", tmp, out_path,
-				     strerror(errno));
-			goto out;
-		}
-		free(tmp);
-		tmp = NULL;
-	}
+	rc = afile_commit(af, eb);
 out:
-	if (f && f != stdout)
-		fclose(f);
-	if (tmp) {
-		remove(tmp);
-		free(tmp);
-	}
+	afile_destroy(af);
 	agent_pass_destroy(p);
 	agent_passes_destroy(ps);
 	free(alone);

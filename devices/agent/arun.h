@@ -9,66 +9,26 @@
  * layer alone: do kernel times add up?) and `profile` on a pass list (aprofile.h: each
  * kernel's time measured inside whole passes). The harness's `adascale profile --check`
  * builds passes from variants in memory. Not for kernels on their own (aprofile.h, kb.h)
- * nor for reading specs beyond their shapes (models/).
- *
- * Spec and pass list files: the columns op, in_h, in_w, in_c, out_c, kernel, stride, groups
- * are required; name, dtype, input (the name of an earlier layer of the same pass whose
- * output this layer reads) and pass are optional, other columns are ignored (a model spec
- * of models/zoo/ reads as it is). Without a dtype column one dtype applies to every layer.
- * Rows with the same `pass` value in a row form one pass; without a `pass` column the file
- * is one pass.
+ * nor for reading spec and pass list files (alists.h) or specs beyond their shapes
+ * (models/).
  */
 #ifndef ADASCALE_AGENT_RUN_H
 #define ADASCALE_AGENT_RUN_H
 
 #include <stdint.h>
 
+#include "alists.h"
+#include "ameasure.h"
 #include "err.h"
 #include "kshape.h"
-#include "ameasure.h"
-
-#define AGENT_LAYER_NAME_LEN 64
-#define AGENT_PASS_KEY_LEN 160
-
-/* One layer of a pass. */
-struct agent_layer {
-	struct kshape k;
-	char name[AGENT_LAYER_NAME_LEN];
-	int input; /* index of the layer whose output this one reads; -1 the previous layer */
-	long line; /* of the file it was read from, for messages; 0 when built in memory */
-};
-
-/* One pass of a spec or pass list. */
-struct agent_pass_spec {
-	char key[AGENT_PASS_KEY_LEN]; /* the `pass` value, "" without that column */
-	int n;
-	struct agent_layer *layers;   /* owned */
-};
-
-struct agent_passes {
-	char *path;
-	int n;
-	struct agent_pass_spec *p;    /* owned */
-	int has_pass_col;             /* the file has a `pass` column */
-};
-
-/*
- * Reads a spec or pass list (dtype for files without a dtype column). Errors name
- * file:line (ERR_PARSE, ERR_RANGE). *out is set only on success.
- */
-int agent_passes_read(const char *path, enum dtype dtype, struct agent_passes **out,
-		      struct errbuf *eb);
-void agent_passes_destroy(struct agent_passes *ps);
-/* 1 when the file at path has a `pass` column (it is a pass list), 0 if not, or an error. */
-int agent_is_pass_list(const char *path, struct errbuf *eb);
 
 /* Layers prepared for one thread count and chained. */
 struct agent_pass;
 
 /*
  * Prepares the n layers for threads threads on the backend choice ("auto", "openblas",
- * "xnnpack"; see agent_choose_backend) with weights from seed, and chains them. Pool
- * placement (agent_pool_place) is the caller's, before this call. A layer no backend runs
+ * "xnnpack"; see kb_choose) with weights from seed, and chains them. Pool placement
+ * (agent_pool_place) is the caller's, before this call. A layer no backend runs
  * is ERR_USAGE naming what:line. *out is set only on success.
  */
 int agent_pass_create(const struct agent_layer *layers, int n, const char *backend, int threads,
@@ -108,7 +68,10 @@ struct agent_run_opts {
 /* auto, fp32, 1 thread, measure defaults, seed 1. */
 void agent_run_defaults(struct agent_run_opts *o);
 
-/* Runs o->spec (one pass) and writes the per-layer table to out_path (NULL: stdout). */
+/*
+ * Runs o->spec (one pass) and writes the per-layer table to out_path (NULL or "-":
+ * stdout), whole or not at all (afile.h).
+ */
 int agent_run(const struct agent_run_opts *o, const char *out_path, struct errbuf *eb);
 
 #define AGENT_RUN_HEADER                                                                      \

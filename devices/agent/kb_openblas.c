@@ -1,5 +1,5 @@
 /*
- * kb_openblas.c: the fp32 backend on OpenBLAS (see kb.h for layouts).
+ * kb_openblas.c: the fp32 backend on OpenBLAS (see kb_backend.h for layouts).
  *
  * A 1x1 stride-1 convolution is cblas_sgemm straight on the input (lda = in_c picks a
  * group's channels) on OpenBLAS's threads. Any other convolution is split over the agent's
@@ -13,7 +13,7 @@
  * Biases are written into the output first and the BLAS call accumulates onto them
  * (beta = 1). Not for int8 or fp16 (kb_xnnpack.c) and not for timing.
  */
-#include "kb.h"
+#include "kb_openblas.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -24,6 +24,7 @@
 
 #include "acache.h"
 #include "apool.h"
+#include "kb_tensor.h"
 
 /*
  * im2col runs in chunks of output pixels whose rows fill about half the CPU's L2 (from
@@ -528,8 +529,8 @@ static int ob_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 	kb_pad_same(k->in_w, k->kernel, k->stride, &pad_total, &s->pad_l);
 	s->n_in = (size_t)k->in_h * k->in_w * k->in_c;
 	s->n_out = (size_t)s->oh * s->ow * k->out_c;
-	struct kb_rng r;
-	kb_rng_seed(&r, seed);
+	struct rng r;
+	rng_init(&r, seed, KB_RNG_STREAM);
 	if (!(s->in_own = kb_alloc(s->n_in * sizeof(float))) ||
 	    !(s->out = kb_alloc(s->n_out * sizeof(float))))
 		goto nomem;

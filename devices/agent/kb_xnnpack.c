@@ -1,5 +1,5 @@
 /*
- * kb_xnnpack.c: the backend on XNNPACK operators (see kb.h for layouts), in fp32
+ * kb_xnnpack.c: the backend on XNNPACK operators (see kb_backend.h for layouts), in fp32
  * (f32), fp16 (f16, only where XNNPACK reports support on this CPU) and int8 (XNNPACK's
  * signed quantized operators, qs8/s8, so int8 timings come from int8 kernels).
  *
@@ -18,7 +18,7 @@
  * XNNPACK build), the backend is present but runs nothing: it refuses every kernel with that
  * reason, so `--backend auto` leaves int8 and fp16 rows out with a warning.
  */
-#include "kb.h"
+#include "kb_xnnpack.h"
 
 #ifndef ADASCALE_AGENT_NO_XNNPACK
 
@@ -31,6 +31,7 @@
 #include "acache.h"
 #include "apool.h"
 #include "asys.h"
+#include "kb_tensor.h"
 
 struct xb {
 	struct kshape k;
@@ -232,18 +233,18 @@ static void xb_release(void *state)
 }
 
 /* Fills n elements of dtype d from uniform reals in [-a, a], quantised with scale (int8). */
-static void fill(struct kb_rng *r, enum dtype d, void *x, size_t n, float a, float scale)
+static void fill(struct rng *r, enum dtype d, void *x, size_t n, float a, float scale)
 {
 	if (d == DT_FP32) {
 		kb_fill_f32(r, x, n, -a, a);
 	} else if (d == DT_FP16) {
 		uint16_t *h = x;
 		for (size_t i = 0; i < n; i++)
-			h[i] = kb_f16_from_f32(kb_rng_float(r, -a, a));
+			h[i] = kb_f16_from_f32(kb_uniform_f32(r, -a, a));
 	} else {
 		int8_t *q = x;
 		for (size_t i = 0; i < n; i++) {
-			long v = lrintf(kb_rng_float(r, -a, a) / scale);
+			long v = lrintf(kb_uniform_f32(r, -a, a) / scale);
 			q[i] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
 		}
 	}
@@ -671,8 +672,8 @@ static int xb_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 		s->in_scale = s->w_scale = s->out_scale = 1.0f;
 	s->in_zero = s->out_zero = s->unsigned8 ? 128 : 0;
 
-	struct kb_rng r;
-	kb_rng_seed(&r, seed);
+	struct rng r;
+	rng_init(&r, seed, KB_RNG_STREAM);
 	if (!(s->in = s->in_own = kb_alloc(s->n_in * elem_size)) ||
 	    !(s->out = kb_alloc(s->n_out * elem_size)))
 		goto nomem;
@@ -694,7 +695,7 @@ static int xb_prepare(const struct kshape *k, int n_threads, uint64_t seed, void
 		if (k->dtype == DT_INT8) {
 			int32_t *b = s->bias;
 			for (int i = 0; i < k->out_c; i++)
-				b[i] = (int32_t)lrintf(kb_rng_float(&r, -0.1f, 0.1f) /
+				b[i] = (int32_t)lrintf(kb_uniform_f32(&r, -0.1f, 0.1f) /
 						       (s->in_scale * s->w_scale));
 		} else {
 			fill(&r, k->dtype, s->bias, (size_t)k->out_c, 0.1f, 1.0f);

@@ -1,118 +1,95 @@
 /*
- * main.c: the adascale-agent command line: the verbs info, profile, record and run, their
- * options, and the mapping of error codes to messages and exit statuses. Each verb's work
- * is in its own module (ainfo.c, aprofile.c, arecord.c, arun.c); nothing here measures or
- * reads the system.
+ * main.c: the adascale-agent command line: the table of verbs (info, profile, record, run),
+ * each verb's options as a common/opt.h table, and the mapping of error codes to messages
+ * and exit statuses. `adascale-agent --help` lists the verbs from the table; every verb
+ * answers --help. Each verb's work is in its own module (ainfo.c, aprofile.c, arecord.c,
+ * arun.c); nothing here measures or reads the system.
  */
-#include <getopt.h>
-#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "afile.h"
 #include "ainfo.h"
-#include "num.h"
 #include "aprofile.h"
 #include "arecord.h"
 #include "arun.h"
 #include "asys.h"
+#include "err.h"
+#include "num.h"
+#include "opt.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
 #endif
 
-static const char usage_text[] =
-	"usage: adascale-agent VERB [options]\n"
-	"\n"
-	"  info [-o OUT]\n"
-	"      this machine (CPU, clusters, frequencies, memory) as a device INI skeleton\n"
-	"  profile KERNELS.csv|PASSES.csv [--backend auto|openblas|xnnpack] [--threads 1,2]\n"
-	"          [--warmup N] [--warmup-ms MS] [--ramp-ms MS] [--min-runs N] [--max-runs N]\n"
-	"          [--max-seconds S] [--evict-kb N|auto] [--cpus LIST] [--seed N] [--quiet]\n"
-	"          [-o OUT]\n"
-	"      time each unique kernel of a kernel list alone, or inside whole passes of a\n"
-	"      pass list (a `pass` column: adascale profile MODEL --pass-list), for each\n"
-	"      thread count (timings CSV)\n"
-	"  record [--interval-ms N] [--duration-s S] [-o OUT]\n"
-	"      sample frequency, load, memory, battery and temperature into a trace CSV\n"
-	"      (until SIGINT/SIGTERM when no duration is given)\n"
-	"  run SPEC.csv [--backend auto|openblas|xnnpack] [--threads N] [--dtype fp32|fp16|int8]\n"
-	"          [--warmup N] [--warmup-ms MS] [--min-runs N] [--max-runs N]\n"
-	"          [--max-seconds S] [--evict-kb N|auto] [--cpus LIST] [--seed N] [-o OUT]\n"
-	"      a whole model spec layer after layer: the pass time, each layer's share of it\n"
-	"      and each layer timed alone\n"
-	"\n"
-	"  --version, --help\n";
+#define PROG "adascale-agent"
 
 static int fail(struct errbuf *eb, int rc)
 {
-	fprintf(stderr, "adascale-agent: %s\n", eb->msg[0] ? eb->msg : err_msg(rc));
+	fprintf(stderr, PROG ": %s\n", eb->msg[0] ? eb->msg : err_msg(rc));
 	return err_exit_status(rc);
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit status after opt_parse did not return OPT_OK: 0 after --help, else 2. */
+static int parse_exit(int rc) { return rc == OPT_HELP ? 0 : err_exit_status(ERR_USAGE); }
 
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "adascale-agent: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n(adascale-agent --help lists the verbs and options)\n");
-	va_end(ap);
-	return err_exit_status(ERR_USAGE);
-}
+/* ---- option values beyond opt.h's types ---- */
 
-static int opt_long(const char *name, const char *arg, long lo, long hi, long *out)
+/* --evict-kb: "auto" (-1) or a size in KB, 0 for none; dst is a long. */
+static int opt_evict(const char *value, void *dst, char *why, size_t why_len)
 {
 	long v;
-	if (num_long(arg, &v) < 0 || v < lo || v > hi) {
-		fprintf(stderr, "adascale-agent: %s '%s': a whole number in %ld..%ld\n", name, arg, lo,
-			hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int opt_double(const char *name, const char *arg, double lo, double hi, double *out)
-{
-	double v;
-	if (num_double(arg, &v) < 0 || v < lo || v > hi) {
-		fprintf(stderr, "adascale-agent: %s '%s': a number in %g..%g\n", name, arg, lo, hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* --evict-kb: "auto" (-1) or a size in KB, 0 for none. */
-static int opt_evict(const char *arg, long *out)
-{
-	if (strcmp(arg, "auto") == 0) {
-		*out = -1;
+	(void)why;
+	(void)why_len;
+	if (strcmp(value, "auto") == 0) {
+		*(long *)dst = -1;
 		return 0;
 	}
-	return opt_long("--evict-kb", arg, 0, 1L << 22, out);
+	if (num_long(value, &v) < 0 || v < 0 || v > 1L << 22)
+		return -1;
+	*(long *)dst = v;
+	return 0;
 }
 
-/* Options of profile and run; each verb's own start at O_VERB. */
-enum {
-	O_WARMUP = 256, O_WARMUP_MS, O_MIN, O_MAX, O_SECONDS, O_CPUS, O_SEED, O_EVICT,
-	O_BACKEND, O_THREADS, O_VERB
-};
+/* --seed: a whole number in 0..2^31-1; dst is a uint64_t. */
+static int opt_seed(const char *value, void *dst, char *why, size_t why_len)
+{
+	long v;
+	(void)why;
+	(void)why_len;
+	if (num_long(value, &v) < 0 || v < 0 || v > 0x7fffffffL)
+		return -1;
+	*(uint64_t *)dst = (uint64_t)v;
+	return 0;
+}
 
-#define MEASURE_OPTIONS                                                                    \
-	{"warmup", required_argument, NULL, O_WARMUP},                                      \
-	{"warmup-ms", required_argument, NULL, O_WARMUP_MS},                                \
-	{"min-runs", required_argument, NULL, O_MIN},                                       \
-	{"max-runs", required_argument, NULL, O_MAX},                                       \
-	{"max-seconds", required_argument, NULL, O_SECONDS},                                \
-	{"cpus", required_argument, NULL, O_CPUS}, {"seed", required_argument, NULL, O_SEED}, \
-	{"evict-kb", required_argument, NULL, O_EVICT},                                     \
-	{"backend", required_argument, NULL, O_BACKEND},                                    \
-	{"output", required_argument, NULL, 'o'}
+/* --dtype: fp32, fp16 or int8; dst is an enum dtype. */
+static int opt_dtype(const char *value, void *dst, char *why, size_t why_len)
+{
+	(void)why;
+	(void)why_len;
+	int d = dtype_parse(value);
+	if (d < 0)
+		return -1;
+	*(enum dtype *)dst = (enum dtype)d;
+	return 0;
+}
+
+/* --threads of profile: a list like 1,2,4; dst is a struct agent_profile_opts. */
+static int opt_thread_list(const char *value, void *dst, char *why, size_t why_len)
+{
+	struct errbuf eb = {0};
+	if (agent_parse_threads(value, dst, &eb) == 0)
+		return 0;
+	/* agent_parse_threads says "--threads ...: what"; opt.h names the option itself */
+	const char *what = strstr(eb.msg, ": ");
+	snprintf(why, why_len, "%s", what ? what + 2 : eb.msg);
+	return -1;
+}
+
+/* ---- the options profile and run share ---- */
 
 /* Where the shared options land in a verb's options. */
 struct measure_args {
@@ -122,225 +99,296 @@ struct measure_args {
 	long *evict_kb;
 };
 
-/* 1 when ch is a shared option (stored), 0 when it is not, -1 after a bad value (said). */
-static int measure_opt(int ch, const char *arg, const struct measure_args *a)
+#define N_MEASURE_OPTS 11
+
+/* Writes the N_MEASURE_OPTS shared options into t (no terminating entry). */
+static void measure_opts(struct opt *t, const struct measure_args *a)
 {
-	long v;
-	switch (ch) {
-	case 'o': *a->out = arg; return 1;
-	case O_BACKEND: *a->backend = arg; return 1;
-	case O_CPUS: *a->cpus = arg; return 1;
-	case O_WARMUP:
-		if (opt_long("--warmup", arg, 0, 1000000, &v) < 0)
-			return -1;
-		a->m->warmup = (int)v;
-		return 1;
-	case O_WARMUP_MS:
-		return opt_double("--warmup-ms", arg, 0, 600000, &a->m->warmup_ms) < 0 ? -1 : 1;
-	case O_MIN:
-		if (opt_long("--min-runs", arg, 1, 10000000, &v) < 0)
-			return -1;
-		a->m->min_runs = (int)v;
-		return 1;
-	case O_MAX:
-		if (opt_long("--max-runs", arg, 1, 10000000, &v) < 0)
-			return -1;
-		a->m->max_runs = (int)v;
-		return 1;
-	case O_SECONDS:
-		return opt_double("--max-seconds", arg, 0.001, 86400, &a->m->max_seconds) < 0 ? -1
-											     : 1;
-	case O_SEED:
-		if (opt_long("--seed", arg, 0, 0x7fffffffL, &v) < 0)
-			return -1;
-		*a->seed = (uint64_t)v;
-		return 1;
-	case O_EVICT: return opt_evict(arg, a->evict_kb) < 0 ? -1 : 1;
-	default: return 0;
-	}
+	const struct opt shared[N_MEASURE_OPTS] = {
+		{.name = "backend", .type = OPT_STR, .dst = a->backend},
+		{.name = "warmup", .type = OPT_INT, .dst = &a->m->warmup, .min = 0, .max = 1000000,
+		 .takes = "takes a whole number in 0..1000000"},
+		{.name = "warmup-ms", .type = OPT_DOUBLE, .dst = &a->m->warmup_ms, .min = 0,
+		 .max = 600000, .takes = "takes a number in 0..600000"},
+		{.name = "min-runs", .type = OPT_INT, .dst = &a->m->min_runs, .min = 1,
+		 .max = 10000000, .takes = "takes a whole number in 1..10000000"},
+		{.name = "max-runs", .type = OPT_INT, .dst = &a->m->max_runs, .min = 1,
+		 .max = 10000000, .takes = "takes a whole number in 1..10000000"},
+		{.name = "max-seconds", .type = OPT_DOUBLE, .dst = &a->m->max_seconds, .min = 0.001,
+		 .max = 86400, .takes = "takes a number in 0.001..86400"},
+		{.name = "evict-kb", .type = OPT_FN, .dst = a->evict_kb, .fn = opt_evict,
+		 .takes = "takes auto or a size in KB in 0..4194304"},
+		{.name = "cpus", .type = OPT_STR, .dst = a->cpus},
+		{.name = "seed", .type = OPT_FN, .dst = a->seed, .fn = opt_seed,
+		 .takes = "takes a whole number in 0..2147483647"},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = a->out},
+		{.name = "output", .type = OPT_STR, .dst = a->out},
+	};
+	memcpy(t, shared, sizeof shared);
 }
 
-static int cmd_info(int argc, char **argv)
+#define MEASURE_HELP                                                                        \
+	"  --warmup N          warm-up runs of each kernel (or pass) before timing (3)\n"       \
+	"  --warmup-ms MS      and warm up each at least this long (2)\n"                       \
+	"  --min-runs N        timed runs before the stopping rule may stop (5)\n"              \
+	"  --max-runs N        stop at this many timed runs (10000)\n"                          \
+	"  --max-seconds S     per kernel (or pass) and thread count, warm-up included (2)\n"   \
+	"  --evict-kb N|auto   before every run of a kernel timed alone, write this many KB\n"  \
+	"                      of scratch on each of its threads (0: caches stay warm)\n"       \
+	"  --cpus LIST         CPUs the whole process is moved to (4-7, 0,2)\n"                 \
+	"  --seed N            seed of the random inputs and weights (1)\n"                     \
+	"  -o, --out OUT       output file, written whole or not at all (stdout)\n"            \
+	"  -h, --help          this help\n"
+
+/* ---- the verbs ---- */
+
+static const char info_help[] =
+	"usage: " PROG " info [-o OUT]\n"
+	"\n"
+	"This machine (CPU, clusters, frequencies, memory) as a device INI skeleton, in the\n"
+	"format of devices/*.ini; what /proc and /sys do not tell is left out with a comment.\n"
+	"\n"
+	"  -o, --out OUT       output file, written whole or not at all (stdout)\n"
+	"  -h, --help          this help\n";
+
+static int cmd_info(const struct opt_verb *v, int argc, char **argv)
 {
-	static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-					     {NULL, 0, NULL, 0}};
 	const char *out = NULL;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		if (ch == 'o')
-			out = optarg;
-		else
-			return err_exit_status(ERR_USAGE);
-	}
-	if (optind < argc)
-		return usage_error("info: unexpected argument '%s'", argv[optind]);
+	const struct opt opts[] = {
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &out},
+		{.name = "output", .type = OPT_STR, .dst = &out},
+		{.name = NULL},
+	};
+	int n_pos, rc = opt_parse(v, opts, argc, argv, NULL, 0, &n_pos);
+	if (rc != OPT_OK)
+		return parse_exit(rc);
 	struct errbuf eb = {0};
 	struct agent_sys *s = calloc(1, sizeof *s);
 	if (!s)
 		return fail(&eb, err_set(&eb, ERR_NOMEM, "out of memory"));
-	int rc = agent_sys_read(s, &eb);
-	if (rc == 0) {
-		FILE *f = out ? fopen(out, "w") : stdout;
-		if (!f) {
-			rc = err_set(&eb, ERR_IO, "%s: cannot create", out);
-		} else {
-			rc = agent_info_write(f, s);
-			if (f != stdout && fclose(f) != 0)
-				rc = ERR_IO;
-			if (rc < 0)
-				err_set(&eb, rc, "%s: write failed", out ? out : "stdout");
-		}
-	}
+	struct afile *af = NULL;
+	rc = agent_sys_read(s, &eb);
+	if (rc == 0 && !(af = afile_create(out, &eb)))
+		rc = eb.code;
+	if (rc == 0 && (rc = agent_info_write(afile_stream(af), s)) < 0)
+		err_set(&eb, rc, "%s: write failed", afile_name(af));
+	if (rc == 0)
+		rc = afile_commit(af, &eb);
+	afile_destroy(af);
 	free(s);
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
 
-static int cmd_profile(int argc, char **argv)
+static const char profile_help[] =
+	"usage: " PROG " profile KERNELS.csv|PASSES.csv [--backend auto|openblas|xnnpack]\n"
+	"        [--threads 1,2] [--warmup N] [--warmup-ms MS] [--ramp-ms MS] [--min-runs N]\n"
+	"        [--max-runs N] [--max-seconds S] [--evict-kb N|auto] [--cpus LIST] [--seed N]\n"
+	"        [--quiet] [-o OUT]\n"
+	"\n"
+	"Times each unique kernel of a kernel list alone, or inside whole passes of a pass list\n"
+	"(a `pass` column: adascale profile MODEL --pass-list), for each thread count, into a\n"
+	"timings CSV (docs/agent.md).\n"
+	"\n"
+	"  --backend B         auto (XNNPACK wherever it runs a row, else OpenBLAS for fp32),\n"
+	"                      openblas or xnnpack (auto)\n"
+	"  --threads LIST      thread counts, like 1,2,4 (1 and the CPUs it may use)\n"
+	"  --ramp-ms MS        the first kernel (or pass) warms up at least this long (200)\n"
+	"  --quiet             no progress line on stderr\n" MEASURE_HELP;
+
+static int cmd_profile(const struct opt_verb *v, int argc, char **argv)
 {
-	enum { O_QUIET = O_VERB, O_RAMP };
-	static const struct option opts[] = {MEASURE_OPTIONS,
-					     {"threads", required_argument, NULL, O_THREADS},
-					     {"quiet", no_argument, NULL, O_QUIET},
-					     {"ramp-ms", required_argument, NULL, O_RAMP},
-					     {NULL, 0, NULL, 0}};
 	struct agent_profile_opts o;
 	agent_profile_defaults(&o);
-	o.progress = 1;
 	const char *out = NULL;
-	struct errbuf eb = {0};
+	int quiet = 0;
 	const struct measure_args ma = {&o.m, &o.cpus, &o.backend, &out, &o.seed, &o.evict_kb};
-	int ch, rc;
-	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		int r = measure_opt(ch, optarg, &ma);
-		if (r < 0)
-			return 2;
-		if (r > 0)
-			continue;
-		switch (ch) {
-		case O_THREADS:
-			if ((rc = agent_parse_threads(optarg, &o, &eb)) < 0)
-				return fail(&eb, rc);
-			break;
-		case O_QUIET: o.progress = 0; break;
-		case O_RAMP:
-			if (opt_double("--ramp-ms", optarg, 0, 600000, &o.ramp_ms) < 0)
-				return 2;
-			break;
-		default: return err_exit_status(ERR_USAGE);
-		}
-	}
-	if (optind != argc - 1)
-		return usage_error("profile: %s",
-				   optind < argc ? "one kernel or pass list, please"
-						 : "which kernel list? (profile KERNELS.csv)");
+	struct opt opts[N_MEASURE_OPTS + 4];
+	measure_opts(opts, &ma);
+	const struct opt own[] = {
+		{.name = "threads", .type = OPT_FN, .dst = &o, .fn = opt_thread_list,
+		 .takes = "takes a list of counts in 1..1024 like 1,2,4"},
+		{.name = "ramp-ms", .type = OPT_DOUBLE, .dst = &o.ramp_ms, .min = 0, .max = 600000,
+		 .takes = "takes a number in 0..600000"},
+		{.name = "quiet", .type = OPT_FLAG, .dst = &quiet},
+		{.name = NULL},
+	};
+	memcpy(opts + N_MEASURE_OPTS, own, sizeof own);
+	char *pos[1];
+	int n_pos, rc = opt_parse(v, opts, argc, argv, pos, 1, &n_pos);
+	if (rc != OPT_OK)
+		return parse_exit(rc);
+	if (n_pos == 0)
+		return opt_usage(v, "which kernel or pass list?");
 	if (o.m.max_runs < o.m.min_runs)
 		o.m.max_runs = o.m.min_runs;
-	o.kernels = argv[optind];
+	o.progress = !quiet;
+	o.kernels = pos[0];
+	struct errbuf eb = {0};
 	rc = agent_profile(&o, out, &eb);
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
 
-static int cmd_run(int argc, char **argv)
+static const char record_help[] =
+	"usage: " PROG " record [--interval-ms N] [--duration-s S] [-o OUT]\n"
+	"\n"
+	"Samples frequency, load, memory, battery and temperature into a trace CSV, until\n"
+	"SIGINT or SIGTERM when no duration is given. Rows are written and flushed one by one,\n"
+	"so an interrupted recording ends on a complete row.\n"
+	"\n"
+	"  --interval-ms N     sampling interval, 10..3600000 (500)\n"
+	"  --duration-s S      how long to record, 0 until interrupted (0)\n"
+	"  -o, --out OUT       output file (stdout)\n"
+	"  -h, --help          this help\n";
+
+static int cmd_record(const struct opt_verb *v, int argc, char **argv)
 {
-	enum { O_DTYPE = O_VERB };
-	static const struct option opts[] = {MEASURE_OPTIONS,
-					     {"threads", required_argument, NULL, O_THREADS},
-					     {"dtype", required_argument, NULL, O_DTYPE},
-					     {NULL, 0, NULL, 0}};
+	struct agent_record_opts o;
+	agent_record_defaults(&o);
+	const char *out = NULL;
+	const struct opt opts[] = {
+		{.name = "interval-ms", .type = OPT_INT, .dst = &o.interval_ms, .min = 10,
+		 .max = 3600000, .takes = "takes a whole number in 10..3600000"},
+		{.name = "duration-s", .type = OPT_DOUBLE, .dst = &o.duration_s, .min = 0,
+		 .max = 1e7, .takes = "takes a number in 0..10000000"},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &out},
+		{.name = "output", .type = OPT_STR, .dst = &out},
+		{.name = NULL},
+	};
+	int n_pos, rc = opt_parse(v, opts, argc, argv, NULL, 0, &n_pos);
+	if (rc != OPT_OK)
+		return parse_exit(rc);
+	struct errbuf eb = {0};
+	rc = agent_record(&o, out, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
+static const char run_help[] =
+	"usage: " PROG " run SPEC.csv [--backend auto|openblas|xnnpack] [--threads N]\n"
+	"        [--dtype fp32|fp16|int8] [--warmup N] [--warmup-ms MS] [--min-runs N]\n"
+	"        [--max-runs N] [--max-seconds S] [--evict-kb N|auto] [--cpus LIST] [--seed N]\n"
+	"        [-o OUT]\n"
+	"\n"
+	"A whole model spec layer after layer: the pass time, each layer's share of it and\n"
+	"each layer timed alone (docs/agent.md).\n"
+	"\n"
+	"  --backend B         auto, openblas or xnnpack (auto)\n"
+	"  --threads N         threads of every layer, 1..1024 (1)\n"
+	"  --dtype D           fp32, fp16 or int8, for a spec without a dtype column (fp32)\n"
+	MEASURE_HELP;
+
+static int cmd_run(const struct opt_verb *v, int argc, char **argv)
+{
 	struct agent_run_opts o;
 	agent_run_defaults(&o);
 	const char *out = NULL;
 	const struct measure_args ma = {&o.m, &o.cpus, &o.backend, &out, &o.seed, &o.evict_kb};
-	int ch, d;
-	long v;
-	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		int r = measure_opt(ch, optarg, &ma);
-		if (r < 0)
-			return 2;
-		if (r > 0)
-			continue;
-		switch (ch) {
-		case O_THREADS:
-			if (opt_long("--threads", optarg, 1, 1024, &v) < 0)
-				return 2;
-			o.threads = (int)v;
-			break;
-		case O_DTYPE:
-			if ((d = dtype_parse(optarg)) < 0)
-				return usage_error("--dtype '%s': fp32, fp16 or int8", optarg);
-			o.dtype = (enum dtype)d;
-			break;
-		default: return err_exit_status(ERR_USAGE);
-		}
-	}
-	if (optind != argc - 1)
-		return usage_error("run: %s", optind < argc ? "one model spec, please"
-							    : "which model spec? (run SPEC.csv)");
+	struct opt opts[N_MEASURE_OPTS + 3];
+	measure_opts(opts, &ma);
+	const struct opt own[] = {
+		{.name = "threads", .type = OPT_INT, .dst = &o.threads, .min = 1, .max = 1024,
+		 .takes = "takes a whole number in 1..1024"},
+		{.name = "dtype", .type = OPT_FN, .dst = &o.dtype, .fn = opt_dtype,
+		 .takes = "takes fp32, fp16 or int8"},
+		{.name = NULL},
+	};
+	memcpy(opts + N_MEASURE_OPTS, own, sizeof own);
+	char *pos[1];
+	int n_pos, rc = opt_parse(v, opts, argc, argv, pos, 1, &n_pos);
+	if (rc != OPT_OK)
+		return parse_exit(rc);
+	if (n_pos == 0)
+		return opt_usage(v, "which model spec?");
 	if (o.m.max_runs < o.m.min_runs)
 		o.m.max_runs = o.m.min_runs;
-	o.spec = argv[optind];
+	o.spec = pos[0];
 	struct errbuf eb = {0};
-	int rc = agent_run(&o, out, &eb);
+	rc = agent_run(&o, out, &eb);
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
 
-static int cmd_record(int argc, char **argv)
+/* ---- the table of verbs ---- */
+
+typedef int (*verb_fn)(const struct opt_verb *v, int argc, char **argv);
+
+struct verb {
+	const char *name;
+	verb_fn fn;
+	const char *summary; /* one line for `adascale-agent --help` */
+	const char *help;    /* the verb's --help */
+};
+
+static const struct verb verbs[] = {
+	{"info", cmd_info, "this machine (CPU, clusters, frequencies, memory) as a device INI "
+			   "skeleton", info_help},
+	{"profile", cmd_profile, "time each kernel of a kernel list alone, or inside the passes "
+				 "of a pass list", profile_help},
+	{"record", cmd_record, "sample frequency, load, memory, battery and temperature into a "
+			       "trace", record_help},
+	{"run", cmd_run, "a model spec layer after layer: the pass time, each layer in it and "
+			 "alone", run_help},
+};
+
+#define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
+
+static const struct verb *find_verb(const char *name)
 {
-	static const struct option opts[] = {{"interval-ms", required_argument, NULL, 'i'},
-					     {"duration-s", required_argument, NULL, 'd'},
-					     {"output", required_argument, NULL, 'o'},
-					     {NULL, 0, NULL, 0}};
-	struct agent_record_opts o;
-	agent_record_defaults(&o);
-	const char *out = NULL;
-	int ch;
-	long v;
-	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': out = optarg; break;
-		case 'i':
-			if (opt_long("--interval-ms", optarg, 10, 3600000, &v) < 0)
-				return 2;
-			o.interval_ms = (int)v;
-			break;
-		case 'd':
-			if (opt_double("--duration-s", optarg, 0, 1e7, &o.duration_s) < 0)
-				return 2;
-			break;
-		default: return err_exit_status(ERR_USAGE);
-		}
+	for (int i = 0; i < N_VERBS; i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+/* "info, profile, record, run" */
+static void verb_names(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < N_VERBS; i++) {
+		size_t at = strlen(buf);
+		snprintf(buf + at, len - at, "%s%s", i ? ", " : "", verbs[i].name);
 	}
-	if (optind < argc)
-		return usage_error("record: unexpected argument '%s'", argv[optind]);
-	struct errbuf eb = {0};
-	int rc = agent_record(&o, out, &eb);
-	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
+static void print_help(void)
+{
+	printf("usage: " PROG " VERB [options]\n\n");
+	for (int i = 0; i < N_VERBS; i++)
+		printf("  %-9s %s\n", verbs[i].name, verbs[i].summary);
+	printf("\n" PROG " VERB --help gives a verb's options; " PROG " --version its version.\n");
+}
+
+static int top_usage(const char *what, const char *arg)
+{
+	char names[128];
+	verb_names(names, sizeof names);
+	if (arg)
+		fprintf(stderr, PROG ": %s '%s' (%s)\n", what, arg, names);
+	else
+		fprintf(stderr, PROG ": %s (%s)\n", what, names);
+	fprintf(stderr, "(" PROG " --help lists the verbs)\n");
+	return err_exit_status(ERR_USAGE);
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("%s", "which verb? (info, profile, record, run)");
-	const char *verb = argv[1];
-	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
-		fputs(usage_text, stdout);
+		return top_usage("which verb?", NULL);
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		if (argc > 2 && find_verb(argv[2])) {
+			fputs(find_verb(argv[2])->help, stdout);
+			return 0;
+		}
+		print_help();
 		return 0;
 	}
-	if (strcmp(verb, "--version") == 0) {
-		printf("adascale-agent %s\n", ADASCALE_VERSION);
+	if (strcmp(name, "--version") == 0) {
+		printf(PROG " %s\n", ADASCALE_VERSION);
 		return 0;
 	}
-	/* options of a verb start after it */
-	argc--;
-	argv++;
-	optind = 1;
-	if (strcmp(verb, "info") == 0)
-		return cmd_info(argc, argv);
-	if (strcmp(verb, "profile") == 0)
-		return cmd_profile(argc, argv);
-	if (strcmp(verb, "record") == 0)
-		return cmd_record(argc, argv);
-	if (strcmp(verb, "run") == 0)
-		return cmd_run(argc, argv);
-	return usage_error("unknown verb '%s' (info, profile, record, run)", verb);
+	const struct verb *vb = find_verb(name);
+	if (!vb)
+		return top_usage("unknown verb", name);
+	const struct opt_verb v = {PROG, vb->name, vb->help};
+	/* the verb's options start after it: argv[0] of the verb is its name */
+	return vb->fn(&v, argc - 1, argv + 1);
 }

@@ -1,6 +1,6 @@
 /*
  * fuzz_kernels.c: libFuzzer target for the agent's kernel list reader
- * (devices/agent/aprofile.c, agent_klist_read): the CSV `adascale kernels` writes and
+ * (devices/agent/alists.c, agent_klist_read): the CSV `adascale kernels` writes and
  * `adascale-agent profile` reads.
  */
 #include <limits.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aprofile.h"
+#include "alists.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
