@@ -24,12 +24,12 @@ static int own_key(const char *k)
 	return 0;
 }
 
-static int import_agent(const struct timport_opts *o, struct timport_outs *s, FILE *log,
+static int import_agent(const struct timport_opts *o, struct istage *s, FILE *log,
 			struct errbuf *eb)
 {
 	struct tcheck_report *rep = NULL;
 	struct csvin *c = NULL;
-	struct timport_prov p;
+	struct istage_prov p;
 	int rc = tcheck_file(o->in, NULL, &rep, eb);
 	if (rc < 0)
 		return rc;
@@ -39,36 +39,36 @@ static int import_agent(const struct timport_opts *o, struct timport_outs *s, FI
 		rc = eb->code;
 		goto done;
 	}
-	if ((rc = timport_prov_init(&p, o, c, "a trace-format recording (it names no source)",
+	if ((rc = istage_prov_init(&p, o, c, "a trace-format recording (it names no source)",
 				    eb)) < 0)
 		goto done;
 	/* The agent's bare "adascale-agent record" gets the machine and start it names. */
 	const char *host = csvin_meta(c, "host"), *started = csvin_meta(c, "started");
 	if (!o->source && strcmp(p.source, "adascale-agent record") == 0 && host) {
-		char more[TIMPORT_META_LEN];
+		char more[ISTAGE_META_LEN];
 		snprintf(more, sizeof more, "adascale-agent record on host %.200s%s%.64s", host,
 			 started ? ", started " : "", started ? started : "");
-		timport_meta_clean(p.source, sizeof p.source, more);
+		istage_meta_clean(p.source, sizeof p.source, more);
 	}
-	FILE *f = timport_out_open(o, s, NULL, eb);
+	FILE *f = istage_open(o, s, NULL, eb);
 	if (!f) {
 		rc = eb->code;
 		goto done;
 	}
-	int ok = timport_prov_write(f, &p) == 0;
+	int ok = istage_prov_write(f, &p) == 0;
 	int has_freq = 0, has_max = 0;
 	for (int i = 0; i < csvin_n_meta(c); i++) {
 		const char *k, *v;
 		csvin_meta_at(c, i, &k, &v);
 		if (own_key(k))
 			continue;
-		char key[128], val[TIMPORT_META_LEN];
+		char key[128], val[ISTAGE_META_LEN];
 		size_t n = 0;
 		for (; k[n] && n + 1 < sizeof key; n++)
 			key[n] = (char)(k[n] >= 'A' && k[n] <= 'Z' ? k[n] - 'A' + 'a' : k[n]);
 		key[n] = '\0';
 		has_max |= strncmp(key, "max_freq_mhz", 12) == 0;
-		timport_meta_clean(val, sizeof val, v);
+		istage_meta_clean(val, sizeof val, v);
 		ok &= fprintf(f, "# %s: %s\n", key, val) > 0;
 	}
 	for (int i = 0; i < csvin_n_cols(c); i++) {
@@ -92,7 +92,7 @@ static int import_agent(const struct timport_opts *o, struct timport_outs *s, FI
 		fprintf(log, "%s: warning: frequencies but no max_freq_mhz: they replay as absolute "
 			     "MHz\n",
 			o->in);
-	rc = timport_out_end(s, rows, ok, eb);
+	rc = istage_end(s, rows, ok, eb);
 done:
 	csvin_close(c);
 	tcheck_report_destroy(rep);

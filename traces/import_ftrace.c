@@ -525,8 +525,8 @@ static void ft_fields(const struct ft_state *st, const int *has_freq, int n_cl, 
 	}
 }
 
-static int ft_write(struct ftrace *ft, const struct timport_prov *p, const int *cluster_of, int n_cl,
-		    int n_cpus, const double *max_freq, struct timport_outs *s, struct errbuf *eb)
+static int ft_write(struct ftrace *ft, const struct istage_prov *p, const int *cluster_of, int n_cl,
+		    int n_cpus, const double *max_freq, struct istage *s, struct errbuf *eb)
 {
 	const struct timport_opts *o = ft->o;
 	int zone = -1;
@@ -561,10 +561,10 @@ static int ft_write(struct ftrace *ft, const struct timport_prov *p, const int *
 		return err_set(eb, ERR_PARSE, "%s: no cpu_frequency, cpu_load or thermal_temperature "
 					      "events",
 			       ft->path);
-	FILE *f = timport_out_open(o, s, NULL, eb);
+	FILE *f = istage_open(o, s, NULL, eb);
 	if (!f)
 		return eb->code;
-	int ok = timport_prov_write(f, p) == 0;
+	int ok = istage_prov_write(f, p) == 0;
 	char num[32];
 	num_exact(num, (double)ft->t0_ns / 1e9);
 	ok &= fprintf(f, "# time_origin_s: %s (the input's timestamp of time_s 0)\n", num) > 0;
@@ -663,10 +663,10 @@ static int ft_write(struct ftrace *ft, const struct timport_prov *p, const int *
 		}
 	}
 	free(st);
-	return timport_out_end(s, rows, ok, eb);
+	return istage_end(s, rows, ok, eb);
 }
 
-static int import_ftrace(const struct timport_opts *o, struct timport_outs *s, FILE *log,
+static int import_ftrace(const struct timport_opts *o, struct istage *s, FILE *log,
 			 struct errbuf *eb)
 {
 	(void)log; /* nothing to warn about: what is not mapped is counted in the trace */
@@ -678,7 +678,7 @@ static int import_ftrace(const struct timport_opts *o, struct timport_outs *s, F
 	int cluster_of[TIMPORT_MAX_CPUS];
 	double max_freq[TRACE_MAX_CLUSTERS];
 	int n_cl = 1, n_cpus = 0, rc;
-	struct timport_prov p;
+	struct istage_prov p;
 	struct csvin *meta = NULL;
 	if (o->interval_ms < 0)
 		return err_set(eb, ERR_USAGE, "--interval-ms must be positive");
@@ -721,7 +721,7 @@ static int import_ftrace(const struct timport_opts *o, struct timport_outs *s, F
 	char fallback[600];
 	snprintf(fallback, sizeof fallback, "ftrace events (%s), no source line in the input",
 		 csv ? "CSV export" : "trace-cmd report text");
-	rc = timport_prov_init(&p, o, meta, fallback, eb);
+	rc = istage_prov_init(&p, o, meta, fallback, eb);
 	csvin_close(meta);
 	if (rc < 0)
 		return rc;

@@ -57,23 +57,23 @@ static int sb_selected(const struct timport_opts *o, const char *file)
 	return strcmp(o->recording, file) == 0 || strcmp(o->recording, id) == 0;
 }
 
-static int sb_write(const struct timport_opts *o, const struct timport_prov *p,
-		    struct sb_rec *r, struct timport_outs *s, struct errbuf *eb)
+static int sb_write(const struct timport_opts *o, const struct istage_prov *p,
+		    struct sb_rec *r, struct istage *s, struct errbuf *eb)
 {
 	char id[256];
 	sb_id(id, sizeof id, r->file);
-	FILE *f = timport_out_open(o, s, id, eb);
+	FILE *f = istage_open(o, s, id, eb);
 	if (!f)
 		return eb->code;
-	int ok = timport_prov_write(f, p) == 0;
-	char v[TIMPORT_META_LEN];
-	timport_meta_clean(v, sizeof v, r->file);
+	int ok = istage_prov_write(f, p) == 0;
+	char v[ISTAGE_META_LEN];
+	istage_meta_clean(v, sizeof v, r->file);
 	ok &= fprintf(f, "# recording: %s (input lines %ld-%ld)\n", v, r->first_line,
 		      r->first_line + r->n - 1) > 0;
-	timport_meta_clean(v, sizeof v, r->board);
+	istage_meta_clean(v, sizeof v, r->board);
 	if (*v)
 		ok &= fprintf(f, "# board: %s\n", v) > 0;
-	timport_meta_clean(v, sizeof v, r->cooling);
+	istage_meta_clean(v, sizeof v, r->cooling);
 	if (*v)
 		ok &= fprintf(f, "# cooling: %s\n", v) > 0;
 	int has_freq = r->max_text[0] != '\0';
@@ -93,7 +93,7 @@ static int sb_write(const struct timport_opts *o, const struct timport_prov *p,
 		else
 			ok &= fprintf(f, "%s,%s\n", w->t, w->temp) > 0;
 	}
-	return timport_out_end(s, r->n, ok, eb);
+	return istage_end(s, r->n, ok, eb);
 }
 
 static int sb_add_row(struct sb_rec *r, const struct csvin *c, int ct, int ctemp, int cf,
@@ -174,13 +174,13 @@ static int names_add(struct names *s, const char *v)
 	return 0;
 }
 
-static int import_stressberry(const struct timport_opts *o, struct timport_outs *s, FILE *log,
+static int import_stressberry(const struct timport_opts *o, struct istage *s, FILE *log,
 			      struct errbuf *eb)
 {
 	(void)log; /* nothing to warn about: a recording converts or fails */
 	struct sb_rec r;
 	struct names seen = {NULL, 0, 0}, ids = {NULL, 0, 0};
-	struct timport_prov p;
+	struct istage_prov p;
 	int rc = 0;
 	memset(&r, 0, sizeof r);
 	struct csvin *c = csvin_open(o->in, eb);
@@ -194,7 +194,7 @@ static int import_stressberry(const struct timport_opts *o, struct timport_outs 
 	}
 	int cf = csvin_col(c, "cpu_freq_mhz"), cboard = csvin_col(c, "board"),
 	    ccool = csvin_col(c, "cooling");
-	if ((rc = timport_prov_init(&p, o, c, "stressberry recordings (no source line in the input)",
+	if ((rc = istage_prov_init(&p, o, c, "stressberry recordings (no source line in the input)",
 				    eb)) < 0)
 		goto done;
 	int n_sel = 0;
