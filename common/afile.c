@@ -48,10 +48,14 @@ struct afile *afile_create(const char *path, struct errbuf *eb)
 		o->tmp = NULL;
 		goto fail;
 	}
-	/* mkstemp makes the file 0600; outputs are ordinary data. */
+	/* mkstemp makes the file 0600; outputs are ordinary data, and a file replaced keeps
+	   the permissions it had. */
 	mode_t mask = umask(0);
 	umask(mask);
-	int chmod_rc = fchmod(fd, 0666 & ~mask); /* a failure only leaves it more private */
+	struct stat st;
+	mode_t mode = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mode & 07777
+								 : 0666 & ~mask;
+	int chmod_rc = fchmod(fd, mode); /* a failure only leaves it more private */
 	(void)chmod_rc;
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
@@ -68,6 +72,8 @@ fail:
 FILE *afile_stream(struct afile *o) { return o->f; }
 
 const char *afile_name(const struct afile *o) { return o->path ? o->path : "stdout"; }
+
+const char *afile_temp_path(const struct afile *o) { return o->path ? o->tmp : NULL; }
 
 static int copy_to_stdout(struct afile *o, struct errbuf *eb)
 {

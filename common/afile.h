@@ -16,14 +16,21 @@
 struct afile;
 
 /*
- * Starts an output: path NULL or "-" is standard output. The folder of path must exist.
- * NULL on failure (detail in eb).
+ * Starts an output: path NULL or "-" is standard output. The folder of path must exist; a
+ * file that is replaced keeps its permissions, a new one gets 0666 less the umask. NULL on
+ * failure (detail in eb).
  */
 struct afile *afile_create(const char *path, struct errbuf *eb);
 /* The stream to write to (owned by o). */
 FILE *afile_stream(struct afile *o);
 /* The name used in messages: the path, or "stdout". */
 const char *afile_name(const struct afile *o);
+/*
+ * The temporary file's path, for a writer that opens the file by name rather than
+ * writing to the stream (SQLite: store/merge.c); it starts empty. NULL for standard
+ * output. Whatever that writer leaves beside it (a -journal) is its own to remove.
+ */
+const char *afile_temp_path(const struct afile *o);
 /*
  * Makes the output visible: checks that every write succeeded, then renames the
  * temporary file over the target (or copies it to standard output). Called at most once;

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "metrics.h"
 #include "paths.h"
 #include "store.h"
@@ -408,11 +409,12 @@ static int merge_input(struct m *x, struct merge_stats *stats)
 	return rc;
 }
 
-static void remove_db_files(const char *path)
+/* What SQLite may leave beside the database path; the file itself is afile's. */
+static void remove_db_side_files(const char *path)
 {
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	static const char *const suffix[] = {"-wal", "-shm", "-journal"};
 	char p[PATH_MAX + 16];
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 3; i++) {
 		snprintf(p, sizeof p, "%s%s", path, suffix[i]);
 		unlink(p);
 	}
@@ -456,18 +458,10 @@ int merge_databases(const char *out, const char *const *in, int n_in, struct mer
 		if (have_out && realpath(in[i], r) && strcmp(r, out_real) == 0)
 			return err_set(eb, ERR_USAGE, "%s: is the output too", in[i]);
 	}
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s.merge-XXXXXX", out) >= (int)sizeof tmp)
-		return err_set(eb, ERR_RANGE, "%s: path too long", out);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return err_set(eb, ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-	/* the permissions OUT has, or those a new file gets, not mkstemp's 0600 */
-	struct stat sb;
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, have_out && stat(out, &sb) == 0 ? sb.st_mode & 07777 : 0666 & ~mask);
-	close(fd);
+	struct afile *o = afile_create(out, eb);
+	if (!o)
+		return eb && eb->code ? eb->code : ERR_IO;
+	const char *tmp = afile_temp_path(o);
 	struct m x;
 	memset(&x, 0, sizeof x);
 	x.eb = eb;
@@ -518,16 +512,16 @@ int merge_databases(const char *out, const char *const *in, int n_in, struct mer
 	}
 	store_close(s);
 	s = NULL;
-	if (rename(tmp, out) < 0) {
-		rc = err_set(eb, ERR_IO, "%s: cannot rename into place: %s", out, strerror(errno));
+	if ((rc = afile_commit(o, eb)) < 0)
 		goto fail;
-	}
+	afile_destroy(o);
 	return 0;
 fail:
 	finalize_all(&x);
 	if (attached && s)
 		sqlite3_exec(x.db, "DETACH DATABASE src", NULL, NULL, NULL);
 	store_close(s);
-	remove_db_files(tmp);
+	remove_db_side_files(tmp);
+	afile_destroy(o);
 	return rc;
 }

@@ -484,3 +484,92 @@ Test(common, opt_refuses_with_one_message_shape, .init = cr_redirect_stderr)
 	cr_expect(strstr(buf, "prog verb: unexpected argument 'extra'"), "%s", buf);
 	cr_expect(strstr(buf, "prog verb: unknown option '--co'"), "%s", buf);
 }
+
+/* ---- common/afile: whole or nothing ---- */
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "afile.h"
+
+/* Entries of tu_dir() whose names start with prefix. */
+static int count_named(const char *prefix)
+{
+	DIR *d = opendir(tu_dir());
+	cr_assert(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+Test(common, afile_shows_nothing_until_commit_and_leaves_nothing_when_dropped)
+{
+	const char *path = tu_scratch("afile-drop.txt");
+	struct errbuf eb = {0, ""};
+	struct afile *o = afile_create(path, &eb);
+	cr_assert(o, "%s", eb.msg);
+	fputs("half", afile_stream(o));
+	struct stat st;
+	cr_assert_neq(stat(path, &st), 0, "the target appeared before the commit");
+	cr_assert_eq(count_named("afile-drop.txt"), 1, "one temporary file beside the target");
+	afile_destroy(o);
+	cr_assert_eq(count_named("afile-drop.txt"), 0, "a dropped output left a file behind");
+}
+
+Test(common, afile_replacing_keeps_the_permissions_and_a_new_file_follows_the_umask)
+{
+	const char *old = tu_write("afile-perm.txt", "old\n");
+	cr_assert_eq(chmod(old, 0640), 0);
+	struct errbuf eb = {0, ""};
+	struct afile *o = afile_create(old, &eb);
+	cr_assert(o, "%s", eb.msg);
+	fputs("new\n", afile_stream(o));
+	cr_assert_eq(afile_commit(o, &eb), 0, "%s", eb.msg);
+	afile_destroy(o);
+	struct stat st;
+	cr_assert_eq(stat(old, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0640, "mode %o", (unsigned)(st.st_mode & 07777));
+
+	mode_t mask = umask(027);
+	const char *fresh = tu_scratch("afile-new.txt");
+	o = afile_create(fresh, &eb);
+	cr_assert(o, "%s", eb.msg);
+	cr_assert_eq(afile_commit(o, &eb), 0, "%s", eb.msg);
+	afile_destroy(o);
+	umask(mask);
+	cr_assert_eq(stat(fresh, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0640, "mode %o (umask 027)", (unsigned)(st.st_mode & 07777));
+}
+
+Test(common, afile_temp_path_is_an_empty_file_beside_the_target_that_commit_moves)
+{
+	const char *path = tu_scratch("afile-bypath.db");
+	struct errbuf eb = {0, ""};
+	struct afile *o = afile_create(path, &eb);
+	cr_assert(o, "%s", eb.msg);
+	const char *tmp = afile_temp_path(o);
+	cr_assert(tmp);
+	cr_assert_eq(strncmp(tmp, path, strlen(path)), 0, "%s is not beside %s", tmp, path);
+	struct stat st;
+	cr_assert_eq(stat(tmp, &st), 0);
+	cr_assert_eq(st.st_size, 0);
+	FILE *f = fopen(tmp, "w"); /* a writer of its own, as SQLite is */
+	cr_assert(f);
+	fputs("by name\n", f);
+	fclose(f);
+	cr_assert_eq(afile_commit(o, &eb), 0, "%s", eb.msg);
+	afile_destroy(o);
+	char buf[64] = "";
+	f = fopen(path, "r");
+	cr_assert(f);
+	cr_assert(fgets(buf, sizeof buf, f));
+	fclose(f);
+	cr_assert_str_eq(buf, "by name\n");
+	struct afile *s = afile_create("-", &eb);
+	cr_assert(s);
+	cr_assert_null(afile_temp_path(s));
+	afile_destroy(s);
+}
