@@ -43,11 +43,12 @@ int cmd_compare(int argc, char **argv)
 	static const struct opt_verb v = {"adascale", "compare", help};
 	struct compare_opts o = {NULL, NULL, NULL, NULL, COMPARE_MD};
 	const struct opt opts[] = {
-		{"db", 0, OPT_STR, &o.db_path, 0, 0, NULL, NULL},
-		{"baseline", 0, OPT_STR, &o.baseline, 0, 0, NULL, NULL},
-		{"candidate", 0, OPT_STR, &o.candidate, 0, 0, NULL, NULL},
-		{"tolerance", 0, OPT_STR, &o.tolerance_path, 0, 0, NULL, NULL},
-		{"format", 0, OPT_FN, &o.format, 0, 0, parse_format, "expects md, csv or json"},
+		{.name = "db", .type = OPT_STR, .dst = &o.db_path},
+		{.name = "baseline", .type = OPT_STR, .dst = &o.baseline},
+		{.name = "candidate", .type = OPT_STR, .dst = &o.candidate},
+		{.name = "tolerance", .type = OPT_STR, .dst = &o.tolerance_path},
+		{.name = "format", .type = OPT_FN, .dst = &o.format, .fn = parse_format,
+		 .takes = "expects md, csv or json"},
 		{0}};
 	int n_pos, rc = opt_parse(&v, opts, argc, argv, NULL, 0, &n_pos);
 	if (rc != OPT_OK)

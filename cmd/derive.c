@@ -20,10 +20,10 @@ int cmd_derive(int argc, char **argv)
 	static const struct opt_verb v = {"adascale", "derive", help};
 	const char *from = NULL, *to = NULL, *tpath = NULL, *outp = NULL;
 	const struct opt opts[] = {
-		{"from", 0, OPT_STR, &from, 0, 0, NULL, NULL},
-		{"to", 0, OPT_STR, &to, 0, 0, NULL, NULL},
-		{"timings", 0, OPT_STR, &tpath, 0, 0, NULL, NULL},
-		{"out", 'o', OPT_STR, &outp, 0, 0, NULL, NULL},
+		{.name = "from", .type = OPT_STR, .dst = &from},
+		{.name = "to", .type = OPT_STR, .dst = &to},
+		{.name = "timings", .type = OPT_STR, .dst = &tpath},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &outp},
 		{0}};
 	int n_pos, rc = opt_parse(&v, opts, argc, argv, NULL, 0, &n_pos);
 	if (rc != OPT_OK)

@@ -49,17 +49,22 @@ int cmd_evolve(int argc, char **argv)
 	struct evolve_opts o;
 	evolve_opts_defaults(&o);
 	const struct opt opts[] = {
-		{"quick", 0, OPT_FLAG, &o.quick, 0, 0, NULL, NULL},
-		{"compare-optimizers", 0, OPT_FLAG, &o.compare, 0, 0, NULL, NULL},
-		{"scratch", 0, OPT_FN, &o.scratch, 0, 0, parse_scratch, "takes none, base or all"},
-		{"out", 'o', OPT_STR, &o.out, 0, 0, NULL, NULL},
-		{"data", 0, OPT_STR, &o.data, 0, 0, NULL, NULL},
-		{"seed", 0, OPT_U64, &o.seed, 0, 0, NULL, "takes a non-negative integer"},
-		{"threads", 0, OPT_INT, &o.threads, 1, EVOLVE_MAX_THREADS, NULL, "takes 1..16"},
-		{"scale", 0, OPT_INT, &o.scale, 1, EVOLVE_MAX_SCALE, NULL, "takes 1..64"},
-		{"lr", 0, OPT_DOUBLE, &o.lr, 1e-300, 10, NULL, "takes a number in (0, 10]"},
-		{"epochs", 0, OPT_DOUBLE, &o.epochs, 1e-300, 100, NULL,
-		 "takes a number in (0, 100]"},
+		{.name = "quick", .type = OPT_FLAG, .dst = &o.quick},
+		{.name = "compare-optimizers", .type = OPT_FLAG, .dst = &o.compare},
+		{.name = "scratch", .type = OPT_FN, .dst = &o.scratch, .fn = parse_scratch,
+		 .takes = "takes none, base or all"},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &o.out},
+		{.name = "data", .type = OPT_STR, .dst = &o.data},
+		{.name = "seed", .type = OPT_U64, .dst = &o.seed,
+		 .takes = "takes a non-negative integer"},
+		{.name = "threads", .type = OPT_INT, .dst = &o.threads, .min = 1,
+		 .max = EVOLVE_MAX_THREADS, .takes = "takes 1..16"},
+		{.name = "scale", .type = OPT_INT, .dst = &o.scale, .min = 1,
+		 .max = EVOLVE_MAX_SCALE, .takes = "takes 1..64"},
+		{.name = "lr", .type = OPT_DOUBLE, .dst = &o.lr, .min = 1e-300, .max = 10,
+		 .takes = "takes a number in (0, 10]"},
+		{.name = "epochs", .type = OPT_DOUBLE, .dst = &o.epochs, .min = 1e-300, .max = 100,
+		 .takes = "takes a number in (0, 100]"},
 		{0}};
 	int n_pos, rc = opt_parse(&v, opts, argc, argv, NULL, 0, &n_pos);
 	if (rc != OPT_OK)

@@ -18,7 +18,7 @@ int cmd_kernels(int argc, char **argv)
 {
 	static const struct opt_verb v = {"adascale", "kernels", help};
 	const char *ops = NULL;
-	const struct opt opts[] = {{"ops", 0, OPT_STR, &ops, 0, 0, NULL, NULL}, {0}};
+	const struct opt opts[] = {{.name = "ops", .type = OPT_STR, .dst = &ops}, {0}};
 	char *model[1];
 	int n_pos, rc = opt_parse(&v, opts, argc, argv, model, 1, &n_pos);
 	if (rc != OPT_OK)

@@ -27,11 +27,11 @@ int cmd_report(int argc, char **argv)
 	struct report_opts o = {NULL, NULL, NULL, NULL, 0};
 	const char *formats = NULL;
 	const struct opt opts[] = {
-		{"db", 0, OPT_STR, &o.db_path, 0, 0, NULL, NULL},
-		{"out", 'o', OPT_STR, &o.out_dir, 0, 0, NULL, NULL},
-		{"tag", 0, OPT_STR, &o.tag, 0, 0, NULL, NULL},
-		{"runs", 0, OPT_STR, &o.runs, 0, 0, NULL, NULL},
-		{"format", 0, OPT_STR, &formats, 0, 0, NULL, NULL},
+		{.name = "db", .type = OPT_STR, .dst = &o.db_path},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &o.out_dir},
+		{.name = "tag", .type = OPT_STR, .dst = &o.tag},
+		{.name = "runs", .type = OPT_STR, .dst = &o.runs},
+		{.name = "format", .type = OPT_STR, .dst = &formats},
 		{0}};
 	int n_pos, rc = opt_parse(&v, opts, argc, argv, NULL, 0, &n_pos);
 	if (rc != OPT_OK)

@@ -90,21 +90,23 @@ int cmd_sweep(int argc, char **argv)
 	const char *db = NULL, *tag = NULL;
 	int resume = 0, dry = 0, shard[2] = {1, 1};
 	const struct opt opts[] = {
-		{"db", 0, OPT_STR, &db, 0, 0, NULL, NULL},
-		{"jobs", 'j', OPT_INT, &o.jobs, 1, 4096, NULL, "takes a count in 1..4096"},
-		{"resume", 0, OPT_FLAG, &resume, 0, 0, NULL, NULL},
-		{"shard", 0, OPT_FN, shard, 0, 0, parse_shard, "takes I/N with 1 <= I <= N"},
-		{"tag", 0, OPT_STR, &tag, 0, 0, NULL, NULL},
-		{"timeout-s", 0, OPT_DOUBLE, &o.timeout_s, 0, 1e7, NULL,
-		 "takes seconds in [0, 1e7] (0: none)"},
-		{"decide-timeout-s", 0, OPT_DOUBLE, &o.decide_timeout_s, 0, 1e7, NULL,
-		 "takes seconds in [0, 1e7] (0: none)"},
-		{"skip-failed", 0, OPT_FLAG, &o.skip_failed, 0, 0, NULL, NULL},
-		{"dry-run", 0, OPT_FLAG, &dry, 0, 0, NULL, NULL},
-		{"progress", 0, OPT_FN, &o.progress, 0, 0, parse_progress,
-		 "takes bar, lines or none"},
-		{"progress-s", 0, OPT_DOUBLE, &o.progress_s, 0, 1e6, NULL,
-		 "takes seconds in [0, 1e6]"},
+		{.name = "db", .type = OPT_STR, .dst = &db},
+		{.name = "jobs", .short_name = 'j', .type = OPT_INT, .dst = &o.jobs, .min = 1,
+		 .max = 4096, .takes = "takes a count in 1..4096"},
+		{.name = "resume", .type = OPT_FLAG, .dst = &resume},
+		{.name = "shard", .type = OPT_FN, .dst = shard, .fn = parse_shard,
+		 .takes = "takes I/N with 1 <= I <= N"},
+		{.name = "tag", .type = OPT_STR, .dst = &tag},
+		{.name = "timeout-s", .type = OPT_DOUBLE, .dst = &o.timeout_s, .min = 0,
+		 .max = 1e7, .takes = "takes seconds in [0, 1e7] (0: none)"},
+		{.name = "decide-timeout-s", .type = OPT_DOUBLE, .dst = &o.decide_timeout_s,
+		 .min = 0, .max = 1e7, .takes = "takes seconds in [0, 1e7] (0: none)"},
+		{.name = "skip-failed", .type = OPT_FLAG, .dst = &o.skip_failed},
+		{.name = "dry-run", .type = OPT_FLAG, .dst = &dry},
+		{.name = "progress", .type = OPT_FN, .dst = &o.progress, .fn = parse_progress,
+		 .takes = "takes bar, lines or none"},
+		{.name = "progress-s", .type = OPT_DOUBLE, .dst = &o.progress_s, .min = 0,
+		 .max = 1e6, .takes = "takes seconds in [0, 1e6]"},
 		{0}};
 	char *file[1];
 	int n_pos, prc = opt_parse(&v, opts, argc, argv, file, 1, &n_pos);

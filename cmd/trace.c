@@ -72,9 +72,9 @@ static int check(int argc, char **argv)
 	struct tcheck_opts o;
 	tcheck_opts_default(&o);
 	const struct opt opts[] = {
-		{"strict", 0, OPT_FLAG, &o.strict, 0, 0, NULL, NULL},
-		{"gap-factor", 0, OPT_FN, &o.gap_factor, 0, 0, parse_gap,
-		 "takes a number above 1"},
+		{.name = "strict", .type = OPT_FLAG, .dst = &o.strict},
+		{.name = "gap-factor", .type = OPT_FN, .dst = &o.gap_factor, .fn = parse_gap,
+		 .takes = "takes a number above 1"},
 		{0}};
 	char **files = calloc((size_t)argc + 1, sizeof *files);
 	if (!files) {
@@ -126,12 +126,13 @@ static int gen(int argc, char **argv)
 	tgen_opts_default(&o);
 	const char *out = NULL;
 	const struct opt opts[] = {
-		{"seed", 0, OPT_U64, &o.seed, 0, 0, NULL, "takes a non-negative integer"},
-		{"duration-s", 0, OPT_DOUBLE, &o.duration_s, 1e-300, 1e300, NULL,
-		 "takes a positive number"},
-		{"interval-ms", 0, OPT_INT, &o.interval_ms, 1, 3600000, NULL,
-		 "takes a positive integer"},
-		{"out", 'o', OPT_STR, &out, 0, 0, NULL, NULL},
+		{.name = "seed", .type = OPT_U64, .dst = &o.seed,
+		 .takes = "takes a non-negative integer"},
+		{.name = "duration-s", .type = OPT_DOUBLE, .dst = &o.duration_s, .min = 1e-300,
+		 .max = 1e300, .takes = "takes a positive number"},
+		{.name = "interval-ms", .type = OPT_INT, .dst = &o.interval_ms, .min = 1,
+		 .max = 3600000, .takes = "takes a positive integer"},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &out},
 		{0}};
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -188,19 +189,19 @@ static int import(int argc, char **argv)
 	struct timport_opts o;
 	timport_opts_default(&o);
 	const struct opt opts[] = {
-		{"from", 0, OPT_STR, &o.format, 0, 0, NULL, NULL},
-		{"out", 'o', OPT_STR, &o.out, 0, 0, NULL, NULL},
-		{"out-dir", 0, OPT_STR, &o.out_dir, 0, 0, NULL, NULL},
-		{"source", 0, OPT_STR, &o.source, 0, 0, NULL, NULL},
-		{"licence", 0, OPT_STR, &o.licence, 0, 0, NULL, NULL},
-		{"license", 0, OPT_STR, &o.licence, 0, 0, NULL, NULL},
-		{"note", 0, OPT_STR, &o.note, 0, 0, NULL, NULL},
-		{"recording", 0, OPT_STR, &o.recording, 0, 0, NULL, NULL},
-		{"clusters", 0, OPT_STR, &o.clusters, 0, 0, NULL, NULL},
-		{"max-freq-mhz", 0, OPT_STR, &o.max_freq, 0, 0, NULL, NULL},
-		{"zone", 0, OPT_STR, &o.zone, 0, 0, NULL, NULL},
-		{"interval-ms", 0, OPT_INT, &o.interval_ms, 1, 3600000, NULL,
-		 "takes a positive integer"},
+		{.name = "from", .type = OPT_STR, .dst = &o.format},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &o.out},
+		{.name = "out-dir", .type = OPT_STR, .dst = &o.out_dir},
+		{.name = "source", .type = OPT_STR, .dst = &o.source},
+		{.name = "licence", .type = OPT_STR, .dst = &o.licence},
+		{.name = "license", .type = OPT_STR, .dst = &o.licence},
+		{.name = "note", .type = OPT_STR, .dst = &o.note},
+		{.name = "recording", .type = OPT_STR, .dst = &o.recording},
+		{.name = "clusters", .type = OPT_STR, .dst = &o.clusters},
+		{.name = "max-freq-mhz", .type = OPT_STR, .dst = &o.max_freq},
+		{.name = "zone", .type = OPT_STR, .dst = &o.zone},
+		{.name = "interval-ms", .type = OPT_INT, .dst = &o.interval_ms, .min = 1,
+		 .max = 3600000, .takes = "takes a positive integer"},
 		{0}};
 	char *in[1];
 	int n, rc = opt_parse(&v, opts, argc, argv, in, 1, &n);
@@ -218,8 +219,8 @@ static int plot(int argc, char **argv)
 	static const struct opt_verb v = {"adascale", "trace plot", usage_plot};
 	const char *out = NULL, *title = NULL;
 	const struct opt opts[] = {
-		{"out", 'o', OPT_STR, &out, 0, 0, NULL, NULL},
-		{"title", 0, OPT_STR, &title, 0, 0, NULL, NULL},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &out},
+		{.name = "title", .type = OPT_STR, .dst = &title},
 		{0}};
 	char *in[1];
 	int n, rc = opt_parse(&v, opts, argc, argv, in, 1, &n);

@@ -35,9 +35,10 @@ int cmd_variants(int argc, char **argv)
 	enum models_format format = MODELS_FORMAT_TABLE;
 	int estimate = 0;
 	const struct opt opts[] = {
-		{"ops", 0, OPT_STR, &ops, 0, 0, NULL, NULL},
-		{"estimate", 0, OPT_FLAG, &estimate, 0, 0, NULL, NULL},
-		{"format", 0, OPT_FN, &format, 0, 0, parse_format, "takes table or csv"},
+		{.name = "ops", .type = OPT_STR, .dst = &ops},
+		{.name = "estimate", .type = OPT_FLAG, .dst = &estimate},
+		{.name = "format", .type = OPT_FN, .dst = &format, .fn = parse_format,
+		 .takes = "takes table or csv"},
 		{0}};
 	char *model[1];
 	int n_pos, rc = opt_parse(&v, opts, argc, argv, model, 1, &n_pos);
