@@ -73,3 +73,60 @@ int paths_data(const char *rel, char *out, size_t len)
 	int n = snprintf(out, len, "%s/%s", paths_data_dir(), rel);
 	return n < 0 || (size_t)n >= len ? ERR_RANGE : 0;
 }
+
+/* Appends component c (not "" nor ".") to out, folding "x/.." when x is a real folder. */
+static int push_component(char *out, size_t len, const char *c, size_t n)
+{
+	size_t k = strlen(out);
+	if (n == 2 && memcmp(c, "..", 2) == 0 && k > 0) {
+		char *slash = strrchr(out, '/');
+		const char *last = slash ? slash + 1 : out;
+		struct stat st;
+		if (strcmp(last, "..") != 0 && *last && lstat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (slash == out)
+				out[1] = '\0'; /* "/x" folds to "/" */
+			else if (slash)
+				*slash = '\0';
+			else
+				out[0] = '\0';
+			return 0;
+		}
+	}
+	int sep = k > 0 && out[k - 1] != '/';
+	if (k + (size_t)sep + n + 1 > len)
+		return ERR_RANGE;
+	if (sep)
+		out[k++] = '/';
+	memcpy(out + k, c, n);
+	out[k + n] = '\0';
+	return 0;
+}
+
+int paths_beside(const char *file, const char *rel, char *out, size_t len)
+{
+	char joined[PATH_MAX * 2];
+	if (rel[0] == '/' || !strchr(file, '/')) {
+		if (snprintf(joined, sizeof joined, "%s", rel) >= (int)sizeof joined)
+			return ERR_RANGE;
+	} else {
+		char dir[PATH_MAX];
+		paths_dirname(file, dir, sizeof dir);
+		if (snprintf(joined, sizeof joined, "%s/%s", dir, rel) >= (int)sizeof joined)
+			return ERR_RANGE;
+	}
+	if (len < 2)
+		return ERR_RANGE;
+	out[0] = '\0';
+	if (joined[0] == '/')
+		snprintf(out, len, "/");
+	for (const char *p = joined; *p;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n && !(n == 1 && p[0] == '.') && push_component(out, len, p, n) < 0)
+			return ERR_RANGE;
+		p += n + (e != NULL);
+	}
+	if (!out[0])
+		snprintf(out, len, ".");
+	return 0;
+}

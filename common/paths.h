@@ -17,5 +17,12 @@ int paths_data(const char *rel, char *out, size_t len);
 int paths_is_file(const char *path);
 /* The folder part of path ("." when it has none) into out. */
 void paths_dirname(const char *path, char *out, size_t len);
+/*
+ * rel as named from the folder of file (a sweep file naming a trace): rel itself when it
+ * is absolute, else FOLDER/rel, with "." dropped and "x/.." folded where x is a folder
+ * that exists and is not a symbolic link (so the result names the same file the kernel
+ * would find). 0, or ERR_RANGE when it does not fit.
+ */
+int paths_beside(const char *file, const char *rel, char *out, size_t len);
 
 #endif

@@ -6,8 +6,8 @@
 # the merged database, so that the runs of a shard that died are run there and the merged
 # database ends complete. Prints the array's and the merge job's ids. docs/sweeps.md.
 #
-# Run it from the folder the sweep file's paths are relative to (the repository root for
-# the bundled ones): the jobs start there. Environment, all optional:
+# The jobs start in the folder it was run from; the sweep file's paths are taken from the
+# sweep file's own folder. Environment, all optional:
 #   ADASCALE     the adascale binary (default: build/adascale)
 #   SWEEP_DIR    shard databases, job scripts and logs (default: out/sweeps/NAME, NAME the
 #                sweep file's name without .ini); on storage that every node sees

@@ -38,13 +38,21 @@ enum sweep_dim {
 /* "trace", "device", ...: a dimension's name in [exclude] pairs and in messages. */
 const char *sweep_dim_name(int dim);
 
-/* The values of one dimension, as written in the file. */
+/*
+ * The values of one dimension as written in the file, except that a path in them (a
+ * trace, a device, a model or timings file, a plugin, a workload file) is taken from the
+ * sweep file's folder (paths_beside).
+ */
 struct sweep_list {
 	int n;
 	char **v;     /* owned */
+	long *line;   /* owned: the line of the file each value is on */
 };
 
-/* One [exclude] `run = dim=value ...` line: a run matching every pair is left out. */
+/*
+ * One [exclude] `run = dim=value ...` line: a run matching every pair is left out (paths
+ * taken from the sweep file's folder, as in the lists).
+ */
 struct sweep_exclude {
 	long line;
 	char *value[SWEEP_N_DIMS]; /* owned; NULL: any value */
@@ -58,6 +66,7 @@ struct sweep_spec {
 	double *deadlines_ms;      /* parsed dim[SWEEP_DEADLINE] */
 	uint64_t *seeds;           /* parsed dim[SWEEP_SEED] */
 	char *timings;             /* NULL: each device's own timings */
+	long timings_line;
 	char *ops;                 /* NULL: each model's ladder */
 	double duration_s;         /* 0: until the trace ends */
 	int queue_cap;

@@ -130,12 +130,13 @@ static int load_inputs(const struct sweep_spec *s, struct sweep_inputs **out, st
 	in->pol = calloc((size_t)L[SWEEP_POLICY].n, sizeof *in->pol);
 	if (!in->trace_sha || !in->device_sha || !in->device_tim || !in->model_sha || !in->pol)
 		goto nomem;
-	for (int i = 0; i < L[SWEEP_TRACE].n; i++)
+	int d = SWEEP_TRACE, i = 0; /* what a failure below is about */
+	for (i = 0; i < L[SWEEP_TRACE].n; i++)
 		if ((rc = load_trace(s, L[SWEEP_TRACE].v[i], in->trace_sha[i], eb)) < 0)
-			goto fail;
-	for (int i = 0; i < L[SWEEP_DEVICE].n; i++) {
+			goto fail_at;
+	for (d = SWEEP_DEVICE, i = 0; i < L[SWEEP_DEVICE].n; i++) {
 		if ((rc = device_load(L[SWEEP_DEVICE].v[i], &dev, eb)) < 0)
-			goto fail;
+			goto fail_at;
 		memcpy(in->device_sha[i], dev->sha256, 65);
 		const char *tpath = s->timings ? s->timings : dev->timings;
 		if (!tpath[0]) {
@@ -144,28 +145,29 @@ static int load_inputs(const struct sweep_spec *s, struct sweep_inputs **out, st
 				     dev->path, s->path);
 			goto fail;
 		}
-		if ((rc = load_timings(in, tpath, &in->device_tim[i], eb)) < 0)
+		if ((rc = load_timings(in, tpath, &in->device_tim[i], eb)) < 0) {
+			if (s->timings)
+				err_wrap(eb, "%s:%ld: timings", s->path, s->timings_line);
 			goto fail;
+		}
 		device_destroy(dev);
 		dev = NULL;
 	}
-	for (int i = 0; i < L[SWEEP_MODEL].n; i++) {
+	for (d = SWEEP_MODEL, i = 0; i < L[SWEEP_MODEL].n; i++) {
 		if ((rc = model_load(L[SWEEP_MODEL].v[i], &m, eb)) < 0 ||
 		    (rc = variants_enumerate(m, s->ops, &vs, eb)) < 0)
-			goto fail;
+			goto fail_at;
 		memcpy(in->model_sha[i], m->sha256, 65);
 		variant_set_destroy(vs);
 		vs = NULL;
 		model_destroy(m);
 		m = NULL;
 	}
-	for (int i = 0; i < L[SWEEP_POLICY].n; i++) {
+	for (d = SWEEP_POLICY, i = 0; i < L[SWEEP_POLICY].n; i++) {
 		struct pol_choice c;
 		memset(&c, 0, sizeof c);
-		if ((rc = pol_resolve(L[SWEEP_POLICY].v[i], &c, eb)) < 0) {
-			err_wrap(eb, "%s: policy '%s'", s->path, L[SWEEP_POLICY].v[i]);
-			goto fail;
-		}
+		if ((rc = pol_resolve(L[SWEEP_POLICY].v[i], &c, eb)) < 0)
+			goto fail_at;
 		snprintf(in->pol[i].name, sizeof in->pol[i].name, "%s", c.name);
 		snprintf(in->pol[i].source, sizeof in->pol[i].source, "%s", c.source);
 		snprintf(in->pol[i].params, sizeof in->pol[i].params, "%s", c.params);
@@ -175,6 +177,9 @@ static int load_inputs(const struct sweep_spec *s, struct sweep_inputs **out, st
 	return 0;
 nomem:
 	rc = err_set(eb, ERR_NOMEM, "out of memory");
+	goto fail;
+fail_at:
+	err_wrap(eb, "%s:%ld: %s", s->path, L[d].line[i], sweep_dim_name(d));
 fail:
 	device_destroy(dev);
 	variant_set_destroy(vs);

@@ -17,6 +17,7 @@
 
 #include "inilines.h"
 #include "num.h"
+#include "paths.h"
 #include "run.h"
 
 static const char *const dim_names[SWEEP_N_DIMS] = {
@@ -48,16 +49,59 @@ struct parse {
 	int rc;
 };
 
-static int push(struct sweep_list *l, const char *v)
+static int push(struct sweep_list *l, const char *v, long line)
 {
 	char **a = realloc(l->v, (size_t)(l->n + 1) * sizeof *a);
 	if (!a)
 		return ERR_NOMEM;
 	l->v = a;
+	long *b = realloc(l->line, (size_t)(l->n + 1) * sizeof *b);
+	if (!b)
+		return ERR_NOMEM;
+	l->line = b;
 	if (!(l->v[l->n] = strdup(v)))
 		return ERR_NOMEM;
-	l->n++;
+	l->line[l->n++] = line;
 	return 0;
+}
+
+/*
+ * The value of dimension d (SWEEP_N_DIMS: the timings file) with its path taken from the
+ * sweep file's folder: traces, devices and timings are paths; a model is one when it has
+ * a '/' or ends in .csv (a zoo name otherwise, model.h); a policy's name part when it
+ * ends in .so; a workload after "file:". 1, or 0 with the error set.
+ */
+static int resolve(struct parse *p, int d, const char *v, char *out, size_t len)
+{
+	size_t skip = 0, n = strlen(v);
+	int is_path = d == SWEEP_TRACE || d == SWEEP_DEVICE || d == SWEEP_N_DIMS;
+	if (d == SWEEP_MODEL)
+		is_path = strchr(v, '/') || (n > 4 && strcmp(v + n - 4, ".csv") == 0);
+	if (d == SWEEP_POLICY) {
+		const char *colon = strchr(v, ':');
+		size_t k = colon ? (size_t)(colon - v) : n;
+		is_path = k > 3 && memcmp(v + k - 3, ".so", 3) == 0;
+	}
+	if (d == SWEEP_WORKLOAD && strncmp(v, "file:", 5) == 0) {
+		is_path = 1;
+		skip = 5;
+	}
+	if (!is_path || v[skip] == '/') {
+		if (snprintf(out, len, "%s", v) >= (int)len)
+			return inilines_fail(&p->in, ERR_RANGE, "'%.64s...': too long", v);
+		return 1;
+	}
+	char path[PATH_MAX], tail[INI_MAX_LINE] = "";
+	snprintf(path, sizeof path, "%s", v + skip);
+	if (d == SWEEP_POLICY && strchr(path, ':')) {
+		snprintf(tail, sizeof tail, "%s", strchr(path, ':'));
+		*strchr(path, ':') = '\0';
+	}
+	char full[PATH_MAX];
+	if (paths_beside(p->path, path, full, sizeof full) < 0 ||
+	    snprintf(out, len, "%.*s%s%s", (int)skip, v, full, tail) >= (int)len)
+		return inilines_fail(&p->in, ERR_RANGE, "'%.64s...': path too long", v);
+	return 1;
 }
 
 static int set_str(struct parse *p, char **dst, const char *v)
@@ -84,7 +128,13 @@ static int scalar(struct parse *p, int k, const char *v)
 				    (int)sizeof s->name - 1);
 		snprintf(s->name, sizeof s->name, "%s", v);
 		return 1;
-	case K_TIMINGS: return set_str(p, &s->timings, v);
+	case K_TIMINGS: {
+		char full[PATH_MAX];
+		if (!v[0] || !resolve(p, SWEEP_N_DIMS, v, full, sizeof full))
+			return set_str(p, &s->timings, v);
+		s->timings_line = p->in.line;
+		return set_str(p, &s->timings, full);
+	}
 	case K_OPS: return set_str(p, &s->ops, v);
 	case K_DURATION:
 		if (num_double(v, &x) < 0 || x < 0 || x > 1e8)
@@ -146,7 +196,10 @@ static int list_value(struct parse *p, int d, const char *tok)
 		s->seeds = a;
 		a[s->dim[d].n] = u;
 	}
-	if (push(&s->dim[d], tok) < 0)
+	char v[INI_MAX_LINE + PATH_MAX];
+	if (!resolve(p, d, tok, v, sizeof v))
+		return 0;
+	if (push(&s->dim[d], v, p->in.line) < 0)
 		return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
 	return 1;
 }
@@ -209,7 +262,10 @@ static int exclude_key(struct parse *p, const char *name, const char *value)
 				    t);
 		if (x->value[d])
 			return inilines_fail(&p->in, ERR_PARSE, "[exclude]: %s is given twice in one run line", t);
-		if (!(x->value[d] = strdup(eq + 1)))
+		char v[INI_MAX_LINE + PATH_MAX];
+		if (!resolve(p, d, eq + 1, v, sizeof v))
+			return 0;
+		if (!(x->value[d] = strdup(v)))
 			return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
 		any = 1;
 	}
@@ -323,6 +379,7 @@ void sweep_spec_destroy(struct sweep_spec *s)
 		for (int i = 0; i < s->dim[d].n; i++)
 			free(s->dim[d].v[i]);
 		free(s->dim[d].v);
+		free(s->dim[d].line);
 	}
 	for (int i = 0; i < s->n_exclude; i++)
 		for (int d = 0; d < SWEEP_N_DIMS; d++)

@@ -597,7 +597,10 @@ static const char *indented(const char *src, const char *name)
 	char *path = paths[next++ % 4];
 	size_t n;
 	char *text = slurp(src, &n);
-	snprintf(path, 1024, "%s/%s", tu_dir(), name);
+	char dir[512]; /* as deep as twin()'s, so a sweep's paths resolve alike */
+	snprintf(dir, sizeof dir, "%s/eq/indented", tu_dir());
+	mkdir_p(dir);
+	snprintf(path, 1024, "%s/%s", dir, name);
 	FILE *f = fopen(path, "wb");
 	cr_assert(f, "%s: %s", path, strerror(errno));
 	int line = 0, start = 1;
@@ -622,7 +625,10 @@ Test(bom_crlf, indented_ini_lines_are_read_as_unindented)
 	device_destroy(want);
 	struct errbuf eb = {0};
 	struct sweep_spec *a = NULL, *b = NULL;
-	cr_assert_eq(sweep_spec_load("data/sweeps/example.ini", &a, &eb), 0, "%s", eb.msg);
+	/* both copies in one folder, since a sweep file's paths are taken from its folder */
+	cr_assert_eq(sweep_spec_load(twin("data/sweeps/example.ini", PLAIN, "plain-sweep.ini"), &a,
+				     &eb),
+		     0, "%s", eb.msg);
 	cr_assert_eq(sweep_spec_load(indented("data/sweeps/example.ini", "indented-sweep.ini"), &b,
 				     &eb),
 		     0, "%s", eb.msg);

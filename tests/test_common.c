@@ -573,3 +573,38 @@ Test(common, afile_temp_path_is_an_empty_file_beside_the_target_that_commit_move
 	cr_assert_null(afile_temp_path(s));
 	afile_destroy(s);
 }
+
+/* ---- common/paths: a path named from a file's folder ---- */
+
+#include "paths.h"
+
+Test(common, paths_beside_folds_only_what_the_kernel_would)
+{
+	char out[4096], cmd[1024], buf[256];
+	snprintf(cmd, sizeof cmd, "mkdir -p %s/p/q %s/real/deep && ln -sfn %s/real/deep %s/p/link",
+		 tu_dir(), tu_dir(), tu_dir(), tu_dir());
+	cr_assert_eq(tu_run(cmd, buf, sizeof buf), 0, "%s", buf);
+	static const struct {
+		const char *file, *rel, *want; /* a leading '@' stands for tu_dir() */
+	} cases[] = {
+		{"@/p/q/s.ini", "../../x.csv", "@/x.csv"},
+		{"@/p/q/s.ini", "./a/./b.csv", "@/p/q/a/b.csv"},
+		{"@/p/q/s.ini", "/abs/x.csv", "/abs/x.csv"},
+		/* link/.. is real/, not p/: left for the kernel to resolve */
+		{"@/p/link/s.ini", "../x.csv", "@/p/link/../x.csv"},
+		/* a folder that does not exist is not folded either */
+		{"@/p/none/s.ini", "../x.csv", "@/p/none/../x.csv"},
+		{"s.ini", "x.csv", "x.csv"},
+		/* "/usr/.." is "/", and ".." of "/" stays as written */
+		{"/usr/s.ini", "../../x", "/../x"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char file[1024], want[1024];
+		int at_f = cases[i].file[0] == '@', at_w = cases[i].want[0] == '@';
+		snprintf(file, sizeof file, "%s%s", at_f ? tu_dir() : "", cases[i].file + at_f);
+		snprintf(want, sizeof want, "%s%s", at_w ? tu_dir() : "", cases[i].want + at_w);
+		cr_assert_eq(paths_beside(file, cases[i].rel, out, sizeof out), 0);
+		cr_assert_str_eq(out, want, "case %zu", i);
+	}
+	cr_assert_eq(paths_beside("s.ini", "x.csv", out, 3), ERR_RANGE);
+}

@@ -7,6 +7,7 @@
  * The binary is taken from $ADASCALE_BUILD (the Makefile sets it), default build/.
  */
 #include <criterion/criterion.h>
+#include <limits.h>
 
 #include <fcntl.h>
 #include <math.h>
@@ -513,12 +514,15 @@ static void nightly_setup(void)
 	snprintf(nconf, sizeof nconf, "%s/tiny.ini", tmp);
 	FILE *f = fopen(nconf, "w");
 	cr_assert_not_null(f);
-	fputs("; a tiny nightly-like suite: 2 policies x 2 seeds on a 60 s trace\n"
-	      "[sweep]\nname = tiny\ntraces = tests/data/slowdown.csv\n"
-	      "devices = devices/host.ini\ntimings = devices/host/timings.csv\n"
-	      "models = mobilenet_v1\npolicies = static:variant=best greedy\n"
-	      "workloads = poisson:rate=30\ndeadlines_ms = 33\nseeds = 1 2\n",
-	      f);
+	char root[PATH_MAX]; /* the file is not beside the data: it names it absolutely */
+	cr_assert(getcwd(root, sizeof root));
+	fprintf(f,
+		"; a tiny nightly-like suite: 2 policies x 2 seeds on a 60 s trace\n"
+		"[sweep]\nname = tiny\ntraces = %s/tests/data/slowdown.csv\n"
+		"devices = %s/devices/host.ini\ntimings = %s/devices/host/timings.csv\n"
+		"models = mobilenet_v1\npolicies = static:variant=best greedy\n"
+		"workloads = poisson:rate=30\ndeadlines_ms = 33\nseeds = 1 2\n",
+		root, root, root);
 	fclose(f);
 }
 

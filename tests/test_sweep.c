@@ -8,6 +8,7 @@
  * The binaries are taken from $ADASCALE_BUILD (the Makefile sets it), default build/.
  */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -289,9 +290,12 @@ Test(sweep, file_lists_continue_exclusions_apply_and_the_plan_counts)
 	cr_assert_eq(adascale("sweep %s --db %s --dry-run", cfg, db), 0, "%s", out);
 	cr_assert(tu_has(out, "# t: 14 runs (1 x 1 x 1 x 4 x 1 x 2 x 2 = 16, 2 excluded"), "%s",
 		  out);
-	cr_assert(tu_has(out, "\ttests/data/slowdown.csv\ttests/data/dvfs2.ini\tmobilenet_v1\t"
-			      "adascale\tperiodic:fps=30\t50\t2\n"),
-		  "%s", out);
+	char row[1024]; /* the paths as taken from the sweep file's folder */
+	snprintf(row, sizeof row,
+		 "\t%s/tests/data/slowdown.csv\t%s/tests/data/dvfs2.ini\tmobilenet_v1\t"
+		 "adascale\tperiodic:fps=30\t50\t2\n",
+		 tu_dir(), tu_dir());
+	cr_assert(tu_has(out, row), "%s", out);
 	cr_assert_eq(access(db, F_OK), -1, "a dry run must not create the database");
 
 	/* the same experiment listed twice is one run */
@@ -326,10 +330,13 @@ Test(sweep, bad_files_are_refused_naming_file_and_line)
 		{"[sweep]\nname = a\ndevices = tests/data/dvfs2.ini\n", "bad.ini:1: [sweep] needs traces"},
 		{"[sweep]\nname = a\ntraces = tests/data/slowdown.csv\ndevices = tests/data/dvfs2.ini\n"
 		 "models = mobilenet_v1\npolicies = greedy nosuchpolicy\n",
-		 "unknown policy 'nosuchpolicy'"},
-		{"[sweep]\nname = a\ntraces = tests/data/nosuch.csv\ndevices = tests/data/dvfs2.ini\n"
-		 "models = mobilenet_v1\npolicies = greedy\n",
-		 "tests/data/nosuch.csv"},
+		 "bad.ini:6: policy: unknown policy 'nosuchpolicy'"},
+		{"[sweep]\nname = a\ntraces = tests/data/slowdown.csv\ntraces = tests/data/nosuch.csv\n"
+		 "devices = tests/data/dvfs2.ini\nmodels = mobilenet_v1\npolicies = greedy\n",
+		 "bad.ini:4: trace: "},
+		{"[sweep]\nname = a\ntraces = tests/data/slowdown.csv\ndevices = tests/data/dvfs2.ini\n"
+		 "models = tests/data/nosuch.csv\npolicies = greedy\n",
+		 "bad.ini:5: model: "},
 	};
 	const char *db = tu_scratch("bad.db");
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -353,6 +360,54 @@ Test(sweep, bad_files_are_refused_naming_file_and_line)
 	cr_assert_eq(adascale("sweep %s --resume --db %s", small_sweep("ok.ini", ""), db), 2, "%s",
 		     out);
 	cr_assert(tu_has(out, "--resume: the database does not exist"), "%s", out);
+}
+
+/* A sweep file's paths are its folder's: it runs the same from anywhere. */
+Test(sweep, paths_are_taken_from_the_sweep_files_folder)
+{
+	char cwd[PATH_MAX], cmd[4 * PATH_MAX];
+	cr_assert(getcwd(cwd, sizeof cwd));
+	/* tu_dir()/a/b/s.ini names the test data two folders up (tu_dir() links tests/) */
+	snprintf(cmd, sizeof cmd, "mkdir -p %s/a/b", tu_dir());
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
+	const char *cfg = tu_write("a/b/s.ini",
+				   "[sweep]\nname = rel\ntraces = ../../tests/data/slowdown.csv\n"
+				   "devices = ../../tests/data/dvfs2.ini\n"
+				   "models = ../../models/zoo/mobilenet_v1.csv\npolicies = greedy\n"
+				   "deadlines_ms = 33 50\n[exclude]\n"
+				   "run = trace=../../tests/data/slowdown.csv deadline_ms=50\n");
+	/* from / and from the repository the plan is the same, with the same paths */
+	char from_root[65536];
+	snprintf(cmd, sizeof cmd, "cd / && '%s/%s/adascale' sweep '%s' --dry-run", cwd, tu_bin(),
+		 cfg);
+	cr_assert_eq(tu_run(cmd, from_root, sizeof from_root), 0, "%s", from_root);
+	cr_assert_eq(adascale("sweep %s --dry-run", cfg), 0, "%s", out);
+	cr_assert_str_eq(out, from_root);
+	char want[2048];
+	snprintf(want, sizeof want, "1\t%s/tests/data/slowdown.csv\t%s/tests/data/dvfs2.ini\t%s/models/zoo/mobilenet_v1.csv\tgreedy",
+		 tu_dir(), tu_dir(), tu_dir());
+	cr_assert(tu_has(out, want), "want '%s' in: %s", want, out);
+	/* and it runs from elsewhere */
+	const char *db = tu_scratch("rel.db");
+	remove(db);
+	snprintf(cmd, sizeof cmd, "cd / && '%s/%s/adascale' sweep '%s' --db '%s' --jobs 1", cwd,
+		 tu_bin(), cfg, db);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
+	cr_assert(tu_has(out, "1 ran now (1 ok, 0 failed)"), "%s", out);
+
+	/* a path that does not resolve names the sweep file and line, dry run or not */
+	cfg = tu_write("a/b/bad.ini", "[sweep]\nname = rel\ntraces = ../../tests/data/slowdown.csv\n"
+				      "devices = tests/data/dvfs2.ini\nmodels = mobilenet_v1\n"
+				      "policies = greedy\n");
+	snprintf(cmd, sizeof cmd, "cd / && '%s/%s/adascale' sweep '%s' --dry-run", cwd, tu_bin(),
+		 cfg);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
+	snprintf(want, sizeof want, "%s:4: device: %s/a/b/tests/data/dvfs2.ini", cfg, tu_dir());
+	cr_assert(tu_has(out, want), "want '%s' in: %s", want, out);
+	remove(db);
+	cr_assert_eq(adascale("sweep %s --db %s", cfg, db), 2, "%s", out);
+	cr_assert(tu_has(out, want), "want '%s' in: %s", want, out);
+	cr_assert_eq(access(db, F_OK), -1, "bad input must write nothing");
 }
 
 /* ---- identity ---- */

@@ -4,11 +4,13 @@
  */
 #include "testutil.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <criterion/hooks.h>
 
@@ -38,6 +40,17 @@ const char *tu_dir(void)
 			perror("mkdtemp");
 			abort();
 		}
+		/* A file written here names bundled data as the repository root would (a sweep
+		   file takes its paths from its own folder): the data folders, linked. */
+		static const char *const linked[] = {"tests", "traces", "devices", "models", "data"};
+		char cwd[PATH_MAX], from[PATH_MAX * 2], to[PATH_MAX * 2];
+		if (getcwd(cwd, sizeof cwd))
+			for (size_t i = 0; i < sizeof linked / sizeof linked[0]; i++) {
+				snprintf(from, sizeof from, "%s/%s", cwd, linked[i]);
+				snprintf(to, sizeof to, "%s/%s", dir, linked[i]);
+				if (symlink(from, to) != 0)
+					perror(to);
+			}
 	}
 	return dir;
 }
