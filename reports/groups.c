@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "utf8.h"
 
 /* ---- small lists of key/value pairs ---- */
 
@@ -115,12 +116,13 @@ static void append(char *buf, size_t len, const char *text)
 	}
 	if (len < used + 4 || len < 4)
 		return;
-	size_t room = len - used - 4;
+	size_t room = len - used - 4, cut = 0;
 	/* Cut at a character boundary: never in the middle of a UTF-8 sequence. */
-	while (room > 0 && ((unsigned char)text[room] & 0xC0) == 0x80)
-		room--;
-	memcpy(buf + used, text, room);
-	memcpy(buf + used + room, "...", 4);
+	int step;
+	while (utf8_step(text + cut, &step) != UTF8_END && cut + (size_t)step <= room)
+		cut += (size_t)step;
+	memcpy(buf + used, text, cut);
+	memcpy(buf + used + cut, "...", 4);
 }
 
 /* ---- policy labels ---- */
