@@ -89,6 +89,7 @@ struct ada {
 	int ready, n_var, max_t;
 	struct ada_cand *cand;
 	int n_cand, n_pairs;
+	int last_cand;            /* the candidate chosen last, plus one; 0 = none */
 	double *ratio;            /* per (variant, threads): observed / predicted; 0 = none */
 	int64_t *ratio_ns;        /* when each was last updated */
 	double ratio_all;         /* device-wide ratio; 0 = none */
@@ -393,7 +394,7 @@ static void ada_observe(void *state, const struct adascale_observation *obs)
 /* ---- decision ---- */
 
 struct ada_eval {
-	int v, t, head_on;
+	int v, t, head_on, n;
 	double value, score, total, ms, mj;
 };
 
@@ -405,12 +406,6 @@ static double switch_time_ms(const struct ada *a, const struct adascale_view *vi
 	if (HOST_HAS(h, switch_ms))
 		return h->switch_ms(h->ctx, v);
 	return pol_switch_ms(&a->sw, view->variants[v].weight_bytes);
-}
-
-static double constant_service(void *arg, double start_ms)
-{
-	(void)start_ms;
-	return *(const double *)arg;
 }
 
 /* the best value; at equal value the plan whose head is on time, then the better score */
@@ -425,6 +420,33 @@ static int ada_better(const struct ada_eval *x, const struct ada_eval *b)
 	if (x->head_on && x->score != b->score)
 		return x->score > b->score;
 	return x->total < b->total;
+}
+
+/* Candidate i's plan from now into *e; 0 when it cannot run (memory, no prediction). */
+static int ada_evaluate(const struct ada *a, const struct adascale_view *view,
+			const struct pol_plan *plan, const struct adascale_state *plan_st,
+			double mem_bytes, int i, struct ada_eval *e)
+{
+	const struct adascale_host *h = a->host;
+	const struct adascale_variant *vt = view->variants;
+	int v = a->cand[i].v, t = a->cand[i].t;
+	if (vt[v].mem_bytes > mem_bytes)
+		return 0;
+	double corr = correction(a, v, t, view->state->t_ns);
+	*e = (struct ada_eval){.v = v, .t = t};
+	e->ms = h->predict_ms(h->ctx, v, t, plan_st) * corr;
+	if (!isfinite(e->ms))
+		return 0;
+	e->mj = h->predict_mj(h->ctx, v, t, plan_st) * corr;
+	double sw_ms = a->switchcost ? switch_time_ms(a, view, v) : 0;
+	double on = pol_plan_run(plan, sw_ms, e->ms * a->margin, &e->head_on, &e->n);
+	/* a switch keeps one core busy while it loads */
+	double sw_mj = e->ms > 0 ? e->mj / e->ms / t * sw_ms : 0;
+	double top1 = vt[v].has_top1 ? vt[v].top1 : 0;
+	e->score = top1 - a->lambda * e->mj;
+	e->value = top1 * on - a->lambda * (e->mj * e->n + sw_mj);
+	e->total = sw_ms + e->ms;
+	return 1;
 }
 
 static int ada_decide(void *state, const struct adascale_view *view,
@@ -453,29 +475,33 @@ static int ada_decide(void *state, const struct adascale_view *view,
 		.horizon_ms = fmin(a->hold_ms, expect),
 	};
 	double mem_bytes = plan_st.mem_avail_mb * 1e6;
-	struct ada_eval best = {.v = -1};
+	/*
+	 * The candidate chosen last is evaluated first: no plan earns more than top-1 x the
+	 * requests it counts (energy only subtracts, and every plan counts the same requests),
+	 * so a candidate whose top-1 cannot reach that value is not evaluated. The choice is the
+	 * one evaluating every candidate in order would make.
+	 */
+	struct ada_eval best = {.v = -1}, seed = {.v = -1};
+	int seeded = a->last_cand > 0 &&
+		     ada_evaluate(a, view, &plan, &plan_st, mem_bytes, a->last_cand - 1, &seed);
+	int chosen = -1;
 	for (int i = 0; i < a->n_cand; i++) {
-		int v = a->cand[i].v, t = a->cand[i].t;
-		if (vt[v].mem_bytes > mem_bytes)
-			continue;
-		double corr = correction(a, v, t, now);
-		struct ada_eval e = {.v = v, .t = t};
-		e.ms = h->predict_ms(h->ctx, v, t, &plan_st) * corr;
-		if (!isfinite(e.ms))
-			continue;
-		e.mj = h->predict_mj(h->ctx, v, t, &plan_st) * corr;
-		double sw_ms = a->switchcost ? switch_time_ms(a, view, v) : 0;
-		double service = e.ms * a->margin;
-		int n;
-		double on = pol_plan_run(&plan, sw_ms, constant_service, &service, &e.head_on, &n);
-		/* a switch keeps one core busy while it loads */
-		double sw_mj = e.ms > 0 ? e.mj / e.ms / t * sw_ms : 0;
-		e.score = (vt[v].has_top1 ? vt[v].top1 : 0) - a->lambda * e.mj;
-		e.value = (vt[v].has_top1 ? vt[v].top1 : 0) * on - a->lambda * (e.mj * n + sw_mj);
-		e.total = sw_ms + e.ms;
-		if (ada_better(&e, &best))
+		struct ada_eval e;
+		if (seeded && i == a->last_cand - 1) {
+			e = seed;
+		} else {
+			const struct adascale_variant *var = &vt[a->cand[i].v];
+			if (seeded && (var->has_top1 ? var->top1 : 0) * seed.n < seed.value)
+				continue;
+			if (!ada_evaluate(a, view, &plan, &plan_st, mem_bytes, i, &e))
+				continue;
+		}
+		if (ada_better(&e, &best)) {
 			best = e;
+			chosen = i;
+		}
 	}
+	a->last_cand = chosen + 1;
 	if (best.v < 0) {
 		/* nothing fits in memory: the smallest, and the host counts the failure */
 		int v = 0;

@@ -153,26 +153,67 @@ double pol_ontime_chance(double rho, double cv2, double service_ms, double slack
 	return mean_wait > 0 ? 1 - rho * exp(-rho * slack_ms / mean_wait) : 1;
 }
 
-double pol_plan_run(const struct pol_plan *p, double switch_ms, pol_service_fn service,
-		    void *arg, int *head_on, int *n_req)
+/* Request i's arrival, ms from now (the same expression wherever it is needed). */
+static double plan_arrival(const struct pol_plan *p, int queued, double spacing, double period,
+			   long i)
+{
+	return i < queued ? -p->wait_ms + (double)i * spacing
+			  : -p->wait_ms + (queued - 1) * spacing + (double)(i - queued + 1) * period;
+}
+
+/*
+ * How many requests after request i (i >= queued - 1) arrive before the horizon, as
+ * plan_arrival computes them, keeping the plan under POL_PLAN_MAX requests; n of them
+ * already counted. Arrivals grow with i, so the last one is found from a first guess by
+ * stepping over the exact expression.
+ */
+static long later_requests(const struct pol_plan *p, int queued, double spacing, double period,
+			   long i, long n)
+{
+	long room = POL_PLAN_MAX - n, j;
+	double base = plan_arrival(p, queued, spacing, period, queued - 1);
+	double guess = (p->horizon_ms - base) / period;
+	if (!(guess < (double)room + queued + i)) /* also NaN */
+		j = i + room;
+	else
+		j = guess > 0 ? queued - 1 + (long)guess : i;
+	if (j < i)
+		j = i;
+	while (j > i && plan_arrival(p, queued, spacing, period, j) >= p->horizon_ms)
+		j--;
+	while (j - i < room && plan_arrival(p, queued, spacing, period, j + 1) < p->horizon_ms)
+		j++;
+	return j - i < room ? j - i : room;
+}
+
+double pol_plan_run(const struct pol_plan *p, double switch_ms, double ms, int *head_on,
+		    int *n_req)
 {
 	double period = p->period_ms > 0 ? p->period_ms : p->deadline_ms;
 	int queued = p->queued > 0 ? p->queued : 1;
 	double spacing = queued > 1 ? fmin(period, p->wait_ms / (queued - 1)) : period;
 	double free_at = switch_ms; /* the server is busy loading until then */
 	double on_time = 0;
-	int n = 0;
+	long n = 0;
 	*head_on = 0;
-	for (int i = 0; n < 100000; i++) {
-		double arrival = i < queued ? -p->wait_ms + i * spacing
-					    : -p->wait_ms + (queued - 1) * spacing + (i - queued + 1) * period;
+	/* how far from the boundaries the rest must be to be alike whatever the rounding */
+	double tol = 1e-9 * (fabs(p->horizon_ms) + fabs(p->wait_ms) + period + fabs(ms) +
+			     fabs(p->deadline_ms));
+	for (long i = 0; n < POL_PLAN_MAX; i++) {
+		double arrival = plan_arrival(p, queued, spacing, period, i);
 		if (i > 0 && arrival >= p->horizon_ms)
 			break;
 		n++;
-		double start = fmax(arrival, free_at);
-		double ms = service(arg, start);
-		if (isnan(ms))
-			continue; /* fails at once: no answer, no server time */
+		if (isnan(ms)) {
+			/* fails at once: no answer, no server time, and so for every request */
+			if (i >= queued - 1) {
+				n += later_requests(p, queued, spacing, period, i, n);
+				break;
+			}
+			continue;
+		}
+		int idle = arrival >= free_at;
+		double start = idle ? arrival : free_at;
 		free_at = start + ms;
 		double slack = p->deadline_ms - (free_at - arrival);
 		double ok = slack >= 0;
@@ -181,8 +222,25 @@ double pol_plan_run(const struct pol_plan *p, double switch_ms, pol_service_fn s
 		on_time += ok;
 		if (i == 0)
 			*head_on = ok > 0;
+		if (i < queued)
+			continue;
+		if (idle && ms < period - tol && fabs(p->deadline_ms - ms) > tol) {
+			/* keeping up: each later request starts on arrival, with this slack */
+			long k = later_requests(p, queued, spacing, period, i, n);
+			n += k;
+			if (ok == 1) /* counts of whole requests add up exactly */
+				on_time += (double)k;
+			else
+				on_time += ok * (double)k;
+			break;
+		}
+		if (!idle && ms > period + tol && slack < -tol) {
+			/* behind and falling further behind: every later request is late */
+			n += later_requests(p, queued, spacing, period, i, n);
+			break;
+		}
 	}
-	*n_req = n;
+	*n_req = (int)n;
 	return on_time;
 }
 

@@ -50,13 +50,19 @@ int pol_ladder(const struct adascale_host *h, const struct adascale_view *view, 
  * A plan: hold one (variant, threads) from now on, switching to it first if it is not loaded.
  * pol_plan_run simulates the head request, the others waiting behind it (arrived evenly since
  * the head, at most one period apart) and those arriving every period_ms until now +
- * horizon_ms, served first come first served, each taking service(arg, start_ms) with start_ms
- * counted from now (NAN: the inference fails at once, for lack of memory). Arrivals still to
- * come are placed at their mean period; when they are irregular (arrival_cv2 > 0) each counts
- * by its chance to be on time despite the queueing that bursts bring (pol_ontime_chance), so
- * that a plan does not count on a regularity the arrivals will break. It returns how many are
- * expected on time, with the head's outcome and the count of requests in *head_on and *n_req.
- * All plans over the same horizon see the same requests, so their counts compare.
+ * horizon_ms, served first come first served, each taking service_ms (NAN: the inference
+ * fails at once, for lack of memory). Arrivals still to come are placed at their mean period;
+ * when they are irregular (arrival_cv2 > 0) each counts by its chance to be on time despite
+ * the queueing that bursts bring (pol_ontime_chance), so that a plan does not count on a
+ * regularity the arrivals will break. It returns how many are expected on time, with the
+ * head's outcome and the count of requests in *head_on and *n_req. All plans over the same
+ * horizon see the same requests, so their counts compare.
+ *
+ * Requests are simulated one by one only until the rest are alike: once the server is idle
+ * when a request arrives and keeps up (service shorter than the period) every later request
+ * starts on arrival with the same slack, and once it has fallen behind every later one is
+ * later still; the rest are then counted, not simulated (periodic arrivals give the same
+ * count as simulating all of them; irregular ones differ only by rounding).
  */
 struct pol_plan {
 	double wait_ms;       /* how long the head has waited */
@@ -67,10 +73,11 @@ struct pol_plan {
 	double horizon_ms;    /* requests arriving before now + horizon_ms count */
 };
 
-typedef double (*pol_service_fn)(void *arg, double start_ms);
+/* At most this many requests in one plan. */
+#define POL_PLAN_MAX 100000
 
-double pol_plan_run(const struct pol_plan *p, double switch_ms, pol_service_fn service,
-		    void *arg, int *head_on, int *n_req);
+double pol_plan_run(const struct pol_plan *p, double switch_ms, double service_ms,
+		    int *head_on, int *n_req);
 
 /*
  * The chance that a request with slack_ms to spare (deadline minus its service, were it not

@@ -758,3 +758,86 @@ Test(policies, sampled_decide_times_stand_for_the_decisions_not_timed)
 		      o->decide_p99_us);
 	run_output_destroy(o);
 }
+
+/* ---- plans: counted where the rest are alike, against simulating every request ---- */
+
+#include "rng.h"
+
+/* The plan simulated request by request, up to POL_PLAN_MAX requests: the reference. */
+static double plan_every_request(const struct pol_plan *p, double switch_ms, double ms,
+				 int *head_on, int *n_req)
+{
+	double period = p->period_ms > 0 ? p->period_ms : p->deadline_ms;
+	int queued = p->queued > 0 ? p->queued : 1;
+	double spacing = queued > 1 ? fmin(period, p->wait_ms / (queued - 1)) : period;
+	double free_at = switch_ms, on_time = 0;
+	int n = 0;
+	*head_on = 0;
+	for (long i = 0; n < POL_PLAN_MAX; i++) {
+		double arrival = i < queued ? -p->wait_ms + (double)i * spacing
+					    : -p->wait_ms + (queued - 1) * spacing +
+						      (double)(i - queued + 1) * period;
+		if (i > 0 && arrival >= p->horizon_ms)
+			break;
+		n++;
+		if (isnan(ms))
+			continue;
+		double start = fmax(arrival, free_at);
+		free_at = start + ms;
+		double slack = p->deadline_ms - (free_at - arrival);
+		double ok = slack >= 0;
+		if (ok && i >= queued)
+			ok = pol_ontime_chance(ms / period, p->arrival_cv2, ms, slack);
+		on_time += ok;
+		if (i == 0)
+			*head_on = ok > 0;
+	}
+	*n_req = n;
+	return on_time;
+}
+
+Test(policies, plans_count_what_simulating_every_request_counts)
+{
+	struct rng r;
+	rng_init(&r, 7, "test-plans");
+	int shortcuts = 0, overloads = 0, fails = 0;
+	for (int k = 0; k < 20000; k++) {
+		struct pol_plan p = {
+			.wait_ms = rng_uniform(&r) < 0.3 ? 0 : 60 * rng_uniform(&r),
+			.queued = 1 + (int)(rng_uniform(&r) * 5),
+			.period_ms = rng_uniform(&r) < 0.1 ? 0 : 5 + 60 * rng_uniform(&r),
+			.arrival_cv2 = rng_uniform(&r) < 0.5 ? 0 : 2 * rng_uniform(&r),
+			.deadline_ms = 5 + 100 * rng_uniform(&r),
+			.horizon_ms = rng_uniform(&r) < 0.02 ? 1e9 : 5000 * rng_uniform(&r),
+		};
+		double u = rng_uniform(&r);
+		/* services on both sides of the period, exactly at it, and failing at once */
+		double ms = u < 0.05 ? NAN : u < 0.1 ? (p.period_ms > 0 ? p.period_ms : p.deadline_ms)
+					    : 1 + 120 * rng_uniform(&r);
+		double sw = rng_uniform(&r) < 0.5 ? 0 : 200 * rng_uniform(&r);
+		int head_a, head_b, n_a, n_b;
+		double a = pol_plan_run(&p, sw, ms, &head_a, &n_a);
+		double b = plan_every_request(&p, sw, ms, &head_b, &n_b);
+		cr_assert_eq(n_a, n_b, "plan %d: %d requests against %d", k, n_a, n_b);
+		cr_assert_eq(head_a, head_b, "plan %d: the head's outcome differs", k);
+		if (p.arrival_cv2 == 0) /* whole requests: the same sum exactly */
+			cr_assert(a == b, "plan %d: %.17g on time against %.17g", k, a, b);
+		else /* the same chances, added in another order */
+			cr_assert(fabs(a - b) <= 1e-9 * (1 + fabs(b)), "plan %d: %.17g against %.17g",
+				  k, a, b);
+		/* what the adascale policy's pruning rests on: no plan counts more than its
+		   requests on time, and every plan of one view counts the same requests */
+		cr_assert(a <= n_a, "plan %d: %.17g on time of %d", k, a, n_a);
+		int head_c, n_c;
+		pol_plan_run(&p, 0, 0.5 + 10 * rng_uniform(&r), &head_c, &n_c);
+		cr_assert_eq(n_c, n_a, "plan %d: another service counts other requests", k);
+		double period = p.period_ms > 0 ? p.period_ms : p.deadline_ms;
+		shortcuts += n_b > p.queued + 3;
+		overloads += ms > period && n_b > p.queued + 3;
+		fails += isnan(ms);
+	}
+	/* the draws reach the counted stretches on both sides and the failures */
+	cr_assert_gt(shortcuts, 5000);
+	cr_assert_gt(overloads, 1000);
+	cr_assert_gt(fails, 500);
+}
