@@ -62,28 +62,47 @@ void hist_add_n(struct hist *h, double v, uint64_t n)
 
 void hist_add(struct hist *h, double v) { hist_add_n(h, v, 1); }
 
+/* The nearest rank of quantile q in (0, 1) among n values: ceil(q n), at least 1. */
+static uint64_t rank_of(double q, uint64_t n)
+{
+	uint64_t rank = (uint64_t)(q * (double)n);
+	if ((double)rank < q * (double)n)
+		rank++;
+	return rank < 1 ? 1 : rank;
+}
+
+/* The value bucket i stands for, within [min, max]. */
+static double bucket_value(const struct hist *h, int i)
+{
+	double edge = value_of(ONE_BITS + ((uint64_t)(i + 1) << SHIFT));
+	return edge < h->max ? (edge > h->min ? edge : h->min) : h->max;
+}
+
+void hist_quantiles(const struct hist *h, const double *q, int n_q, double *out)
+{
+	int i = 0;
+	uint64_t seen = h->n_buckets > 0 ? h->counts[0] : 0;
+	for (int k = 0; k < n_q; k++) {
+		if (h->n == 0) {
+			out[k] = 0;
+			continue;
+		}
+		if (q[k] <= 0 || q[k] >= 1) {
+			out[k] = q[k] <= 0 ? h->min : h->max;
+			continue;
+		}
+		uint64_t rank = rank_of(q[k], h->n);
+		while (seen < rank && i + 1 < h->n_buckets)
+			seen += h->counts[++i];
+		out[k] = seen >= rank ? bucket_value(h, i) : h->max;
+	}
+}
+
 double hist_quantile(const struct hist *h, double q)
 {
-	if (h->n == 0)
-		return 0;
-	if (q <= 0)
-		return h->min;
-	if (q >= 1)
-		return h->max;
-	uint64_t rank = (uint64_t)(q * (double)h->n);
-	if ((double)rank < q * (double)h->n)
-		rank++;
-	if (rank < 1)
-		rank = 1;
-	uint64_t seen = 0;
-	for (int i = 0; i < h->n_buckets; i++) {
-		seen += h->counts[i];
-		if (seen >= rank) {
-			double edge = value_of(ONE_BITS + ((uint64_t)(i + 1) << SHIFT));
-			return edge < h->max ? (edge > h->min ? edge : h->min) : h->max;
-		}
-	}
-	return h->max;
+	double v;
+	hist_quantiles(h, &q, 1, &v);
+	return v;
 }
 
 double hist_mean(const struct hist *h) { return h->n ? h->sum / (double)h->n : 0; }

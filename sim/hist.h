@@ -27,6 +27,8 @@ void hist_add(struct hist *h, double value_ns);
 void hist_add_n(struct hist *h, double value_ns, uint64_t n);
 /* Nearest-rank quantile q in [0, 1] (q = 0 gives the minimum, q = 1 the maximum). */
 double hist_quantile(const struct hist *h, double q);
+/* The quantiles q[0..n_q-1], in ascending order, into out, in one pass over the buckets. */
+void hist_quantiles(const struct hist *h, const double *q, int n_q, double *out);
 double hist_mean(const struct hist *h);
 
 #endif

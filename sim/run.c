@@ -1000,11 +1000,15 @@ static void summarise(struct sim *s)
 	o->has_latency = s->lat.n > 0;
 	if (s->lat.n) {
 		m->lat_mean_ms = hist_mean(&s->lat) / 1e6;
+		double q[101];
 		for (int i = 0; i <= 100; i++)
-			o->lat_q_ms[i] = hist_quantile(&s->lat, i / 100.0) / 1e6;
-		m->lat_p50_ms = hist_quantile(&s->lat, 0.50) / 1e6;
-		m->lat_p95_ms = hist_quantile(&s->lat, 0.95) / 1e6;
-		m->lat_p99_ms = hist_quantile(&s->lat, 0.99) / 1e6;
+			q[i] = i / 100.0;
+		hist_quantiles(&s->lat, q, 101, o->lat_q_ms);
+		for (int i = 0; i <= 100; i++)
+			o->lat_q_ms[i] /= 1e6;
+		m->lat_p50_ms = o->lat_q_ms[50];
+		m->lat_p95_ms = o->lat_q_ms[95];
+		m->lat_p99_ms = o->lat_q_ms[99];
 	}
 	o->has_top1 = s->top1_n > 0;
 	m->mean_top1 = s->top1_n ? s->top1_sum / (double)s->top1_n : 0;

@@ -140,5 +140,17 @@ Test(engine, histogram_quantiles_within_a_tenth_of_a_percent)
 	cr_assert_float_eq(hist_quantile(&h, 0), v[0], 0);
 	cr_assert_float_eq(hist_quantile(&h, 1), v[N - 1], 0);
 	cr_assert_float_eq(hist_mean(&h), sum / N, 1e-6 * sum / N);
+	/* all percentiles in one pass: each within a tenth of a percent of the sorted sample */
+	double q[101], got[101];
+	for (int i = 0; i <= 100; i++)
+		q[i] = i / 100.0;
+	hist_quantiles(&h, q, 101, got);
+	for (int i = 1; i < 100; i++) {
+		double exact = v[(int)ceil(q[i] * N) - 1];
+		cr_assert(got[i] >= exact && got[i] <= exact * 1.001, "q%g: %g vs exact %g", q[i],
+			  got[i], exact);
+		cr_assert(got[i] >= got[i - 1], "q%g below q%g", q[i], q[i - 1]);
+	}
+	cr_assert(got[0] == v[0] && got[100] == v[N - 1]);
 	hist_free(&h);
 }
