@@ -139,6 +139,15 @@ struct adascale_host {
 	 */
 	int (*future_state)(void *ctx, double delay_ms, struct adascale_state *out,
 			    double *holds_ms);
+	/*
+	 * Appended, for policies that see the future (NULL otherwise, or when the host does not
+	 * offer it): the arrival of the k-th request (k >= 1) after the newest that has
+	 * arrived, in ms from now, into *at_ms. Returns 0; 1 when that request would come
+	 * after the run has ended; -1 when the host cannot say, which it does unless both the
+	 * arrivals and the service times are determined (a simulator drawing them from its
+	 * seed knows them; arrivals read from a file it does not read ahead).
+	 */
+	int (*future_arrival)(void *ctx, int64_t k, double *at_ms);
 };
 
 /* Bits of adascale_policy.flags. */

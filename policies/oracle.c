@@ -18,6 +18,11 @@
  * So it gives up a request to load a better variant when that pays over the horizon, never
  * loads a variant it would have to abandon at once, and sees a slowdown coming.
  *
+ * Where the host says when the requests to come arrive (future_arrival) and only the head
+ * waits, it plans the whole rest of the run at once and follows that plan to the end: then
+ * the plan is exact unless a state had to be let go or a choice would queue requests past
+ * the capacity (it logs which).
+ *
  * It is exact where the host lets it be. Without future_state it knows only the head's time
  * (exact_ms, for an inference started now) and plans the rest at the present state; without
  * switch_ms it takes switch times from the model of polutil.h (assumed, then fitted to the
@@ -40,9 +45,11 @@
 #define HOST_HAS(h, f) \
 	((h)->size >= offsetof(struct adascale_host, f) + sizeof(h)->f && (h)->f != NULL)
 
-#define OR_MAX_REQ 1024 /* requests in a plan */
-#define OR_BEAM 3       /* labels kept per loaded variant and request */
-#define OR_TOL_MS 0.002 /* the world matches the plan within this */
+#define OR_MAX_REQ 1024   /* requests in a plan */
+#define OR_BEAM 3         /* labels kept per loaded variant and request */
+#define OR_EXACT_MAX 20000 /* requests in an exact plan: the rest of the run */
+#define OR_EXACT_BEAM 4   /* labels per loaded variant in an exact plan (more: not exact) */
+#define OR_TOL_MS 0.002   /* the world matches the plan within this */
 
 /* A stretch of the future in which the device state holds (from future_state). */
 struct or_seg {
@@ -82,15 +89,19 @@ struct oracle {
 	double *full_ms;         /* [segment][pair] service time in that state; NAN: not yet */
 	double *present_ms;      /* [pair] at the present state */
 	double *switch_ms;       /* [variant] */
-	struct or_label *lab;    /* [stage][slot]: stage * (n_var + 1) * OR_BEAM + slot */
+	struct or_label *lab;    /* [stage][slot]: stage * (n_var + 1) * beam + slot */
 	int *n_lab;              /* [stage][variant + 1] labels in use */
-	int cap_stages;
-	double arrival[OR_MAX_REQ];
+	size_t cap_lab, cap_n_lab;
+	int beam;                /* labels kept per loaded variant: OR_BEAM or OR_EXACT_BEAM */
+	int cut;                 /* a label that no other dominated was let go */
+	double *arrival;         /* [request] ms from the plan's start */
+	int cap_req;
 
 	/* the plan being followed: absolute times */
-	int plan_n, plan_i;
-	int plan_act[OR_MAX_REQ], plan_loaded[OR_MAX_REQ];
-	int64_t plan_arrival_ns[OR_MAX_REQ], plan_decide_ns[OR_MAX_REQ];
+	int plan_n, plan_i, plan_exact;
+	int *plan_act, *plan_loaded;
+	int64_t *plan_arrival_ns, *plan_decide_ns;
+	int said;                /* the kind of plan was logged */
 };
 
 static const struct adascale_param oracle_params[] = {
@@ -279,14 +290,24 @@ static double service_ms(struct oracle *o, const struct adascale_view *view, int
 	return INFINITY;
 }
 
-/* Keeps a new label for its loaded variant if it is among the best OR_BEAM there. */
-static void offer(struct or_label *slot, int *n, const struct or_label *x)
+/*
+ * Keeps a new label for its loaded variant unless another there is at least as good in value
+ * and free time (free_ms is what the next request sees: never before its arrival). Labels
+ * it dominates go. When beam labels remain that none dominates, the worst (lowest value,
+ * then latest free) goes, and the plan is no longer exact (*cut).
+ */
+static void offer(struct or_label *slot, int *n, int beam, const struct or_label *x, int *cut)
 {
 	for (int i = 0; i < *n; i++)
 		if (slot[i].value >= x->value && slot[i].free_ms <= x->free_ms)
 			return; /* dominated */
-	int k = *n;
-	if (k == OR_BEAM) {
+	int k = 0;
+	for (int i = 0; i < *n; i++) /* those x dominates go */
+		if (!(x->value >= slot[i].value && x->free_ms <= slot[i].free_ms))
+			slot[k++] = slot[i];
+	*n = k;
+	if (k == beam) {
+		*cut = 1;
 		/* replace the worst (lowest value, then latest free) if x beats it */
 		int w = 0;
 		for (int i = 1; i < k; i++)
@@ -303,7 +324,57 @@ static void offer(struct or_label *slot, int *n, const struct or_label *x)
 	(*n)++;
 }
 
-/* Plans the next requests from now; fills plan_* (absolute times). 0, or -1. */
+/* Room for n requests in the plan's arrays; 0, or -1. */
+static int reserve(struct oracle *o, int n)
+{
+	if (n <= o->cap_req)
+		return 0;
+	double *a = realloc(o->arrival, (size_t)n * sizeof *a);
+	if (a)
+		o->arrival = a;
+	int *pa = realloc(o->plan_act, (size_t)n * sizeof *pa);
+	if (pa)
+		o->plan_act = pa;
+	int *pl = realloc(o->plan_loaded, (size_t)n * sizeof *pl);
+	if (pl)
+		o->plan_loaded = pl;
+	int64_t *an = realloc(o->plan_arrival_ns, (size_t)n * sizeof *an);
+	if (an)
+		o->plan_arrival_ns = an;
+	int64_t *dn = realloc(o->plan_decide_ns, (size_t)n * sizeof *dn);
+	if (dn)
+		o->plan_decide_ns = dn;
+	if (!a || !pa || !pl || !an || !dn)
+		return -1;
+	o->cap_req = n;
+	return 0;
+}
+
+/*
+ * The arrivals of the rest of the run, when the host knows them and only the head waits:
+ * the count, or 0 when the plan cannot be exact (then the planner's arrivals are used).
+ */
+static int exact_arrivals(struct oracle *o, const struct adascale_view *view, double wait)
+{
+	const struct adascale_host *h = o->host;
+	if (!HOST_HAS(h, future_arrival) || !HOST_HAS(h, future_state) ||
+	    !HOST_HAS(h, switch_ms) || view->queue->length != 1)
+		return 0;
+	int n = 0;
+	for (int64_t k = 0;; k++) {
+		double at = -wait;
+		int rc = k == 0 ? 0 : h->future_arrival(h->ctx, k, &at);
+		if (rc < 0 || n >= OR_EXACT_MAX)
+			return 0;
+		if (rc > 0)
+			return n;
+		if (reserve(o, n + 1) < 0)
+			return 0;
+		o->arrival[n++] = at;
+	}
+}
+
+/* Plans the next requests from now; fills plan_* (absolute times). 0, or -1. *//* Plans the next requests from now; fills plan_* (absolute times). 0, or -1. */
 static int plan(struct oracle *o, const struct adascale_view *view)
 {
 	const struct adascale_host *h = o->host;
@@ -314,95 +385,136 @@ static int plan(struct oracle *o, const struct adascale_view *view)
 	double wait = (double)(now - view->queue->oldest_arrival_ns) / 1e6;
 	int queued = view->queue->length > 0 ? view->queue->length : 1;
 	double spacing = queued > 1 ? fmin(period, wait / (queued - 1)) : period;
-	int n_req = 0;
-	for (int i = 0; n_req < OR_MAX_REQ; i++) {
-		double a = i < queued ? -wait + i * spacing
-				      : -wait + (queued - 1) * spacing + (i - queued + 1) * period;
-		if (i > 0 && a >= o->hold_ms)
-			break;
-		o->arrival[n_req++] = a;
+	int n_req = exact_arrivals(o, view, wait);
+	int exact = n_req > 0;
+	if (!exact) {
+		if (reserve(o, OR_MAX_REQ) < 0)
+			return -1;
+		for (int i = 0; n_req < OR_MAX_REQ; i++) {
+			double a = i < queued ? -wait + i * spacing
+					      : -wait + (queued - 1) * spacing + (i - queued + 1) * period;
+			if (i > 0 && a >= o->hold_ms)
+				break;
+			o->arrival[n_req++] = a;
+		}
 	}
-	if (n_req + 1 > o->cap_stages) {
-		size_t width = (size_t)(o->n_var + 1), stages = (size_t)n_req + 1;
-		struct or_label *lab = realloc(o->lab, stages * width * OR_BEAM * sizeof *lab);
+	o->beam = exact ? OR_EXACT_BEAM : OR_BEAM;
+	o->cut = 0;
+	size_t width_z = (size_t)(o->n_var + 1), stages = (size_t)n_req + 1;
+	if (stages * width_z * (size_t)o->beam > o->cap_lab) {
+		struct or_label *lab = realloc(o->lab, stages * width_z * (size_t)o->beam * sizeof *lab);
 		if (!lab)
 			return -1;
 		o->lab = lab;
-		int *n_lab = realloc(o->n_lab, stages * width * sizeof *n_lab);
+		o->cap_lab = stages * width_z * (size_t)o->beam;
+	}
+	if (stages * width_z > o->cap_n_lab) {
+		int *n_lab = realloc(o->n_lab, stages * width_z * sizeof *n_lab);
 		if (!n_lab)
 			return -1;
 		o->n_lab = n_lab;
-		o->cap_stages = n_req + 1;
+		o->cap_n_lab = stages * width_z;
 	}
-	int future = HOST_HAS(h, future_state) &&
-		     read_future(o, o->hold_ms + 4 * deadline_ms + 1000) == 0;
+	double until = (exact ? o->arrival[n_req - 1] : o->hold_ms) + 4 * deadline_ms + 1000;
+	int future = HOST_HAS(h, future_state) && read_future(o, until) == 0;
+	exact &= future;
 	for (int a = 0; a < o->n_pair; a++)
 		o->present_ms[a] = h->predict_ms(h->ctx, o->pair[a].v, o->pair[a].t, view->state);
 	for (int v = 0; v < o->n_var; v++)
 		o->switch_ms[v] = switch_time_ms(o, view, v);
 
-	int width = o->n_var + 1; /* loaded variant + 1 (slot 0: none loaded) */
+	int width = o->n_var + 1, B = o->beam; /* loaded variant + 1 (slot 0: none loaded) */
 	struct or_label *lab = o->lab;
-	memset(o->n_lab, 0, (size_t)(n_req + 1) * (size_t)width * sizeof *o->n_lab);
-	int cur = view->current_variant;
-	lab[(size_t)(cur + 1) * OR_BEAM] = (struct or_label){0, 0, cur, -1, -1};
+	memset(o->n_lab, 0, stages * width_z * sizeof *o->n_lab);
+	int cur = view->current_variant, cap = view->queue->capacity, queue_full = 0;
+	lab[(size_t)(cur + 1) * (size_t)B] = (struct or_label){0, 0, cur, -1, -1};
 	o->n_lab[cur + 1] = 1;
 	for (int i = 0; i < n_req; i++) {
-		struct or_label *in = lab + (size_t)i * (size_t)width * OR_BEAM;
-		struct or_label *outl = lab + (size_t)(i + 1) * (size_t)width * OR_BEAM;
-		int *n_in = o->n_lab + (size_t)i * (size_t)width;
-		int *n_out = o->n_lab + (size_t)(i + 1) * (size_t)width;
+		struct or_label *in = lab + (size_t)i * width_z * (size_t)B;
+		struct or_label *outl = lab + (size_t)(i + 1) * width_z * (size_t)B;
+		int *n_in = o->n_lab + (size_t)i * width_z;
+		int *n_out = o->n_lab + (size_t)(i + 1) * width_z;
+		/* the next request cannot start before it arrives: free times up to then are alike */
+		double next = exact && i + 1 < n_req ? o->arrival[i + 1] : -INFINITY;
 		for (int u = 0; u < width; u++)
 			for (int l = 0; l < n_in[u]; l++) {
-				const struct or_label *from = &in[u * OR_BEAM + l];
+				const struct or_label *from = &in[u * B + l];
 				double ready = fmax(o->arrival[i], from->free_ms);
 				for (int a = 0; a < o->n_pair; a++) {
 					int v = o->pair[a].v;
 					double start = ready + (v == from->loaded ? 0 : o->switch_ms[v]);
 					int exact_now = i == 0 && v == cur;
 					double ms = service_ms(o, view, future, a, start, exact_now);
-					struct or_label x = {from->value, start, v, u * OR_BEAM + l, a};
+					struct or_label x = {from->value, start, v, u * B + l, a};
 					if (!isnan(ms)) {
 						x.free_ms = start + ms;
 						double slack = deadline_ms - (x.free_ms - o->arrival[i]);
 						double ok = slack >= 0;
-						if (ok && i >= queued)
+						if (ok && i >= queued && !exact)
 							ok = pol_ontime_chance(ms / period, cv2, ms, slack);
 						x.value += ok * o->pair[a].top1;
 					}
-					offer(&outl[(v + 1) * OR_BEAM], &n_out[v + 1], &x);
+					if (exact) {
+						/* requests that would wait past the queue's capacity: a drop
+						   the plan does not model */
+						int waiting = 0;
+						for (int k = i + 1; k < n_req && o->arrival[k] < x.free_ms &&
+								    waiting <= cap; k++)
+							waiting++;
+						queue_full |= waiting >= cap;
+						x.free_ms = fmax(x.free_ms, next);
+					}
+					offer(&outl[(v + 1) * B], &n_out[v + 1], B, &x, &o->cut);
 				}
 			}
 	}
 	/* the best end, and the way back to it */
-	struct or_label *last = lab + (size_t)n_req * (size_t)width * OR_BEAM;
-	int *n_last = o->n_lab + (size_t)n_req * (size_t)width;
+	struct or_label *last = lab + (size_t)n_req * width_z * (size_t)B;
+	int *n_last = o->n_lab + (size_t)n_req * width_z;
 	int best = -1;
 	for (int u = 0; u < width; u++)
 		for (int l = 0; l < n_last[u]; l++) {
-			const struct or_label *x = &last[u * OR_BEAM + l];
+			const struct or_label *x = &last[u * B + l];
 			if (best < 0 || x->value > last[best].value ||
 			    (x->value == last[best].value && x->free_ms < last[best].free_ms))
-				best = u * OR_BEAM + l;
+				best = u * B + l;
 		}
 	if (best < 0)
 		return -1;
-	double free_ms[OR_MAX_REQ + 1];
+	/* back from the best end: the action of each request and when the server was free
+	   before it (the labels' free times, ns from now in plan_arrival_ns until made absolute) */
 	for (int i = n_req, k = best; i > 0; i--) {
-		const struct or_label *x = &lab[(size_t)i * (size_t)width * OR_BEAM + (size_t)k];
+		const struct or_label *x = &lab[(size_t)i * width_z * (size_t)B + (size_t)k];
 		o->plan_act[i - 1] = x->act;
-		free_ms[i] = x->free_ms;
 		k = x->parent;
+		const struct or_label *before = &lab[(size_t)(i - 1) * width_z * (size_t)B + (size_t)k];
+		o->plan_arrival_ns[i - 1] = llround(before->free_ms * 1e6); /* ns from now */
 	}
-	free_ms[0] = 0;
 	for (int i = 0, loaded = cur; i < n_req; i++) {
+		double free_before = (double)o->plan_arrival_ns[i] / 1e6;
 		o->plan_loaded[i] = loaded;
 		o->plan_arrival_ns[i] = now + llround(o->arrival[i] * 1e6);
-		o->plan_decide_ns[i] = now + llround(fmax(o->arrival[i], free_ms[i]) * 1e6);
+		o->plan_decide_ns[i] = now + llround(fmax(o->arrival[i], free_before) * 1e6);
 		loaded = o->pair[o->plan_act[i]].v;
 	}
 	o->plan_n = n_req;
 	o->plan_i = 0;
+	o->plan_exact = exact && !o->cut && !queue_full;
+	if (!o->said) {
+		o->said = 1;
+		char msg[256];
+		if (o->plan_exact)
+			snprintf(msg, sizeof msg,
+				 "bound: exact (all %d requests of the run planned at once, a dynamic "
+				 "program over every choice)",
+				 n_req);
+		else
+			snprintf(msg, sizeof msg, "bound: planner, not exact (%s)",
+				 exact ? (queue_full ? "requests would queue past its capacity"
+						     : "more plans than it keeps")
+				       : "the host does not say the future arrivals");
+		h->log(h->ctx, ADASCALE_LOG_INFO, msg);
+	}
 	return 0;
 }
 
@@ -410,7 +522,7 @@ static int plan(struct oracle *o, const struct adascale_view *view)
 static int on_plan(const struct oracle *o, const struct adascale_view *view)
 {
 	int i = o->plan_i;
-	if (i >= o->plan_n || i > o->plan_n / 2)
+	if (i >= o->plan_n || (!o->plan_exact && i > o->plan_n / 2))
 		return 0;
 	double da = (double)(view->queue->oldest_arrival_ns - o->plan_arrival_ns[i]) / 1e6;
 	double dt = (double)(view->state->t_ns - o->plan_decide_ns[i]) / 1e6;
@@ -450,6 +562,11 @@ static void oracle_destroy(void *state)
 	free(o->switch_ms);
 	free(o->lab);
 	free(o->n_lab);
+	free(o->arrival);
+	free(o->plan_act);
+	free(o->plan_loaded);
+	free(o->plan_arrival_ns);
+	free(o->plan_decide_ns);
 	free(o);
 }
 

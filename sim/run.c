@@ -92,6 +92,10 @@ struct sim {
 	int arr_col_t, arr_col_d;
 	int64_t arr_next_deadline_ns; /* the deadline of the arrival scheduled next */
 	int64_t n_arrivals;    /* periodic: frames scheduled so far */
+	int64_t arr_next_ns;   /* periodic, poisson: the arrival scheduled next */
+	/* future_arrival's place in the arrivals to come, so that asking in order is cheap */
+	int64_t fa_seq, fa_k, fa_ns;
+	struct rng fa_rng;
 	int exp_service;       /* 1: service work is exponential around the profiled time */
 	int64_t deadline_ns;
 
@@ -552,6 +556,58 @@ static int svc_future_state(void *ctx, double delay_ms, struct adascale_state *o
 	return 0;
 }
 
+/* When the run ends (ns), reading the look-ahead to the trace's last row if need be. */
+static int64_t run_end_ns(struct sim *s)
+{
+	if (s->end_known)
+		return s->end_ns;
+	if (ahead_fill(s, s->st.t_ns, INT64_MAX) < 0)
+		return -1;
+	return s->n_ahead ? s->ahead[s->n_ahead - 1].t_ns : s->st.t_ns;
+}
+
+/*
+ * The arrival (ms from now) of the k-th request after the newest so far, where arrivals and
+ * service times are both determined (periodic or Poisson arrivals, service=det): the
+ * Poisson gaps are drawn ahead from a copy of the arrivals stream. 1 past the run's end.
+ * Used only by policies that declare ADASCALE_POLICY_SEES_FUTURE.
+ */
+static int svc_future_arrival(void *ctx, int64_t k, double *at_ms)
+{
+	struct sim *s = ctx;
+	if (s->arrivals || s->exp_service || !s->lookahead || k < 1 || k > 100000000)
+		return -1;
+	int64_t now = s->st.t_ns, end = run_end_ns(s), t;
+	if (end < 0)
+		return -1;
+	if (!s->poisson) {
+		/* as on_arrival schedules them: frame n at round(n / fps), one after another */
+		t = s->arr_next_ns;
+		if (k > 1) {
+			t = llround((double)(s->n_arrivals + k - 1) * 1e9 / s->rate_hz);
+			if (t <= s->arr_next_ns)
+				t = s->arr_next_ns + (k - 1);
+		}
+	} else {
+		if (s->fa_seq != s->n_seq || k < s->fa_k) { /* start again from the next arrival */
+			s->fa_seq = s->n_seq;
+			s->fa_k = 1;
+			s->fa_ns = s->arr_next_ns;
+			s->fa_rng = s->rng_arrivals;
+		}
+		while (s->fa_k < k && s->fa_ns < end) {
+			int64_t gap = llround(rng_exp(&s->fa_rng, 1e9 / s->rate_hz));
+			s->fa_ns += gap < 1 ? 1 : gap;
+			s->fa_k++;
+		}
+		t = s->fa_k == k ? s->fa_ns : end;
+	}
+	if (t >= end)
+		return 1;
+	*at_ms = (double)(t - now) / 1e6;
+	return 0;
+}
+
 /* The time (ms) loading variant v takes: what start_next charges for a switch to it. */
 static double svc_switch_ms(void *ctx, int v)
 {
@@ -902,6 +958,7 @@ next:;
 		if (next <= now)
 			next = now + 1;
 	}
+	s->arr_next_ns = next;
 	if (!event_push(&s->q, next, EV_ARRIVAL, 0, s->eb))
 		return ERR_NOMEM;
 	return start_next(s, now);
@@ -1153,6 +1210,7 @@ static int setup(struct sim *s)
 	s->cur_var = -1;
 
 	rng_init(&s->rng_arrivals, c->seed, "arrivals");
+	s->fa_seq = -1; /* future_arrival has not looked ahead yet */
 	rng_init(&s->rng_service, c->seed, "service");
 	rng_init(&s->rng_policy, c->seed, "policy");
 	rng_init(&s->rng_timing, c->seed, "decide-timing");
@@ -1177,6 +1235,7 @@ static int setup(struct sim *s)
 			return eb->code;
 		s->host.exact_ms = svc_exact_ms;
 		s->host.future_state = svc_future_state;
+		s->host.future_arrival = svc_future_arrival;
 	}
 	/* the policy keeps the host table until destroy: read-only, guarded */
 	if ((rc = guard_alloc(&s->g_host, sizeof s->host, eb)) < 0)

@@ -103,6 +103,12 @@ static double w_switch_ms(void *ctx, int v)
 	return w->real->switch_ms(w->real->ctx, v);
 }
 
+static int w_future_arrival(void *ctx, int64_t k, double *at_ms)
+{
+	struct wrap *w = ctx;
+	return w->real->future_arrival(w->real->ctx, k, at_ms);
+}
+
 static int w_future_state(void *ctx, double delay_ms, struct adascale_state *out, double *holds)
 {
 	struct wrap *w = ctx;
@@ -163,6 +169,7 @@ static int wrap_create(const struct adascale_host *host, const char *const *valu
 		.exact_ms = sees && HOST_HAS(host, exact_ms) ? w_exact_ms : NULL,
 		.switch_ms = HOST_HAS(host, switch_ms) ? w_switch_ms : NULL,
 		.future_state = sees && HOST_HAS(host, future_state) ? w_future_state : NULL,
+		.future_arrival = sees && HOST_HAS(host, future_arrival) ? w_future_arrival : NULL,
 	};
 	if (w->c.desc->create(&w->host, (const char *const *)w->c.values, &w->inner, err,
 			      err_len) != 0) {
