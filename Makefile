@@ -204,21 +204,32 @@ test-cross:
 		XNNPACK_ROOT=$(XNNPACK_ROOT)
 	@sh scripts/test-cross.sh $(CROSS_BUILD)/adascale-agent $(CROSS_LIBDIR) $(CROSS_BUILD)/agent-bundle
 
+# The installed tree finds its data from the binary (BIN/../share/adascale, common/paths.h),
+# so it runs wherever it is moved to; adascale-policy.pc gives plugins the header's folder
+# through ${pcfiledir}, so it moves too (docs/install.md).
+SHARE := $(DESTDIR)$(PREFIX)/share/adascale
+DOCS  := $(DESTDIR)$(PREFIX)/share/doc/adascale
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/adascale \
-		$(DESTDIR)$(PREFIX)/share/adascale $(DESTDIR)$(PREFIX)/lib/adascale/policies
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/adascale $(SHARE) $(DOCS) \
+		$(DESTDIR)$(PREFIX)/lib/adascale/policies $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(BUILD)/adascale $(BUILD)/adascale-agent $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 policies/adascale_policy.h $(DESTDIR)$(PREFIX)/include/adascale/
 	$(if $(PLUGINS),install -m 755 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/adascale/policies/)
-	for f in $$(find models/zoo data/accuracy devices traces -type f \( -name '*.csv' \
-			-o -name '*.ini' -o -name '*.md' \) -not -path 'devices/agent/*'); do \
-		install -D -m 644 $$f $(DESTDIR)$(PREFIX)/share/adascale/$$f; \
+	for f in $$(find models/zoo data/accuracy data/sweeps devices traces -type f \( -name '*.csv' \
+			-o -name '*.ini' -o -name '*.md' \) -not -path 'devices/agent/*') \
+			data/tolerances.ini policies/examples/README.md policies/examples/*.c \
+			tests/data/slowdown.csv tests/data/dvfs2.ini; do \
+		install -D -m 644 $$f $(SHARE)/$$f; \
 	done
+	install -m 644 README.md docs/*.md $(DOCS)/
+	sed -e 's|@VERSION@|$(VERSION)|' scripts/adascale-policy.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/adascale-policy.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/adascale-policy.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/adascale $(DESTDIR)$(PREFIX)/bin/adascale-agent
-	rm -rf $(DESTDIR)$(PREFIX)/include/adascale $(DESTDIR)$(PREFIX)/share/adascale \
-		$(DESTDIR)$(PREFIX)/lib/adascale
+	rm -f $(DESTDIR)$(PREFIX)/bin/adascale $(DESTDIR)$(PREFIX)/bin/adascale-agent \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/adascale-policy.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/adascale $(SHARE) $(DOCS) $(DESTDIR)$(PREFIX)/lib/adascale
 
 clean:
 	rm -rf build build-asan build-fuzzer build-vg out
