@@ -61,8 +61,8 @@ help:
 	@echo "make test     deps, build, then the Criterion suite"
 	@echo "make demo     deps, build, profile this machine, replay the bundled trace, report"
 	@echo "make bench    speed benchmarks (engine, whole run, trace parsing, profiling)"
-	@echo "make agent-cross CROSS=aarch64-linux-gnu-  the agent for arm64 (cross toolchain)"
-	@echo "make test-cross   installs the cross toolchain, runs the arm64 agent under qemu"
+	@echo "make agent-cross  installs the cross toolchain if missing, builds the agent for arm64"
+	@echo "make test-cross   the same, then runs the arm64 agent under qemu"
 	@echo "make test-cluster  a one-node Slurm on this machine, a sharded sweep through it"
 	@echo "make asan     the same binaries with ASan + UBSan into build-asan/"
 	@echo "make asan-test  the whole suite with the ASan + UBSan build; any report fails it"
@@ -187,7 +187,12 @@ LDLIBS_AGENT := -lcsv -lopenblas -lm -lpthread
 CPPFLAGS += -DADASCALE_AGENT_NO_XNNPACK
 endif
 
+# agent-cross installs what it links first (only what is missing, as `make deps` does): the
+# aarch64 toolchain and arm64 libraries from Debian; another CROSS brings its own toolchain.
 agent-cross:
+	@if [ "$(CROSS_TRIPLET)" = aarch64-linux-gnu ]; then sh scripts/install-cross-deps.sh $(XNNPACK_ROOT); \
+	elif ! command -v $(CROSS)gcc >/dev/null 2>&1; then \
+		echo "agent-cross: no $(CROSS)gcc (scripts/install-cross-deps.sh installs only aarch64-linux-gnu-)" >&2; exit 1; fi
 	@xnn=$(AGENT_XNNPACK); \
 	if [ -z "$$xnn" ]; then \
 		if [ -e $(CROSS_LIBDIR)/libXNNPACK.so ] || [ -e /usr/lib/$(CROSS_TRIPLET)/libXNNPACK.so ]; then xnn=1; \
@@ -199,7 +204,6 @@ agent-cross:
 		$(CROSS_BUILD)/agent-bundle $(CROSS_LIBDIR)
 
 test-cross:
-	@sh scripts/install-cross-deps.sh $(XNNPACK_ROOT)
 	@$(MAKE) --no-print-directory agent-cross CROSS=$(CROSS) CROSS_BUILD=$(CROSS_BUILD) \
 		XNNPACK_ROOT=$(XNNPACK_ROOT)
 	@sh scripts/test-cross.sh $(CROSS_BUILD)/adascale-agent $(CROSS_LIBDIR) $(CROSS_BUILD)/agent-bundle
