@@ -440,8 +440,8 @@ static struct run_output *replay(const char *trace)
 	struct run_config c;
 	run_config_defaults(&c);
 	c.trace = trace;
-	c.device = "devices/host.ini";
-	c.timings = "devices/host/timings.csv";
+	c.device = "devices/xeon-kvm-2vcpu.ini";
+	c.timings = "devices/xeon-kvm-2vcpu/timings.csv";
 	c.model = "mobilenet_v1";
 	c.policy = "greedy";
 	c.deadline_ms = 33;
