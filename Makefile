@@ -68,7 +68,7 @@ help:
 	@echo "make asan-test  the whole suite with the ASan + UBSan build; any report fails it"
 	@echo "make valgrind the whole suite under valgrind memcheck (VALGRIND_FILTER='store/*')"
 	@echo "make fuzz FUZZ_SECONDS=60  clang + libFuzzer targets of every parser, each run N s"
-	@echo "make install  into \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
+	@echo "make install  into \$$(DESTDIR)\$$(PREFIX) (default /usr/local), relocatable; make uninstall removes it"
 
 deps:
 	@sh scripts/install-deps.sh
