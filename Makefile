@@ -61,14 +61,14 @@ help:
 	@echo "make test     deps, build, then the Criterion suite"
 	@echo "make demo     deps, build, profile this machine, replay the bundled trace, report"
 	@echo "make bench    speed benchmarks (engine, whole run, trace parsing, profiling)"
-	@echo "make agent-cross CROSS=aarch64-linux-gnu-  the agent for arm64 (cross toolchain)"
-	@echo "make test-cross   installs the cross toolchain, runs the arm64 agent under qemu"
+	@echo "make agent-cross  installs the cross toolchain if missing, builds the agent for arm64"
+	@echo "make test-cross   the same, then runs the arm64 agent under qemu"
 	@echo "make test-cluster  a one-node Slurm on this machine, a sharded sweep through it"
 	@echo "make asan     the same binaries with ASan + UBSan into build-asan/"
 	@echo "make asan-test  the whole suite with the ASan + UBSan build; any report fails it"
 	@echo "make valgrind the whole suite under valgrind memcheck (VALGRIND_FILTER='store/*')"
 	@echo "make fuzz FUZZ_SECONDS=60  clang + libFuzzer targets of every parser, each run N s"
-	@echo "make install  into \$$(DESTDIR)\$$(PREFIX) (default /usr/local)"
+	@echo "make install  into \$$(DESTDIR)\$$(PREFIX) (default /usr/local), relocatable; make uninstall removes it"
 
 deps:
 	@sh scripts/install-deps.sh
@@ -187,7 +187,12 @@ LDLIBS_AGENT := -lcsv -lopenblas -lm -lpthread
 CPPFLAGS += -DADASCALE_AGENT_NO_XNNPACK
 endif
 
+# agent-cross installs what it links first (only what is missing, as `make deps` does): the
+# aarch64 toolchain and arm64 libraries from Debian; another CROSS brings its own toolchain.
 agent-cross:
+	@if [ "$(CROSS_TRIPLET)" = aarch64-linux-gnu ]; then sh scripts/install-cross-deps.sh $(XNNPACK_ROOT); \
+	elif ! command -v $(CROSS)gcc >/dev/null 2>&1; then \
+		echo "agent-cross: no $(CROSS)gcc (scripts/install-cross-deps.sh installs only aarch64-linux-gnu-)" >&2; exit 1; fi
 	@xnn=$(AGENT_XNNPACK); \
 	if [ -z "$$xnn" ]; then \
 		if [ -e $(CROSS_LIBDIR)/libXNNPACK.so ] || [ -e /usr/lib/$(CROSS_TRIPLET)/libXNNPACK.so ]; then xnn=1; \
@@ -199,26 +204,36 @@ agent-cross:
 		$(CROSS_BUILD)/agent-bundle $(CROSS_LIBDIR)
 
 test-cross:
-	@sh scripts/install-cross-deps.sh $(XNNPACK_ROOT)
 	@$(MAKE) --no-print-directory agent-cross CROSS=$(CROSS) CROSS_BUILD=$(CROSS_BUILD) \
 		XNNPACK_ROOT=$(XNNPACK_ROOT)
 	@sh scripts/test-cross.sh $(CROSS_BUILD)/adascale-agent $(CROSS_LIBDIR) $(CROSS_BUILD)/agent-bundle
 
+# The installed tree finds its data from the binary (BIN/../share/adascale, common/paths.h),
+# so it runs wherever it is moved to; adascale-policy.pc gives plugins the header's folder
+# through ${pcfiledir}, so it moves too (docs/install.md).
+SHARE := $(DESTDIR)$(PREFIX)/share/adascale
+DOCS  := $(DESTDIR)$(PREFIX)/share/doc/adascale
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/adascale \
-		$(DESTDIR)$(PREFIX)/share/adascale $(DESTDIR)$(PREFIX)/lib/adascale/policies
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/adascale $(SHARE) $(DOCS) \
+		$(DESTDIR)$(PREFIX)/lib/adascale/policies $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(BUILD)/adascale $(BUILD)/adascale-agent $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 policies/adascale_policy.h $(DESTDIR)$(PREFIX)/include/adascale/
 	$(if $(PLUGINS),install -m 755 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/adascale/policies/)
-	for f in $$(find models/zoo data/accuracy devices traces -type f \( -name '*.csv' \
-			-o -name '*.ini' -o -name '*.md' \) -not -path 'devices/agent/*'); do \
-		install -D -m 644 $$f $(DESTDIR)$(PREFIX)/share/adascale/$$f; \
+	for f in $$(find models/zoo data/accuracy data/sweeps devices traces -type f \( -name '*.csv' \
+			-o -name '*.ini' -o -name '*.md' \) -not -path 'devices/agent/*') \
+			data/tolerances.ini policies/examples/README.md policies/examples/*.c \
+			tests/data/slowdown.csv tests/data/dvfs2.ini; do \
+		install -D -m 644 $$f $(SHARE)/$$f; \
 	done
+	install -m 644 README.md docs/*.md $(DOCS)/
+	sed -e 's|@VERSION@|$(VERSION)|' scripts/adascale-policy.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/adascale-policy.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/adascale-policy.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/adascale $(DESTDIR)$(PREFIX)/bin/adascale-agent
-	rm -rf $(DESTDIR)$(PREFIX)/include/adascale $(DESTDIR)$(PREFIX)/share/adascale \
-		$(DESTDIR)$(PREFIX)/lib/adascale
+	rm -f $(DESTDIR)$(PREFIX)/bin/adascale $(DESTDIR)$(PREFIX)/bin/adascale-agent \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/adascale-policy.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/adascale $(SHARE) $(DOCS) $(DESTDIR)$(PREFIX)/lib/adascale
 
 clean:
 	rm -rf build build-asan build-fuzzer build-vg out

@@ -55,9 +55,15 @@ const char *paths_data_dir(void)
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n > 0) {
 		exe[n] = '\0';
-		char bin[PATH_MAX], top[PATH_MAX], probe[PATH_MAX + 16];
+		char bin[PATH_MAX], top[PATH_MAX], probe[PATH_MAX + 32];
 		paths_dirname(exe, bin, sizeof bin);
 		paths_dirname(bin, top, sizeof top);
+		/* installed: BIN/../share/adascale, wherever the tree was moved to */
+		snprintf(probe, sizeof probe, "%s/share/adascale/models/zoo", top);
+		if (is_dir(probe) && (size_t)snprintf(dir, sizeof dir, "%.*s/share/adascale",
+						      (int)(sizeof dir - 16), top) < sizeof dir)
+			return dir;
+		/* run from the build folder of a source tree */
 		snprintf(probe, sizeof probe, "%s/models/zoo", top);
 		if (is_dir(probe)) {
 			snprintf(dir, sizeof dir, "%s", top);

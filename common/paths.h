@@ -1,8 +1,10 @@
 /*
  * paths.h: where adascale's bundled data lives (model zoo, accuracy tables, devices,
- * traces). In order: $ADASCALE_HOME; the source tree the running binary was built in (the
- * folder above build/); the installed share folder (PREFIX/share/adascale). Not for user
- * files: those are taken as given, relative to the working directory.
+ * traces). In order: $ADASCALE_HOME; the share folder of an installed tree found from the
+ * running binary (BIN/../share/adascale, so an installed tree still works after it is moved);
+ * the source tree the running binary was built in (the folder above build/); PREFIX/share/
+ * adascale as given when the binary was built. Not for user files: those are taken as given,
+ * relative to the working directory.
  */
 #ifndef ADASCALE_PATHS_H
 #define ADASCALE_PATHS_H

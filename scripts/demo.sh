@@ -11,8 +11,22 @@ mkdir -p "$OUT"
 # a fresh database each time, so the report shows this demo's runs only
 rm -f "$OUT/results.db" "$OUT/results.db-wal" "$OUT/results.db-shm"
 
-echo "demo: 1/4 this machine (adascale-agent info > $OUT/host-info.ini)"
+echo "demo: 1/4 this machine (adascale-agent info > $OUT/host-info.ini, completed into $OUT/host.ini)"
 "$BUILD/adascale-agent" info > "$OUT/host-info.ini"
+# $OUT/host.ini: this machine as the agent sees it, with the timings profiled below; what
+# /proc and /sys cannot tell is filled in and labelled assumed (the values of
+# devices/xeon-kvm-2vcpu.ini, whose comments say where they come from).
+has() { grep -q "^$1 *=" "$OUT/host-info.ini"; }
+awk -v dev="$(has storage_read_mbps || echo 'storage_read_mbps = 1000      ; assumed, not measured')
+$(has init_ms || echo 'init_ms = 5                   ; assumed')
+$(has base_power_mw || echo 'base_power_mw = 0             ; not modelled: energy is inference energy only')
+$(has energy_source || echo 'energy_source = assumed: the coefficient of devices/xeon-kvm-2vcpu.ini (1923 uW/MHz/V^2: 5 W per busy core at 2600 MHz and 1.0 V) and 1.0 V')
+timings = timings.csv
+timings_source = measured" \
+    -v cl="$(has dyn_power_coeff || echo 'dyn_power_coeff = 1923        ; assumed, see energy_source')
+$(grep -q '^; voltage_rule: needed' "$OUT/host-info.ini" && echo 'voltage_rule = const:1000     ; assumed 1.0 V: voltages not readable here')" \
+    '{ print } /^\[device\]/ { print dev } /^\[cluster\./ { print cl }' \
+    "$OUT/host-info.ini" > "$OUT/host.ini"
 
 echo "demo: 2/4 profiling the kernels of $MODEL's 32 variants on this machine"
 "$BUILD/adascale" kernels "$MODEL" > "$OUT/kernels.csv"
@@ -23,7 +37,7 @@ echo "      $(grep -vc '^#' "$OUT/timings.csv") timings rows in $OUT/timings.csv
 # it once stress-ng takes CPU, so the policies have something to adapt to.
 echo "demo: 3/4 replaying $TRACE under six policies (30 fps, 7 ms deadline)"
 for policy in static:variant=best static:variant=fastest greedy reactive adascale oracle; do
-	"$BUILD/adascale" run --trace "$TRACE" --device devices/host.ini \
+	"$BUILD/adascale" run --trace "$TRACE" --device "$OUT/host.ini" \
 		--timings "$OUT/timings.csv" --model "$MODEL" --policy "$policy" \
 		--workload periodic:fps=30 --deadline-ms 7 --seed 1 --tag demo \
 		--detail timeline --db "$OUT/results.db"

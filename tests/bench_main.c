@@ -113,7 +113,7 @@ static void bench_run(const char *path, double hours, const char *timings)
 	struct run_config c;
 	run_config_defaults(&c);
 	c.trace = path;
-	c.device = "devices/host.ini";
+	c.device = "devices/xeon-kvm-2vcpu.ini";
 	c.timings = timings;
 	c.model = "mobilenet_v1";
 	c.policy = "greedy";
@@ -161,7 +161,7 @@ static void bench_poisson(const char *timings)
 	struct run_config c;
 	run_config_defaults(&c);
 	c.trace = path;
-	c.device = "devices/host.ini";
+	c.device = "devices/xeon-kvm-2vcpu.ini";
 	c.timings = timings;
 	c.model = "mobilenet_v1";
 	c.ops = "width=0.25 res=128 quant=int8";
@@ -200,7 +200,7 @@ static void bench_memory(double mb, const char *timings)
 	struct run_config c;
 	run_config_defaults(&c);
 	c.trace = path;
-	c.device = "devices/host.ini";
+	c.device = "devices/xeon-kvm-2vcpu.ini";
 	c.timings = timings;
 	c.model = "mobilenet_v1";
 	c.policy = "greedy";
@@ -219,7 +219,7 @@ static void bench_memory(double mb, const char *timings)
 
 int main(int argc, char **argv)
 {
-	const char *timings = argc > 1 ? argv[1] : "devices/host/timings.csv";
+	const char *timings = argc > 1 ? argv[1] : "devices/xeon-kvm-2vcpu/timings.csv";
 	double hours = argc > 2 ? atof(argv[2]) : 24;
 	double big_mb = argc > 3 ? atof(argv[3]) : 1000;
 	char path[] = "/tmp/adascale-bench-XXXXXX";

@@ -280,7 +280,7 @@ static void run_same(const char *trace, const char *workload, struct run_output 
 	run_config_defaults(&c);
 	c.trace = trace;
 	c.device = "tests/data/dvfs2.ini";
-	c.timings = "devices/host/timings.csv";
+	c.timings = "devices/xeon-kvm-2vcpu/timings.csv";
 	c.model = "mobilenet_v1";
 	c.policy = "greedy";
 	c.deadline_ms = 33;
@@ -369,7 +369,7 @@ Test(bom_crlf, devices_read_the_same)
 		 "voltage_rule = linear:600-900\n\n[cluster.1]\ncores = 2\ncapacity = 1024\n"
 		 "dyn_power_coeff = 400\nopp = 800@700 2000@950\n",
 		 fill, fill);
-	const char *files[] = {"devices/host.ini", "devices/pixel6.ini", "tests/data/dvfs2.ini",
+	const char *files[] = {"devices/xeon-kvm-2vcpu.ini", "devices/pixel6.ini", "tests/data/dvfs2.ini",
 			       tu_write("eq-device.ini", text)};
 	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
 		struct device *want = load_device(twin(files[f], PLAIN, "device.ini"));
@@ -464,7 +464,7 @@ Test(bom_crlf, accuracy_tables_join_the_same)
 
 Test(bom_crlf, timings_read_the_same)
 {
-	const char *src = "devices/host/timings.csv";
+	const char *src = "devices/xeon-kvm-2vcpu/timings.csv";
 	struct errbuf eb = {0};
 	struct timings *want = NULL;
 	cr_assert_eq(timings_load(twin(src, PLAIN, "timings.csv"), &want, &eb), 0, "%s", eb.msg);

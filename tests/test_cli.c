@@ -27,7 +27,7 @@ static long count_runs(const char *db)
 	return strtol(buf, NULL, 10);
 }
 
-#define RUN_ARGS "run --device devices/host.ini --timings devices/host/timings.csv " \
+#define RUN_ARGS "run --device devices/xeon-kvm-2vcpu.ini --timings devices/xeon-kvm-2vcpu/timings.csv " \
 		 "--model mobilenet_v1 --deadline-ms 33 "
 
 Test(cli, run_stores_one_row_and_bad_input_stores_nothing)
@@ -77,7 +77,7 @@ Test(cli, derived_timings_are_labelled_in_the_summary_and_the_store)
 	const char *tim = tu_write("rk3399-timings.csv", "");
 	const char *db = tu_write("derived.db", "");
 	remove(db);
-	snprintf(args, sizeof args, "derive --from devices/host.ini --to devices/rk3399.ini -o %s",
+	snprintf(args, sizeof args, "derive --from devices/xeon-kvm-2vcpu.ini --to devices/rk3399.ini -o %s",
 		 tim);
 	cr_assert_eq(adascale(args), 0, "%s", out);
 	const char *trace = tu_write("flat.csv", "time_s,util_other\n0,0\n2,0\n");
@@ -111,7 +111,7 @@ Test(cli, derive_serves_every_device_with_a_sourced_peak)
 		char name[64];
 		snprintf(name, sizeof name, "%s-timings.csv", ok[i]);
 		const char *tim = tu_scratch(name);
-		snprintf(args, sizeof args, "derive --from devices/host.ini --to devices/%s.ini -o %s",
+		snprintf(args, sizeof args, "derive --from devices/xeon-kvm-2vcpu.ini --to devices/%s.ini -o %s",
 			 ok[i], tim);
 		cr_assert_eq(adascale(args), 0, "%s: %s", ok[i], out);
 		snprintf(name, sizeof name, "%s.db", ok[i]);
@@ -122,7 +122,7 @@ Test(cli, derive_serves_every_device_with_a_sourced_peak)
 		cr_assert_eq(adascale(args), 0, "%s: %s", ok[i], out);
 		cr_assert(tu_has(out, "(derived timings: not measured on this device)"), "%s", out);
 	}
-	snprintf(args, sizeof args, "derive --from devices/host.ini --to devices/mt8183.ini -o %s",
+	snprintf(args, sizeof args, "derive --from devices/xeon-kvm-2vcpu.ini --to devices/mt8183.ini -o %s",
 		 tu_scratch("mt8183-timings.csv"));
 	cr_assert_eq(adascale(args), 2, "%s", out);
 	cr_assert(tu_has(out, "flops_per_cycle"), "%s", out);

@@ -76,7 +76,7 @@ static void put(sqlite3 *h, const struct crun *r)
 		" lat_p50_ms, lat_p95_ms, lat_p99_ms, mean_top1, energy_mj, energy_per_inf_mj,"
 		" switches, events, sim_s)"
 		" VALUES('2026-01-01T00:00:00Z', '0.1.0', 'rev', ?1, 'policy=' || ?3, ?2, ?4,"
-		" 'traces/host_stress.csv', 'ts', 'devices/host.ini', 'ds', 't.csv', 'tms',"
+		" 'traces/host_stress.csv', 'ts', 'devices/xeon-kvm-2vcpu.ini', 'ds', 't.csv', 'tms',"
 		" 'mobilenet_v1', 'ms', ?3, ?5, 'periodic:fps=30', 10, ?6, ?7, 0.1,"
 		" 1000, ?8, 0, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 4, 5000, 60)";
 	sqlite3_stmt *st;
@@ -519,7 +519,7 @@ static void nightly_setup(void)
 	fprintf(f,
 		"; a tiny nightly-like suite: 2 policies x 2 seeds on a 60 s trace\n"
 		"[sweep]\nname = tiny\ntraces = %s/tests/data/slowdown.csv\n"
-		"devices = %s/devices/host.ini\ntimings = %s/devices/host/timings.csv\n"
+		"devices = %s/devices/xeon-kvm-2vcpu.ini\ntimings = %s/devices/xeon-kvm-2vcpu/timings.csv\n"
 		"models = mobilenet_v1\npolicies = static:variant=best greedy\n"
 		"workloads = poisson:rate=30\ndeadlines_ms = 33\nseeds = 1 2\n",
 		root, root, root);

@@ -96,8 +96,8 @@ Test(device, bundled_host_device_loads)
 {
 	struct errbuf eb = {0};
 	struct device *d;
-	cr_assert_eq(device_load("devices/host.ini", &d, &eb), 0, "%s", eb.msg);
-	cr_assert_str_eq(d->name, "host");
+	cr_assert_eq(device_load("devices/xeon-kvm-2vcpu.ini", &d, &eb), 0, "%s", eb.msg);
+	cr_assert_str_eq(d->name, "xeon-kvm-2vcpu");
 	cr_assert_eq(d->clusters[0].cores, 2);
 	device_destroy(d);
 }

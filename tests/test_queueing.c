@@ -15,7 +15,7 @@
 #include "testutil.h"
 #include "timings.h"
 
-#define TIMINGS "devices/host/timings.csv"
+#define TIMINGS "devices/xeon-kvm-2vcpu/timings.csv"
 #define VARIANT "width=0.25 res=128 quant=fp32"
 
 /* A device whose variant loads are instant, so only queueing shapes latency. */

@@ -13,14 +13,14 @@
 #include "sha256.h"
 #include "testutil.h"
 
-#define TIMINGS "devices/host/timings.csv"
+#define TIMINGS "devices/xeon-kvm-2vcpu/timings.csv"
 
 static struct run_config base(const char *trace, const char *policy)
 {
 	struct run_config c;
 	run_config_defaults(&c);
 	c.trace = trace;
-	c.device = "devices/host.ini";
+	c.device = "devices/xeon-kvm-2vcpu.ini";
 	c.timings = TIMINGS;
 	c.model = "mobilenet_v1";
 	c.policy = policy;

@@ -26,8 +26,8 @@ Test(store, request_rows_match_the_run_counts)
 	struct run_config c;
 	run_config_defaults(&c);
 	c.trace = "traces/bursts.csv";
-	c.device = "devices/host.ini";
-	c.timings = "devices/host/timings.csv";
+	c.device = "devices/xeon-kvm-2vcpu.ini";
+	c.timings = "devices/xeon-kvm-2vcpu/timings.csv";
 	c.model = "mobilenet_v1";
 	c.policy = "static:variant=best";
 	c.deadline_ms = 10;

@@ -613,7 +613,7 @@ Test(sweep, sigint_stops_after_the_runs_in_flight)
 {
 	/* four runs of a few tenths of a second: two are in flight when the signal comes */
 	const char *cfg = tu_write("int.ini", "[sweep]\nname = int\ntraces = traces/thermal.csv\n"
-					      "devices = devices/host.ini\nmodels = mobilenet_v1\n"
+					      "devices = devices/xeon-kvm-2vcpu.ini\nmodels = mobilenet_v1\n"
 					      "policies = adascale\ndeadlines_ms = 10 33\nseeds = 1 2\n"
 					      "duration_s = 200\n");
 	const char *db = tu_scratch("int.db"), *err = tu_scratch("int.err");

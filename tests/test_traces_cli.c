@@ -5,7 +5,10 @@
  * regenerate from their own header), `trace import` (the real stressberry, Exynos ftrace
  * and agent recordings: values kept, provenance kept, the results replay in a run) and
  * `trace plot` (PNG and SVG through gnuplot, names kept out of commands).
- * Real data is read from ../shared/data/traces/ (never copied into the repository).
+ * The importers are tested on small files in the real formats that the project wrote
+ * (tests/data/import/), and on the real recordings in ../shared/data/traces/ (never copied
+ * into the repository) where that folder is present; without it those tests say they are
+ * skipped.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -26,8 +29,11 @@
 #include "tplot.h"
 #include "trace.h"
 
-#define STRESSBERRY "../shared/data/traces/rpi_stressberry_thermal_traces.csv"
-#define EXYNOS "../shared/data/traces/exynos5422_ipa_ftrace_trappy.csv"
+#define SHARED_TRACES "../shared/data/traces"
+#define STRESSBERRY SHARED_TRACES "/rpi_stressberry_thermal_traces.csv"
+#define EXYNOS SHARED_TRACES "/exynos5422_ipa_ftrace_trappy.csv"
+#define SMALL_STRESSBERRY "tests/data/import/stressberry_small.csv"
+#define SMALL_EXYNOS "tests/data/import/exynos_like_ftrace.csv"
 
 static char out[1 << 16];
 
@@ -434,8 +440,8 @@ static struct run_output *replay(const char *trace)
 	struct run_config c;
 	run_config_defaults(&c);
 	c.trace = trace;
-	c.device = "devices/host.ini";
-	c.timings = "devices/host/timings.csv";
+	c.device = "devices/xeon-kvm-2vcpu.ini";
+	c.timings = "devices/xeon-kvm-2vcpu/timings.csv";
 	c.model = "mobilenet_v1";
 	c.policy = "greedy";
 	c.deadline_ms = 33;
@@ -449,26 +455,24 @@ static struct run_output *replay(const char *trace)
 	return o;
 }
 
-Test(traces, stressberry_import_keeps_every_value_and_replays)
+/*
+ * Walks a stressberry recordings CSV (in) against the traces its import wrote into dir:
+ * every row must be found, in order, with the same text, in its recording's trace, and
+ * the provenance must name source and licence. Counts recordings, those with a clock, rows.
+ */
+static void stressberry_walk(const char *in, const char *dir, const char *source,
+			     const char *licence, int *n_rec, int *n_with_clock, long *n_rows)
 {
-	const char *dir = path_in_dir("sb");
-	struct timport_opts o;
-	timport_opts_default(&o);
-	o.format = "stressberry";
-	o.in = STRESSBERRY;
-	o.out_dir = dir;
 	struct errbuf eb = {0, ""};
-	cr_assert_eq(import(&o, &eb), 0, "%s", eb.msg);
-
-	/* walk the source: every row must be found, in order, in its recording's trace */
-	struct csvin *src = csvin_open(STRESSBERRY, &eb);
+	struct csvin *src = csvin_open(in, &eb);
 	cr_assert_not_null(src, "%s", eb.msg);
 	int cf = csvin_col(src, "file"), ct = csvin_col(src, "time_s"),
 	    cte = csvin_col(src, "temperature_c"), cfr = csvin_col(src, "cpu_freq_mhz");
 	char cur[256] = "";
 	struct csvin *tr = NULL;
-	int n_rec = 0, n_with_clock = 0, itemp = -1, ifreq = -1, itime = -1;
-	long n_rows = 0;
+	int itemp = -1, ifreq = -1, itime = -1;
+	*n_rec = *n_with_clock = 0;
+	*n_rows = 0;
 	while (csvin_next(src, &eb) == 1) {
 		const char *file = csvin_field(src, cf);
 		if (strcmp(file, cur) != 0) {
@@ -480,10 +484,11 @@ Test(traces, stressberry_import_keeps_every_value_and_replays)
 			id[strlen(id) - 4] = '\0'; /* ".dat" */
 			snprintf(path, sizeof path, "%s/%s.csv", dir, id);
 			struct tcheck_report *r = check_ok(path);
-			cr_expect(tu_has(meta_of(r, "licence"), "GPL-3.0"));
-			cr_expect(tu_has(meta_of(r, "source"), "nschloe/stressberry"));
-			cr_expect(tu_has(meta_of(r, "imported_by"),
-					 "adascale trace import --from stressberry " STRESSBERRY));
+			char by[1024];
+			snprintf(by, sizeof by, "adascale trace import --from stressberry %s", in);
+			cr_expect(tu_has(meta_of(r, "licence"), licence));
+			cr_expect(tu_has(meta_of(r, "source"), source));
+			cr_expect(tu_has(meta_of(r, "imported_by"), by));
 			cr_expect(tu_has(meta_of(r, "recording"), file));
 			tcheck_report_destroy(r);
 			tr = csvin_open(path, &eb);
@@ -491,11 +496,11 @@ Test(traces, stressberry_import_keeps_every_value_and_replays)
 			itime = csvin_col(tr, "time_s");
 			itemp = csvin_col(tr, "temp_c");
 			ifreq = csvin_col(tr, "freq_mhz");
-			n_rec++;
-			n_with_clock += ifreq >= 0;
+			(*n_rec)++;
+			*n_with_clock += ifreq >= 0;
 		}
 		cr_assert_eq(csvin_next(tr, &eb), 1, "%s ends early", cur);
-		n_rows++;
+		(*n_rows)++;
 		double a, b;
 		cr_assert_str_eq(csvin_field(tr, itime), csvin_field(src, ct));
 		cr_assert_str_eq(csvin_field(tr, itemp), csvin_field(src, cte), "%s line %ld", cur,
@@ -514,6 +519,33 @@ Test(traces, stressberry_import_keeps_every_value_and_replays)
 	cr_assert(csvin_next(tr, &eb) == 0, "%s has extra rows", cur);
 	csvin_close(tr);
 	csvin_close(src);
+}
+
+/* Skips the calling test, saying so, when the real recordings are not beside the clone. */
+static void need_shared_traces(void)
+{
+	struct stat st;
+	if (stat(SHARED_TRACES, &st) != 0 || !S_ISDIR(st.st_mode))
+		cr_skip_test("%s not found: the test on the real recordings is skipped (the "
+			     "importers are still tested on tests/data/import/)", SHARED_TRACES);
+}
+
+Test(traces, stressberry_import_keeps_every_value_and_replays)
+{
+	need_shared_traces();
+	const char *dir = path_in_dir("sb");
+	struct timport_opts o;
+	timport_opts_default(&o);
+	o.format = "stressberry";
+	o.in = STRESSBERRY;
+	o.out_dir = dir;
+	struct errbuf eb = {0, ""};
+	cr_assert_eq(import(&o, &eb), 0, "%s", eb.msg);
+
+	int n_rec, n_with_clock;
+	long n_rows;
+	stressberry_walk(STRESSBERRY, dir, "nschloe/stressberry", "GPL-3.0", &n_rec, &n_with_clock,
+			 &n_rows);
 	cr_assert_eq(n_rec, 16);
 	cr_assert_eq(n_with_clock, 9, "the rpi4b recordings carry the ARM clock");
 	cr_assert_gt(n_rows, 4600);
@@ -542,6 +574,36 @@ Test(traces, stressberry_import_keeps_every_value_and_replays)
 	cr_assert_eq(import(&o, &eb), ERR_USAGE);
 	struct stat st;
 	cr_expect_neq(stat(o.out, &st), 0);
+}
+
+/* The same walk on a small file in the format (tests/data/import/), present in every clone. */
+Test(traces, stressberry_import_of_a_small_file_keeps_every_value_and_replays)
+{
+	const char *dir = path_in_dir("sb-small");
+	struct timport_opts o;
+	timport_opts_default(&o);
+	o.format = "stressberry";
+	o.in = SMALL_STRESSBERRY;
+	o.out_dir = dir;
+	struct errbuf eb = {0, ""};
+	cr_assert_eq(import(&o, &eb), 0, "%s", eb.msg);
+	int n_rec, n_with_clock;
+	long n_rows;
+	stressberry_walk(SMALL_STRESSBERRY, dir, "written for adascale's tests", "CC0-1.0", &n_rec,
+			 &n_with_clock, &n_rows);
+	/* the file's own counts: two recordings, 7 + 6 rows, the rpi4b one with a clock */
+	cr_assert_eq(n_rec, 2);
+	cr_assert_eq(n_with_clock, 1);
+	cr_assert_eq(n_rows, 13);
+	char p[512];
+	snprintf(p, sizeof p, "%s/rpi4b-test-fan.csv", dir);
+	struct tcheck_report *r = check_ok(p);
+	/* the highest cpu_freq_mhz of that recording in the file */
+	cr_expect_str_eq(meta_of(r, "max_freq_mhz"), "1500.398");
+	tcheck_report_destroy(r);
+	run_output_destroy(replay(p));
+	snprintf(p, sizeof p, "%s/rpi3b-test-naked.csv", dir);
+	run_output_destroy(replay(p));
 }
 
 Test(traces, stressberry_errors_name_the_line_and_write_nothing)
@@ -656,8 +718,47 @@ Test(traces, ftrace_text_maps_events_to_columns)
 	cr_expect(tu_has(eb.msg, "bad-report.txt:1: frequency 'fast'"), "%s", eb.msg);
 }
 
+/*
+ * An Exynos-like two-cluster recording in the ftrace CSV layout (tests/data/import/): the
+ * expected rows are worked out by hand from the file. A cluster's frequency is that of the
+ * last cpu_load of any of its CPUs; util_other is the mean load over the 8 CPUs of the two
+ * clusters, a CPU counting from its last cpu_load: at 10.0 (20 + 60) / 8 % = 0.1, at 10.5
+ * (20 + 60 + 40 + 100) / 8 % = 0.275, at 11.5 cpu4 drops to 0: 160 / 8 % = 0.2, at 12.0
+ * cpu0 too: 140 / 8 % = 0.175; temp_c is the zone's milli-degrees / 1000.
+ */
+Test(traces, exynos_like_ftrace_csv_imports_as_worked_out_and_replays)
+{
+	struct timport_opts o;
+	timport_opts_default(&o);
+	o.format = "ftrace";
+	o.in = SMALL_EXYNOS;
+	o.clusters = "0-3,4-7";
+	o.max_freq = "1400,2000";
+	o.out = path_in_dir("exynos-like.csv");
+	struct errbuf eb = {0, ""};
+	cr_assert_eq(import(&o, &eb), 0, "%s", eb.msg);
+	size_t n;
+	char *text = slurp(o.out, &n);
+	cr_assert_not_null(text);
+	cr_expect(tu_has(text, "# licence: CC0-1.0"), "%s", text);
+	cr_expect(tu_has(text, "# time_origin_s: 10 "), "%s", text);
+	cr_expect(tu_has(text, "# thermal_zone: soc-therm\n"), "%s", text);
+	cr_expect(tu_has(text, "# events_ignored: cdev_update 1\n"), "%s", text);
+	cr_expect(tu_has(text, "time_s,freq_mhz.0,freq_mhz.1,util_other,temp_c\n"
+			       "0,1000,1600,0.1,\n"
+			       "0.1,1000,1600,0.1,55\n"
+			       "0.5,1000,1800,0.275,55\n"
+			       "1,1000,1800,0.275,57.5\n"
+			       "1.5,1000,1200,0.2,57.5\n"
+			       "2,800,1200,0.175,57.5\n"),
+		  "%s", text);
+	free(text);
+	run_output_destroy(replay(o.out));
+}
+
 Test(traces, exynos_ftrace_csv_imports_replays_and_matches_the_bundled_trace)
 {
+	need_shared_traces();
 	struct timport_opts o;
 	timport_opts_default(&o);
 	o.format = "ftrace";
