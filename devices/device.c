@@ -297,6 +297,15 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		p.rc = err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
 		goto fail;
 	}
+	if (d->calib) {
+		/* the device's hash covers its calibration: a new calibration is a new device */
+		char both[2 * 65 + 2];
+		struct sha256 h;
+		snprintf(both, sizeof both, "%s\n%s\n", d->sha256, d->calib->sha256);
+		sha256_init(&h);
+		sha256_update(&h, both, strlen(both));
+		sha256_final_hex(&h, d->sha256);
+	}
 	fclose(p.f);
 	*out = d;
 	return 0;

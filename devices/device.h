@@ -50,7 +50,9 @@ struct device {
 	char name[64];
 	char soc[128];
 	char path[PATH_MAX];
-	char sha256[65];
+	char sha256[65];         /* of the .ini; with a calibration, SHA-256 of the text
+				    "INI_SHA256\nCALIBRATION_SHA256\n" (both hex), so that what
+				    identifies a run covers both files */
 	double memory_mb;
 	double storage_read_mbps;
 	double init_ms;

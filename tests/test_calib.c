@@ -21,6 +21,7 @@
 #include "devmodel.h"
 #include "err.h"
 #include "rng.h"
+#include "sha256.h"
 #include "testutil.h"
 #include "timings.h"
 
@@ -179,6 +180,24 @@ Test(calib, devmodel_rate_follows_the_calibration)
 	st.online = 1;
 	devmodel_costs_at(&m, &st, 2, 0.8, &rate, &power);
 	cr_assert_float_eq(rate, 0.5 * 0.5 * 1.04 / 3.55, 1e-12);
+	device_destroy(d);
+}
+
+Test(calib, a_device_hash_covers_its_calibration)
+{
+	struct errbuf eb = {0};
+	struct device *d = NULL;
+	cr_assert_eq(device_load("tests/data/calib2.ini", &d, &eb), 0, "%s", eb.msg);
+	char ini[65], cal[65], text[140], want[65];
+	cr_assert_eq(sha256_file("tests/data/calib2.ini", ini), 0);
+	cr_assert_eq(sha256_file("tests/data/calib2.csv", cal), 0);
+	snprintf(text, sizeof text, "%s\n%s\n", ini, cal);
+	struct sha256 h;
+	sha256_init(&h);
+	sha256_update(&h, text, strlen(text));
+	sha256_final_hex(&h, want);
+	cr_assert_str_eq(d->sha256, want);
+	cr_assert_str_eq(d->calib->sha256, cal);
 	device_destroy(d);
 }
 
