@@ -41,7 +41,10 @@ enum { EV_TRACE, EV_ARRIVAL, EV_DONE, EV_SWITCH, EV_END };
 
 struct vrow {                 /* one variant of the table */
 	double ref_us[MAX_THREADS + 1]; /* 0 where the thread count has no timings */
-	double p10_us[MAX_THREADS + 1], p90_us[MAX_THREADS + 1]; /* its spread (service=meas) */
+};
+
+struct vspread {              /* a variant's spread, apart: only service=meas reads it */
+	double p10_us[MAX_THREADS + 1], p90_us[MAX_THREADS + 1];
 };
 
 /* How an inference's work is set (the workload's service=) */
@@ -76,6 +79,7 @@ struct sim {
 	int n_var;
 	struct adascale_variant *av;
 	struct vrow *vr;
+	struct vspread *vsp;   /* beside vr */
 	int *var_index;        /* into vs->v */
 	int max_threads;
 	/* the prediction factors of the last state asked about (ms_per_ref_us) */
@@ -335,14 +339,16 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 	char first_missing[400] = "";
 	s->av = calloc((size_t)n, sizeof *s->av);
 	s->vr = calloc((size_t)n, sizeof *s->vr);
+	s->vsp = calloc((size_t)n, sizeof *s->vsp);
 	s->var_index = calloc((size_t)n, sizeof *s->var_index);
-	if (!s->av || !s->vr || !s->var_index)
+	if (!s->av || !s->vr || !s->vsp || !s->var_index)
 		return err_set(eb, ERR_NOMEM, "out of memory");
 	s->max_threads = 0;
 	for (int i = 0; i < n; i++) {
 		const struct variant *v = &s->vs->v[i];
-		struct vrow row;
-		memset(&row, 0, sizeof row);
+		struct vrow row = {{0}};
+		struct vspread sp;
+		memset(&sp, 0, sizeof sp);
 		int any = 0;
 		for (int k = 0; k < s->tim->n_threads; k++) {
 			int t = s->tim->threads[k];
@@ -351,8 +357,8 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 			struct kshape miss;
 			double us;
 			if (timings_model_us(s->tim, v->spec, t, &us, &miss) == 0 &&
-			    timings_model_spread_us(s->tim, v->spec, t, &row.p10_us[t],
-						    &row.p90_us[t]) == 0) {
+			    timings_model_spread_us(s->tim, v->spec, t, &sp.p10_us[t],
+						    &sp.p90_us[t]) == 0) {
 				row.ref_us[t] = us;
 				any = 1;
 				if (t > s->max_threads)
@@ -370,6 +376,7 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 		}
 		int j = s->n_var++;
 		s->vr[j] = row;
+		s->vsp[j] = sp;
 		s->var_index[j] = i;
 		s->av[j] = (struct adascale_variant){
 			.size = sizeof(struct adascale_variant),
@@ -771,14 +778,14 @@ static int begin(struct sim *s, int64_t now, int var, int threads)
 	if (s->av[var].mem_bytes > s->st.mem_avail_mb * 1e6)
 		return finish_job(s, now, 1);
 	s->busy = 1;
-	const struct vrow *vr = &s->vr[var];
-	s->job_remaining_us = vr->ref_us[threads];
+	s->job_remaining_us = s->vr[var].ref_us[threads];
 	if (s->service == SERVICE_MEAS) {
 		/* a standard normal deviate by Box and Muller (1958), from two uniforms */
 		double u1 = 1 - rng_uniform(&s->rng_service), u2 = rng_uniform(&s->rng_service);
 		double z = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
-		s->job_remaining_us = timings_work_us(vr->p10_us[threads], vr->ref_us[threads],
-						      vr->p90_us[threads], z);
+		const struct vspread *sp = &s->vsp[var];
+		s->job_remaining_us = timings_work_us(sp->p10_us[threads], s->job_remaining_us,
+						      sp->p90_us[threads], z);
 	} else if (s->service == SERVICE_EXP) {
 		s->job_remaining_us *= rng_exp(&s->rng_service, 1.0);
 	}
@@ -1338,6 +1345,7 @@ done:
 	guard_free(&s.g_obs);
 	guard_free(&s.g_err);
 	free(s.vr);
+	free(s.vsp);
 	free(s.var_index);
 	free(s.ring);
 	free(s.ring_seq);

@@ -20,7 +20,9 @@
 #include "device.h"
 #include "devmodel.h"
 #include "err.h"
+#include "model.h"
 #include "rng.h"
+#include "run.h"
 #include "sha256.h"
 #include "testutil.h"
 #include "timings.h"
@@ -462,4 +464,117 @@ Test(calib, drawn_work_has_the_profiled_quantiles)
 	/* no spread where the timings give none */
 	cr_assert_eq(timings_work_us(10, 10, 10, 2.5), 10);
 	cr_assert_eq(timings_work_us(0, 10, 12, -1), 10);
+}
+
+/* ---- whole runs: the draws hooked into the engine ---- */
+
+#define TIMINGS "devices/host/timings.csv"
+#define VARIANT "width=0.25 res=128 quant=fp32"
+
+/* The test variant's median, p10 and p90 sums at one thread (us), from the timings file. */
+static void variant_us(double *med, double *p10, double *p90)
+{
+	struct errbuf eb = {0};
+	struct model *m;
+	struct variant_set *vs;
+	struct timings *t;
+	cr_assert_eq(model_load("mobilenet_v1", &m, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(variants_enumerate(m, VARIANT, &vs, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(timings_load(TIMINGS, &t, &eb), 0, "%s", eb.msg);
+	*med = *p10 = *p90 = 0;
+	for (int i = 0; i < vs->v[0].spec->n_layers; i++) {
+		const struct timing *g = timings_find(t, &vs->v[0].spec->layers[i].k, 1);
+		cr_assert_not_null(g);
+		*med += g->median_us;
+		*p10 += g->p10_us;
+		*p90 += g->p90_us;
+	}
+	timings_destroy(t);
+	variant_set_destroy(vs);
+	model_destroy(m);
+}
+
+/*
+ * One variant at one thread, 5 frames a second for 400 s (2,000 requests, each done long
+ * before the next arrives: latency is service time) on a constant trace at load u.
+ */
+static struct run_output *lone_run(const char *device, double u, const char *service)
+{
+	char trace[64], workload[64];
+	snprintf(trace, sizeof trace, "time_s,util_other\n0,%g\n", u);
+	snprintf(workload, sizeof workload, "periodic:fps=5,service=%s", service);
+	struct run_config c;
+	run_config_defaults(&c);
+	c.trace = tu_write("lone.csv", trace);
+	c.duration_s = 400;
+	c.device = device;
+	c.timings = TIMINGS;
+	c.model = "mobilenet_v1";
+	c.ops = VARIANT;
+	c.policy = "static:variant=0,threads=1";
+	c.workload = workload;
+	c.deadline_ms = 1e6;
+	c.seed = 5;
+	struct errbuf eb = {0};
+	struct run_output *o = NULL;
+	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(o->m.served, 2000);
+	return o;
+}
+
+/* The standard normal CDF. */
+static double phi(double x) { return 0.5 * erfc(-x / sqrt(2)); }
+
+Test(calib, a_run_with_drawn_work_has_the_profiled_spread, .timeout = 60)
+{
+	double med, p10, p90;
+	variant_us(&med, &p10, &p90);
+	cr_assert_lt(p10, med);
+	cr_assert_gt(p90, med);
+	struct run_output *o = lone_run("tests/data/dvfs2.ini", 0, "meas");
+	cr_assert(tu_has(o->notes, "work: drawn per inference"), "%s", o->notes);
+	cr_assert(tu_has(o->notes, "contention: formula (assumed)"), "%s", o->notes);
+	/*
+	 * Where the run's p50 and p95 sit under the two-piece lognormal through p10, median and
+	 * p90 (sigma above the median ln(p90 / median) / 1.2816, below ln(median / p10) /
+	 * 1.2816): their levels are 0.5 and 0.95 to within 4 binomial standard deviations of
+	 * 2,000 samples (0.045 and 0.02), and the histogram's 0.1% buckets.
+	 */
+	double s_lo = log(med / p10) / 1.2815515655446004, s_hi = log(p90 / med) / 1.2815515655446004;
+	double x50 = log(o->m.lat_p50_ms * 1000 / med), x95 = log(o->m.lat_p95_ms * 1000 / med);
+	double l50 = phi(x50 / (x50 < 0 ? s_lo : s_hi)), l95 = phi(x95 / s_hi);
+	cr_assert(fabs(l50 - 0.5) < 0.046, "p50 %g ms is at level %g (median %g us)",
+		  o->m.lat_p50_ms, l50, med);
+	cr_assert(fabs(l95 - 0.95) < 0.021, "p95 %g ms is at level %g (p90 %g us)",
+		  o->m.lat_p95_ms, l95, p90);
+	run_output_destroy(o);
+	/* service=det: every inference takes the median */
+	o = lone_run("tests/data/dvfs2.ini", 0, "det");
+	cr_assert(tu_has(o->notes, "work: the profiled median (service=det)"), "%s", o->notes);
+	cr_assert_float_eq(o->m.lat_p50_ms, o->m.lat_p95_ms, 1e-9);
+	run_output_destroy(o);
+}
+
+Test(calib, a_run_on_a_calibrated_device_has_the_calibrated_slowdowns, .timeout = 60)
+{
+	double med, p10, p90;
+	variant_us(&med, &p10, &p90);
+	/*
+	 * calib2.csv at 1 thread and load 0.5 over its idle cell, level by level (the work is
+	 * the median, service=det): R(p) = S(1, 0.5, p) / S(1, 0, p), increasing in p. From the
+	 * file: R(0.45) = 1.525 / 1.0, R(0.55) = 1.575 / 1.0025; R(0.93) = 2.66 / 1.058,
+	 * R(0.97) = 3.14 / 1.082 (the p50 and p95 levels, +- 4 binomial standard deviations).
+	 */
+	struct run_output *o = lone_run("tests/data/calib2.ini", 0.5, "det");
+	cr_assert(tu_has(o->notes, "contention: calibrated tests/data/calib2.csv sha256 "), "%s",
+		  o->notes);
+	double r50 = o->m.lat_p50_ms * 1000 / med, r95 = o->m.lat_p95_ms * 1000 / med;
+	cr_assert(r50 >= 1.525 * 0.999 && r50 <= 1.575 / 1.0025 * 1.001, "p50 slowdown %g", r50);
+	cr_assert(r95 >= 2.66 / 1.058 * 0.999 && r95 <= 3.14 / 1.082 * 1.001, "p95 slowdown %g",
+		  r95);
+	run_output_destroy(o);
+	/* the formula on the same device without the calibration: 2 cores, u 0.5, 1 thread: 1 */
+	o = lone_run("tests/data/dvfs2.ini", 0.5, "det");
+	cr_assert_float_eq(o->m.lat_p95_ms * 1000 / med, 1.0, 1e-3);
+	run_output_destroy(o);
 }
