@@ -47,9 +47,9 @@ void agent_calib_defaults(struct agent_calib_opts *o)
 	o->n_quantiles = 101;
 	agent_measure_defaults(&o->m);
 	o->m.warmup_ms = 50;
-	o->m.min_runs = 100;
-	o->m.max_runs = 2000;
-	o->m.max_seconds = 20;
+	o->m.min_runs = 500;
+	o->m.max_runs = 5000;
+	o->m.max_seconds = 30;
 	o->seed = 1;
 	o->progress = 1;
 }

@@ -50,7 +50,7 @@ struct agent_calib_opts {
 /*
  * Defaults: the zoo's MobileNet V1 (models/zoo/mobilenet_v1.csv, or the installed one),
  * auto, fp32, threads 1 .. CPUs, loads 0,0.25,0.5,0.75,1, a 5 ms period, 101 quantiles,
- * measure defaults with 3 warm-up runs and 50 ms, 100..2000 runs and 20 s per cell, seed 1.
+ * measure defaults with 3 warm-up runs and 50 ms, 500..5000 runs and 30 s per cell, seed 1.
  */
 void agent_calib_defaults(struct agent_calib_opts *o);
 /* Parses a list like 1,2,4 (threads) into o. */
