@@ -108,11 +108,13 @@ static void print_summary(const struct run_config *c, const struct run_output *o
 		printf(", p95 %.1f ms", m->lat_p95_ms);
 	if (out->has_top1)
 		printf(", top-1 %.1f%%", m->mean_top1);
-	printf(", %.2f mJ/inference, %lld switches%s\n", m->energy_per_inf_mj,
+	printf(", %.2f mJ/inference, %lld switches%s", m->energy_per_inf_mj,
 	       (long long)m->switches,
 	       out->timings_derived ? " (derived timings: not measured on this device)" : "");
+	/* what the run rests on (the contention model, the work's draw) and what it left out */
 	if (out->notes[0])
-		fprintf(stderr, "adascale: note: %s\n", out->notes);
+		printf("; %s", out->notes);
+	printf("\n");
 }
 
 int cmd_run(int argc, char **argv)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calib.h"
 #include "inilines.h"
 #include "num.h"
 #include "paths.h"
@@ -29,6 +30,7 @@ struct parse {
 	unsigned seen_keys[DEVICE_MAX_CLUSTERS + 1]; /* bit per key, [0] = [device] */
 	struct errbuf *eb;
 	int rc;
+	long calib_line;     /* of the calibration key */
 };
 
 static int num_in(struct parse *p, const char *key, const char *v, double lo, double hi,
@@ -78,7 +80,19 @@ static int parse_opps(struct parse *p, struct cluster *c, const char *v)
 	return 1;
 }
 
-enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC, K_BW };
+/* A file named by the device file: relative to its folder unless absolute. */
+static int beside(struct parse *p, const char *key, const char *v, char *dst, size_t len)
+{
+	char dir[PATH_MAX];
+	paths_dirname(p->path, dir, sizeof dir);
+	if (v[0] == '/')
+		copy(dst, len, v);
+	else if (snprintf(dst, len, "%s/%s", dir, v) >= (int)len)
+		return inilines_fail(&p->in, ERR_RANGE, "%s: path too long", key);
+	return 1;
+}
+
+enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC, K_BW, K_CALIB };
 enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC };
 
 static int device_key(struct parse *p, const char *name, const char *v)
@@ -86,7 +100,7 @@ static int device_key(struct parse *p, const char *name, const char *v)
 	static const char *const keys[] = {"name",    "soc",     "memory_mb",
 					   "storage_read_mbps", "init_ms", "base_power_mw",
 					   "timings", "timings_source", "energy_source",
-					   "mem_bw_gbps"};
+					   "mem_bw_gbps", "calibration"};
 	struct device *d = p->d;
 	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
 		if (strcmp(name, keys[k]) != 0)
@@ -101,16 +115,12 @@ static int device_key(struct parse *p, const char *name, const char *v)
 		case K_STORAGE: return num_in(p, name, v, 0.001, 1e7, &d->storage_read_mbps);
 		case K_INIT: return num_in(p, name, v, 0, 1e6, &d->init_ms);
 		case K_BASE: return num_in(p, name, v, 0, 1e6, &d->base_power_mw);
-		case K_TIMINGS: {
-			char dir[PATH_MAX];
-			paths_dirname(p->path, dir, sizeof dir);
-			if (v[0] == '/')
-				copy(d->timings, sizeof d->timings, v);
-			else if (snprintf(d->timings, sizeof d->timings, "%s/%s", dir, v) >=
-				 (int)sizeof d->timings)
-				return inilines_fail(&p->in, ERR_RANGE, "timings: path too long");
-			return 1;
-		}
+		case K_TIMINGS: return beside(p, name, v, d->timings, sizeof d->timings);
+		case K_CALIB:
+			if (!v[0])
+				return inilines_fail(&p->in, ERR_PARSE, "calibration: no file named");
+			p->calib_line = p->in.line;
+			return beside(p, name, v, d->calibration, sizeof d->calibration);
 		case K_TSRC: copy(d->timings_source, sizeof d->timings_source, v); return 1;
 		case K_ESRC: copy(d->energy_source, sizeof d->energy_source, v); return 1;
 		case K_BW: return num_in(p, name, v, 0.001, 1e5, &d->mem_bw_gbps);
@@ -118,7 +128,8 @@ static int device_key(struct parse *p, const char *name, const char *v)
 	}
 	return inilines_fail(&p->in, ERR_PARSE,
 		    "[device]: unknown key '%.64s' (name, soc, memory_mb, storage_read_mbps, init_ms, "
-		    "base_power_mw, timings, timings_source, energy_source, mem_bw_gbps)",
+		    "base_power_mw, timings, timings_source, energy_source, mem_bw_gbps, "
+		    "calibration)",
 		    name);
 }
 
@@ -278,9 +289,22 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 			goto fail;
 	}
 	int rc;
+	if (d->calibration[0] && (p.rc = calib_load(d->calibration, &d->calib, eb)) < 0) {
+		err_wrap(eb, "%s:%ld: calibration", path, p.calib_line);
+		goto fail;
+	}
 	if ((rc = sha256_file(path, d->sha256)) < 0) {
 		p.rc = err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
 		goto fail;
+	}
+	if (d->calib) {
+		/* the device's hash covers its calibration: a new calibration is a new device */
+		char both[2 * 65 + 2];
+		struct sha256 h;
+		snprintf(both, sizeof both, "%s\n%s\n", d->sha256, d->calib->sha256);
+		sha256_init(&h);
+		sha256_update(&h, both, strlen(both));
+		sha256_final_hex(&h, d->sha256);
 	}
 	fclose(p.f);
 	*out = d;
@@ -288,11 +312,17 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 fail:
 	if (p.f)
 		fclose(p.f);
-	free(p.d);
+	device_destroy(p.d);
 	return p.rc < 0 ? p.rc : ERR_PARSE;
 }
 
-void device_destroy(struct device *d) { free(d); }
+void device_destroy(struct device *d)
+{
+	if (!d)
+		return;
+	calib_destroy(d->calib);
+	free(d);
+}
 
 int device_big_cluster(const struct device *d)
 {

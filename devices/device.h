@@ -7,7 +7,8 @@
  * Format (inih; ';' or '#' start comments):
  *   [device]   name, soc, memory_mb, storage_read_mbps, init_ms, base_power_mw,
  *              timings (a file relative to the .ini), timings_source (measured | derived:...),
- *              energy_source (free text: where the power numbers come from)
+ *              energy_source (free text: where the power numbers come from),
+ *              calibration (optional: a contention calibration, calib.h, relative to the .ini)
  *   [cluster.N] cores, core_type, capacity (DMIPS/MHz, biggest core = 1024),
  *              dyn_power_coeff (uW/MHz/V^2), opp (space-separated MHz@mV, ascending;
  *              repeated opp lines continue the list),
@@ -26,6 +27,8 @@
 
 #define DEVICE_MAX_CLUSTERS 8
 #define DEVICE_MAX_OPPS 64
+
+struct calib;
 
 struct opp {
 	double mhz;
@@ -47,20 +50,27 @@ struct device {
 	char name[64];
 	char soc[128];
 	char path[PATH_MAX];
-	char sha256[65];
+	char sha256[65];         /* of the .ini; with a calibration, SHA-256 of the text
+				    "INI_SHA256\nCALIBRATION_SHA256\n" (both hex), so that what
+				    identifies a run covers both files */
 	double memory_mb;
 	double storage_read_mbps;
 	double init_ms;
 	double base_power_mw;
 	double mem_bw_gbps;      /* 0 when not given */
 	char timings[PATH_MAX];  /* resolved against the .ini's folder; "" when none */
+	char calibration[PATH_MAX]; /* resolved like timings; "" when none */
+	struct calib *calib;        /* owned: read from calibration, NULL when none */
 	char timings_source[128];
 	char energy_source[256];
 	int n_clusters;
 	struct cluster clusters[DEVICE_MAX_CLUSTERS];
 };
 
-/* Reads and checks a device file; errors name file:line. *out is owned by the caller. */
+/*
+ * Reads and checks a device file, and the calibration it names (calib.h); errors name
+ * file:line. *out is owned by the caller.
+ */
 int device_load(const char *path, struct device **out, struct errbuf *eb);
 void device_destroy(struct device *d);
 

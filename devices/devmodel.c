@@ -6,6 +6,7 @@
  */
 #include "devmodel.h"
 
+#include "calib.h"
 #include "timings.h"
 
 /* The share of T threads' demand the CPU grants with n online cores and load u. */
@@ -25,17 +26,47 @@ void devmodel_init(struct devmodel *m, const struct device *d, const struct timi
 	m->cluster = device_big_cluster(d);
 	m->f_ref_mhz = t->freq_ref_mhz > 0 ? t->freq_ref_mhz : device_max_mhz(d, m->cluster);
 	m->base_power_mw = d->base_power_mw;
+	m->calib = d->calib;
+}
+
+/*
+ * The calibrated share at level p: what the online cores allow (the formula's share with no
+ * load) over the calibration's slowdown at the load, relative to its idle slowdown at the
+ * same level (the idle spread is the work's own, drawn from the timings).
+ */
+static double calib_share(const struct devmodel *m, const struct devmodel_state *st,
+			  int threads, double p)
+{
+	double at_load = calib_slowdown(m->calib, threads, st->util_other, p);
+	double idle = calib_slowdown(m->calib, threads, 0, p);
+	return cpu_share(threads, st->online, 0) * idle / at_load;
+}
+
+double devmodel_share(const struct devmodel *m, const struct devmodel_state *st, int threads,
+		      double p)
+{
+	if (m->calib)
+		return calib_share(m, st, threads, p);
+	return cpu_share(threads, st->online, st->util_other);
 }
 
 double devmodel_rate(const struct devmodel *m, const struct devmodel_state *st, int threads)
 {
-	return st->freq_mhz / m->f_ref_mhz * cpu_share(threads, st->online, st->util_other);
+	return st->freq_mhz / m->f_ref_mhz * devmodel_share(m, st, threads, 0.5);
 }
 
 double devmodel_power_mw(const struct devmodel *m, const struct devmodel_state *st, int threads)
 {
-	double share = cpu_share(threads, st->online, st->util_other);
+	double share = devmodel_share(m, st, threads, 0.5);
 	return share * threads * device_core_power_mw(m->dev, m->cluster, st->freq_mhz);
+}
+
+void devmodel_costs_at(const struct devmodel *m, const struct devmodel_state *st, int threads,
+		       double p, double *rate, double *power_mw)
+{
+	double share = devmodel_share(m, st, threads, p);
+	*rate = st->freq_mhz / m->f_ref_mhz * share;
+	*power_mw = share * threads * device_core_power_mw(m->dev, m->cluster, st->freq_mhz);
 }
 
 double devmodel_switch_s(const struct devmodel *m, double weight_bytes)

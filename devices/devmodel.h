@@ -9,7 +9,13 @@
  *         share = min(1, max(n (1 - u), min(T, n) / 2) / T)
  *     on the cluster inference runs on (the biggest: device_big_cluster) at frequency f, with
  *     n online cores and the other processes' CPU share u; with every core offline the
- *     threads still get a share of 0.05;
+ *     threads still get a share of 0.05. That share is a formula (assumed, not measured);
+ *     a device whose file names a calibration (calib.h) replaces it by a measured one:
+ *         share = min(1, n / T) * S(T, 0, p) / S(T, u, p)
+ *     where S(T, u, p) is the calibration's slowdown at quantile level p (calib_slowdown):
+ *     what load u adds to an inference over its idle spread at the same level (the idle
+ *     spread is the work's own, drawn from the timings). The caller draws p once per
+ *     inference (devmodel_costs_at); predictions use the median, p = 0.5;
  *   - power: the inference keeps share * T cores busy, each drawing coeff * V^2 * f at the
  *     cluster's operating point (the Linux Energy Model, device_core_power_mw); base power
  *     is drawn all the time;
@@ -30,6 +36,7 @@
 
 #include "device.h"
 
+struct calib;
 struct timings;
 
 struct devmodel {
@@ -37,6 +44,7 @@ struct devmodel {
 	int cluster;              /* the cluster inference threads run on */
 	double f_ref_mhz;         /* the frequency the timings' work was measured at */
 	double base_power_mw;     /* the device's, drawn all the time */
+	const struct calib *calib; /* the device's contention calibration, NULL: the formula */
 };
 
 /* What an inference's rate and power depend on. */
@@ -52,7 +60,22 @@ struct devmodel_state {
  */
 void devmodel_init(struct devmodel *m, const struct device *d, const struct timings *t);
 
-/* Reference work per unit of time at st with threads threads (1: as fast as the reference). */
+/*
+ * The CPU share an inference with threads threads gets at st: the formula, or with a
+ * calibration its share at quantile level p (0..1) of the slowdown distribution.
+ */
+double devmodel_share(const struct devmodel *m, const struct devmodel_state *st, int threads,
+		      double p);
+/*
+ * Rate and power of an inference at st whose slowdown is at level p (the same as
+ * devmodel_rate and devmodel_power_mw without a calibration, which ignore p).
+ */
+void devmodel_costs_at(const struct devmodel *m, const struct devmodel_state *st, int threads,
+		       double p, double *rate, double *power_mw);
+/*
+ * Reference work per unit of time at st with threads threads (1: as fast as the reference);
+ * with a calibration, at its median slowdown.
+ */
 double devmodel_rate(const struct devmodel *m, const struct devmodel_state *st, int threads);
 /* Dynamic power an inference with threads threads draws at st, in milliwatts. */
 double devmodel_power_mw(const struct devmodel *m, const struct devmodel_state *st, int threads);

@@ -5,6 +5,7 @@
 #include "timings.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,4 +152,29 @@ int timings_model_us(const struct timings *t, const struct model *spec, int thre
 	}
 	*us = sum;
 	return 0;
+}
+
+int timings_model_spread_us(const struct timings *t, const struct model *spec, int threads,
+			    double *p10_us, double *p90_us)
+{
+	double lo = 0, hi = 0;
+	for (int i = 0; i < spec->n_layers; i++) {
+		const struct timing *g = timings_find(t, &spec->layers[i].k, threads);
+		if (!g)
+			return ERR_NOTFOUND;
+		lo += g->p10_us;
+		hi += g->p90_us;
+	}
+	*p10_us = lo;
+	*p90_us = hi;
+	return 0;
+}
+
+double timings_work_us(double p10_us, double median_us, double p90_us, double z)
+{
+	const double z90 = 1.2815515655446004;
+	double edge = z < 0 ? p10_us : p90_us;
+	if (edge <= 0 || edge == median_us)
+		return median_us;
+	return median_us * exp(z * (log(edge / median_us) / (z < 0 ? -z90 : z90)));
 }

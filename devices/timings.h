@@ -5,7 +5,9 @@
  * A variant's reference latency is the sum of its kernels' median times at a thread count:
  * the work it represents at the profile's reference state (the frequency in the file's
  * `# freq_ref_mhz:` metadata, no competing load). Timings whose metadata says
- * `# derived_from: ...` were not measured on the device and are labelled derived.
+ * `# derived_from: ...` were not measured on the device and are labelled derived. An
+ * inference's work can also be drawn around the median from the p10 and p90 the file
+ * gives (timings_work_us).
  * Not for measuring (devices/agent/) or for scaling work to a device state (devmodel.h).
  */
 #ifndef ADASCALE_TIMINGS_H
@@ -48,5 +50,22 @@ const struct timing *timings_find(const struct timings *t, const struct kshape *
  */
 int timings_model_us(const struct timings *t, const struct model *spec, int threads,
 		     double *us, struct kshape *missing);
+/*
+ * The sums of p10 and p90 times of every layer of spec at threads (the variant's spread,
+ * taking its kernels' quantiles to move together: assumed), in microseconds. 0, or
+ * ERR_NOTFOUND as timings_model_us.
+ */
+int timings_model_spread_us(const struct timings *t, const struct model *spec, int threads,
+			    double *p10_us, double *p90_us);
+
+/*
+ * An inference's work drawn from a distribution fitted to its p10, median and p90: the
+ * two-piece lognormal median * exp(sigma * z) with sigma = ln(median / p10) / z90 below the
+ * median (z < 0) and ln(p90 / median) / z90 above it, z90 = 1.2815515655446004 (the 0.9
+ * quantile of the standard normal), which puts its 10%, 50% and 90% quantiles on the three
+ * given. z is a standard normal deviate; a p10 or p90 equal to the median (or p10 = 0)
+ * gives that side no spread.
+ */
+double timings_work_us(double p10_us, double median_us, double p90_us, double z);
 
 #endif

@@ -9,12 +9,14 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "adascale_policy.h"
+#include "calib.h"
 #include "csvin.h"
 #include "device.h"
 #include "devmodel.h"
@@ -41,6 +43,13 @@ struct vrow {                 /* one variant of the table */
 	double ref_us[MAX_THREADS + 1]; /* 0 where the thread count has no timings */
 };
 
+struct vspread {              /* a variant's spread, apart: only service=meas reads it */
+	double p10_us[MAX_THREADS + 1], p90_us[MAX_THREADS + 1];
+};
+
+/* How an inference's work is set (the workload's service=) */
+enum { SERVICE_DET, SERVICE_EXP, SERVICE_MEAS };
+
 struct sim {
 	const struct run_config *cfg;
 	struct errbuf *eb;
@@ -63,12 +72,14 @@ struct sim {
 	struct monitor *mon;   /* cfg->monitor: NULL when nobody watches */
 	struct guard_buf g_var, g_host, g_view, g_state, g_queue, g_dec, g_obs, g_err;
 	struct rng rng_arrivals, rng_service, rng_policy;
+	struct rng rng_contention; /* an inference's slowdown level (a calibrated device) */
 	struct event_queue q;
 
 	/* variant table (only variants with timings) */
 	int n_var;
 	struct adascale_variant *av;
 	struct vrow *vr;
+	struct vspread *vsp;   /* beside vr */
 	int *var_index;        /* into vs->v */
 	int max_threads;
 	/* the prediction factors of the last state asked about (ms_per_ref_us) */
@@ -96,7 +107,7 @@ struct sim {
 	/* future_arrival's place in the arrivals to come, so that asking in order is cheap */
 	int64_t fa_seq, fa_k, fa_ns;
 	struct rng fa_rng;
-	int exp_service;       /* 1: service work is exponential around the profiled time */
+	int service;           /* SERVICE_*: how an inference's work is drawn */
 	int64_t deadline_ns;
 
 	/* queue of arrival times, sequence numbers and deadlines (ring) */
@@ -115,6 +126,7 @@ struct sim {
 	int64_t job_arrival, job_start, job_last;
 	double job_remaining_us, job_rate, job_energy_mj, job_pred_ms;
 	double job_power_mw; /* at the state and thread count job_rate was set for */
+	double job_level;    /* the slowdown's quantile level, drawn at start (calibrated) */
 	struct event *job_done;
 	int next_var, next_threads;
 
@@ -210,8 +222,9 @@ static int svc_has_threads(void *ctx, int v, int threads)
 /* ---- set-up ---- */
 
 /*
- * KIND:key=value,...: periodic:fps=F or poisson:rate=R, and service=det (the profiled time,
- * the default) or service=exp (exponentially distributed with the profiled time as mean).
+ * KIND:key=value,...: periodic:fps=F or poisson:rate=R, and service=det (the profiled
+ * median: the default), service=exp (exponentially distributed with the profiled median as
+ * mean) or service=meas (drawn from the profiled distribution, timings_work_us).
  */
 /*
  * file:PATH: a CSV with a time_s column (seconds, non-decreasing: one request each) and an
@@ -259,16 +272,16 @@ static int next_file_arrival(struct sim *s, int64_t now)
 
 /*
  * The grammar of a workload string: 1 for file:PATH (not opened here), 0 for periodic or
- * poisson with *poisson, *rate_hz and *exp_service set, or ERR_USAGE.
+ * poisson with *poisson, *rate_hz and *service set, or ERR_USAGE.
  */
-static int workload_parse(const char *w, int *poisson, double *rate_hz, int *exp_service,
+static int workload_parse(const char *w, int *poisson, double *rate_hz, int *service,
 			  struct errbuf *eb)
 {
+	*service = SERVICE_DET;
 	if (strncmp(w, "file:", 5) == 0)
 		return 1;
 	char buf[256];
 	*rate_hz = 0;
-	*exp_service = 0;
 	if (snprintf(buf, sizeof buf, "%s", w) >= (int)sizeof buf)
 		goto bad;
 	char *colon = strchr(buf, ':');
@@ -291,10 +304,12 @@ static int workload_parse(const char *w, int *poisson, double *rate_hz, int *exp
 		if (strcmp(kv, *poisson ? "rate" : "fps") == 0 && num_double(v, &x) == 0 && x > 0 &&
 		    x <= 1e6)
 			*rate_hz = x;
+		else if (strcmp(kv, "service") == 0 && strcmp(v, "meas") == 0)
+			*service = SERVICE_MEAS;
 		else if (strcmp(kv, "service") == 0 && strcmp(v, "det") == 0)
-			*exp_service = 0;
+			*service = SERVICE_DET;
 		else if (strcmp(kv, "service") == 0 && strcmp(v, "exp") == 0)
-			*exp_service = 1;
+			*service = SERVICE_EXP;
 		else
 			goto bad;
 	}
@@ -303,22 +318,22 @@ static int workload_parse(const char *w, int *poisson, double *rate_hz, int *exp
 bad:
 	return err_set(eb, ERR_USAGE,
 		       "workload '%s': expected periodic:fps=F or poisson:rate=R (per second, > 0), "
-		       "optionally with ,service=det|exp, or file:PATH",
+		       "optionally with ,service=det|exp|meas, or file:PATH",
 		       w);
 }
 
 int run_workload_check(const char *w, struct errbuf *eb)
 {
-	int poisson, exp_service;
+	int poisson, service;
 	double rate_hz;
-	int rc = workload_parse(w, &poisson, &rate_hz, &exp_service, eb);
+	int rc = workload_parse(w, &poisson, &rate_hz, &service, eb);
 	return rc < 0 ? rc : 0;
 }
 
 static int parse_workload(struct sim *s, struct errbuf *eb)
 {
 	const char *w = s->cfg->workload;
-	int rc = workload_parse(w, &s->poisson, &s->rate_hz, &s->exp_service, eb);
+	int rc = workload_parse(w, &s->poisson, &s->rate_hz, &s->service, eb);
 	return rc == 1 ? open_arrivals(s, w + 5, eb) : rc;
 }
 
@@ -328,13 +343,16 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 	char first_missing[400] = "";
 	s->av = calloc((size_t)n, sizeof *s->av);
 	s->vr = calloc((size_t)n, sizeof *s->vr);
+	s->vsp = calloc((size_t)n, sizeof *s->vsp);
 	s->var_index = calloc((size_t)n, sizeof *s->var_index);
-	if (!s->av || !s->vr || !s->var_index)
+	if (!s->av || !s->vr || !s->vsp || !s->var_index)
 		return err_set(eb, ERR_NOMEM, "out of memory");
 	s->max_threads = 0;
 	for (int i = 0; i < n; i++) {
 		const struct variant *v = &s->vs->v[i];
 		struct vrow row = {{0}};
+		struct vspread sp;
+		memset(&sp, 0, sizeof sp);
 		int any = 0;
 		for (int k = 0; k < s->tim->n_threads; k++) {
 			int t = s->tim->threads[k];
@@ -342,7 +360,9 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 				continue;
 			struct kshape miss;
 			double us;
-			if (timings_model_us(s->tim, v->spec, t, &us, &miss) == 0) {
+			if (timings_model_us(s->tim, v->spec, t, &us, &miss) == 0 &&
+			    timings_model_spread_us(s->tim, v->spec, t, &sp.p10_us[t],
+						    &sp.p90_us[t]) == 0) {
 				row.ref_us[t] = us;
 				any = 1;
 				if (t > s->max_threads)
@@ -360,6 +380,7 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 		}
 		int j = s->n_var++;
 		s->vr[j] = row;
+		s->vsp[j] = sp;
 		s->var_index[j] = i;
 		s->av[j] = (struct adascale_variant){
 			.size = sizeof(struct adascale_variant),
@@ -575,7 +596,8 @@ static int64_t run_end_ns(struct sim *s)
 static int svc_future_arrival(void *ctx, int64_t k, double *at_ms)
 {
 	struct sim *s = ctx;
-	if (s->arrivals || s->exp_service || !s->lookahead || k < 1 || k > 100000000)
+	if (s->arrivals || s->service != SERVICE_DET || s->dev->calib || !s->lookahead || k < 1 ||
+	    k > 100000000)
 		return -1;
 	int64_t now = s->st.t_ns, end = run_end_ns(s), t;
 	if (end < 0)
@@ -675,8 +697,14 @@ static int schedule_done(struct sim *s, int64_t now)
 	int t = s->cur_threads;
 	if (!s->st_valid[t])
 		state_costs(s, t);
-	s->job_rate = s->st_rate[t];
-	s->job_power_mw = s->st_power_mw[t];
+	if (s->dm.calib) {
+		/* the level drawn at the start holds: only the load and cores change */
+		struct devmodel_state d = dm_state(s, &s->st);
+		devmodel_costs_at(&s->dm, &d, t, s->job_level, &s->job_rate, &s->job_power_mw);
+	} else {
+		s->job_rate = s->st_rate[t];
+		s->job_power_mw = s->st_power_mw[t];
+	}
 	double ns = ceil(s->job_remaining_us * 1000.0 / s->job_rate);
 	if (ns > 9e18 - (double)now)
 		ns = 9e18 - (double)now;
@@ -808,8 +836,18 @@ static int begin(struct sim *s, int64_t now, int var, int threads)
 		return finish_job(s, now, 1);
 	s->busy = 1;
 	s->job_remaining_us = s->vr[var].ref_us[threads];
-	if (s->exp_service)
+	if (s->service == SERVICE_MEAS) {
+		/* a standard normal deviate by Box and Muller (1958), from two uniforms */
+		double u1 = 1 - rng_uniform(&s->rng_service), u2 = rng_uniform(&s->rng_service);
+		double z = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+		const struct vspread *sp = &s->vsp[var];
+		s->job_remaining_us = timings_work_us(sp->p10_us[threads], s->job_remaining_us,
+						      sp->p90_us[threads], z);
+	} else if (s->service == SERVICE_EXP) {
 		s->job_remaining_us *= rng_exp(&s->rng_service, 1.0);
+	}
+	if (s->dm.calib)
+		s->job_level = rng_uniform(&s->rng_contention);
 	return schedule_done(s, now);
 }
 
@@ -1153,6 +1191,38 @@ void run_config_defaults(struct run_config *c)
 	c->tag = "";
 }
 
+/* Appends a note to the run's notes ("; " between notes; cut at the field's end). */
+static void __attribute__((format(printf, 2, 3))) add_note(struct sim *s, const char *fmt, ...)
+{
+	char *n = s->out->notes;
+	size_t at = strlen(n), len = sizeof s->out->notes;
+	if (at && at + 2 < len)
+		at += (size_t)snprintf(n + at, len - at, "; ");
+	if (at + 1 >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(n + at, len - at, fmt, ap);
+	va_end(ap);
+}
+
+/* What the run's inference model rests on: the contention model and the work's draw. */
+static void model_notes(struct sim *s)
+{
+	if (s->dev->calib)
+		add_note(s, "contention: calibrated %s sha256 %s", s->dev->calib->path,
+			 s->dev->calib->sha256);
+	else
+		add_note(s, "contention: formula (assumed)");
+	add_note(s, "work: %s",
+		 s->service == SERVICE_MEAS ? "drawn per inference from a two-piece lognormal "
+					      "through the timings' p10, median and p90 (fit "
+					      "assumed; service=meas)"
+		 : s->service == SERVICE_EXP ? "exponential around the profiled median "
+					       "(service=exp)"
+					     : "the profiled median (service=det)");
+}
+
 static int setup(struct sim *s)
 {
 	const struct run_config *c = s->cfg;
@@ -1193,6 +1263,7 @@ static int setup(struct sim *s)
 	    (rc = guard_call_buffers(s, eb)) < 0)
 		return rc;
 	devmodel_init(&s->dm, s->dev, s->tim);
+	model_notes(s);
 	s->deadline_ns = llround(c->deadline_ms * 1e6);
 
 	/* the initial state: every core online at the top OPP, nothing else running */
@@ -1214,6 +1285,7 @@ static int setup(struct sim *s)
 	rng_init(&s->rng_service, c->seed, "service");
 	rng_init(&s->rng_policy, c->seed, "policy");
 	rng_init(&s->rng_timing, c->seed, "decide-timing");
+	rng_init(&s->rng_contention, c->seed, "contention");
 	s->host = (struct adascale_host){
 		.size = sizeof s->host,
 		.ctx = s,
@@ -1337,6 +1409,7 @@ done:
 	guard_free(&s.g_obs);
 	guard_free(&s.g_err);
 	free(s.vr);
+	free(s.vsp);
 	free(s.var_index);
 	free(s.ring);
 	free(s.ring_seq);

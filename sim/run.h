@@ -93,7 +93,8 @@ struct run_output {
 	char timings_path[4096];
 	int timings_derived;
 	char policy_name[128], policy_params[1024];
-	char notes[1024];           /* what was left out, e.g. variants without timings */
+	char notes[1024];           /* what the run rests on (contention model, work draw) and
+				       what was left out, e.g. variants without timings */
 };
 
 /*

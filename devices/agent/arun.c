@@ -39,6 +39,8 @@ struct agent_pass {
 	int nomem;
 	int n_chained;
 	int threads;
+	agent_measure_hook user_hook; /* the caller's on_run, called after keep_pass */
+	void *user_ctx;
 };
 
 void agent_pass_destroy(struct agent_pass *p)
@@ -126,8 +128,9 @@ static int pass_run(void *state, struct errbuf *eb)
 
 static void keep_pass(void *ctx, double us)
 {
-	(void)us;
 	struct agent_pass *p = ctx;
+	if (p->user_hook)
+		p->user_hook(p->user_ctx, us);
 	if (p->nomem)
 		return;
 	if (p->n_samples == p->cap) {
@@ -168,6 +171,8 @@ int agent_pass_time(struct agent_pass *p, const struct agent_measure_opts *o,
 {
 	const struct kb_backend whole = {.name = pass_name, .run = pass_run};
 	struct agent_measure_opts mo = *o;
+	p->user_hook = o->on_run;
+	p->user_ctx = o->on_run_ctx;
 	mo.on_run = keep_pass;
 	mo.on_run_ctx = p;
 	p->n_samples = 0;

@@ -44,7 +44,8 @@ const char *agent_pass_backend(const struct agent_pass *p, int i);
 /*
  * Times whole passes with o's warm-up and stopping rule (*t for the pass), the calling
  * thread pinned where the agent pool places it. Each layer's time within every timed pass
- * is kept: agent_pass_layer_times gives them, sorted.
+ * is kept: agent_pass_layer_times gives them, sorted; o->on_run, if set, is called with
+ * each timed pass's time.
  */
 int agent_pass_time(struct agent_pass *p, const struct agent_measure_opts *o,
 		    struct agent_timing *t, struct errbuf *eb);

@@ -1,15 +1,17 @@
 /*
- * main.c: the adascale-agent command line: the table of verbs (info, profile, record, run),
+ * main.c: the adascale-agent command line: the table of verbs (calibrate, info, profile,
+ * record, run),
  * each verb's options as a common/opt.h table, and the mapping of error codes to messages
  * and exit statuses. `adascale-agent --help` lists the verbs from the table; every verb
- * answers --help. Each verb's work is in its own module (ainfo.c, aprofile.c, arecord.c,
- * arun.c); nothing here measures or reads the system.
+ * answers --help. Each verb's work is in its own module (acalib.c, ainfo.c, aprofile.c,
+ * arecord.c, arun.c); nothing here measures or reads the system.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "acalib.h"
 #include "afile.h"
 #include "ainfo.h"
 #include "aprofile.h"
@@ -306,6 +308,120 @@ static int cmd_run(const struct opt_verb *v, int argc, char **argv)
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
 
+static const char calibrate_help[] =
+	"usage: " PROG " calibrate [SPEC.csv|PASSES.csv] [--threads 1,2] [--loads 0,0.5,1]\n"
+	"        [--period-ms MS] [--quantiles N] [--backend auto|openblas|xnnpack]\n"
+	"        [--dtype fp32|fp16|int8] [--warmup N] [--warmup-ms MS] [--min-runs N]\n"
+	"        [--max-runs N] [--max-seconds S] [--cpus LIST] [--seed N] [--quiet] [-o OUT]\n"
+	"\n"
+	"How competing load slows whole passes: for each thread count and load level, times\n"
+	"whole passes of a model spec (or of each pass of a pass list) while busy threads take\n"
+	"that share of every CPU, and writes each pass's slowdown against its idle median as\n"
+	"quantiles: a calibration CSV for a device file's `calibration =` (docs/agent.md).\n"
+	"The spec defaults to the zoo's MobileNet V1 (" "models/zoo/mobilenet_v1.csv).\n"
+	"\n"
+	"  --threads LIST      thread counts, like 1,2,4 (1 .. the CPUs it may use)\n"
+	"  --loads LIST        load levels (util_other) in 0..1, ascending from 0\n"
+	"                      (0,0.25,0.5,0.75,1)\n"
+	"  --period-ms MS      a busy thread's period: busy for the level's share of it (5)\n"
+	"  --quantiles N       quantile levels written per cell, 0 .. 1 evenly (101)\n"
+	"  --backend B         auto, openblas or xnnpack (auto)\n"
+	"  --dtype D           fp32, fp16 or int8, for a spec without a dtype column (fp32)\n"
+	"  --warmup N          warm-up passes per cell before timing (3)\n"
+	"  --warmup-ms MS      and warm up each cell at least this long (50)\n"
+	"  --min-runs N        timed passes per pass and cell before the stopping rule (500)\n"
+	"  --max-runs N        at most this many (5000)\n"
+	"  --max-seconds S     per pass and cell, warm-up included (30)\n"
+	"  --cpus LIST         CPUs the whole process (and the busy threads) use (4-7, 0,2)\n"
+	"  --seed N            seed of the random inputs and weights (1)\n"
+	"  --quiet             no progress lines on stderr\n"
+	"  -o, --out OUT       output file, written whole or not at all (stdout)\n"
+	"  -h, --help          this help\n";
+
+/* --threads of calibrate; dst is a struct agent_calib_opts. */
+static int opt_calib_threads(const char *value, void *dst, char *why, size_t why_len)
+{
+	struct errbuf eb = {0};
+	if (agent_calib_parse_threads(value, dst, &eb) == 0)
+		return 0;
+	const char *what = strstr(eb.msg, ": ");
+	snprintf(why, why_len, "%s", what ? what + 2 : eb.msg);
+	return -1;
+}
+
+/* --loads of calibrate; dst is a struct agent_calib_opts. */
+static int opt_calib_loads(const char *value, void *dst, char *why, size_t why_len)
+{
+	struct errbuf eb = {0};
+	if (agent_calib_parse_loads(value, dst, &eb) == 0)
+		return 0;
+	const char *what = strstr(eb.msg, ": ");
+	snprintf(why, why_len, "%s", what ? what + 2 : eb.msg);
+	return -1;
+}
+
+/* The command line as one string, for the calibration's metadata. */
+static void join_args(int argc, char **argv, char *buf, size_t len)
+{
+	size_t at = (size_t)snprintf(buf, len, PROG);
+	for (int i = 0; i < argc && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, " %s", argv[i]);
+}
+
+static int cmd_calibrate(const struct opt_verb *v, int argc, char **argv)
+{
+	struct agent_calib_opts o;
+	agent_calib_defaults(&o);
+	const char *out = NULL, *backend = o.backend;
+	int quiet = 0;
+	const struct opt opts[] = {
+		{.name = "threads", .type = OPT_FN, .dst = &o, .fn = opt_calib_threads,
+		 .takes = "takes a list of counts in 1..1024 like 1,2"},
+		{.name = "loads", .type = OPT_FN, .dst = &o, .fn = opt_calib_loads,
+		 .takes = "takes ascending levels in 0..1 from 0, like 0,0.5,1"},
+		{.name = "period-ms", .type = OPT_DOUBLE, .dst = &o.period_ms, .min = 0.1,
+		 .max = 1000, .takes = "takes a number in 0.1..1000"},
+		{.name = "quantiles", .type = OPT_INT, .dst = &o.n_quantiles, .min = 2, .max = 1001,
+		 .takes = "takes a whole number in 2..1001"},
+		{.name = "backend", .type = OPT_STR, .dst = &backend},
+		{.name = "dtype", .type = OPT_FN, .dst = &o.dtype, .fn = opt_dtype,
+		 .takes = "takes fp32, fp16 or int8"},
+		{.name = "warmup", .type = OPT_INT, .dst = &o.m.warmup, .min = 0, .max = 1000000,
+		 .takes = "takes a whole number in 0..1000000"},
+		{.name = "warmup-ms", .type = OPT_DOUBLE, .dst = &o.m.warmup_ms, .min = 0,
+		 .max = 600000, .takes = "takes a number in 0..600000"},
+		{.name = "min-runs", .type = OPT_INT, .dst = &o.m.min_runs, .min = 1,
+		 .max = 10000000, .takes = "takes a whole number in 1..10000000"},
+		{.name = "max-runs", .type = OPT_INT, .dst = &o.m.max_runs, .min = 1,
+		 .max = 10000000, .takes = "takes a whole number in 1..10000000"},
+		{.name = "max-seconds", .type = OPT_DOUBLE, .dst = &o.m.max_seconds, .min = 0.001,
+		 .max = 86400, .takes = "takes a number in 0.001..86400"},
+		{.name = "cpus", .type = OPT_STR, .dst = &o.cpus},
+		{.name = "seed", .type = OPT_FN, .dst = &o.seed, .fn = opt_seed,
+		 .takes = "takes a whole number in 0..2147483647"},
+		{.name = "quiet", .type = OPT_FLAG, .dst = &quiet},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &out},
+		{.name = "output", .type = OPT_STR, .dst = &out},
+		{.name = NULL},
+	};
+	char *pos[1];
+	int n_pos, rc = opt_parse(v, opts, argc, argv, pos, 1, &n_pos);
+	if (rc != OPT_OK)
+		return parse_exit(rc);
+	if (n_pos == 1)
+		o.spec = pos[0];
+	if (o.m.max_runs < o.m.min_runs)
+		o.m.max_runs = o.m.min_runs;
+	o.backend = backend;
+	o.progress = !quiet;
+	char command[2048];
+	join_args(argc, argv, command, sizeof command);
+	o.command = command;
+	struct errbuf eb = {0};
+	rc = agent_calib(&o, out, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
 /* ---- the table of verbs ---- */
 
 typedef int (*verb_fn)(const struct opt_verb *v, int argc, char **argv);
@@ -318,6 +434,8 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
+	{"calibrate", cmd_calibrate, "how competing load slows whole passes, per thread count: "
+				     "slowdown quantiles", calibrate_help},
 	{"info", cmd_info, "this machine (CPU, clusters, frequencies, memory) as a device INI "
 			   "skeleton", info_help},
 	{"profile", cmd_profile, "time each kernel of a kernel list alone, or inside the passes "
@@ -338,7 +456,7 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-/* "info, profile, record, run" */
+/* "calibrate, info, profile, record, run" */
 static void verb_names(char *buf, size_t len)
 {
 	buf[0] = '\0';

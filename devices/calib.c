@@ -1,0 +1,318 @@
+/*
+ * calib.c: reading a contention calibration and looking a slowdown up in it (see calib.h).
+ * The file is read into a list of cells (each a run of rows with one thread count and one
+ * load level) and checked row by row, so a bad row is named by its line; the cells are then
+ * laid out as a full grid.
+ */
+#include "calib.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvin.h"
+#include "sha256.h"
+
+struct cell {
+	int threads;
+	double load;
+	long line;   /* its first row */
+	long passes;
+	int at;      /* its first value in vals */
+};
+
+static int find_int(const int *a, int n, int x)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i] == x)
+			return i;
+	return -1;
+}
+
+static int find_double(const double *a, int n, double x)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i] == x)
+			return i;
+	return -1;
+}
+
+/* Closes the cell being read: it must have reached level 1. */
+static int close_cell(struct csvin *in, const struct cell *c, int n_vals, int n_q,
+		      double last_q, struct errbuf *eb)
+{
+	if (last_q != 1 || (n_q > 0 && n_vals - c->at != n_q))
+		return err_set(eb, ERR_PARSE,
+			       "%s:%ld: the cell threads=%d util_other=%g (from line %ld) ends at "
+			       "quantile %g: each cell runs from quantile 0 to 1 with the levels of "
+			       "the first cell",
+			       csvin_path(in), csvin_line(in), c->threads, c->load, c->line, last_q);
+	return 0;
+}
+
+int calib_load(const char *path, struct calib **out, struct errbuf *eb)
+{
+	int rc;
+	struct calib *k = calloc(1, sizeof *k);
+	struct csvin *in = NULL;
+	struct cell *cells = NULL;
+	double *qs = NULL, *vals = NULL;
+	int n_cells = 0, cap_cells = 0, n_vals = 0, cap_vals = 0, n_q = 0;
+	if (!k)
+		return err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+	snprintf(k->path, sizeof k->path, "%s", path);
+	if (!(in = csvin_open(path, eb))) {
+		rc = eb ? eb->code : ERR_IO;
+		goto fail;
+	}
+	int c_thr, c_load, c_q, c_slow, c_passes;
+	if ((rc = c_thr = csvin_require_col(in, "threads", eb)) < 0 ||
+	    (rc = c_load = csvin_require_col(in, "util_other", eb)) < 0 ||
+	    (rc = c_q = csvin_require_col(in, "quantile", eb)) < 0 ||
+	    (rc = c_slow = csvin_require_col(in, "slowdown", eb)) < 0 ||
+	    (rc = c_passes = csvin_require_col(in, "passes", eb)) < 0)
+		goto fail;
+	double last_q = -1, last_s = 0;
+	while ((rc = csvin_next(in, eb)) > 0) {
+		long thr, passes;
+		double load, q, s;
+		if ((rc = csvin_long_in(in, c_thr, 1, 1024, &thr, eb)) < 0 ||
+		    (rc = csvin_double_in(in, c_load, 0, 1, &load, eb)) < 0 ||
+		    (rc = csvin_double_in(in, c_q, 0, 1, &q, eb)) < 0 ||
+		    (rc = csvin_double_in(in, c_slow, 1e-6, 1e6, &s, eb)) < 0 ||
+		    (rc = csvin_long_in(in, c_passes, 1, 1000000000L, &passes, eb)) < 0)
+			goto fail;
+		struct cell *cur = n_cells ? &cells[n_cells - 1] : NULL;
+		int same = cur && cur->threads == thr && cur->load == load && last_q < 1;
+		if (!same) {
+			if (cur && last_q < 1) {
+				rc = close_cell(in, cur, n_vals, n_q, last_q, eb);
+				goto fail;
+			}
+			if (cur && !n_q)
+				n_q = n_vals;
+			for (int i = 0; i < n_cells; i++)
+				if (cells[i].threads == thr && cells[i].load == load) {
+					rc = csvin_fail(in, eb, ERR_PARSE,
+							"threads=%ld util_other=%g is given twice "
+							"(also from line %ld)",
+							thr, load, cells[i].line);
+					goto fail;
+				}
+			if (q != 0) {
+				rc = csvin_fail(in, eb, ERR_PARSE,
+						"a cell's first row is quantile 0, not %g", q);
+				goto fail;
+			}
+			if (n_cells == cap_cells) {
+				cap_cells = cap_cells ? 2 * cap_cells : 16;
+				struct cell *g = realloc(cells, (size_t)cap_cells * sizeof *g);
+				if (!g) {
+					rc = err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+					goto fail;
+				}
+				cells = g;
+			}
+			cells[n_cells++] = (struct cell){(int)thr, load, csvin_line(in), passes, n_vals};
+			cur = &cells[n_cells - 1];
+		} else {
+			if (q <= last_q) {
+				rc = csvin_fail(in, eb, ERR_PARSE,
+						"quantile %g does not follow %g: levels increase "
+						"within a cell", q, last_q);
+				goto fail;
+			}
+			if (s < last_s) {
+				rc = csvin_fail(in, eb, ERR_RANGE,
+						"slowdown %g is below %g at a lower quantile", s,
+						last_s);
+				goto fail;
+			}
+			if (passes != cur->passes) {
+				rc = csvin_fail(in, eb, ERR_PARSE,
+						"passes %ld differs from %ld on the cell's first row",
+						passes, cur->passes);
+				goto fail;
+			}
+		}
+		int i = n_vals - cur->at;
+		if (n_q && (i >= n_q || qs[i] != q)) {
+			rc = csvin_fail(in, eb, ERR_PARSE,
+					"quantile %g: the first cell has %s here (every cell has "
+					"the same levels)",
+					q, i >= n_q ? "no more levels" : "another level");
+			goto fail;
+		}
+		if (n_vals == cap_vals) {
+			cap_vals = cap_vals ? 2 * cap_vals : 256;
+			double *g = realloc(vals, (size_t)cap_vals * sizeof *g);
+			double *h = g ? realloc(qs, (size_t)cap_vals * sizeof *h) : NULL;
+			if (g)
+				vals = g;
+			if (h)
+				qs = h;
+			if (!g || !h) {
+				rc = err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+				goto fail;
+			}
+		}
+		if (!n_q)
+			qs[n_vals] = q;
+		vals[n_vals++] = s;
+		last_q = q;
+		last_s = s;
+		if (!n_q && n_vals > CALIB_MAX_QUANTILES) {
+			rc = csvin_fail(in, eb, ERR_RANGE, "more than %d quantile levels in a cell",
+					CALIB_MAX_QUANTILES);
+			goto fail;
+		}
+	}
+	if (rc < 0)
+		goto fail;
+	if (n_cells == 0) {
+		rc = err_set(eb, ERR_PARSE, "%s:%ld: no calibration rows after the header", path,
+			     csvin_line(in));
+		goto fail;
+	}
+	if (last_q < 1) {
+		rc = close_cell(in, &cells[n_cells - 1], n_vals, n_q, last_q, eb);
+		goto fail;
+	}
+	if (!n_q)
+		n_q = n_vals;
+	if (n_q < 2) {
+		rc = err_set(eb, ERR_PARSE, "%s:%ld: a cell needs quantiles 0 and 1 at least", path,
+			     cells[0].line);
+		goto fail;
+	}
+	/* the grid: thread counts and load levels, ascending */
+	for (int i = 0; i < n_cells; i++) {
+		const struct cell *c = &cells[i];
+		if (find_int(k->threads, k->n_threads, c->threads) < 0) {
+			if (k->n_threads == CALIB_MAX_THREADS) {
+				rc = err_set(eb, ERR_RANGE, "%s:%ld: more than %d thread counts",
+					     path, c->line, CALIB_MAX_THREADS);
+				goto fail;
+			}
+			int j = k->n_threads++;
+			for (; j > 0 && k->threads[j - 1] > c->threads; j--)
+				k->threads[j] = k->threads[j - 1];
+			k->threads[j] = c->threads;
+		}
+		if (find_double(k->loads, k->n_loads, c->load) < 0) {
+			if (k->n_loads == CALIB_MAX_LOADS) {
+				rc = err_set(eb, ERR_RANGE, "%s:%ld: more than %d load levels", path,
+					     c->line, CALIB_MAX_LOADS);
+				goto fail;
+			}
+			int j = k->n_loads++;
+			for (; j > 0 && k->loads[j - 1] > c->load; j--)
+				k->loads[j] = k->loads[j - 1];
+			k->loads[j] = c->load;
+		}
+	}
+	if (n_cells != k->n_threads * k->n_loads) {
+		/* name the first cell the grid lacks */
+		for (int t = 0; t < k->n_threads; t++)
+			for (int l = 0; l < k->n_loads; l++) {
+				int have = 0;
+				for (int i = 0; i < n_cells && !have; i++)
+					have = cells[i].threads == k->threads[t] &&
+					       cells[i].load == k->loads[l];
+				if (!have) {
+					rc = err_set(eb, ERR_PARSE,
+						     "%s:%ld: no cell for threads=%d util_other=%g: "
+						     "every thread count needs every load level",
+						     path, csvin_line(in), k->threads[t], k->loads[l]);
+					goto fail;
+				}
+			}
+	}
+	if (k->loads[0] != 0) {
+		rc = err_set(eb, ERR_PARSE,
+			     "%s:%ld: no load level 0: the slowdowns are against idle, and the "
+			     "idle cells are needed (the lowest level is %g)",
+			     path, cells[0].line, k->loads[0]);
+		goto fail;
+	}
+	k->n_q = n_q;
+	k->q = malloc((size_t)n_q * sizeof *k->q);
+	k->slow = malloc((size_t)n_cells * (size_t)n_q * sizeof *k->slow);
+	k->passes = malloc((size_t)n_cells * sizeof *k->passes);
+	if (!k->q || !k->slow || !k->passes) {
+		rc = err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	memcpy(k->q, qs, (size_t)n_q * sizeof *k->q);
+	for (int i = 0; i < n_cells; i++) {
+		const struct cell *c = &cells[i];
+		int t = find_int(k->threads, k->n_threads, c->threads);
+		int l = find_double(k->loads, k->n_loads, c->load);
+		size_t at = (size_t)(t * k->n_loads + l);
+		memcpy(k->slow + at * (size_t)n_q, vals + c->at, (size_t)n_q * sizeof *vals);
+		k->passes[at] = c->passes;
+	}
+	if ((rc = sha256_file(path, k->sha256)) < 0) {
+		err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
+		goto fail;
+	}
+	csvin_close(in);
+	free(cells);
+	free(qs);
+	free(vals);
+	*out = k;
+	return 0;
+fail:
+	csvin_close(in);
+	free(cells);
+	free(qs);
+	free(vals);
+	calib_destroy(k);
+	return rc < 0 ? rc : ERR_PARSE;
+}
+
+void calib_destroy(struct calib *c)
+{
+	if (!c)
+		return;
+	free(c->q);
+	free(c->slow);
+	free(c->passes);
+	free(c);
+}
+
+/* The inverse CDF of one cell at level p: linear between the stored quantiles. */
+static double cell_q(const struct calib *c, const double *s, double p)
+{
+	int lo = 0, hi = c->n_q - 1;
+	if (p <= 0)
+		return s[0];
+	if (p >= 1)
+		return s[hi];
+	while (hi - lo > 1) { /* c->q[lo] <= p < c->q[hi] */
+		int mid = (lo + hi) / 2;
+		if (c->q[mid] <= p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	double w = (p - c->q[lo]) / (c->q[hi] - c->q[lo]);
+	return s[lo] + w * (s[hi] - s[lo]);
+}
+
+double calib_slowdown(const struct calib *c, int threads, double u, double p)
+{
+	int t = 0;
+	for (int i = 1; i < c->n_threads && c->threads[i] <= threads; i++)
+		t = i;
+	const double *row = c->slow + (size_t)t * (size_t)c->n_loads * (size_t)c->n_q;
+	int l = 0;
+	while (l + 1 < c->n_loads && c->loads[l + 1] <= u)
+		l++;
+	double a = cell_q(c, row + (size_t)l * (size_t)c->n_q, p);
+	if (u <= c->loads[l] || l + 1 == c->n_loads)
+		return a;
+	double b = cell_q(c, row + (size_t)(l + 1) * (size_t)c->n_q, p);
+	double w = (u - c->loads[l]) / (c->loads[l + 1] - c->loads[l]);
+	return a + w * (b - a);
+}

@@ -1,0 +1,56 @@
+/*
+ * calib.h: a device's contention calibration, as `adascale-agent calibrate` writes it
+ * (docs/formats.md): for each thread count and load level (the `util_other` a trace would
+ * show while the agent's busy threads ran), the distribution of a whole pass's slowdown
+ * against the idle median at that thread count, as quantiles.
+ *
+ * The device model (devmodel.h) draws an inference's slowdown from it: calib_slowdown gives
+ * the slowdown at quantile level p in [0, 1] for a thread count and a load,
+ *   - within a cell (a thread count and a load level), by linear interpolation between the
+ *     two stored quantiles around p (the inverse CDF of a distribution uniform between
+ *     neighbouring quantiles);
+ *   - between the two nearest measured load levels L_a <= u <= L_b, by mixing their
+ *     quantile functions at the same level: (1 - w) Q_a(p) + w Q_b(p), w = (u - L_a) /
+ *     (L_b - L_a); below the lowest or above the highest level, that level's Q;
+ *   - at a thread count the file does not hold, the largest one below it (the smallest
+ *     one when there is none below).
+ * Not for measuring (devices/agent/acalib.c) or for turning a slowdown into a rate
+ * (devmodel.h).
+ */
+#ifndef ADASCALE_CALIB_H
+#define ADASCALE_CALIB_H
+
+#include <limits.h>
+
+#include "err.h"
+
+#define CALIB_MAX_THREADS 16
+#define CALIB_MAX_LOADS 64
+#define CALIB_MAX_QUANTILES 1001
+
+struct calib {
+	char path[PATH_MAX];
+	char sha256[65];
+	int n_threads;
+	int threads[CALIB_MAX_THREADS]; /* ascending */
+	int n_loads;
+	double loads[CALIB_MAX_LOADS];  /* ascending, in [0, 1] */
+	int n_q;
+	double *q;                      /* owned: the quantile levels, 0 first, 1 last */
+	double *slow;                   /* owned: [thread][load][q], non-decreasing in q */
+	long *passes;                   /* owned: [thread][load], the passes behind a cell */
+};
+
+/*
+ * Reads and checks a calibration file: every (threads, util_other) cell has the same
+ * quantile levels, from 0 to 1, strictly increasing, with slowdowns > 0 that do not
+ * decrease; the cells form a full grid. Errors name file:line. *out is the caller's.
+ */
+int calib_load(const char *path, struct calib **out, struct errbuf *eb);
+/* Accepts NULL. */
+void calib_destroy(struct calib *c);
+
+/* The slowdown at quantile level p (0..1) with threads threads at load u (see above). */
+double calib_slowdown(const struct calib *c, int threads, double u, double p);
+
+#endif
