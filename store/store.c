@@ -100,11 +100,13 @@ static const char schema_v1[] =
 	"  status TEXT NOT NULL,\n"
 	"  error TEXT NOT NULL DEFAULT '',\n"
 	"  wall_s REAL NOT NULL,\n"
-	"  decide_mean_us REAL, decide_p99_us REAL"
-#define SCHEMA_COL_(col, type, unit, better) ",\n  " #col " " SQLTYPE_##type
-	METRICS_MAP(SCHEMA_COL_)
-#undef SCHEMA_COL_
-	"\n);\n"
+	"  decide_mean_us REAL, decide_p99_us REAL,\n"
+	/* the metrics of version 1, as they were (later ones are added by their migration) */
+	"  requests INTEGER, served INTEGER, dropped INTEGER, deadline_misses INTEGER,\n"
+	"  failures INTEGER, miss_rate REAL, lat_mean_ms REAL, lat_p50_ms REAL, lat_p95_ms REAL,\n"
+	"  lat_p99_ms REAL, mean_top1 REAL, energy_mj REAL, energy_per_inf_mj REAL,\n"
+	"  switches INTEGER, events INTEGER, sim_s REAL\n"
+	");\n"
 	"CREATE INDEX IF NOT EXISTS runs_config ON runs(config_key, tag);\n"
 	"CREATE TABLE IF NOT EXISTS latency_quantiles(\n"
 	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
@@ -127,13 +129,21 @@ static const char schema_v2[] =
 	"  t_end_ns INTEGER, variant TEXT, outcome TEXT NOT NULL, energy_uj REAL NOT NULL,\n"
 	"  PRIMARY KEY(run_id, seq));\n";
 
+/*
+ * Version 3: the accuracy of on-time answers (the objective, sim/metrics.h) and the SHA-256
+ * of a policy plugin's file ("" for a built-in, and for runs stored before version 3).
+ */
+static const char schema_v3[] =
+	"ALTER TABLE runs ADD COLUMN ontime_top1 REAL;\n"
+	"ALTER TABLE runs ADD COLUMN policy_sha256 TEXT NOT NULL DEFAULT '';\n";
+
 const char *store_schema_v1_sql(void) { return schema_v1; }
 
 const char *store_schema_sql(void)
 {
-	static char all[sizeof schema_v1 + sizeof schema_v2];
+	static char all[sizeof schema_v1 + sizeof schema_v2 + sizeof schema_v3];
 	if (!all[0])
-		snprintf(all, sizeof all, "%s%s", schema_v1, schema_v2);
+		snprintf(all, sizeof all, "%s%s%s", schema_v1, schema_v2, schema_v3);
 	return all;
 }
 
@@ -185,6 +195,8 @@ static int migrate(struct store *s, int from, struct errbuf *eb)
 	if (from < 1 && (rc = exec(s, schema_v1, eb)) < 0)
 		goto fail;
 	if (from < 2 && (rc = exec(s, schema_v2, eb)) < 0)
+		goto fail;
+	if (from < 3 && (rc = exec(s, schema_v3, eb)) < 0)
 		goto fail;
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
@@ -286,8 +298,8 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 			 "config_key, seed, trace, trace_sha256, device, device_sha256, timings, "
 			 "timings_sha256, timings_derived, model, model_sha256, policy, "
 			 "policy_params, workload, deadline_ms, status, error, wall_s, "
-			 "decide_mean_us, decide_p99_us";
-	int n_fixed = 25;
+			 "decide_mean_us, decide_p99_us, policy_sha256";
+	int n_fixed = 26;
 	for (int i = 0; i < metrics_n; i++)
 		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", %s", metrics_table[i].name);
 	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ") VALUES(?");
@@ -327,12 +339,14 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 	sqlite3_bind_double(st, k++, o->wall_s);
 	sqlite3_bind_double(st, k++, o->decide_mean_us);
 	sqlite3_bind_double(st, k++, o->decide_p99_us);
+	sqlite3_bind_text(st, k++, o->policy_sha256, -1, SQLITE_STATIC);
 	const struct metrics *m = &o->m;
 #define BIND_METRIC_(col, type, unit, better) BIND_##type(col)
 #define BIND_int64_t(col) sqlite3_bind_int64(st, k++, (sqlite3_int64)m->col);
 #define BIND_double(col)                                                                \
 	if ((!o->has_latency && strncmp(#col, "lat_", 4) == 0) ||                       \
-	    (!o->has_top1 && strcmp(#col, "mean_top1") == 0))                           \
+	    (!o->has_top1 && strcmp(#col, "mean_top1") == 0) ||                         \
+	    (!o->has_ontime_top1 && strcmp(#col, "ontime_top1") == 0))                  \
 		sqlite3_bind_null(st, k++);                                             \
 	else                                                                            \
 		sqlite3_bind_double(st, k++, m->col);
