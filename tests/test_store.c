@@ -143,6 +143,15 @@ Test(store, version_2_database_with_a_run_is_migrated_forward)
 	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs WHERE id = 1 AND policy = 'greedy' "
 				 "AND ontime_top1 IS NULL AND policy_sha256 = ''"),
 		     1);
+	/* its config and parameter text (policy_params "threads=auto,margin=1.0", the config's
+	   deadline_ms=7 and workload line in tests/data/results_v2.sql) as JSON */
+	cr_assert_eq(one_int(db, "SELECT json_extract(policy_params_json, '$.margin') = 1.0 AND "
+				 "json_extract(policy_params_json, '$.threads') = 'auto' AND "
+				 "json_extract(config_json, '$.deadline_ms') = 7 AND "
+				 "json_extract(config_json, '$.params.margin') = 1.0 AND "
+				 "json_extract(config_json, '$.workload') = 'periodic:fps=30' AND "
+				 "json_extract(config_json, '$.seed') = 1 FROM runs WHERE id = 1"),
+		     1);
 
 	struct run_config c;
 	run_config_defaults(&c);
@@ -159,6 +168,9 @@ Test(store, version_2_database_with_a_run_is_migrated_forward)
 	cr_assert_eq(id, 2);
 	double got = one_double(db, "SELECT ontime_top1 FROM runs WHERE id = 2");
 	cr_assert(got == o->m.ontime_top1 && got > 0, "%g vs %g", got, o->m.ontime_top1);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs WHERE json_extract(policy_params_json, "
+				 "'$.margin') = 1.0 AND json_extract(config_json, '$.deadline_ms') = 7"),
+		     2);
 	run_output_destroy(o);
 	store_close(s);
 }
