@@ -104,10 +104,12 @@ static void print_summary(const struct run_config *c, const struct run_output *o
 	       (long long)id, out->policy_name, c->trace, (long long)m->requests,
 	       (long long)m->served, (long long)m->dropped, (long long)m->failures,
 	       (long long)m->deadline_misses, 100 * m->miss_rate);
+	if (out->has_ontime_top1)
+		printf(", on-time top-1 %.1f%%", m->ontime_top1);
 	if (out->has_latency)
 		printf(", p95 %.1f ms", m->lat_p95_ms);
 	if (out->has_top1)
-		printf(", top-1 %.1f%%", m->mean_top1);
+		printf(", served top-1 %.1f%%", m->mean_top1);
 	printf(", %.2f mJ/inference, %lld switches%s", m->energy_per_inf_mj,
 	       (long long)m->switches,
 	       out->timings_derived ? " (derived timings: not measured on this device)" : "");

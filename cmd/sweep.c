@@ -137,7 +137,9 @@ int cmd_sweep(int argc, char **argv)
 			rc = eb.code;
 			goto fail;
 		}
-		if ((rc = sweep_plan_status(plan, s, &eb)) < 0)
+		int again;
+		if ((rc = sweep_plan_status(plan, s, &eb)) < 0 ||
+		    (rc = sweep_plan_changed_code(plan, s, stderr, &again, &eb)) < 0)
 			goto fail;
 		sweep_plan_print(plan, s != NULL, stdout);
 		goto out;
@@ -146,7 +148,9 @@ int cmd_sweep(int argc, char **argv)
 		rc = eb.code;
 		goto fail;
 	}
+	int again;
 	if ((rc = sweep_plan_status(plan, s, &eb)) < 0 ||
+	    (rc = sweep_plan_changed_code(plan, s, stderr, &again, &eb)) < 0 ||
 	    (rc = sweep_execute(plan, s, &o, &st, &eb)) < 0)
 		goto fail;
 	int left = st.n_todo - st.n_ok - st.n_failed;

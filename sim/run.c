@@ -63,6 +63,7 @@ struct sim {
 	struct trace_row *ahead;  /* future rows after now, in order */
 	int n_ahead, cap_ahead, ahead_done;
 	struct pol_choice pol;
+	char pol_sha256[65];   /* the plugin file's SHA-256, "" for a built-in */
 	void *pol_state;
 	struct adascale_host host;
 	/*
@@ -141,6 +142,8 @@ struct sim {
 	struct ticks_span span;   /* from the run's start: converts ticks to time */
 	double top1_sum;
 	int64_t top1_n;
+	double ontime_top1_sum;  /* top-1 of the answers within their deadline */
+	int64_t ontime_unknown;  /* answers within their deadline by a variant without top-1 */
 	int64_t next_sample_ns;
 	struct run_output *out;
 	int timeline_cap;
@@ -930,6 +933,10 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 		if (s->av[s->cur_var].has_top1) {
 			s->top1_sum += s->av[s->cur_var].top1;
 			s->top1_n++;
+			if (!missed)
+				s->ontime_top1_sum += s->av[s->cur_var].top1;
+		} else if (!missed) {
+			s->ontime_unknown++;
 		}
 	}
 	if (s->pol.desc->observe) {
@@ -1107,6 +1114,18 @@ static void summarise(struct sim *s)
 	}
 	o->has_top1 = s->top1_n > 0;
 	m->mean_top1 = s->top1_n ? s->top1_sum / (double)s->top1_n : 0;
+	/* on-time answers whose variant has no accuracy are left out of the mean (notes say
+	 * how many); every other request counts, with 0 unless answered on time */
+	int64_t ontime_n = m->requests - s->ontime_unknown;
+	o->has_ontime_top1 = ontime_n > 0;
+	m->ontime_top1 = ontime_n > 0 ? s->ontime_top1_sum / (double)ontime_n : 0;
+	if (s->ontime_unknown) {
+		size_t k = strlen(o->notes);
+		snprintf(o->notes + k, sizeof o->notes - k,
+			 "%s%lld on-time answers by variants without accuracy left out of "
+			 "ontime_top1",
+			 k ? "; " : "", (long long)s->ontime_unknown);
+	}
 	double dyn_mj = s->energy_mj - devmodel_base_power_mw(&s->dm) * m->sim_s;
 	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
 	double ns_per_tick = ticks_ns_per_tick(&s->span);
@@ -1120,6 +1139,7 @@ static int describe(struct sim *s)
 	struct run_output *o = s->out;
 	snprintf(o->policy_name, sizeof o->policy_name, "%s", s->pol.name);
 	snprintf(o->policy_params, sizeof o->policy_params, "%s", s->pol.params);
+	snprintf(o->policy_sha256, sizeof o->policy_sha256, "%s", s->pol_sha256);
 	snprintf(o->trace_sha256, sizeof o->trace_sha256, "%s", "");
 	snprintf(o->device_sha256, sizeof o->device_sha256, "%s", s->dev->sha256);
 	snprintf(o->timings_sha256, sizeof o->timings_sha256, "%s", s->tim->sha256);
@@ -1140,6 +1160,7 @@ static int describe(struct sim *s)
 		.policy = s->pol.name,
 		.policy_source = s->pol.source,
 		.policy_params = s->pol.params,
+		.policy_sha256 = s->pol_sha256,
 		.workload = c->workload,
 		.deadline_ms = c->deadline_ms,
 		.duration_s = c->duration_s,
@@ -1153,17 +1174,32 @@ static int describe(struct sim *s)
 	return 0;
 }
 
+int run_policy_sha256(const char *policy_source, char hex[65], struct errbuf *eb)
+{
+	hex[0] = '\0';
+	if (strcmp(policy_source, "builtin") == 0)
+		return 0;
+	int rc = sha256_file(policy_source, hex);
+	if (rc < 0)
+		return err_set(eb, ERR_IO, "%s: cannot read the policy plugin to hash it: %s",
+			       policy_source, strerror(errno));
+	return 0;
+}
+
 void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
 		  char config_key[65])
 {
+	char code[96] = "";
+	if (id->policy_sha256 && id->policy_sha256[0])
+		snprintf(code, sizeof code, "policy_sha256=%.64s\n", id->policy_sha256);
 	snprintf(key, RUN_IDENTITY_LEN,
 		 "trace_sha256=%s\ndevice_sha256=%s\ntimings_sha256=%s\nmodel_sha256=%s\n"
-		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\nparams=%s\nworkload=%s\n"
+		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\n%sparams=%s\nworkload=%s\n"
 		 "deadline_ms=%.17g\nqueue=%d\ndrop=%s\nduration_s=%.17g\n",
 		 id->trace_sha256, id->device_sha256, id->timings_sha256, id->model_sha256,
-		 id->ops ? id->ops : "(ladder)", id->policy, id->policy_source, id->policy_params,
-		 id->workload, id->deadline_ms, id->queue_cap, id->drop_oldest ? "oldest" : "newest",
-		 id->duration_s);
+		 id->ops ? id->ops : "(ladder)", id->policy, id->policy_source, code,
+		 id->policy_params, id->workload, id->deadline_ms, id->queue_cap,
+		 id->drop_oldest ? "oldest" : "newest", id->duration_s);
 	struct sha256 h;
 	sha256_init(&h);
 	sha256_update(&h, key, strlen(key));
@@ -1296,7 +1332,8 @@ static int setup(struct sim *s)
 		.has_threads = svc_has_threads,
 		.switch_ms = svc_switch_ms,
 	};
-	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0)
+	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0 ||
+	    (rc = run_policy_sha256(s->pol.source, s->pol_sha256, eb)) < 0)
 		return rc;
 	if (s->mon) {
 		snprintf(s->mon->policy, sizeof s->mon->policy, "%s", s->pol.name);

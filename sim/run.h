@@ -76,6 +76,7 @@ struct run_output {
 	double lat_q_ms[101];       /* latency quantiles 0, 0.01, ..., 1 (served requests) */
 	int has_latency;            /* 0 when nothing was served */
 	int has_top1;               /* 0 when no served variant has an accuracy */
+	int has_ontime_top1;        /* 0 when no request counts towards ontime_top1 */
 	double decide_mean_us, decide_p99_us;
 	double wall_s;
 	int n_variants;
@@ -93,6 +94,7 @@ struct run_output {
 	char timings_path[4096];
 	int timings_derived;
 	char policy_name[128], policy_params[1024];
+	char policy_sha256[65];     /* SHA-256 of the plugin file; "" for a built-in */
 	char notes[1024];           /* what the run rests on (contention model, work draw) and
 				       what was left out, e.g. variants without timings */
 };
@@ -100,12 +102,16 @@ struct run_output {
 /*
  * What identifies an experiment (contents, not paths): the run's config_key is the SHA-256
  * of its text, which a sweep computes for every planned run before running any, so the two
- * must agree: both build it here.
+ * must agree: both build it here. A plugin's code is part of it: policy_sha256 (the SHA-256
+ * of the .so, from run_policy_sha256) adds a line to the text, so a rebuilt plugin is a new
+ * configuration; a built-in (policy_sha256 NULL or "") adds none, so its keys stay as they
+ * were before plugins were hashed.
  */
 struct run_identity {
 	const char *trace_sha256, *device_sha256, *timings_sha256, *model_sha256;
 	const char *ops; /* NULL: the whole ladder */
 	const char *policy, *policy_source, *policy_params, *workload;
+	const char *policy_sha256;
 	double deadline_ms, duration_s;
 	int queue_cap, drop_oldest;
 };
@@ -115,6 +121,11 @@ struct run_identity {
 /* The identity's text into key (RUN_IDENTITY_LEN bytes) and its SHA-256 into config_key. */
 void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
 		  char config_key[65]);
+/*
+ * The SHA-256 of a policy's code into hex: the plugin file's for a plugin source, "" for
+ * "builtin". 0, or ERR_IO naming the file.
+ */
+int run_policy_sha256(const char *policy_source, char hex[65], struct errbuf *eb);
 /* The runs.config text: the paths, then the identity's text, the seed and the tag. */
 void run_config_text(char *out, size_t len, const char *trace, const char *device,
 		     const char *timings, const char *model, const char *key, uint64_t seed,

@@ -226,6 +226,11 @@ static int setup_input(struct m *x)
 	/* what must agree between duplicates: status, notes and every metric */
 	snprintf(cmp, sizeof cmp, "a.status, b.status, a.error, b.error");
 	for (int i = 0; i < metrics_n; i++) {
+		int both = 0; /* an input of an older schema lacks the later metrics */
+		for (int j = 0; j < x->run_cols.n; j++)
+			both |= strcmp(x->run_cols.name[j], metrics_table[i].name) == 0;
+		if (!both)
+			continue;
 		cat_ident(cmp, sizeof cmp, ", a.", metrics_table[i].name);
 		cat_ident(cmp, sizeof cmp, ", b.", metrics_table[i].name);
 	}

@@ -100,11 +100,13 @@ static const char schema_v1[] =
 	"  status TEXT NOT NULL,\n"
 	"  error TEXT NOT NULL DEFAULT '',\n"
 	"  wall_s REAL NOT NULL,\n"
-	"  decide_mean_us REAL, decide_p99_us REAL"
-#define SCHEMA_COL_(col, type, unit, better) ",\n  " #col " " SQLTYPE_##type
-	METRICS_MAP(SCHEMA_COL_)
-#undef SCHEMA_COL_
-	"\n);\n"
+	"  decide_mean_us REAL, decide_p99_us REAL,\n"
+	/* the metrics of version 1, as they were (later ones are added by their migration) */
+	"  requests INTEGER, served INTEGER, dropped INTEGER, deadline_misses INTEGER,\n"
+	"  failures INTEGER, miss_rate REAL, lat_mean_ms REAL, lat_p50_ms REAL, lat_p95_ms REAL,\n"
+	"  lat_p99_ms REAL, mean_top1 REAL, energy_mj REAL, energy_per_inf_mj REAL,\n"
+	"  switches INTEGER, events INTEGER, sim_s REAL\n"
+	");\n"
 	"CREATE INDEX IF NOT EXISTS runs_config ON runs(config_key, tag);\n"
 	"CREATE TABLE IF NOT EXISTS latency_quantiles(\n"
 	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
@@ -127,14 +129,148 @@ static const char schema_v2[] =
 	"  t_end_ns INTEGER, variant TEXT, outcome TEXT NOT NULL, energy_uj REAL NOT NULL,\n"
 	"  PRIMARY KEY(run_id, seq));\n";
 
+/*
+ * Version 3: the accuracy of on-time answers (the objective, sim/metrics.h) and the SHA-256
+ * of a policy plugin's file ("" for a built-in, and for runs stored before version 3).
+ */
+static const char schema_v3[] =
+	"ALTER TABLE runs ADD COLUMN ontime_top1 REAL;\n"
+	"ALTER TABLE runs ADD COLUMN policy_sha256 TEXT NOT NULL DEFAULT '';\n"
+	/* config and policy_params as JSON objects, for json_extract (see json_of_kv) */
+	"ALTER TABLE runs ADD COLUMN config_json TEXT;\n"
+	"ALTER TABLE runs ADD COLUMN policy_params_json TEXT;\n";
+
+/* Carries the rows of a version 2 database forward: their JSON columns from their text. */
+static const char fill_v3[] =
+	"UPDATE runs SET config_json = adascale_json(config, char(10)), "
+	"policy_params_json = adascale_json(policy_params, ',');\n";
+
 const char *store_schema_v1_sql(void) { return schema_v1; }
 
 const char *store_schema_sql(void)
 {
-	static char all[sizeof schema_v1 + sizeof schema_v2];
+	static char all[sizeof schema_v1 + sizeof schema_v2 + sizeof schema_v3];
 	if (!all[0])
-		snprintf(all, sizeof all, "%s%s", schema_v1, schema_v2);
+		snprintf(all, sizeof all, "%s%s%s", schema_v1, schema_v2, schema_v3);
 	return all;
+}
+
+/* ---- key=value text as JSON ---- */
+
+/* Whether s is a JSON number as RFC 8259 writes one (so it goes in unquoted). */
+static int json_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (*s == '.') {
+		if (!(*++s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* Appends s[0..n) as a JSON string (quoted, escaped) to str. */
+static void json_string(sqlite3_str *str, const char *s, size_t n)
+{
+	sqlite3_str_appendchar(str, 1, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			sqlite3_str_appendf(str, "\\%c", c);
+		else if (c < 0x20)
+			sqlite3_str_appendf(str, "\\u%04x", c);
+		else
+			sqlite3_str_appendchar(str, 1, (char)c);
+	}
+	sqlite3_str_appendchar(str, 1, '"');
+}
+
+/*
+ * SQL function adascale_json(text, sep): "k=v<sep>k=v" (runs.config with sep newline,
+ * runs.policy_params with sep ',') as a JSON object: a value that is a JSON number goes in
+ * as a number, any other as a string; the config's "params" value is itself an object of
+ * the policy's parameters. A piece without '=' is left out; "" gives {}; NULL gives NULL.
+ */
+static void sql_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	const char *sep = (const char *)sqlite3_value_text(argv[1]);
+	if (!text || !sep || strlen(sep) != 1) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_str *str = sqlite3_str_new(NULL);
+	sqlite3_str_appendchar(str, 1, '{');
+	int n = 0;
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, sep[0]);
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		if (eq) {
+			char *v = sqlite3_mprintf("%.*s", (int)(len - (size_t)(eq - p) - 1), eq + 1);
+			if (!v) {
+				sqlite3_free(sqlite3_str_finish(str));
+				sqlite3_result_error_nomem(ctx);
+				return;
+			}
+			sqlite3_str_appendall(str, n++ ? "," : "");
+			json_string(str, p, (size_t)(eq - p));
+			sqlite3_str_appendchar(str, 1, ':');
+			if (sep[0] == '\n' && (size_t)(eq - p) == 6 && strncmp(p, "params", 6) == 0) {
+				sqlite3_str_appendchar(str, 1, '{');
+				int m = 0;
+				for (char *save, *kv = strtok_r(v, ",", &save); kv;
+				     kv = strtok_r(NULL, ",", &save)) {
+					char *e = strchr(kv, '=');
+					if (!e)
+						continue;
+					*e = '\0';
+					sqlite3_str_appendall(str, m++ ? "," : "");
+					json_string(str, kv, strlen(kv));
+					sqlite3_str_appendchar(str, 1, ':');
+					if (json_number(e + 1))
+						sqlite3_str_appendall(str, e + 1);
+					else
+						json_string(str, e + 1, strlen(e + 1));
+				}
+				sqlite3_str_appendchar(str, 1, '}');
+			} else if (json_number(v)) {
+				sqlite3_str_appendall(str, v);
+			} else {
+				json_string(str, v, strlen(v));
+			}
+			sqlite3_free(v);
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	sqlite3_str_appendchar(str, 1, '}');
+	if (sqlite3_str_errcode(str)) {
+		sqlite3_free(sqlite3_str_finish(str));
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, sqlite3_str_finish(str), -1, sqlite3_free);
 }
 
 /* Runs sql; on failure "path: what: message" (what may be ""). */
@@ -186,6 +322,8 @@ static int migrate(struct store *s, int from, struct errbuf *eb)
 		goto fail;
 	if (from < 2 && (rc = exec(s, schema_v2, eb)) < 0)
 		goto fail;
+	if (from < 3 && ((rc = exec(s, schema_v3, eb)) < 0 || (rc = exec(s, fill_v3, eb)) < 0))
+		goto fail;
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
 	if ((rc = exec(s, sql, eb)) < 0)
@@ -227,6 +365,12 @@ struct store *store_open(const char *path, struct errbuf *eb)
 		goto fail;
 	}
 	sqlite3_busy_handler(s->db, on_busy, s);
+	if (sqlite3_create_function(s->db, "adascale_json", 2,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_json, NULL,
+				    NULL) != SQLITE_OK) {
+		err_set(eb, ERR_DB, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	sqlite3_extended_result_codes(s->db, 1);
 	int v;
 	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL",
@@ -286,13 +430,16 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 			 "config_key, seed, trace, trace_sha256, device, device_sha256, timings, "
 			 "timings_sha256, timings_derived, model, model_sha256, policy, "
 			 "policy_params, workload, deadline_ms, status, error, wall_s, "
-			 "decide_mean_us, decide_p99_us";
-	int n_fixed = 25;
+			 "decide_mean_us, decide_p99_us, policy_sha256, config_json, "
+			 "policy_params_json";
+	int n_fixed = 28;
 	for (int i = 0; i < metrics_n; i++)
 		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", %s", metrics_table[i].name);
 	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ") VALUES(?");
 	for (int i = 1; i < n_fixed + metrics_n; i++)
-		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", ?");
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql),
+			 i == 26 ? ", adascale_json(?, char(10))" : i == 27 ? ", adascale_json(?, ',')"
+									: ", ?");
 	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ")");
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -327,12 +474,16 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 	sqlite3_bind_double(st, k++, o->wall_s);
 	sqlite3_bind_double(st, k++, o->decide_mean_us);
 	sqlite3_bind_double(st, k++, o->decide_p99_us);
+	sqlite3_bind_text(st, k++, o->policy_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->config, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->policy_params, -1, SQLITE_STATIC);
 	const struct metrics *m = &o->m;
 #define BIND_METRIC_(col, type, unit, better) BIND_##type(col)
 #define BIND_int64_t(col) sqlite3_bind_int64(st, k++, (sqlite3_int64)m->col);
 #define BIND_double(col)                                                                \
 	if ((!o->has_latency && strncmp(#col, "lat_", 4) == 0) ||                       \
-	    (!o->has_top1 && strcmp(#col, "mean_top1") == 0))                           \
+	    (!o->has_top1 && strcmp(#col, "mean_top1") == 0) ||                         \
+	    (!o->has_ontime_top1 && strcmp(#col, "ontime_top1") == 0))                  \
 		sqlite3_bind_null(st, k++);                                             \
 	else                                                                            \
 		sqlite3_bind_double(st, k++, m->col);

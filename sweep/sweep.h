@@ -127,6 +127,16 @@ void sweep_plan_describe(const struct sweep_plan *p, const struct sweep_run *r,
 /* Sets each run's status from the database (NULL: every run is to do). */
 int sweep_plan_status(struct sweep_plan *p, struct store *s, struct errbuf *eb);
 
+/*
+ * After sweep_plan_status: for each plugin policy, the runs to do whose configuration the
+ * database holds as 'ok' under the same tag and seed, but run with another build of the
+ * plugin (another SHA-256 of its file, or none recorded). Each such plugin gets one line on
+ * log: "adascale: policy plugin PATH changed (sha256 NEW..., was OLD...): N runs again".
+ * *n_again gets the number of such runs. 0 or a negative code (the database).
+ */
+int sweep_plan_changed_code(const struct sweep_plan *p, struct store *s, FILE *log,
+			    int *n_again, struct errbuf *eb);
+
 /* Prints the run list (one tab-separated line per run) and a count line. */
 void sweep_plan_print(const struct sweep_plan *p, int with_status, FILE *f);
 

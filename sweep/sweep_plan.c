@@ -4,7 +4,8 @@
  * computed, runs that are the same experiment folded, and a shard's share kept.
  *
  * A run's identity is the key run.c's describe() computes from content hashes (trace,
- * device, timings, model), the policy's resolved name, source and parameters, and the
+ * device, timings, model), the policy's resolved name, source, parameters and (for a
+ * plugin) the SHA-256 of its file, and the
  * remaining settings. The plan needs it before anything runs (to know what a database
  * already holds, and to store a crashed run under the right key), so it builds the same
  * text (run_identity, shared with run.c) from the same loaders; the executor compares it
@@ -14,6 +15,8 @@
 #include "sweep.h"
 
 #include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +42,7 @@ struct pol_id {
 	char name[128];
 	char source[4096];
 	char params[1024];
+	char sha256[65];       /* the plugin's code, "" for a built-in */
 };
 
 struct sweep_inputs {
@@ -171,7 +175,10 @@ static int load_inputs(const struct sweep_spec *s, struct sweep_inputs **out, st
 		snprintf(in->pol[i].name, sizeof in->pol[i].name, "%s", c.name);
 		snprintf(in->pol[i].source, sizeof in->pol[i].source, "%s", c.source);
 		snprintf(in->pol[i].params, sizeof in->pol[i].params, "%s", c.params);
+		rc = run_policy_sha256(c.source, in->pol[i].sha256, eb);
 		pol_choice_free(&c);
+		if (rc < 0)
+			goto fail;
 	}
 	*out = in;
 	return 0;
@@ -204,6 +211,7 @@ static void identity(const struct sweep_plan *p, const int at[SWEEP_N_DIMS],
 		.policy = pol->name,
 		.policy_source = pol->source,
 		.policy_params = pol->params,
+		.policy_sha256 = pol->sha256,
 		.workload = s->dim[SWEEP_WORKLOAD].v[at[SWEEP_WORKLOAD]],
 		.deadline_ms = s->deadlines_ms[at[SWEEP_DEADLINE]],
 		.duration_s = s->duration_s,
@@ -245,6 +253,7 @@ void sweep_plan_describe(const struct sweep_plan *p, const struct sweep_run *r,
 	sweep_plan_config(p, r, &c);
 	snprintf(o->policy_name, sizeof o->policy_name, "%s", pol->name);
 	snprintf(o->policy_params, sizeof o->policy_params, "%s", pol->params);
+	memcpy(o->policy_sha256, pol->sha256, 65);
 	memcpy(o->trace_sha256, in->trace_sha[r->at[SWEEP_TRACE]], 65);
 	memcpy(o->device_sha256, in->device_sha[r->at[SWEEP_DEVICE]], 65);
 	memcpy(o->timings_sha256, t->sha, 65);
@@ -430,6 +439,139 @@ int sweep_plan_status(struct sweep_plan *p, struct store *s, struct errbuf *eb)
 										     : SWEEP_TODO;
 	}
 	return 0;
+}
+
+/* config without its "policy_sha256=...\n" line, into out (as SQL's replace() does). */
+static void strip_code_line(const char *config, const char *sha, char *out, size_t len)
+{
+	char line[96];
+	snprintf(line, sizeof line, "policy_sha256=%s\n", sha);
+	const char *at = sha[0] ? strstr(config, line) : NULL;
+	if (!at) {
+		snprintf(out, len, "%s", config);
+		return;
+	}
+	snprintf(out, len, "%.*s%s", (int)(at - config), config, at + strlen(line));
+}
+
+struct old_code {
+	char *config; /* stripped */
+	char sha[65];
+};
+
+static int old_code_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct old_code *)a)->config, ((const struct old_code *)b)->config);
+}
+
+/* The 'ok' runs of tag with policy name but not code sha: stripped config and sha, sorted. */
+static int old_code_load(struct store *s, const char *tag, const struct pol_id *pol,
+			 struct old_code **out, int *n_out, struct errbuf *eb)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	*out = NULL;
+	*n_out = 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT replace(config, 'policy_sha256=' || policy_sha256 || char(10), "
+			       "''), policy_sha256 FROM runs WHERE status = 'ok' AND tag = ?1 AND "
+			       "policy = ?2 AND policy_sha256 <> ?3",
+			       -1, &st, NULL) != SQLITE_OK)
+		return err_set(eb, ERR_DB, "looking up earlier runs of %s: %s", pol->source,
+			       sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, tag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pol->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pol->sha256, -1, SQLITE_STATIC);
+	int rc, n = 0, cap = 0;
+	struct old_code *v = NULL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			struct old_code *w = realloc(v, (size_t)cap * sizeof *w);
+			if (!w)
+				goto nomem;
+			v = w;
+		}
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		if (!(v[n].config = strdup(c ? c : "")))
+			goto nomem;
+		snprintf(v[n].sha, sizeof v[n].sha, "%s", h ? h : "");
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		for (int i = 0; i < n; i++)
+			free(v[i].config);
+		free(v);
+		return err_set(eb, ERR_DB, "looking up earlier runs of %s: %s", pol->source,
+			       sqlite3_errmsg(db));
+	}
+	if (n)
+		qsort(v, (size_t)n, sizeof *v, old_code_cmp);
+	*out = v;
+	*n_out = n;
+	return 0;
+nomem:
+	sqlite3_finalize(st);
+	for (int i = 0; i < n; i++)
+		free(v[i].config);
+	free(v);
+	return err_set(eb, ERR_NOMEM, "out of memory");
+}
+
+int sweep_plan_changed_code(const struct sweep_plan *p, struct store *s, FILE *log,
+			    int *n_again, struct errbuf *eb)
+{
+	*n_again = 0;
+	if (!s)
+		return 0;
+	const struct sweep_list *pd = &p->spec->dim[SWEEP_POLICY];
+	struct run_output *o = calloc(1, sizeof *o);
+	char *key = malloc(sizeof o->config);
+	if (!o || !key) {
+		free(o);
+		free(key);
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	}
+	int rc = 0;
+	for (int i = 0; i < pd->n && rc == 0; i++) {
+		const struct pol_id *pol = &p->in->pol[i];
+		if (!pol->sha256[0])
+			continue;
+		struct old_code *old;
+		int n_old, again = 0;
+		const char *was = NULL;
+		if ((rc = old_code_load(s, p->tag, pol, &old, &n_old, eb)) < 0)
+			break;
+		for (int k = 0; k < p->n && n_old; k++) {
+			const struct sweep_run *r = &p->runs[k];
+			if (r->at[SWEEP_POLICY] != i || r->status == SWEEP_DONE)
+				continue;
+			sweep_plan_describe(p, r, o);
+			strip_code_line(o->config, pol->sha256, key, sizeof o->config);
+			struct old_code want = {key, ""};
+			const struct old_code *hit =
+				bsearch(&want, old, (size_t)n_old, sizeof *old, old_code_cmp);
+			if (hit) {
+				again++;
+				if (!was)
+					was = hit->sha;
+			}
+		}
+		if (again && log)
+			fprintf(log, "adascale: policy plugin %s changed (sha256 %.12s..., %s%.12s%s): "
+				     "%d run%s again\n",
+				pol->source, pol->sha256, was[0] ? "was " : "no hash recorded before",
+				was, was[0] ? "..." : "", again, again == 1 ? "" : "s");
+		*n_again += again;
+		for (int k = 0; k < n_old; k++)
+			free(old[k].config);
+		free(old);
+	}
+	free(o);
+	free(key);
+	return rc;
 }
 
 void sweep_plan_print(const struct sweep_plan *p, int with_status, FILE *f)

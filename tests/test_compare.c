@@ -74,11 +74,12 @@ static void put(sqlite3 *h, const struct crun *r)
 		" model_sha256, policy, policy_params, workload, deadline_ms, status, error, wall_s,"
 		" requests, served, dropped, deadline_misses, failures, miss_rate, lat_mean_ms,"
 		" lat_p50_ms, lat_p95_ms, lat_p99_ms, mean_top1, energy_mj, energy_per_inf_mj,"
-		" switches, events, sim_s)"
+		" switches, events, sim_s, ontime_top1)"
 		" VALUES('2026-01-01T00:00:00Z', '0.1.0', 'rev', ?1, 'policy=' || ?3, ?2, ?4,"
 		" 'traces/host_stress.csv', 'ts', 'devices/xeon-kvm-2vcpu.ini', 'ds', 't.csv', 'tms',"
 		" 'mobilenet_v1', 'ms', ?3, ?5, 'periodic:fps=30', 10, ?6, ?7, 0.1,"
-		" 1000, ?8, 0, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 4, 5000, 60)";
+		" 1000, ?8, 0, ?9, 0, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, 4, 5000, 60,"
+		" ?15 * (1 - ?10))";
 	sqlite3_stmt *st;
 	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s",
 		     sqlite3_errmsg(h));

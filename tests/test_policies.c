@@ -105,6 +105,9 @@ static struct scored scored_run(const char *trace, const char *inner, const char
 	/* the tally saw every inference the host finished, and agrees on which were on time */
 	cr_assert_eq(tally.observed, o->m.served + o->m.failures, "%s", inner);
 	cr_assert_eq(tally.ontime, o->m.served - o->m.deadline_misses, "%s", inner);
+	/* and the run's own ontime_top1 is the objective the plugin tallied */
+	cr_assert(fabs(o->m.ontime_top1 - r.objective) <= 1e-9 * (1 + r.objective),
+		  "%s: ontime_top1 %.17g, tallied %.17g", inner, o->m.ontime_top1, r.objective);
 	run_output_destroy(o);
 	return r;
 }

@@ -104,11 +104,11 @@ static long long insert_run(sqlite3 *db, const struct fake_run *r)
 		" model, model_sha256, policy, policy_params, workload, deadline_ms, status,"
 		" wall_s, requests, served, dropped, deadline_misses, failures, miss_rate,"
 		" lat_mean_ms, lat_p50_ms, lat_p95_ms, lat_p99_ms, mean_top1, energy_mj,"
-		" energy_per_inf_mj, switches, events, sim_s)"
+		" energy_per_inf_mj, switches, events, sim_s, ontime_top1)"
 		" VALUES('2024-05-01T10:00:00Z', '0.1.0', 'abcdef123456', ?1, ?2, 'cfgkey', ?3, ?4,"
 		" 'tracesha', ?5, 'devsha', 'devices/timings.csv', 'timsha', ?6, 'modelsha', ?7,"
 		" ?8, 'periodic:33ms', 33.0, 'ok', 0.5, 1000, ?9, 0, ?10, 0, ?11, ?12, ?12,"
-		" ?13, ?14, ?15, ?16, ?17, 3, 5000, 60.0)";
+		" ?13, ?14, ?15, ?16, ?17, 3, 5000, 60.0, ?15 * (1 - ?11))";
 	sqlite3_stmt *st;
 	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s",
 		     sqlite3_errmsg(db));
@@ -369,8 +369,9 @@ Test(report, writes_pages_and_images_for_several_runs)
 		}
 	}
 	closedir(d);
-	/* Five figures, and four nightly trends (the runs carry two tags), in two formats. */
-	cr_assert_eq(n_images, 18);
+	/* Five figures, and five nightly trends (the runs carry two tags), in two formats. */
+	cr_assert_eq(n_images, 20);
+	assert_png("trend_ontime_top1.png");
 	assert_png("trend_miss_rate.png");
 	assert_svg("trend_energy.svg");
 	/* Without timeline rows there is no timeline figure. */
@@ -501,6 +502,38 @@ Test(report, a_table_that_cannot_be_put_in_place_leaves_no_temporary_file)
 	snprintf(cmd, sizeof cmd, "ls -A '%s'", out_dir);
 	cr_assert_eq(tu_run(cmd, ls, sizeof ls), 0);
 	cr_expect_str_eq(ls, "runs.csv\n", "left behind: %s", ls);
+}
+
+/*
+ * The objective leads: the accuracy of on-time answers is the first metric column of the
+ * pages and tables, the served answers' mean top-1 beside it, and the accuracy axis of the
+ * Pareto charts. The fixture stores ontime_top1 = top1 x (1 - miss_rate): 63.94, 69.498 and
+ * 56.48 for runs 1-3, so run 2 is best on time while run 3 has the best served top-1.
+ */
+Test(report, the_on_time_accuracy_leads_tables_and_is_the_pareto_axis)
+{
+	db_plain();
+	struct plot_sink *rec = plot_record_create(NULL);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL,
+				 REPORT_FORMAT_HTML | REPORT_FORMAT_CSV};
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	char *html = out_file("index.html", NULL);
+	char c[256];
+	cr_assert_not_null(strstr(cell(html, 2, "ontime_top1", c, sizeof c), "best"), "%s", c);
+	cr_assert_null(strstr(cell(html, 3, "ontime_top1", c, sizeof c), "best"), "%s", c);
+	cr_assert_not_null(strstr(cell(html, 3, "mean_top1", c, sizeof c), "best"), "%s", c);
+	const char *on = strstr(html, "on-time top-1 (%)"), *sv = strstr(html, "served top-1 (%)");
+	const char *served = strstr(html, "<th>served \xE2\x86\x91</th>");
+	cr_assert(on && sv && served && on < sv && sv < served, "column order");
+	free(html);
+	char *csv = out_file("runs.csv", NULL);
+	cr_assert_not_null(strstr(csv, ",wall_s,ontime_top1,"), "%.400s", csv);
+	free(csv);
+	const char *cmd = plot_record_text(rec);
+	cr_assert_not_null(strstr(cmd, "set ylabel 'on-time top-1 accuracy (%)'"));
+	cr_assert_not_null(strstr(cmd, " 69.498 "), "%s", cmd);
+	plot_sink_destroy(rec);
 }
 
 Test(report, tag_and_run_list_select_runs)

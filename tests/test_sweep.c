@@ -21,6 +21,7 @@
 #include "err.h"
 #include "run.h"
 #include "store.h"
+#include "sha256.h"
 #include "sweep.h"
 #include "testutil.h"
 
@@ -499,6 +500,84 @@ static const char crashy_src[] =
 	"const struct adascale_policy *adascale_policy_entry(int i);\n"
 	"const struct adascale_policy *adascale_policy_entry(int i)\n"
 	"{ return i >= 0 && i < 3 ? &ps[i] : NULL; }\n";
+
+/* A plugin with one policy (the first variant, one thread); BUILD names the build. */
+static const char fixed_src[] =
+	"#include <stddef.h>\n"
+	"#include \"adascale_policy.h\"\n"
+	"static int create(const struct adascale_host *h, const char *const *v, void **s,\n"
+	"                  char *e, size_t n) { (void)h; (void)v; (void)e; (void)n; *s = NULL;\n"
+	"                  return 0; }\n"
+	"static int decide(void *s, const struct adascale_view *v, struct adascale_decision *d)\n"
+	"{ (void)s; (void)v; d->variant = 0; d->threads = 1; return 0; }\n"
+	"static const struct adascale_policy p = {ADASCALE_POLICY_ABI_VERSION,\n"
+	"  sizeof(struct adascale_policy), \"fixed\", \"the first variant, build \" BUILD,\n"
+	"  NULL, 0, create, decide, NULL, NULL, 0};\n"
+	"const struct adascale_policy *adascale_policy_entry(int i);\n"
+	"const struct adascale_policy *adascale_policy_entry(int i)\n"
+	"{ return i == 0 ? &p : NULL; }\n";
+
+static void build_fixed(const char *so, const char *build)
+{
+	const char *src = tu_write("fixed.c", fixed_src);
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd,
+		 "${CC:-cc} -std=c11 -shared -fPIC -Ipolicies -DBUILD='\"%s\"' -o %s.tmp %s && "
+		 "mv %s.tmp %s",
+		 build, so, src, so, so);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s: %s", cmd, out);
+}
+
+/*
+ * A plugin's code is part of a run's identity: resuming a sweep after the plugin was rebuilt
+ * with other code runs its runs again and says why; the built-in's runs, and the plugin's
+ * when it was not rebuilt, are not run again.
+ */
+Test(sweep, a_rebuilt_plugin_is_a_new_configuration_and_resume_says_so)
+{
+	const char *so = tu_scratch("fixed.so");
+	build_fixed(so, "1");
+	char text[1024], sha[65];
+	snprintf(text, sizeof text,
+		 "[sweep]\nname = rebuilt\ntraces = tests/data/slowdown.csv\n"
+		 "devices = tests/data/dvfs2.ini\nmodels = mobilenet_v1\n"
+		 "policies = greedy %s\ndeadlines_ms = 33\nseeds = 1 2\nduration_s = 2\n",
+		 so);
+	const char *cfg = tu_write("rebuilt.ini", text);
+	const char *db = tu_scratch("rebuilt.db");
+	remove(db);
+	cr_assert_eq(adascale("sweep %s --db %s --progress none", cfg, db), 0, "%s", out);
+	cr_assert(tu_has(out, "0 already in"), "%s", out);
+	cr_assert_eq(sha256_file(so, sha), 0);
+	char q[256];
+	snprintf(q, sizeof q, "SELECT count(*) FROM runs WHERE policy = 'fixed' AND "
+			      "policy_sha256 = '%s'", sha);
+	cr_assert_eq(query_int(db, q), 2);
+	cr_assert_eq(query_int(db, "SELECT count(*) FROM runs WHERE policy = 'greedy' AND "
+				   "policy_sha256 = ''"),
+		     2);
+
+	/* not rebuilt: nothing runs again */
+	cr_assert_eq(adascale("sweep %s --db %s --progress none", cfg, db), 0, "%s", out);
+	cr_assert(tu_has(out, "4 already in"), "%s", out);
+	cr_assert(!tu_has(out, "changed"), "%s", out);
+
+	/* rebuilt with other code: its two runs again, with the reason */
+	build_fixed(so, "2");
+	char now[65];
+	cr_assert_eq(sha256_file(so, now), 0);
+	cr_assert_str_neq(now, sha);
+	cr_assert_eq(adascale("sweep %s --db %s --progress none", cfg, db), 0, "%s", out);
+	char want[1024];
+	snprintf(want, sizeof want, "adascale: policy plugin %s changed (sha256 %.12s..., was %.12s...): 2 runs again", so, now, sha);
+	cr_assert(tu_has(out, want), "want: %s\ngot: %s", want, out);
+	cr_assert(tu_has(out, "2 already in"), "%s", out);
+	cr_assert(tu_has(out, "2 ran now"), "%s", out);
+	snprintf(q, sizeof q, "SELECT count(*) FROM runs WHERE policy = 'fixed' AND "
+			      "policy_sha256 = '%s'", now);
+	cr_assert_eq(query_int(db, q), 2);
+	cr_assert_eq(n_runs(db), 6);
+}
 
 Test(sweep, crashing_failing_and_hanging_policies_are_failed_runs)
 {
