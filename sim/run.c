@@ -167,11 +167,16 @@ static double rate_at(const struct sim *s, const struct adascale_state *st, int 
 
 /* ---- host services offered to the policy ---- */
 
+static void __attribute__((format(printf, 2, 3))) add_note(struct sim *s, const char *fmt, ...);
+
+/* Warnings go to stderr; what a policy says of itself at info level, to the run's notes. */
 static void svc_log(void *ctx, int level, const char *msg)
 {
 	struct sim *s = ctx;
 	if (level >= ADASCALE_LOG_WARN)
 		fprintf(stderr, "adascale: policy %s: %s\n", s->pol.name, msg);
+	else if (level == ADASCALE_LOG_INFO)
+		add_note(s, "policy %s: %s", s->pol.name, msg);
 }
 
 static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->rng_policy); }
