@@ -585,14 +585,19 @@ static int svc_future_state(void *ctx, double delay_ms, struct adascale_state *o
 	return 0;
 }
 
-/* When the run ends (ns), reading the look-ahead to the trace's last row if need be. */
-static int64_t run_end_ns(struct sim *s)
+/*
+ * 1 when time t (ns) is before the run's end, 0 when not, -1 when the look-ahead fails. A run
+ * without a duration ends at the trace's last row, so the look-ahead is read only until a row
+ * after t shows that t comes first.
+ */
+static int before_end(struct sim *s, int64_t t)
 {
 	if (s->end_known)
-		return s->end_ns;
-	if (ahead_fill(s, s->st.t_ns, INT64_MAX) < 0)
+		return t < s->end_ns;
+	if (ahead_fill(s, s->st.t_ns, t) < 0)
 		return -1;
-	return s->n_ahead ? s->ahead[s->n_ahead - 1].t_ns : s->st.t_ns;
+	int64_t last = s->n_ahead ? s->ahead[s->n_ahead - 1].t_ns : s->st.t_ns;
+	return t < last;
 }
 
 /*
@@ -607,9 +612,7 @@ static int svc_future_arrival(void *ctx, int64_t k, double *at_ms)
 	if (s->arrivals || s->service != SERVICE_DET || s->dev->calib || !s->lookahead || k < 1 ||
 	    k > 100000000)
 		return -1;
-	int64_t now = s->st.t_ns, end = run_end_ns(s), t;
-	if (end < 0)
-		return -1;
+	int64_t now = s->st.t_ns, t;
 	if (!s->poisson) {
 		/* as on_arrival schedules them: frame n at round(n / fps), one after another */
 		t = s->arr_next_ns;
@@ -625,15 +628,16 @@ static int svc_future_arrival(void *ctx, int64_t k, double *at_ms)
 			s->fa_ns = s->arr_next_ns;
 			s->fa_rng = s->rng_arrivals;
 		}
-		while (s->fa_k < k && s->fa_ns < end) {
+		while (s->fa_k < k) {
 			int64_t gap = llround(rng_exp(&s->fa_rng, 1e9 / s->rate_hz));
 			s->fa_ns += gap < 1 ? 1 : gap;
 			s->fa_k++;
 		}
-		t = s->fa_k == k ? s->fa_ns : end;
+		t = s->fa_ns;
 	}
-	if (t >= end)
-		return 1;
+	int rc = before_end(s, t);
+	if (rc <= 0)
+		return rc < 0 ? -1 : 1;
 	*at_ms = (double)(t - now) / 1e6;
 	return 0;
 }
