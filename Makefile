@@ -26,6 +26,11 @@ FLOORS   := common devices/agent models traces devices policies sandbox sim stor
 CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(addprefix -I,$(FLOORS)) \
             -DADASCALE_VERSION='"$(VERSION)"' -DADASCALE_GIT_REV='"$(GIT_REV)"' \
             -DADASCALE_DATADIR='"$(PREFIX)/share/adascale"'
+# The objects that embed GIT_REV (a run's provenance, --version, evolve's record) are rebuilt
+# when it changes: $(BUILD)/git-rev holds the revision they were built at.
+GIT_REV_STAMP := $(BUILD)/git-rev
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(GIT_REV_STAMP) 2>/dev/null)" = "$(GIT_REV)" ] || \
+	echo "$(GIT_REV)" > $(GIT_REV_STAMP))
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -pthread
 LDLIBS_AGENT   := -lcsv -lXNNPACK -lpthreadpool -lopenblas -lm -lpthread
 LDLIBS_HARNESS := -lsqlite3 -lcsv -linih -lopenblas -llapacke -lz -ldl -lm -lpthread
@@ -80,6 +85,8 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(call obj,store/store.c cmd/cmd.c models/evolve.c): $(GIT_REV_STAMP)
 
 $(BUILD)/libadascale.a: $(HARNESS_OBJ) $(COMMON_OBJ) $(AGENT_OBJ)
 	@rm -f $@
