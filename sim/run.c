@@ -332,10 +332,23 @@ bad:
 
 int run_workload_check(const char *w, struct errbuf *eb)
 {
-	int poisson, service;
-	double rate_hz;
+	struct run_workload_parts p;
+	return run_workload_parts(w, &p, eb);
+}
+
+int run_workload_parts(const char *w, struct run_workload_parts *p, struct errbuf *eb)
+{
+	static const char *const service_name[] = {
+		[SERVICE_DET] = "det", [SERVICE_EXP] = "exp", [SERVICE_MEAS] = "meas"};
+	int poisson = 0, service;
+	double rate_hz = 0;
 	int rc = workload_parse(w, &poisson, &rate_hz, &service, eb);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	p->arrivals = rc == 1 ? "file" : poisson ? "poisson" : "periodic";
+	p->rate_hz = rc == 1 ? 0 : rate_hz;
+	p->service = service_name[service];
+	return 0;
 }
 
 static int parse_workload(struct sim *s, struct errbuf *eb)

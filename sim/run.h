@@ -134,6 +134,16 @@ void run_config_text(char *out, size_t len, const char *trace, const char *devic
 /* Runs the simulation; *out is the caller's (run_output_destroy). */
 /* Checks a workload string's grammar (a file: workload's file is not opened): 0 or ERR_USAGE. */
 int run_workload_check(const char *workload, struct errbuf *eb);
+
+/* A workload string in parts, for the results' columns (store/). */
+struct run_workload_parts {
+	const char *arrivals; /* "periodic", "poisson" or "file" (static strings) */
+	double rate_hz;       /* fps or rate; 0 for a file */
+	const char *service;  /* "det", "exp" or "meas" */
+};
+
+/* Splits a workload string as run_workload_check reads it: 0 or ERR_USAGE. */
+int run_workload_parts(const char *workload, struct run_workload_parts *p, struct errbuf *eb);
 int run_execute(const struct run_config *cfg, struct run_output **out, struct errbuf *eb);
 void run_output_destroy(struct run_output *o);
 

@@ -497,7 +497,7 @@ int merge_databases(const char *out, const char *const *in, int n_in, struct mer
 		attached = 1;
 		if ((rc = setup_input(&x)) < 0 || (rc = exec(&x, "BEGIN IMMEDIATE", "merging")) < 0)
 			goto fail;
-		if ((rc = merge_input(&x, stats)) < 0) {
+		if ((rc = merge_input(&x, stats)) < 0 || (rc = store_fill_derived(s, eb)) < 0) {
 			sqlite3_exec(x.db, "ROLLBACK", NULL, NULL, NULL);
 			goto fail;
 		}

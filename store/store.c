@@ -140,18 +140,157 @@ static const char schema_v3[] =
 	"ALTER TABLE runs ADD COLUMN config_json TEXT;\n"
 	"ALTER TABLE runs ADD COLUMN policy_params_json TEXT;\n";
 
-/* Carries the rows of a version 2 database forward: their JSON columns from their text. */
-static const char fill_v3[] =
+/*
+ * The operator columns of variant_use from a variant key ("model:width=1,res=224,quant=fp32"
+ * and, when not at their defaults, prune, lowrank and exit): an operator not in the key is at
+ * its default (prune 0, lowrank 1, exit NULL: no early exit). tests/test_store.c checks that
+ * every operator of models/ops.c has its column.
+ */
+#define VARIANT_OP_VALUES(v)                                                              \
+	"adascale_variant_op(" v ", 'model'), adascale_variant_op(" v ", 'width'), "       \
+	"adascale_variant_op(" v ", 'res'), adascale_variant_op(" v ", 'quant'), "         \
+	"coalesce(adascale_variant_op(" v ", 'prune'), 0), "                               \
+	"coalesce(adascale_variant_op(" v ", 'lowrank'), 1), adascale_variant_op(" v ", 'exit')"
+
+/*
+ * Version 4: the workload and each variant's operators in columns, Student t's 97.5%
+ * quantiles, and the views for readers (pandas, R): run_metrics, config_summary and
+ * policy_pairs (docs/formats.md). The views give every share in percent and every column's
+ * unit in its name; the runs table keeps its names (miss_rate a fraction) for the reports and
+ * tolerance files that read it.
+ */
+static const char schema_v4[] =
+	"ALTER TABLE runs ADD COLUMN arrivals TEXT;\n"      /* periodic | poisson | file */
+	"ALTER TABLE runs ADD COLUMN rate_hz REAL;\n"       /* fps or rate; NULL for a file */
+	"ALTER TABLE runs ADD COLUMN service TEXT;\n"       /* det | exp | meas */
+	"ALTER TABLE variant_use ADD COLUMN model TEXT;\n"
+	"ALTER TABLE variant_use ADD COLUMN width REAL;\n"
+	"ALTER TABLE variant_use ADD COLUMN res INTEGER;\n"
+	"ALTER TABLE variant_use ADD COLUMN quant TEXT;\n"
+	"ALTER TABLE variant_use ADD COLUMN prune REAL;\n"
+	"ALTER TABLE variant_use ADD COLUMN lowrank REAL;\n"
+	"ALTER TABLE variant_use ADD COLUMN exit INTEGER;\n"
+	/* NIST/SEMATECH e-Handbook of Statistical Methods, 1.3.6.7.2, "Critical values of the
+	   Student's t distribution", column 0.975: a df between two rows takes the lower row's
+	   value (a slightly wider interval) */
+	"CREATE TABLE student_t975(df INTEGER PRIMARY KEY, t REAL NOT NULL);\n"
+	"INSERT INTO student_t975 VALUES(1, 12.706), (2, 4.303), (3, 3.182), (4, 2.776),"
+	" (5, 2.571), (6, 2.447), (7, 2.365), (8, 2.306), (9, 2.262), (10, 2.228), (11, 2.201),"
+	" (12, 2.179), (13, 2.160), (14, 2.145), (15, 2.131), (16, 2.120), (17, 2.110),"
+	" (18, 2.101), (19, 2.093), (20, 2.086), (21, 2.080), (22, 2.074), (23, 2.069),"
+	" (24, 2.064), (25, 2.060), (26, 2.056), (27, 2.052), (28, 2.048), (29, 2.045),"
+	" (30, 2.042), (40, 2.021), (50, 2.009), (60, 2.000), (80, 1.990), (100, 1.984);\n"
+	"CREATE VIEW run_metrics AS SELECT id AS run_id, tag, seed, config_key,\n"
+	"  json_remove(config_json, '$.policy', '$.policy_source', '$.policy_sha256', '$.params',\n"
+	"    '$.seed', '$.tag') AS scenario,\n"
+	"  trace, device, model, policy, policy_params_json, policy_sha256, workload, arrivals,\n"
+	"  rate_hz, service, deadline_ms, requests, served, dropped, deadline_misses, failures,\n"
+	"  ontime_top1 AS ontime_top1_pct, mean_top1 AS mean_top1_pct,\n"
+	"  100.0 * miss_rate AS miss_pct, lat_mean_ms, lat_p50_ms, lat_p95_ms, lat_p99_ms,\n"
+	"  energy_mj, energy_per_inf_mj, switches, decide_mean_us, decide_p99_us, wall_s, sim_s\n"
+	"FROM runs WHERE status = 'ok';\n";
+
+/*
+ * The metrics config_summary and policy_pairs summarise, as named in run_metrics. Each
+ * gives config_summary the columns NAME (mean over the configuration's runs), NAME_sd and
+ * NAME_ci95 (the half-width of the 95% Student t interval of the mean), and policy_pairs
+ * NAME_diff and NAME_diff_ci95 (the paired difference a - b over common seeds).
+ */
+static const char *const summarised[] = {
+	"ontime_top1_pct", "mean_top1_pct", "miss_pct", "lat_p50_ms", "lat_p95_ms",
+	"lat_p99_ms", "energy_per_inf_mj", "switches",
+};
+#define N_SUMMARISED ((int)(sizeof summarised / sizeof summarised[0]))
+
+/* The t quantile for a column's count n, as a scalar subquery on student_t975. */
+#define T975(n) "(SELECT t FROM student_t975 WHERE df <= " n " - 1 ORDER BY df DESC LIMIT 1)"
+
+/*
+ * config_summary: one row per (config_key, tag), in three levels: each run with its
+ * configuration's mean and count of every metric (window functions), then the t quantile
+ * for that count, then the group. policy_pairs: every two configurations of one scenario and
+ * tag, with the differences of their runs of the same seed.
+ */
+static void views_v4(char *out, size_t len)
+{
+	size_t n = 0;
+#define PUT(...) (n += (size_t)snprintf(out + n, n < len ? len - n : 0, __VA_ARGS__))
+	PUT("CREATE VIEW config_summary AS SELECT config_key, tag, min(scenario) AS scenario,\n"
+	    "  min(policy) AS policy, min(policy_params_json) AS policy_params_json,\n"
+	    "  min(policy_sha256) AS policy_sha256, min(trace) AS trace, min(device) AS device,\n"
+	    "  min(model) AS model, min(workload) AS workload, min(arrivals) AS arrivals,\n"
+	    "  min(rate_hz) AS rate_hz, min(service) AS service, min(deadline_ms) AS deadline_ms,\n"
+	    "  count(*) AS n_runs");
+	for (int i = 0; i < N_SUMMARISED; i++) {
+		const char *c = summarised[i];
+		PUT(",\n  avg(%s) AS %s, sqrt(sum((%s - m_%s) * (%s - m_%s)) / (count(%s) - 1)) AS "
+		    "%s_sd,\n  max(t_%s) * sqrt(sum((%s - m_%s) * (%s - m_%s)) / (count(%s) - 1) / "
+		    "count(%s)) AS %s_ci95",
+		    c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c);
+	}
+	PUT("\nFROM (SELECT *");
+	for (int i = 0; i < N_SUMMARISED; i++)
+		PUT(", " T975("n_%s") " AS t_%s", summarised[i], summarised[i]);
+	PUT("\n  FROM (SELECT *");
+	for (int i = 0; i < N_SUMMARISED; i++)
+		PUT(", avg(%s) OVER g AS m_%s, count(%s) OVER g AS n_%s", summarised[i],
+		    summarised[i], summarised[i], summarised[i]);
+	PUT("\n    FROM run_metrics WINDOW g AS (PARTITION BY config_key, tag)))\n"
+	    "GROUP BY config_key, tag;\n");
+
+	PUT("CREATE VIEW policy_pairs AS SELECT tag, scenario, a_config_key, a_policy,\n"
+	    "  a_policy_params_json, b_config_key, b_policy, b_policy_params_json,\n"
+	    "  count(*) AS n_seeds");
+	for (int i = 0; i < N_SUMMARISED; i++) {
+		const char *c = summarised[i];
+		PUT(",\n  avg(d_%s) AS %s_diff,\n  max(t_%s) * sqrt(sum((d_%s - m_%s) * (d_%s - m_%s)) "
+		    "/ (count(d_%s) - 1) / count(d_%s)) AS %s_diff_ci95",
+		    c, c, c, c, c, c, c, c, c, c);
+	}
+	PUT("\nFROM (SELECT *");
+	for (int i = 0; i < N_SUMMARISED; i++)
+		PUT(", " T975("n_%s") " AS t_%s", summarised[i], summarised[i]);
+	PUT("\n  FROM (SELECT *");
+	for (int i = 0; i < N_SUMMARISED; i++)
+		PUT(", avg(d_%s) OVER g AS m_%s, count(d_%s) OVER g AS n_%s", summarised[i],
+		    summarised[i], summarised[i], summarised[i]);
+	PUT("\n    FROM (SELECT a.tag AS tag, a.scenario AS scenario, a.config_key AS a_config_key,\n"
+	    "      a.policy AS a_policy, a.policy_params_json AS a_policy_params_json,\n"
+	    "      b.config_key AS b_config_key, b.policy AS b_policy,\n"
+	    "      b.policy_params_json AS b_policy_params_json");
+	for (int i = 0; i < N_SUMMARISED; i++)
+		PUT(", a.%s - b.%s AS d_%s", summarised[i], summarised[i], summarised[i]);
+	PUT("\n      FROM run_metrics a JOIN run_metrics b ON a.tag = b.tag AND a.seed = b.seed\n"
+	    "        AND a.scenario = b.scenario AND a.config_key <> b.config_key)\n"
+	    "    WINDOW g AS (PARTITION BY tag, a_config_key, b_config_key)))\n"
+	    "GROUP BY tag, a_config_key, b_config_key;\n");
+#undef PUT
+}
+
+/*
+ * What a migration or a merge leaves NULL in the columns derived from a row's own text:
+ * version 3's JSON, version 4's workload and operator columns. Idempotent.
+ */
+static const char fill_derived[] =
 	"UPDATE runs SET config_json = adascale_json(config, char(10)), "
-	"policy_params_json = adascale_json(policy_params, ',');\n";
+	"policy_params_json = adascale_json(policy_params, ',') WHERE config_json IS NULL;\n"
+	"UPDATE runs SET (arrivals, rate_hz, service) = (adascale_workload(workload, 'arrivals'), "
+	"adascale_workload(workload, 'rate_hz'), adascale_workload(workload, 'service')) "
+	"WHERE arrivals IS NULL;\n"
+	"UPDATE variant_use SET (model, width, res, quant, prune, lowrank, exit) = ("
+	VARIANT_OP_VALUES("variant") ") WHERE model IS NULL;\n";
 
 const char *store_schema_v1_sql(void) { return schema_v1; }
 
 const char *store_schema_sql(void)
 {
-	static char all[sizeof schema_v1 + sizeof schema_v2 + sizeof schema_v3];
-	if (!all[0])
-		snprintf(all, sizeof all, "%s%s%s", schema_v1, schema_v2, schema_v3);
+	static char all[sizeof schema_v1 + sizeof schema_v2 + sizeof schema_v3 +
+			sizeof schema_v4 + 16384];
+	if (!all[0]) {
+		int n = snprintf(all, sizeof all, "%s%s%s%s", schema_v1, schema_v2, schema_v3,
+				 schema_v4);
+		views_v4(all + n, sizeof all - (size_t)n);
+	}
 	return all;
 }
 
@@ -273,6 +412,60 @@ static void sql_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, sqlite3_str_finish(str), -1, sqlite3_free);
 }
 
+/*
+ * SQL function adascale_workload(workload, part): part 'arrivals' (periodic, poisson or
+ * file), 'rate_hz' (NULL for a file) or 'service' (det, exp or meas) of a workload string as
+ * adascale run reads it (sim/run.h); NULL for a string it does not read.
+ */
+static void sql_workload(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *w = (const char *)sqlite3_value_text(argv[0]);
+	const char *part = (const char *)sqlite3_value_text(argv[1]);
+	struct run_workload_parts p;
+	if (!w || !part || run_workload_parts(w, &p, NULL) < 0)
+		sqlite3_result_null(ctx);
+	else if (strcmp(part, "arrivals") == 0)
+		sqlite3_result_text(ctx, p.arrivals, -1, SQLITE_STATIC);
+	else if (strcmp(part, "rate_hz") == 0 && p.rate_hz > 0)
+		sqlite3_result_double(ctx, p.rate_hz);
+	else if (strcmp(part, "service") == 0)
+		sqlite3_result_text(ctx, p.service, -1, SQLITE_STATIC);
+	else
+		sqlite3_result_null(ctx);
+}
+
+/*
+ * SQL function adascale_variant_op(key, name): from a variant key "model:op=v,op=v", the
+ * model (name 'model') or the value of operator name, as text (the column's affinity makes
+ * a number of it); NULL when the key does not name it.
+ */
+static void sql_variant_op(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *key = (const char *)sqlite3_value_text(argv[0]);
+	const char *name = (const char *)sqlite3_value_text(argv[1]);
+	const char *colon = key ? strrchr(key, ':') : NULL;
+	if (!colon || !name) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (strcmp(name, "model") == 0) {
+		sqlite3_result_text(ctx, key, (int)(colon - key), SQLITE_TRANSIENT);
+		return;
+	}
+	size_t n = strlen(name);
+	for (const char *p = colon + 1; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			sqlite3_result_text(ctx, p + n + 1, (int)(len - n - 1), SQLITE_TRANSIENT);
+			return;
+		}
+		p += len + (p[len] == ',');
+	}
+	sqlite3_result_null(ctx);
+}
+
 /* Runs sql; on failure "path: what: message" (what may be ""). */
 static int exec_as(struct store *s, const char *sql, const char *what, struct errbuf *eb)
 {
@@ -322,8 +515,15 @@ static int migrate(struct store *s, int from, struct errbuf *eb)
 		goto fail;
 	if (from < 2 && (rc = exec(s, schema_v2, eb)) < 0)
 		goto fail;
-	if (from < 3 && ((rc = exec(s, schema_v3, eb)) < 0 || (rc = exec(s, fill_v3, eb)) < 0))
+	if (from < 3 && (rc = exec(s, schema_v3, eb)) < 0)
 		goto fail;
+	if (from < 4) {
+		char views[16384];
+		views_v4(views, sizeof views);
+		if ((rc = exec(s, schema_v4, eb)) < 0 || (rc = exec(s, views, eb)) < 0 ||
+		    (rc = exec(s, fill_derived, eb)) < 0)
+			goto fail;
+	}
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
 	if ((rc = exec(s, sql, eb)) < 0)
@@ -365,9 +565,13 @@ struct store *store_open(const char *path, struct errbuf *eb)
 		goto fail;
 	}
 	sqlite3_busy_handler(s->db, on_busy, s);
-	if (sqlite3_create_function(s->db, "adascale_json", 2,
-				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_json, NULL,
-				    NULL) != SQLITE_OK) {
+	int det = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+	if (sqlite3_create_function(s->db, "adascale_json", 2, det, NULL, sql_json, NULL, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_create_function(s->db, "adascale_workload", 2, det, NULL, sql_workload, NULL,
+				    NULL) != SQLITE_OK ||
+	    sqlite3_create_function(s->db, "adascale_variant_op", 2, det, NULL, sql_variant_op,
+				    NULL, NULL) != SQLITE_OK) {
 		err_set(eb, ERR_DB, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
@@ -393,6 +597,11 @@ void store_close(struct store *s)
 }
 
 sqlite3 *store_db(struct store *s) { return s->db; }
+
+int store_fill_derived(struct store *s, struct errbuf *eb)
+{
+	return exec_as(s, fill_derived, "filling derived columns", eb);
+}
 
 void store_set_stop(struct store *s, const volatile sig_atomic_t *stop)
 {
@@ -431,8 +640,11 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 			 "timings_sha256, timings_derived, model, model_sha256, policy, "
 			 "policy_params, workload, deadline_ms, status, error, wall_s, "
 			 "decide_mean_us, decide_p99_us, policy_sha256, config_json, "
-			 "policy_params_json";
-	int n_fixed = 28;
+			 "policy_params_json, arrivals, rate_hz, service";
+	int n_fixed = 31;
+	struct run_workload_parts wp;
+	if (run_workload_parts(c->workload, &wp, eb) < 0)
+		return err_wrap(eb, "%s", s->path);
 	for (int i = 0; i < metrics_n; i++)
 		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", %s", metrics_table[i].name);
 	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ") VALUES(?");
@@ -477,6 +689,12 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 	sqlite3_bind_text(st, k++, o->policy_sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, o->config, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, o->policy_params, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, wp.arrivals, -1, SQLITE_STATIC);
+	if (wp.rate_hz > 0)
+		sqlite3_bind_double(st, k++, wp.rate_hz);
+	else
+		sqlite3_bind_null(st, k++);
+	sqlite3_bind_text(st, k++, wp.service, -1, SQLITE_STATIC);
 	const struct metrics *m = &o->m;
 #define BIND_METRIC_(col, type, unit, better) BIND_##type(col)
 #define BIND_int64_t(col) sqlite3_bind_int64(st, k++, (sqlite3_int64)m->col);
@@ -518,8 +736,9 @@ static int insert_details(struct store *s, const struct run_output *o, int64_t i
 			return rc;
 	}
 	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO variant_use(run_id, variant, served, top1) "
-			       "VALUES(?, ?, ?, ?)",
+			       "INSERT INTO variant_use(run_id, variant, served, top1, model, width, "
+			       "res, quant, prune, lowrank, exit) VALUES(?1, ?2, ?3, ?4, "
+			       VARIANT_OP_VALUES("?2") ")",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(s, eb, "preparing variant use");
 	for (int i = 0; i < o->n_variants && rc == 0; i++) {

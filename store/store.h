@@ -3,15 +3,25 @@
  * PRAGMA user_version). A run is written in one transaction, so a failed or interrupted run
  * leaves nothing. Reports and comparisons read only this database.
  *
- * Tables (schema version 3; version 1 and 2 databases are migrated forward on open, rows
+ * Tables (schema version 4; databases of versions 1 to 3 are migrated forward on open, rows
  * kept):
  *   runs               one row per run: provenance (tool version, git revision, config,
  *                      seed, SHA-256 of every input and of a policy plugin's file:
  *                      policy_sha256, version 3), status, wall time, and every metric
  *                      listed in metrics.h as a column of the same name (ontime_top1 from
- *                      version 3)
+ *                      version 3); the workload in parts: arrivals, rate_hz, service
+ *                      (version 4)
  *   latency_quantiles  (run_id, q, latency_ms): q = 0, 0.01, ..., 1 of served latencies
- *   variant_use        (run_id, variant, served, top1): how often each variant served
+ *   variant_use        (run_id, variant, served, top1, model, width, res, quant, prune,
+ *                      lowrank, exit): how often each variant served, and its operators
+ *                      (version 4)
+ *   student_t975       (df, t): Student t's 97.5% quantiles, for the views' intervals
+ * Views, for readers such as pandas and R (version 4; shares in percent, units in names):
+ *   run_metrics        the ok runs, with the scenario (the configuration without policy,
+ *                      seed and tag, as JSON)
+ *   config_summary     per (config_key, tag): mean, sd and 95% interval of each metric
+ *   policy_pairs       per two configurations of one scenario: paired differences over
+ *                      seeds with their 95% intervals
  *   timeline           (run_id, t_s, freq_mhz, util_other, mem_avail_mb, variant,
  *                      latency_ms): a sampled timeline of device state and choices
  *   requests           (run_id, seq, t_arrival_ns, t_start_ns, t_end_ns, variant, outcome,
@@ -28,7 +38,7 @@
 
 #include "err.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -47,6 +57,13 @@ struct store *store_open(const char *path, struct errbuf *eb);
 void store_close(struct store *s);
 /* The connection, for readers that run their own queries (reports). */
 sqlite3 *store_db(struct store *s);
+
+/*
+ * Fills the columns derived from a row's own text (config_json, policy_params_json, the
+ * workload's and the variants' columns) where they are NULL: after rows came in from an
+ * older database (merge). 0 or a negative code.
+ */
+int store_fill_derived(struct store *s, struct errbuf *eb);
 /*
  * A flag (set by a SIGINT/SIGTERM handler) that, once non-zero, stops the statement in
  * progress and any wait for a lock: the write fails with ERR_INTERRUPTED and its transaction

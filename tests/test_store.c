@@ -1,14 +1,20 @@
 /*
  * test_store.c: the results database: a run and its detail tables written together, the
- * per-request rows agreeing with the run's counts, and a version 1 database migrated forward.
+ * per-request rows agreeing with the run's counts, databases of older versions migrated
+ * forward with their rows, and the views for readers against a brute-force computation.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
+#include "merge.h"
+#include "opsint.h"
 #include "run.h"
+#include "stats.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -186,4 +192,222 @@ Test(store, newer_database_is_refused)
 	struct errbuf eb = {0};
 	cr_assert_null(store_open(path, &eb));
 	cr_assert(tu_has(eb.msg, "schema version 99 is newer"), "%s", eb.msg);
+}
+
+/* Loads a .sql dump into a fresh database file; returns its path. */
+static const char *load_dump(const char *name, const char *dump)
+{
+	const char *path = tu_write(name, "");
+	remove(path);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	char *sql = slurp(dump);
+	char *msg = NULL;
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK, "%s", msg);
+	free(sql);
+	sqlite3_close(db);
+	return path;
+}
+
+/* The workload and operator columns of the two runs of tests/data/results_v3.sql, as the
+   command lines in its header give them. */
+static void check_v3_runs_columns(sqlite3 *db)
+{
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs WHERE seed = 1 AND tag = '' AND "
+				 "arrivals = 'periodic' AND rate_hz = 30 AND service = 'det'"),
+		     1, "greedy, periodic:fps=30 (the default)");
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs WHERE seed = 2 AND tag = 't2' AND "
+				 "arrivals = 'poisson' AND rate_hz = 50 AND service = 'exp'"),
+		     1, "poisson:rate=50,service=exp");
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM variant_use v JOIN runs r ON r.id = v.run_id "
+				 "WHERE r.tag = '' AND v.model = 'mobilenet_v1' AND v.width = 1.0 AND "
+				 "v.res = 192 AND v.quant = 'fp32' AND v.prune = 0 AND v.lowrank = 1 "
+				 "AND v.exit IS NULL AND v.served = 30"),
+		     1);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM variant_use v JOIN runs r ON r.id = v.run_id "
+				 "WHERE r.tag = 't2' AND v.model = 'mobilenet_v1' AND v.width = 0.5 AND "
+				 "v.res = 128 AND v.quant = 'fp32' AND v.prune = 0.5 AND v.lowrank = 1 "
+				 "AND v.exit IS NULL AND v.served = 55"),
+		     1, "the fastest of width 1,0.5 x res 224,128 x prune 0,0.5");
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM variant_use WHERE typeof(width) <> 'real' "
+				 "OR typeof(res) <> 'integer' OR typeof(prune) <> 'real'"),
+		     0, "numbers, not text, for pandas and R");
+}
+
+/*
+ * A version 3 database with two real runs (tests/data/results_v3.sql) is carried to the
+ * current schema: its rows stay, and the workload and variant columns are filled from the
+ * rows' own text.
+ */
+Test(store, version_3_database_with_runs_is_migrated_forward)
+{
+	const char *path = load_dump("v3.db", "tests/data/results_v3.sql");
+	struct errbuf eb = {0};
+	struct store *s = store_open(path, &eb);
+	cr_assert_not_null(s, "%s", eb.msg);
+	sqlite3 *db = store_db(s);
+	cr_assert_eq(one_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs"), 2);
+	/* as the version 3 runs printed them: 30 requests, 1 late; 55 requests, none late */
+	cr_assert_eq(one_int(db, "SELECT requests * 100 + deadline_misses FROM runs WHERE tag = ''"),
+		     3001);
+	cr_assert_eq(one_int(db, "SELECT requests * 100 + deadline_misses FROM runs WHERE tag = "
+				 "'t2'"),
+		     5500);
+	check_v3_runs_columns(db);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM run_metrics"), 2);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM run_metrics WHERE tag = '' AND "
+				 "abs(miss_pct - 100.0 / 30) < 1e-9"),
+		     1, "1 late of 30, in percent");
+	store_close(s);
+}
+
+/* Runs merged in from a version 3 database get the version 4 columns too. */
+Test(store, merging_a_version_3_database_fills_the_new_columns)
+{
+	const char *in = load_dump("v3in.db", "tests/data/results_v3.sql");
+	const char *out = tu_write("merged.db", "");
+	remove(out);
+	struct merge_stats st;
+	struct errbuf eb = {0};
+	cr_assert_eq(merge_databases(out, &in, 1, &st, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(st.n_copied, 2);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(out, &db), SQLITE_OK);
+	check_v3_runs_columns(db);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs WHERE config_json IS NULL"), 0);
+	sqlite3_close(db);
+}
+
+/* Every compression operator (models/ops.c) has its column in variant_use. */
+Test(store, every_operator_has_a_variant_use_column)
+{
+	const char *path = tu_write("ops.db", "");
+	remove(path);
+	struct errbuf eb = {0};
+	struct store *s = store_open(path, &eb);
+	cr_assert_not_null(s, "%s", eb.msg);
+	cr_assert_gt(model_n_ops(), 0);
+	for (int i = 0; i < model_n_ops(); i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql,
+			 "SELECT count(*) FROM pragma_table_info('variant_use') WHERE name = '%s'",
+			 model_op_at(i)->name);
+		cr_assert_eq(one_int(store_db(s), sql), 1, "no column for operator %s",
+			     model_op_at(i)->name);
+	}
+	store_close(s);
+}
+
+/* student_t975 (from a published table) agrees with the t quantile computed by
+   reports/stats.c, to the table's three decimals. */
+Test(store, t_table_agrees_with_the_computed_quantile)
+{
+	const char *path = tu_write("t.db", "");
+	remove(path);
+	struct errbuf eb = {0};
+	struct store *s = store_open(path, &eb);
+	cr_assert_not_null(s, "%s", eb.msg);
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_prepare_v2(store_db(s), "SELECT df, t FROM student_t975", -1, &st,
+					NULL),
+		     SQLITE_OK);
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int df = sqlite3_column_int(st, 0);
+		double t = sqlite3_column_double(st, 1);
+		double want = stats_t_quantile(0.975, df);
+		cr_expect(fabs(t - want) <= 0.0005 + 1e-9, "df %d: table %.3f, computed %.5f", df, t,
+			  want);
+		n++;
+	}
+	sqlite3_finalize(st);
+	cr_assert_geq(n, 30);
+	store_close(s);
+}
+
+/* Reads one row of doubles. */
+static void row_doubles(sqlite3 *db, const char *sql, double *v, int n)
+{
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
+	for (int i = 0; i < n; i++)
+		v[i] = sqlite3_column_double(st, i);
+	sqlite3_finalize(st);
+}
+
+/*
+ * The views against a brute-force computation in C: five seeds of two policies on one
+ * scenario; config_summary's mean, sd and interval of on-time accuracy per policy, and
+ * policy_pairs' paired difference, from the runs' own values (two-pass sums, the t quantile
+ * of reports/stats.c).
+ */
+Test(store, views_agree_with_a_brute_force_computation, .timeout = 60)
+{
+	const char *path = tu_write("views.db", "");
+	remove(path);
+	struct errbuf eb = {0};
+	struct store *s = store_open(path, &eb);
+	cr_assert_not_null(s, "%s", eb.msg);
+	enum { N = 5 };
+	const char *pol[2] = {"greedy", "static:variant=fastest"};
+	double x[2][N];
+	for (int p = 0; p < 2; p++)
+		for (int k = 0; k < N; k++) {
+			struct run_config c;
+			run_config_defaults(&c);
+			c.trace = "traces/bursts.csv";
+			c.device = "devices/xeon-kvm-2vcpu.ini";
+			c.model = "mobilenet_v1";
+			c.policy = pol[p];
+			c.workload = "poisson:rate=60";
+			c.deadline_ms = 7;
+			c.duration_s = 3;
+			c.seed = (uint64_t)k + 1;
+			struct run_output *o;
+			cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
+			cr_assert_eq(store_insert_run(s, &c, o, NULL, &eb), 0, "%s", eb.msg);
+			x[p][k] = o->m.ontime_top1;
+			run_output_destroy(o);
+		}
+	sqlite3 *db = store_db(s);
+	cr_assert_eq(one_int(db, "SELECT count(DISTINCT scenario) FROM run_metrics"), 1,
+		     "the two policies share one scenario");
+	double t4 = stats_t_quantile(0.975, N - 1);
+	double d[N], got[3];
+	for (int p = 0; p < 2; p++) {
+		double mean = 0, ss = 0;
+		for (int k = 0; k < N; k++)
+			mean += x[p][k] / N;
+		for (int k = 0; k < N; k++)
+			ss += (x[p][k] - mean) * (x[p][k] - mean);
+		double sd = sqrt(ss / (N - 1));
+		char sql[300];
+		snprintf(sql, sizeof sql,
+			 "SELECT ontime_top1_pct, ontime_top1_pct_sd, ontime_top1_pct_ci95 FROM "
+			 "config_summary WHERE policy = '%.*s' AND n_runs = %d",
+			 (int)strcspn(pol[p], ":"), pol[p], N);
+		row_doubles(db, sql, got, 3);
+		cr_expect(fabs(got[0] - mean) <= 1e-9 * fabs(mean), "%s mean %g vs %g", pol[p], got[0],
+			  mean);
+		cr_expect(fabs(got[1] - sd) <= 1e-9 * sd + 1e-12, "%s sd %g vs %g", pol[p], got[1], sd);
+		cr_expect(fabs(got[2] - t4 * sd / sqrt(N)) <= 2e-4 * t4 * sd / sqrt(N) + 1e-12,
+			  "%s ci95 %g vs %g", pol[p], got[2], t4 * sd / sqrt(N));
+	}
+	double dm = 0, dss = 0;
+	for (int k = 0; k < N; k++)
+		dm += (d[k] = x[0][k] - x[1][k]) / N;
+	for (int k = 0; k < N; k++)
+		dss += (d[k] - dm) * (d[k] - dm);
+	double half = t4 * sqrt(dss / (N - 1) / N);
+	row_doubles(db,
+		    "SELECT n_seeds, ontime_top1_pct_diff, ontime_top1_pct_diff_ci95 FROM policy_pairs "
+		    "WHERE a_policy = 'greedy' AND b_policy = 'static'",
+		    got, 3);
+	cr_assert_eq(got[0], N);
+	cr_expect(fabs(got[1] - dm) <= 1e-9 * fabs(dm) + 1e-12, "diff %g vs %g", got[1], dm);
+	cr_expect(fabs(got[2] - half) <= 2e-4 * half + 1e-12, "diff ci95 %g vs %g", got[2], half);
+	cr_assert(half > 0, "seeds that differ give an interval");
+	store_close(s);
 }
