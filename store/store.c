@@ -197,73 +197,66 @@ static const char schema_v4[] =
  * NAME_diff and NAME_diff_ci95 (the paired difference a - b over common seeds).
  */
 static const char *const summarised[] = {
-	"ontime_top1_pct", "mean_top1_pct", "miss_pct", "lat_p50_ms", "lat_p95_ms",
-	"lat_p99_ms", "energy_per_inf_mj", "switches",
+	"ontime_top1_pct", "mean_top1_pct", "miss_pct", "lat_p95_ms", "energy_per_inf_mj",
 };
 #define N_SUMMARISED ((int)(sizeof summarised / sizeof summarised[0]))
 
 /* The t quantile for a column's count n, as a scalar subquery on student_t975. */
 #define T975(n) "(SELECT t FROM student_t975 WHERE df <= " n " - 1 ORDER BY df DESC LIMIT 1)"
+/* The sample standard deviation of x over a group, from its sums (x: 6 times). */
+#define SD(x)                                                                              \
+	"sqrt(max(0, (sum(" x " * " x ") - sum(" x ") * sum(" x ") / count(" x ")) / "       \
+	"(count(" x ") - 1)))"
 
 /*
- * config_summary: one row per (config_key, tag), in three levels: each run with its
- * configuration's mean and count of every metric (window functions), then the t quantile
- * for that count, then the group. policy_pairs: every two configurations of one scenario and
- * tag, with the differences of their runs of the same seed.
+ * config_summary: one row per (config_key, tag): each metric's mean, count and standard
+ * deviation over the group (from its sums: the values here are far from the 1e-8 relative
+ * spread where that loses digits), then the t quantile for its count. policy_pairs: every
+ * two configurations of one scenario and tag, with the differences of their runs of the
+ * same seed, likewise.
  */
 static void views_v4(char *out, size_t len)
 {
 	size_t n = 0;
 #define PUT(...) (n += (size_t)snprintf(out + n, n < len ? len - n : 0, __VA_ARGS__))
-	PUT("CREATE VIEW config_summary AS SELECT config_key, tag, min(scenario) AS scenario,\n"
-	    "  min(policy) AS policy, min(policy_params_json) AS policy_params_json,\n"
-	    "  min(policy_sha256) AS policy_sha256, min(trace) AS trace, min(device) AS device,\n"
-	    "  min(model) AS model, min(workload) AS workload, min(arrivals) AS arrivals,\n"
-	    "  min(rate_hz) AS rate_hz, min(service) AS service, min(deadline_ms) AS deadline_ms,\n"
-	    "  count(*) AS n_runs");
+	PUT("CREATE VIEW config_summary AS SELECT *");
+	for (int i = 0; i < N_SUMMARISED; i++)
+		PUT(",\n  %s_sd * " T975("n_%s") " / sqrt(n_%s) AS %s_ci95", summarised[i],
+		    summarised[i], summarised[i], summarised[i]);
+	PUT("\nFROM (SELECT config_key, tag, min(scenario) AS scenario, min(policy) AS policy,\n"
+	    "  min(policy_params_json) AS policy_params_json, min(policy_sha256) AS policy_sha256,\n"
+	    "  min(trace) AS trace, min(device) AS device, min(model) AS model,\n"
+	    "  min(workload) AS workload, min(arrivals) AS arrivals, min(rate_hz) AS rate_hz,\n"
+	    "  min(service) AS service, min(deadline_ms) AS deadline_ms, count(*) AS n_runs");
 	for (int i = 0; i < N_SUMMARISED; i++) {
 		const char *c = summarised[i];
-		PUT(",\n  avg(%s) AS %s, sqrt(sum((%s - m_%s) * (%s - m_%s)) / (count(%s) - 1)) AS "
-		    "%s_sd,\n  max(t_%s) * sqrt(sum((%s - m_%s) * (%s - m_%s)) / (count(%s) - 1) / "
-		    "count(%s)) AS %s_ci95",
-		    c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c);
+		PUT(",\n  avg(%s) AS %s, count(%s) AS n_%s, " SD("%s") " AS %s_sd", c, c, c, c, c, c,
+		    c, c, c, c, c);
 	}
-	PUT("\nFROM (SELECT *");
-	for (int i = 0; i < N_SUMMARISED; i++)
-		PUT(", " T975("n_%s") " AS t_%s", summarised[i], summarised[i]);
-	PUT("\n  FROM (SELECT *");
-	for (int i = 0; i < N_SUMMARISED; i++)
-		PUT(", avg(%s) OVER g AS m_%s, count(%s) OVER g AS n_%s", summarised[i],
-		    summarised[i], summarised[i], summarised[i]);
-	PUT("\n    FROM run_metrics WINDOW g AS (PARTITION BY config_key, tag)))\n"
-	    "GROUP BY config_key, tag;\n");
+	PUT("\n  FROM run_metrics GROUP BY config_key, tag);\n");
 
-	PUT("CREATE VIEW policy_pairs AS SELECT tag, scenario, a_config_key, a_policy,\n"
-	    "  a_policy_params_json, b_config_key, b_policy, b_policy_params_json,\n"
+	PUT("CREATE VIEW policy_pairs AS SELECT *");
+	for (int i = 0; i < N_SUMMARISED; i++)
+		PUT(",\n  %s_diff_sd * " T975("n_%s") " / sqrt(n_%s) AS %s_diff_ci95", summarised[i],
+		    summarised[i], summarised[i], summarised[i]);
+	PUT("\nFROM (SELECT tag, scenario, a_config_key, min(a_policy) AS a_policy,\n"
+	    "  min(a_policy_params_json) AS a_policy_params_json, b_config_key,\n"
+	    "  min(b_policy) AS b_policy, min(b_policy_params_json) AS b_policy_params_json,\n"
 	    "  count(*) AS n_seeds");
 	for (int i = 0; i < N_SUMMARISED; i++) {
 		const char *c = summarised[i];
-		PUT(",\n  avg(d_%s) AS %s_diff,\n  max(t_%s) * sqrt(sum((d_%s - m_%s) * (d_%s - m_%s)) "
-		    "/ (count(d_%s) - 1) / count(d_%s)) AS %s_diff_ci95",
+		PUT(",\n  avg(d_%s) AS %s_diff, count(d_%s) AS n_%s, " SD("d_%s") " AS %s_diff_sd", c,
 		    c, c, c, c, c, c, c, c, c, c);
 	}
-	PUT("\nFROM (SELECT *");
-	for (int i = 0; i < N_SUMMARISED; i++)
-		PUT(", " T975("n_%s") " AS t_%s", summarised[i], summarised[i]);
-	PUT("\n  FROM (SELECT *");
-	for (int i = 0; i < N_SUMMARISED; i++)
-		PUT(", avg(d_%s) OVER g AS m_%s, count(d_%s) OVER g AS n_%s", summarised[i],
-		    summarised[i], summarised[i], summarised[i]);
-	PUT("\n    FROM (SELECT a.tag AS tag, a.scenario AS scenario, a.config_key AS a_config_key,\n"
-	    "      a.policy AS a_policy, a.policy_params_json AS a_policy_params_json,\n"
-	    "      b.config_key AS b_config_key, b.policy AS b_policy,\n"
-	    "      b.policy_params_json AS b_policy_params_json");
+	PUT("\n  FROM (SELECT a.tag AS tag, a.scenario AS scenario, a.config_key AS a_config_key,\n"
+	    "    a.policy AS a_policy, a.policy_params_json AS a_policy_params_json,\n"
+	    "    b.config_key AS b_config_key, b.policy AS b_policy,\n"
+	    "    b.policy_params_json AS b_policy_params_json");
 	for (int i = 0; i < N_SUMMARISED; i++)
 		PUT(", a.%s - b.%s AS d_%s", summarised[i], summarised[i], summarised[i]);
-	PUT("\n      FROM run_metrics a JOIN run_metrics b ON a.tag = b.tag AND a.seed = b.seed\n"
-	    "        AND a.scenario = b.scenario AND a.config_key <> b.config_key)\n"
-	    "    WINDOW g AS (PARTITION BY tag, a_config_key, b_config_key)))\n"
-	    "GROUP BY tag, a_config_key, b_config_key;\n");
+	PUT("\n    FROM run_metrics a JOIN run_metrics b ON a.tag = b.tag AND a.seed = b.seed\n"
+	    "      AND a.scenario = b.scenario AND a.config_key <> b.config_key)\n"
+	    "  GROUP BY tag, a_config_key, b_config_key);\n");
 #undef PUT
 }
 

@@ -242,7 +242,7 @@ static int alloc_child(const char *db, long fail_at, int sticky, struct child_re
 	return n == (ssize_t)sizeof *r;
 }
 
-Test(faults, allocation_failure_at_every_allocation_of_a_small_run, .timeout = 120 * TU_SLOW)
+Test(faults, allocation_failure_at_every_allocation_of_a_small_run, .timeout = 300 * TU_SLOW)
 {
 	if (!fi_alloc_available())
 		cr_skip_test("the allocation hook is compiled out under AddressSanitizer");
