@@ -148,6 +148,12 @@ struct adascale_host {
 	 * seed knows them; arrivals read from a file it does not read ahead).
 	 */
 	int (*future_arrival)(void *ctx, int64_t k, double *at_ms);
+	/*
+	 * Appended, for policies that see the future (NULL otherwise): the time until the run
+	 * ends, in ms from now; an inference still running then answers nothing. INFINITY when
+	 * the host cannot say.
+	 */
+	double (*end_ms)(void *ctx);
 };
 
 /* Bits of adascale_policy.flags. */

@@ -18,10 +18,11 @@
  * So it gives up a request to load a better variant when that pays over the horizon, never
  * loads a variant it would have to abandon at once, and sees a slowdown coming.
  *
- * Where the host says when the requests to come arrive (future_arrival) and only the head
- * waits, it plans the whole rest of the run at once and follows that plan to the end: then
- * the plan is exact unless a state had to be let go or a choice would queue requests past
- * the capacity (it logs which).
+ * Where the host says when the requests to come arrive (future_arrival) and when the run
+ * ends (end_ms: an inference still running then answers nothing), and only the head waits,
+ * it plans the whole rest of the run at once and follows that plan to the end: then the plan
+ * is exact unless a state had to be let go or a choice would queue requests past the
+ * capacity (it logs which). tests/test_oracle.c holds it to brute force.
  *
  * It is exact where the host lets it be. Without future_state it knows only the head's time
  * (exact_ms, for an inference started now) and plans the rest at the present state; without
@@ -358,7 +359,7 @@ static int exact_arrivals(struct oracle *o, const struct adascale_view *view, do
 {
 	const struct adascale_host *h = o->host;
 	if (!HOST_HAS(h, future_arrival) || !HOST_HAS(h, future_state) ||
-	    !HOST_HAS(h, switch_ms) || view->queue->length != 1)
+	    !HOST_HAS(h, switch_ms) || !HOST_HAS(h, end_ms) || view->queue->length != 1)
 		return 0;
 	int n = 0;
 	for (int64_t k = 0;; k++) {
@@ -416,6 +417,8 @@ static int plan(struct oracle *o, const struct adascale_view *view)
 		o->cap_n_lab = stages * width_z;
 	}
 	double until = (exact ? o->arrival[n_req - 1] : o->hold_ms) + 4 * deadline_ms + 1000;
+	/* an inference still running when the run ends answers nothing */
+	double end_ms = exact ? h->end_ms(h->ctx) : INFINITY;
 	int future = HOST_HAS(h, future_state) && read_future(o, until) == 0;
 	exact &= future;
 	for (int a = 0; a < o->n_pair; a++)
@@ -449,7 +452,7 @@ static int plan(struct oracle *o, const struct adascale_view *view)
 					if (!isnan(ms)) {
 						x.free_ms = start + ms;
 						double slack = deadline_ms - (x.free_ms - o->arrival[i]);
-						double ok = slack >= 0;
+						double ok = slack >= 0 && x.free_ms < end_ms;
 						if (ok && i >= queued && !exact)
 							ok = pol_ontime_chance(ms / period, cv2, ms, slack);
 						x.value += ok * o->pair[a].top1;
@@ -512,7 +515,7 @@ static int plan(struct oracle *o, const struct adascale_view *view)
 			snprintf(msg, sizeof msg, "bound: planner, not exact (%s)",
 				 exact ? (queue_full ? "requests would queue past its capacity"
 						     : "more plans than it keeps")
-				       : "the host does not say the future arrivals");
+				       : "the host does not say the future arrivals and the run's end");
 		h->log(h->ctx, ADASCALE_LOG_INFO, msg);
 	}
 	return 0;

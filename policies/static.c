@@ -1,10 +1,12 @@
 /*
  * static.c: the built-in policy `static`: one variant and thread count for the whole run
- * (the most accurate, the one with the fewest MACs, or one named by key or table index).
+ * (the most accurate, the one with the fewest MACs, the most accurate that meets the
+ * deadline at idle, or one named by key or table index).
  * The baseline that does not adapt. Not for choosing among variants at run time.
  */
 #include "static.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,8 @@ struct static_state {
 
 static const struct adascale_param static_params[] = {
 	{"variant", "best",
-	 "variant key, table index, best (most accurate) or fastest (fewest MACs)"},
+	 "variant key, table index, best (most accurate), fastest (fewest MACs) or fit (most "
+	 "accurate within the deadline at idle)"},
 	{"threads", "max", "thread count, max or auto"},
 };
 
@@ -44,9 +47,44 @@ static int static_create(const struct adascale_host *host, const char *const *va
 	return 0;
 }
 
+/*
+ * fit: the most accurate variant whose predicted time at the timings' conditions (no
+ * competing load, top frequency: pol_reference_state) at the policy's thread count is within
+ * the deadline; the fastest there when none is. The static baseline a designer would pick
+ * from the profile alone.
+ */
+static int static_fit(const struct static_state *s, const struct adascale_view *view)
+{
+	struct adascale_state ref;
+	pol_reference_state(view, &ref);
+	double deadline_ms = (double)view->queue->deadline_ns / 1e6;
+	int best = -1, fastest = -1;
+	double best_ms = INFINITY, fastest_ms = INFINITY;
+	for (int i = 0; i < view->n_variants; i++) {
+		const struct adascale_variant *v = &view->variants[i];
+		double ms = INFINITY;
+		pol_pick_threads(s->host, view, i, s->threads, &ref, &ms);
+		if (!(ms < INFINITY))
+			continue;
+		if (ms < fastest_ms) {
+			fastest_ms = ms;
+			fastest = i;
+		}
+		if (ms <= deadline_ms && v->has_top1 &&
+		    (best < 0 || v->top1 > view->variants[best].top1 ||
+		     (v->top1 == view->variants[best].top1 && ms < best_ms))) {
+			best = i;
+			best_ms = ms;
+		}
+	}
+	return best >= 0 ? best : fastest;
+}
+
 static int static_resolve(struct static_state *s, const struct adascale_view *view)
 {
 	long idx;
+	if (strcmp(s->variant, "fit") == 0)
+		return static_fit(s, view);
 	if (strcmp(s->variant, "best") == 0 || strcmp(s->variant, "fastest") == 0) {
 		int fastest = s->variant[0] == 'f', best = -1;
 		for (int i = 0; i < view->n_variants; i++) {

@@ -614,6 +614,23 @@ static int before_end(struct sim *s, int64_t t)
 }
 
 /*
+ * The time until the run ends, in ms from now: its duration, or the trace's last row (read
+ * ahead to it). INFINITY when the look-ahead fails. Used only by policies that declare
+ * ADASCALE_POLICY_SEES_FUTURE.
+ */
+static double svc_end_ms(void *ctx)
+{
+	struct sim *s = ctx;
+	int64_t now = s->st.t_ns;
+	if (s->end_known)
+		return (double)(s->end_ns - now) / 1e6;
+	if (!s->lookahead || ahead_fill(s, now, INT64_MAX) < 0)
+		return INFINITY;
+	int64_t last = s->n_ahead ? s->ahead[s->n_ahead - 1].t_ns : now;
+	return (double)(last - now) / 1e6;
+}
+
+/*
  * The arrival (ms from now) of the k-th request after the newest so far, where arrivals and
  * service times are both determined (periodic or Poisson arrivals, service=det): the
  * Poisson gaps are drawn ahead from a copy of the arrivals stream. 1 past the run's end.
@@ -1367,6 +1384,7 @@ static int setup(struct sim *s)
 		s->host.exact_ms = svc_exact_ms;
 		s->host.future_state = svc_future_state;
 		s->host.future_arrival = svc_future_arrival;
+		s->host.end_ms = svc_end_ms;
 	}
 	/* the policy keeps the host table until destroy: read-only, guarded */
 	if ((rc = guard_alloc(&s->g_host, sizeof s->host, eb)) < 0)

@@ -446,7 +446,7 @@ Test(policies, reactive_steps_down_after_a_miss_and_up_after_a_run_of_successes)
 	};
 	struct fake fk = {ref_ms, ""};
 	struct adascale_host host = {sizeof host, &fk, fake_log, fake_uniform, fake_ms, fake_ms,
-				     fake_has, NULL, NULL, NULL, NULL};
+				     fake_has, NULL, NULL, NULL, NULL, NULL};
 	struct adascale_state st = {.size = sizeof st, .n_clusters = 1};
 	st.freq_mhz[0] = st.max_freq_mhz[0] = 2000;
 	st.online[0] = 1;
@@ -494,7 +494,7 @@ Test(policies, adascale_with_nothing_to_choose_from_says_why_it_fails)
 	};
 	struct fake fk = {ref_ms, ""};
 	struct adascale_host host = {sizeof host, &fk, fake_log, fake_uniform, fake_ms, fake_ms,
-				     fake_has_none, NULL, NULL, NULL, NULL};
+				     fake_has_none, NULL, NULL, NULL, NULL, NULL};
 	struct adascale_state st = {.size = sizeof st, .n_clusters = 1};
 	st.freq_mhz[0] = st.max_freq_mhz[0] = 2000;
 	st.online[0] = 1;
@@ -665,7 +665,7 @@ Test(policies, greedy_chooses_as_defined_on_random_tables)
 		}
 		struct table_host *thp = &th;
 		struct adascale_host host = {sizeof host, thp, fake_log, fake_uniform, table_ms,
-					     table_ms, table_has, NULL, NULL, NULL, NULL};
+					     table_ms, table_has, NULL, NULL, NULL, NULL, NULL};
 		void *p;
 		char err[256];
 		cr_assert_eq(c.desc->create(&host, (const char *const *)c.values, &p, err, sizeof err),
@@ -843,4 +843,62 @@ Test(policies, plans_count_what_simulating_every_request_counts)
 	cr_assert_gt(shortcuts, 5000);
 	cr_assert_gt(overloads, 1000);
 	cr_assert_gt(fails, 500);
+}
+
+/* The one variant a static run served (its index). */
+static int served_variant(const struct run_output *o)
+{
+	int v = -1;
+	for (int i = 0; i < o->n_variants; i++)
+		if (o->variant_served[i]) {
+			cr_assert_eq(v, -1, "a static run served two variants");
+			v = i;
+		}
+	cr_assert_geq(v, 0, "nothing served");
+	return v;
+}
+
+/*
+ * static:variant=fit serves the most accurate variant that meets the deadline at idle: each
+ * variant is run alone on an idle trace, and the most accurate of those whose slowest
+ * request was within the deadline is the one fit chooses (at 2 and 6 ms, the host's
+ * MobileNet V1 ladder at one thread).
+ */
+Test(policies, static_fit_serves_the_most_accurate_variant_within_the_deadline_at_idle,
+     .timeout = 120)
+{
+	const char *idle = tu_write("idle.csv", "time_s,util_other\n0,0\n");
+	static const double deadlines[] = {2, 6};
+	for (int d = 0; d < 2; d++) {
+		struct run_config c = base(idle, "static:variant=fit,threads=1");
+		c.device = "devices/xeon-kvm-2vcpu.ini";
+		c.deadline_ms = deadlines[d];
+		c.duration_s = 1;
+		struct errbuf eb = {0};
+		struct run_output *fit = NULL;
+		cr_assert_eq(run_execute(&c, &fit, &eb), 0, "%s", eb.msg);
+		int chosen = served_variant(fit);
+		int want = -1;
+		double want_top1 = -1;
+		for (int i = 0; i < fit->n_variants; i++) {
+			char spec[64];
+			snprintf(spec, sizeof spec, "static:variant=%d,threads=1", i);
+			struct run_config ci = c;
+			ci.policy = spec;
+			struct run_output *o = NULL;
+			cr_assert_eq(run_execute(&ci, &o, &eb), 0, "%s", eb.msg);
+			/* the first request also loads the variant: the median is its idle time */
+			int on_time = o->lat_q_ms[50] <= deadlines[d];
+			if (on_time && o->has_top1 && o->m.mean_top1 > want_top1) {
+				want_top1 = o->m.mean_top1;
+				want = i;
+			}
+			run_output_destroy(o);
+		}
+		cr_assert_geq(want, 0, "no variant meets %g ms at idle", deadlines[d]);
+		cr_expect_eq(chosen, want, "deadline %g ms: fit served %s, the most accurate within it "
+					   "is %s (%.1f%%)",
+			     deadlines[d], fit->variant_keys[chosen], fit->variant_keys[want], want_top1);
+		run_output_destroy(fit);
+	}
 }

@@ -109,6 +109,12 @@ static int w_future_arrival(void *ctx, int64_t k, double *at_ms)
 	return w->real->future_arrival(w->real->ctx, k, at_ms);
 }
 
+static double w_end_ms(void *ctx)
+{
+	struct wrap *w = ctx;
+	return w->real->end_ms(w->real->ctx);
+}
+
 static int w_future_state(void *ctx, double delay_ms, struct adascale_state *out, double *holds)
 {
 	struct wrap *w = ctx;
@@ -170,6 +176,7 @@ static int wrap_create(const struct adascale_host *host, const char *const *valu
 		.switch_ms = HOST_HAS(host, switch_ms) ? w_switch_ms : NULL,
 		.future_state = sees && HOST_HAS(host, future_state) ? w_future_state : NULL,
 		.future_arrival = sees && HOST_HAS(host, future_arrival) ? w_future_arrival : NULL,
+		.end_ms = sees && HOST_HAS(host, end_ms) ? w_end_ms : NULL,
 	};
 	if (w->c.desc->create(&w->host, (const char *const *)w->c.values, &w->inner, err,
 			      err_len) != 0) {
