@@ -24,6 +24,8 @@ const struct cmd_verb cmd_verbs[] = {
 	 "replay a trace and store the run"},
 	{"sweep", cmd_sweep, "sweep CONFIG.ini --db F [--jobs N] [--shard I/N] [...]",
 	 "many runs in parallel, resumable"},
+	{"study", cmd_study, "study STUDY.ini [--quick] [--out DIR] [--jobs N] [...]",
+	 "the AdaScale comparison: its sweep, then the headline with intervals"},
 	{"merge", cmd_merge, "merge OUT.db IN.db...", "merge results databases (sweep shards)"},
 	{"report", cmd_report, "report --db F --out DIR [...]",
 	 "HTML + Markdown report with gnuplot plots (or CSV, JSON)"},

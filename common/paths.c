@@ -3,6 +3,7 @@
  */
 #include "paths.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,5 +135,28 @@ int paths_beside(const char *file, const char *rel, char *out, size_t len)
 	}
 	if (!out[0])
 		snprintf(out, len, ".");
+	return 0;
+}
+
+int paths_mkdirs(const char *dir, struct errbuf *eb)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+		return err_set(eb, ERR_RANGE, "%s: path too long", dir);
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(path, 0777) < 0 && errno != EEXIST)
+			return err_set(eb, ERR_IO, "%s: cannot create folder: %s", path,
+				       strerror(errno));
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	struct stat sb;
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return err_set(eb, ERR_IO, "%s: not a folder", dir);
 	return 0;
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 /* The data root; the string is static. */
 const char *paths_data_dir(void);
 /* Joins the data root and rel into out; returns 0, or ERR_RANGE when it does not fit. */
@@ -26,5 +28,8 @@ void paths_dirname(const char *path, char *out, size_t len);
  * would find). 0, or ERR_RANGE when it does not fit.
  */
 int paths_beside(const char *file, const char *rel, char *out, size_t len);
+
+/* mkdir -p: creates dir and its missing parents; 0, or ERR_IO / ERR_RANGE with detail. */
+int paths_mkdirs(const char *dir, struct errbuf *eb);
 
 #endif

@@ -18,6 +18,7 @@
 #include "charts.h"
 #include "groups.h"
 #include "html.h"
+#include "paths.h"
 #include "rundata.h"
 #include "tables.h"
 
@@ -57,30 +58,6 @@ static int join(char *out, size_t len, const char *dir, const char *name, const 
 	int n = snprintf(out, len, "%s/%s%s", dir, name, ext ? ext : "");
 	if (n < 0 || (size_t)n >= len)
 		return err_set(eb, ERR_RANGE, "%s: path too long", dir);
-	return 0;
-}
-
-/* mkdir -p: creates dir and its missing parents. */
-static int make_dirs(const char *dir, struct errbuf *eb)
-{
-	char path[PATH_MAX];
-	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-		return err_set(eb, ERR_RANGE, "%s: path too long", dir);
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(path, 0777) < 0 && errno != EEXIST)
-			return err_set(eb, ERR_IO, "%s: cannot create folder: %s", path,
-				       strerror(errno));
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	struct stat sb;
-	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return err_set(eb, ERR_IO, "%s: not a folder", dir);
 	return 0;
 }
 
@@ -235,7 +212,7 @@ int report_generate(const struct report_opts *o, struct plot_sink *sink, struct 
 	page.groups = groups;
 	page.selection = selection[0] ? selection : NULL;
 
-	if ((rc = make_dirs(o->out_dir, eb)) < 0)
+	if ((rc = paths_mkdirs(o->out_dir, eb)) < 0)
 		goto done;
 	if ((formats & REPORT_FORMAT_HTML) && (rc = write_html(o, sink, &page, eb)) < 0)
 		goto done;
