@@ -49,3 +49,9 @@ uint64_t rng_u64(struct rng *r)
 double rng_uniform(struct rng *r) { return (double)(rng_u64(r) >> 11) * 0x1.0p-53; }
 
 double rng_exp(struct rng *r, double mean) { return -mean * log1p(-rng_uniform(r)); }
+
+double rng_uniform_at(const struct rng *r, uint64_t k)
+{
+	uint64_t x = r->s[0] ^ (r->s[1] + k * 0xd1b54a32d192ed03ull);
+	return (double)(splitmix64(&x) >> 11) * 0x1.0p-53;
+}

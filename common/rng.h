@@ -20,5 +20,11 @@ uint64_t rng_u64(struct rng *r);
 double rng_uniform(struct rng *r);
 /* Exponential with the given mean (> 0). */
 double rng_exp(struct rng *r, double mean);
+/*
+ * The k-th number of the stream's counter sequence, uniform in [0, 1): a function of the
+ * stream's seed and k alone (splitmix64 of both), for draws that belong to a moment rather
+ * than to the order they are asked in (a sensor's k-th sample). Leaves r as it was.
+ */
+double rng_uniform_at(const struct rng *r, uint64_t k);
 
 #endif

@@ -31,6 +31,7 @@ struct parse {
 	struct errbuf *eb;
 	int rc;
 	long calib_line;     /* of the calibration key */
+	unsigned sensing_keys; /* bit per [sensing] key seen */
 };
 
 static int num_in(struct parse *p, const char *key, const char *v, double lo, double hi,
@@ -167,6 +168,31 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 		    name);
 }
 
+/* [sensing]: period_ms, delay_ms, util_noise_sd and source, each once (sim/sense.h). */
+static int sensing_key(struct parse *p, const char *name, const char *v)
+{
+	static const char *const keys[] = {"period_ms", "delay_ms", "util_noise_sd", "source"};
+	struct device_sensing *s = &p->d->sensing;
+	for (int k = 0; k < 4; k++) {
+		if (strcmp(name, keys[k]) != 0)
+			continue;
+		if (p->sensing_keys & (1u << k))
+			return inilines_fail(&p->in, ERR_PARSE, "[sensing]: %s is given twice", name);
+		p->sensing_keys |= 1u << k;
+		s->on = 1;
+		switch (k) {
+		case 0: return num_in(p, name, v, 0.001, 1e6, &s->period_ms);
+		case 1: return num_in(p, name, v, 0, 1e6, &s->delay_ms);
+		case 2: return num_in(p, name, v, 0, 1, &s->util_noise_sd);
+		default: copy(s->source, sizeof s->source, v); return 1;
+		}
+	}
+	return inilines_fail(&p->in, ERR_PARSE,
+			     "[sensing]: unknown key '%.64s' (period_ms, delay_ms, util_noise_sd, "
+			     "source)",
+			     name);
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -180,11 +206,14 @@ static int handler(void *user, const char *section, const char *name, const char
 		p->seen[n] = 1;
 		return cluster_key(p, (int)n, name, value);
 	}
+	if (strcmp(section, "sensing") == 0)
+		return sensing_key(p, name, value);
 	if (!section[0])
 		return inilines_fail(&p->in, ERR_PARSE, "'%.64s' outside a section ([device] or [cluster.N])",
 			    name);
-	return inilines_fail(&p->in, ERR_PARSE, "unknown section [%.64s] (device, cluster.0 .. cluster.7)",
-		    section);
+	return inilines_fail(&p->in, ERR_PARSE,
+			     "unknown section [%.64s] (device, cluster.0 .. cluster.7, sensing)",
+			     section);
 }
 
 /* Fills opp voltages from the cluster's voltage_rule when the file gives none. */
@@ -252,6 +281,12 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 	}
 	if (missing) {
 		p.rc = err_set(eb, ERR_PARSE, "%s:%ld: [device] needs %s", path, dev_at, missing);
+		goto fail;
+	}
+	if (d->sensing.on && p.sensing_keys != 0xf) {
+		p.rc = err_set(eb, ERR_PARSE,
+			       "%s:%ld: [sensing] needs period_ms, delay_ms, util_noise_sd and source",
+			       path, inilines_section_line(&p.in, "sensing"));
 		goto fail;
 	}
 	for (int i = 0; i < DEVICE_MAX_CLUSTERS; i++) {

@@ -46,6 +46,15 @@ struct cluster {
 	double flops_per_cycle;          /* fp32 per core; 0 when not given */
 };
 
+/* How a policy senses the state ([sensing]; sim/sense.h): off when the file has none. */
+struct device_sensing {
+	int on;
+	double period_ms;       /* a sample every period_ms */
+	double delay_ms;        /* seen this long after it is taken */
+	double util_noise_sd;   /* Gaussian noise on the sensed util_other (0..1 share) */
+	char source[256];       /* measured (the command) or assumed */
+};
+
 struct device {
 	char name[64];
 	char soc[128];
@@ -65,6 +74,7 @@ struct device {
 	char energy_source[256];
 	int n_clusters;
 	struct cluster clusters[DEVICE_MAX_CLUSTERS];
+	struct device_sensing sensing;
 };
 
 /*

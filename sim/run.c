@@ -28,6 +28,7 @@
 #include "num.h"
 #include "registry.h"
 #include "rng.h"
+#include "sense.h"
 #include "sha256.h"
 #include "ticks.h"
 #include "timings.h"
@@ -74,6 +75,8 @@ struct sim {
 	struct guard_buf g_var, g_host, g_view, g_state, g_queue, g_dec, g_obs, g_err;
 	struct rng rng_arrivals, rng_service, rng_policy;
 	struct rng rng_contention; /* an inference's slowdown level (a calibrated device) */
+	struct sense sense;        /* what the policy senses, when sensing is on */
+	int sensing;               /* the device has [sensing] and the policy sees no future */
 	struct event_queue q;
 
 	/* variant table (only variants with timings) */
@@ -788,6 +791,8 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	struct adascale_view *view = s->g_view.p;
 	struct adascale_decision *d = s->g_dec.p;
 	*st = s->st;
+	if (s->sensing)
+		sense_view(&s->sense, now, st);
 	*qv = (struct adascale_queue){
 		.size = sizeof *qv,
 		.length = s->len,
@@ -1053,6 +1058,8 @@ static int on_trace(struct sim *s, int64_t now)
 	progress(s, now);
 	apply_row(s, &s->pending);
 	int rc;
+	if (s->sensing && sense_note(&s->sense, now, &s->st) < 0)
+		return err_set(s->eb, ERR_NOMEM, "out of memory");
 	if (s->busy && (rc = schedule_done(s, now)) < 0)
 		return rc;
 	if ((rc = record_timeline(s, now, NAN)) < 0)
@@ -1414,6 +1421,20 @@ static int setup(struct sim *s)
 	if ((rc = trace_next(s->trace, &s->pending, eb)) < 0)
 		return rc;
 	apply_row(s, &s->pending);
+	/* what the policy senses (sense.h): a device's [sensing], except for the oracle */
+	const struct device_sensing *ds = &s->dev->sensing;
+	if (!ds->on) {
+		add_note(s, "sensing: exact (the device has no [sensing]: assumed)");
+	} else if (pol_flags(s->pol.desc) & ADASCALE_POLICY_SEES_FUTURE) {
+		add_note(s, "sensing: exact (the policy sees the future)");
+	} else {
+		struct sense_params sp = {ds->period_ms, ds->delay_ms, ds->util_noise_sd};
+		if ((rc = sense_init(&s->sense, &sp, c->seed, &s->st, eb)) < 0)
+			return rc;
+		s->sensing = 1;
+		add_note(s, "sensing: a sample every %g ms, seen %g ms later, load noise sd %g (%s)",
+			 ds->period_ms, ds->delay_ms, ds->util_noise_sd, ds->source);
+	}
 	if ((rc = read_next_row(s)) < 0)
 		return rc;
 	if (c->duration_s > 0) {
@@ -1469,6 +1490,7 @@ done:
 	trace_close(s.trace);
 	trace_close(s.lookahead);
 	free(s.ahead);
+	sense_free(&s.sense);
 	event_queue_free(&s.q);
 	variant_set_destroy(s.vs);
 	model_destroy(s.model);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "aload.h"
 #include "alists.h"
 #include "apool.h"
 #include "arun.h"
@@ -112,104 +113,6 @@ int agent_calib_parse_loads(const char *s, struct agent_calib_opts *o, struct er
 	return 0;
 }
 
-/* ---- the busy threads ---- */
-
-struct loader {
-	pthread_t th;
-	int cpu;                /* pinned there; -1: not pinned */
-	int64_t start_ns;       /* its first period starts here (monotonic) */
-	int64_t period_ns, busy_ns;
-	const atomic_int *stop;
-	int running;
-};
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_until(int64_t t_ns)
-{
-	struct timespec ts = {.tv_sec = (time_t)(t_ns / 1000000000),
-			      .tv_nsec = (long)(t_ns % 1000000000)};
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
-
-/*
- * Busy for busy_ns of every period, asleep for the rest. The period is found from the
- * clock each time, so a thread that was kept off its CPU resumes in the right phase.
- */
-static void *load_main(void *arg)
-{
-	struct loader *l = arg;
-	if (l->cpu >= 0)
-		agent_thread_pin(l->cpu);
-	while (!atomic_load_explicit(l->stop, memory_order_relaxed)) {
-		int64_t t = mono_ns();
-		if (t < l->start_ns) {
-			sleep_until(l->start_ns);
-			continue;
-		}
-		int64_t t0 = l->start_ns + (t - l->start_ns) / l->period_ns * l->period_ns;
-		if (t < t0 + l->busy_ns) {
-			int64_t end = t0 + l->busy_ns;
-			while (mono_ns() < end &&
-			       !atomic_load_explicit(l->stop, memory_order_relaxed))
-				;
-		} else {
-			sleep_until(t0 + l->period_ns);
-		}
-	}
-	return NULL;
-}
-
-struct load {
-	int n;
-	struct loader *l;
-	atomic_int stop;
-};
-
-/* Starts one busy thread per CPU of cpus at duty d (none at 0). */
-static int load_start(struct load *ld, const int *cpu, int n_cpus, double d, double period_ms,
-		      struct errbuf *eb)
-{
-	atomic_store(&ld->stop, 0);
-	ld->n = 0;
-	if (d <= 0)
-		return 0;
-	int64_t period = llround(period_ms * 1e6);
-	int64_t busy = d >= 1 ? period : llround(d * (double)period);
-	int64_t start = mono_ns() + 1000000; /* 1 ms: every thread is up before its first period */
-	for (int i = 0; i < n_cpus; i++) {
-		struct loader *l = &ld->l[i];
-		*l = (struct loader){.cpu = cpu[i],
-				     .start_ns = start + period * i / n_cpus,
-				     .period_ns = period,
-				     .busy_ns = busy,
-				     .stop = &ld->stop};
-		int e = pthread_create(&l->th, NULL, load_main, l);
-		if (e != 0)
-			return err_set(eb, ERR_IO, "cannot start a busy thread: %s", strerror(e));
-		l->running = 1;
-		ld->n = i + 1;
-	}
-	return 0;
-}
-
-static void load_stop(struct load *ld)
-{
-	atomic_store(&ld->stop, 1);
-	for (int i = 0; i < ld->n; i++)
-		if (ld->l[i].running) {
-			pthread_join(ld->l[i].th, NULL);
-			ld->l[i].running = 0;
-		}
-	ld->n = 0;
-}
-
 /* ---- the cells ---- */
 
 struct samples {
@@ -263,7 +166,7 @@ struct run {
 static int calibrate_threads(struct run *r, int ti, struct errbuf *eb)
 {
 	const struct agent_calib_opts *o = r->o;
-	struct load ld = {.l = calloc((size_t)r->n_cpus, sizeof(struct loader))};
+	struct agent_load ld = {.l = calloc((size_t)r->n_cpus, sizeof(struct agent_loader))};
 	struct samples t = {0};
 	int rc = 0;
 	if (!ld.l)
@@ -281,10 +184,10 @@ static int calibrate_threads(struct run *r, int ti, struct errbuf *eb)
 			m.on_run_ctx = &t;
 			t.n = 0;
 			struct agent_timing tm;
-			if ((rc = load_start(&ld, r->cpu, r->n_cpus, o->loads[li], o->period_ms,
+			if ((rc = agent_load_start(&ld, r->cpu, r->n_cpus, o->loads[li], o->period_ms,
 					     eb)) == 0)
 				rc = agent_pass_time(p, &m, &tm, eb);
-			load_stop(&ld);
+			agent_load_stop(&ld);
 			if (rc == 0 && t.nomem)
 				rc = err_set(eb, ERR_NOMEM, "out of memory for pass times");
 			if (rc < 0)

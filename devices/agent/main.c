@@ -17,6 +17,7 @@
 #include "aprofile.h"
 #include "arecord.h"
 #include "arun.h"
+#include "asense.h"
 #include "asys.h"
 #include "err.h"
 #include "num.h"
@@ -422,6 +423,60 @@ static int cmd_calibrate(const struct opt_verb *v, int argc, char **argv)
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
 
+static const char sense_help[] =
+	"usage: " PROG " sense [--periods 20,50,100] [--steps N] [--quiet] [-o OUT]\n"
+	"\n"
+	"How a policy on this machine senses the state: for each sampling period, load steps on\n"
+	"every CPU (idle, then busy) read from /proc/stat once a period, at a phase of the\n"
+	"sampling clock that moves from step to step. Writes, per period, how much later than the\n"
+	"windowed mean of the true load the readings follow a step (delay_ms) and the spread of\n"
+	"single readings at steady idle and steady load (util_noise_sd): a device file's\n"
+	"[sensing] (docs/agent.md). Needs the machine otherwise idle.\n"
+	"\n"
+	"  --periods LIST      sampling periods in ms (20,50,100)\n"
+	"  --steps N           load steps per period (8)\n"
+	"  --quiet             no progress lines on stderr\n"
+	"  -o, --out OUT       output file, written whole or not at all (stdout)\n"
+	"  -h, --help          this help\n";
+
+/* --periods of sense; dst is a struct agent_sense_opts. */
+static int opt_sense_periods(const char *value, void *dst, char *why, size_t why_len)
+{
+	struct errbuf eb = {0};
+	if (agent_sense_parse_periods(value, dst, &eb) == 0)
+		return 0;
+	const char *what = strstr(eb.msg, ": ");
+	snprintf(why, why_len, "%s", what ? what + 2 : eb.msg);
+	return -1;
+}
+
+static int cmd_sense(const struct opt_verb *v, int argc, char **argv)
+{
+	struct agent_sense_opts o;
+	agent_sense_defaults(&o);
+	const char *out = NULL;
+	int quiet = 0;
+	const struct opt opts[] = {
+		{.name = "periods", .type = OPT_FN, .dst = &o, .fn = opt_sense_periods,
+		 .takes = "takes periods in ms like 20,50,100"},
+		{.name = "steps", .type = OPT_INT, .dst = &o.steps, .min = 1, .max = 1000,
+		 .takes = "takes a whole number in 1..1000"},
+		{.name = "quiet", .type = OPT_FLAG, .dst = &quiet},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &out},
+		{.name = NULL},
+	};
+	int n_pos, rc = opt_parse(v, opts, argc, argv, NULL, 0, &n_pos);
+	if (rc != OPT_OK)
+		return parse_exit(rc);
+	o.progress = !quiet;
+	char command[2048];
+	join_args(argc, argv, command, sizeof command);
+	o.command = command;
+	struct errbuf eb = {0};
+	rc = agent_sense(&o, out, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
 /* ---- the table of verbs ---- */
 
 typedef int (*verb_fn)(const struct opt_verb *v, int argc, char **argv);
@@ -444,6 +499,8 @@ static const struct verb verbs[] = {
 			       "trace", record_help},
 	{"run", cmd_run, "a model spec layer after layer: the pass time, each layer in it and "
 			 "alone", run_help},
+	{"sense", cmd_sense, "how late and how noisy /proc/stat shows a load step, per sampling "
+			     "period: a device's [sensing]", sense_help},
 };
 
 #define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
@@ -456,7 +513,7 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-/* "calibrate, info, profile, record, run" */
+/* "calibrate, info, profile, record, run, sense" */
 static void verb_names(char *buf, size_t len)
 {
 	buf[0] = '\0';
