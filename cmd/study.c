@@ -34,6 +34,9 @@ static const char help[] =
 	"  --no-run       only the headline and the report, from the runs already stored\n"
 	"  --dry-run      print the runs the sweep would make; run nothing\n";
 
+/* The longest a policy call may take in a study's runs (seconds). */
+#define STUDY_DECIDE_TIMEOUT_S "600"
+
 struct study_file {
 	const char *path;
 	char name[128];
@@ -130,6 +133,10 @@ static int run_sweep(const char *sweep, const char *db, const char *tag, const c
 	}
 	if (dry)
 		words[n++] = "--dry-run";
+	/* the oracle's first decision plans every request of a run at once: seconds on a long
+	   trace, more on a loaded machine, past the sweep's 10 s default for a policy call */
+	words[n++] = "--decide-timeout-s";
+	words[n++] = STUDY_DECIDE_TIMEOUT_S;
 	/* the verb takes argv as main does: writable strings */
 	char *argv[16] = {0};
 	for (int i = 0; i < n; i++)
