@@ -474,6 +474,30 @@ Test(sweep, results_do_not_depend_on_jobs)
 	cr_assert_eq(n_runs(one), 14);
 }
 
+/* With sensing noise (the stream "sensing", drawn by sample number) runs are the same
+   whatever --jobs, and seeds still differ. */
+Test(sweep, sensed_runs_do_not_depend_on_jobs)
+{
+	const char *cfg = tu_write("sensing.ini",
+				   "[sweep]\nname = s\ntraces = tests/data/slowdown.csv\n"
+				   "devices = tests/data/dvfs2-sensing.ini\nmodels = mobilenet_v1\n"
+				   "policies = greedy adascale\nworkloads = poisson:rate=30\n"
+				   "deadlines_ms = 33\nseeds = 1 2 3\n");
+	const char *one = tu_scratch("sense1.db"), *two = tu_scratch("sense2.db");
+	remove(one);
+	remove(two);
+	cr_assert_eq(adascale("sweep %s --db %s --jobs 1", cfg, one), 0, "%s", out);
+	cr_assert_eq(adascale("sweep %s --db %s --jobs 2", cfg, two), 0, "%s", out);
+	cr_assert_eq(n_runs(one), 6);
+	assert_same_results(one, two);
+	cr_assert_eq(query_int(one, "SELECT count(*) FROM runs WHERE error LIKE "
+				    "'%sensing: a sample every 100 ms, seen 30 ms later%'"),
+		     6);
+	cr_assert_gt(query_int(one, "SELECT count(DISTINCT ontime_top1) FROM runs WHERE "
+				    "policy = 'greedy'"),
+		     1, "seeds differ");
+}
+
 static const char crashy_src[] =
 	"#include <stddef.h>\n"
 	"#include <stdlib.h>\n"
