@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stats.h"
 #include "testutil.h"
@@ -21,13 +22,14 @@ static char out[65536];
 /* A study of three policies on two traces, three seeds; returns the study file's path. */
 static const char *small_study(const char *overhead_line)
 {
-	char sweep[1024];
+	char sweep[4096], cwd[1024];
+	cr_assert_not_null(getcwd(cwd, sizeof cwd));
 	snprintf(sweep, sizeof sweep,
 		 "[sweep]\nname = small\ntraces = %s/traces/bursts.csv %s/tests/data/ramp.csv\n"
 		 "devices = %s/devices/xeon-kvm-2vcpu.ini\nmodels = mobilenet_v1\n"
 		 "policies = adascale greedy static:variant=fit\nworkloads = poisson:rate=40\n"
 		 "deadlines_ms = 8\nseeds = 1 2 3\nduration_s = 20\n",
-		 getenv("PWD"), getenv("PWD"), getenv("PWD"));
+		 cwd, cwd, cwd);
 	tu_write("small-sweep.ini", sweep);
 	char study[1024];
 	snprintf(study, sizeof study,
