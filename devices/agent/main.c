@@ -339,26 +339,28 @@ static const char calibrate_help[] =
 	"  -o, --out OUT       output file, written whole or not at all (stdout)\n"
 	"  -h, --help          this help\n";
 
+/* An option parser's answer from a list parser's: 0, or -1 with what follows "--opt: ". */
+static int list_answer(int rc, const struct errbuf *eb, char *why, size_t why_len)
+{
+	if (rc == 0)
+		return 0;
+	const char *what = strstr(eb->msg, ": ");
+	snprintf(why, why_len, "%s", what ? what + 2 : eb->msg);
+	return -1;
+}
+
 /* --threads of calibrate; dst is a struct agent_calib_opts. */
 static int opt_calib_threads(const char *value, void *dst, char *why, size_t why_len)
 {
 	struct errbuf eb = {0};
-	if (agent_calib_parse_threads(value, dst, &eb) == 0)
-		return 0;
-	const char *what = strstr(eb.msg, ": ");
-	snprintf(why, why_len, "%s", what ? what + 2 : eb.msg);
-	return -1;
+	return list_answer(agent_calib_parse_threads(value, dst, &eb), &eb, why, why_len);
 }
 
 /* --loads of calibrate; dst is a struct agent_calib_opts. */
 static int opt_calib_loads(const char *value, void *dst, char *why, size_t why_len)
 {
 	struct errbuf eb = {0};
-	if (agent_calib_parse_loads(value, dst, &eb) == 0)
-		return 0;
-	const char *what = strstr(eb.msg, ": ");
-	snprintf(why, why_len, "%s", what ? what + 2 : eb.msg);
-	return -1;
+	return list_answer(agent_calib_parse_loads(value, dst, &eb), &eb, why, why_len);
 }
 
 /* The command line as one string, for the calibration's metadata. */
@@ -443,11 +445,7 @@ static const char sense_help[] =
 static int opt_sense_periods(const char *value, void *dst, char *why, size_t why_len)
 {
 	struct errbuf eb = {0};
-	if (agent_sense_parse_periods(value, dst, &eb) == 0)
-		return 0;
-	const char *what = strstr(eb.msg, ": ");
-	snprintf(why, why_len, "%s", what ? what + 2 : eb.msg);
-	return -1;
+	return list_answer(agent_sense_parse_periods(value, dst, &eb), &eb, why, why_len);
 }
 
 static int cmd_sense(const struct opt_verb *v, int argc, char **argv)
