@@ -177,6 +177,12 @@ static void ratio_summary(const double *lr, int n, double *x, double *lo, double
 	*hi = n > 1 ? exp(s.mean + s.ci95) : NAN;
 }
 
+static int cmp_row(const void *x, const void *y)
+{
+	const struct study_row *a = x, *b = y;
+	return strcmp(a->label, b->label);
+}
+
 static int cmp_loss(const void *x, const void *y)
 {
 	const struct study_loss *a = x, *b = y;
@@ -395,6 +401,7 @@ int study_headline(const char *db_path, const char *tag, const char *subject,
 			}
 		}
 	}
+	qsort(r->rows, (size_t)r->n_rows, sizeof *r->rows, cmp_row);
 	qsort(r->losses, (size_t)r->n_losses, sizeof *r->losses, cmp_loss);
 	if (overhead_csv) {
 		if ((rc = read_overhead(overhead_csv, r->overhead, sizeof r->overhead, eb)) < 0)
