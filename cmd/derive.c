@@ -59,9 +59,10 @@ int cmd_derive(int argc, char **argv)
 		goto done;
 	fprintf(stderr,
 		"adascale: derived %d timings for %s: %d compute-bound (x%.3g), %d memory-bound "
-		"(x%.3g)\n",
+		"(x%.3g), %d at thread counts past the source's (Amdahl, the file says each op's "
+		"serial fraction)\n",
 		st.n_rows, dst->name, st.n_compute_bound, st.compute_ratio, st.n_memory_bound,
-		st.memory_ratio);
+		st.memory_ratio, st.n_scaled);
 done:
 	afile_destroy(out);
 	timings_destroy(t);

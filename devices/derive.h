@@ -8,6 +8,12 @@
  *   t(target) = t(source) x peak(source) / peak(target); otherwise it is memory-bound and
  *   t(target) = t(source) x bandwidth(source) / bandwidth(target).
  *
+ * Thread counts the source did not measure, up to the target's big-cluster cores, are
+ * scaled from the source's highest (M) by Amdahl's law, t(T) = t(M) x a(T) / a(M) with
+ * a(T) = s + (1 - s) / T, each op type's serial fraction s the median over its kernels of
+ * the s that their 1- and M-thread times give (clamped to [0, 1]); the output states each
+ * op's s.
+ *
  * The frequency of the source is the timings' freq_ref_mhz (where they were measured), of the
  * target its big cluster's highest operating point. When either device gives no mem_bw_gbps,
  * every kernel is scaled by the compute ratio, and the output says so. int8 and fp16 kernels
@@ -21,11 +27,15 @@
 #include <stdio.h>
 
 #include "device.h"
+#include "kshape.h"
 #include "err.h"
 #include "timings.h"
 
 struct derive_stats {
 	int n_rows;
+	int n_scaled;           /* rows at thread counts past the source's, by thread scaling */
+	double serial[KOP_N];   /* each op type's fitted serial fraction (NAN: no kernel) */
+	int n_fit[KOP_N];       /* the kernels each was fitted on */
 	int n_compute_bound, n_memory_bound;
 	double compute_ratio;   /* t(target) / t(source) for compute-bound kernels at 1 thread */
 	double memory_ratio;    /* the same for memory-bound kernels, 0 without bandwidths */
