@@ -226,7 +226,7 @@ install: all
 	install -m 755 $(BUILD)/adascale $(BUILD)/adascale-agent $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 policies/adascale_policy.h $(DESTDIR)$(PREFIX)/include/adascale/
 	$(if $(PLUGINS),install -m 755 $(PLUGINS) $(DESTDIR)$(PREFIX)/lib/adascale/policies/)
-	for f in $$(find models/zoo data/accuracy data/sweeps devices traces -type f \( -name '*.csv' \
+	for f in $$(find models/zoo data/accuracy data/sweeps data/studies devices traces -type f \( -name '*.csv' \
 			-o -name '*.ini' -o -name '*.md' \) -not -path 'devices/agent/*') \
 			data/tolerances.ini policies/examples/README.md policies/examples/*.c \
 			tests/data/slowdown.csv tests/data/dvfs2.ini; do \
