@@ -28,6 +28,7 @@ struct parse {
 	struct device *d;
 	int seen[DEVICE_MAX_CLUSTERS];
 	unsigned seen_keys[DEVICE_MAX_CLUSTERS + 1]; /* bit per key, [0] = [device] */
+	unsigned seen_thermal;                       /* bit per [thermal] key */
 	struct errbuf *eb;
 	int rc;
 	long calib_line;     /* of the calibration key */
@@ -167,6 +168,92 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 		    name);
 }
 
+enum { T_GOV, T_TRIPS, T_POLL, T_SUST, T_R1, T_C1, T_R2, T_C2, T_AMB, T_REST, T_SRC };
+
+static int thermal_key(struct parse *p, const char *name, const char *v)
+{
+	static const char *const keys[] = {"governor", "trips_c", "polling_ms",
+					   "sustainable_power_mw", "r1_k_per_w", "c1_j_per_k",
+					   "r2_k_per_w", "c2_j_per_k", "ambient_c",
+					   "rest_power_mw", "source"};
+	struct device_thermal *t = &p->d->thermal;
+	t->present = 1;
+	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
+		if (strcmp(name, keys[k]) != 0)
+			continue;
+		if (p->seen_thermal & (1u << k))
+			return inilines_fail(&p->in, ERR_PARSE, "[thermal] %s is given twice", name);
+		p->seen_thermal |= 1u << k;
+		switch (k) {
+		case T_GOV:
+			if (!strcmp(v, "step_wise"))
+				t->governor = GOVERN_STEP_WISE;
+			else if (!strcmp(v, "power_allocator"))
+				t->governor = GOVERN_POWER_ALLOCATOR;
+			else
+				return inilines_fail(&p->in, ERR_PARSE, "governor: '%.64s' (step_wise "
+						     "or power_allocator)", v);
+			return 1;
+		case T_TRIPS: {
+			char buf[256];
+			copy(buf, sizeof buf, v);
+			for (char *save, *tok = strtok_r(buf, " \t", &save); tok;
+			     tok = strtok_r(NULL, " \t", &save)) {
+				if (t->n_trips == GOVERN_MAX_TRIPS)
+					return inilines_fail(&p->in, ERR_RANGE, "trips_c: more than %d "
+							     "trips", GOVERN_MAX_TRIPS);
+				double *x = &t->trip_c[t->n_trips];
+				if (!num_in(p, "trips_c", tok, -40, 200, x))
+					return 0;
+				if (t->n_trips && *x <= t->trip_c[t->n_trips - 1])
+					return inilines_fail(&p->in, ERR_RANGE, "trips_c: %s is not "
+							     "above the trip before", tok);
+				t->n_trips++;
+			}
+			if (!t->n_trips)
+				return inilines_fail(&p->in, ERR_PARSE, "trips_c: no trips");
+			return 1;
+		}
+		case T_POLL: return num_in(p, name, v, 1, 60000, &t->polling_ms);
+		case T_SUST: return num_in(p, name, v, 0, 1e6, &t->sustainable_mw);
+		case T_R1: return num_in(p, name, v, 1e-6, 1e4, &t->net.r_k_per_w[0]);
+		case T_C1: return num_in(p, name, v, 1e-6, 1e7, &t->net.c_j_per_k[0]);
+		case T_R2: return num_in(p, name, v, 1e-6, 1e4, &t->net.r_k_per_w[1]);
+		case T_C2: return num_in(p, name, v, 1e-6, 1e7, &t->net.c_j_per_k[1]);
+		case T_AMB: return num_in(p, name, v, -40, 80, &t->ambient_c);
+		case T_REST: return num_in(p, name, v, 0, 1e6, &t->rest_power_mw);
+		case T_SRC: copy(t->source, sizeof t->source, v); return 1;
+		}
+	}
+	return inilines_fail(&p->in, ERR_PARSE,
+			     "[thermal]: unknown key '%.64s' (governor, trips_c, polling_ms, "
+			     "sustainable_power_mw, r1_k_per_w, c1_j_per_k, r2_k_per_w, c2_j_per_k, "
+			     "ambient_c, rest_power_mw, source)", name);
+}
+
+/* The [thermal] section's required keys and pairs: 0, or an error naming its line. */
+static int check_thermal(struct parse *p)
+{
+	struct device_thermal *t = &p->d->thermal;
+	if (!t->present)
+		return 0;
+	long at = inilines_section_line(&p->in, "thermal");
+	unsigned s = p->seen_thermal;
+	const char *need = !(s & (1u << T_GOV))     ? "governor"
+			   : !(s & (1u << T_TRIPS)) ? "trips_c"
+			   : !(s & (1u << T_POLL))  ? "polling_ms"
+			   : !(s & (1u << T_R1))    ? "r1_k_per_w"
+			   : !(s & (1u << T_C1))    ? "c1_j_per_k"
+			   : !(s & (1u << T_AMB))   ? "ambient_c"
+			   : !(s & (1u << T_SRC))   ? "source"
+			   : ((s >> T_R2) & 1) != ((s >> T_C2) & 1) ? "r2_k_per_w and c2_j_per_k together"
+								      : NULL;
+	if (need)
+		return err_set(p->eb, ERR_PARSE, "%s:%ld: [thermal] needs %s", p->path, at, need);
+	t->net.n_nodes = (s & (1u << T_R2)) ? 2 : 1;
+	return 0;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -180,10 +267,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		p->seen[n] = 1;
 		return cluster_key(p, (int)n, name, value);
 	}
+	if (strcmp(section, "thermal") == 0)
+		return thermal_key(p, name, value);
 	if (!section[0])
 		return inilines_fail(&p->in, ERR_PARSE, "'%.64s' outside a section ([device] or [cluster.N])",
 			    name);
-	return inilines_fail(&p->in, ERR_PARSE, "unknown section [%.64s] (device, cluster.0 .. cluster.7)",
+	return inilines_fail(&p->in, ERR_PARSE, "unknown section [%.64s] (device, cluster.0 .. cluster.7, thermal)",
 		    section);
 }
 
@@ -288,6 +377,8 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		if ((p.rc = apply_voltage_rule(&p, i)) < 0)
 			goto fail;
 	}
+	if ((p.rc = check_thermal(&p)) < 0)
+		goto fail;
 	int rc;
 	if (d->calibration[0] && (p.rc = calib_load(d->calibration, &d->calib, eb)) < 0) {
 		err_wrap(eb, "%s:%ld: calibration", path, p.calib_line);

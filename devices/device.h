@@ -24,6 +24,8 @@
 #include <limits.h>
 
 #include "err.h"
+#include "govern.h"
+#include "thermal.h"
 
 #define DEVICE_MAX_CLUSTERS 8
 #define DEVICE_MAX_OPPS 64
@@ -46,6 +48,29 @@ struct cluster {
 	double flops_per_cycle;          /* fp32 per core; 0 when not given */
 };
 
+/*
+ * [thermal]: the SoC's thermal network (thermal.h) and governor (govern.h), for the closed
+ * loop (docs/physics.md). Keys: governor (step_wise | power_allocator), trips_c (passive
+ * trips, ascending, degC), polling_ms (the zone's passive polling period),
+ * sustainable_power_mw (power_allocator; omitted: the kernel's estimate), r1_k_per_w and
+ * c1_j_per_k (the first term), r2_k_per_w and c2_j_per_k (an optional second term),
+ * ambient_c (when the trace has no ambient_c column), rest_power_mw (the rest of the
+ * device's power that heats the same network), source (free text: where each value comes
+ * from).
+ */
+struct device_thermal {
+	int present;             /* 0: the device has no [thermal] section */
+	int governor;            /* GOVERN_STEP_WISE or GOVERN_POWER_ALLOCATOR */
+	int n_trips;
+	double trip_c[GOVERN_MAX_TRIPS];
+	double polling_ms;
+	double sustainable_mw;   /* 0: estimated */
+	double ambient_c;
+	double rest_power_mw;
+	struct thermal_model net;
+	char source[512];
+};
+
 struct device {
 	char name[64];
 	char soc[128];
@@ -65,6 +90,7 @@ struct device {
 	char energy_source[256];
 	int n_clusters;
 	struct cluster clusters[DEVICE_MAX_CLUSTERS];
+	struct device_thermal thermal;
 };
 
 /*

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "csvin.h"
+#include "device.h"
+#include "govern.h"
 #include "testutil.h"
 #include "thermal.h"
 #include "thermfit.h"
@@ -188,4 +191,199 @@ Test(thermal, cli_rejects_bad_recordings_naming_the_line)
 	st = tu_adascale(out, sizeof out, "thermal fit %s --train nosuch", STRESSBERRY);
 	if (have_stressberry())
 		cr_expect(st == 2 && tu_has(out, "nosuch"), "%s", out);
+}
+
+/* Two clusters of four cores; one busy core's power at each operating point (assumed). */
+static void two_actors(struct govern_actor *a)
+{
+	memset(a, 0, 2 * sizeof *a);
+	const double mhz[3] = {500, 1000, 1500}, mw[3] = {50, 150, 400};
+	for (int c = 0; c < 2; c++) {
+		a[c].n_cpus = 4;
+		a[c].n_opp = 3;
+		for (int i = 0; i < 3; i++) {
+			a[c].opp_mhz[i] = mhz[i];
+			a[c].opp_power_mw[i] = mw[i] * (c + 1);
+		}
+	}
+}
+
+/*
+ * step_wise by the kernel's rules, worked by hand for one trip at 70 degC: the first
+ * crossing throttles one step, each rising poll above the trip one more (capped at the
+ * lowest operating point), a stable or falling poll above it holds, each falling poll below
+ * it lets go one step, and at state 0 the trip releases.
+ */
+Test(thermal, step_wise_follows_the_kernels_rules)
+{
+	struct govern_actor a[2];
+	two_actors(a);
+	struct govern_params p = {.kind = GOVERN_STEP_WISE, .n_trips = 1, .trip_c = {70}};
+	struct govern g;
+	govern_init(&g, &p, a, 2);
+	const double temp[] = {65, 71, 72, 73, 74, 74, 71, 69, 68, 67, 66};
+	const int want[] = {0, 1, 2, 2, 2, 2, 2, 1, 0, 0, 0};
+	for (size_t k = 0; k < sizeof temp / sizeof temp[0]; k++) {
+		govern_poll(&g, temp[k], NULL);
+		cr_expect_eq(g.state[0], want[k], "poll %zu at %g degC: state %d, want %d", k,
+			     temp[k], g.state[0], want[k]);
+		cr_expect_eq(g.state[1], want[k]);
+	}
+	govern_poll(&g, 72, NULL); /* above again, from released: first crossing */
+	cr_expect_eq(g.state[0], 1);
+	cr_expect_float_eq(govern_cap_mhz(&g, 0), 1000, 1e-9);
+}
+
+/*
+ * power_allocator's PID with the kernel's default constants, worked by hand: sustainable
+ * 1000 mW, switch-on 70 degC, control 85 degC, so k_po = 1000/15, k_pu = 2000/15,
+ * k_i = k_pu/10. At 80 degC (e = +5): budget = 1000 + 5 k_pu = 1666.67 (no integral: e is
+ * not below the cutoff 0). At 90 degC (e = -5): 1000 - 5 k_po - 5 k_i = 600. Below 70 degC
+ * every cap is lifted.
+ */
+Test(thermal, power_allocator_pid_and_split_match_the_kernels_formulas)
+{
+	struct govern_actor a[2];
+	two_actors(a);
+	struct govern_params p = {.kind = GOVERN_POWER_ALLOCATOR, .n_trips = 2,
+				  .trip_c = {70, 85}, .sustainable_mw = 1000, .period_s = 0.1};
+	struct govern g;
+	govern_init(&g, &p, a, 2);
+	double req[2] = {1000, 3000};
+	govern_poll(&g, 80, req);
+	cr_expect_float_eq(g.budget_mw, 1000 + 5 * 2000.0 / 15, 1e-9);
+	/* split in proportion to the request: 1/4 and 3/4 of 1666.67 */
+	cr_expect_float_eq(g.granted_mw[0], 1666.6666666666667 / 4, 1e-6);
+	cr_expect_float_eq(g.granted_mw[1], 1666.6666666666667 * 3 / 4, 1e-6);
+	/* actor 0: 416.7 mW on 4 cores fits 4 x 50 = 200 but not 4 x 150: lowest point, state 2;
+	   actor 1: 1250 mW fits 4 x 300 = 1200: middle point, state 1 */
+	cr_expect_eq(g.state[0], 2);
+	cr_expect_eq(g.state[1], 1);
+	govern_poll(&g, 90, req);
+	cr_expect_float_eq(g.budget_mw, 600, 1e-9);
+	govern_poll(&g, 69, req);
+	cr_expect_eq(g.state[0], 0);
+	cr_expect_eq(g.state[1], 0);
+	/* the estimate without a sustainable power: each actor's lowest point on all cores */
+	p.sustainable_mw = 0;
+	govern_init(&g, &p, a, 2);
+	cr_expect_float_eq(g.p.sustainable_mw, 4 * 50 + 4 * 100, 1e-9);
+	/* the re-divvy of what exceeds an actor's maximum, by hand: 750 + 2250 asked with
+	   maxima 5000 and 1500: 750 over goes to the first */
+	double r2[2] = {1000, 3000}, mx[2] = {5000, 1500}, gr[2];
+	govern_divvy(2, r2, mx, 3000, gr);
+	cr_expect_float_eq(gr[0], 1500, 1e-9);
+	cr_expect_float_eq(gr[1], 1500, 1e-9);
+}
+
+#define EXYNOS "../shared/data/traces/exynos5422_ipa_ftrace_trappy.csv"
+
+/*
+ * The Exynos 5422 IPA ftrace: the governor is driven with the recorded temperature and
+ * the power the CPUs request (load x power at the recorded frequency), and its cooling
+ * states are compared with the recorded cdev_update states of thermal-cpufreq-0 (cpus
+ * 0-3) and thermal-cpufreq-1 (cpus 4-7). Trips: the passive trips of the Odroid-XU3
+ * device tree (exynos5422-odroidxu3-common.dtsi: 70 and 85 degC); the per-core power of
+ * each cluster is assumed (the recorded temperatures, 53.4 to 54.0 degC, are all below the
+ * switch-on trip, where the governor's decision does not depend on power). Tolerance:
+ * every recorded state agrees.
+ */
+Test(thermal, power_allocator_agrees_with_the_exynos_ftrace)
+{
+	struct stat st;
+	if (stat(EXYNOS, &st) != 0)
+		cr_skip_test("%s not found: the check against the real ftrace is skipped", EXYNOS);
+	struct govern_actor a[2];
+	two_actors(a);
+	struct govern_params p = {.kind = GOVERN_POWER_ALLOCATOR, .n_trips = 2,
+				  .trip_c = {70, 85}, .period_s = 0.1};
+	struct govern g;
+	govern_init(&g, &p, a, 2);
+	struct errbuf eb = {0};
+	struct csvin *c = csvin_open(EXYNOS, &eb);
+	cr_assert(c, "%s", eb.msg);
+	int ce = csvin_require_col(c, "event", &eb), cn = csvin_require_col(c, "name", &eb);
+	int c1 = csvin_require_col(c, "value1", &eb), c2 = csvin_require_col(c, "value2", &eb);
+	cr_assert(ce >= 0 && cn >= 0 && c1 >= 0 && c2 >= 0, "%s", eb.msg);
+	double freq_khz[8] = {0}, load[8] = {0};
+	int n_cmp = 0, n_agree = 0, n_temp = 0;
+	while (csvin_next(c, &eb) == 1) {
+		const char *ev = csvin_field(c, ce), *name = csvin_field(c, cn);
+		double v1 = 0, v2 = 0;
+		csvin_double_opt(c, c1, &v1, &eb);
+		csvin_double_opt(c, c2, &v2, &eb);
+		if (!strcmp(ev, "cpu_load") && !strncmp(name, "cpu", 3)) {
+			int cpu = atoi(name + 3);
+			if (cpu >= 0 && cpu < 8) {
+				freq_khz[cpu] = v1;
+				load[cpu] = v2;
+			}
+		} else if (!strcmp(ev, "thermal_temperature")) {
+			double req[2] = {0, 0};
+			for (int cpu = 0; cpu < 8; cpu++) {
+				const struct govern_actor *ac = &a[cpu / 4];
+				int k = 0;
+				while (k + 1 < ac->n_opp && ac->opp_mhz[k] < freq_khz[cpu] / 1000)
+					k++;
+				req[cpu / 4] += load[cpu] / 100 * ac->opp_power_mw[k];
+			}
+			govern_poll(&g, v1 / 1000, req);
+			n_temp++;
+		} else if (!strcmp(ev, "cdev_update") && !strncmp(name, "thermal-cpufreq-", 16)) {
+			int i = atoi(name + 16);
+			if (i >= 0 && i < 2) {
+				n_cmp++;
+				n_agree += g.state[i] == (int)v1;
+			}
+		}
+	}
+	csvin_close(c);
+	cr_assert_eq(n_temp, 6);
+	cr_assert_eq(n_cmp, 12);
+	cr_expect_eq(n_agree, n_cmp, "%d of %d recorded cooling states agree", n_agree, n_cmp);
+	cr_log_info("Exynos 5422 ftrace: %d of %d recorded cooling states agree", n_agree, n_cmp);
+}
+
+#define DEV_HEAD "[device]\nname=x\nmemory_mb=1\nstorage_read_mbps=1\nbase_power_mw=0\n" \
+		 "[cluster.0]\ncores=1\ncapacity=1024\ndyn_power_coeff=100\nopp=1000@800\n"
+
+Test(thermal, device_thermal_section_is_read_and_checked)
+{
+	struct errbuf eb = {0};
+	struct device *d;
+	const char *p = tu_write("t.ini", DEV_HEAD "[thermal]\ngovernor=power_allocator\n"
+					  "trips_c=90 95\npolling_ms=250\nr1_k_per_w=2\n"
+					  "c1_j_per_k=1.5\nr2_k_per_w=8\nc2_j_per_k=30\nambient_c=25\n"
+					  "source=test\n");
+	cr_assert_eq(device_load(p, &d, &eb), 0, "%s", eb.msg);
+	cr_expect(d->thermal.present);
+	cr_expect_eq(d->thermal.governor, GOVERN_POWER_ALLOCATOR);
+	cr_expect_eq(d->thermal.n_trips, 2);
+	cr_expect_eq(d->thermal.net.n_nodes, 2);
+	cr_expect_float_eq(d->thermal.net.c_j_per_k[1], 30, 1e-12);
+	device_destroy(d);
+	p = tu_write("n.ini", DEV_HEAD);
+	cr_assert_eq(device_load(p, &d, &eb), 0, "%s", eb.msg);
+	cr_expect(!d->thermal.present);
+	device_destroy(d);
+	static const struct {
+		const char *name, *text, *expect;
+	} bad[] = {
+		{"g.ini", DEV_HEAD "[thermal]\ngovernor=fan\n", "g.ini:12: governor: 'fan'"},
+		{"tr.ini", DEV_HEAD "[thermal]\ntrips_c=95 90\n", "tr.ini:12: trips_c: 90 is not above"},
+		{"m.ini", DEV_HEAD "[thermal]\ngovernor=step_wise\ntrips_c=90\npolling_ms=100\n"
+				   "r1_k_per_w=1\nc1_j_per_k=1\nambient_c=20\n",
+		 "m.ini:11: [thermal] needs source"},
+		{"p.ini", DEV_HEAD "[thermal]\ngovernor=step_wise\ntrips_c=90\npolling_ms=100\n"
+				   "r1_k_per_w=1\nc1_j_per_k=1\nr2_k_per_w=1\nambient_c=20\nsource=s\n",
+		 "p.ini:11: [thermal] needs r2_k_per_w and c2_j_per_k together"},
+		{"k.ini", DEV_HEAD "[thermal]\nfan=1\n", "k.ini:12: [thermal]: unknown key 'fan'"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *bp = tu_write(bad[i].name, bad[i].text);
+		struct errbuf e2 = {0};
+		cr_expect_lt(device_load(bp, &d, &e2), 0, "%s loaded", bad[i].name);
+		cr_expect(strstr(e2.msg, bad[i].expect), "%s: got '%s', want '%s'", bad[i].name,
+			  e2.msg, bad[i].expect);
+	}
 }
