@@ -26,6 +26,7 @@
 #include "model.h"
 #include "monitor.h"
 #include "num.h"
+#include "physics.h"
 #include "registry.h"
 #include "rng.h"
 #include "sha256.h"
@@ -33,7 +34,7 @@
 #include "timings.h"
 #include "trace.h"
 
-enum { EV_TRACE, EV_ARRIVAL, EV_DONE, EV_SWITCH, EV_END };
+enum { EV_TRACE, EV_ARRIVAL, EV_DONE, EV_SWITCH, EV_END, EV_THERMAL };
 #define MAX_THREADS 16
 /* decide timing (see decide()): every call of the first, then 1 in EVERY at random */
 #define DECIDE_TIME_ALL 1024
@@ -95,6 +96,9 @@ struct sim {
 	char st_valid[MAX_THREADS + 1];
 	double st_rate[MAX_THREADS + 1], st_power_mw[MAX_THREADS + 1];
 	struct trace_row pending; /* the next trace row, already read */
+	/* the closed loop (physics.h): temperature and frequency caps from the power drawn */
+	int closed;
+	struct sim_physics ph;
 	int trace_done;
 
 	/* workload */
@@ -465,7 +469,7 @@ static int guard_call_buffers(struct sim *s, struct errbuf *eb)
 static void apply_row_to(const struct sim *s, struct adascale_state *st, const struct trace_row *r)
 {
 	for (int c = 0; c < s->dev->n_clusters && c < TRACE_MAX_CLUSTERS; c++) {
-		if (r->set & (TRACE_FREQ0 << c))
+		if ((r->set & (TRACE_FREQ0 << c)) && !s->closed)
 			st->freq_mhz[c] = devmodel_replay_mhz(&s->dm, c, r->freq_mhz[c],
 							      trace_max_freq_mhz(s->trace, c));
 		if (r->set & (TRACE_ONLINE0 << c))
@@ -477,7 +481,7 @@ static void apply_row_to(const struct sim *s, struct adascale_state *st, const s
 		st->mem_avail_mb = r->mem_avail_mb;
 	if (r->set & TRACE_BATTERY)
 		st->battery_pct = r->battery_pct;
-	if (r->set & TRACE_TEMP)
+	if ((r->set & TRACE_TEMP) && !s->closed)
 		st->temp_c = r->temp_c;
 	if (r->set & TRACE_CHARGING)
 		st->charging = r->charging;
@@ -486,6 +490,8 @@ static void apply_row_to(const struct sim *s, struct adascale_state *st, const s
 static void apply_row(struct sim *s, const struct trace_row *r)
 {
 	apply_row_to(s, &s->st, r);
+	if (s->closed && (r->set & TRACE_AMBIENT))
+		s->ph.ambient_c = r->ambient_c;
 	memset(s->st_valid, 0, sizeof s->st_valid);
 }
 
@@ -1038,6 +1044,23 @@ static int on_trace(struct sim *s, int64_t now)
 	return 0;
 }
 
+/* A poll of the closed loop: the temperature and the caps from the power drawn so far. */
+static int on_thermal(struct sim *s, int64_t now)
+{
+	progress(s, now);
+	sim_physics_poll(&s->ph, now, s->energy_mj);
+	for (int c = 0; c < s->dev->n_clusters; c++)
+		s->st.freq_mhz[c] = s->ph.cap_mhz[c];
+	s->st.temp_c = s->ph.temp_c;
+	memset(s->st_valid, 0, sizeof s->st_valid);
+	int rc;
+	if (s->busy && (rc = schedule_done(s, now)) < 0)
+		return rc;
+	if (!event_push(&s->q, now + s->ph.period_ns, EV_THERMAL, 0, s->eb))
+		return ERR_NOMEM;
+	return 0;
+}
+
 static int loop(struct sim *s)
 {
 	struct event e;
@@ -1076,6 +1099,9 @@ static int loop(struct sim *s)
 			progress(s, now);
 			s->end_ns = now;
 			return 0;
+		case EV_THERMAL:
+			rc = on_thermal(s, now);
+			break;
 		}
 		if (rc < 0)
 			return rc;
@@ -1135,6 +1161,14 @@ static void summarise(struct sim *s)
 			 "ontime_top1",
 			 k ? "; " : "", (long long)s->ontime_unknown);
 	}
+	if (s->closed) {
+		sim_physics_finish(&s->ph, s->end_ns);
+		o->physics_closed = 1;
+		o->throttled_s = (double)s->ph.throttled_ns / 1e9;
+		o->max_temp_c = s->ph.max_temp_c;
+		add_note(s, "closed loop: peak %.1f degC, big cluster capped below its top point "
+			 "%.1f s of %.1f s", o->max_temp_c, o->throttled_s, m->sim_s);
+	}
 	double dyn_mj = s->energy_mj - devmodel_base_power_mw(&s->dm) * m->sim_s;
 	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
 	double ns_per_tick = ticks_ns_per_tick(&s->span);
@@ -1175,6 +1209,7 @@ static int describe(struct sim *s)
 		.duration_s = c->duration_s,
 		.queue_cap = c->queue_cap,
 		.drop_oldest = c->drop_oldest,
+		.physics_closed = c->physics == RUN_PHYSICS_CLOSED,
 	};
 	char key[RUN_IDENTITY_LEN];
 	run_identity(&id, key, o->config_key);
@@ -1198,17 +1233,19 @@ int run_policy_sha256(const char *policy_source, char hex[65], struct errbuf *eb
 void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
 		  char config_key[65])
 {
-	char code[96] = "";
+	char code[96] = "", physics[32] = "";
 	if (id->policy_sha256 && id->policy_sha256[0])
 		snprintf(code, sizeof code, "policy_sha256=%.64s\n", id->policy_sha256);
+	if (id->physics_closed) /* replay adds nothing: its keys stay as they were */
+		snprintf(physics, sizeof physics, "physics=closed\n");
 	snprintf(key, RUN_IDENTITY_LEN,
 		 "trace_sha256=%s\ndevice_sha256=%s\ntimings_sha256=%s\nmodel_sha256=%s\n"
 		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\n%sparams=%s\nworkload=%s\n"
-		 "deadline_ms=%.17g\nqueue=%d\ndrop=%s\nduration_s=%.17g\n",
+		 "deadline_ms=%.17g\nqueue=%d\ndrop=%s\nduration_s=%.17g\n%s",
 		 id->trace_sha256, id->device_sha256, id->timings_sha256, id->model_sha256,
 		 id->ops ? id->ops : "(ladder)", id->policy, id->policy_source, code,
 		 id->policy_params, id->workload, id->deadline_ms, id->queue_cap,
-		 id->drop_oldest ? "oldest" : "newest", id->duration_s);
+		 id->drop_oldest ? "oldest" : "newest", id->duration_s, physics);
 	struct sha256 h;
 	sha256_init(&h);
 	sha256_update(&h, key, strlen(key));
@@ -1251,6 +1288,19 @@ static void __attribute__((format(printf, 2, 3))) add_note(struct sim *s, const 
 	va_end(ap);
 }
 
+/* Appends to the last note, without a separator. */
+static void __attribute__((format(printf, 2, 3))) add_note_more(struct sim *s, const char *fmt, ...)
+{
+	char *n = s->out->notes;
+	size_t at = strlen(n), len = sizeof s->out->notes;
+	if (at + 1 >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(n + at, len - at, fmt, ap);
+	va_end(ap);
+}
+
 /* What the run's inference model rests on: the contention model and the work's draw. */
 static void model_notes(struct sim *s)
 {
@@ -1266,6 +1316,21 @@ static void model_notes(struct sim *s)
 		 : s->service == SERVICE_EXP ? "exponential around the profiled median "
 					       "(service=exp)"
 					     : "the profiled median (service=det)");
+}
+
+/* What the closed loop rests on, for the run's notes. */
+static void physics_notes(struct sim *s)
+{
+	const struct device_thermal *t = &s->dev->thermal;
+	add_note(s, "physics: closed loop: %d-term thermal network, %s governor, trips",
+		 t->net.n_nodes, t->governor == GOVERN_STEP_WISE ? "step_wise" : "power_allocator");
+	for (int i = 0; i < t->n_trips; i++)
+		add_note_more(s, " %g", t->trip_c[i]);
+	add_note_more(s, " degC, poll %g ms; the trace's frequency and temperature ignored "
+		      "(source: %.300s)", t->polling_ms, t->source);
+	if (pol_flags(s->pol.desc) & ADASCALE_POLICY_SEES_FUTURE)
+		add_note(s, "the policy sees the trace's future (load, memory, cores, ambient), "
+			 "not the closed loop's: it plans with the frequency cap of the moment");
 }
 
 static int setup(struct sim *s)
@@ -1324,6 +1389,16 @@ static int setup(struct sim *s)
 	s->st.temp_c = -273.15 - 1;
 	s->st.charging = -1;
 	s->cur_var = -1;
+	if (c->physics == RUN_PHYSICS_CLOSED && s->dev->thermal.present) {
+		s->closed = 1;
+		sim_physics_init(&s->ph, s->dev, s->dm.cluster);
+	} else {
+		add_note(s, c->physics == RUN_PHYSICS_CLOSED
+				    ? "physics: open loop, the device has no [thermal] section: "
+				      "temperature and frequency replayed from the trace"
+				    : "physics: replay (open loop): temperature and frequency from "
+				      "the trace");
+	}
 
 	rng_init(&s->rng_arrivals, c->seed, "arrivals");
 	s->fa_seq = -1; /* future_arrival has not looked ahead yet */
@@ -1344,6 +1419,8 @@ static int setup(struct sim *s)
 	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0 ||
 	    (rc = run_policy_sha256(s->pol.source, s->pol_sha256, eb)) < 0)
 		return rc;
+	if (s->closed)
+		physics_notes(s);
 	if (s->mon) {
 		snprintf(s->mon->policy, sizeof s->mon->policy, "%s", s->pol.name);
 		snprintf(s->mon->source, sizeof s->mon->source, "%.1000s", s->pol.source);
@@ -1383,6 +1460,13 @@ static int setup(struct sim *s)
 	if ((rc = trace_next(s->trace, &s->pending, eb)) < 0)
 		return rc;
 	apply_row(s, &s->pending);
+	if (s->closed) {
+		/* the trace's first row may set the ambient: start in steady state there */
+		sim_physics_set_ambient(&s->ph, s->ph.ambient_c);
+		s->st.temp_c = s->ph.temp_c;
+		if (!event_push(&s->q, s->ph.period_ns, EV_THERMAL, 0, eb))
+			return ERR_NOMEM;
+	}
 	if ((rc = read_next_row(s)) < 0)
 		return rc;
 	if (c->duration_s > 0) {
