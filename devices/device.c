@@ -29,6 +29,7 @@ struct parse {
 	int seen[DEVICE_MAX_CLUSTERS];
 	unsigned seen_keys[DEVICE_MAX_CLUSTERS + 1]; /* bit per key, [0] = [device] */
 	unsigned seen_thermal;                       /* bit per [thermal] key */
+	unsigned seen_battery;                       /* bit per [battery] key */
 	struct errbuf *eb;
 	int rc;
 	long calib_line;     /* of the calibration key */
@@ -254,6 +255,76 @@ static int check_thermal(struct parse *p)
 	return 0;
 }
 
+enum { B_CAP, B_VOLT, B_START, B_REST, B_CHARGE, B_SAVER, B_ACTION, B_SRC };
+
+static int battery_key(struct parse *p, const char *name, const char *v)
+{
+	static const char *const keys[] = {"capacity_mah", "voltage_v", "start_pct",
+					   "rest_power_mw", "charge_power_mw", "saver_pct",
+					   "saver_action", "source"};
+	struct device_battery *b = &p->d->battery;
+	b->present = 1;
+	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
+		if (strcmp(name, keys[k]) != 0)
+			continue;
+		if (p->seen_battery & (1u << k))
+			return inilines_fail(&p->in, ERR_PARSE, "[battery] %s is given twice", name);
+		p->seen_battery |= 1u << k;
+		switch (k) {
+		case B_CAP: return num_in(p, name, v, 1, 1e7, &b->capacity_mah);
+		case B_VOLT: return num_in(p, name, v, 0.1, 100, &b->voltage_v);
+		case B_START: return num_in(p, name, v, 0, 100, &b->start_pct);
+		case B_REST: return num_in(p, name, v, 0, 1e6, &b->rest_power_mw);
+		case B_CHARGE: return num_in(p, name, v, 0, 1e6, &b->charge_power_mw);
+		case B_SAVER: return num_in(p, name, v, 0, 100, &b->saver_pct);
+		case B_ACTION: {
+			double x;
+			if (strncmp(v, "cap:", 4) == 0 && num_double(v + 4, &x) == 0 && x > 0 &&
+			    x <= 1) {
+				b->saver_cap = x;
+				return 1;
+			}
+			if (strncmp(v, "offline:", 8) == 0 && num_double(v + 8, &x) == 0 && x >= 1 &&
+			    x <= 1024 && x == floor(x)) {
+				b->saver_offline = (int)x;
+				return 1;
+			}
+			return inilines_fail(&p->in, ERR_PARSE, "saver_action: '%.64s' (cap:FRACTION "
+					     "in (0, 1] or offline:CORES)", v);
+		}
+		case B_SRC: copy(b->source, sizeof b->source, v); return 1;
+		}
+	}
+	return inilines_fail(&p->in, ERR_PARSE,
+			     "[battery]: unknown key '%.64s' (capacity_mah, voltage_v, start_pct, "
+			     "rest_power_mw, charge_power_mw, saver_pct, saver_action, source)", name);
+}
+
+/* The [battery] section's required keys: 0, or an error naming its line. */
+static int check_battery(struct parse *p)
+{
+	struct device_battery *b = &p->d->battery;
+	if (!b->present)
+		return 0;
+	long at = inilines_section_line(&p->in, "battery");
+	unsigned s = p->seen_battery;
+	const char *need = !(s & (1u << B_CAP))      ? "capacity_mah"
+			   : !(s & (1u << B_VOLT))   ? "voltage_v"
+			   : !(s & (1u << B_START))  ? "start_pct"
+			   : !(s & (1u << B_SAVER))  ? "saver_pct"
+			   : !(s & (1u << B_ACTION)) ? "saver_action"
+			   : !(s & (1u << B_SRC))    ? "source"
+						     : NULL;
+	if (need)
+		return err_set(p->eb, ERR_PARSE, "%s:%ld: [battery] needs %s", p->path, at, need);
+	int big = device_big_cluster(p->d);
+	if (b->saver_offline >= p->d->clusters[big].cores)
+		return err_set(p->eb, ERR_RANGE, "%s:%ld: [battery] saver_action offline:%d leaves "
+			       "the big cluster (%d cores) no core", p->path, at, b->saver_offline,
+			       p->d->clusters[big].cores);
+	return 0;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -269,10 +340,12 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (strcmp(section, "thermal") == 0)
 		return thermal_key(p, name, value);
+	if (strcmp(section, "battery") == 0)
+		return battery_key(p, name, value);
 	if (!section[0])
 		return inilines_fail(&p->in, ERR_PARSE, "'%.64s' outside a section ([device] or [cluster.N])",
 			    name);
-	return inilines_fail(&p->in, ERR_PARSE, "unknown section [%.64s] (device, cluster.0 .. cluster.7, thermal)",
+	return inilines_fail(&p->in, ERR_PARSE, "unknown section [%.64s] (device, cluster.0 .. cluster.7, thermal, battery)",
 		    section);
 }
 
@@ -377,7 +450,7 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		if ((p.rc = apply_voltage_rule(&p, i)) < 0)
 			goto fail;
 	}
-	if ((p.rc = check_thermal(&p)) < 0)
+	if ((p.rc = check_thermal(&p)) < 0 || (p.rc = check_battery(&p)) < 0)
 		goto fail;
 	int rc;
 	if (d->calibration[0] && (p.rc = calib_load(d->calibration, &d->calib, eb)) < 0) {

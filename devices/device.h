@@ -71,6 +71,24 @@ struct device_thermal {
 	char source[512];
 };
 
+/*
+ * [battery]: the battery of the closed loop (docs/physics.md). Keys: capacity_mah, voltage_v
+ * (nominal), start_pct (when the trace has no battery_pct), rest_power_mw (the rest of the
+ * device's draw on the battery besides the CPU energy the run integrates), charge_power_mw
+ * (what a charger puts in while the trace says charging), saver_pct (battery saver turns on
+ * below it, off the charger), saver_action (cap:FRACTION: every cluster's frequency capped at
+ * the highest operating point at or below that fraction of its maximum; offline:N: N cores
+ * of the big cluster taken offline), source (free text).
+ */
+struct device_battery {
+	int present;
+	double capacity_mah, voltage_v, start_pct, rest_power_mw, charge_power_mw;
+	double saver_pct;
+	double saver_cap;        /* cap:FRACTION, or 0 */
+	int saver_offline;       /* offline:N, or 0 */
+	char source[512];
+};
+
 struct device {
 	char name[64];
 	char soc[128];
@@ -91,6 +109,7 @@ struct device {
 	int n_clusters;
 	struct cluster clusters[DEVICE_MAX_CLUSTERS];
 	struct device_thermal thermal;
+	struct device_battery battery;
 };
 
 /*

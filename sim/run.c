@@ -172,6 +172,8 @@ static double rate_at(const struct sim *s, const struct adascale_state *st, int 
 /* ---- host services offered to the policy ---- */
 
 static void __attribute__((format(printf, 2, 3))) add_note(struct sim *s, const char *fmt, ...);
+static void __attribute__((format(printf, 2, 3))) add_note_more(struct sim *s, const char *fmt,
+									  ...);
 
 /* Warnings go to stderr; what a policy says of itself at info level, to the run's notes. */
 static void svc_log(void *ctx, int level, const char *msg)
@@ -479,7 +481,7 @@ static void apply_row_to(const struct sim *s, struct adascale_state *st, const s
 		st->util_other = r->util_other;
 	if (r->set & TRACE_MEM)
 		st->mem_avail_mb = r->mem_avail_mb;
-	if (r->set & TRACE_BATTERY)
+	if ((r->set & TRACE_BATTERY) && !(s->closed && s->ph.battery))
 		st->battery_pct = r->battery_pct;
 	if ((r->set & TRACE_TEMP) && !s->closed)
 		st->temp_c = r->temp_c;
@@ -492,6 +494,9 @@ static void apply_row(struct sim *s, const struct trace_row *r)
 	apply_row_to(s, &s->st, r);
 	if (s->closed && (r->set & TRACE_AMBIENT))
 		s->ph.ambient_c = r->ambient_c;
+	if (s->closed)
+		s->st.online[s->dm.cluster] =
+			sim_physics_online(&s->ph, s->dm.cluster, s->st.online[s->dm.cluster]);
 	memset(s->st_valid, 0, sizeof s->st_valid);
 }
 
@@ -1048,10 +1053,16 @@ static int on_trace(struct sim *s, int64_t now)
 static int on_thermal(struct sim *s, int64_t now)
 {
 	progress(s, now);
-	sim_physics_poll(&s->ph, now, s->energy_mj);
+	sim_physics_poll(&s->ph, now, s->energy_mj, s->st.charging);
 	for (int c = 0; c < s->dev->n_clusters; c++)
 		s->st.freq_mhz[c] = s->ph.cap_mhz[c];
-	s->st.temp_c = s->ph.temp_c;
+	if (s->ph.thermal)
+		s->st.temp_c = s->ph.temp_c;
+	if (s->ph.battery) {
+		s->st.battery_pct = s->ph.battery_pct;
+		int big = s->dm.cluster;
+		s->st.online[big] = sim_physics_online(&s->ph, big, s->st.online[big]);
+	}
 	memset(s->st_valid, 0, sizeof s->st_valid);
 	int rc;
 	if (s->busy && (rc = schedule_done(s, now)) < 0)
@@ -1162,12 +1173,23 @@ static void summarise(struct sim *s)
 			 k ? "; " : "", (long long)s->ontime_unknown);
 	}
 	if (s->closed) {
+		if (s->end_ns > s->ph.last_ns) /* the battery drains until the end */
+			sim_physics_poll(&s->ph, s->end_ns, s->energy_mj, s->st.charging);
 		sim_physics_finish(&s->ph, s->end_ns);
 		o->physics_closed = 1;
 		o->throttled_s = (double)s->ph.throttled_ns / 1e9;
-		o->max_temp_c = s->ph.max_temp_c;
-		add_note(s, "closed loop: peak %.1f degC, big cluster capped below its top point "
-			 "%.1f s of %.1f s", o->max_temp_c, o->throttled_s, m->sim_s);
+		o->max_temp_c = s->ph.thermal ? s->ph.max_temp_c : NAN;
+		o->battery_end_pct = s->ph.battery ? s->ph.battery_pct : NAN;
+		o->saver_s = (double)s->ph.saver_ns / 1e9;
+		if (s->ph.thermal)
+			add_note(s, "closed loop: peak %.1f degC,", o->max_temp_c);
+		else
+			add_note(s, "closed loop:");
+		add_note_more(s, " big cluster capped below its top point %.1f s of %.1f s",
+			      o->throttled_s, m->sim_s);
+		if (s->ph.battery)
+			add_note_more(s, ", battery %.2f%% -> %.2f%%, saver on %.1f s",
+				      s->ph.start_pct, o->battery_end_pct, o->saver_s);
 	}
 	double dyn_mj = s->energy_mj - devmodel_base_power_mw(&s->dm) * m->sim_s;
 	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
@@ -1322,12 +1344,28 @@ static void model_notes(struct sim *s)
 static void physics_notes(struct sim *s)
 {
 	const struct device_thermal *t = &s->dev->thermal;
-	add_note(s, "physics: closed loop: %d-term thermal network, %s governor, trips",
-		 t->net.n_nodes, t->governor == GOVERN_STEP_WISE ? "step_wise" : "power_allocator");
-	for (int i = 0; i < t->n_trips; i++)
-		add_note_more(s, " %g", t->trip_c[i]);
-	add_note_more(s, " degC, poll %g ms; the trace's frequency and temperature ignored "
-		      "(source: %.300s)", t->polling_ms, t->source);
+	const struct device_battery *b = &s->dev->battery;
+	if (t->present) {
+		add_note(s, "physics: closed loop: %d-term thermal network, %s governor, trips",
+			 t->net.n_nodes,
+			 t->governor == GOVERN_STEP_WISE ? "step_wise" : "power_allocator");
+		for (int i = 0; i < t->n_trips; i++)
+			add_note_more(s, " %g", t->trip_c[i]);
+		add_note_more(s, " degC, poll %g ms; the trace's frequency and temperature ignored "
+			      "(source: %.300s)", t->polling_ms, t->source);
+	} else {
+		add_note(s, "physics: closed loop without a thermal network: the trace's frequency "
+			 "ignored, no temperature");
+	}
+	if (b->present) {
+		add_note(s, "battery: %g mAh at %g V, rest of the device %g mW, saver below %g%% ",
+			 b->capacity_mah, b->voltage_v, b->rest_power_mw, b->saver_pct);
+		if (b->saver_cap > 0)
+			add_note_more(s, "caps the frequency at %g of the maximum", b->saver_cap);
+		else
+			add_note_more(s, "takes %d big cores offline", b->saver_offline);
+		add_note_more(s, "; the trace's battery_pct ignored (source: %.200s)", b->source);
+	}
 	if (pol_flags(s->pol.desc) & ADASCALE_POLICY_SEES_FUTURE)
 		add_note(s, "the policy sees the trace's future (load, memory, cores, ambient), "
 			 "not the closed loop's: it plans with the frequency cap of the moment");
@@ -1389,13 +1427,15 @@ static int setup(struct sim *s)
 	s->st.temp_c = -273.15 - 1;
 	s->st.charging = -1;
 	s->cur_var = -1;
-	if (c->physics == RUN_PHYSICS_CLOSED && s->dev->thermal.present) {
+	if (c->physics == RUN_PHYSICS_CLOSED &&
+	    (s->dev->thermal.present || s->dev->battery.present)) {
 		s->closed = 1;
 		sim_physics_init(&s->ph, s->dev, s->dm.cluster);
 	} else {
 		add_note(s, c->physics == RUN_PHYSICS_CLOSED
-				    ? "physics: open loop, the device has no [thermal] section: "
-				      "temperature and frequency replayed from the trace"
+				    ? "physics: open loop, the device has no [thermal] or [battery] "
+				      "section: temperature, frequency and battery replayed from the "
+				      "trace"
 				    : "physics: replay (open loop): temperature and frequency from "
 				      "the trace");
 	}
@@ -1461,9 +1501,14 @@ static int setup(struct sim *s)
 		return rc;
 	apply_row(s, &s->pending);
 	if (s->closed) {
-		/* the trace's first row may set the ambient: start in steady state there */
+		/* the trace's first row may set the ambient and the battery: start there */
 		sim_physics_set_ambient(&s->ph, s->ph.ambient_c);
-		s->st.temp_c = s->ph.temp_c;
+		if (s->ph.thermal)
+			s->st.temp_c = s->ph.temp_c;
+		if (s->ph.battery && (s->pending.set & TRACE_BATTERY))
+			sim_physics_set_battery(&s->ph, s->pending.battery_pct);
+		if (s->ph.battery)
+			s->st.battery_pct = s->ph.battery_pct;
 		if (!event_push(&s->q, s->ph.period_ns, EV_THERMAL, 0, eb))
 			return ERR_NOMEM;
 	}

@@ -105,7 +105,9 @@ struct run_output {
 	char policy_sha256[65];     /* SHA-256 of the plugin file; "" for a built-in */
 	int physics_closed;         /* 1: the loop was closed */
 	double throttled_s;         /* closed: time the big cluster was capped below its top */
-	double max_temp_c;          /* closed: the peak temperature */
+	double max_temp_c;          /* closed: the peak temperature (NaN without a network) */
+	double battery_end_pct;     /* closed: the battery at the end (NaN without a battery) */
+	double saver_s;             /* closed: time with battery saver on */
 	char notes[1024];           /* what the run rests on (contention model, work draw) and
 				       what was left out, e.g. variants without timings */
 };

@@ -463,7 +463,7 @@ Test(thermal, a_device_without_thermal_data_runs_as_before, .timeout = 120 * TU_
 	struct run_output *r = run_one(dev, tim, "greedy", RUN_PHYSICS_REPLAY, 120, 3);
 	cr_expect_eq(memcmp(&c->m, &r->m, sizeof c->m), 0, "the same run as replay");
 	cr_expect(!c->physics_closed);
-	cr_expect(tu_has(c->notes, "physics: open loop, the device has no [thermal] section"),
+	cr_expect(tu_has(c->notes, "physics: open loop, the device has no [thermal] or [battery] section"),
 		  "%s", c->notes);
 	run_output_destroy(c);
 	run_output_destroy(r);
@@ -557,4 +557,68 @@ Test(thermal, adascale_weighing_energy_avoids_the_throttling_greedy_runs_into,
 	run_output_destroy(a);
 	run_output_destroy(gr);
 	run_output_destroy(ar);
+}
+
+/* ---- the battery ---- */
+
+/* This machine's device file with a [battery] section (timings given to the run). */
+static const char *battery_device(const char *name, const char *battery)
+{
+	char text[4096];
+	snprintf(text, sizeof text,
+		 "[device]\nname=b\nmemory_mb=24105\nstorage_read_mbps=1000\ninit_ms=5\n"
+		 "base_power_mw=0\n[cluster.0]\ncores=2\ncapacity=1024\ndyn_power_coeff=1923\n"
+		 "opp=2600\nvoltage_rule=const:1000\n[battery]\n%s", battery);
+	return tu_write(name, text);
+}
+
+/*
+ * The charge falls by exactly the run's CPU energy plus the rest power over the run:
+ * 1000 mAh at 4 V hold 1000 x 3.6 x 4 = 14400 J, so the end is
+ * 50% - 100 (E_cpu + 1 W x 120 s) / 14400 J.
+ */
+Test(thermal, battery_drains_by_the_energy_drawn, .timeout = 60 * TU_SLOW)
+{
+	const char *dev = battery_device("bat.ini", "capacity_mah=1000\nvoltage_v=4\nstart_pct=50\n"
+						    "rest_power_mw=1000\nsaver_pct=10\n"
+						    "saver_action=offline:1\nsource=test\n");
+	struct run_output *o = run_one(dev, "devices/xeon-kvm-2vcpu/timings.csv", "greedy",
+				       RUN_PHYSICS_CLOSED, 120, 1);
+	double want = 50 - 100 * (o->m.energy_mj / 1000 + 1.0 * 120) / 14400;
+	cr_expect(fabs(o->battery_end_pct - want) < 1e-9, "end %.12f%%, want %.12f%%",
+		  o->battery_end_pct, want);
+	cr_expect_gt(o->m.energy_mj, 0);
+	cr_expect_eq(o->saver_s, 0);
+	cr_expect(tu_has(o->notes, "battery: 1000 mAh at 4 V"), "%s", o->notes);
+	run_output_destroy(o);
+}
+
+/*
+ * Below the threshold the saver takes a big core offline. Starting at 10.5% with 10 W of
+ * rest power, 0.5% of 14400 J = 72 J is gone within 72 / 10 = 7.2 s (sooner with the CPU's
+ * own draw, at most 2 cores x 5 W: not before 72 / 20 = 3.6 s), so the saver is on for the
+ * rest of the 120 s run, give or take the 1 s poll.
+ */
+Test(thermal, battery_saver_turns_on_below_its_threshold, .timeout = 60 * TU_SLOW)
+{
+	const char *dev = battery_device("sav.ini", "capacity_mah=1000\nvoltage_v=4\n"
+						    "start_pct=10.5\nrest_power_mw=10000\n"
+						    "saver_pct=10\nsaver_action=offline:1\nsource=test\n");
+	struct run_output *o = run_one(dev, "devices/xeon-kvm-2vcpu/timings.csv", "greedy",
+				       RUN_PHYSICS_CLOSED, 120, 1);
+	cr_expect(o->saver_s >= 120 - 7.2 - 1 && o->saver_s <= 120 - 3.6 + 1, "saver on %.3f s",
+		  o->saver_s);
+	cr_expect(tu_has(o->notes, "takes 1 big cores offline"), "%s", o->notes);
+	run_output_destroy(o);
+	struct device *d;
+	struct errbuf eb = {0};
+	const char *bad = battery_device("bad.ini", "capacity_mah=1000\nvoltage_v=4\n"
+						    "start_pct=50\nsaver_pct=10\n"
+						    "saver_action=offline:2\nsource=x\n");
+	cr_expect_lt(device_load(bad, &d, &eb), 0);
+	cr_expect(tu_has(eb.msg, "bad.ini:13: [battery] saver_action offline:2 leaves"), "%s",
+		  eb.msg);
+	bad = battery_device("bad2.ini", "capacity_mah=1000\nsaver_action=slow\n");
+	cr_expect_lt(device_load(bad, &d, &eb), 0);
+	cr_expect(tu_has(eb.msg, "bad2.ini:15: saver_action: 'slow'"), "%s", eb.msg);
 }
