@@ -1255,19 +1255,22 @@ int run_policy_sha256(const char *policy_source, char hex[65], struct errbuf *eb
 void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
 		  char config_key[65])
 {
-	char code[96] = "", physics[32] = "";
+	char code[96] = "";
 	if (id->policy_sha256 && id->policy_sha256[0])
 		snprintf(code, sizeof code, "policy_sha256=%.64s\n", id->policy_sha256);
-	if (id->physics_closed) /* replay adds nothing: its keys stay as they were */
-		snprintf(physics, sizeof physics, "physics=closed\n");
 	snprintf(key, RUN_IDENTITY_LEN,
 		 "trace_sha256=%s\ndevice_sha256=%s\ntimings_sha256=%s\nmodel_sha256=%s\n"
 		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\n%sparams=%s\nworkload=%s\n"
-		 "deadline_ms=%.17g\nqueue=%d\ndrop=%s\nduration_s=%.17g\n%s",
+		 "deadline_ms=%.17g\nqueue=%d\ndrop=%s\nduration_s=%.17g\n",
 		 id->trace_sha256, id->device_sha256, id->timings_sha256, id->model_sha256,
 		 id->ops ? id->ops : "(ladder)", id->policy, id->policy_source, code,
 		 id->policy_params, id->workload, id->deadline_ms, id->queue_cap,
-		 id->drop_oldest ? "oldest" : "newest", id->duration_s, physics);
+		 id->drop_oldest ? "oldest" : "newest", id->duration_s);
+	/* appended on its own: one more argument above would make glibc's snprintf allocate */
+	if (id->physics_closed) { /* replay adds nothing: its keys stay as they were */
+		size_t at = strlen(key);
+		snprintf(key + at, RUN_IDENTITY_LEN - at, "physics=closed\n");
+	}
 	struct sha256 h;
 	sha256_init(&h);
 	sha256_update(&h, key, strlen(key));
