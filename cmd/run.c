@@ -22,13 +22,15 @@ static const char help[] =
 	"                    [--deadline-ms MS]\n"
 	"                    [--queue N] [--drop newest|oldest] [--duration-s S] [--tag T]\n"
 	"                    [--detail timeline|requests|timeline,requests]\n"
-	"                    [--decide-timeout-s S]\n"
+	"                    [--decide-timeout-s S] [--physics replay|closed]\n"
 	"Replays the trace on the device with the model's variants under the policy and stores\n"
 	"the run (one transaction) in the database. SPEC: NAME[:k=v,...] or\n"
 	"path/to/plugin.so[:NAME][:k=v,...]; `adascale policies` lists them. The simulation\n"
 	"runs in a child process: a policy that crashes, or stays in one call longer than\n"
 	"--decide-timeout-s (default 10 s of wall time, 0: no limit), fails the run (exit 1)\n"
-	"with the reason, and nothing is stored.\n";
+	"with the reason, and nothing is stored. --physics closed makes the temperature and the\n"
+	"frequency caps follow from the power the run draws, through the device's [thermal]\n"
+	"network and governor (docs/physics.md); replay, the default, takes them from the trace.\n";
 
 /*
  * SIGINT and SIGTERM during `adascale run`: the handler raises a flag in shared memory (the
@@ -75,6 +77,16 @@ static int parse_drop(const char *v, void *dst, char *why, size_t n)
 	if (strcmp(v, "newest") && strcmp(v, "oldest"))
 		return -1;
 	*(int *)dst = v[0] == 'o';
+	return 0;
+}
+
+static int parse_physics(const char *v, void *dst, char *why, size_t n)
+{
+	(void)why;
+	(void)n;
+	if (strcmp(v, "replay") && strcmp(v, "closed"))
+		return -1;
+	*(int *)dst = v[0] == 'c' ? RUN_PHYSICS_CLOSED : RUN_PHYSICS_REPLAY;
 	return 0;
 }
 
@@ -143,6 +155,8 @@ int cmd_run(int argc, char **argv)
 		 .takes = "takes a count in 1..1000000"},
 		{.name = "drop", .type = OPT_FN, .dst = &c.drop_oldest, .fn = parse_drop,
 		 .takes = "takes newest or oldest"},
+		{.name = "physics", .type = OPT_FN, .dst = &c.physics, .fn = parse_physics,
+		 .takes = "takes replay or closed"},
 		{.name = "duration-s", .type = OPT_DOUBLE, .dst = &c.duration_s,
 		 .takes = "takes a number"},
 		{.name = "tag", .type = OPT_STR, .dst = &c.tag},

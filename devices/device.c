@@ -28,6 +28,8 @@ struct parse {
 	struct device *d;
 	int seen[DEVICE_MAX_CLUSTERS];
 	unsigned seen_keys[DEVICE_MAX_CLUSTERS + 1]; /* bit per key, [0] = [device] */
+	unsigned seen_thermal;                       /* bit per [thermal] key */
+	unsigned seen_battery;                       /* bit per [battery] key */
 	struct errbuf *eb;
 	int rc;
 	long calib_line;     /* of the calibration key */
@@ -193,6 +195,162 @@ static int sensing_key(struct parse *p, const char *name, const char *v)
 			     name);
 }
 
+enum { T_GOV, T_TRIPS, T_POLL, T_SUST, T_R1, T_C1, T_R2, T_C2, T_AMB, T_REST, T_SRC };
+
+static int thermal_key(struct parse *p, const char *name, const char *v)
+{
+	static const char *const keys[] = {"governor", "trips_c", "polling_ms",
+					   "sustainable_power_mw", "r1_k_per_w", "c1_j_per_k",
+					   "r2_k_per_w", "c2_j_per_k", "ambient_c",
+					   "rest_power_mw", "source"};
+	struct device_thermal *t = &p->d->thermal;
+	t->present = 1;
+	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
+		if (strcmp(name, keys[k]) != 0)
+			continue;
+		if (p->seen_thermal & (1u << k))
+			return inilines_fail(&p->in, ERR_PARSE, "[thermal] %s is given twice", name);
+		p->seen_thermal |= 1u << k;
+		switch (k) {
+		case T_GOV:
+			if (!strcmp(v, "step_wise"))
+				t->governor = GOVERN_STEP_WISE;
+			else if (!strcmp(v, "power_allocator"))
+				t->governor = GOVERN_POWER_ALLOCATOR;
+			else
+				return inilines_fail(&p->in, ERR_PARSE, "governor: '%.64s' (step_wise "
+						     "or power_allocator)", v);
+			return 1;
+		case T_TRIPS: {
+			char buf[256];
+			copy(buf, sizeof buf, v);
+			for (char *save, *tok = strtok_r(buf, " \t", &save); tok;
+			     tok = strtok_r(NULL, " \t", &save)) {
+				if (t->n_trips == GOVERN_MAX_TRIPS)
+					return inilines_fail(&p->in, ERR_RANGE, "trips_c: more than %d "
+							     "trips", GOVERN_MAX_TRIPS);
+				double *x = &t->trip_c[t->n_trips];
+				if (!num_in(p, "trips_c", tok, -40, 200, x))
+					return 0;
+				if (t->n_trips && *x <= t->trip_c[t->n_trips - 1])
+					return inilines_fail(&p->in, ERR_RANGE, "trips_c: %s is not "
+							     "above the trip before", tok);
+				t->n_trips++;
+			}
+			if (!t->n_trips)
+				return inilines_fail(&p->in, ERR_PARSE, "trips_c: no trips");
+			return 1;
+		}
+		case T_POLL: return num_in(p, name, v, 1, 60000, &t->polling_ms);
+		case T_SUST: return num_in(p, name, v, 0, 1e6, &t->sustainable_mw);
+		case T_R1: return num_in(p, name, v, 1e-6, 1e4, &t->net.r_k_per_w[0]);
+		case T_C1: return num_in(p, name, v, 1e-6, 1e7, &t->net.c_j_per_k[0]);
+		case T_R2: return num_in(p, name, v, 1e-6, 1e4, &t->net.r_k_per_w[1]);
+		case T_C2: return num_in(p, name, v, 1e-6, 1e7, &t->net.c_j_per_k[1]);
+		case T_AMB: return num_in(p, name, v, -40, 80, &t->ambient_c);
+		case T_REST: return num_in(p, name, v, 0, 1e6, &t->rest_power_mw);
+		case T_SRC: copy(t->source, sizeof t->source, v); return 1;
+		}
+	}
+	return inilines_fail(&p->in, ERR_PARSE,
+			     "[thermal]: unknown key '%.64s' (governor, trips_c, polling_ms, "
+			     "sustainable_power_mw, r1_k_per_w, c1_j_per_k, r2_k_per_w, c2_j_per_k, "
+			     "ambient_c, rest_power_mw, source)", name);
+}
+
+/* The [thermal] section's required keys and pairs: 0, or an error naming its line. */
+static int check_thermal(struct parse *p)
+{
+	struct device_thermal *t = &p->d->thermal;
+	if (!t->present)
+		return 0;
+	long at = inilines_section_line(&p->in, "thermal");
+	unsigned s = p->seen_thermal;
+	const char *need = !(s & (1u << T_GOV))     ? "governor"
+			   : !(s & (1u << T_TRIPS)) ? "trips_c"
+			   : !(s & (1u << T_POLL))  ? "polling_ms"
+			   : !(s & (1u << T_R1))    ? "r1_k_per_w"
+			   : !(s & (1u << T_C1))    ? "c1_j_per_k"
+			   : !(s & (1u << T_AMB))   ? "ambient_c"
+			   : !(s & (1u << T_SRC))   ? "source"
+			   : ((s >> T_R2) & 1) != ((s >> T_C2) & 1) ? "r2_k_per_w and c2_j_per_k together"
+								      : NULL;
+	if (need)
+		return err_set(p->eb, ERR_PARSE, "%s:%ld: [thermal] needs %s", p->path, at, need);
+	t->net.n_nodes = (s & (1u << T_R2)) ? 2 : 1;
+	return 0;
+}
+
+enum { B_CAP, B_VOLT, B_START, B_REST, B_CHARGE, B_SAVER, B_ACTION, B_SRC };
+
+static int battery_key(struct parse *p, const char *name, const char *v)
+{
+	static const char *const keys[] = {"capacity_mah", "voltage_v", "start_pct",
+					   "rest_power_mw", "charge_power_mw", "saver_pct",
+					   "saver_action", "source"};
+	struct device_battery *b = &p->d->battery;
+	b->present = 1;
+	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
+		if (strcmp(name, keys[k]) != 0)
+			continue;
+		if (p->seen_battery & (1u << k))
+			return inilines_fail(&p->in, ERR_PARSE, "[battery] %s is given twice", name);
+		p->seen_battery |= 1u << k;
+		switch (k) {
+		case B_CAP: return num_in(p, name, v, 1, 1e7, &b->capacity_mah);
+		case B_VOLT: return num_in(p, name, v, 0.1, 100, &b->voltage_v);
+		case B_START: return num_in(p, name, v, 0, 100, &b->start_pct);
+		case B_REST: return num_in(p, name, v, 0, 1e6, &b->rest_power_mw);
+		case B_CHARGE: return num_in(p, name, v, 0, 1e6, &b->charge_power_mw);
+		case B_SAVER: return num_in(p, name, v, 0, 100, &b->saver_pct);
+		case B_ACTION: {
+			double x;
+			if (strncmp(v, "cap:", 4) == 0 && num_double(v + 4, &x) == 0 && x > 0 &&
+			    x <= 1) {
+				b->saver_cap = x;
+				return 1;
+			}
+			if (strncmp(v, "offline:", 8) == 0 && num_double(v + 8, &x) == 0 && x >= 1 &&
+			    x <= 1024 && x == floor(x)) {
+				b->saver_offline = (int)x;
+				return 1;
+			}
+			return inilines_fail(&p->in, ERR_PARSE, "saver_action: '%.64s' (cap:FRACTION "
+					     "in (0, 1] or offline:CORES)", v);
+		}
+		case B_SRC: copy(b->source, sizeof b->source, v); return 1;
+		}
+	}
+	return inilines_fail(&p->in, ERR_PARSE,
+			     "[battery]: unknown key '%.64s' (capacity_mah, voltage_v, start_pct, "
+			     "rest_power_mw, charge_power_mw, saver_pct, saver_action, source)", name);
+}
+
+/* The [battery] section's required keys: 0, or an error naming its line. */
+static int check_battery(struct parse *p)
+{
+	struct device_battery *b = &p->d->battery;
+	if (!b->present)
+		return 0;
+	long at = inilines_section_line(&p->in, "battery");
+	unsigned s = p->seen_battery;
+	const char *need = !(s & (1u << B_CAP))      ? "capacity_mah"
+			   : !(s & (1u << B_VOLT))   ? "voltage_v"
+			   : !(s & (1u << B_START))  ? "start_pct"
+			   : !(s & (1u << B_SAVER))  ? "saver_pct"
+			   : !(s & (1u << B_ACTION)) ? "saver_action"
+			   : !(s & (1u << B_SRC))    ? "source"
+						     : NULL;
+	if (need)
+		return err_set(p->eb, ERR_PARSE, "%s:%ld: [battery] needs %s", p->path, at, need);
+	int big = device_big_cluster(p->d);
+	if (b->saver_offline >= p->d->clusters[big].cores)
+		return err_set(p->eb, ERR_RANGE, "%s:%ld: [battery] saver_action offline:%d leaves "
+			       "the big cluster (%d cores) no core", p->path, at, b->saver_offline,
+			       p->d->clusters[big].cores);
+	return 0;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -208,11 +366,16 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (strcmp(section, "sensing") == 0)
 		return sensing_key(p, name, value);
+	if (strcmp(section, "thermal") == 0)
+		return thermal_key(p, name, value);
+	if (strcmp(section, "battery") == 0)
+		return battery_key(p, name, value);
 	if (!section[0])
 		return inilines_fail(&p->in, ERR_PARSE, "'%.64s' outside a section ([device] or [cluster.N])",
 			    name);
 	return inilines_fail(&p->in, ERR_PARSE,
-			     "unknown section [%.64s] (device, cluster.0 .. cluster.7, sensing)",
+			     "unknown section [%.64s] (device, cluster.0 .. cluster.7, sensing, thermal, "
+			     "battery)",
 			     section);
 }
 
@@ -323,6 +486,8 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		if ((p.rc = apply_voltage_rule(&p, i)) < 0)
 			goto fail;
 	}
+	if ((p.rc = check_thermal(&p)) < 0 || (p.rc = check_battery(&p)) < 0)
+		goto fail;
 	int rc;
 	if (d->calibration[0] && (p.rc = calib_load(d->calibration, &d->calib, eb)) < 0) {
 		err_wrap(eb, "%s:%ld: calibration", path, p.calib_line);

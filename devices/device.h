@@ -24,6 +24,8 @@
 #include <limits.h>
 
 #include "err.h"
+#include "govern.h"
+#include "thermal.h"
 
 #define DEVICE_MAX_CLUSTERS 8
 #define DEVICE_MAX_OPPS 64
@@ -55,6 +57,47 @@ struct device_sensing {
 	char source[256];       /* measured (the command) or assumed */
 };
 
+/*
+ * [thermal]: the SoC's thermal network (thermal.h) and governor (govern.h), for the closed
+ * loop (docs/physics.md). Keys: governor (step_wise | power_allocator), trips_c (passive
+ * trips, ascending, degC), polling_ms (the zone's passive polling period),
+ * sustainable_power_mw (power_allocator; omitted: the kernel's estimate), r1_k_per_w and
+ * c1_j_per_k (the first term), r2_k_per_w and c2_j_per_k (an optional second term),
+ * ambient_c (when the trace has no ambient_c column), rest_power_mw (the rest of the
+ * device's power that heats the same network), source (free text: where each value comes
+ * from).
+ */
+struct device_thermal {
+	int present;             /* 0: the device has no [thermal] section */
+	int governor;            /* GOVERN_STEP_WISE or GOVERN_POWER_ALLOCATOR */
+	int n_trips;
+	double trip_c[GOVERN_MAX_TRIPS];
+	double polling_ms;
+	double sustainable_mw;   /* 0: estimated */
+	double ambient_c;
+	double rest_power_mw;
+	struct thermal_model net;
+	char source[512];
+};
+
+/*
+ * [battery]: the battery of the closed loop (docs/physics.md). Keys: capacity_mah, voltage_v
+ * (nominal), start_pct (when the trace has no battery_pct), rest_power_mw (the rest of the
+ * device's draw on the battery besides the CPU energy the run integrates), charge_power_mw
+ * (what a charger puts in while the trace says charging), saver_pct (battery saver turns on
+ * below it, off the charger), saver_action (cap:FRACTION: every cluster's frequency capped at
+ * the highest operating point at or below that fraction of its maximum; offline:N: N cores
+ * of the big cluster taken offline), source (free text).
+ */
+struct device_battery {
+	int present;
+	double capacity_mah, voltage_v, start_pct, rest_power_mw, charge_power_mw;
+	double saver_pct;
+	double saver_cap;        /* cap:FRACTION, or 0 */
+	int saver_offline;       /* offline:N, or 0 */
+	char source[512];
+};
+
 struct device {
 	char name[64];
 	char soc[128];
@@ -75,6 +118,8 @@ struct device {
 	int n_clusters;
 	struct cluster clusters[DEVICE_MAX_CLUSTERS];
 	struct device_sensing sensing;
+	struct device_thermal thermal;
+	struct device_battery battery;
 };
 
 /*

@@ -28,8 +28,9 @@
  * The model reads its own small state (struct devmodel_state), which the caller fills from
  * whatever state it keeps (a trace's, or what a policy senses). It keeps no cache: callers
  * that ask many times at one state keep the answers (sim/run.c does, per thread count).
- * Not for reading device files (device.h), timings (timings.h) or heat and battery (not
- * modelled: the trace supplies them).
+ * Not for reading device files (device.h), timings (timings.h), heat and throttling (the
+ * thermal network, thermal.h, and governors, govern.h, which sim/physics.h runs in the
+ * closed loop; replayed, the trace supplies them) or battery (the trace supplies it).
  */
 #ifndef ADASCALE_DEVMODEL_H
 #define ADASCALE_DEVMODEL_H

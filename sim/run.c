@@ -26,6 +26,7 @@
 #include "model.h"
 #include "monitor.h"
 #include "num.h"
+#include "physics.h"
 #include "registry.h"
 #include "rng.h"
 #include "sense.h"
@@ -34,7 +35,7 @@
 #include "timings.h"
 #include "trace.h"
 
-enum { EV_TRACE, EV_ARRIVAL, EV_DONE, EV_SWITCH, EV_END };
+enum { EV_TRACE, EV_ARRIVAL, EV_DONE, EV_SWITCH, EV_END, EV_THERMAL };
 #define MAX_THREADS 16
 /* decide timing (see decide()): every call of the first, then 1 in EVERY at random */
 #define DECIDE_TIME_ALL 1024
@@ -98,6 +99,9 @@ struct sim {
 	char st_valid[MAX_THREADS + 1];
 	double st_rate[MAX_THREADS + 1], st_power_mw[MAX_THREADS + 1];
 	struct trace_row pending; /* the next trace row, already read */
+	/* the closed loop (physics.h): temperature and frequency caps from the power drawn */
+	int closed;
+	struct sim_physics ph;
 	int trace_done;
 
 	/* workload */
@@ -171,6 +175,8 @@ static double rate_at(const struct sim *s, const struct adascale_state *st, int 
 /* ---- host services offered to the policy ---- */
 
 static void __attribute__((format(printf, 2, 3))) add_note(struct sim *s, const char *fmt, ...);
+static void __attribute__((format(printf, 2, 3))) add_note_more(struct sim *s, const char *fmt,
+									  ...);
 
 /* Warnings go to stderr; what a policy says of itself at info level, to the run's notes. */
 static void svc_log(void *ctx, int level, const char *msg)
@@ -481,7 +487,7 @@ static int guard_call_buffers(struct sim *s, struct errbuf *eb)
 static void apply_row_to(const struct sim *s, struct adascale_state *st, const struct trace_row *r)
 {
 	for (int c = 0; c < s->dev->n_clusters && c < TRACE_MAX_CLUSTERS; c++) {
-		if (r->set & (TRACE_FREQ0 << c))
+		if ((r->set & (TRACE_FREQ0 << c)) && !s->closed)
 			st->freq_mhz[c] = devmodel_replay_mhz(&s->dm, c, r->freq_mhz[c],
 							      trace_max_freq_mhz(s->trace, c));
 		if (r->set & (TRACE_ONLINE0 << c))
@@ -491,9 +497,9 @@ static void apply_row_to(const struct sim *s, struct adascale_state *st, const s
 		st->util_other = r->util_other;
 	if (r->set & TRACE_MEM)
 		st->mem_avail_mb = r->mem_avail_mb;
-	if (r->set & TRACE_BATTERY)
+	if ((r->set & TRACE_BATTERY) && !(s->closed && s->ph.battery))
 		st->battery_pct = r->battery_pct;
-	if (r->set & TRACE_TEMP)
+	if ((r->set & TRACE_TEMP) && !s->closed)
 		st->temp_c = r->temp_c;
 	if (r->set & TRACE_CHARGING)
 		st->charging = r->charging;
@@ -502,6 +508,11 @@ static void apply_row_to(const struct sim *s, struct adascale_state *st, const s
 static void apply_row(struct sim *s, const struct trace_row *r)
 {
 	apply_row_to(s, &s->st, r);
+	if (s->closed && (r->set & TRACE_AMBIENT))
+		s->ph.ambient_c = r->ambient_c;
+	if (s->closed)
+		s->st.online[s->dm.cluster] =
+			sim_physics_online(&s->ph, s->dm.cluster, s->st.online[s->dm.cluster]);
 	memset(s->st_valid, 0, sizeof s->st_valid);
 }
 
@@ -1075,6 +1086,31 @@ static int on_trace(struct sim *s, int64_t now)
 	return 0;
 }
 
+/* A poll of the closed loop: the temperature and the caps from the power drawn so far. */
+static int on_thermal(struct sim *s, int64_t now)
+{
+	progress(s, now);
+	sim_physics_poll(&s->ph, now, s->energy_mj, s->st.charging);
+	for (int c = 0; c < s->dev->n_clusters; c++)
+		s->st.freq_mhz[c] = s->ph.cap_mhz[c];
+	if (s->ph.thermal)
+		s->st.temp_c = s->ph.temp_c;
+	if (s->ph.battery) {
+		s->st.battery_pct = s->ph.battery_pct;
+		int big = s->dm.cluster;
+		s->st.online[big] = sim_physics_online(&s->ph, big, s->st.online[big]);
+	}
+	memset(s->st_valid, 0, sizeof s->st_valid);
+	int rc;
+	if (s->sensing && sense_note(&s->sense, now, &s->st) < 0)
+		return err_set(s->eb, ERR_NOMEM, "out of memory");
+	if (s->busy && (rc = schedule_done(s, now)) < 0)
+		return rc;
+	if (!event_push(&s->q, now + s->ph.period_ns, EV_THERMAL, 0, s->eb))
+		return ERR_NOMEM;
+	return 0;
+}
+
 static int loop(struct sim *s)
 {
 	struct event e;
@@ -1113,6 +1149,9 @@ static int loop(struct sim *s)
 			progress(s, now);
 			s->end_ns = now;
 			return 0;
+		case EV_THERMAL:
+			rc = on_thermal(s, now);
+			break;
 		}
 		if (rc < 0)
 			return rc;
@@ -1172,6 +1211,25 @@ static void summarise(struct sim *s)
 			 "ontime_top1",
 			 k ? "; " : "", (long long)s->ontime_unknown);
 	}
+	if (s->closed) {
+		if (s->end_ns > s->ph.last_ns) /* the battery drains until the end */
+			sim_physics_poll(&s->ph, s->end_ns, s->energy_mj, s->st.charging);
+		sim_physics_finish(&s->ph, s->end_ns);
+		o->physics_closed = 1;
+		o->throttled_s = (double)s->ph.throttled_ns / 1e9;
+		o->max_temp_c = s->ph.thermal ? s->ph.max_temp_c : NAN;
+		o->battery_end_pct = s->ph.battery ? s->ph.battery_pct : NAN;
+		o->saver_s = (double)s->ph.saver_ns / 1e9;
+		if (s->ph.thermal)
+			add_note(s, "closed loop: peak %.1f degC,", o->max_temp_c);
+		else
+			add_note(s, "closed loop:");
+		add_note_more(s, " big cluster capped below its top point %.1f s of %.1f s",
+			      o->throttled_s, m->sim_s);
+		if (s->ph.battery)
+			add_note_more(s, ", battery %.2f%% -> %.2f%%, saver on %.1f s",
+				      s->ph.start_pct, o->battery_end_pct, o->saver_s);
+	}
 	double dyn_mj = s->energy_mj - devmodel_base_power_mw(&s->dm) * m->sim_s;
 	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
 	double ns_per_tick = ticks_ns_per_tick(&s->span);
@@ -1212,6 +1270,7 @@ static int describe(struct sim *s)
 		.duration_s = c->duration_s,
 		.queue_cap = c->queue_cap,
 		.drop_oldest = c->drop_oldest,
+		.physics_closed = c->physics == RUN_PHYSICS_CLOSED,
 	};
 	char key[RUN_IDENTITY_LEN];
 	run_identity(&id, key, o->config_key);
@@ -1246,6 +1305,11 @@ void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
 		 id->ops ? id->ops : "(ladder)", id->policy, id->policy_source, code,
 		 id->policy_params, id->workload, id->deadline_ms, id->queue_cap,
 		 id->drop_oldest ? "oldest" : "newest", id->duration_s);
+	/* appended on its own: one more argument above would make glibc's snprintf allocate */
+	if (id->physics_closed) { /* replay adds nothing: its keys stay as they were */
+		size_t at = strlen(key);
+		snprintf(key + at, RUN_IDENTITY_LEN - at, "physics=closed\n");
+	}
 	struct sha256 h;
 	sha256_init(&h);
 	sha256_update(&h, key, strlen(key));
@@ -1288,6 +1352,19 @@ static void __attribute__((format(printf, 2, 3))) add_note(struct sim *s, const 
 	va_end(ap);
 }
 
+/* Appends to the last note, without a separator. */
+static void __attribute__((format(printf, 2, 3))) add_note_more(struct sim *s, const char *fmt, ...)
+{
+	char *n = s->out->notes;
+	size_t at = strlen(n), len = sizeof s->out->notes;
+	if (at + 1 >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(n + at, len - at, fmt, ap);
+	va_end(ap);
+}
+
 /* What the run's inference model rests on: the contention model and the work's draw. */
 static void model_notes(struct sim *s)
 {
@@ -1303,6 +1380,37 @@ static void model_notes(struct sim *s)
 		 : s->service == SERVICE_EXP ? "exponential around the profiled median "
 					       "(service=exp)"
 					     : "the profiled median (service=det)");
+}
+
+/* What the closed loop rests on, for the run's notes. */
+static void physics_notes(struct sim *s)
+{
+	const struct device_thermal *t = &s->dev->thermal;
+	const struct device_battery *b = &s->dev->battery;
+	if (t->present) {
+		add_note(s, "physics: closed loop: %d-term thermal network, %s governor, trips",
+			 t->net.n_nodes,
+			 t->governor == GOVERN_STEP_WISE ? "step_wise" : "power_allocator");
+		for (int i = 0; i < t->n_trips; i++)
+			add_note_more(s, " %g", t->trip_c[i]);
+		add_note_more(s, " degC, poll %g ms; the trace's frequency and temperature ignored "
+			      "(source: %.300s)", t->polling_ms, t->source);
+	} else {
+		add_note(s, "physics: closed loop without a thermal network: the trace's frequency "
+			 "ignored, no temperature");
+	}
+	if (b->present) {
+		add_note(s, "battery: %g mAh at %g V, rest of the device %g mW, saver below %g%% ",
+			 b->capacity_mah, b->voltage_v, b->rest_power_mw, b->saver_pct);
+		if (b->saver_cap > 0)
+			add_note_more(s, "caps the frequency at %g of the maximum", b->saver_cap);
+		else
+			add_note_more(s, "takes %d big cores offline", b->saver_offline);
+		add_note_more(s, "; the trace's battery_pct ignored (source: %.200s)", b->source);
+	}
+	if (pol_flags(s->pol.desc) & ADASCALE_POLICY_SEES_FUTURE)
+		add_note(s, "the policy sees the trace's future (load, memory, cores, ambient), "
+			 "not the closed loop's: it plans with the frequency cap of the moment");
 }
 
 static int setup(struct sim *s)
@@ -1361,6 +1469,18 @@ static int setup(struct sim *s)
 	s->st.temp_c = -273.15 - 1;
 	s->st.charging = -1;
 	s->cur_var = -1;
+	if (c->physics == RUN_PHYSICS_CLOSED &&
+	    (s->dev->thermal.present || s->dev->battery.present)) {
+		s->closed = 1;
+		sim_physics_init(&s->ph, s->dev, s->dm.cluster);
+	} else {
+		add_note(s, c->physics == RUN_PHYSICS_CLOSED
+				    ? "physics: open loop, the device has no [thermal] or [battery] "
+				      "section: temperature, frequency and battery replayed from the "
+				      "trace"
+				    : "physics: replay (open loop): temperature and frequency from "
+				      "the trace");
+	}
 
 	rng_init(&s->rng_arrivals, c->seed, "arrivals");
 	s->fa_seq = -1; /* future_arrival has not looked ahead yet */
@@ -1381,6 +1501,8 @@ static int setup(struct sim *s)
 	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0 ||
 	    (rc = run_policy_sha256(s->pol.source, s->pol_sha256, eb)) < 0)
 		return rc;
+	if (s->closed)
+		physics_notes(s);
 	if (s->mon) {
 		snprintf(s->mon->policy, sizeof s->mon->policy, "%s", s->pol.name);
 		snprintf(s->mon->source, sizeof s->mon->source, "%.1000s", s->pol.source);
@@ -1421,6 +1543,18 @@ static int setup(struct sim *s)
 	if ((rc = trace_next(s->trace, &s->pending, eb)) < 0)
 		return rc;
 	apply_row(s, &s->pending);
+	if (s->closed) {
+		/* the trace's first row may set the ambient and the battery: start there */
+		sim_physics_set_ambient(&s->ph, s->ph.ambient_c);
+		if (s->ph.thermal)
+			s->st.temp_c = s->ph.temp_c;
+		if (s->ph.battery && (s->pending.set & TRACE_BATTERY))
+			sim_physics_set_battery(&s->ph, s->pending.battery_pct);
+		if (s->ph.battery)
+			s->st.battery_pct = s->ph.battery_pct;
+		if (!event_push(&s->q, s->ph.period_ns, EV_THERMAL, 0, eb))
+			return ERR_NOMEM;
+	}
 	/* what the policy senses (sense.h): a device's [sensing], except for the oracle */
 	const struct device_sensing *ds = &s->dev->sensing;
 	if (!ds->on) {

@@ -43,10 +43,18 @@ struct run_config {
 	int timeline;          /* 1: keep a sampled timeline */
 	int requests;          /* 1: keep one row per request (40 bytes each, in memory) */
 	struct monitor *monitor; /* NULL, or where policy calls are reported (monitor.h) */
+	int physics;           /* RUN_PHYSICS_REPLAY (default) or RUN_PHYSICS_CLOSED */
 	/* NULL, or a flag (set by a signal handler; in shared memory when the run is in a child
 	 * process) that, once non-zero, ends the run at its next event with ERR_INTERRUPTED */
 	const volatile sig_atomic_t *stop;
 };
+
+/*
+ * Replay: the trace's frequency and temperature are the device's. Closed: the device's
+ * [thermal] network and governor make them from the power the run draws (docs/physics.md);
+ * a device without a [thermal] section replays, and its notes say the loop was open.
+ */
+enum { RUN_PHYSICS_REPLAY = 0, RUN_PHYSICS_CLOSED = 1 };
 
 /* Fills the defaults: periodic:fps=30, deadline 100 ms, queue 4, drop newest, seed 1. */
 void run_config_defaults(struct run_config *c);
@@ -95,6 +103,11 @@ struct run_output {
 	int timings_derived;
 	char policy_name[128], policy_params[1024];
 	char policy_sha256[65];     /* SHA-256 of the plugin file; "" for a built-in */
+	int physics_closed;         /* 1: the loop was closed */
+	double throttled_s;         /* closed: time the big cluster was capped below its top */
+	double max_temp_c;          /* closed: the peak temperature (NaN without a network) */
+	double battery_end_pct;     /* closed: the battery at the end (NaN without a battery) */
+	double saver_s;             /* closed: time with battery saver on */
 	char notes[1024];           /* what the run rests on (contention model, work draw) and
 				       what was left out, e.g. variants without timings */
 };
@@ -114,6 +127,7 @@ struct run_identity {
 	const char *policy_sha256;
 	double deadline_ms, duration_s;
 	int queue_cap, drop_oldest;
+	int physics_closed;  /* closed asked for: adds "physics=closed" to the text; 0 adds nothing */
 };
 
 #define RUN_IDENTITY_LEN 3072

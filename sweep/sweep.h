@@ -71,6 +71,7 @@ struct sweep_spec {
 	double duration_s;         /* 0: until the trace ends */
 	int queue_cap;
 	int drop_oldest;
+	int physics;               /* RUN_PHYSICS_REPLAY (default) or RUN_PHYSICS_CLOSED */
 	int timeline, requests;    /* detail = timeline requests */
 	int n_exclude;
 	struct sweep_exclude *exclude;

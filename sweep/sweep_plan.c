@@ -217,6 +217,7 @@ static void identity(const struct sweep_plan *p, const int at[SWEEP_N_DIMS],
 		.duration_s = s->duration_s,
 		.queue_cap = s->queue_cap,
 		.drop_oldest = s->drop_oldest,
+		.physics_closed = s->physics == RUN_PHYSICS_CLOSED,
 	};
 	run_identity(&id, key, config_key);
 }
@@ -237,6 +238,7 @@ void sweep_plan_config(const struct sweep_plan *p, const struct sweep_run *r,
 	c->deadline_ms = s->deadlines_ms[r->at[SWEEP_DEADLINE]];
 	c->queue_cap = s->queue_cap;
 	c->drop_oldest = s->drop_oldest;
+	c->physics = s->physics;
 	c->duration_s = s->duration_s;
 	c->seed = s->seeds[r->at[SWEEP_SEED]];
 	c->timeline = s->timeline;

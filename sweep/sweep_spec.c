@@ -34,9 +34,9 @@ const char *sweep_dim_name(int dim)
 	return dim >= 0 && dim < SWEEP_N_DIMS ? dim_names[dim] : "?";
 }
 
-enum { K_NAME, K_TIMINGS, K_OPS, K_DURATION, K_QUEUE, K_DROP, K_DETAIL, K_N };
+enum { K_NAME, K_TIMINGS, K_OPS, K_DURATION, K_QUEUE, K_DROP, K_DETAIL, K_PHYSICS, K_N };
 static const char *const scalar_keys[K_N] = {
-	"name", "timings", "ops", "duration_s", "queue", "drop", "detail",
+	"name", "timings", "ops", "duration_s", "queue", "drop", "detail", "physics",
 };
 
 struct parse {
@@ -146,6 +146,11 @@ static int scalar(struct parse *p, int k, const char *v)
 			return inilines_fail(&p->in, ERR_RANGE, "queue: '%.64s' is not a count in 1..1000000", v);
 		s->queue_cap = (int)n;
 		return 1;
+	case K_PHYSICS:
+		if (strcmp(v, "replay") && strcmp(v, "closed"))
+			return inilines_fail(&p->in, ERR_PARSE, "physics: '%.64s': give replay or closed", v);
+		s->physics = v[0] == 'c' ? RUN_PHYSICS_CLOSED : RUN_PHYSICS_REPLAY;
+		return 1;
 	case K_DROP:
 		if (strcmp(v, "newest") && strcmp(v, "oldest"))
 			return inilines_fail(&p->in, ERR_PARSE, "drop: '%.64s': give newest or oldest", v);
@@ -226,7 +231,7 @@ static int sweep_key(struct parse *p, const char *name, const char *value)
 			return scalar(p, k, value);
 	return inilines_fail(&p->in, ERR_PARSE,
 		    "[sweep]: unknown key '%.64s' (name, traces, devices, timings, models, policies, "
-		    "workloads, deadlines_ms, seeds, duration_s, queue, drop, ops, detail)",
+		    "workloads, deadlines_ms, seeds, duration_s, queue, drop, ops, detail, physics)",
 		    name);
 }
 

@@ -12,7 +12,7 @@
 #include "csvin.h"
 #include "num.h"
 
-enum slot { S_TIME, S_FREQ_ALL, S_FREQ, S_ONLINE, S_UTIL, S_MEM, S_BATTERY, S_TEMP, S_CHARGING };
+enum slot { S_TIME, S_FREQ_ALL, S_FREQ, S_ONLINE, S_UTIL, S_MEM, S_BATTERY, S_TEMP, S_CHARGING, S_AMBIENT };
 
 struct column {
 	enum slot slot;
@@ -30,7 +30,7 @@ struct trace {
 };
 
 static const char known[] = "time_s, freq_mhz, freq_mhz.N, online.N, util_other, mem_avail_mb, "
-			    "battery_pct, temp_c, charging";
+			    "battery_pct, temp_c, charging, ambient_c";
 
 /* Cluster index from the text after a '.', or -1. */
 static int cluster_suffix(const char *s)
@@ -56,7 +56,8 @@ static int map_column(struct trace *t, int i, struct errbuf *eb)
 		     {"mem_avail_mb", S_MEM, TRACE_MEM},
 		     {"battery_pct", S_BATTERY, TRACE_BATTERY},
 		     {"temp_c", S_TEMP, TRACE_TEMP},
-		     {"charging", S_CHARGING, TRACE_CHARGING}};
+		     {"charging", S_CHARGING, TRACE_CHARGING},
+		     {"ambient_c", S_AMBIENT, TRACE_AMBIENT}};
 	for (size_t k = 0; k < sizeof plain / sizeof plain[0]; k++)
 		if (strcmp(name, plain[k].name) == 0) {
 			c->slot = plain[k].slot;
@@ -248,6 +249,11 @@ int trace_next(struct trace *t, struct trace_row *row, struct errbuf *eb)
 			if ((rc = field(t, i, -100, 200, &row->temp_c, eb)) < 0)
 				return rc;
 			row->set |= rc ? TRACE_TEMP : 0;
+			break;
+		case S_AMBIENT:
+			if ((rc = field(t, i, -60, 80, &row->ambient_c, eb)) < 0)
+				return rc;
+			row->set |= rc ? TRACE_AMBIENT : 0;
 			break;
 		case S_CHARGING:
 			if ((rc = field(t, i, 0, 1, &v, eb)) < 0)

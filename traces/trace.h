@@ -3,7 +3,8 @@
  *
  * A trace is `time_s` (seconds, non-decreasing) plus any of: freq_mhz (all clusters) or
  * freq_mhz.N (cluster N), online.N (online cores of cluster N), util_other (0..1, CPU share
- * taken by other processes), mem_avail_mb, battery_pct (0..100), temp_c, charging (0/1).
+ * taken by other processes), mem_avail_mb, battery_pct (0..100), temp_c, charging (0/1),
+ * ambient_c (the air around the device: the closed loop's input, docs/physics.md).
  * An empty field means "unchanged"; values hold until the next row that sets them.
  * Metadata `# max_freq_mhz: X` (or max_freq_mhz.N) gives the recording device's maximum
  * frequency, so a trace replays on another device as a fraction of its maximum.
@@ -30,6 +31,7 @@ enum {
 	TRACE_BATTERY = 1u << 18,
 	TRACE_TEMP = 1u << 19,
 	TRACE_CHARGING = 1u << 20,
+	TRACE_AMBIENT = 1u << 21,
 };
 
 struct trace_row {
@@ -42,6 +44,7 @@ struct trace_row {
 	double battery_pct;
 	double temp_c;
 	int charging;
+	double ambient_c; /* the air around the device, degC (the closed loop's input) */
 };
 
 struct trace;
