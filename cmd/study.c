@@ -1,10 +1,10 @@
 /*
  * study.c: `adascale study`: the comparison the AdaScale abstract reports, in one command.
- * A study file (INI, docs/study.md) names a sweep file (and a smaller one for --quick), the
+ * A study file (INI, docs/study.md) names sweep files (and smaller ones for --quick), the
  * subject policy and, optionally, the self-evolving network's training overhead. The verb
- * runs the sweep as `adascale sweep` would (parallel, resumable, shardable), then writes the
- * headline (reports/study.h) and the report of the study's runs. Not for what the headline
- * computes (reports/study.c) or how a sweep runs (sweep/).
+ * runs them as `adascale sweep` would (parallel, resumable, shardable) under one tag, then
+ * writes the headline (reports/study.h) and the report of the study's runs. Not for what the
+ * headline computes (reports/study.c) or how a sweep runs (sweep/).
  */
 #include "cmd.h"
 
@@ -37,13 +37,50 @@ static const char help[] =
 /* The longest a policy call may take in a study's runs (seconds). */
 #define STUDY_DECIDE_TIMEOUT_S "600"
 
+#define STUDY_MAX_SWEEPS 8
+
+/* A list of sweep files (the sweep or quick key). */
+struct study_sweeps {
+	int n;
+	char path[STUDY_MAX_SWEEPS][4096];
+};
+
 struct study_file {
 	const char *path;
 	char name[128];
 	char subject[128];
-	char sweep[4096], quick[4096], overhead[4096];
+	struct study_sweeps sweep, quick;
+	char overhead[4096];
 	struct inilines in;
 };
+
+/* A list of paths from the study file's folder, each existing. */
+static int sweep_list(struct study_file *s, const char *key, const char *value,
+		      struct study_sweeps *l)
+{
+	if (l->n)
+		return inilines_fail(&s->in, ERR_PARSE, "%s is given twice", key);
+	char buf[4096];
+	if (snprintf(buf, sizeof buf, "%s", value) >= (int)sizeof buf)
+		return inilines_fail(&s->in, ERR_RANGE, "%s: too long", key);
+	for (char *save, *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (l->n == STUDY_MAX_SWEEPS)
+			return inilines_fail(&s->in, ERR_RANGE, "%s: more than %d sweep files", key,
+					     STUDY_MAX_SWEEPS);
+		char *p = l->path[l->n];
+		if (paths_beside(s->path, t, p, sizeof l->path[0]) < 0)
+			return inilines_fail(&s->in, ERR_RANGE, "%s: '%.200s': not a usable path",
+					     key, t);
+		struct stat st;
+		if (stat(p, &st) != 0)
+			return inilines_fail(&s->in, ERR_NOTFOUND, "%s: %s: %s", key, p,
+					     strerror(errno));
+		l->n++;
+	}
+	if (!l->n)
+		return inilines_fail(&s->in, ERR_PARSE, "%s: no sweep file", key);
+	return 1;
+}
 
 static int study_key(struct study_file *s, const char *key, const char *value)
 {
@@ -55,12 +92,15 @@ static int study_key(struct study_file *s, const char *key, const char *value)
 	} else if (strcmp(key, "subject") == 0) {
 		dst = s->subject;
 		len = sizeof s->subject;
-	} else if (strcmp(key, "sweep") == 0 || strcmp(key, "quick") == 0 ||
-		   strcmp(key, "overhead") == 0) {
-		char *p = key[0] == 's' ? s->sweep : key[0] == 'q' ? s->quick : s->overhead;
+	} else if (strcmp(key, "sweep") == 0) {
+		return sweep_list(s, key, value, &s->sweep);
+	} else if (strcmp(key, "quick") == 0) {
+		return sweep_list(s, key, value, &s->quick);
+	} else if (strcmp(key, "overhead") == 0) {
+		char *p = s->overhead;
 		if (p[0])
 			return inilines_fail(&s->in, ERR_PARSE, "%s is given twice", key);
-		if (!value[0] || paths_beside(s->path, value, p, sizeof s->sweep) < 0)
+		if (!value[0] || paths_beside(s->path, value, p, sizeof s->overhead) < 0)
 			return inilines_fail(&s->in, ERR_RANGE, "%s: '%.200s': not a usable path", key,
 					     value);
 		struct stat st;
@@ -104,7 +144,7 @@ static int study_load(const char *path, struct study_file *s, struct errbuf *eb)
 	fclose(f);
 	if (rc < 0)
 		return rc;
-	if (!s->name[0] || !s->subject[0] || !s->sweep[0])
+	if (!s->name[0] || !s->subject[0] || !s->sweep.n)
 		return err_set(eb, ERR_PARSE, "%s: [study] needs name, subject and sweep", path);
 	return 0;
 }
@@ -214,7 +254,7 @@ int cmd_study(int argc, char **argv)
 	int rc = study_load(file[0], &sf, &eb);
 	if (rc < 0)
 		return cmd_fail(&eb, rc);
-	if (quick && !sf.quick[0]) {
+	if (quick && !sf.quick.n) {
 		err_set(&eb, ERR_USAGE, "%s: --quick: [study] names no quick sweep", file[0]);
 		return cmd_fail(&eb, ERR_USAGE);
 	}
@@ -232,13 +272,18 @@ int cmd_study(int argc, char **argv)
 		return cmd_fail(&eb, eb.code);
 
 	if (!no_run) {
-		printf("study %s: the sweep %s into %s (tag %s)\n", sf.name,
-		       quick ? sf.quick : sf.sweep, dbp, tag);
-		fflush(stdout);
-		int status = run_sweep(quick ? sf.quick : sf.sweep, dry && !db ? NULL : dbp, tag,
-				       jobs, shard, dry);
-		if (status != 0 || dry)
-			return status;
+		const struct study_sweeps *l = quick ? &sf.quick : &sf.sweep;
+		for (int i = 0; i < l->n; i++) {
+			printf("study %s: the sweep %s into %s (tag %s)\n", sf.name, l->path[i],
+			       dry && !db ? "nothing (--dry-run)" : dbp, tag);
+			fflush(stdout);
+			int status = run_sweep(l->path[i], dry && !db ? NULL : dbp, tag, jobs, shard,
+					       dry);
+			if (status != 0)
+				return status;
+		}
+		if (dry)
+			return 0;
 		if (shard) {
 			printf("study %s: shard %s stored; merge the shards' databases and run "
 			       "`adascale study %s%s --no-run --db MERGED.db` for the headline\n",

@@ -75,3 +75,17 @@ Test(derive, thread_counts_past_the_source_follow_amdahl_per_op)
 	device_destroy(src);
 	device_destroy(dst);
 }
+
+/* The bundled derived Pixel 3 timings (the study's camera session) are what derive writes
+   now from the bundled host's: regenerate them with the command in docs/study.md when not. */
+Test(derive, bundled_pixel3_timings_are_what_derive_writes)
+{
+	char out[4096], cmd[1024];
+	const char *p = tu_scratch("p3.csv");
+	snprintf(cmd, sizeof cmd,
+		 "%s/adascale derive --from devices/xeon-kvm-2vcpu.ini --to devices/pixel3.ini -o %s "
+		 "&& cmp %s devices/pixel3/timings-derived.csv",
+		 tu_bin(), p, p);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0,
+		     "devices/pixel3/timings-derived.csv is stale: %s", out);
+}
