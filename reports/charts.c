@@ -15,6 +15,7 @@
 const char *const report_figure_names[] = {
 	"latency_cdf", "accuracy_energy", "accuracy_latency", "miss_rate", "energy",
 	"timeline_1",  "timeline_2",      "timeline_3",       "timeline_4",
+	"timeline_5",  "timeline_6",
 	"trend_ontime_top1", "trend_miss_rate", "trend_lat_p95", "trend_top1",    "trend_energy", NULL};
 
 #define TERM_SIZE "960,600"
