@@ -1654,3 +1654,34 @@ Test(report, seeds_that_cannot_differ_get_no_interval)
 	cr_assert(tu_has(t, "one seed: no interval"), "%s", t);
 	free(t);
 }
+
+/* ---- what the plots show ---- */
+
+Test(report, plots_show_the_deadline_bar_values_and_variants_by_accuracy)
+{
+	sqlite3 *db = db_create();
+	insert_run(db, &plain_runs[0]);
+	insert_run(db, &plain_runs[2]);
+	long long id = insert_run(db, &plain_runs[1]);
+	/* first seen: the more accurate variant (70.6% top-1 in the fixture's variant use) */
+	static const char *const variants[] = {"mobilenet_v1:width=1.0",
+					       "mobilenet_v1:width=0.5,quant=int8"};
+	insert_timeline(db, id, variants, 2);
+	sqlite3_close(db);
+	struct plot_sink *rec = plot_record_create(NULL);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL, 0};
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	const char *cmd = plot_record_text(rec);
+	/* every run has the fixture's 33 ms deadline: a line at x = 33 on the latency CDF */
+	cr_assert(tu_has(cmd, "set arrow from 33, graph 0 to 33, graph 1 nohead"), "%s", cmd);
+	cr_assert(tu_has(cmd, "set label 'deadline 33 ms'"), "%s", cmd);
+	/* three curves, three dash patterns, the first the widest */
+	cr_assert(tu_has(cmd, "$cdf index 0 using 1:2 with lines lw 4.00 dt 1"), "%s", cmd);
+	cr_assert(tu_has(cmd, "$cdf index 2 using 1:2 with lines lw 1.50 dt 3"), "%s", cmd);
+	/* the bars carry their values */
+	cr_assert(tu_has(cmd, "$bars using 1:2:(sprintf('%.3g', $2)) with labels"), "%s", cmd);
+	/* the variant axis by top-1: width=0.5 int8 (63.3%) below width=1.0 (70.6%) */
+	cr_assert(tu_has(cmd, "set ytics ('width=0.5,quant=int8' 0, 'width=1.0' 1)"), "%s", cmd);
+	plot_sink_destroy(rec);
+}
