@@ -238,8 +238,9 @@ int report_verdict_text(FILE *f, const struct report_groups *g, const struct rep
 		const struct report_group *gr = &g->g[show[i]];
 		name_of(g, v, show[i], name, sizeof name);
 		fprintf(f, "%s %s ", i ? ";" : "", name);
+		double e = gr->m[REPORT_M_energy_per_inf_mj].mean;
 		if (gr->m[REPORT_M_energy_per_inf_mj].n > 0)
-			fprintf(f, "%.3g mJ", gr->m[REPORT_M_energy_per_inf_mj].mean);
+			fprintf(f, e >= 1000 ? "%.0f mJ" : "%.3g mJ", e);
 		else
 			fputs("-", f);
 	}
