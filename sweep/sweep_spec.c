@@ -177,7 +177,13 @@ static int list_value(struct parse *p, int d, const char *tok)
 		double ms, f;
 		char why[128];
 		if (run_deadline_parse(tok, &ms, &f, why, sizeof why) < 0)
-			return inilines_fail(&p->in, ERR_RANGE, "deadlines_ms: '%.64s': %s", tok, why);
+			return strncmp(tok, "auto:", 5) == 0
+				       ? inilines_fail(&p->in, ERR_RANGE, "deadlines_ms: '%.64s': %s",
+						       tok, why)
+				       : inilines_fail(&p->in, ERR_RANGE,
+						       "deadlines_ms: '%.64s' is not a number in (0, "
+						       "1e9] nor auto:F",
+						       tok);
 		double *a = realloc(s->deadlines_ms, (size_t)(s->dim[d].n + 1) * sizeof *a);
 		if (!a)
 			return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
