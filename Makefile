@@ -65,6 +65,8 @@ help:
 	@echo "make deps     install the Debian packages the project needs (only missing ones)"
 	@echo "make test     deps, build, then the Criterion suite"
 	@echo "make demo     deps, build, profile this machine, replay the bundled trace, report"
+	@echo "make demo-readme  make demo, then its summary (table, verdict) into README.md"
+	@echo "make browser-check  the demo report from bundled data, checked in headless Chromium"
 	@echo "make bench    speed benchmarks (engine, whole run, trace parsing, profiling)"
 	@echo "make agent-cross  installs the cross toolchain if missing, builds the agent for arm64"
 	@echo "make test-cross   the same, then runs the arm64 agent under qemu"
@@ -128,6 +130,21 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(BUILD) out/demo
+
+# The last demo's summary (out/demo/summary.md) into README.md's demo block; run on an
+# idle machine, since the numbers are its timings.
+.PHONY: demo-readme
+demo-readme: demo
+	@sh scripts/demo-readme.sh out/demo README.md
+
+# The demo's report, built from bundled data (devices/xeon-kvm-2vcpu and its timings), at
+# 1280x800 in headless Chromium (installed when missing): the verdict and the on-time
+# accuracy column within the window, no sideways scrolling, every image loaded.
+.PHONY: browser-check
+browser-check: deps
+	@sh scripts/install-deps.sh chromium
+	@$(MAKE) --no-print-directory all
+	@sh scripts/browser-check.sh --demo $(BUILD) $(BUILD)/browser-check
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench $(BUILD)/bench-agent

@@ -19,7 +19,7 @@ static const char help[] =
 	"usage: adascale run --trace FILE --device FILE --model NAME --policy SPEC --db FILE\n"
 	"                    [--seed N] [--timings FILE] [--ops \"width=... res=... quant=...\"]\n"
 	"                    [--workload periodic:fps=F|poisson:rate=R|file:ARRIVALS.csv]\n"
-	"                    [--deadline-ms MS]\n"
+	"                    [--deadline-ms MS|auto:F]\n"
 	"                    [--queue N] [--drop newest|oldest] [--duration-s S] [--tag T]\n"
 	"                    [--detail timeline|requests|timeline,requests]\n"
 	"                    [--decide-timeout-s S] [--physics replay|closed]\n"
@@ -30,7 +30,10 @@ static const char help[] =
 	"--decide-timeout-s (default 10 s of wall time, 0: no limit), fails the run (exit 1)\n"
 	"with the reason, and nothing is stored. --physics closed makes the temperature and the\n"
 	"frequency caps follow from the power the run draws, through the device's [thermal]\n"
-	"network and governor (docs/physics.md); replay, the default, takes them from the trace.\n";
+	"network and governor (docs/physics.md); replay, the default, takes them from the trace.\n"
+	"--deadline-ms auto:F sets the deadline to F\n"
+	"times the most accurate variant's predicted idle latency (top frequency, no load,\n"
+	"its fastest thread count); the run stores the resolved milliseconds and the rule.\n";
 
 /*
  * SIGINT and SIGTERM during `adascale run`: the handler raises a flag in shared memory (the
@@ -108,6 +111,12 @@ static int parse_detail(const char *v, void *dst, char *why, size_t n)
 	return 0;
 }
 
+static int parse_deadline(const char *v, void *dst, char *why, size_t n)
+{
+	struct run_config *c = dst;
+	return run_deadline_parse(v, &c->deadline_ms, &c->deadline_auto, why, n);
+}
+
 static void print_summary(const struct run_config *c, const struct run_output *out, int64_t id)
 {
 	const struct metrics *m = &out->m;
@@ -149,8 +158,8 @@ int cmd_run(int argc, char **argv)
 		{.name = "timings", .type = OPT_STR, .dst = &c.timings},
 		{.name = "ops", .type = OPT_STR, .dst = &c.ops},
 		{.name = "workload", .short_name = 'w', .type = OPT_STR, .dst = &c.workload},
-		{.name = "deadline-ms", .type = OPT_DOUBLE, .dst = &c.deadline_ms,
-		 .takes = "takes a number"},
+		{.name = "deadline-ms", .type = OPT_FN, .dst = &c, .fn = parse_deadline,
+		 .takes = "takes milliseconds or auto:F"},
 		{.name = "queue", .type = OPT_INT, .dst = &c.queue_cap, .min = 1, .max = 1000000,
 		 .takes = "takes a count in 1..1000000"},
 		{.name = "drop", .type = OPT_FN, .dst = &c.drop_oldest, .fn = parse_drop,
@@ -189,6 +198,7 @@ int cmd_run(int argc, char **argv)
 	}
 	store_set_stop(s, run_stop);
 	int64_t id = 0;
+	c.deadline_ms = out->deadline_ms; /* auto:F resolved; the config keeps the rule */
 	rc = store_insert_run(s, &c, out, &id, &eb);
 	store_close(s);
 	if (rc == ERR_INTERRUPTED && run_stop && *run_stop)

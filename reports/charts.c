@@ -15,6 +15,7 @@
 const char *const report_figure_names[] = {
 	"latency_cdf", "accuracy_energy", "accuracy_latency", "miss_rate", "energy",
 	"timeline_1",  "timeline_2",      "timeline_3",       "timeline_4",
+	"timeline_5",  "timeline_6",
 	"trend_ontime_top1", "trend_miss_rate", "trend_lat_p95", "trend_top1",    "trend_energy", NULL};
 
 #define TERM_SIZE "960,600"
@@ -47,6 +48,9 @@ struct chart {
 	int n_points;
 	/* timeline */
 	const struct report_run *run;
+	const int *order; /* timeline: order[y] is the variant drawn at height y */
+	/* CDF: the deadline all its runs share, drawn as a line; 0: none */
+	double deadline_ms;
 };
 
 typedef void (*draw_fn)(const struct chart *c);
@@ -198,9 +202,26 @@ static void draw_cdf(const struct chart *c)
 	key_place(c, 1, "bottom right");
 	if (c->logscale)
 		plot_write(s, "set logscale x\n");
+	if (c->deadline_ms > 0) {
+		plot_printf(s, "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lw 1.5 "
+			       "lc rgb '#cc0000' front\n"
+			       "set label 'deadline %.3g ms' at %.9g, graph 0.5 rotate by 90 "
+			       "offset -0.8, 0 center tc rgb '#cc0000' front\n",
+			    c->deadline_ms, c->deadline_ms, c->deadline_ms, c->deadline_ms);
+		if (c->x_max > 0)
+			plot_printf(s, "set xrange [*:%.9g]\n", c->x_max);
+	}
 	plot_write(s, "plot ");
+	/*
+	 * Curves that coincide (two policies that chose alike) stay visible: each has its own
+	 * dash pattern, and an earlier curve is drawn wider, so a later one on top of it
+	 * leaves its edges showing.
+	 */
 	for (int k = 0; k < c->n_series; k++) {
-		plot_printf(s, "%s$cdf index %d using 1:2 with lines lw 2 title ", k ? ", " : "", k);
+		double lw = c->n_series > 1 ? 1.5 + 2.5 * (c->n_series - 1 - k) / (c->n_series - 1)
+					    : 2;
+		plot_printf(s, "%s$cdf index %d using 1:2 with lines lw %.2f dt %d title ",
+			    k ? ", " : "", k, lw, k % 5 + 1);
 		plot_str(s, c->series[k]);
 	}
 	plot_write(s, "\n");
@@ -313,9 +334,25 @@ static int chart_cdf(struct plot_sink *s, const struct report_data *d,
 	c.s = s;
 	c.series = names;
 	c.n_series = n_curves;
-	c.logscale = lo < INFINITY && hi / lo > 30;
+	/* the deadline, when every drawn run has the same one */
+	double dl = 0;
+	for (int k = 0; k < n_curves; k++)
+		for (int j = 0; j < cv[k].n_runs; j++) {
+			double x = cv[k].runs[j]->deadline_ms;
+			dl = k == 0 && j == 0 ? x : dl == x ? dl : -1;
+		}
+	if (dl > 0) {
+		c.deadline_ms = dl;
+		if (dl * 1.1 > hi)
+			c.x_max = dl * 1.1; /* the line stays inside the plot */
+		note_add(f, "The dashed red line is the deadline, %.4g ms.", dl);
+	}
+	c.logscale = lo < INFINITY && fmax(hi, c.x_max) / lo > 30;
 	if (c.logscale)
 		note_add(f, "Latency is on a log scale.");
+	if (n_curves > 1)
+		note_add(f, "Each curve has its own dash pattern and the earlier ones are drawn "
+			    "wider, so curves that coincide stay visible.");
 	fig_draw(&c, f, draw_cdf);
 done:
 	free(pool);
@@ -574,6 +611,10 @@ static void draw_bars(const struct chart *c)
 	else
 		plot_write(s, "unset key\n");
 	plot_write(s, "plot $bars using 1:2:3 with boxes lc variable notitle");
+	/* each bar's value above it, while there is room for them */
+	if (c->n_bars <= MAX_BAR_LABELS)
+		plot_write(s, ", $bars using 1:2:(sprintf('%.3g', $2)) with labels offset 0, 0.6 "
+			      "font ',8' notitle");
 	if (c->n_err)
 		plot_write(s, ", $err using 1:2:3 with yerrorbars pt 0 lw 1.2 lc rgb 'black' "
 			      "notitle");
@@ -762,12 +803,12 @@ static void draw_timeline(const struct chart *c)
 		      "set y2range [0:*]\nset y2tics\n");
 	plot_printf(s, "set yrange [-0.5:%g]\n", r->n_timeline_variants - 0.5);
 	plot_write(s, "set ytics (");
-	for (int v = 0; v < r->n_timeline_variants; v++) {
+	for (int y = 0; y < r->n_timeline_variants; y++) {
 		char lit[48]; /* short, so the names fit the left margin */
-		plot_quote(lit, sizeof lit, variant_short(r->timeline_variants[v]));
-		plot_write(s, v ? ", " : "");
+		plot_quote(lit, sizeof lit, variant_short(r->timeline_variants[c->order[y]]));
+		plot_write(s, y ? ", " : "");
 		plot_write(s, lit);
-		plot_printf(s, " %d", v);
+		plot_printf(s, " %d", y);
 	}
 	plot_write(s, ")\n"
 		      "plot $tl using 1:4 with steps lw 2 lc 4 title 'variant', "
@@ -787,16 +828,47 @@ static int chart_timeline(struct plot_sink *s, const struct report_data *d, int 
 	struct report_figure *f = fig_add(figs, name, title);
 	if (!f)
 		return 0;
+	/*
+	 * The variant axis in accuracy order, the most accurate at the top: y of each timeline
+	 * variant from its top-1 in the run's variant use (no accuracy: at the bottom).
+	 */
+	int nv = r->n_timeline_variants;
+	int *order = malloc((size_t)(nv + 1) * sizeof *order), *y_of = malloc((size_t)(nv + 1) * sizeof *y_of);
+	double *acc = malloc((size_t)(nv + 1) * sizeof *acc);
+	if (!order || !y_of || !acc) {
+		free(order);
+		free(y_of);
+		free(acc);
+		return ERR_NOMEM;
+	}
+	for (int v = 0; v < nv; v++) {
+		acc[v] = -INFINITY;
+		for (int u = 0; u < r->n_variants; u++)
+			if (r->variants[u].has_top1 &&
+			    strcmp(r->variants[u].variant, r->timeline_variants[v]) == 0)
+				acc[v] = r->variants[u].top1;
+		order[v] = v;
+	}
+	for (int a = 1; a < nv; a++) /* insertion sort: stable, few variants */
+		for (int b = a; b > 0 && acc[order[b - 1]] > acc[order[b]]; b--) {
+			int t = order[b];
+			order[b] = order[b - 1];
+			order[b - 1] = t;
+		}
+	for (int y = 0; y < nv; y++)
+		y_of[order[y]] = y;
 	plot_write(s, "$tl << EOD\n");
 	for (int j = 0; j < r->n_timeline; j++) {
 		const struct report_timeline_point *p = &r->timeline[j];
 		row(s, 6, p->t_s, p->freq_mhz, p->util_other,
-		    p->variant >= 0 ? (double)p->variant : NAN, p->latency_ms, p->mem_avail_mb);
+		    p->variant >= 0 && p->variant < nv ? (double)y_of[p->variant] : NAN,
+		    p->latency_ms, p->mem_avail_mb);
 	}
 	plot_write(s, "EOD\n");
 	note_add(f, "Top: the CPU frequency and the share of the CPU other processes took. "
 		    "Middle: the memory free for the app. Bottom: the variant serving at each "
-		    "moment and the latency of each request that completed.");
+		    "moment (in order of top-1 accuracy, the most accurate at the top) and the "
+		    "latency of each request that completed.");
 	if (r->n_timeline_variants == 0)
 		note_add(f, "No variant was serving.");
 	struct chart c;
@@ -804,7 +876,11 @@ static int chart_timeline(struct plot_sink *s, const struct report_data *d, int 
 	c.s = s;
 	c.size = TIMELINE_SIZE;
 	c.run = r;
+	c.order = order;
 	fig_draw(&c, f, draw_timeline);
+	free(order);
+	free(y_of);
+	free(acc);
 	return 0;
 }
 

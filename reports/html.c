@@ -11,6 +11,7 @@
 
 #include "metrics.h"
 #include "text.h"
+#include "verdict.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
@@ -90,7 +91,8 @@ static void fmt_summary(char *buf, size_t len, int m, const struct stats_summary
 		snprintf(mean, sizeof mean, "%.1f", s->mean);
 	else
 		report_fmt_metric(mean, sizeof mean, m, s->mean);
-	if (!isfinite(s->ci95)) {
+	if (!isfinite(s->ci95) || s->ci95 == 0) {
+		/* one seed, or seeds whose runs gave the same value: no interval to show */
 		snprintf(buf, len, "%s", mean);
 		return;
 	}
@@ -102,23 +104,47 @@ static void fmt_summary(char *buf, size_t len, int m, const struct stats_summary
 }
 
 static const char css[] =
+	"*{box-sizing:border-box}\n"
 	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em;"
 	"color:#222;max-width:110em}\n"
 	"h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc}\n"
 	"table{border-collapse:collapse;font-size:0.9em}\n"
 	"th,td{border:1px solid #ccc;padding:0.25em 0.5em;vertical-align:top}\n"
 	"th{background:#f3f3f3;text-align:left}\n"
-	"td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+	"td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	"td.best{background:#d9f2d9;font-weight:bold}\n"
+	"td.name{max-width:18em;overflow-wrap:anywhere}\n"
 	"tr.failed td{color:#a00}\n"
-	".params{color:#555;font-size:0.85em}\n"
-	"figure{margin:1.5em 0}img{max-width:100%;border:1px solid #ddd}\n"
+	".params{color:#555;font-size:0.85em;overflow-wrap:anywhere}\n"
+	".scroll{overflow-x:auto;max-width:100%}\n"
+	"p.caption{color:#444;font-size:0.9em;margin:0.3em 0;overflow-wrap:anywhere}\n"
+	"#verdict p.answer{font-size:1.15em}\n"
+	"figure{margin:1.5em 0}img{max-width:100%;height:auto;border:1px solid #ddd}\n"
 	"figcaption{color:#444;max-width:60em}\n"
 	"details{margin:0.4em 0}summary{cursor:pointer}\n"
-	"table.kv th{width:12em}code,pre{font-family:ui-monospace,monospace;font-size:0.9em}\n"
-	"pre{background:#f7f7f7;padding:0.5em;overflow:auto}\n";
+	"table.kv th{width:12em}table.kv td{overflow-wrap:anywhere}\n"
+	"code,pre{font-family:ui-monospace,monospace;font-size:0.9em;overflow-wrap:anywhere}\n"
+	"pre{background:#f7f7f7;padding:0.5em;overflow:auto;white-space:pre-wrap}\n";
 
 static void h(FILE *f, const char *s) { report_html_put(f, s, 0); }
+
+/* Escaped text with a line-break opportunity after each comma (long parameter lists). */
+static void h_wrap(FILE *f, const char *s)
+{
+	char part[1024];
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		size_t k = n < sizeof part - 1 ? n : sizeof part - 1;
+		memcpy(part, s, k);
+		part[k] = '\0';
+		h(f, part);
+		s += n;
+		if (*s == ',') {
+			fputs(",<wbr>", f);
+			s++;
+		}
+	}
+}
 
 
 /* best[c * n_runs + i] is 1 where run i has the best value of table column c. */
@@ -138,51 +164,210 @@ static int run_failed(const struct report_run *r)
 	return r->status[0] != '\0' && strcmp(r->status, "ok") != 0;
 }
 
-static void html_run_row(FILE *f, const struct report_data *d, int i, const int *best)
+/* ---- columns: what varies stays a column, what is the same in every row a caption ---- */
+
+/* The descriptive columns of the runs table. */
+enum { RC_TAG, RC_MODEL, RC_TRACE, RC_DEVICE, RC_SEED, RC_WORKLOAD, RC_STATUS, RC_N };
+static const char *const run_heads[RC_N] = {"tag",  "model",    "trace", "device",
+					    "seed", "workload", "status"};
+
+static void run_text(const struct report_run *r, int c, char *buf, size_t len)
+{
+	switch (c) {
+	case RC_TAG: snprintf(buf, len, "%s", r->tag); break;
+	case RC_MODEL: snprintf(buf, len, "%s", r->model); break;
+	case RC_TRACE: report_short_name(r->trace, buf, len); break;
+	case RC_DEVICE: snprintf(buf, len, "%s", r->device); break;
+	case RC_SEED: snprintf(buf, len, "%lld", (long long)r->seed); break;
+	case RC_WORKLOAD: snprintf(buf, len, "%s", r->workload); break;
+	default: snprintf(buf, len, "%s", r->status); break;
+	}
+}
+
+/* A run's cell of metric column c as text ("-" when the run did not record it). */
+static void run_metric_text(const struct report_run *r, int c, char *buf, size_t len)
+{
+	int m = metric_index(report_table_metrics[c]);
+	if (m >= 0 && r->has_metric[m])
+		report_fmt_metric(buf, len, m, r->metric[m]);
+	else
+		snprintf(buf, len, "\xE2\x80\x93");
+}
+
+/* The descriptive columns of the configurations table. */
+enum { GC_TAG, GC_MODEL, GC_TRACE, GC_DEVICE, GC_WORKLOAD, GC_DEADLINE, GC_N_RUNS, GC_N };
+static const char *const group_heads[GC_N] = {"tag",      "model",         "trace", "device",
+					      "workload", "deadline (ms)", "n"};
+
+static void group_text(const struct report_groups *g, int k, int c, char *buf, size_t len)
+{
+	const struct report_run *r = g->run[g->g[k].runs[0]];
+	switch (c) {
+	case GC_TAG: snprintf(buf, len, "%s", r->tag); break;
+	case GC_MODEL: snprintf(buf, len, "%s", r->model); break;
+	case GC_TRACE: report_short_name(r->trace, buf, len); break;
+	case GC_DEVICE: snprintf(buf, len, "%s", r->device); break;
+	case GC_WORKLOAD: snprintf(buf, len, "%s", r->workload); break;
+	case GC_DEADLINE: snprintf(buf, len, "%g", r->deadline_ms); break;
+	default: snprintf(buf, len, "%d", g->g[k].n_runs); break;
+	}
+}
+
+static void group_metric_text(const struct report_groups *g, int k, int c, char *buf,
+			      size_t len)
+{
+	int m = metric_index(report_table_metrics[c]);
+	if (m >= 0 && g->g[k].m[m].n > 0)
+		fmt_summary(buf, len, m, &g->g[k].m[m]);
+	else
+		snprintf(buf, len, "\xE2\x80\x93");
+}
+
+/*
+ * Which columns to show: a column whose text is the same in every one of n >= 2 rows is
+ * left out of the table (show 0) and named once in the caption above it; the objective
+ * (metric column 0) always stays. text(ctx, row, column, buf, len) gives a cell.
+ */
+typedef void (*cell_fn)(const void *ctx, int row, int col, char *buf, size_t len);
+
+static void constant_columns(const void *ctx, int n_rows, int n_cols, cell_fn text, int *show)
+{
+	for (int c = 0; c < n_cols; c++) {
+		show[c] = 1;
+		if (n_rows < 2)
+			continue;
+		char first[512], other[512];
+		text(ctx, 0, c, first, sizeof first);
+		int same = 1;
+		for (int i = 1; i < n_rows && same; i++) {
+			text(ctx, i, c, other, sizeof other);
+			same = strcmp(first, other) == 0;
+		}
+		show[c] = !same;
+	}
+}
+
+/* "In every row: model mobilenet_v1, seed 1, ...": the columns left out, as a caption. */
+static void html_caption(FILE *f, const void *ctx, int n_rows, int n_cols, cell_fn text,
+			 const char *const *heads, const int *show)
+{
+	int any = 0;
+	for (int c = 0; c < n_cols; c++) {
+		if (show[c] || n_rows == 0)
+			continue;
+		char v[512];
+		text(ctx, 0, c, v, sizeof v);
+		fputs(any ? ", " : "<p class=\"caption\">The same in every row: ", f);
+		h(f, heads[c]);
+		fputs(" <strong>", f);
+		h(f, v);
+		fputs("</strong>", f);
+		any = 1;
+	}
+	if (any)
+		fputs(".</p>\n", f);
+}
+
+/* The cells of the two tables, through one signature: ctx, row, column (descriptive
+ * columns first, then the metric columns). */
+static void run_cell(const void *ctx, int i, int c, char *buf, size_t len)
+{
+	const struct report_data *d = ctx;
+	if (c < RC_N)
+		run_text(&d->runs[i], c, buf, len);
+	else
+		run_metric_text(&d->runs[i], c - RC_N, buf, len);
+}
+
+static void group_cell(const void *ctx, int k, int c, char *buf, size_t len)
+{
+	const struct report_groups *g = ctx;
+	if (c < GC_N)
+		group_text(g, k, c, buf, len);
+	else
+		group_metric_text(g, k, c - GC_N, buf, len);
+}
+
+static void metric_head(FILE *f, int c)
+{
+	fprintf(f, "<th data-metric=\"%s\">%s%s</th>", report_table_metrics[c], metric_heads[c],
+		direction(metric_index(report_table_metrics[c])));
+}
+
+static void run_metric_cell(FILE *f, const struct report_data *d, int i, int c, const int *best)
+{
+	int is_best = best[(size_t)c * (size_t)d->n_runs + (size_t)i];
+	char v[64];
+	fprintf(f, "<td class=\"num%s\" data-metric=\"%s\">", is_best ? " best" : "",
+		report_table_metrics[c]);
+	run_metric_text(&d->runs[i], c, v, sizeof v);
+	fputs(v, f);
+	fputs("</td>", f);
+}
+
+static void html_run_row(FILE *f, const struct report_data *d, int i, const int *best,
+			 const int *show)
 {
 	const struct report_run *r = &d->runs[i];
-	char trace[128];
-	report_short_name(r->trace, trace, sizeof trace);
 	fprintf(f, "<tr id=\"run-%lld\"%s>", (long long)r->id,
 		run_failed(r) ? " class=\"failed\"" : "");
-	fprintf(f, "<td class=\"num\"><a href=\"#prov-%lld\">%lld</a></td><td>", (long long)r->id,
-		(long long)r->id);
-	h(f, r->tag);
-	fputs("</td><td>", f);
+	fprintf(f, "<td class=\"num\"><a href=\"#prov-%lld\">%lld</a></td><td class=\"name\">",
+		(long long)r->id, (long long)r->id);
 	h(f, r->policy);
 	if (r->policy_params[0]) {
 		fputs(" <span class=\"params\">", f);
-		h(f, r->policy_params);
+		h_wrap(f, r->policy_params);
 		fputs("</span>", f);
 	}
-	fputs("</td><td>", f);
-	h(f, r->model);
-	fputs("</td><td title=\"", f);
-	h(f, r->trace);
-	fputs("\">", f);
-	h(f, trace);
-	fputs("</td><td>", f);
-	h(f, r->device);
-	fprintf(f, "</td><td class=\"num\">%lld</td><td>", (long long)r->seed);
-	h(f, r->workload);
-	fputs("</td><td>", f);
-	h(f, r->status);
 	fputs("</td>", f);
-	for (int c = 0; c < report_table_n_metrics; c++) {
-		int m = metric_index(report_table_metrics[c]);
-		int is_best = best[(size_t)c * (size_t)d->n_runs + (size_t)i];
-		fprintf(f, "<td class=\"num%s\" data-metric=\"%s\">", is_best ? " best" : "",
-			report_table_metrics[c]);
-		if (m >= 0 && r->has_metric[m]) {
-			char v[64];
-			report_fmt_metric(v, sizeof v, m, r->metric[m]);
-			fputs(v, f);
+	run_metric_cell(f, d, i, 0, best);
+	for (int c = 0; c < RC_N; c++) {
+		if (!show[c])
+			continue;
+		char v[512];
+		run_text(r, c, v, sizeof v);
+		if (c == RC_TRACE) {
+			fputs("<td class=\"name\" title=\"", f);
+			h(f, r->trace);
+			fputs("\">", f);
 		} else {
-			fputs("&ndash;", f);
+			fputs(c == RC_SEED ? "<td class=\"num\">" : "<td class=\"name\">", f);
 		}
+		h(f, v);
 		fputs("</td>", f);
 	}
+	for (int c = 1; c < report_table_n_metrics; c++)
+		if (show[RC_N + c])
+			run_metric_cell(f, d, i, c, best);
 	fputs("</tr>\n", f);
+}
+
+/* The runs table: id, policy, the objective, what varies, the other metrics. */
+static void html_runs(FILE *f, const struct report_data *d, const int *best)
+{
+	int show[RC_N + 32];
+	const char *heads[RC_N + 32];
+	for (int c = 0; c < RC_N; c++)
+		heads[c] = run_heads[c];
+	for (int c = 0; c < report_table_n_metrics; c++)
+		heads[RC_N + c] = metric_heads[c];
+	constant_columns(d, d->n_runs, RC_N + report_table_n_metrics, run_cell, show);
+	show[RC_N] = 1; /* the objective */
+	html_caption(f, d, d->n_runs, RC_N + report_table_n_metrics, run_cell, heads, show);
+	fputs("<div class=\"scroll\">\n<table class=\"runs\">\n<thead><tr><th>id</th>"
+	      "<th>policy</th>",
+	      f);
+	metric_head(f, 0);
+	for (int c = 0; c < RC_N; c++)
+		if (show[c])
+			fprintf(f, "<th>%s</th>", run_heads[c]);
+	for (int c = 1; c < report_table_n_metrics; c++)
+		if (show[RC_N + c])
+			metric_head(f, c);
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (int i = 0; i < d->n_runs; i++)
+		html_run_row(f, d, i, best, show);
+	fputs("</tbody>\n</table>\n</div>\n", f);
 }
 
 static const char ci_note[] =
@@ -192,41 +377,71 @@ static const char ci_note[] =
 	"(with a handful of seeds the normal approximation would be too narrow); a "
 	"configuration with one seed has no interval. n is the number of runs.";
 
-/* The configurations table: one row per group. */
+static void group_metric_cell(FILE *f, const struct report_groups *g, int k, int c)
+{
+	int m = metric_index(report_table_metrics[c]);
+	char v[160];
+	fprintf(f, "<td class=\"num%s\" data-metric=\"%s\">",
+		m >= 0 && g->g[k].best[m] ? " best" : "", report_table_metrics[c]);
+	group_metric_text(g, k, c, v, sizeof v);
+	fputs(v, f);
+	fputs("</td>", f);
+}
+
+/* The configurations table: one row per group; #, policy, the objective, what varies, the
+ * runs, the other metrics. */
 static void html_groups(FILE *f, const struct report_groups *g)
 {
+	int show[GC_N + 32];
+	const char *heads[GC_N + 32];
+	for (int c = 0; c < GC_N; c++)
+		heads[c] = group_heads[c];
+	for (int c = 0; c < report_table_n_metrics; c++)
+		heads[GC_N + c] = metric_heads[c];
+	constant_columns(g, g->n, GC_N + report_table_n_metrics, group_cell, show);
+	show[GC_N] = 1; /* the objective */
 	fputs("<h2>Configurations</h2>\n<p>", f);
 	fputs(ci_note, f);
 	fputs(" The best mean of each column is marked green.</p>\n", f);
-	fputs("<table class=\"groups\">\n<thead><tr><th>#</th><th>policy</th><th>tag</th>"
-	      "<th>model</th><th>trace</th><th>device</th><th>workload</th>"
-	      "<th>deadline (ms)</th><th>n</th><th>runs</th>",
+	html_caption(f, g, g->n, GC_N + report_table_n_metrics, group_cell, heads, show);
+	fputs("<div class=\"scroll\">\n<table class=\"groups\">\n<thead><tr><th>#</th>"
+	      "<th>policy</th>",
 	      f);
-	for (int c = 0; c < report_table_n_metrics; c++)
-		fprintf(f, "<th>%s%s</th>", metric_heads[c],
-			direction(metric_index(report_table_metrics[c])));
+	metric_head(f, 0);
+	for (int c = 0; c < GC_N; c++)
+		if (show[c])
+			fprintf(f, "<th>%s</th>", group_heads[c]);
+	fputs("<th>runs</th>", f);
+	for (int c = 1; c < report_table_n_metrics; c++)
+		if (show[GC_N + c])
+			metric_head(f, c);
 	fputs("</tr></thead>\n<tbody>\n", f);
 	for (int k = 0; k < g->n; k++) {
 		const struct report_group *gr = &g->g[k];
 		const struct report_run *r = g->run[gr->runs[0]];
-		char trace[128];
-		report_short_name(r->trace, trace, sizeof trace);
-		fprintf(f, "<tr id=\"group-%d\"><td class=\"num\">g%d</td><td>", k + 1, k + 1);
+		fprintf(f, "<tr id=\"group-%d\"><td class=\"num\">g%d</td><td class=\"name\">", k + 1,
+			k + 1);
 		h(f, r->policy_label);
-		fputs("</td><td>", f);
-		h(f, r->tag);
-		fputs("</td><td>", f);
-		h(f, r->model);
-		fputs("</td><td title=\"", f);
-		h(f, r->trace);
-		fputs("\">", f);
-		h(f, trace);
-		fputs("</td><td>", f);
-		h(f, r->device);
-		fputs("</td><td>", f);
-		h(f, r->workload);
-		fprintf(f, "</td><td class=\"num\">%g</td><td class=\"num\">%d</td><td>",
-			r->deadline_ms, gr->n_runs);
+		fputs("</td>", f);
+		group_metric_cell(f, g, k, 0);
+		for (int c = 0; c < GC_N; c++) {
+			if (!show[c])
+				continue;
+			char v[512];
+			group_text(g, k, c, v, sizeof v);
+			if (c == GC_TRACE) {
+				fputs("<td class=\"name\" title=\"", f);
+				h(f, r->trace);
+				fputs("\">", f);
+			} else {
+				fputs(c == GC_DEADLINE || c == GC_N_RUNS ? "<td class=\"num\">"
+									 : "<td class=\"name\">",
+				      f);
+			}
+			h(f, v);
+			fputs("</td>", f);
+		}
+		fputs("<td>", f);
 		for (int j = 0; j < gr->n_runs && j < 12; j++) {
 			long long id = (long long)g->run[gr->runs[j]]->id;
 			fprintf(f, "%s<a href=\"#run-%lld\">%lld</a>", j ? " " : "", id, id);
@@ -234,23 +449,109 @@ static void html_groups(FILE *f, const struct report_groups *g)
 		if (gr->n_runs > 12)
 			fputs(" &hellip;", f);
 		fputs("</td>", f);
-		for (int c = 0; c < report_table_n_metrics; c++) {
-			int m = metric_index(report_table_metrics[c]);
-			const struct stats_summary *sm = m >= 0 ? &gr->m[m] : NULL;
-			fprintf(f, "<td class=\"num%s\" data-metric=\"%s\">",
-				m >= 0 && gr->best[m] ? " best" : "", report_table_metrics[c]);
-			if (sm && sm->n > 0) {
-				char v[160];
-				fmt_summary(v, sizeof v, m, sm);
-				fputs(v, f);
-			} else {
-				fputs("&ndash;", f);
-			}
-			fputs("</td>", f);
-		}
+		for (int c = 1; c < report_table_n_metrics; c++)
+			if (show[GC_N + c])
+				group_metric_cell(f, g, k, c);
 		fputs("</tr>\n", f);
 	}
-	fputs("</tbody>\n</table>\n", f);
+	fputs("</tbody>\n</table>\n</div>\n", f);
+}
+
+/* ---- the verdict, first on the page ---- */
+
+static void verdict_row(FILE *f, const struct report_groups *g, const struct report_verdict *v,
+			int k)
+{
+	const struct report_group *gr = &g->g[k];
+	const struct report_verdict_diff *d = report_verdict_against(v, k);
+	char val[160];
+	fprintf(f, "<tr><td class=\"name\">%s", k == v->winner ? "<strong>" : "");
+	h(f, g->run[gr->runs[0]]->policy_label);
+	fprintf(f, "%s</td>", k == v->winner ? "</strong> (winner)" : "");
+	group_metric_cell(f, g, k, 0);
+	if (d) {
+		char iv[160];
+		report_verdict_interval(d, iv, sizeof iv);
+		fprintf(f, "<td class=\"num\">%+.1f</td><td>", d->diff);
+		h(f, iv);
+		fputs("</td>", f);
+	} else {
+		fputs("<td class=\"num\">&ndash;</td><td></td>", f);
+	}
+	static const char *const rest[] = {"lat_p95_ms", "miss_rate", "energy_per_inf_mj"};
+	for (int j = 0; j < 3; j++) {
+		int m = metric_index(rest[j]);
+		fputs("<td class=\"num\">", f);
+		if (m >= 0 && gr->m[m].n > 0) {
+			fmt_summary(val, sizeof val, m, &gr->m[m]);
+			fputs(val, f);
+		} else {
+			fputs("&ndash;", f);
+		}
+		fputs("</td>", f);
+	}
+	fputs("</tr>\n", f);
+}
+
+/* Who wins on the objective in each scenario, and by how much against every other policy. */
+static void html_verdict(FILE *f, const struct report_groups *g)
+{
+	fputs("<section id=\"verdict\">\n<h2>Verdict</h2>\n", f);
+	for (int sc = 0; sc < g->n_scenarios; sc++) {
+		struct report_verdict v;
+		if (report_verdict_build(g, sc, &v) < 0) {
+			fputs("<p>The verdict could not be computed (out of memory).</p>\n", f);
+			break;
+		}
+		if (g->scenario_label[sc][0]) {
+			fputs("<h3>", f);
+			h(f, g->scenario_label[sc]);
+			fputs("</h3>\n", f);
+		}
+		if (v.winner < 0) {
+			fputs("<p>No run has an on-time accuracy to rank by.</p>\n", f);
+			report_verdict_free(&v);
+			continue;
+		}
+		const struct report_group *w = &g->g[v.winner];
+		fputs("<p class=\"answer\"><strong>", f);
+		h(f, g->run[w->runs[0]]->policy_label);
+		fprintf(f, "</strong> %s on the objective, on-time top-1 accuracy, with "
+			   "<strong>%.1f%%</strong>",
+			v.n_tied ? "ties for first" : "wins", w->m[REPORT_M_ontime_top1].mean);
+		int said = 0;
+		for (int i = 0; i < v.n_diff; i++) {
+			const struct report_verdict_diff *d = &v.diff[i];
+			if (d->group != v.static_best && d->group != v.static_fastest)
+				continue;
+			fprintf(f, "; %+.1f points against %s", d->diff,
+				d->group == v.static_best ? "static best" : "static fastest");
+			said = 1;
+		}
+		if (!said && v.n_diff > 0) {
+			fprintf(f, "; %+.1f points against the runner-up, ", v.diff[0].diff);
+			h(f, g->run[g->g[v.diff[0].group].runs[0]]->policy_label);
+		}
+		fputs(".</p>\n<p>On-time top-1 is the top-1 accuracy of the answers given within "
+		      "their deadline, averaged over all requests (a late, dropped or failed "
+		      "request counts 0). A difference is the winner's minus the other's, in "
+		      "points; its interval is the 95% Student-t interval of the mean paired "
+		      "difference over the seeds both ran, with the paired t-test.</p>\n",
+		      f);
+		fputs("<div class=\"scroll\">\n<table class=\"verdict\">\n<thead><tr><th>policy"
+		      "</th>",
+		      f);
+		metric_head(f, 0);
+		fputs("<th>difference (points)</th><th>interval and test</th><th>p95 (ms)</th>"
+		      "<th>miss rate</th><th>energy / inference (mJ)</th></tr></thead>\n<tbody>\n",
+		      f);
+		verdict_row(f, g, &v, v.winner);
+		for (int i = 0; i < v.n_diff; i++)
+			verdict_row(f, g, &v, v.diff[i].group);
+		fputs("</tbody>\n</table>\n</div>\n", f);
+		report_verdict_free(&v);
+	}
+	fputs("</section>\n", f);
 }
 
 static void html_kv(FILE *f, const char *key, const char *value)
@@ -400,24 +701,16 @@ int report_html_write(FILE *f, const struct report_page *p)
 	}
 	fputs(". Written by adascale " ADASCALE_VERSION ".</p>\n", f);
 
-	if (p->groups)
+	if (p->groups) {
+		html_verdict(f, p->groups);
 		html_groups(f, p->groups);
+	}
 
 	fputs("<h2>Runs</h2>\n<p>The best value of each column is marked green (\xE2\x86\x91 "
 	      "higher is better, \xE2\x86\x93 lower is better; columns without an arrow are "
 	      "not judged). A dash is a metric the run did not record.</p>\n",
 	      f);
-	fputs("<table class=\"runs\">\n<thead><tr><th>id</th><th>tag</th><th>policy</th>"
-	      "<th>model</th><th>trace</th><th>device</th><th>seed</th><th>workload</th>"
-	      "<th>status</th>",
-	      f);
-	for (int c = 0; c < report_table_n_metrics; c++)
-		fprintf(f, "<th>%s%s</th>", metric_heads[c],
-			direction(metric_index(report_table_metrics[c])));
-	fputs("</tr></thead>\n<tbody>\n", f);
-	for (int i = 0; i < d->n_runs; i++)
-		html_run_row(f, d, i, best);
-	fputs("</tbody>\n</table>\n", f);
+	html_runs(f, d, best);
 
 	html_figures(f, p);
 
@@ -532,8 +825,37 @@ int report_md_write(FILE *f, const struct report_page *p)
 	}
 	fputs(". Written by adascale " ADASCALE_VERSION ".\n\n", f);
 
-	if (p->groups)
+	if (p->groups) {
+		/* the verdict's lines, each escaped as Markdown text */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		int rc = m ? 0 : ERR_NOMEM;
+		for (int sc = 0; rc == 0 && sc < p->groups->n_scenarios; sc++) {
+			struct report_verdict v;
+			if ((rc = report_verdict_build(p->groups, sc, &v)) == 0)
+				rc = report_verdict_text(m, p->groups, &v);
+			report_verdict_free(&v);
+		}
+		if (m && fclose(m) != 0 && rc == 0)
+			rc = ERR_NOMEM;
+		if (rc < 0) {
+			free(text);
+			free(best);
+			return rc;
+		}
+		fputs("## Verdict\n\n", f);
+		for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+			if ((nl = strchr(line, '\n')))
+				*nl = '\0';
+			fputs("- ", f);
+			report_md_put(f, line);
+			fputs("\n", f);
+		}
+		fputs("\n", f);
+		free(text);
 		md_groups(f, p->groups);
+	}
 
 	fputs("## Runs\n\nThe best value of each column is in bold (\xE2\x86\x91 higher is "
 	      "better, \xE2\x86\x93 lower is better; columns without an arrow are not judged). "

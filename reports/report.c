@@ -21,6 +21,7 @@
 #include "paths.h"
 #include "rundata.h"
 #include "tables.h"
+#include "verdict.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -224,6 +225,51 @@ int report_generate(const struct report_opts *o, struct plot_sink *sink, struct 
 	if ((formats & REPORT_FORMAT_JSON) &&
 	    (rc = write_page(o->out_dir, "report.json", report_json_write, &page, eb)) < 0)
 		goto done;
+	rc = 0;
+done:
+	report_groups_destroy(groups);
+	free(runs);
+	report_data_destroy(d);
+	free(ids);
+	return rc;
+}
+
+int report_verdict_print(const struct report_opts *o, FILE *f, struct errbuf *eb)
+{
+	struct report_data *d = NULL;
+	struct report_groups *groups = NULL;
+	struct report_run **runs = NULL;
+	int64_t *ids = NULL;
+	int n_ids = 0, rc;
+	if (!o->db_path) {
+		rc = err_set(eb, ERR_USAGE, "report: --db is required");
+		goto done;
+	}
+	if (o->runs && (rc = report_parse_ids(o->runs, &ids, &n_ids, eb)) < 0)
+		goto done;
+	struct report_filter filter = {o->tag, ids, n_ids, 1};
+	if ((rc = report_data_load(o->db_path, &filter, &d, eb)) < 0)
+		goto done;
+	if (!(runs = report_run_pointers(d))) {
+		rc = err_set(eb, ERR_NOMEM, "report: out of memory");
+		goto done;
+	}
+	report_label_runs(runs, d->n_runs);
+	if ((rc = report_groups_build(runs, d->n_runs, 0, &groups, eb)) < 0)
+		goto done;
+	for (int s = 0; s < groups->n_scenarios; s++) {
+		struct report_verdict v;
+		if ((rc = report_verdict_build(groups, s, &v)) < 0) {
+			rc = err_set(eb, rc, "report: out of memory");
+			goto done;
+		}
+		rc = report_verdict_text(f, groups, &v);
+		report_verdict_free(&v);
+		if (rc < 0) {
+			rc = err_set(eb, rc, "report: cannot write the verdict");
+			goto done;
+		}
+	}
 	rc = 0;
 done:
 	report_groups_destroy(groups);

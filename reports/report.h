@@ -13,6 +13,8 @@
 #ifndef ADASCALE_REPORT_H
 #define ADASCALE_REPORT_H
 
+#include <stdio.h>
+
 #include "err.h"
 #include "plot.h"
 
@@ -41,5 +43,12 @@ int report_parse_formats(const char *list, int *formats, struct errbuf *eb);
  * ERR_* with detail in eb.
  */
 int report_generate(const struct report_opts *o, struct plot_sink *sink, struct errbuf *eb);
+
+/*
+ * Writes the verdict of the selected runs (verdict.h: three lines per scenario, each
+ * starting "verdict") to f; o->out_dir and o->formats are not read, nothing is written
+ * elsewhere. 0 or a negative ERR_* with detail in eb.
+ */
+int report_verdict_print(const struct report_opts *o, FILE *f, struct errbuf *eb);
 
 #endif

@@ -38,7 +38,7 @@ struct report_timeline_point {
 };
 
 /* Timelines are read only for reports of at most this many runs. */
-#define REPORT_TIMELINE_MAX_RUNS 4
+#define REPORT_TIMELINE_MAX_RUNS 6
 
 /* One run. Every string is owned by the run and never NULL (NULL in the database is ""). */
 struct report_run {

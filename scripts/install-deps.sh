@@ -3,6 +3,7 @@
 # missing. Prints one line and changes nothing when everything is present.
 # `install-deps.sh fuzz` adds clang and its libFuzzer/sanitizer runtimes (`make fuzz`).
 # `install-deps.sh valgrind` adds valgrind (`make valgrind`).
+# `install-deps.sh chromium` adds Debian's chromium (`make browser-check`).
 set -eu
 
 PKGS="build-essential pkg-config git sqlite3 libsqlite3-dev libcsv-dev libopenblas-dev liblapacke-dev
@@ -13,6 +14,9 @@ if [ "${1:-}" = fuzz ]; then
 fi
 if [ "${1:-}" = valgrind ]; then
 	PKGS="$PKGS valgrind"
+fi
+if [ "${1:-}" = chromium ]; then
+	PKGS="$PKGS chromium"
 fi
 
 # Installed for this machine's architecture (or arch-independent): a package installed only

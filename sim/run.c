@@ -1267,6 +1267,7 @@ static int describe(struct sim *s)
 		.policy_sha256 = s->pol_sha256,
 		.workload = c->workload,
 		.deadline_ms = c->deadline_ms,
+		.deadline_auto = c->deadline_auto,
 		.duration_s = c->duration_s,
 		.queue_cap = c->queue_cap,
 		.drop_oldest = c->drop_oldest,
@@ -1294,16 +1295,26 @@ int run_policy_sha256(const char *policy_source, char hex[65], struct errbuf *eb
 void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
 		  char config_key[65])
 {
-	char code[96] = "";
+	char code[96] = "", deadline[48];
+	if (id->deadline_auto > 0) {
+		/* the shortest digits that read back as the same F: auto:0.8, as the user wrote it */
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(deadline, sizeof deadline, "auto:%.*g", prec, id->deadline_auto);
+			if (strtod(deadline + 5, NULL) == id->deadline_auto)
+				break;
+		}
+	} else {
+		snprintf(deadline, sizeof deadline, "%.17g", id->deadline_ms);
+	}
 	if (id->policy_sha256 && id->policy_sha256[0])
 		snprintf(code, sizeof code, "policy_sha256=%.64s\n", id->policy_sha256);
 	snprintf(key, RUN_IDENTITY_LEN,
 		 "trace_sha256=%s\ndevice_sha256=%s\ntimings_sha256=%s\nmodel_sha256=%s\n"
 		 "ops=%s\npolicy=%s\npolicy_source=%.1024s\n%sparams=%s\nworkload=%s\n"
-		 "deadline_ms=%.17g\nqueue=%d\ndrop=%s\nduration_s=%.17g\n",
+		 "deadline_ms=%s\nqueue=%d\ndrop=%s\nduration_s=%.17g\n",
 		 id->trace_sha256, id->device_sha256, id->timings_sha256, id->model_sha256,
 		 id->ops ? id->ops : "(ladder)", id->policy, id->policy_source, code,
-		 id->policy_params, id->workload, id->deadline_ms, id->queue_cap,
+		 id->policy_params, id->workload, deadline, id->queue_cap,
 		 id->drop_oldest ? "oldest" : "newest", id->duration_s);
 	/* appended on its own: one more argument above would make glibc's snprintf allocate */
 	if (id->physics_closed) { /* replay adds nothing: its keys stay as they were */
@@ -1413,13 +1424,93 @@ static void physics_notes(struct sim *s)
 			 "not the closed loop's: it plans with the frequency cap of the moment");
 }
 
+int run_deadline_parse(const char *text, double *deadline_ms, double *deadline_auto, char *why,
+		       size_t why_len)
+{
+	double x;
+	if (strncmp(text, "auto:", 5) == 0) {
+		if (num_double(text + 5, &x) < 0 || !(x > 0) || x > 1000) {
+			snprintf(why, why_len, "auto:F takes a number F in (0, 1000], not '%.32s'",
+				 text + 5);
+			return -1;
+		}
+		*deadline_ms = 0;
+		*deadline_auto = x;
+		return 0;
+	}
+	if (num_double(text, &x) < 0 || !(x > 0) || x > 1e9) {
+		snprintf(why, why_len, "takes milliseconds in (0, 1e9] or auto:F, not '%.32s'", text);
+		return -1;
+	}
+	*deadline_ms = x;
+	*deadline_auto = 0;
+	return 0;
+}
+
+/*
+ * auto:F: the deadline is F times the most accurate variant's idle latency, predicted as
+ * predict_ms predicts it (its kernels' summed medians over the device model's rate) at idle:
+ * the device's top operating point on the inference cluster, every core online, no
+ * competing load, at the thread count that is fastest there. The trace is not read for it,
+ * so the deadline is the same for every trace. A fixed deadline is kept as given.
+ */
+static int resolve_deadline(struct sim *s)
+{
+	const struct run_config *c = s->cfg;
+	if (c->deadline_auto == 0) {
+		s->out->deadline_ms = c->deadline_ms;
+		return 0;
+	}
+	int best = -1;
+	for (int v = 0; v < s->n_var; v++)
+		if (s->av[v].has_top1 && (best < 0 || s->av[v].top1 > s->av[best].top1))
+			best = v;
+	if (best < 0)
+		return err_set(s->eb, ERR_USAGE,
+			       "deadline auto:%g: no variant of %s has an accuracy, so none is the "
+			       "most accurate; give --deadline-ms in milliseconds",
+			       c->deadline_auto, s->model->name);
+	int cl = s->dm.cluster;
+	struct devmodel_state idle = {.freq_mhz = device_max_mhz(s->dev, cl),
+				      .online = s->dev->clusters[cl].cores,
+				      .util_other = 0};
+	double idle_ms = INFINITY;
+	int at_threads = 0;
+	for (int t = 1; t <= s->max_threads; t++) {
+		if (s->vr[best].ref_us[t] <= 0)
+			continue;
+		double ms = s->vr[best].ref_us[t] / devmodel_rate(&s->dm, &idle, t) / 1000.0;
+		if (ms < idle_ms) {
+			idle_ms = ms;
+			at_threads = t;
+		}
+	}
+	double d = c->deadline_auto * idle_ms;
+	if (!(d > 0 && d <= 1e9))
+		return err_set(s->eb, ERR_USAGE,
+			       "deadline auto:%g: %g x %g ms is not a deadline in (0, 1e9] ms",
+			       c->deadline_auto, c->deadline_auto, idle_ms);
+	s->out->deadline_ms = d;
+	add_note(s,
+		 "deadline: auto:%g = %g x %.4g ms, the idle latency of %s (the most accurate "
+		 "variant, top-1 %.1f%%) at %d thread%s, %g MHz, no competing load = %.4g ms",
+		 c->deadline_auto, c->deadline_auto, idle_ms, s->av[best].key, s->av[best].top1,
+		 at_threads, at_threads == 1 ? "" : "s", idle.freq_mhz, d);
+	return 0;
+}
+
 static int setup(struct sim *s)
 {
 	const struct run_config *c = s->cfg;
 	struct errbuf *eb = s->eb;
 	int rc;
-	if (c->deadline_ms <= 0 || c->deadline_ms > 1e9)
-		return err_set(eb, ERR_USAGE, "deadline %g ms: must be in (0, 1e9]", c->deadline_ms);
+	if (c->deadline_auto != 0 ? !(c->deadline_auto > 0 && c->deadline_auto <= 1000)
+				  : !(c->deadline_ms > 0 && c->deadline_ms <= 1e9))
+		return c->deadline_auto != 0
+			       ? err_set(eb, ERR_USAGE, "deadline auto:%g: F must be in (0, 1000]",
+					 c->deadline_auto)
+			       : err_set(eb, ERR_USAGE, "deadline %g ms: must be in (0, 1e9]",
+					 c->deadline_ms);
 	if (c->queue_cap < 1 || c->queue_cap > 1000000)
 		return err_set(eb, ERR_USAGE, "queue %d: must be in 1..1000000", c->queue_cap);
 	if (c->duration_s < 0 || c->duration_s > 1e8)
@@ -1454,7 +1545,9 @@ static int setup(struct sim *s)
 		return rc;
 	devmodel_init(&s->dm, s->dev, s->tim);
 	model_notes(s);
-	s->deadline_ns = llround(c->deadline_ms * 1e6);
+	if ((rc = resolve_deadline(s)) < 0)
+		return rc;
+	s->deadline_ns = llround(s->out->deadline_ms * 1e6);
 
 	/* the initial state: every core online at the top OPP, nothing else running */
 	s->st.size = sizeof s->st;

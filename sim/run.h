@@ -36,6 +36,9 @@ struct run_config {
 	const char *workload;  /* periodic:fps=F | poisson:rate=R */
 	const char *tag;
 	double deadline_ms;
+	/* > 0: the deadline is auto:F, this F times the idle latency of the most accurate
+	 * variant (run_execute resolves it; deadline_ms is then not read); 0: deadline_ms */
+	double deadline_auto;
 	int queue_cap;
 	int drop_oldest;       /* 0: a full queue drops the new request; 1: the oldest */
 	double duration_s;     /* 0: until the trace ends */
@@ -87,6 +90,7 @@ struct run_output {
 	int has_ontime_top1;        /* 0 when no request counts towards ontime_top1 */
 	double decide_mean_us, decide_p99_us;
 	double wall_s;
+	double deadline_ms;         /* the deadline the run used: --deadline-ms, or auto:F resolved */
 	int n_variants;
 	char (*variant_keys)[160];  /* owned */
 	int64_t *variant_served;    /* owned, per variant */
@@ -126,6 +130,7 @@ struct run_identity {
 	const char *policy, *policy_source, *policy_params, *workload;
 	const char *policy_sha256;
 	double deadline_ms, duration_s;
+	double deadline_auto; /* > 0: the text says deadline_ms=auto:F instead of a number */
 	int queue_cap, drop_oldest;
 	int physics_closed;  /* closed asked for: adds "physics=closed" to the text; 0 adds nothing */
 };
@@ -144,6 +149,15 @@ int run_policy_sha256(const char *policy_source, char hex[65], struct errbuf *eb
 void run_config_text(char *out, size_t len, const char *trace, const char *device,
 		     const char *timings, const char *model, const char *key, uint64_t seed,
 		     const char *tag);
+
+/*
+ * A deadline as written on the command line or in a sweep file: milliseconds in (0, 1e9], or
+ * auto:F with F a number in (0, 1000] (the deadline is F times the idle latency of the most
+ * accurate variant; docs/simulation.md#deadline). Sets *deadline_ms (0 for auto) and
+ * *deadline_auto (0 for a number). 0, or -1 with the reason in why.
+ */
+int run_deadline_parse(const char *text, double *deadline_ms, double *deadline_auto, char *why,
+		       size_t why_len);
 
 /* Runs the simulation; *out is the caller's (run_output_destroy). */
 /* Checks a workload string's grammar (a file: workload's file is not opened): 0 or ERR_USAGE. */

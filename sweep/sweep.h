@@ -63,7 +63,8 @@ struct sweep_spec {
 	char path[PATH_MAX];
 	char name[128];
 	struct sweep_list dim[SWEEP_N_DIMS];
-	double *deadlines_ms;      /* parsed dim[SWEEP_DEADLINE] */
+	double *deadlines_ms;      /* parsed dim[SWEEP_DEADLINE]; 0 where it is auto:F */
+	double *deadlines_auto;    /* F of auto:F (run.h's deadline_auto); 0 for milliseconds */
 	uint64_t *seeds;           /* parsed dim[SWEEP_SEED] */
 	char *timings;             /* NULL: each device's own timings */
 	long timings_line;

@@ -311,6 +311,8 @@ static int finish(struct exec *x, int k)
 		}
 		sweep_plan_describe(x->p, r, o);
 		o->wall_s = wall;
+	} else {
+		cfg.deadline_ms = o->deadline_ms; /* auto:F resolved; the config keeps the rule */
 	}
 	if ((rc = store_put_run(x->s, &cfg, o, reason[0] ? reason : NULL, NULL, x->eb)) < 0) {
 		err_wrap(x->eb, "storing run %d of the sweep (the runs stored so far stay; the same "

@@ -214,6 +214,7 @@ static void identity(const struct sweep_plan *p, const int at[SWEEP_N_DIMS],
 		.policy_sha256 = pol->sha256,
 		.workload = s->dim[SWEEP_WORKLOAD].v[at[SWEEP_WORKLOAD]],
 		.deadline_ms = s->deadlines_ms[at[SWEEP_DEADLINE]],
+		.deadline_auto = s->deadlines_auto[at[SWEEP_DEADLINE]],
 		.duration_s = s->duration_s,
 		.queue_cap = s->queue_cap,
 		.drop_oldest = s->drop_oldest,
@@ -236,6 +237,7 @@ void sweep_plan_config(const struct sweep_plan *p, const struct sweep_run *r,
 	c->workload = s->dim[SWEEP_WORKLOAD].v[r->at[SWEEP_WORKLOAD]];
 	c->tag = p->tag;
 	c->deadline_ms = s->deadlines_ms[r->at[SWEEP_DEADLINE]];
+	c->deadline_auto = s->deadlines_auto[r->at[SWEEP_DEADLINE]];
 	c->queue_cap = s->queue_cap;
 	c->drop_oldest = s->drop_oldest;
 	c->physics = s->physics;
@@ -279,8 +281,10 @@ static int excluded(const struct sweep_spec *s, const int at[SWEEP_N_DIMS])
 			/* the value is in the list (sweep_spec_load checked): compare as written,
 			 * numbers as numbers */
 			if (d == SWEEP_DEADLINE) {
-				double v = strtod(x->value[d], NULL);
-				all = v == s->deadlines_ms[at[d]];
+				double v, f;
+				char why[128];
+				all = run_deadline_parse(x->value[d], &v, &f, why, sizeof why) == 0 &&
+				      v == s->deadlines_ms[at[d]] && f == s->deadlines_auto[at[d]];
 			} else if (d == SWEEP_SEED) {
 				all = strtoull(x->value[d], NULL, 10) == s->seeds[at[d]];
 			} else {

@@ -177,17 +177,27 @@ static int scalar(struct parse *p, int k, const char *v)
 static int list_value(struct parse *p, int d, const char *tok)
 {
 	struct sweep_spec *s = p->s;
-	double x;
 	uint64_t u;
 	if (d == SWEEP_DEADLINE) {
-		if (num_double(tok, &x) < 0 || !(x > 0) || x > 1e9)
-			return inilines_fail(&p->in, ERR_RANGE, "deadlines_ms: '%.64s' is not a number in (0, 1e9]",
-				    tok);
+		double ms, f;
+		char why[128];
+		if (run_deadline_parse(tok, &ms, &f, why, sizeof why) < 0)
+			return strncmp(tok, "auto:", 5) == 0
+				       ? inilines_fail(&p->in, ERR_RANGE, "deadlines_ms: '%.64s': %s",
+						       tok, why)
+				       : inilines_fail(&p->in, ERR_RANGE,
+						       "deadlines_ms: '%.64s' is not a number in (0, "
+						       "1e9] nor auto:F",
+						       tok);
 		double *a = realloc(s->deadlines_ms, (size_t)(s->dim[d].n + 1) * sizeof *a);
 		if (!a)
 			return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
 		s->deadlines_ms = a;
-		a[s->dim[d].n] = x;
+		a[s->dim[d].n] = ms;
+		if (!(a = realloc(s->deadlines_auto, (size_t)(s->dim[d].n + 1) * sizeof *a)))
+			return inilines_fail(&p->in, ERR_NOMEM, "out of memory");
+		s->deadlines_auto = a;
+		a[s->dim[d].n] = f;
 	} else if (d == SWEEP_WORKLOAD) {
 		struct errbuf e = {0};
 		if (run_workload_check(tok, &e) < 0)
@@ -300,7 +310,10 @@ static int listed(const struct sweep_spec *s, int d, const char *value)
 	uint64_t u;
 	for (int i = 0; i < s->dim[d].n; i++) {
 		if (d == SWEEP_DEADLINE) {
-			if (num_double(value, &x) == 0 && x == s->deadlines_ms[i])
+			double f;
+			char why[128];
+			if (run_deadline_parse(value, &x, &f, why, sizeof why) == 0 &&
+			    x == s->deadlines_ms[i] && f == s->deadlines_auto[i])
 				return 1;
 		} else if (d == SWEEP_SEED) {
 			if (num_u64(value, &u) == 0 && u == s->seeds[i])
@@ -391,6 +404,7 @@ void sweep_spec_destroy(struct sweep_spec *s)
 			free(s->exclude[i].value[d]);
 	free(s->exclude);
 	free(s->deadlines_ms);
+	free(s->deadlines_auto);
 	free(s->seeds);
 	free(s->timings);
 	free(s->ops);

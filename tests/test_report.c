@@ -419,9 +419,15 @@ Test(report, marks_the_best_value_of_each_column_by_its_direction)
 	/* Higher is better: run 3 has the best top-1. */
 	cr_assert_not_null(strstr(cell(html, 3, "mean_top1", c, sizeof c), "best"), "%s", c);
 	cr_assert_null(strstr(cell(html, 2, "mean_top1", c, sizeof c), "best"), "%s", c);
-	/* All equal (served, switches): nothing to mark. */
-	for (int id = 1; id <= 3; id++)
-		cr_assert_null(strstr(cell(html, id, "served", c, sizeof c), "best"), "%s", c);
+	/* All equal (served, switches): nothing to mark, and no column: the caption above the
+	 * table names the value once. */
+	const char *row1 = strstr(html, "<tr id=\"run-1\"");
+	cr_assert_not_null(row1);
+	const char *row1_end = strstr(row1, "</tr>");
+	const char *served_cell = strstr(row1, "data-metric=\"served\"");
+	cr_assert(!served_cell || served_cell > row1_end, "a constant column stayed a column");
+	cr_assert(tu_has(html, "The same in every row: "), "no caption");
+	cr_assert(tu_has(html, "served <strong>"), "the caption names served");
 	/* The values are shown: 1% miss rate for run 2. */
 	cr_assert_not_null(strstr(cell(html, 2, "miss_rate", c, sizeof c), "1.00%"), "%s", c);
 	free(html);
@@ -523,9 +529,12 @@ Test(report, the_on_time_accuracy_leads_tables_and_is_the_pareto_axis)
 	cr_assert_not_null(strstr(cell(html, 2, "ontime_top1", c, sizeof c), "best"), "%s", c);
 	cr_assert_null(strstr(cell(html, 3, "ontime_top1", c, sizeof c), "best"), "%s", c);
 	cr_assert_not_null(strstr(cell(html, 3, "mean_top1", c, sizeof c), "best"), "%s", c);
-	const char *on = strstr(html, "on-time top-1 (%)"), *sv = strstr(html, "served top-1 (%)");
-	const char *served = strstr(html, "<th>served \xE2\x86\x91</th>");
-	cr_assert(on && sv && served && on < sv && sv < served, "column order");
+	/* in the runs table the objective comes right after the policy, before what varies */
+	const char *runs = strstr(html, "<table class=\"runs\">");
+	cr_assert_not_null(runs);
+	const char *on = strstr(runs, "on-time top-1 (%)"), *sv = strstr(runs, "served top-1 (%)");
+	const char *pol = strstr(runs, "<th>policy</th>");
+	cr_assert(pol && on && sv && pol < on && on < sv, "column order");
 	free(html);
 	char *csv = out_file("runs.csv", NULL);
 	cr_assert_not_null(strstr(csv, ",wall_s,ontime_top1,"), "%.400s", csv);
@@ -1202,10 +1211,10 @@ Test(report, labels_name_only_the_parameters_that_differ)
 	/* Three configurations: greedy over 3 seeds, and the two static ones. */
 	cr_assert_not_null(strstr(html, "<tr id=\"group-3\">"), "%s", html);
 	cr_assert_null(strstr(html, "<tr id=\"group-4\">"));
-	cr_assert_not_null(strstr(html, "<td>static:variant=best</td>"), "%s", html);
-	cr_assert_not_null(strstr(html, "<td>static:variant=fastest</td>"));
+	cr_assert_not_null(strstr(html, "<td class=\"name\">static:variant=best</td>"), "%s", html);
+	cr_assert_not_null(strstr(html, "<td class=\"name\">static:variant=fastest</td>"));
 	cr_assert_null(strstr(html, "static:variant=best,threads"));
-	cr_assert_not_null(strstr(html, "<td>greedy</td>"));
+	cr_assert_not_null(strstr(html, "<td class=\"name\">greedy</td>"));
 	/* The interval of the greedy miss rate: 20.00% +- 24.84%. */
 	char c[256];
 	snprintf(c, sizeof c, "20.00%% \xC2\xB1 24.84%%");
@@ -1541,5 +1550,138 @@ Test(report, the_key_leaves_the_plot_when_it_would_cover_curves)
 	const char *end = strstr(cdf, "unset output");
 	const char *key = strstr(cdf, "set key outside");
 	cr_assert(key && key < end, "%s", cdf);
+	plot_sink_destroy(rec);
+}
+
+/* ---- the verdict ---- */
+
+/*
+ * adascale, static best and static fastest over seeds 1-3 (miss rate 0, so on-time top-1 is
+ * top-1): adascale 60, 62, 67; static best 50, 55, 54; static fastest 41.5 each.
+ * same: every policy gets the same value on every seed instead.
+ */
+static void db_verdict(int same)
+{
+	sqlite3 *db = db_create();
+	static const double ada[] = {60, 62, 67}, best[] = {50, 55, 54};
+	for (int k = 0; k < 3; k++) {
+		struct fake_run a = {"v", "adascale", "", "mobilenet_v1", "traces/host_stress.csv",
+				     "pixel4", k + 1, 0, same ? 63 : ada[k], 20, 5, 0};
+		struct fake_run b = a, c = a;
+		b.policy = c.policy = "static";
+		b.params = "variant=best,threads=max";
+		b.top1 = same ? 53 : best[k];
+		c.params = "variant=fastest,threads=max";
+		c.top1 = 41.5;
+		insert_run(db, &a);
+		insert_run(db, &b);
+		insert_run(db, &c);
+	}
+	sqlite3_close(db);
+}
+
+static char *verdict_text(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_not_null(f);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, NULL, NULL, NULL, 0};
+	cr_assert_eq(report_verdict_print(&o, f, &eb), 0, "%s", eb.msg);
+	fclose(f);
+	return buf;
+}
+
+Test(report, verdict_names_the_winner_with_a_paired_interval_over_seeds)
+{
+	db_verdict(0);
+	char *t = verdict_text();
+	/*
+	 * Against static best the paired differences are 10, 7, 13: mean 10, sd 3; the 95%
+	 * interval is 10 +- t(0.975, 2) 3 / sqrt(3) with t(0.975, 2) = 4.303 (any Student-t
+	 * table): [+2.5, +17.5]. The two-sided p of t = 10 / (3 / sqrt(3)) = 5.7735 with 2
+	 * degrees of freedom, whose CDF is 1/2 + t / (2 sqrt(2 + t^2)), is 0.0287.
+	 */
+	double tt = 10 / (3 / sqrt(3.0)), p = 1 - tt / sqrt(2 + tt * tt);
+	char want[256];
+	snprintf(want, sizeof want,
+		 "+10.0 points against static best (53.0%%; 95%% interval [+2.5, +17.5], paired "
+		 "t-test p = %.2g over 3 seeds)",
+		 p);
+	cr_assert(tu_has(t, "verdict: on-time top-1: adascale wins with 63.0%"), "%s", t);
+	cr_assert(tu_has(t, want), "want '%s' in:\n%s", want, t);
+	/* against static fastest: 18.5, 20.5, 25.5, mean 21.5, sd sqrt(13) */
+	double half = 4.302653 * sqrt(13.0) / sqrt(3.0);
+	snprintf(want, sizeof want, "+21.5 points against static fastest (41.5%%; 95%% interval [%+.1f, %+.1f]",
+		 21.5 - half, 21.5 + half);
+	cr_assert(tu_has(t, want), "want '%s' in:\n%s", want, t);
+	/* three lines: the objective, p95 and misses, energy */
+	int lines = 0;
+	for (const char *c = t; *c; c++)
+		lines += *c == '\n';
+	cr_assert_eq(lines, 3, "%s", t);
+	cr_assert(tu_has(t, "verdict: p95 latency, requests missed"), "%s", t);
+	cr_assert(tu_has(t, "verdict: energy per inference: adascale 20 mJ; static best 20 mJ"), "%s", t);
+	free(t);
+	/* the page opens with it: the verdict before the configurations */
+	cr_assert_eq(run_report(NULL, NULL), 0);
+	char *html = out_file("index.html", NULL);
+	const char *v = strstr(html, "<section id=\"verdict\">"), *g = strstr(html, "<h2>Configurations");
+	cr_assert(v && g && v < g, "the verdict comes first");
+	cr_assert(tu_has(v, "<strong>adascale</strong> wins on the objective"), "%.600s", v);
+	cr_assert(tu_has(v, "95% interval [+2.5, +17.5]"), "%.2000s", v);
+	free(html);
+}
+
+Test(report, seeds_that_cannot_differ_get_no_interval)
+{
+	db_verdict(1);
+	char *t = verdict_text();
+	cr_assert(tu_has(t, "+10.0 points against static best (53.0%; 3 seeds, all with the same "
+			    "difference: no interval)"),
+		  "%s", t);
+	free(t);
+	cr_assert_eq(run_report(NULL, NULL), 0);
+	char *html = out_file("index.html", NULL);
+	cr_assert_null(strstr(html, "\xC2\xB1 0.0"), "a zero-width interval is shown");
+	cr_assert(tu_has(html, "3 seeds, all with the same difference: no interval"));
+	free(html);
+	/* one seed in common */
+	remove(db_path);
+	db_seeds();
+	t = verdict_text();
+	cr_assert(tu_has(t, "one seed: no interval"), "%s", t);
+	free(t);
+}
+
+/* ---- what the plots show ---- */
+
+Test(report, plots_show_the_deadline_bar_values_and_variants_by_accuracy)
+{
+	sqlite3 *db = db_create();
+	insert_run(db, &plain_runs[0]);
+	insert_run(db, &plain_runs[2]);
+	long long id = insert_run(db, &plain_runs[1]);
+	/* first seen: the more accurate variant (70.6% top-1 in the fixture's variant use) */
+	static const char *const variants[] = {"mobilenet_v1:width=1.0",
+					       "mobilenet_v1:width=0.5,quant=int8"};
+	insert_timeline(db, id, variants, 2);
+	sqlite3_close(db);
+	struct plot_sink *rec = plot_record_create(NULL);
+	struct errbuf eb = {0, ""};
+	struct report_opts o = {db_path, out_dir, NULL, NULL, 0};
+	cr_assert_eq(report_generate(&o, rec, &eb), 0, "%s", eb.msg);
+	const char *cmd = plot_record_text(rec);
+	/* every run has the fixture's 33 ms deadline: a line at x = 33 on the latency CDF */
+	cr_assert(tu_has(cmd, "set arrow from 33, graph 0 to 33, graph 1 nohead"), "%s", cmd);
+	cr_assert(tu_has(cmd, "set label 'deadline 33 ms'"), "%s", cmd);
+	/* three curves, three dash patterns, the first the widest */
+	cr_assert(tu_has(cmd, "$cdf index 0 using 1:2 with lines lw 4.00 dt 1"), "%s", cmd);
+	cr_assert(tu_has(cmd, "$cdf index 2 using 1:2 with lines lw 1.50 dt 3"), "%s", cmd);
+	/* the bars carry their values */
+	cr_assert(tu_has(cmd, "$bars using 1:2:(sprintf('%.3g', $2)) with labels"), "%s", cmd);
+	/* the variant axis by top-1: width=0.5 int8 (63.3%) below width=1.0 (70.6%) */
+	cr_assert(tu_has(cmd, "set ytics ('width=0.5,quant=int8' 0, 'width=1.0' 1)"), "%s", cmd);
 	plot_sink_destroy(rec);
 }

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "run.h"
@@ -216,4 +217,110 @@ Test(run, trace_hash_is_the_whole_files_as_read_while_parsing)
 	o = run_ok(&c);
 	cr_assert_str_eq(o->trace_sha256, want);
 	run_output_destroy(o);
+}
+
+/*
+ * The idle latency of mobilenet_v1 at width 1, resolution 224, fp32 (the most accurate
+ * variant of the ladder: 70.9% top-1 in Howard et al. 2017, Table 6), worked out here from
+ * the files themselves as docs/simulation.md defines the prediction: each layer of the
+ * model spec matched to the timings row of its shape (op, sizes, kernel, stride, groups),
+ * fp32, at T threads, medians summed; at idle the device model's rate is
+ * (f_max / f_ref) * min(1, cores / T); the fastest T counts.
+ */
+static double idle_ms_by_hand(void)
+{
+	FILE *m = fopen("models/zoo/mobilenet_v1.csv", "r");
+	cr_assert_not_null(m);
+	char line[512], layer[64][128];
+	int n = 0;
+	while (fgets(line, sizeof line, m)) {
+		if (line[0] == '#' || strncmp(line, "name,", 5) == 0)
+			continue;
+		/* name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,...: keep op..groups */
+		char *p = strchr(line, ',') + 1, *q = p;
+		for (int k = 0; k < 8; k++)
+			q = strchr(q, ',') + 1;
+		cr_assert_lt(n, 64);
+		snprintf(layer[n++], sizeof layer[0], "%.*s", (int)(q - p), p);
+	}
+	fclose(m);
+	cr_assert_eq(n, 29, "MobileNet V1: the stem, 13 depthwise + 13 pointwise, pool, fc");
+	FILE *t = fopen(TIMINGS, "r");
+	cr_assert_not_null(t);
+	double sum_us[3] = {0, 0, 0}, f_ref = 0;
+	int found[3] = {0, 0, 0};
+	while (fgets(line, sizeof line, t)) {
+		sscanf(line, "# freq_ref_mhz: %lf", &f_ref);
+		for (int i = 0; i < n; i++) {
+			size_t len = strlen(layer[i]);
+			int threads;
+			char backend[32];
+			double median;
+			if (strncmp(line, layer[i], len) == 0 && strncmp(line + len, "fp32,", 5) == 0 &&
+			    sscanf(line + len + 5, "%d,%31[^,],%lf", &threads, backend, &median) == 3 &&
+			    threads >= 1 && threads <= 2) {
+				sum_us[threads] += median;
+				found[threads]++;
+			}
+		}
+	}
+	fclose(t);
+	/* a shape that occurs twice in the model counts twice */
+	cr_assert_eq(found[1], n, "%d of %d layers have a 1-thread fp32 row", found[1], n);
+	cr_assert_eq(found[2], n, "%d of %d layers have a 2-thread fp32 row", found[2], n);
+	/* devices/xeon-kvm-2vcpu.ini: opp = 2600 (its only operating point), cores = 2 */
+	double f_max = 2600, cores = 2;
+	cr_assert_gt(f_ref, 0, "the timings name their reference frequency");
+	double best = INFINITY;
+	for (int th = 1; th <= 2; th++) {
+		double ms = sum_us[th] / 1000.0 / (f_max / f_ref * fmin(1.0, cores / th));
+		best = fmin(best, ms);
+	}
+	return best;
+}
+
+Test(run, auto_deadline_is_f_times_the_most_accurate_variants_idle_latency)
+{
+	double idle_ms = idle_ms_by_hand();
+	const char *idle = const_trace("auto_idle.csv", 0, 8000, 3);
+	struct run_config c = base(idle, "static:variant=best");
+	c.deadline_ms = 0;
+	c.deadline_auto = 1.5;
+	struct run_output *o = run_ok(&c);
+	cr_assert_float_eq(o->deadline_ms, 1.5 * idle_ms, 1e-9 * idle_ms, "resolved %.9g ms, by hand 1.5 x %.9g ms",
+			   o->deadline_ms, idle_ms);
+	/* the run says which variant and the rule; the config keeps the rule, not the number */
+	cr_assert(tu_has(o->notes, "deadline: auto:1.5 = 1.5 x"), "%s", o->notes);
+	cr_assert(tu_has(o->notes, "mobilenet_v1:width=1,res=224,quant=fp32"), "%s", o->notes);
+	cr_assert(tu_has(o->config, "\ndeadline_ms=auto:1.5\n"), "%s", o->config);
+	/* and the run used it: at idle the most accurate variant meets 1.5x its idle latency
+	 * (all but the first frame, which waits for the variant to load)... */
+	cr_assert_leq(o->m.deadline_misses, 1);
+	cr_assert_gt(o->m.served, 80);
+	run_output_destroy(o);
+	/* ...and misses 0.9x of it on every request */
+	c.deadline_auto = 0.9;
+	o = run_ok(&c);
+	cr_assert_float_eq(o->deadline_ms, 0.9 * idle_ms, 1e-9 * idle_ms);
+	cr_assert_eq(o->m.deadline_misses, o->m.served);
+	cr_assert_gt(o->m.served, 0);
+	run_output_destroy(o);
+}
+
+Test(run, auto_deadline_with_a_bad_factor_is_refused)
+{
+	static const char *const bad[] = {"auto:0", "auto:-1", "auto:x", "auto:", "auto:1e9"};
+	const char *db = tu_scratch("auto_bad.db");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char out[4096];
+		int rc = tu_adascale(out, sizeof out,
+				     "run --trace traces/host_stress.csv --device "
+				     "devices/xeon-kvm-2vcpu.ini --model mobilenet_v1 --policy greedy "
+				     "--deadline-ms '%s' --db %s",
+				     bad[i], db);
+		cr_assert_eq(rc, 2, "%s: exit %d: %s", bad[i], rc, out);
+		cr_assert(tu_has(out, "--deadline-ms"), "%s", out);
+		cr_assert(tu_has(out, "auto:F takes a number F in (0, 1000]"), "%s", out);
+		cr_assert_eq(access(db, F_OK), -1, "%s: nothing may be written", bad[i]);
+	}
 }

@@ -318,6 +318,10 @@ Test(sweep, bad_files_are_refused_naming_file_and_line)
 		{"[sweep]\nname = a\ntraces = tests/data/slowdown.csv\ncolour = red\n",
 		 "bad.ini:4: [sweep]: unknown key 'colour'"},
 		{"[sweep]\nname = a\ndeadlines_ms = 33 -1\n", "bad.ini:3: deadlines_ms: '-1'"},
+		{"[sweep]\nname = a\ndeadlines_ms = auto:0\n",
+		 "bad.ini:3: deadlines_ms: 'auto:0': auto:F takes a number F in (0, 1000]"},
+		{"[sweep]\nname = a\n\ndeadlines_ms = 33 auto:fast\n",
+		 "bad.ini:4: deadlines_ms: 'auto:fast': auto:F takes a number F in (0, 1000]"},
 		{"[sweep]\nname = a\n\nseeds = 1 two\n", "bad.ini:4: seeds: 'two'"},
 		{"[sweep]\nname = a\nname = b\n", "bad.ini:3: name is given twice"},
 		{"[sweep]\nname = a\nqueue = 0\n", "bad.ini:3: queue: '0'"},
@@ -444,6 +448,33 @@ Test(sweep, plan_identity_is_the_one_run_execute_computes)
 	}
 	sweep_plan_destroy(p);
 	sweep_spec_destroy(s);
+}
+
+Test(sweep, auto_deadlines_resolve_per_run_and_keep_the_rule_in_the_config)
+{
+	const char *cfg = tu_write(
+		"auto.ini", "[sweep]\nname = auto\ntraces = tests/data/slowdown.csv\n"
+			    "devices = devices/xeon-kvm-2vcpu.ini\nmodels = mobilenet_v1\n"
+			    "policies = greedy static:variant=best\ndeadlines_ms = auto:1.5 auto:2 40\n"
+			    "seeds = 1\nduration_s = 1\n[exclude]\nrun = policy=static:variant=best "
+			    "deadline_ms=auto:2\n");
+	const char *db = tu_scratch("auto.db");
+	remove(db);
+	cr_assert_eq(adascale("sweep %s --db %s", cfg, db), 0, "%s", out);
+	cr_assert(tu_has(out, "5 ran now (5 ok, 0 failed)"), "%s", out);
+	/* the deadline column holds milliseconds; auto:2 over auto:1.5 is 4/3 */
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "sqlite3 %s \"SELECT printf('%%.12f', (SELECT deadline_ms FROM runs WHERE config "
+		 "LIKE '%%deadline_ms=auto:2%%') / (SELECT deadline_ms FROM runs WHERE policy = "
+		 "'greedy' AND config LIKE '%%deadline_ms=auto:1.5%%')), (SELECT count(*) FROM runs "
+		 "WHERE deadline_ms = 40 AND config LIKE '%%deadline_ms=40%%')\"",
+		 db);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
+	cr_assert(tu_has(out, "1.333333333333|2"), "%s", out);
+	/* run again: every run is found under the key the plan computed */
+	cr_assert_eq(adascale("sweep %s --db %s", cfg, db), 0, "%s", out);
+	cr_assert(tu_has(out, "5 already in"), "%s", out);
 }
 
 /* ---- running ---- */
