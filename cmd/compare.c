@@ -14,8 +14,12 @@
 static const char help[] =
 	"usage: adascale compare --db FILE --baseline TAG --candidate TAG [--tolerance FILE]\n"
 	"                        [--format md|csv|json]\n"
-	"Pairs the runs of the two tags that share configuration and seed, and for every\n"
-	"metric gives the change and whether it is significant (paired t-test over seeds).\n"
+	"       adascale compare --db FILE --configs --baseline KEY --candidate KEY [--tag T]\n"
+	"                        [--tolerance FILE] [--format md|csv|json]\n"
+	"Pairs the runs of the two tags that share configuration and seed (or, with --configs,\n"
+	"the runs of two configurations that share a seed: KEY is a config_key or its first 6+\n"
+	"hex digits, e.g. from the run_metrics view), and for every metric gives the change and\n"
+	"whether it is significant (paired t-test over seeds).\n"
 	"  --tolerance FILE  INI: [compare] alpha = 0.05; [METRIC] abs = X, rel = X,\n"
 	"                    gate = yes|no (defaults: docs/reports.md, data/tolerances.ini)\n"
 	"  --format F        md (default, a Markdown table), csv or json, on stdout\n"
@@ -41,12 +45,14 @@ static int parse_format(const char *f, void *dst, char *why, size_t n)
 int cmd_compare(int argc, char **argv)
 {
 	static const struct opt_verb v = {"adascale", "compare", help};
-	struct compare_opts o = {NULL, NULL, NULL, NULL, COMPARE_MD};
+	struct compare_opts o = {.format = COMPARE_MD};
 	const struct opt opts[] = {
 		{.name = "db", .type = OPT_STR, .dst = &o.db_path},
 		{.name = "baseline", .type = OPT_STR, .dst = &o.baseline},
 		{.name = "candidate", .type = OPT_STR, .dst = &o.candidate},
 		{.name = "tolerance", .type = OPT_STR, .dst = &o.tolerance_path},
+		{.name = "configs", .type = OPT_FLAG, .dst = &o.configs},
+		{.name = "tag", .type = OPT_STR, .dst = &o.tag},
 		{.name = "format", .type = OPT_FN, .dst = &o.format, .fn = parse_format,
 		 .takes = "expects md, csv or json"},
 		{0}};
@@ -55,6 +61,8 @@ int cmd_compare(int argc, char **argv)
 		return opt_status(rc);
 	if (!o.db_path || !o.baseline || !o.candidate)
 		return opt_usage(&v, "--db, --baseline and --candidate are required");
+	if (o.tag && !o.configs)
+		return opt_usage(&v, "--tag goes with --configs (without it the tags are compared)");
 	struct errbuf eb = {0, ""};
 	int regressed = 0;
 	rc = compare_run(&o, stdout, &regressed, &eb);

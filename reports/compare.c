@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,8 @@ struct cmp {
 	struct row *rows;
 	int n_pairs, n_unpaired_b, n_unpaired_c, n_dup_b, n_dup_c;
 	int counts[COMPARE_N_VERDICTS];
+	const char *label_b, *label_c; /* with configs: the two configurations' labels */
+	const char *key_b, *key_c;     /* and their config_keys */
 };
 
 static int run_cmp(const void *x, const void *y)
@@ -384,7 +387,10 @@ static int pair_up(struct cmp *x, struct errbuf *eb)
 	/* Merge join on (config_key, seed); each configuration's pairs are contiguous. */
 	int i = 0, j = 0, n = 0, cfg = -1;
 	while (i < nb || j < nc) {
-		int k = i < nb && j < nc ? strcmp(vb[i]->config_key, vc[j]->config_key) : 0;
+		/* two configurations pair by seed alone */
+		int k = i < nb && j < nc && !x->o->configs
+				? strcmp(vb[i]->config_key, vc[j]->config_key)
+				: 0;
 		if (i < nb && j < nc && k == 0 && vb[i]->seed != vc[j]->seed)
 			k = vb[i]->seed < vc[j]->seed ? -1 : 1;
 		if (j >= nc || (i < nb && k < 0)) {
@@ -410,7 +416,12 @@ static int pair_up(struct cmp *x, struct errbuf *eb)
 	}
 	if (n > 0 && (rc = judge_config(x, cfg, pb, pc, n, a, b)) < 0)
 		goto nomem;
-	if (x->n_pairs == 0)
+	if (x->n_pairs == 0 && x->o->configs)
+		rc = err_set(eb, ERR_NOTFOUND,
+			     "%s: no seed of configuration %.12s... pairs with one of %.12s...: %d and "
+			     "%d runs",
+			     x->o->db_path, x->key_b, x->key_c, x->b->n_runs, x->c->n_runs);
+	else if (x->n_pairs == 0)
 		rc = err_set(eb, ERR_NOTFOUND,
 			     "%s: no run of tag '%s' pairs with a run of tag '%s' (same config_key "
 			     "and seed): %d and %d runs, no configuration in common",
@@ -478,10 +489,19 @@ static void write_md(struct cmp *x, FILE *f, int regressed)
 {
 	const struct compare_opts *o = x->o;
 	fputs("# adascale compare: ", f);
-	report_md_put(f, o->baseline);
+	report_md_put(f, o->configs ? x->label_b : o->baseline);
 	fputs(" \xE2\x86\x92 ", f);
-	report_md_put(f, o->candidate);
+	report_md_put(f, o->configs ? x->label_c : o->candidate);
 	fputs("\n\n", f);
+	if (o->configs) {
+		fprintf(f, "Two configurations: baseline %s, candidate %s", x->key_b, x->key_c);
+		if (o->tag) {
+			fputs(", runs of tag ", f);
+			report_md_put(f, o->tag);
+		}
+		fputs("; runs pair up by seed, and each row's configuration is the baseline's.\n\n",
+		      f);
+	}
 	if (regressed) {
 		int cfgs = 0, last = -1;
 		for (int i = 0; i < x->n_rows; i++)
@@ -688,6 +708,75 @@ static void write_json(struct cmp *x, FILE *f, int regressed)
 	fputs("]}\n", f);
 }
 
+/*
+ * The ids of the runs of the configuration whose config_key starts with prefix (of tag when
+ * not NULL) into *ids (the caller frees it), their count into *n and the whole key into key.
+ * 0, or ERR_USAGE (not a key, or the start of two) / ERR_NOTFOUND / ERR_DB.
+ */
+static int config_runs(const char *db_path, const char *prefix, const char *tag, int64_t **ids,
+		       int *n, char key[65], struct errbuf *eb)
+{
+	size_t len = strlen(prefix);
+	*ids = NULL;
+	*n = 0;
+	if (len < 6 || len > 64 || strspn(prefix, "0123456789abcdef") != len)
+		return err_set(eb, ERR_USAGE,
+			       "compare --configs: '%.80s' is not a config_key (6 to 64 lowercase hex "
+			       "digits: the runs table's config_key, or its start)",
+			       prefix);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = 0, cap = 0;
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT id, config_key FROM runs WHERE substr(config_key, 1, ?2) = ?1 "
+			       "AND (?3 IS NULL OR tag = ?3) ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = err_set(eb, ERR_DB, "%s: %s", db_path, db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)len);
+	if (tag)
+		sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
+	key[0] = '\0';
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 1);
+		if (key[0] && strcmp(key, k) != 0) {
+			rc = err_set(eb, ERR_USAGE,
+				     "%s: '%s' starts two configurations (%.16s..., %.16s...): give more "
+				     "of the key",
+				     db_path, prefix, key, k);
+			goto out;
+		}
+		snprintf(key, 65, "%s", k);
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			int64_t *v = realloc(*ids, (size_t)cap * sizeof *v);
+			if (!v) {
+				rc = err_set(eb, ERR_NOMEM, "compare: out of memory");
+				goto out;
+			}
+			*ids = v;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (step != SQLITE_DONE)
+		rc = err_set(eb, ERR_DB, "%s: %s", db_path, sqlite3_errmsg(db));
+	else if (!*n)
+		rc = err_set(eb, ERR_NOTFOUND, "%s: no run of configuration '%s'%s%s", db_path, prefix,
+			     tag ? " with tag " : "", tag ? tag : "");
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (rc < 0) {
+		free(*ids);
+		*ids = NULL;
+	}
+	return rc;
+}
+
 /* ---- the whole ---- */
 
 int compare_run(const struct compare_opts *o, FILE *out, int *regressed, struct errbuf *eb)
@@ -695,6 +784,8 @@ int compare_run(const struct compare_opts *o, FILE *out, int *regressed, struct 
 	struct cmp x;
 	memset(&x, 0, sizeof x);
 	x.o = o;
+	int64_t *ids_b = NULL, *ids_c = NULL;
+	char key_b[65] = "", key_c[65] = "";
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = NULL;
@@ -704,7 +795,7 @@ int compare_run(const struct compare_opts *o, FILE *out, int *regressed, struct 
 		rc = err_set(eb, ERR_USAGE, "compare: --db, --baseline and --candidate are required");
 		goto done;
 	}
-	if (strcmp(o->baseline, o->candidate) == 0) {
+	if (!o->configs && strcmp(o->baseline, o->candidate) == 0) {
 		rc = err_set(eb, ERR_USAGE, "compare: the baseline and the candidate are the same "
 					    "tag '%.200s'",
 			     o->baseline);
@@ -713,9 +804,26 @@ int compare_run(const struct compare_opts *o, FILE *out, int *regressed, struct 
 	if (o->tolerance_path && (rc = compare_tolerances_load(o->tolerance_path, &x.tol, eb)) < 0)
 		goto done;
 	struct report_filter fb = {o->baseline, NULL, 0, 1}, fc = {o->candidate, NULL, 0, 1};
+	if (o->configs &&
+	    ((rc = config_runs(o->db_path, o->baseline, o->tag, &ids_b, &fb.n_ids, key_b, eb)) < 0 ||
+	     (rc = config_runs(o->db_path, o->candidate, o->tag, &ids_c, &fc.n_ids, key_c, eb)) <
+		     0))
+		goto done;
+	if (o->configs) {
+		fb = (struct report_filter){o->tag, ids_b, fb.n_ids, 1};
+		fc = (struct report_filter){o->tag, ids_c, fc.n_ids, 1};
+		x.key_b = key_b;
+		x.key_c = key_c;
+	}
 	if ((rc = report_data_load(o->db_path, &fb, &x.b, eb)) < 0 ||
 	    (rc = report_data_load(o->db_path, &fc, &x.c, eb)) < 0)
 		goto done;
+	if (o->configs && strcmp(x.key_b, x.key_c) == 0) {
+		rc = err_set(eb, ERR_USAGE, "compare --configs: the baseline and the candidate are "
+					    "the same configuration %.16s...",
+			     x.key_b);
+		goto done;
+	}
 	int n = x.b->n_runs + x.c->n_runs;
 	if (!(x.all = calloc((size_t)n, sizeof *x.all))) {
 		rc = err_set(eb, ERR_NOMEM, "compare: out of memory");
@@ -727,7 +835,13 @@ int compare_run(const struct compare_opts *o, FILE *out, int *regressed, struct 
 		x.all[x.b->n_runs + i] = &x.c->runs[i];
 	report_label_runs(x.all, n);
 	if ((rc = report_groups_build(x.all, n, REPORT_GROUPS_IGNORE_TAG, &x.groups, eb)) < 0 ||
-	    (rc = find_configs(&x, eb)) < 0 || (rc = pair_up(&x, eb)) < 0)
+	    (rc = find_configs(&x, eb)) < 0)
+		goto done;
+	if (o->configs) {
+		x.label_b = x.configs[config_of(&x, &x.b->runs[0])].label;
+		x.label_c = x.configs[config_of(&x, &x.c->runs[0])].label;
+	}
+	if ((rc = pair_up(&x, eb)) < 0)
 		goto done;
 	int any = x.counts[COMPARE_REGRESSED] > 0;
 	if (!(mem = open_memstream(&text, &len))) {
@@ -762,5 +876,7 @@ done:
 	free(x.all);
 	report_data_destroy(x.c);
 	report_data_destroy(x.b);
+	free(ids_c);
+	free(ids_b);
 	return rc;
 }

@@ -1,9 +1,11 @@
 /*
  * compare.h: `adascale compare`, the regression verdict between two tags of one results
- * database (a baseline, e.g. last night, and a candidate, e.g. tonight):
+ * database (a baseline, e.g. last night, and a candidate, e.g. tonight), or between two
+ * configurations (--configs: runs of the same seed paired, e.g. two policies):
  *
  *   adascale compare --db FILE --baseline TAG --candidate TAG [--tolerance FILE]
  *                    [--format md|csv|json]
+ *   adascale compare --db FILE --configs --baseline KEY --candidate KEY [--tag T] [...]
  *
  * Runs pair up when they share the configuration apart from the tag: the same config_key
  * (content hashes of trace, device, timings, model; policy and parameters; workload,
@@ -74,9 +76,16 @@ const char *compare_verdict_name(int v);
 
 struct compare_opts {
 	const char *db_path;
-	const char *baseline, *candidate; /* tags */
+	const char *baseline, *candidate; /* tags, or with configs, config_key prefixes */
 	const char *tolerance_path;       /* NULL: the built-in tolerances */
 	int format;                       /* COMPARE_MD, COMPARE_CSV, COMPARE_JSON */
+	/*
+	 * 1: baseline and candidate are two configurations (each a config_key or a unique
+	 * prefix of one, at least 6 hex digits) whose runs pair up by seed, within tag when it
+	 * is not NULL: one policy against another on the same scenarios, say.
+	 */
+	int configs;
+	const char *tag;
 };
 
 enum { COMPARE_MD, COMPARE_CSV, COMPARE_JSON };

@@ -138,7 +138,7 @@ static int compare_bin(const char *extra)
 /* compare_run in the process, its text into out. */
 static int compare_text(int format, const char *tolerance, int *regressed)
 {
-	struct compare_opts o = {db, "base", "cand", tolerance, format};
+	struct compare_opts o = {db, "base", "cand", tolerance, format, 0, NULL};
 	struct errbuf eb = {0, ""};
 	char *buf = NULL;
 	size_t len = 0;
@@ -594,4 +594,51 @@ Test(compare, nightly_waits_for_no_one_when_locked, .init = nightly_setup, .fini
 	/* A bad tag is bad input. */
 	cr_assert_eq(nightly("yesterday"), 2, "%s", out);
 	cr_assert(tu_has(out, "is not nightly-YYYY-MM-DD"), "%s", out);
+}
+
+/*
+ * --configs: two configurations of one tag, paired by seed. greedy's p95 is 8.0, 8.4 and
+ * 7.9 ms over the seeds, static's 13.5 each time: greedy against static changes p95 by
+ * 8.1 - 13.5 = -5.4 ms over 3 pairs. A prefix that starts both keys is refused.
+ */
+Test(compare, two_configurations_pair_up_by_seed)
+{
+	sqlite3 *h = db_open();
+	static const double p95[] = {8.0, 8.4, 7.9}, miss[] = {0.010, 0.012, 0.011};
+	for (int s = 0; s < 3; s++) {
+		struct crun g = {"base", "abcdef01", "greedy", "margin=1.0", s + 1, p95[s], miss[s],
+				 69.8, 49.0, 0};
+		struct crun st = {"base", "abcdef02", "static", "variant=best", s + 1, 13.5, 0.77,
+				  70.9, 67.3, 0};
+		put(h, &g);
+		put(h, &st);
+	}
+	sqlite3_close(h);
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd,
+		 "%s/adascale compare --db %s --configs --baseline abcdef02 --candidate abcdef01 "
+		 "--tag base --format csv",
+		 tu_bin(), db);
+	int rc = tu_run(cmd, out, sizeof out);
+	cr_assert(rc == 0 || rc == 1, "%d: %s", rc, out);
+	const char *row = strstr(out, ",lat_p95_ms,");
+	cr_assert_not_null(row, "%s", out);
+	int n;
+	double base, cand, change;
+	cr_assert_eq(sscanf(row, ",lat_p95_ms,ms,-1,%d,%lf,%lf,%lf", &n, &base, &cand, &change), 4,
+		     "%s", row);
+	cr_expect_eq(n, 3);
+	cr_expect_float_eq(base, 13.5, 1e-9);
+	cr_expect_float_eq(cand, (8.0 + 8.4 + 7.9) / 3, 1e-9);
+	cr_expect_float_eq(change, (8.0 + 8.4 + 7.9) / 3 - 13.5, 1e-9);
+
+	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --configs --baseline abcdef0 "
+				  "--candidate abcdef01",
+		 tu_bin(), db);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
+	cr_expect(tu_has(out, "'abcdef0' starts two configurations"), "%s", out);
+	snprintf(cmd, sizeof cmd, "%s/adascale compare --db %s --baseline base --candidate x --tag t",
+		 tu_bin(), db);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
+	cr_expect(tu_has(out, "--tag goes with --configs"), "%s", out);
 }
