@@ -496,7 +496,7 @@ Test(agent, profile_gives_one_row_per_unique_shape_and_thread_count, .init = mak
 	int c_gf = csvin_col(c, "gflops"), c_fc = csvin_col(c, "freq_changed");
 	cr_assert(c_thr >= 0 && c_be >= 0 && c_med >= 0 && c_p10 >= 0 && c_p90 >= 0 &&
 		  c_runs >= 0 && c_gf >= 0 && c_fc >= 0);
-	cr_assert_eq(csvin_n_cols(c), 19);
+	cr_assert_eq(csvin_n_cols(c), 20);
 	int n = 0, seen[3][2] = {{0}};
 	while (csvin_next(c, &eb) > 0) {
 		struct kshape k;
