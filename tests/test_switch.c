@@ -439,3 +439,51 @@ Test(switchcost, a_run_charges_measured_switches_and_says_for_how_many_variants,
 		     0, "%s", out);
 	cr_assert(tu_has(out, "shared weights: res"), "%s", out);
 }
+
+Test(stability, in_model_unstable_rows_are_timed_again_in_their_passes)
+{
+	const char *in = tu_write("jpasses.csv",
+				  "pass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,input\n"
+				  "p1,a,conv,8,8,8,16,1,1,1,fp32,\n"
+				  "p1,b,conv,8,8,16,16,1,1,1,fp32,\n"
+				  "p2,a,conv,8,8,8,16,1,1,1,fp32,\n");
+	const char *out = tu_scratch("jinmodel.csv");
+	struct agent_profile_opts o;
+	agent_profile_defaults(&o);
+	o.kernels = in;
+	o.n_threads = 1;
+	o.threads[0] = 1;
+	o.ramp_ms = 0;
+	o.m.warmup = 1;
+	o.m.warmup_ms = 0;
+	o.m.min_runs = 10;
+	o.m.max_seconds = 0.05;
+	/* a bound no pooled row meets (p90 > p10 always, with 10 or more distinct times): every
+	   row is unstable, so every pass is timed again in each round */
+	o.spread_max = 1;
+	o.rounds = 2;
+	struct errbuf eb = {0};
+	cr_assert_eq(agent_profile(&o, out, &eb), 0, "%s", eb.msg);
+	struct timings *t = NULL;
+	cr_assert_eq(timings_load(out, &t, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(t->n, 2); /* two unique kernels at one thread count */
+	for (int i = 0; i < t->n; i++)
+		cr_assert(t->t[i].p10_us > 0 && t->t[i].p10_us <= t->t[i].median_us);
+	timings_destroy(t);
+	FILE *f = fopen(out, "r");
+	cr_assert_not_null(f);
+	char line[1024], done[1024] = "";
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "# done:", 7))
+			snprintf(done, sizeof done, "%s", line);
+	fclose(f);
+	/* both passes again in each of the two rounds, unless a row came out stable */
+	cr_assert(tu_has(done, "passes timed again"), "%s", done);
+	const char *p = strstr(done, "passes timed again");
+	while (p > done && p[-1] == ' ')
+		p--;
+	while (p > done && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	int again = atoi(p);
+	cr_assert(again >= 2 && again <= 4, "%d passes timed again: %s", again, done);
+}
