@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "calib.h"
+#include "switchcost.h"
 #include "inilines.h"
 #include "num.h"
 #include "paths.h"
@@ -34,6 +35,7 @@ struct parse {
 	int rc;
 	long calib_line;     /* of the calibration key */
 	unsigned sensing_keys; /* bit per [sensing] key seen */
+	long switch_line;    /* of the switch_costs key */
 };
 
 static int num_in(struct parse *p, const char *key, const char *v, double lo, double hi,
@@ -95,7 +97,8 @@ static int beside(struct parse *p, const char *key, const char *v, char *dst, si
 	return 1;
 }
 
-enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC, K_BW, K_CALIB };
+enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC, K_BW, K_CALIB,
+       K_SWITCH };
 enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC };
 
 static int device_key(struct parse *p, const char *name, const char *v)
@@ -103,7 +106,7 @@ static int device_key(struct parse *p, const char *name, const char *v)
 	static const char *const keys[] = {"name",    "soc",     "memory_mb",
 					   "storage_read_mbps", "init_ms", "base_power_mw",
 					   "timings", "timings_source", "energy_source",
-					   "mem_bw_gbps", "calibration"};
+					   "mem_bw_gbps", "calibration", "switch_costs"};
 	struct device *d = p->d;
 	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
 		if (strcmp(name, keys[k]) != 0)
@@ -124,6 +127,11 @@ static int device_key(struct parse *p, const char *name, const char *v)
 				return inilines_fail(&p->in, ERR_PARSE, "calibration: no file named");
 			p->calib_line = p->in.line;
 			return beside(p, name, v, d->calibration, sizeof d->calibration);
+		case K_SWITCH:
+			if (!v[0])
+				return inilines_fail(&p->in, ERR_PARSE, "switch_costs: no file named");
+			p->switch_line = p->in.line;
+			return beside(p, name, v, d->switch_costs, sizeof d->switch_costs);
 		case K_TSRC: copy(d->timings_source, sizeof d->timings_source, v); return 1;
 		case K_ESRC: copy(d->energy_source, sizeof d->energy_source, v); return 1;
 		case K_BW: return num_in(p, name, v, 0.001, 1e5, &d->mem_bw_gbps);
@@ -132,7 +140,7 @@ static int device_key(struct parse *p, const char *name, const char *v)
 	return inilines_fail(&p->in, ERR_PARSE,
 		    "[device]: unknown key '%.64s' (name, soc, memory_mb, storage_read_mbps, init_ms, "
 		    "base_power_mw, timings, timings_source, energy_source, mem_bw_gbps, "
-		    "calibration)",
+		    "calibration, switch_costs)",
 		    name);
 }
 
@@ -493,6 +501,10 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		err_wrap(eb, "%s:%ld: calibration", path, p.calib_line);
 		goto fail;
 	}
+	if (d->switch_costs[0] && (p.rc = switchcost_load(d->switch_costs, &d->sw, eb)) < 0) {
+		err_wrap(eb, "%s:%ld: switch_costs", path, p.switch_line);
+		goto fail;
+	}
 	if ((rc = sha256_file(path, d->sha256)) < 0) {
 		p.rc = err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
 		goto fail;
@@ -502,6 +514,15 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		char both[2 * 65 + 2];
 		struct sha256 h;
 		snprintf(both, sizeof both, "%s\n%s\n", d->sha256, d->calib->sha256);
+		sha256_init(&h);
+		sha256_update(&h, both, strlen(both));
+		sha256_final_hex(&h, d->sha256);
+	}
+	if (d->sw) {
+		/* and its switch costs, the same way */
+		char both[2 * 65 + 2];
+		struct sha256 h;
+		snprintf(both, sizeof both, "%s\n%s\n", d->sha256, d->sw->sha256);
 		sha256_init(&h);
 		sha256_update(&h, both, strlen(both));
 		sha256_final_hex(&h, d->sha256);
@@ -521,6 +542,7 @@ void device_destroy(struct device *d)
 	if (!d)
 		return;
 	calib_destroy(d->calib);
+	switchcost_destroy(d->sw);
 	free(d);
 }
 

@@ -9,6 +9,8 @@
  *              timings (a file relative to the .ini), timings_source (measured | derived:...),
  *              energy_source (free text: where the power numbers come from),
  *              calibration (optional: a contention calibration, calib.h, relative to the .ini)
+ *              switch_costs (optional: measured switch costs, switchcost.h, relative to
+ *              the .ini; storage_read_mbps and init_ms remain for variants it lacks)
  *   [cluster.N] cores, core_type, capacity (DMIPS/MHz, biggest core = 1024),
  *              dyn_power_coeff (uW/MHz/V^2), opp (space-separated MHz@mV, ascending;
  *              repeated opp lines continue the list),
@@ -31,6 +33,7 @@
 #define DEVICE_MAX_OPPS 64
 
 struct calib;
+struct switchcost;
 
 struct opp {
 	double mhz;
@@ -104,7 +107,8 @@ struct device {
 	char path[PATH_MAX];
 	char sha256[65];         /* of the .ini; with a calibration, SHA-256 of the text
 				    "INI_SHA256\nCALIBRATION_SHA256\n" (both hex), so that what
-				    identifies a run covers both files */
+				    identifies a run covers both files; with switch costs, that
+				    hash and "SWITCH_COSTS_SHA256\n" hashed again the same way */
 	double memory_mb;
 	double storage_read_mbps;
 	double init_ms;
@@ -113,6 +117,8 @@ struct device {
 	char timings[PATH_MAX];  /* resolved against the .ini's folder; "" when none */
 	char calibration[PATH_MAX]; /* resolved like timings; "" when none */
 	struct calib *calib;        /* owned: read from calibration, NULL when none */
+	char switch_costs[PATH_MAX]; /* resolved like timings; "" when none */
+	struct switchcost *sw;      /* owned: read from switch_costs, NULL when none */
 	char timings_source[128];
 	char energy_source[256];
 	int n_clusters;

@@ -7,6 +7,7 @@
 #include "devmodel.h"
 
 #include "calib.h"
+#include "switchcost.h"
 #include "timings.h"
 
 /* The share of T threads' demand the CPU grants with n online cores and load u. */
@@ -69,9 +70,37 @@ void devmodel_costs_at(const struct devmodel *m, const struct devmodel_state *st
 	*power_mw = share * threads * device_core_power_mw(m->dev, m->cluster, st->freq_mhz);
 }
 
-double devmodel_switch_s(const struct devmodel *m, double weight_bytes)
+int devmodel_switch_var(const struct devmodel *m, const char *key, double weight_bytes,
+			struct devmodel_switch_var *v)
 {
-	return weight_bytes / (m->dev->storage_read_mbps * 1e6) + m->dev->init_ms / 1000.0;
+	int any = 0;
+	v->weight_bytes = weight_bytes;
+	v->family = 0;
+	v->row[0] = NULL;
+	for (int t = 1; t < DEVMODEL_SWITCH_THREADS; t++) {
+		v->row[t] = switchcost_find(m->dev->sw, key, t);
+		any |= v->row[t] != NULL;
+	}
+	return any;
+}
+
+double devmodel_switch_s(const struct devmodel *m, const struct devmodel_switch_var *from,
+			 const struct devmodel_switch_var *to, int threads, int *measured)
+{
+	double bytes = to->weight_bytes;
+	if (from && from->family == to->family)
+		bytes = to->weight_bytes > from->weight_bytes ? to->weight_bytes - from->weight_bytes
+							      : 0;
+	const struct switchcost_row *r =
+		to->row[threads < 1 ? 1 : threads < DEVMODEL_SWITCH_THREADS
+						 ? threads
+						 : DEVMODEL_SWITCH_THREADS - 1];
+	if (measured)
+		*measured = r != NULL;
+	if (!r)
+		return bytes / (m->dev->storage_read_mbps * 1e6) + m->dev->init_ms / 1000.0;
+	double read_s = r->weight_bytes > 0 ? bytes / r->weight_bytes * r->read_cold_ms / 1000.0 : 0;
+	return read_s + r->build_ms / 1000.0;
 }
 
 double devmodel_switch_mj(const struct devmodel *m, const struct devmodel_state *st,

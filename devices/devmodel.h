@@ -19,8 +19,15 @@
  *   - power: the inference keeps share * T cores busy, each drawing coeff * V^2 * f at the
  *     cluster's operating point (the Linux Energy Model, device_core_power_mw); base power
  *     is drawn all the time;
- *   - switching to a variant: its weights read from storage, then a fixed set-up
- *     (weight_bytes / storage speed + init_ms), on one busy core;
+ *   - switching to a variant: reading the weights it needs, then building its operators, on
+ *     one busy core. The weights it needs: all of its own, or, from a variant that shares
+ *     weights with it (switchcost_shares_weights: one model, differing only in the cuts
+ *     its spec declares shared), only what it has beyond them, max(0, W_to - W_from): a resolution
+ *     change reads nothing and rebuilds, a wider cut reads the difference, a narrower one
+ *     reads nothing. With the device's measured switch costs (switchcost.h) for the variant
+ *     at the thread count (or the nearest below, else above), reading takes
+ *     bytes / W_row * read_cold_ms and building build_ms; for a variant the file lacks,
+ *     the assumed constants: bytes / storage_read_mbps + init_ms;
  *   - replaying a trace: a recorded frequency maps onto the device as a fraction of the
  *     recording device's maximum, and runs at the operating point at or above it; online
  *     cores are capped at the cluster's cores.
@@ -38,6 +45,7 @@
 #include "device.h"
 
 struct calib;
+struct switchcost_row;
 struct timings;
 
 struct devmodel {
@@ -86,8 +94,28 @@ static inline double devmodel_base_power_mw(const struct devmodel *m)
 	return m->base_power_mw;
 }
 
-/* Seconds a switch to a variant of weight_bytes takes. */
-double devmodel_switch_s(const struct devmodel *m, double weight_bytes);
+#define DEVMODEL_SWITCH_THREADS 17
+
+/* What switching to a variant involves, resolved once per variant (devmodel_switch_var). */
+struct devmodel_switch_var {
+	double weight_bytes;
+	int family;             /* variants with one family share weights (set by the caller) */
+	const struct switchcost_row *row[DEVMODEL_SWITCH_THREADS]; /* by thread count; NULL:
+								   not measured */
+};
+
+/*
+ * Fills *v for variant key of weight_bytes: its measured rows at 1..16 threads from the
+ * device's switch costs (none without them), family 0. Returns 1 when any row was found.
+ */
+int devmodel_switch_var(const struct devmodel *m, const char *key, double weight_bytes,
+			struct devmodel_switch_var *v);
+/*
+ * Seconds a switch to variant to with threads threads takes, from variant from (NULL:
+ * nothing loaded). *measured, when not NULL, is set to 1 when a measured row was used.
+ */
+double devmodel_switch_s(const struct devmodel *m, const struct devmodel_switch_var *from,
+			 const struct devmodel_switch_var *to, int threads, int *measured);
 /* Energy (mJ) of a switch that takes switch_s seconds at st: one busy core meanwhile. */
 double devmodel_switch_mj(const struct devmodel *m, const struct devmodel_state *st,
 			  double switch_s);

@@ -49,6 +49,8 @@ int timings_load(const char *path, struct timings **out, struct errbuf *eb)
 	    (rc = c_p10 = csvin_require_col(c, "p10_us", eb)) < 0 ||
 	    (rc = c_p90 = csvin_require_col(c, "p90_us", eb)) < 0)
 		goto fail;
+	int c_uns = csvin_col(c, "unstable"); /* optional: profiles before it lack it */
+	t->has_unstable = c_uns >= 0;
 	int cap = 0;
 	while ((rc = csvin_next(c, eb)) > 0) {
 		if (t->n == cap) {
@@ -70,6 +72,14 @@ int timings_load(const char *path, struct timings **out, struct errbuf *eb)
 			goto fail;
 		g->threads = (int)thr;
 		g->line = csvin_line(c);
+		g->unstable = 0;
+		if (c_uns >= 0 && csvin_field(c, c_uns)[0]) {
+			long u;
+			if ((rc = csvin_long_in(c, c_uns, 0, 1, &u, eb)) < 0)
+				goto fail;
+			g->unstable = (int)u;
+			t->n_unstable += (int)u;
+		}
 		if (g->p10_us > g->median_us || g->median_us > g->p90_us) {
 			rc = csvin_fail(c, eb, ERR_RANGE, "p10_us <= median_us <= p90_us does not hold");
 			goto fail;
@@ -151,6 +161,20 @@ int timings_model_us(const struct timings *t, const struct model *spec, int thre
 		sum += g->median_us;
 	}
 	*us = sum;
+	return 0;
+}
+
+int timings_model_unstable(const struct timings *t, const struct model *spec, int threads,
+			   int *n_layers)
+{
+	int n = 0;
+	for (int i = 0; i < spec->n_layers; i++) {
+		const struct timing *g = timings_find(t, &spec->layers[i].k, threads);
+		if (!g)
+			return ERR_NOTFOUND;
+		n += g->unstable;
+	}
+	*n_layers = n;
 	return 0;
 }
 

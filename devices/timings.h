@@ -24,6 +24,8 @@ struct timing {
 	struct kshape k;
 	int threads;
 	double median_us, p10_us, p90_us;
+	int unstable;            /* 1: the profile flagged the row (column `unstable`, optional;
+				    0 when absent) */
 	long line;               /* the row it was read from (for messages) */
 };
 
@@ -36,6 +38,8 @@ struct timings {
 	struct timing *t;        /* owned, sorted by (shape, threads) */
 	int n_threads;
 	int threads[16];         /* the thread counts present, ascending */
+	int has_unstable;        /* 1: the file has the `unstable` column */
+	int n_unstable;          /* rows the profile flagged unstable */
 };
 
 int timings_load(const char *path, struct timings **out, struct errbuf *eb);
@@ -50,6 +54,12 @@ const struct timing *timings_find(const struct timings *t, const struct kshape *
  */
 int timings_model_us(const struct timings *t, const struct model *spec, int threads,
 		     double *us, struct kshape *missing);
+/*
+ * How many layers of spec rest at threads on rows the profile flagged unstable (after its
+ * rounds of measuring them again): *n_layers. 0, or ERR_NOTFOUND as timings_model_us.
+ */
+int timings_model_unstable(const struct timings *t, const struct model *spec, int threads,
+			   int *n_layers);
 /*
  * The sums of p10 and p90 times of every layer of spec at threads (the variant's spread,
  * taking its kernels' quantiles to move together: assumed), in microseconds. 0, or

@@ -95,6 +95,7 @@ void model_destroy(struct model *m)
 	free(m->width_rounding);
 	free(m->ladder);
 	free(m->source);
+	free(m->shared_weights);
 	for (int i = 0; i < MODEL_MAX_ACC; i++) {
 		free(m->acc_table[i]);
 		free(m->acc_join[i]);
@@ -111,6 +112,7 @@ int model_copy_meta(struct model *m, const struct model *base)
 	m->width_rounding = model_strdup(base->width_rounding, &failed);
 	m->ladder = model_strdup(base->ladder, &failed);
 	m->source = model_strdup(base->source, &failed);
+	m->shared_weights = model_strdup(base->shared_weights, &failed);
 	for (int i = 0; i < base->n_acc; i++) {
 		m->acc_table[i] = model_strdup(base->acc_table[i], &failed);
 		m->acc_join[i] = model_strdup(base->acc_join[i], &failed);

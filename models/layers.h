@@ -51,6 +51,9 @@ struct model {
 	char *accuracy_join;    /* how variant operators map to that table's columns
 				   (acc_join[0], not owned separately) */
 	char *source;           /* where the architecture comes from (paper, table) */
+	char *shared_weights;   /* the operators whose values cut one set of weights (a subset
+				   of "width res exit", e.g. "width exit"): variants differing
+				   only in them share weights (switchcost.h); NULL: none do */
 	/*
 	 * Accuracy sources in priority order: accuracy_table/_join/_columns, then the same
 	 * keys with suffix _2, _3, _4. A variant takes its accuracy from the first source with

@@ -358,6 +358,7 @@ static int read_meta(struct csvin *c, struct model *m, struct errbuf *eb)
 	m->width_rounding = model_strdup(csvin_meta(c, "width_rounding"), &failed);
 	m->ladder = model_strdup(csvin_meta(c, "ladder"), &failed);
 	m->source = model_strdup(csvin_meta(c, "source"), &failed);
+	m->shared_weights = model_strdup(csvin_meta(c, "shared_weights"), &failed);
 	for (int i = 0; i < MODEL_MAX_ACC && !failed; i++) {
 		char kt[32], kj[32], kc[32];
 		acc_key(kt, sizeof kt, "accuracy_table", i);
@@ -388,6 +389,18 @@ static int read_meta(struct csvin *c, struct model *m, struct errbuf *eb)
 	}
 	m->accuracy_table = m->acc_table[0];
 	m->accuracy_join = m->acc_join[0];
+	for (const char *p = m->shared_weights; p && *p;) {
+		size_t len = strcspn(p, " ,");
+		if (len && !((len == 5 && !memcmp(p, "width", 5)) || (len == 3 && !memcmp(p, "res", 3)) ||
+			     (len == 4 && !memcmp(p, "exit", 4))))
+			return err_set(eb, ERR_PARSE,
+				       "%s:%ld: shared_weights: '%.*s' does not cut shared weights "
+				       "(width, res, exit)",
+				       m->path, csvin_meta_line(c, "shared_weights"),
+				       (int)(len < 64 ? len : 64), p);
+		p += len;
+		p += strspn(p, " ,");
+	}
 	if (m->width_rounding && model_round_channels(m->width_rounding, 8, 0.5) < 0)
 		return err_set(eb, ERR_PARSE,
 			       "%s: width_rounding '%.64s' is not a known rule (floor_min8, "

@@ -30,7 +30,7 @@ $(grep -q '^; voltage_rule: needed' "$OUT/host-info.ini" && echo 'voltage_rule =
 
 echo "demo: 2/4 profiling the kernels of $MODEL's 32 variants on this machine"
 "$BUILD/adascale" kernels "$MODEL" > "$OUT/kernels.csv"
-"$BUILD/adascale-agent" profile "$OUT/kernels.csv" -o "$OUT/timings.csv"
+"$BUILD/adascale" profile "$MODEL" -o "$OUT/timings.csv"
 echo "      $(grep -vc '^#' "$OUT/timings.csv") timings rows in $OUT/timings.csv"
 
 # The deadline comes from this machine's own profile: auto:1.5 is 1.5 times the predicted

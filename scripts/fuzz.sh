@@ -17,7 +17,7 @@ set -eu
 
 SECONDS_EACH=${1:-60}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-"trace device model kernels timings calib sweep policy idx"}
+TARGETS=${*:-"trace device model kernels timings calib switchcost sweep policy idx"}
 B=${FUZZ_BUILD:-build-fuzzer}
 OUT=${FUZZ_OUT:-out/fuzz}
 CC_FUZZ=${FUZZ_CC:-clang}

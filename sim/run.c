@@ -31,6 +31,7 @@
 #include "rng.h"
 #include "sense.h"
 #include "sha256.h"
+#include "switchcost.h"
 #include "ticks.h"
 #include "timings.h"
 #include "trace.h"
@@ -53,6 +54,10 @@ struct vspread {              /* a variant's spread, apart: only service=meas re
 enum { SERVICE_DET, SERVICE_EXP, SERVICE_MEAS };
 
 struct sim {
+	int n_var_unstable;      /* variants with a kernel timing the profile flagged unstable */
+	struct devmodel_switch_var *sw; /* per variant: what switching to it costs */
+	int n_sw_measured;       /* variants with measured switch costs */
+	int n_unstable_layers;   /* their layers on such timings, over every thread count */
 	const struct run_config *cfg;
 	struct errbuf *eb;
 	struct device *dev;
@@ -383,7 +388,7 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 		struct vrow row = {{0}};
 		struct vspread sp;
 		memset(&sp, 0, sizeof sp);
-		int any = 0;
+		int any = 0, var_unstable = 0;
 		for (int k = 0; k < s->tim->n_threads; k++) {
 			int t = s->tim->threads[k];
 			if (t > MAX_THREADS)
@@ -395,6 +400,11 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 						    &sp.p90_us[t]) == 0) {
 				row.ref_us[t] = us;
 				any = 1;
+				int nu = 0;
+				if (timings_model_unstable(s->tim, v->spec, t, &nu) == 0 && nu) {
+					s->n_unstable_layers += nu;
+					var_unstable = 1;
+				}
 				if (t > s->max_threads)
 					s->max_threads = t;
 			} else if (!first_missing[0]) {
@@ -408,6 +418,7 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 			skipped++;
 			continue;
 		}
+		s->n_var_unstable += var_unstable;
 		int j = s->n_var++;
 		s->vr[j] = row;
 		s->vsp[j] = sp;
@@ -692,7 +703,12 @@ static double svc_switch_ms(void *ctx, int v)
 	const struct sim *s = ctx;
 	if (v < 0 || v >= s->n_var)
 		return INFINITY;
-	return devmodel_switch_s(&s->dm, s->av[v].weight_bytes) * 1000.0;
+	/*
+	 * The service names no origin (a planner asks about switches ahead of the current
+	 * variant), so it answers for loading v with nothing shared: an upper bound where v
+	 * shares weights with the variant it would come from.
+	 */
+	return devmodel_switch_s(&s->dm, NULL, &s->sw[v], s->cur_threads, NULL) * 1000.0;
 }
 
 static int read_next_row(struct sim *s)
@@ -925,7 +941,8 @@ static int start_next(struct sim *s, int64_t now)
 				return rc;
 			continue;
 		}
-		double load_s = devmodel_switch_s(&s->dm, s->av[var].weight_bytes);
+		double load_s = devmodel_switch_s(&s->dm, s->cur_var >= 0 ? &s->sw[s->cur_var] : NULL,
+						  &s->sw[var], threads, NULL);
 		struct devmodel_state d = dm_state(s, &s->st);
 		s->energy_mj += devmodel_switch_mj(&s->dm, &d, load_s);
 		s->out->m.switches++;
@@ -1376,7 +1393,33 @@ static void __attribute__((format(printf, 2, 3))) add_note_more(struct sim *s, c
 	va_end(ap);
 }
 
-/* What the run's inference model rests on: the contention model and the work's draw. */
+/*
+ * What switching to each variant costs (devmodel_switch_var): its measured rows, and its
+ * family, the first variant it shares weights with.
+ */
+static int switch_table(struct sim *s, struct errbuf *eb)
+{
+	if (!(s->sw = calloc((size_t)s->n_var, sizeof *s->sw)))
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	for (int i = 0; i < s->n_var; i++) {
+		s->n_sw_measured +=
+			devmodel_switch_var(&s->dm, s->av[i].key, s->av[i].weight_bytes, &s->sw[i]);
+		s->sw[i].family = i;
+		for (int j = 0; j < i; j++)
+			if (s->sw[j].family == j &&
+			    switchcost_shares_weights(s->av[j].key, s->av[i].key,
+						      s->model->shared_weights)) {
+				s->sw[i].family = j;
+				break;
+			}
+	}
+	return 0;
+}
+
+/*
+ * What the run's inference model rests on: the contention model, the work's draw, the switch
+ * costs, and the timings' stability flags.
+ */
 static void model_notes(struct sim *s)
 {
 	if (s->dev->calib)
@@ -1391,6 +1434,24 @@ static void model_notes(struct sim *s)
 		 : s->service == SERVICE_EXP ? "exponential around the profiled median "
 					       "(service=exp)"
 					     : "the profiled median (service=det)");
+	if (s->dev->sw)
+		add_note(s, "switch costs: measured for %d of %d variants, assumed for the rest",
+			 s->n_sw_measured, s->n_var);
+	else
+		add_note(s, "switch costs: assumed");
+	if (s->model->shared_weights)
+		add_note(s, "shared weights: %s", s->model->shared_weights);
+	if (!s->tim->has_unstable) {
+		add_note(s, "unstable timings: unknown (no unstable column)");
+	} else {
+		add_note(s, "unstable timings: under %d of %d variants (%d layer timings)",
+			 s->n_var_unstable, s->n_var, s->n_unstable_layers);
+		if (s->n_var_unstable)
+			fprintf(stderr,
+				"adascale: info: %d of %d variants rest on kernel timings %s flagged "
+				"unstable (%d layer timings over the thread counts)\n",
+				s->n_var_unstable, s->n_var, s->tim->path, s->n_unstable_layers);
+	}
 }
 
 /* What the closed loop rests on, for the run's notes. */
@@ -1544,6 +1605,8 @@ static int setup(struct sim *s)
 	    (rc = guard_call_buffers(s, eb)) < 0)
 		return rc;
 	devmodel_init(&s->dm, s->dev, s->tim);
+	if ((rc = switch_table(s, eb)) < 0)
+		return rc;
 	model_notes(s);
 	if ((rc = resolve_deadline(s)) < 0)
 		return rc;
@@ -1736,6 +1799,7 @@ done:
 	guard_free(&s.g_err);
 	free(s.vr);
 	free(s.vsp);
+	free(s.sw);
 	free(s.var_index);
 	free(s.ring);
 	free(s.ring_seq);

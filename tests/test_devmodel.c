@@ -118,8 +118,10 @@ Test(devmodel, power_is_the_busy_cores_at_the_operating_point)
 
 Test(devmodel, a_switch_reads_the_weights_then_sets_up_on_one_core)
 {
-	/* 20 MB / 200 MB/s + 30 ms = 0.13 s */
-	double s = devmodel_switch_s(&dm, 20e6);
+	/* nothing measured (no switch_costs), nothing loaded: 20 MB / 200 MB/s + 30 ms = 0.13 s */
+	struct devmodel_switch_var v;
+	cr_assert_eq(devmodel_switch_var(&dm, "m:width=1", 20e6, &v), 0);
+	double s = devmodel_switch_s(&dm, NULL, &v, 1, NULL);
 	cr_assert_float_eq(s, 0.13, 1e-15);
 	/* one busy core at 2000 MHz for 0.13 s: 200 mW * 0.13 s = 26 mJ */
 	struct devmodel_state st = {.freq_mhz = 2000, .online = 4, .util_other = 0.5};

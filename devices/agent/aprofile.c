@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acache.h"
@@ -33,6 +34,9 @@ void agent_profile_defaults(struct agent_profile_opts *o)
 	o->seed = 1;
 	o->evict_kb = 0;
 	o->ramp_ms = 200;
+	o->spread_max = 1.5;
+	o->rounds = 2;
+	o->jitter_line = 0;
 }
 
 int agent_parse_threads(const char *s, struct agent_profile_opts *o, struct errbuf *eb)
@@ -115,7 +119,35 @@ struct result {
 	int runs;
 	double f0, f1;
 	int changed;
+	int unstable;    /* still unstable after the last round: the row's `unstable` flag */
 };
+
+/* The row's p90 over its p10 (infinite when p10 is 0 and p90 is not). */
+static double spread(const struct result *r)
+{
+	if (r->p90_us <= 0)
+		return 1;
+	return r->p10_us > 0 ? r->p90_us / r->p10_us : INFINITY;
+}
+
+/* Unstable: a spread past the bound, or the frequency changed during the row. */
+static int is_unstable(const struct agent_profile_opts *o, const struct result *r)
+{
+	return spread(r) > o->spread_max || r->changed;
+}
+
+/*
+ * Of two measurements of one row, the one to keep: a stable one over an unstable one, else
+ * the narrower spread.
+ */
+static int better(const struct agent_profile_opts *o, const struct result *a,
+		  const struct result *b)
+{
+	int ua = is_unstable(o, a), ub = is_unstable(o, b);
+	if (ua != ub)
+		return !ua;
+	return spread(a) < spread(b);
+}
 
 static void put_row(struct prof *pf, const struct kshape *k, int threads, const char *backend,
 		    const struct result *r)
@@ -134,7 +166,7 @@ static void put_row(struct prof *pf, const struct kshape *k, int threads, const 
 	put(w, ",");
 	if (r->f0 > 0 && r->f1 > 0)
 		put(w, "%d", r->changed);
-	put(w, "\n");
+	put(w, ",%d\n", r->unstable);
 	if (!w->failed && fflush(w->f) != 0) {
 		w->failed = 1;
 		w->err = errno ? errno : EIO;
@@ -185,6 +217,44 @@ static void put_metadata(struct prof *pf, const char *mode)
 	else if (strcmp(mode, "isolated") == 0)
 		put(w, "# cache: warm (runs back to back, nothing evicted)\n");
 	put(w, "# seed: %llu\n", (unsigned long long)o->seed);
+	put(w, "# stability: a row is unstable when its p90/p10 exceeds %g or the frequency "
+	       "changed during it; unstable rows are measured again after all the others, up to "
+	       "%d more round%s, keeping the better measurement; rows still unstable have "
+	       "unstable = 1\n",
+	    o->spread_max, o->rounds, o->rounds == 1 ? "" : "s");
+	if (o->jitter_line > 0)
+		put(w, "# inject_jitter: the row of line %ld sleeps %g us in every other timed run, "
+		       "on purpose (--inject-jitter): its timings are not the kernel's\n",
+		    o->jitter_line, AGENT_JITTER_US);
+}
+
+/*
+ * --inject-jitter: a backend that runs the real one and sleeps in every other run, making a
+ * kernel unstable on purpose (the test of the stability check). One at a time: the profile
+ * is single-threaded.
+ */
+static const struct kb_backend *jitter_real;
+static long jitter_count;
+
+static int jitter_run(void *state, struct errbuf *eb)
+{
+	int rc = jitter_real->run(state, eb);
+	if (rc == 0 && (jitter_count++ & 1)) {
+		struct timespec ts = {0, (long)(AGENT_JITTER_US * 1e3)};
+		nanosleep(&ts, NULL);
+	}
+	return rc;
+}
+
+static struct kb_backend jitter_backend;
+
+static const struct kb_backend *jittered(const struct kb_backend *b)
+{
+	jitter_real = b;
+	jitter_count = 0;
+	jitter_backend = *b;
+	jitter_backend.run = jitter_run;
+	return &jitter_backend;
 }
 
 static void show_progress(struct prof *pf, int done, int total, const char *what, int threads,
@@ -192,8 +262,12 @@ static void show_progress(struct prof *pf, int done, int total, const char *what
 {
 	if (!pf->progress)
 		return;
-	fprintf(stderr, "\r\033[K[%d/%d] %s, %d thread%s%s%s", done + 1, total, what, threads,
-		threads > 1 ? "s" : "", backend ? ", " : "", backend ? backend : "");
+	if (total < 0) /* a later round: the rows measured again */
+		fprintf(stderr, "\r\033[K[again %d] %s, %d thread%s%s%s", done + 1, what, threads,
+			threads > 1 ? "s" : "", backend ? ", " : "", backend ? backend : "");
+	else
+		fprintf(stderr, "\r\033[K[%d/%d] %s, %d thread%s%s%s", done + 1, total, what,
+			threads, threads > 1 ? "s" : "", backend ? ", " : "", backend ? backend : "");
 	fflush(stderr);
 }
 
@@ -206,6 +280,7 @@ static int profile_kernels(struct prof *pf, struct errbuf *eb)
 	char **skip_why = NULL;
 	struct agent_evict *evict[AGENT_MAX_THREAD_COUNTS] = {0};
 	struct agent_cpuset saved;
+	struct result *res = NULL;
 	int rc;
 	if ((rc = agent_klist_read(o->kernels, &l, eb)) < 0)
 		goto out;
@@ -255,59 +330,96 @@ static int profile_kernels(struct prof *pf, struct errbuf *eb)
 	if (pf->w.failed)
 		goto out;
 
+	if (!(res = calloc((size_t)l->n * (size_t)pf->n_threads, sizeof *res))) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	int n_done = 0, n_unstable = 0, n_total = (l->n - n_skipped) * pf->n_threads;
+	int n_again = 0, n_flagged = 0;
 	double t_start = agent_now_s();
+	/* round 0 measures every row; later rounds the rows still unstable, in list order */
+	for (int round = 0; round <= o->rounds; round++) {
+		int n_round = 0;
+		for (int i = 0; i < l->n; i++) {
+			const struct kb_backend *b = chosen[i];
+			if (!b)
+				continue;
+			const struct kshape *k = &l->items[i].k;
+			for (int t = 0; t < pf->n_threads; t++) {
+				struct result *kept = &res[(size_t)i * pf->n_threads + t];
+				if (round > 0 && !is_unstable(o, kept))
+					continue;
+				void *state = NULL;
+				char key[128];
+				kshape_format(k, key, sizeof key);
+				show_progress(pf, round ? n_round : n_done, round ? -1 : n_total, key,
+					      pf->threads[t], b->name());
+				if ((rc = b->prepare(k, pf->threads[t], o->seed, &state, eb)) < 0) {
+					err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
+					goto out;
+				}
+				const struct kb_backend *rb =
+					o->jitter_line == l->items[i].line ? jittered(b) : b;
+				struct agent_timing tm;
+				struct agent_cache_prep cp;
+				agent_cache_prep_init(&cp, evict[t], b, state);
+				struct agent_measure_opts mo = o->m;
+				mo.prep = agent_cache_prep;
+				mo.prep_ctx = &cp;
+				if (n_done == 0 && round == 0 && o->ramp_ms > mo.warmup_ms)
+					mo.warmup_ms = o->ramp_ms;
+				int pinned = agent_thread_pin(agent_pool_first_cpu()) == 0;
+				struct result r = {0};
+				r.f0 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
+				rc = agent_measure(rb, state, &mo, &tm, eb);
+				r.f1 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
+				if (pinned)
+					agent_thread_affinity_set(&saved);
+				b->release(state);
+				if (rc < 0) {
+					err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
+					goto out;
+				}
+				r.median_us = tm.median_us;
+				r.p10_us = tm.p10_us;
+				r.p90_us = tm.p90_us;
+				r.runs = tm.runs;
+				r.changed = r.f0 > 0 && r.f1 > 0 && fabs(r.f1 - r.f0) > 0.02 * r.f0;
+				r.unstable = !tm.stable; /* until written: stopped by a limit */
+				if (round == 0) {
+					*kept = r;
+					n_done++;
+				} else {
+					n_again++;
+					if (better(o, &r, kept))
+						*kept = r;
+				}
+				n_round++;
+			}
+		}
+		if (n_round == 0)
+			break;
+	}
 	for (int i = 0; i < l->n; i++) {
-		const struct kb_backend *b = chosen[i];
-		if (!b)
+		if (!chosen[i])
 			continue;
-		const struct kshape *k = &l->items[i].k;
 		for (int t = 0; t < pf->n_threads; t++) {
-			void *state = NULL;
-			char key[128];
-			kshape_format(k, key, sizeof key);
-			show_progress(pf, n_done, n_total, key, pf->threads[t], b->name());
-			if ((rc = b->prepare(k, pf->threads[t], o->seed, &state, eb)) < 0) {
-				err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
-				goto out;
-			}
-			struct agent_timing tm;
-			struct agent_cache_prep cp;
-			agent_cache_prep_init(&cp, evict[t], b, state);
-			struct agent_measure_opts mo = o->m;
-			mo.prep = agent_cache_prep;
-			mo.prep_ctx = &cp;
-			if (n_done == 0 && o->ramp_ms > mo.warmup_ms)
-				mo.warmup_ms = o->ramp_ms;
-			int pinned = agent_thread_pin(agent_pool_first_cpu()) == 0;
-			struct result r = {0};
-			r.f0 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
-			rc = agent_measure(b, state, &mo, &tm, eb);
-			r.f1 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
-			if (pinned)
-				agent_thread_affinity_set(&saved);
-			b->release(state);
-			if (rc < 0) {
-				err_wrap(eb, "%s:%ld", l->path, l->items[i].line);
-				goto out;
-			}
-			n_unstable += !tm.stable;
-			r.median_us = tm.median_us;
-			r.p10_us = tm.p10_us;
-			r.p90_us = tm.p90_us;
-			r.runs = tm.runs;
-			r.changed = fabs(r.f1 - r.f0) > 0.02 * r.f0;
-			put_row(pf, k, pf->threads[t], b->name(), &r);
+			struct result *r = &res[(size_t)i * pf->n_threads + t];
+			n_unstable += r->unstable; /* the kept measurement stopped by a limit */
+			r->unstable = is_unstable(o, r);
+			n_flagged += r->unstable;
+			put_row(pf, &l->items[i].k, pf->threads[t], chosen[i]->name(), r);
 			if (pf->w.failed)
 				goto out;
-			n_done++;
 		}
 	}
 	if (pf->progress)
 		fprintf(stderr, "\r\033[K");
 	put(&pf->w, "# done: %d rows (%d unique kernels of %d rows, %d skipped), %d stopped by the "
-		    "time or run limit before the median settled; %.1f s\n",
-	    n_done, l->n, l->n_rows, n_skipped, n_unstable, agent_now_s() - t_start);
+		    "time or run limit before the median settled; %d measured again, %d still "
+		    "unstable (unstable = 1); %.1f s\n",
+	    n_done, l->n, l->n_rows, n_skipped, n_unstable, n_again, n_flagged,
+	    agent_now_s() - t_start);
 	rc = 0;
 out:
 	for (int t = 0; t < AGENT_MAX_THREAD_COUNTS; t++)
@@ -317,6 +429,7 @@ out:
 			free(skip_why[i]);
 	free(skip_why);
 	free(chosen);
+	free(res);
 	agent_klist_destroy(l);
 	return rc;
 }
@@ -362,7 +475,7 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 	struct agent_passes *ps = NULL;
 	struct agent_klist *u = NULL; /* the unique kernels of all passes */
 	int **ukey = NULL; /* per pass, per layer: its unique kernel */
-	struct pool_times *pt = NULL;
+	struct pool_times *pt = NULL, *pt2 = NULL; /* pooled times: first, and of a later round */
 	struct agent_pass *pass = NULL;
 	int rc;
 	if ((rc = agent_passes_read(o->kernels, DT_FP32, &ps, eb)) < 0)
@@ -398,7 +511,8 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 		}
 	}
 	int n_layers = u->n_rows;
-	if (!(pt = calloc((size_t)u->n * (size_t)pf->n_threads, sizeof *pt))) {
+	if (!(pt = calloc((size_t)u->n * (size_t)pf->n_threads, sizeof *pt)) ||
+	    !(pt2 = calloc((size_t)u->n * (size_t)pf->n_threads, sizeof *pt2))) {
 		rc = err_set(eb, ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -413,46 +527,94 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 		goto out;
 
 	int n_done = 0, n_unstable = 0, n_total = ps->n * pf->n_threads;
+	int n_again = 0, n_flagged = 0, n_kt = u->n * pf->n_threads;
 	double t_start = agent_now_s();
-	for (int t = 0; t < pf->n_threads; t++) {
-		for (int p = 0; p < ps->n; p++) {
-			const struct agent_pass_spec *sp = &ps->p[p];
-			char what[AGENT_PASS_KEY_LEN + 32];
-			snprintf(what, sizeof what, "pass %s", sp->key);
-			show_progress(pf, n_done, n_total, what, pf->threads[t], NULL);
-			if ((rc = agent_pass_create(sp->layers, sp->n, o->backend, pf->threads[t],
-						    o->seed, ps->path, &pass, eb)) < 0)
-				goto out;
-			struct agent_measure_opts mo = o->m;
-			if (n_done == 0 && o->ramp_ms > mo.warmup_ms)
-				mo.warmup_ms = o->ramp_ms;
-			struct agent_timing tm;
-			double f0 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
-			rc = agent_pass_time(pass, &mo, &tm, eb);
-			double f1 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
-			if (rc < 0) {
-				err_wrap(eb, "%s: pass '%s'", ps->path, sp->key);
-				goto out;
-			}
-			n_unstable += !tm.stable;
-			for (int i = 0; i < sp->n; i++) {
-				struct pool_times *q = &pt[(size_t)ukey[p][i] * pf->n_threads + t];
-				int ns;
-				const double *x = agent_pass_layer_times(pass, i, &ns);
-				if (pool_add(q, x, ns) < 0) {
-					rc = err_set(eb, ERR_NOMEM, "out of memory");
+	/*
+	 * Round 0 times every pass; a later round times again, in list order, the passes with a
+	 * kernel whose row is still unstable, pooling their layer times afresh (pt2); a row
+	 * keeps the better of its pooled measurements.
+	 */
+	for (int round = 0; round <= o->rounds; round++) {
+		struct pool_times *into = round ? pt2 : pt;
+		int n_round = 0;
+		for (int t = 0; t < pf->n_threads; t++) {
+			for (int p = 0; p < ps->n; p++) {
+				const struct agent_pass_spec *sp = &ps->p[p];
+				if (round > 0) {
+					int any = 0;
+					for (int i = 0; i < sp->n && !any; i++)
+						any = pt[(size_t)ukey[p][i] * pf->n_threads + t]
+							      .r.unstable;
+					if (!any)
+						continue;
+				}
+				char what[AGENT_PASS_KEY_LEN + 32];
+				snprintf(what, sizeof what, "pass %s", sp->key);
+				show_progress(pf, round ? n_round : n_done, round ? -1 : n_total, what,
+					      pf->threads[t], NULL);
+				if ((rc = agent_pass_create(sp->layers, sp->n, o->backend,
+							    pf->threads[t], o->seed, ps->path, &pass,
+							    eb)) < 0)
+					goto out;
+				struct agent_measure_opts mo = o->m;
+				if (n_done == 0 && round == 0 && o->ramp_ms > mo.warmup_ms)
+					mo.warmup_ms = o->ramp_ms;
+				struct agent_timing tm;
+				double f0 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
+				rc = agent_pass_time(pass, &mo, &tm, eb);
+				double f1 = agent_sys_freq_mhz(pf->sys, &pf->cpus);
+				if (rc < 0) {
+					err_wrap(eb, "%s: pass '%s'", ps->path, sp->key);
 					goto out;
 				}
-				if (!q->seen)
-					q->r.f0 = f0;
-				q->seen = 1;
-				q->r.f1 = f1;
-				q->r.changed |= f0 > 0 && f1 > 0 && fabs(f1 - f0) > 0.02 * f0;
+				if (round == 0)
+					n_unstable += !tm.stable;
+				for (int i = 0; i < sp->n; i++) {
+					size_t at = (size_t)ukey[p][i] * pf->n_threads + t;
+					if (round > 0 && !pt[at].r.unstable)
+						continue;
+					struct pool_times *q = &into[at];
+					int ns;
+					const double *x = agent_pass_layer_times(pass, i, &ns);
+					if (pool_add(q, x, ns) < 0) {
+						rc = err_set(eb, ERR_NOMEM, "out of memory");
+						goto out;
+					}
+					if (!q->seen)
+						q->r.f0 = f0;
+					q->seen = 1;
+					q->r.f1 = f1;
+					q->r.changed |= f0 > 0 && f1 > 0 && fabs(f1 - f0) > 0.02 * f0;
+				}
+				agent_pass_destroy(pass);
+				pass = NULL;
+				if (round == 0)
+					n_done++;
+				else
+					n_again++;
+				n_round++;
 			}
-			agent_pass_destroy(pass);
-			pass = NULL;
-			n_done++;
 		}
+		/* summarise what this round pooled; keep the better of two measurements */
+		for (int j = 0; j < n_kt; j++) {
+			struct pool_times *q = &into[j];
+			if (!q->seen)
+				continue;
+			qsort(q->x, (size_t)q->n, sizeof *q->x, cmp_double);
+			q->r.median_us = agent_quantile(q->x, q->n, 0.5);
+			q->r.p10_us = agent_quantile(q->x, q->n, 0.1);
+			q->r.p90_us = agent_quantile(q->x, q->n, 0.9);
+			q->r.runs = q->n;
+			if (round > 0 && better(o, &q->r, &pt[j].r))
+				pt[j].r = q->r;
+			pt[j].r.unstable = is_unstable(o, &pt[j].r);
+			q->n = 0;
+			q->seen = 0;
+			if (round > 0)
+				memset(&q->r, 0, sizeof q->r);
+		}
+		if (round > 0 && n_round == 0)
+			break;
 	}
 	if (pf->progress)
 		fprintf(stderr, "\r\033[K");
@@ -462,26 +624,25 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 		const struct kb_backend *b = kb_choose(o->backend, &u->items[i].k, why);
 		for (int t = 0; t < pf->n_threads; t++) {
 			struct pool_times *q = &pt[(size_t)i * pf->n_threads + t];
-			qsort(q->x, (size_t)q->n, sizeof *q->x, cmp_double);
-			q->r.median_us = agent_quantile(q->x, q->n, 0.5);
-			q->r.p10_us = agent_quantile(q->x, q->n, 0.1);
-			q->r.p90_us = agent_quantile(q->x, q->n, 0.9);
-			q->r.runs = q->n;
+			n_flagged += q->r.unstable;
 			put_row(pf, &u->items[i].k, pf->threads[t], b->name(), &q->r);
 			n_rows++;
 		}
 	}
 	put(&pf->w, "# done: %d rows (%d unique kernels of %d layers in %d pass%s, 0 skipped), %d of "
 		    "%d pass timings stopped by the time or run limit before the median settled; "
-		    "%.1f s\n",
-	    n_rows, u->n, n_layers, ps->n, ps->n == 1 ? "" : "es", n_unstable, n_total,
-	    agent_now_s() - t_start);
+		    "%d passes timed again, %d rows still unstable (unstable = 1); %.1f s\n",
+	    n_rows, u->n, n_layers, ps->n, ps->n == 1 ? "" : "es", n_unstable, n_total, n_again,
+	    n_flagged, agent_now_s() - t_start);
 	rc = 0;
 out:
 	agent_pass_destroy(pass);
 	for (int i = 0; pt && i < u->n * pf->n_threads; i++)
 		free(pt[i].x);
+	for (int i = 0; pt2 && i < u->n * pf->n_threads; i++)
+		free(pt2[i].x);
 	free(pt);
+	free(pt2);
 	for (int p = 0; ukey && p < ps->n; p++)
 		free(ukey[p]);
 	free(ukey);

@@ -45,7 +45,17 @@ struct agent_profile_opts {
 				    default) */
 	double ramp_ms;          /* the first kernel warms up at least this long, so that
 				    the governor has raised the clock (200 by default) */
+	double spread_max;       /* a row whose p90/p10 exceeds this (or whose frequency
+				    changed) is unstable: measured again (1.5 by default) */
+	int rounds;              /* at most this many rounds of measuring unstable rows
+				    again, after all the others (2 by default; 0: none) */
+	long jitter_line;        /* kernel lists: the row of this line of the list sleeps
+				    AGENT_JITTER_US in every other timed run, on purpose
+				    (--inject-jitter, the stability check's test); 0: none */
 };
+
+/* What --inject-jitter adds to every other run of its row, microseconds. */
+#define AGENT_JITTER_US 1000.0
 
 /* Defaults: auto, threads 1 and the CPUs this process may use, measure defaults, seed 1. */
 void agent_profile_defaults(struct agent_profile_opts *o);
@@ -60,6 +70,6 @@ int agent_profile(const struct agent_profile_opts *o, const char *out_path, stru
 
 #define AGENT_TIMINGS_HEADER                                                                  \
 	KSHAPE_CSV_HEADER ",threads,backend,median_us,p10_us,p90_us,runs,gflops,freq_start_mhz," \
-			  "freq_end_mhz,freq_changed"
+			  "freq_end_mhz,freq_changed,unstable"
 
 #endif

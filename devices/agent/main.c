@@ -1,10 +1,10 @@
 /*
  * main.c: the adascale-agent command line: the table of verbs (calibrate, info, profile,
- * record, run),
+ * record, run, switchcost),
  * each verb's options as a common/opt.h table, and the mapping of error codes to messages
  * and exit statuses. `adascale-agent --help` lists the verbs from the table; every verb
  * answers --help. Each verb's work is in its own module (acalib.c, ainfo.c, aprofile.c,
- * arecord.c, arun.c); nothing here measures or reads the system.
+ * arecord.c, arun.c, aswitch.c); nothing here measures or reads the system.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "afile.h"
 #include "ainfo.h"
 #include "aprofile.h"
+#include "aswitch.h"
 #include "arecord.h"
 #include "arun.h"
 #include "asense.h"
@@ -186,7 +187,7 @@ static const char profile_help[] =
 	"usage: " PROG " profile KERNELS.csv|PASSES.csv [--backend auto|openblas|xnnpack]\n"
 	"        [--threads 1,2] [--warmup N] [--warmup-ms MS] [--ramp-ms MS] [--min-runs N]\n"
 	"        [--max-runs N] [--max-seconds S] [--evict-kb N|auto] [--cpus LIST] [--seed N]\n"
-	"        [--quiet] [-o OUT]\n"
+	"        [--spread-max R] [--rounds N] [--inject-jitter LINE] [--quiet] [-o OUT]\n"
 	"\n"
 	"Times each unique kernel of a kernel list alone, or inside whole passes of a pass list\n"
 	"(a `pass` column: adascale profile MODEL --pass-list), for each thread count, into a\n"
@@ -196,6 +197,12 @@ static const char profile_help[] =
 	"                      openblas or xnnpack (auto)\n"
 	"  --threads LIST      thread counts, like 1,2,4 (1 and the CPUs it may use)\n"
 	"  --ramp-ms MS        the first kernel (or pass) warms up at least this long (200)\n"
+	"  --spread-max R      a row whose p90/p10 exceeds R, or whose frequency changed, is\n"
+	"                      unstable and measured again after the others (1.5)\n"
+	"  --rounds N          at most N rounds of measuring unstable rows again (2); rows\n"
+	"                      still unstable get unstable = 1\n"
+	"  --inject-jitter LINE  kernel lists: the row on LINE of the list sleeps 1 ms in\n"
+	"                      every other timed run, on purpose (tests the stability check)\n"
 	"  --quiet             no progress line on stderr\n" MEASURE_HELP;
 
 static int cmd_profile(const struct opt_verb *v, int argc, char **argv)
@@ -205,13 +212,20 @@ static int cmd_profile(const struct opt_verb *v, int argc, char **argv)
 	const char *out = NULL;
 	int quiet = 0;
 	const struct measure_args ma = {&o.m, &o.cpus, &o.backend, &out, &o.seed, &o.evict_kb};
-	struct opt opts[N_MEASURE_OPTS + 4];
+	struct opt opts[N_MEASURE_OPTS + 7];
 	measure_opts(opts, &ma);
+	int jitter_line = 0;
 	const struct opt own[] = {
 		{.name = "threads", .type = OPT_FN, .dst = &o, .fn = opt_thread_list,
 		 .takes = "takes a list of counts in 1..1024 like 1,2,4"},
 		{.name = "ramp-ms", .type = OPT_DOUBLE, .dst = &o.ramp_ms, .min = 0, .max = 600000,
 		 .takes = "takes a number in 0..600000"},
+		{.name = "spread-max", .type = OPT_DOUBLE, .dst = &o.spread_max, .min = 1,
+		 .max = 1e6, .takes = "takes a ratio in 1..1000000"},
+		{.name = "rounds", .type = OPT_INT, .dst = &o.rounds, .min = 0, .max = 100,
+		 .takes = "takes a whole number in 0..100"},
+		{.name = "inject-jitter", .type = OPT_INT, .dst = &jitter_line, .min = 1,
+		 .max = 0x7fffffff, .takes = "takes a line number of the kernel list"},
 		{.name = "quiet", .type = OPT_FLAG, .dst = &quiet},
 		{.name = NULL},
 	};
@@ -226,6 +240,7 @@ static int cmd_profile(const struct opt_verb *v, int argc, char **argv)
 		o.m.max_runs = o.m.min_runs;
 	o.progress = !quiet;
 	o.kernels = pos[0];
+	o.jitter_line = jitter_line;
 	struct errbuf eb = {0};
 	rc = agent_profile(&o, out, &eb);
 	return rc < 0 ? fail(&eb, rc) : 0;
@@ -475,6 +490,77 @@ static int cmd_sense(const struct opt_verb *v, int argc, char **argv)
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
 
+static const char switchcost_help[] =
+	"usage: " PROG " switchcost PASSES.csv [--threads 1,2] [--reps N] [--dir DIR]\n"
+	"        [--backend auto|openblas|xnnpack] [--cpus LIST] [--seed N] [--quiet] [-o OUT]\n"
+	"\n"
+	"What bringing each variant of a pass list up costs: reading its weights with a cold\n"
+	"page cache (a file of its weight bytes, dropped from the cache with\n"
+	"posix_fadvise(POSIX_FADV_DONTNEED) before each read) and building its operators at\n"
+	"each thread count: a switch-cost CSV for a device file's `switch_costs =`\n"
+	"(docs/agent.md).\n"
+	"\n"
+	"  --threads LIST      thread counts, like 1,2,4 (1 and the CPUs it may use)\n"
+	"  --reps N            measurements of each read and build; medians written (5)\n"
+	"  --dir DIR           where the weight files are written, on the storage the\n"
+	"                      variants would load from (the output's folder)\n"
+	"  --backend B         auto, openblas or xnnpack (auto)\n"
+	"  --cpus LIST         CPUs the whole process is moved to (4-7, 0,2)\n"
+	"  --seed N            seed of the weights (1)\n"
+	"  --quiet             no progress lines on stderr\n"
+	"  -o, --out OUT       output file, written whole or not at all (stdout)\n"
+	"  -h, --help          this help\n";
+
+/* --threads of switchcost; dst is a struct agent_switch_opts. */
+static int opt_switch_threads(const char *value, void *dst, char *why, size_t why_len)
+{
+	struct agent_profile_opts po;
+	agent_profile_defaults(&po);
+	if (opt_thread_list(value, &po, why, why_len) < 0)
+		return -1;
+	struct agent_switch_opts *o = dst;
+	o->n_threads = po.n_threads;
+	memcpy(o->threads, po.threads, sizeof o->threads);
+	return 0;
+}
+
+static int cmd_switchcost(const struct opt_verb *v, int argc, char **argv)
+{
+	struct agent_switch_opts o;
+	agent_switch_defaults(&o);
+	const char *out = NULL;
+	int quiet = 0;
+	const struct opt opts[] = {
+		{.name = "threads", .type = OPT_FN, .dst = &o, .fn = opt_switch_threads,
+		 .takes = "takes a list of counts in 1..1024 like 1,2,4"},
+		{.name = "reps", .type = OPT_INT, .dst = &o.reps, .min = 1, .max = 1000,
+		 .takes = "takes a whole number in 1..1000"},
+		{.name = "dir", .type = OPT_STR, .dst = &o.dir},
+		{.name = "backend", .type = OPT_STR, .dst = &o.backend},
+		{.name = "cpus", .type = OPT_STR, .dst = &o.cpus},
+		{.name = "seed", .type = OPT_FN, .dst = &o.seed, .fn = opt_seed,
+		 .takes = "takes a whole number in 0..2147483647"},
+		{.name = "quiet", .type = OPT_FLAG, .dst = &quiet},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &out},
+		{.name = "output", .type = OPT_STR, .dst = &out},
+		{.name = NULL},
+	};
+	char *pos[1];
+	int n_pos, rc = opt_parse(v, opts, argc, argv, pos, 1, &n_pos);
+	if (rc != OPT_OK)
+		return parse_exit(rc);
+	if (n_pos == 0)
+		return opt_usage(v, "which pass list?");
+	o.spec = pos[0];
+	o.progress = !quiet;
+	char command[2048];
+	join_args(argc, argv, command, sizeof command);
+	o.command = command;
+	struct errbuf eb = {0};
+	rc = agent_switch(&o, out, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
 /* ---- the table of verbs ---- */
 
 typedef int (*verb_fn)(const struct opt_verb *v, int argc, char **argv);
@@ -499,6 +585,8 @@ static const struct verb verbs[] = {
 			 "alone", run_help},
 	{"sense", cmd_sense, "how late and how noisy /proc/stat shows a load step, per sampling "
 			     "period: a device's [sensing]", sense_help},
+	{"switchcost", cmd_switchcost, "what bringing each variant up costs: cold weight read "
+				       "and operator build", switchcost_help},
 };
 
 #define N_VERBS (int)(sizeof verbs / sizeof verbs[0])
@@ -511,7 +599,7 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-/* "calibrate, info, profile, record, run, sense" */
+/* "calibrate, info, profile, record, run, sense, switchcost" */
 static void verb_names(char *buf, size_t len)
 {
 	buf[0] = '\0';
@@ -525,7 +613,7 @@ static void print_help(void)
 {
 	printf("usage: " PROG " VERB [options]\n\n");
 	for (int i = 0; i < N_VERBS; i++)
-		printf("  %-9s %s\n", verbs[i].name, verbs[i].summary);
+		printf("  %-10s %s\n", verbs[i].name, verbs[i].summary);
 	printf("\n" PROG " VERB --help gives a verb's options; " PROG " --version its version.\n");
 }
 
