@@ -27,6 +27,20 @@ timings_source = measured" \
 $(grep -q '^; voltage_rule: needed' "$OUT/host-info.ini" && echo 'voltage_rule = const:1000     ; assumed 1.0 V: voltages not readable here')" \
     '{ print } /^\[device\]/ { print dev } /^\[cluster\./ { print cl }' \
     "$OUT/host-info.ini" > "$OUT/host.ini"
+# How a policy here senses the state (docs/agent.md#sense): load steps read from /proc/stat
+# every 100 ms (the policy's sampling period, assumed); the delay and the noise measured go
+# into the device's [sensing]. When no step was visible (another load held the CPUs) the
+# policies sense exactly, and the runs' notes say so.
+"$BUILD/adascale-agent" sense --periods 100 --steps 8 --quiet -o "$OUT/sensing.csv"
+awk -F, '!/^#/ && $1 == 100 && $3 > 0 {
+	sd = $6 > $7 ? $6 : $7
+	d = $4 < 0 ? 0 : $4    # a reading cannot come before its window: below 0 is noise
+	printf "[sensing]\nperiod_ms = 100               ; assumed: the policy reads the state ten times a second\n"
+	printf "delay_ms = %s\nutil_noise_sd = %s\n", d, sd
+	printf "source = measured: adascale-agent sense --periods 100 --steps 8 (sensing.csv: the delay median of %s steps, the larger load spread)\n", $3
+}' "$OUT/sensing.csv" >> "$OUT/host.ini"
+grep -q '^\[sensing\]' "$OUT/host.ini" ||
+	echo "      sense: no load step was visible (the CPUs were busy): the policies sense exactly"
 
 echo "demo: 2/4 profiling $MODEL's 32 variants on this machine (each kernel in whole passes)"
 "$BUILD/adascale" profile "$MODEL" -o "$OUT/timings.csv"
