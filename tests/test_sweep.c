@@ -745,11 +745,12 @@ static int n_children(pid_t pid)
 
 Test(sweep, sigint_stops_after_the_runs_in_flight)
 {
-	/* four runs of a few tenths of a second: two are in flight when the signal comes */
+	/* four runs of about half a second each (the signal comes while two are in
+	 * flight; on a loaded machine one of them may finish first) */
 	const char *cfg = tu_write("int.ini", "[sweep]\nname = int\ntraces = traces/thermal.csv\n"
 					      "devices = devices/xeon-kvm-2vcpu.ini\nmodels = mobilenet_v1\n"
 					      "policies = adascale\ndeadlines_ms = 10 33\nseeds = 1 2\n"
-					      "duration_s = 200\n");
+					      "duration_s = 30000\n");
 	const char *db = tu_scratch("int.db"), *err = tu_scratch("int.err");
 	remove(db);
 	pid_t pid = start_sweep(cfg, db, err);
@@ -771,7 +772,9 @@ Test(sweep, sigint_stops_after_the_runs_in_flight)
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "cat %s", err);
 	tu_run(cmd, out, sizeof out);
-	cr_assert(tu_has(out, "adascale: interrupted: finishing the 2 runs in flight"), "%s", out);
+	cr_assert(tu_has(out, "adascale: interrupted: finishing the 2 runs in flight") ||
+		      tu_has(out, "adascale: interrupted: finishing the 1 run in flight"),
+		  "%s", out);
 	cr_assert(tu_has(out, "runs not run; the same command runs them"), "%s", out);
 	cr_assert_eq(adascale("sweep %s --db %s --jobs 2", cfg, db), 0, "%s", out);
 	cr_assert(tu_has(out, "4 runs: " ) && tu_has(out, "already in"), "%s", out);
