@@ -246,7 +246,7 @@ install: all
 	for f in $$(find models/zoo data/accuracy data/sweeps data/studies devices traces -type f \( -name '*.csv' \
 			-o -name '*.ini' -o -name '*.md' \) -not -path 'devices/agent/*') \
 			data/tolerances.ini policies/examples/README.md policies/examples/*.c \
-			tests/data/slowdown.csv tests/data/dvfs2.ini; do \
+			tests/data/slowdown.csv tests/data/ramp.csv tests/data/flapping.csv tests/data/dvfs2.ini; do \
 		install -D -m 644 $$f $(SHARE)/$$f; \
 	done
 	install -m 644 README.md docs/*.md $(DOCS)/
