@@ -292,16 +292,36 @@ static int next_file_arrival(struct sim *s, int64_t now)
 	return event_push(&s->q, t_ns, EV_ARRIVAL, 0, s->eb) ? 0 : ERR_NOMEM;
 }
 
+/* SERVICE_* of "det", "exp" or "meas"; -1 for anything else. */
+static int service_of(const char *v)
+{
+	return strcmp(v, "meas") == 0 ? SERVICE_MEAS
+	       : strcmp(v, "det") == 0 ? SERVICE_DET
+	       : strcmp(v, "exp") == 0 ? SERVICE_EXP
+				       : -1;
+}
+
 /*
- * The grammar of a workload string: 1 for file:PATH (not opened here), 0 for periodic or
- * poisson with *poisson, *rate_hz and *service set, or ERR_USAGE.
+ * The grammar of a workload string: 1 for file:PATH[,service=S] (not opened here; *path_len
+ * the length of PATH), 0 for periodic or poisson with *poisson and *rate_hz set, or
+ * ERR_USAGE. *service is the one given, else SERVICE_MEAS (an inference's work drawn from
+ * its measured spread), and *given says whether it was given.
  */
 static int workload_parse(const char *w, int *poisson, double *rate_hz, int *service,
-			  struct errbuf *eb)
+			  int *given, size_t *path_len, struct errbuf *eb)
 {
-	*service = SERVICE_DET;
-	if (strncmp(w, "file:", 5) == 0)
+	*service = SERVICE_MEAS;
+	*given = 0;
+	if (strncmp(w, "file:", 5) == 0) {
+		const char *tail = strrchr(w, ',');
+		*path_len = strlen(w + 5);
+		if (tail && strncmp(tail, ",service=", 9) == 0 && service_of(tail + 9) >= 0) {
+			*service = service_of(tail + 9);
+			*given = 1;
+			*path_len = (size_t)(tail - (w + 5));
+		}
 		return 1;
+	}
 	char buf[256];
 	*rate_hz = 0;
 	if (snprintf(buf, sizeof buf, "%s", w) >= (int)sizeof buf)
@@ -326,13 +346,10 @@ static int workload_parse(const char *w, int *poisson, double *rate_hz, int *ser
 		if (strcmp(kv, *poisson ? "rate" : "fps") == 0 && num_double(v, &x) == 0 && x > 0 &&
 		    x <= 1e6)
 			*rate_hz = x;
-		else if (strcmp(kv, "service") == 0 && strcmp(v, "meas") == 0)
-			*service = SERVICE_MEAS;
-		else if (strcmp(kv, "service") == 0 && strcmp(v, "det") == 0)
-			*service = SERVICE_DET;
-		else if (strcmp(kv, "service") == 0 && strcmp(v, "exp") == 0)
-			*service = SERVICE_EXP;
-		else
+		else if (strcmp(kv, "service") == 0 && service_of(v) >= 0) {
+			*service = service_of(v);
+			*given = 1;
+		} else
 			goto bad;
 	}
 	if (*rate_hz > 0)
@@ -340,7 +357,7 @@ static int workload_parse(const char *w, int *poisson, double *rate_hz, int *ser
 bad:
 	return err_set(eb, ERR_USAGE,
 		       "workload '%s': expected periodic:fps=F or poisson:rate=R (per second, > 0), "
-		       "optionally with ,service=det|exp|meas, or file:PATH",
+		       "optionally with ,service=det|exp|meas, or file:PATH[,service=...]",
 		       w);
 }
 
@@ -354,22 +371,33 @@ int run_workload_parts(const char *w, struct run_workload_parts *p, struct errbu
 {
 	static const char *const service_name[] = {
 		[SERVICE_DET] = "det", [SERVICE_EXP] = "exp", [SERVICE_MEAS] = "meas"};
-	int poisson = 0, service;
+	int poisson = 0, service, given;
 	double rate_hz = 0;
-	int rc = workload_parse(w, &poisson, &rate_hz, &service, eb);
+	size_t path_len;
+	int rc = workload_parse(w, &poisson, &rate_hz, &service, &given, &path_len, eb);
 	if (rc < 0)
 		return rc;
 	p->arrivals = rc == 1 ? "file" : poisson ? "poisson" : "periodic";
 	p->rate_hz = rc == 1 ? 0 : rate_hz;
 	p->service = service_name[service];
+	p->service_given = given;
 	return 0;
 }
 
 static int parse_workload(struct sim *s, struct errbuf *eb)
 {
 	const char *w = s->cfg->workload;
-	int rc = workload_parse(w, &s->poisson, &s->rate_hz, &s->service, eb);
-	return rc == 1 ? open_arrivals(s, w + 5, eb) : rc;
+	int given;
+	size_t path_len;
+	int rc = workload_parse(w, &s->poisson, &s->rate_hz, &s->service, &given, &path_len, eb);
+	if (rc != 1)
+		return rc;
+	char *path = strndup(w + 5, path_len);
+	if (!path)
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	rc = open_arrivals(s, path, eb);
+	free(path);
+	return rc;
 }
 
 static int build_variant_table(struct sim *s, struct errbuf *eb)
@@ -1337,6 +1365,13 @@ void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
 	if (id->physics_closed) { /* replay adds nothing: its keys stay as they were */
 		size_t at = strlen(key);
 		snprintf(key + at, RUN_IDENTITY_LEN - at, "physics=closed\n");
+	}
+	/* a workload that names no service: the work was the median before it was drawn by
+	 * default, so such keys say so and a resumed sweep does not take those runs for these */
+	struct run_workload_parts wp;
+	if (run_workload_parts(id->workload, &wp, NULL) == 0 && !wp.service_given) {
+		size_t at = strlen(key);
+		snprintf(key + at, RUN_IDENTITY_LEN - at, "service=meas (default)\n");
 	}
 	struct sha256 h;
 	sha256_init(&h);

@@ -167,7 +167,8 @@ int run_workload_check(const char *workload, struct errbuf *eb);
 struct run_workload_parts {
 	const char *arrivals; /* "periodic", "poisson" or "file" (static strings) */
 	double rate_hz;       /* fps or rate; 0 for a file */
-	const char *service;  /* "det", "exp" or "meas" */
+	const char *service;  /* "det", "exp" or "meas" (the default) */
+	int service_given;    /* 1: the string names it; 0: the default */
 };
 
 /* Splits a workload string as run_workload_check reads it: 0 or ERR_USAGE. */

@@ -398,7 +398,7 @@ Test(calib, sweep_results_do_not_depend_on_jobs, .timeout = 300)
 				   "devices = tests/data/calib2.ini tests/data/dvfs2.ini\n"
 				   "models = mobilenet_v1\n"
 				   "policies = greedy static:variant=best\n"
-				   "workloads = periodic:fps=30,service=meas periodic:fps=30\n"
+				   "workloads = periodic:fps=30 periodic:fps=30,service=det\n"
 				   "deadlines_ms = 50\nseeds = 1 2\n");
 	const char *one = tu_scratch("cal1.db"), *two = tu_scratch("cal2.db");
 	remove(one);

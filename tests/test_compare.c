@@ -522,7 +522,7 @@ static void nightly_setup(void)
 		"[sweep]\nname = tiny\ntraces = %s/tests/data/slowdown.csv\n"
 		"devices = %s/devices/xeon-kvm-2vcpu.ini\ntimings = %s/devices/xeon-kvm-2vcpu/timings.csv\n"
 		"models = mobilenet_v1\npolicies = static:variant=best greedy\n"
-		"workloads = poisson:rate=30\ndeadlines_ms = 33\nseeds = 1 2\n",
+		"workloads = poisson:rate=30,service=det\ndeadlines_ms = 33\nseeds = 1 2\n",
 		root, root, root);
 	fclose(f);
 }

@@ -60,7 +60,7 @@ static void make_instance(int k, struct instance *in)
 	static const double util[] = {0, 0.6, 0.85, 0.95};
 	double f = fps[next(&s) % 3];
 	in->deadline_ms = deadline[next(&s) % 4];
-	snprintf(in->workload, sizeof in->workload, "periodic:fps=%g", f);
+	snprintf(in->workload, sizeof in->workload, "periodic:fps=%g,service=det", f);
 	/* N_REQ arrivals at 0, 1/f, ..., and the run ends half a period after the last */
 	in->duration_s = (N_REQ - 0.5) / f;
 	char text[2048] = "time_s,util_other\n";

@@ -25,6 +25,7 @@ static struct run_config base(const char *trace, const char *policy)
 	c.timings = TIMINGS;
 	c.model = "mobilenet_v1";
 	c.policy = policy;
+	c.workload = "periodic:fps=30,service=det"; /* the profiled median, so p50 = p99 */
 	c.deadline_ms = 33;
 	return c;
 }
@@ -67,6 +68,30 @@ Test(run, same_inputs_and_seed_give_identical_results)
 	run_output_destroy(d);
 }
 
+/* With no service= the work of each inference is drawn from its measured spread: the run is
+ * the one service=meas gives (same seed, same draws), not the median's, whose p50 = p99. */
+Test(run, work_is_drawn_from_its_measured_spread_by_default)
+{
+	struct run_config c = base(const_trace("idle-d.csv", 0, 8000, 10), "static:variant=best");
+	c.deadline_ms = 1000;
+	c.workload = "periodic:fps=30";
+	struct run_output *def = run_ok(&c);
+	c.workload = "periodic:fps=30,service=meas";
+	struct run_output *meas = run_ok(&c);
+	c.workload = "periodic:fps=30,service=det";
+	struct run_output *det = run_ok(&c);
+	cr_assert_float_eq(def->m.lat_p50_ms, meas->m.lat_p50_ms, 0);
+	cr_assert_float_eq(def->m.lat_p99_ms, meas->m.lat_p99_ms, 0);
+	cr_assert_float_eq(det->m.lat_p50_ms, det->m.lat_p99_ms, 1e-6);
+	cr_assert_gt(def->m.lat_p99_ms, 1.01 * def->m.lat_p50_ms, "p50 %g p99 %g",
+		     def->m.lat_p50_ms, def->m.lat_p99_ms);
+	cr_assert_str_neq(def->config_key, det->config_key);
+	cr_assert(strstr(def->notes, "service=meas"), "%s", def->notes);
+	run_output_destroy(def);
+	run_output_destroy(meas);
+	run_output_destroy(det);
+}
+
 Test(run, idle_device_serves_every_frame_at_profiled_speed)
 {
 	struct run_config c = base(const_trace("idle.csv", 0, 8000, 10), "static:variant=fastest");
@@ -88,7 +113,7 @@ Test(run, competing_load_slows_inference)
 {
 	struct run_config c = base(const_trace("idle2.csv", 0, 8000, 5), "static:variant=best");
 	c.deadline_ms = 1000;
-	c.workload = "periodic:fps=2";
+	c.workload = "periodic:fps=2,service=det";
 	struct run_output *idle = run_ok(&c);
 	c.trace = const_trace("busy.csv", 1, 8000, 5);
 	struct run_output *busy = run_ok(&c);
