@@ -67,6 +67,7 @@ help:
 	@echo "make demo     deps, build, profile this machine, replay the bundled trace, report"
 	@echo "make demo-readme  make demo, then its summary (table, verdict) into README.md"
 	@echo "make browser-check  the demo report from bundled data, checked in headless Chromium"
+	@echo "make validate measure this machine, serve for real and simulate 12 runs, docs/validation.md"
 	@echo "make bench    speed benchmarks (engine, whole run, trace parsing, profiling)"
 	@echo "make agent-cross  installs the cross toolchain if missing, builds the agent for arm64"
 	@echo "make test-cross   the same, then runs the arm64 agent under qemu"
@@ -149,6 +150,13 @@ browser-check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench $(BUILD)/bench-agent
 	@sh scripts/bench.sh $(BUILD)
+
+# The simulator against real serving on this machine (docs/validation.md); not part of
+# `make test`: measures this machine, then serves and simulates 12 runs of 30 s each.
+.PHONY: validate
+validate: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/validate.sh $(BUILD) out/validate docs/validation.md
 
 # Not part of `make test`: installs slurm-wlm and munge when missing (docs/sweeps.md).
 test-cluster: deps

@@ -24,6 +24,8 @@ const struct cmd_verb cmd_verbs[] = {
 	 "replay a trace and store the run"},
 	{"import-served", cmd_import_served, "import-served SERVED.csv --db F [--tag T]",
 	 "store a run served by adascale-agent serve as a real run"},
+	{"validate", cmd_validate, "validate --db F (--served F | --trace F --device F ...)",
+	 "a real served run beside its simulation: errors against the targets"},
 	{"thermal", cmd_thermal, "thermal fit FILE.csv [--nodes 1|2] [--train IDS] [-o OUT]",
 	 "fit a device's thermal network to recordings, report held-out errors"},
 	{"sweep", cmd_sweep, "sweep CONFIG.ini --db F [--jobs N] [--shard I/N] [...]",

@@ -293,15 +293,40 @@ static int next_file_arrival(struct sim *s, int64_t now)
 }
 
 /*
- * The grammar of a workload string: 1 for file:PATH (not opened here), 0 for periodic or
- * poisson with *poisson, *rate_hz and *service set, or ERR_USAGE.
+ * The length of a file: workload's path (w + 5), and its service from an optional
+ * ",service=det|exp|meas" at the end (a path ending so is read as that suffix).
+ */
+static size_t file_path_len(const char *w, int *service)
+{
+	static const struct {
+		const char *suffix;
+		int service;
+	} sfx[] = {{",service=det", SERVICE_DET}, {",service=exp", SERVICE_EXP},
+		   {",service=meas", SERVICE_MEAS}};
+	size_t n = strlen(w + 5);
+	*service = SERVICE_DET;
+	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		size_t k = strlen(sfx[i].suffix);
+		if (n > k && strcmp(w + 5 + n - k, sfx[i].suffix) == 0) {
+			*service = sfx[i].service;
+			return n - k;
+		}
+	}
+	return n;
+}
+
+/*
+ * The grammar of a workload string: 1 for file:PATH[,service=S] (not opened here, *service
+ * set), 0 for periodic or poisson with *poisson, *rate_hz and *service set, or ERR_USAGE.
  */
 static int workload_parse(const char *w, int *poisson, double *rate_hz, int *service,
 			  struct errbuf *eb)
 {
 	*service = SERVICE_DET;
-	if (strncmp(w, "file:", 5) == 0)
+	if (strncmp(w, "file:", 5) == 0) {
+		file_path_len(w, service);
 		return 1;
+	}
 	char buf[256];
 	*rate_hz = 0;
 	if (snprintf(buf, sizeof buf, "%s", w) >= (int)sizeof buf)
@@ -340,7 +365,7 @@ static int workload_parse(const char *w, int *poisson, double *rate_hz, int *ser
 bad:
 	return err_set(eb, ERR_USAGE,
 		       "workload '%s': expected periodic:fps=F or poisson:rate=R (per second, > 0), "
-		       "optionally with ,service=det|exp|meas, or file:PATH",
+		       "optionally with ,service=det|exp|meas, or file:PATH[,service=...]",
 		       w);
 }
 
@@ -369,7 +394,16 @@ static int parse_workload(struct sim *s, struct errbuf *eb)
 {
 	const char *w = s->cfg->workload;
 	int rc = workload_parse(w, &s->poisson, &s->rate_hz, &s->service, eb);
-	return rc == 1 ? open_arrivals(s, w + 5, eb) : rc;
+	if (rc != 1)
+		return rc;
+	char path[4096];
+	size_t n = file_path_len(w, &s->service);
+	if (n >= sizeof path)
+		return err_set(eb, ERR_USAGE, "workload file: the path is longer than %zu bytes",
+			       sizeof path - 1);
+	memcpy(path, w + 5, n);
+	path[n] = '\0';
+	return open_arrivals(s, path, eb);
 }
 
 static int build_variant_table(struct sim *s, struct errbuf *eb)
