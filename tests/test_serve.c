@@ -229,11 +229,25 @@ Test(serve, a_plugin_runs_through_the_abi, .timeout = 60 * TU_SLOW)
 	char plugin[512];
 	snprintf(plugin, sizeof plugin, "%s/policies/hysteresis.so", tu_bin());
 	const char *served = tu_scratch("served-plugin.csv");
-	int rc = serve("--trace %s --policy %s --workload periodic:fps=20 -o %s", trace, plugin,
-		       served);
+	int rc = serve("--trace %s --policy %s --workload periodic:fps=20 --deadline-ms auto:4 "
+		       "-o %s",
+		       trace, plugin, served);
 	cr_assert_eq(rc, 0, "%s", out);
+	/* auto:F resolved as the simulator resolves it */
+	struct run_config cfg;
+	run_config_defaults(&cfg);
+	cfg.trace = trace;
+	cfg.device = DEVICE;
+	cfg.model = "mobilenet_v1";
+	cfg.ops = OPS;
+	cfg.deadline_auto = 4;
+	struct errbuf e0 = {0};
+	struct run_output *o = NULL;
+	cr_assert_eq(run_execute(&cfg, &o, &e0), 0, "%s", e0.msg);
+	double sim_deadline = o->deadline_ms;
+	run_output_destroy(o);
 	struct row *rows;
-	int n = read_served(served, &rows, 100);
+	int n = read_served(served, &rows, sim_deadline);
 	/* periodic:fps=20 over [0, 0.8 s): frames at 0, 50, ..., 750 ms */
 	cr_assert_eq(n, 16);
 	for (int i = 0; i < n; i++)
