@@ -438,3 +438,45 @@ Test(validate, file_workload_takes_a_service, .timeout = 60 * TU_SLOW)
 	cr_assert_eq(p50[0], p50[1]);
 	cr_assert_neq(p50[0], p50[2]);
 }
+
+/*
+ * Without --served, adascale validate runs adascale-agent serve here (a second of real
+ * serving on an idle trace), then imports and simulates it: the served file names this
+ * host's CPU, the real and simulated runs see the same arrivals, and the real column is
+ * what importing that served file gives.
+ */
+Test(validate, serves_here_then_simulates_the_same_arrivals, .timeout = 120 * TU_SLOW)
+{
+	const char *trace = tu_write("idle2.csv", "time_s,util_other\n0,0\n2,0\n");
+	const char *db = tu_scratch("here.db"), *served = tu_scratch("here.served.csv");
+	const char *csvp = tu_scratch("here.csv");
+	remove(db);
+	int rc = tu_adascale(out, sizeof out,
+			     "validate --db %s --trace %s --device devices/xeon-kvm-2vcpu.ini "
+			     "--model mobilenet_v1 --ops 'width=0.25 res=128' --policy greedy "
+			     "--workload periodic:fps=10 --deadline-ms 200 --seed 3 --duration-s 1 "
+			     "--served-out %s --csv %s",
+			     db, trace, served, csvp);
+	cr_assert_eq(rc, 0, "%s", out);
+	char head[4096];
+	snprintf(head, sizeof head, "%.4000s", slurp(served));
+	cr_assert(tu_has(head, "# served: a real run of adascale-agent serve"), "%s", head);
+	cr_assert(tu_has(head, "# seed: 3"), "%s", head);
+	sqlite3 *v;
+	cr_assert_eq(sqlite3_open(db, &v), SQLITE_OK);
+	sqlite3_int64 n_real = one_int(v, "SELECT requests FROM runs WHERE world = 'real'");
+	cr_assert_geq(n_real, 9, "1 s at 10 fps: %lld requests", (long long)n_real);
+	cr_assert_eq(one_int(v, "SELECT requests FROM runs WHERE world = 'sim'"), n_real);
+	sqlite3_close(v);
+	char csv[8192];
+	snprintf(csv, sizeof csv, "%s", slurp(csvp));
+	const char *imp = tu_scratch("here_import.db");
+	remove(imp);
+	rc = tu_adascale(out, sizeof out, "import-served %s --db %s", served, imp);
+	cr_assert_eq(rc, 0, "%s", out);
+	sqlite3 *d;
+	cr_assert_eq(sqlite3_open(imp, &d), SQLITE_OK);
+	double p50 = one_double(d, "SELECT lat_p50_ms FROM runs");
+	cr_assert_float_eq(csv_value(csv, "lat_p50_ms", 4), p50, 1e-8 * p50);
+	sqlite3_close(d);
+}
