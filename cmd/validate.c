@@ -36,7 +36,8 @@ static const char help[] =
 	"then say where those files are here when the device had them elsewhere (their SHA-256\n"
 	"must be the served run's). Without it, adascale-agent serve (from this program's\n"
 	"folder) serves here with the arguments given, writing --served-out (default\n"
-	"DB.TAG.served.csv); --ignore names trace columns serve cannot apply. The real run is\n"
+	"DB.TAG.served.csv); --ignore names trace columns serve cannot apply (the simulation\n"
+	"still applies them: better a trace without them). The real run is\n"
 	"stored (world 'real'), then simulated with the same trace, device, timings, model,\n"
 	"policy, deadline, queue and seed, its arrivals taken from the served file (a file:\n"
 	"workload written to DB.SHA.arrivals.csv, service=meas: work drawn from the profiled\n"
@@ -276,6 +277,10 @@ int cmd_validate(int argc, char **argv)
 	struct store *s = NULL;
 	if ((rc = served_read(a.served, &sv, &eb)) < 0)
 		goto fail;
+	if (sv->ignored[0])
+		fprintf(stderr, "adascale validate: the served run left the trace's %s unapplied "
+			"(--ignore), the simulation applies every column: give a trace without "
+			"them for a like-for-like comparison\n", sv->ignored);
 	/* the simulation: the served run's configuration, the files here */
 	struct run_config real_c, c;
 	served_run_config(sv, a.tag, &real_c);

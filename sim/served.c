@@ -79,6 +79,7 @@ static int read_header(struct csvin *c, struct served *sv, struct errbuf *eb)
 	copy(sv->workload, sizeof sv->workload, csvin_meta(c, "workload"));
 	copy(sv->applied, sizeof sv->applied, csvin_meta(c, "applied"));
 	copy(sv->sensing, sizeof sv->sensing, csvin_meta(c, "sensing"));
+	copy(sv->ignored, sizeof sv->ignored, csvin_meta(c, "ignored"));
 	int rc;
 	if ((rc = path_and_hash(c, "trace", sv->trace, sizeof sv->trace, sv->trace_sha256, eb)) <
 		    0 ||
@@ -376,6 +377,11 @@ static void describe(struct served *sv, const struct model *model)
 		 "%.300s; sensing: %.200s",
 		 sv->agent, sv->host[0] ? sv->host : "?", sv->cpu[0] ? sv->cpu : "?", sv->date,
 		 sv->applied[0] ? sv->applied : "?", sv->sensing[0] ? sv->sensing : "?");
+	if (sv->ignored[0]) {
+		size_t k = strlen(o->notes);
+		snprintf(o->notes + k, sizeof o->notes - k, "; trace columns not applied: %.200s",
+			 sv->ignored);
+	}
 }
 
 int served_read(const char *path, struct served **out, struct errbuf *eb)

@@ -31,6 +31,7 @@ struct served {
 	char policy[2048], policy_sha256[65];
 	char workload[1024];
 	char applied[1024], sensing[512];
+	char ignored[512];         /* trace columns serve left unapplied (--ignore), or "" */
 	double deadline_ms, duration_s, end_ms;
 	int queue_cap, drop_oldest;
 	uint64_t seed;
