@@ -22,7 +22,7 @@ endif
 OPT      ?= -O2 -g
 # The floors, lowest first (docs/layout.md): a file includes headers of its own folder or of a
 # lower floor only; tests/test_layout.c holds the tree to it.
-FLOORS   := common devices/agent models traces devices policies sandbox sim store sweep reports cmd
+FLOORS   := common devices/agent models traces devices policies sandbox runtime sim store sweep reports cmd
 CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(addprefix -I,$(FLOORS)) \
             -DADASCALE_VERSION='"$(VERSION)"' -DADASCALE_GIT_REV='"$(GIT_REV)"' \
             -DADASCALE_DATADIR='"$(PREFIX)/share/adascale"'
@@ -33,13 +33,21 @@ $(shell mkdir -p $(BUILD) && [ "$$(cat $(GIT_REV_STAMP) 2>/dev/null)" = "$(GIT_R
 	echo "$(GIT_REV)" > $(GIT_REV_STAMP))
 CFLAGS   += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -pthread
 LDLIBS_AGENT   := -lcsv -lXNNPACK -lpthreadpool -lopenblas -lm -lpthread
+# serve (runtime/) reads device files (inih) and loads policy plugins (libdl); no SQLite
+LDLIBS_SERVE   := -linih -ldl
 LDLIBS_HARNESS := -lsqlite3 -lcsv -linih -lopenblas -llapacke -lz -ldl -lm -lpthread
 LDLIBS_TEST    := -lcriterion
 
 COMMON_SRC  := $(wildcard common/*.c)
-AGENT_SRC   := $(filter-out devices/agent/main.c,$(wildcard devices/agent/*.c))
-HARNESS_SRC := $(filter-out cmd/main.c,$(wildcard $(addsuffix /*.c,$(filter-out common \
-                 devices/agent,$(FLOORS)))))
+AGENT_SRC   := $(wildcard devices/agent/*.c)
+HARNESS_SRC := $(filter-out cmd/main.c runtime/main.c,$(wildcard $(addsuffix /*.c,$(filter-out \
+                 common devices/agent,$(FLOORS)))))
+# what the agent's serve verb links from the floors between the agent and runtime/: the
+# linker takes from this archive only the objects serve reaches (never SQLite, zlib or
+# LAPACK: the self-evolving trainer of models/ is left out)
+SERVE_SRC   := $(filter-out models/evolve%,$(wildcard $(addsuffix /*.c,models traces devices \
+                 policies runtime)))
+SERVE_SRC   := $(filter-out runtime/main.c,$(SERVE_SRC))
 TEST_SRC    := $(wildcard tests/test_*.c) tests/testutil.c tests/faultinject.c
 BENCH_SRC   := $(filter-out tests/bench_agent.c,$(wildcard tests/bench_*.c))
 PLUGIN_SRC  := $(wildcard policies/examples/*.c)
@@ -47,8 +55,6 @@ PLUGIN_SRC  := $(wildcard policies/examples/*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 COMMON_OBJ  := $(call obj,$(COMMON_SRC))
-# the agent reads no INI file: it links without the INI line reader (and so without inih)
-AGENT_COMMON_OBJ := $(filter-out $(call obj,common/inilines.c),$(COMMON_OBJ))
 AGENT_OBJ   := $(call obj,$(AGENT_SRC))
 HARNESS_OBJ := $(call obj,$(HARNESS_SRC))
 PLUGINS     := $(patsubst policies/examples/%.c,$(BUILD)/policies/%.so,$(PLUGIN_SRC))
@@ -67,6 +73,7 @@ help:
 	@echo "make demo     deps, build, profile this machine, replay the bundled trace, report"
 	@echo "make demo-readme  make demo, then its summary (table, verdict) into README.md"
 	@echo "make browser-check  the demo report from bundled data, checked in headless Chromium"
+	@echo "make validate measure this machine, serve for real and simulate 12 runs, docs/validation.md"
 	@echo "make bench    speed benchmarks (engine, whole run, trace parsing, profiling)"
 	@echo "make agent-cross  installs the cross toolchain if missing, builds the agent for arm64"
 	@echo "make test-cross   the same, then runs the arm64 agent under qemu"
@@ -98,9 +105,15 @@ $(BUILD)/adascale: $(call obj,cmd/main.c) $(BUILD)/libadascale.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -rdynamic -o $@ $^ $(LDFLAGS) $(LDLIBS_HARNESS) $(LDLIBS_AGENT)
 
-$(BUILD)/adascale-agent: $(call obj,devices/agent/main.c) $(AGENT_OBJ) $(AGENT_COMMON_OBJ)
+$(BUILD)/libagentserve.a: $(call obj,$(SERVE_SRC))
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/adascale-agent: $(call obj,runtime/main.c) $(BUILD)/libagentserve.a $(AGENT_OBJ) \
+		$(COMMON_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS_AGENT)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(call obj,runtime/main.c) $(BUILD)/libagentserve.a $(AGENT_OBJ) \
+		$(COMMON_OBJ) $(LDFLAGS) $(LDLIBS_SERVE) $(LDLIBS_AGENT)
 
 $(BUILD)/policies/%.so: policies/examples/%.c policies/adascale_policy.h
 	@mkdir -p $(dir $@)
@@ -149,6 +162,13 @@ browser-check: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench $(BUILD)/bench-agent
 	@sh scripts/bench.sh $(BUILD)
+
+# The simulator against real serving on this machine (docs/validation.md); not part of
+# `make test`: measures this machine, then serves and simulates 12 runs of 30 s each.
+.PHONY: validate
+validate: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/validate.sh $(BUILD) out/validate docs/validation.md
 
 # Not part of `make test`: installs slurm-wlm and munge when missing (docs/sweeps.md).
 test-cluster: deps

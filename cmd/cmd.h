@@ -34,6 +34,8 @@ int cmd_profile(int argc, char **argv);
 int cmd_derive(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_import_served(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_study(int argc, char **argv);
 int cmd_thermal(int argc, char **argv);

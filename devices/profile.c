@@ -85,8 +85,7 @@ void profile_check_defaults(struct profile_check_opts *o)
 	o->goal = 0.90;
 }
 
-/* The agent's layers of a spec (input -1 for "the previous layer"). */
-static struct agent_layer *agent_layers(const struct model *s, struct errbuf *eb)
+struct agent_layer *profile_agent_layers(const struct model *s, struct errbuf *eb)
 {
 	struct agent_layer *l = calloc((size_t)s->n_layers, sizeof *l);
 	if (!l) {
@@ -162,7 +161,7 @@ int profile_check(const struct profile_check_opts *o, const char *model_name,
 	agent_pool_place(&cpus);
 	for (int ti = 0; ti < n_threads; ti++) {
 		for (int i = 0; i < n; i++) {
-			if (!(layers = agent_layers(v[i].spec, eb))) {
+			if (!(layers = profile_agent_layers(v[i].spec, eb))) {
 				rc = eb->code;
 				goto out;
 			}

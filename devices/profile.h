@@ -59,6 +59,13 @@ struct profile_variant {
 int profile_pass_list_write(FILE *f, const struct model *base,
 			    const struct profile_variant *v, int n, struct errbuf *eb);
 
+/*
+ * The agent's layers of a spec, in order (input -1 for "the previous layer"), as a pass list
+ * holds them: what agent_pass_create builds. Owned by the caller (free); NULL when out of
+ * memory (detail in eb).
+ */
+struct agent_layer *profile_agent_layers(const struct model *s, struct errbuf *eb);
+
 struct profile_check_opts {
 	const char *timings;     /* timings file to check */
 	int n_threads;

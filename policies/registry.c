@@ -6,11 +6,13 @@
 #include "registry.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builtin.h"
+#include "sha256.h"
 
 /* The descriptor size of ABI version 1: the smallest a plugin may declare. */
 #define POL_MIN_SIZE (offsetof(struct adascale_policy, destroy) + sizeof(void (*)(void *)))
@@ -258,5 +260,16 @@ int pol_list(FILE *out, struct errbuf *eb)
 		closedir(dp);
 	}
 	free(paths);
+	return 0;
+}
+
+int pol_sha256(const char *source, char hex[65], struct errbuf *eb)
+{
+	hex[0] = '\0';
+	if (strcmp(source, "builtin") == 0)
+		return 0;
+	if (sha256_file(source, hex) < 0)
+		return err_set(eb, ERR_IO, "%s: cannot read the policy plugin to hash it: %s",
+			       source, strerror(errno));
 	return 0;
 }

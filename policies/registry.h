@@ -38,6 +38,12 @@ void pol_choice_free(struct pol_choice *c);
 /* The descriptor's flags, 0 when the plugin was built before the field existed. */
 uint32_t pol_flags(const struct adascale_policy *d);
 
+/*
+ * The SHA-256 of a policy's code into hex: the plugin file's for a plugin source, "" for
+ * "builtin". 0, or ERR_IO naming the file.
+ */
+int pol_sha256(const char *source, char hex[65], struct errbuf *eb);
+
 /* Lists built-ins and the plugins found in $ADASCALE_POLICY_PATH (':'-separated folders). */
 int pol_list(FILE *out, struct errbuf *eb);
 

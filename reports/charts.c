@@ -16,7 +16,9 @@ const char *const report_figure_names[] = {
 	"latency_cdf", "accuracy_energy", "accuracy_latency", "miss_rate", "energy",
 	"timeline_1",  "timeline_2",      "timeline_3",       "timeline_4",
 	"timeline_5",  "timeline_6",
-	"trend_ontime_top1", "trend_miss_rate", "trend_lat_p95", "trend_top1",    "trend_energy", NULL};
+	"trend_ontime_top1", "trend_miss_rate", "trend_lat_p95", "trend_top1",    "trend_energy",
+	"validation_1", "validation_2", "validation_3", "validation_4", "validation_5",
+	"validation_6", NULL};
 
 #define TERM_SIZE "960,600"
 #define TIMELINE_SIZE "960,820"
@@ -1001,6 +1003,101 @@ done:
 	return rc;
 }
 
+/* ---- real against simulated: the latency CDFs of a pair of `adascale validate` ---- */
+
+/*
+ * The simulated run paired with real run r: the latest simulated run of its tag with the same
+ * policy, parameters and seed (what `adascale validate` stores), or NULL.
+ */
+static const struct report_run *sim_pair(const struct report_data *d, const struct report_run *r)
+{
+	const struct report_run *best = NULL;
+	for (int i = 0; i < d->n_runs; i++) {
+		const struct report_run *x = &d->runs[i];
+		if (!x->real && x->n_quantiles > 0 && x->seed == r->seed &&
+		    strcmp(x->tag, r->tag) == 0 && strcmp(x->policy, r->policy) == 0 &&
+		    strcmp(x->policy_params, r->policy_params) == 0)
+			best = x;
+	}
+	return best;
+}
+
+static void draw_validation(const struct chart *c)
+{
+	struct plot_sink *s = c->s;
+	title_line(s, "title", c->title);
+	plot_write(s, "set xlabel 'latency (ms)'\n"
+		      "set ylabel 'fraction of served requests (quantile q)'\n"
+		      "set yrange [0:1]\n");
+	key_place(c, 1, "bottom right");
+	if (c->logscale)
+		plot_write(s, "set logscale x\n");
+	if (c->deadline_ms > 0)
+		plot_printf(s, "set arrow from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lw 1.5 "
+			       "lc rgb '#cc0000' front\n",
+			    c->deadline_ms, c->deadline_ms);
+	plot_printf(s, "plot $val%d index 0 using 1:2 with lines lw 3.5 dt 1 title ", c->n_points);
+	plot_str(s, c->series[0]);
+	plot_printf(s, ", $val%d index 1 using 1:2 with lines lw 2 dt 2 title ", c->n_points);
+	plot_str(s, c->series[1]);
+	plot_write(s, "\n");
+}
+
+static int chart_validation(struct plot_sink *s, const struct report_data *d,
+			    struct report_figures *figs)
+{
+	int k = 0;
+	for (int i = 0; i < d->n_runs && k < 6; i++) {
+		const struct report_run *r = &d->runs[i];
+		const struct report_run *sim = r->real && r->n_quantiles > 0 ? sim_pair(d, r) : NULL;
+		if (!sim)
+			continue;
+		char name[32], title[96];
+		snprintf(name, sizeof name, "validation_%d", ++k);
+		snprintf(title, sizeof title, "Real against simulated latency: runs %lld and %lld",
+			 (long long)r->id, (long long)sim->id);
+		struct report_figure *f = fig_add(figs, name, title);
+		if (!f)
+			return 0;
+		double lo = INFINITY, hi = 0;
+		plot_printf(s, "$val%d << EOD\n", k);
+		const struct report_run *two[2] = {r, sim};
+		for (int j = 0; j < 2; j++) {
+			if (j)
+				plot_write(s, "\n\n");
+			for (int q = 0; q < two[j]->n_quantiles; q++) {
+				double x = two[j]->latency_ms[q];
+				row(s, 2, x, two[j]->q[q]);
+				if (x > 0 && x < lo)
+					lo = x;
+				if (x > hi)
+					hi = x;
+			}
+		}
+		plot_write(s, "EOD\n");
+		char real_label[200], sim_label[200];
+		snprintf(real_label, sizeof real_label, "real: %.160s", r->label);
+		snprintf(sim_label, sizeof sim_label, "simulated: %.160s", sim->label);
+		const char *series[2] = {real_label, sim_label};
+		struct chart c;
+		memset(&c, 0, sizeof c);
+		c.s = s;
+		c.title = title;
+		c.series = series;
+		c.n_series = 2;
+		c.n_points = k;
+		c.deadline_ms = r->deadline_ms == sim->deadline_ms ? r->deadline_ms : 0;
+		c.logscale = lo < INFINITY && hi / lo > 30;
+		note_add(f, "The served run (solid) and its simulation with the same trace, device, "
+			    "policy, arrivals and seed (dashed), stored by adascale validate with tag "
+			    "'%.60s'.", r->tag);
+		if (c.deadline_ms > 0)
+			note_add(f, "The dashed red line is the deadline, %.4g ms.", c.deadline_ms);
+		fig_draw(&c, f, draw_validation);
+	}
+	return 0;
+}
+
 int report_charts_write(struct plot_sink *s, const struct report_data *d,
 			const struct report_groups *g, const struct report_trend *trend,
 			struct report_figures *figs, struct errbuf *eb)
@@ -1026,6 +1123,8 @@ int report_charts_write(struct plot_sink *s, const struct report_data *d,
 	for (int i = 0, k = 1; rc == 0 && i < d->n_runs && k <= REPORT_TIMELINE_MAX_RUNS; i++)
 		if (d->runs[i].n_timeline > 0)
 			rc = chart_timeline(s, d, i, k++, figs);
+	if (rc == 0)
+		rc = chart_validation(s, d, figs);
 	if (rc == 0 && trend && trend->data && trend->n_tags >= 2) {
 		static const struct {
 			const char *name, *title, *ylabel;

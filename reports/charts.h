@@ -10,7 +10,9 @@
  *     error bars;
  *   - for reports of a few runs, each run's timeline (frequency, competing load, free
  *     memory above; the chosen variant and each request's latency below);
- *   - across the database's tags, the nightly trend of four headline metrics per policy.
+ *   - across the database's tags, the nightly trend of four headline metrics per policy;
+ *   - for each real run (world 'real') with its simulation (`adascale validate`: same tag,
+ *     policy and seed), the two latency CDFs on one plot (at most six pairs).
  * Each figure is drawn twice, as PNG (pngcairo) and SVG, into files named after the figure
  * in gnuplot's working directory.
  *
@@ -27,7 +29,7 @@
 
 /* Above this many runs (or policies), a figure groups or cuts, and its note says so. */
 #define REPORT_MAX_CURVES 12
-#define REPORT_MAX_FIGURES 16
+#define REPORT_MAX_FIGURES 24
 
 struct report_figure {
 	char name[32];   /* file stem: name.png and name.svg */

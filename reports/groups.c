@@ -200,12 +200,13 @@ void report_label_runs(struct report_run *const *runs, int n)
 				shown++;
 			}
 		}
+		report_policy_label_mark(r);
 		report_run_label(r, r->label, sizeof r->label);
 	}
 	goto done;
 plain:
 	for (int i = 0; i < n; i++) {
-		snprintf(runs[i]->policy_label, sizeof runs[i]->policy_label, "%s", runs[i]->policy);
+		report_policy_label_plain(runs[i]);
 		report_run_label(runs[i], runs[i]->label, sizeof runs[i]->label);
 	}
 done:

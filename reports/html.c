@@ -184,6 +184,14 @@ static void run_text(const struct report_run *r, int c, char *buf, size_t len)
 	}
 }
 
+/* What stands for a metric a run did not record: energy is not measured on a real run. */
+static const char *missing_text(const struct report_run *r, int m)
+{
+	if (r->real && (m == REPORT_M_energy_mj || m == REPORT_M_energy_per_inf_mj))
+		return "not measured";
+	return "\xE2\x80\x93";
+}
+
 /* A run's cell of metric column c as text ("-" when the run did not record it). */
 static void run_metric_text(const struct report_run *r, int c, char *buf, size_t len)
 {
@@ -191,7 +199,7 @@ static void run_metric_text(const struct report_run *r, int c, char *buf, size_t
 	if (m >= 0 && r->has_metric[m])
 		report_fmt_metric(buf, len, m, r->metric[m]);
 	else
-		snprintf(buf, len, "\xE2\x80\x93");
+		snprintf(buf, len, "%s", missing_text(r, m));
 }
 
 /* The descriptive columns of the configurations table. */
@@ -769,7 +777,7 @@ static void md_groups(FILE *f, const struct report_groups *g)
 				fmt_summary(v, sizeof v, m, &gr->m[m]);
 				fprintf(f, gr->best[m] ? " **%s** |" : " %s |", v);
 			} else {
-				fputs(" \xE2\x80\x93 |", f);
+				fprintf(f, " %s |", missing_text(r, m));
 			}
 		}
 		fputs("\n", f);

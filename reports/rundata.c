@@ -23,14 +23,14 @@ enum {
 	COL_ID, COL_CREATED, COL_TOOL, COL_GIT, COL_TAG, COL_CONFIG, COL_CONFIG_KEY, COL_SEED,
 	COL_TRACE, COL_TRACE_SHA, COL_DEVICE, COL_DEVICE_SHA, COL_TIMINGS, COL_TIMINGS_SHA,
 	COL_TIMINGS_DERIVED, COL_MODEL, COL_MODEL_SHA, COL_POLICY, COL_PARAMS, COL_WORKLOAD,
-	COL_DEADLINE, COL_STATUS, COL_ERROR, COL_WALL, COL_METRICS
+	COL_DEADLINE, COL_STATUS, COL_ERROR, COL_WALL, COL_WORLD, COL_METRICS
 };
 
 static const char sql_runs[] =
 	"SELECT id, created_utc, tool_version, git_rev, tag, config, config_key, seed,"
 	" trace, trace_sha256, device, device_sha256, timings, timings_sha256, timings_derived,"
 	" model, model_sha256, policy, policy_params, workload, deadline_ms, status, error,"
-	" wall_s" METRICS_MAP(METRIC_COL_) " FROM runs WHERE ?1 IS NULL OR tag = ?1 ORDER BY id";
+	" wall_s, world" METRICS_MAP(METRIC_COL_) " FROM runs WHERE ?1 IS NULL OR tag = ?1 ORDER BY id";
 
 static const char sql_quantiles[] =
 	"SELECT run_id, q, latency_ms FROM latency_quantiles WHERE run_id BETWEEN ?1 AND ?2"
@@ -121,13 +121,15 @@ static int read_run(sqlite3_stmt *st, struct report_run *r)
 	r->timings_derived = sqlite3_column_int(st, COL_TIMINGS_DERIVED) != 0;
 	r->deadline_ms = col_double(st, COL_DEADLINE);
 	r->wall_s = col_double(st, COL_WALL);
+	const unsigned char *world = sqlite3_column_text(st, COL_WORLD);
+	r->real = world && strcmp((const char *)world, "real") == 0;
 	for (int m = 0; m < REPORT_N_METRICS; m++) {
 		int col = COL_METRICS + m;
 		double v = sqlite3_column_double(st, col);
 		r->has_metric[m] = sqlite3_column_type(st, col) != SQLITE_NULL && isfinite(v);
 		r->metric[m] = r->has_metric[m] ? v : 0.0;
 	}
-	snprintf(r->policy_label, sizeof r->policy_label, "%s", r->policy);
+	report_policy_label_plain(r);
 	report_run_label(r, r->label, sizeof r->label);
 	return 0;
 }
@@ -622,6 +624,19 @@ void report_short_name(const char *path, char *buf, size_t len)
 	const char *dot = strrchr(base, '.');
 	size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
 	snprintf(buf, len, "%.*s", (int)(n > 100 ? 100 : n), base);
+}
+
+void report_policy_label_plain(struct report_run *r)
+{
+	snprintf(r->policy_label, sizeof r->policy_label, "%s", r->policy);
+	report_policy_label_mark(r);
+}
+
+void report_policy_label_mark(struct report_run *r)
+{
+	size_t n = strlen(r->policy_label);
+	if (r->real && n + 7 < sizeof r->policy_label)
+		memcpy(r->policy_label + n, " [real]", 8);
 }
 
 void report_run_label(const struct report_run *r, char *buf, size_t len)

@@ -51,6 +51,7 @@ struct report_run {
 	double deadline_ms;
 	char *status, *error;
 	double wall_s;
+	int real;                           /* 1: world 'real', served by the agent on a device */
 	double metric[REPORT_N_METRICS];    /* in METRICS_MAP order */
 	int has_metric[REPORT_N_METRICS];   /* 0 where the column is NULL */
 	int n_quantiles;                    /* rows of latency_quantiles, by q */
@@ -61,7 +62,8 @@ struct report_run {
 	struct report_timeline_point *timeline;
 	int n_timeline_variants;            /* distinct variants of the timeline, first seen */
 	char **timeline_variants;
-	char policy_label[128];             /* "static:variant=best" (groups.h): plain text */
+	char policy_label[128];             /* "static:variant=best" (groups.h), with " [real]"
+					       after a served run's: plain text */
 	char label[160];                    /* "#3 greedy (host_stress, seed 1)": plain text */
 };
 
@@ -124,6 +126,10 @@ int report_parse_ids(const char *list, int64_t **ids, int *n_ids, struct errbuf 
 /* The short readable name of a run, "#3 greedy (host_stress, seed 1)", into buf, from
  * its policy label (the policy name until report_label_runs has run). */
 void report_run_label(const struct report_run *r, char *buf, size_t len);
+/* r->policy_label = the policy name, then the real marker (below). */
+void report_policy_label_plain(struct report_run *r);
+/* Appends " [real]" to the policy label of a run served by the agent (world 'real'). */
+void report_policy_label_mark(struct report_run *r);
 
 /* The short name of a path: its last component without the extension. */
 void report_short_name(const char *path, char *buf, size_t len);

@@ -5,7 +5,7 @@
 # (dpkg --add-architecture arm64). Only missing packages are installed; one line and no
 # change when all are present. The main build and `make test` need none of this.
 #
-# libopenblas, libcsv and libcpuinfo are Multi-Arch: same and install next to the native
+# libopenblas, libcsv, libcpuinfo and libinih (serve reads device files) are Multi-Arch: same and install next to the native
 # ones. libxnnpack0/-dev and libpthreadpool0/-dev are not (no Multi-Arch field in
 # bookworm): installing their arm64 builds would remove the native XNNPACK the main build
 # needs. So they are fetched with `apt-get download` and unpacked (dpkg-deb -x) into
@@ -18,7 +18,7 @@ ARCH=arm64
 TRIPLET=aarch64-linux-gnu
 ROOT=${1:-build-aarch64-linux-gnu/arm64-root}
 TOOLS="gcc-$TRIPLET libc6-dev-$ARCH-cross qemu-user"
-LIBS="libopenblas-dev:$ARCH libcsv-dev:$ARCH libcpuinfo0:$ARCH"
+LIBS="libopenblas-dev:$ARCH libcsv-dev:$ARCH libcpuinfo0:$ARCH libinih-dev:$ARCH"
 UNPACK="libxnnpack0 libxnnpack-dev libpthreadpool0 libpthreadpool-dev"
 
 SUDO=""

@@ -35,29 +35,26 @@
 #include "ticks.h"
 #include "timings.h"
 #include "trace.h"
+#include "vtable.h"
+#include "workload.h"
 
 enum { EV_TRACE, EV_ARRIVAL, EV_DONE, EV_SWITCH, EV_END, EV_THERMAL };
-#define MAX_THREADS 16
+#define MAX_THREADS VTABLE_MAX_THREADS
 /* decide timing (see decide()): every call of the first, then 1 in EVERY at random */
 #define DECIDE_TIME_ALL 1024
 #define DECIDE_TIME_EVERY 8
 
-struct vrow {                 /* one variant of the table */
-	double ref_us[MAX_THREADS + 1]; /* 0 where the thread count has no timings */
-};
-
-struct vspread {              /* a variant's spread, apart: only service=meas reads it */
-	double p10_us[MAX_THREADS + 1], p90_us[MAX_THREADS + 1];
-};
-
 /* How an inference's work is set (the workload's service=) */
-enum { SERVICE_DET, SERVICE_EXP, SERVICE_MEAS };
+enum {
+	SERVICE_DET = WORKLOAD_SERVICE_DET,
+	SERVICE_EXP = WORKLOAD_SERVICE_EXP,
+	SERVICE_MEAS = WORKLOAD_SERVICE_MEAS
+};
 
 struct sim {
-	int n_var_unstable;      /* variants with a kernel timing the profile flagged unstable */
-	struct devmodel_switch_var *sw; /* per variant: what switching to it costs */
-	int n_sw_measured;       /* variants with measured switch costs */
-	int n_unstable_layers;   /* their layers on such timings, over every thread count */
+	/* variant table (only variants with timings), with what predictions rest on; the first
+	 * member: the host services find it at their ctx (vtable_host_services) */
+	struct vtable vt;
 	const struct run_config *cfg;
 	struct errbuf *eb;
 	struct device *dev;
@@ -85,17 +82,6 @@ struct sim {
 	int sensing;               /* the device has [sensing] and the policy sees no future */
 	struct event_queue q;
 
-	/* variant table (only variants with timings) */
-	int n_var;
-	struct adascale_variant *av;
-	struct vrow *vr;
-	struct vspread *vsp;   /* beside vr */
-	int *var_index;        /* into vs->v */
-	int max_threads;
-	/* the prediction factors of the last state asked about (ms_per_ref_us) */
-	struct devmodel_state pc;
-	char pc_valid[MAX_THREADS + 1];
-	double pc_factor[MAX_THREADS + 1];
 
 	/* device state, and the device model that turns it into rates and power */
 	struct adascale_state st;
@@ -112,8 +98,7 @@ struct sim {
 	/* workload */
 	int poisson;
 	double rate_hz;        /* arrivals per second */
-	struct csvin *arrivals; /* file:PATH: arrival times (and deadlines) streamed from CSV */
-	int arr_col_t, arr_col_d;
+	struct workload_file *arrivals; /* file:PATH: arrival times (and deadlines), streamed */
 	int64_t arr_next_deadline_ns; /* the deadline of the arrival scheduled next */
 	int64_t n_arrivals;    /* periodic: frames scheduled so far */
 	int64_t arr_next_ns;   /* periodic, poisson: the arrival scheduled next */
@@ -135,7 +120,7 @@ struct sim {
 
 	/* server */
 	int busy, switching;
-	int cur_var, cur_threads;
+	int cur_var;            /* the thread count is vt.cur_threads */
 	int64_t job_arrival, job_start, job_last;
 	double job_remaining_us, job_rate, job_energy_mj, job_pred_ms;
 	double job_power_mw; /* at the state and thread count job_rate was set for */
@@ -195,281 +180,65 @@ static void svc_log(void *ctx, int level, const char *msg)
 
 static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->rng_policy); }
 
-/*
- * Microseconds of wall time per microsecond of reference work at a state, for a thread count:
- * 1 / rate / 1000 in ms per us. A policy asks for many variants at the same state, so the
- * last state's factors are kept (they depend on the frequency, online cores and load only).
- */
-static double ms_per_ref_us(struct sim *s, const struct adascale_state *st, int threads)
-{
-	int c = s->dm.cluster;
-	if (st->freq_mhz[c] != s->pc.freq_mhz || st->util_other != s->pc.util_other ||
-	    st->online[c] != s->pc.online) {
-		s->pc = dm_state(s, st);
-		memset(s->pc_valid, 0, sizeof s->pc_valid);
-	}
-	if (!s->pc_valid[threads]) {
-		s->pc_factor[threads] = 1.0 / devmodel_rate(&s->dm, &s->pc, threads) / 1000.0;
-		s->pc_valid[threads] = 1;
-	}
-	return s->pc_factor[threads];
-}
-
-static double svc_predict_ms(void *ctx, int v, int threads, const struct adascale_state *st)
-{
-	struct sim *s = ctx;
-	if (v < 0 || v >= s->n_var || threads < 1 || threads > s->max_threads ||
-	    s->vr[v].ref_us[threads] <= 0)
-		return INFINITY;
-	return s->vr[v].ref_us[threads] * ms_per_ref_us(s, st, threads);
-}
-
-static double svc_predict_mj(void *ctx, int v, int threads, const struct adascale_state *st)
-{
-	const struct sim *s = ctx;
-	double ms = svc_predict_ms(ctx, v, threads, st);
-	if (!isfinite(ms))
-		return INFINITY;
-	struct devmodel_state d = dm_state(s, st);
-	return devmodel_power_mw(&s->dm, &d, threads) * ms / 1000.0;
-}
-
-static int svc_has_threads(void *ctx, int v, int threads)
-{
-	const struct sim *s = ctx;
-	return v >= 0 && v < s->n_var && threads >= 1 && threads <= s->max_threads &&
-	       s->vr[v].ref_us[threads] > 0;
-}
-
 /* ---- set-up ---- */
-
-/*
- * KIND:key=value,...: periodic:fps=F or poisson:rate=R, and service=det (the profiled
- * median: the default), service=exp (exponentially distributed with the profiled median as
- * mean) or service=meas (drawn from the profiled distribution, timings_work_us).
- */
-/*
- * file:PATH: a CSV with a time_s column (seconds, non-decreasing: one request each) and an
- * optional deadline_ms column (that request's deadline; otherwise --deadline-ms). Streamed.
- */
-static int open_arrivals(struct sim *s, const char *path, struct errbuf *eb)
-{
-	if (!(s->arrivals = csvin_open(path, eb)))
-		return eb->code;
-	if ((s->arr_col_t = csvin_require_col(s->arrivals, "time_s", eb)) < 0)
-		return s->arr_col_t;
-	s->arr_col_d = csvin_col(s->arrivals, "deadline_ms");
-	for (int i = 0; i < csvin_n_cols(s->arrivals); i++)
-		if (i != s->arr_col_t && i != s->arr_col_d)
-			return err_set(eb, ERR_PARSE, "%s:%ld:%d: unknown column '%s' (time_s, deadline_ms)",
-				       path, csvin_line(s->arrivals), i + 1,
-				       csvin_col_name(s->arrivals, i));
-	return 0;
-}
 
 /* Schedules the next arrival of a file workload, if any; 0, or a negative code. */
 static int next_file_arrival(struct sim *s, int64_t now)
 {
-	int rc = csvin_next(s->arrivals, s->eb);
+	int64_t t_ns;
+	int rc = workload_file_next(s->arrivals, now, s->cfg->deadline_ms, &t_ns,
+				    &s->arr_next_deadline_ns, s->eb);
 	if (rc <= 0)
 		return rc;
-	double t, d = s->cfg->deadline_ms;
-	if ((rc = csvin_double_in(s->arrivals, s->arr_col_t, 0, 1e9, &t, s->eb)) < 0)
-		return rc;
-	if (s->arr_col_d >= 0) {
-		/* an empty deadline_ms means --deadline-ms */
-		if ((rc = csvin_double_opt(s->arrivals, s->arr_col_d, &d, s->eb)) < 0)
-			return rc;
-		if (rc == 1 && !(d > 0 && d <= 1e9))
-			return csvin_fail(s->arrivals, s->eb, ERR_RANGE,
-					  "deadline_ms %g is not in (0, 1e9]", d);
-	}
-	int64_t t_ns = llround(t * 1e9);
-	if (t_ns < now)
-		return csvin_fail(s->arrivals, s->eb, ERR_RANGE,
-				  "time goes backwards (%.9g s after %.9g s)", t, (double)now / 1e9);
-	s->arr_next_deadline_ns = llround(d * 1e6);
 	return event_push(&s->q, t_ns, EV_ARRIVAL, 0, s->eb) ? 0 : ERR_NOMEM;
-}
-
-/* SERVICE_* of "det", "exp" or "meas"; -1 for anything else. */
-static int service_of(const char *v)
-{
-	return strcmp(v, "meas") == 0 ? SERVICE_MEAS
-	       : strcmp(v, "det") == 0 ? SERVICE_DET
-	       : strcmp(v, "exp") == 0 ? SERVICE_EXP
-				       : -1;
-}
-
-/*
- * The grammar of a workload string: 1 for file:PATH[,service=S] (not opened here; *path_len
- * the length of PATH), 0 for periodic or poisson with *poisson and *rate_hz set, or
- * ERR_USAGE. *service is the one given, else SERVICE_MEAS (an inference's work drawn from
- * its measured spread), and *given says whether it was given.
- */
-static int workload_parse(const char *w, int *poisson, double *rate_hz, int *service,
-			  int *given, size_t *path_len, struct errbuf *eb)
-{
-	*service = SERVICE_MEAS;
-	*given = 0;
-	if (strncmp(w, "file:", 5) == 0) {
-		const char *tail = strrchr(w, ',');
-		*path_len = strlen(w + 5);
-		if (tail && strncmp(tail, ",service=", 9) == 0 && service_of(tail + 9) >= 0) {
-			*service = service_of(tail + 9);
-			*given = 1;
-			*path_len = (size_t)(tail - (w + 5));
-		}
-		return 1;
-	}
-	char buf[256];
-	*rate_hz = 0;
-	if (snprintf(buf, sizeof buf, "%s", w) >= (int)sizeof buf)
-		goto bad;
-	char *colon = strchr(buf, ':');
-	if (!colon)
-		goto bad;
-	*colon = '\0';
-	if (strcmp(buf, "periodic") == 0)
-		*poisson = 0;
-	else if (strcmp(buf, "poisson") == 0)
-		*poisson = 1;
-	else
-		goto bad;
-	for (char *save, *kv = strtok_r(colon + 1, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-		double x;
-		if (!eq)
-			goto bad;
-		*eq = '\0';
-		const char *v = eq + 1;
-		if (strcmp(kv, *poisson ? "rate" : "fps") == 0 && num_double(v, &x) == 0 && x > 0 &&
-		    x <= 1e6)
-			*rate_hz = x;
-		else if (strcmp(kv, "service") == 0 && service_of(v) >= 0) {
-			*service = service_of(v);
-			*given = 1;
-		} else
-			goto bad;
-	}
-	if (*rate_hz > 0)
-		return 0;
-bad:
-	return err_set(eb, ERR_USAGE,
-		       "workload '%s': expected periodic:fps=F or poisson:rate=R (per second, > 0), "
-		       "optionally with ,service=det|exp|meas, or file:PATH[,service=...]",
-		       w);
 }
 
 int run_workload_check(const char *w, struct errbuf *eb)
 {
-	struct run_workload_parts p;
-	return run_workload_parts(w, &p, eb);
+	struct workload_spec p;
+	return workload_parse(w, &p, eb);
 }
 
 int run_workload_parts(const char *w, struct run_workload_parts *p, struct errbuf *eb)
 {
 	static const char *const service_name[] = {
 		[SERVICE_DET] = "det", [SERVICE_EXP] = "exp", [SERVICE_MEAS] = "meas"};
-	int poisson = 0, service, given;
-	double rate_hz = 0;
-	size_t path_len;
-	int rc = workload_parse(w, &poisson, &rate_hz, &service, &given, &path_len, eb);
+	struct workload_spec ws;
+	int rc = workload_parse(w, &ws, eb);
 	if (rc < 0)
 		return rc;
-	p->arrivals = rc == 1 ? "file" : poisson ? "poisson" : "periodic";
-	p->rate_hz = rc == 1 ? 0 : rate_hz;
-	p->service = service_name[service];
-	p->service_given = given;
+	p->arrivals = ws.kind == WORKLOAD_FILE      ? "file"
+		      : ws.kind == WORKLOAD_POISSON ? "poisson"
+						    : "periodic";
+	p->rate_hz = ws.rate_hz;
+	p->service = service_name[ws.service];
+	p->service_given = ws.service_given;
 	return 0;
 }
 
 static int parse_workload(struct sim *s, struct errbuf *eb)
 {
-	const char *w = s->cfg->workload;
-	int given;
-	size_t path_len;
-	int rc = workload_parse(w, &s->poisson, &s->rate_hz, &s->service, &given, &path_len, eb);
-	if (rc != 1)
+	struct workload_spec ws;
+	int rc = workload_parse(s->cfg->workload, &ws, eb);
+	if (rc < 0)
 		return rc;
-	char *path = strndup(w + 5, path_len);
-	if (!path)
-		return err_set(eb, ERR_NOMEM, "out of memory");
-	rc = open_arrivals(s, path, eb);
-	free(path);
-	return rc;
+	s->poisson = ws.kind == WORKLOAD_POISSON;
+	s->rate_hz = ws.rate_hz;
+	s->service = ws.service;
+	if (ws.kind == WORKLOAD_FILE && !(s->arrivals = workload_file_open(ws.path, eb)))
+		return eb->code;
+	return 0;
 }
 
 static int build_variant_table(struct sim *s, struct errbuf *eb)
 {
-	int n = s->vs->n, skipped = 0;
-	char first_missing[400] = "";
-	s->av = calloc((size_t)n, sizeof *s->av);
-	s->vr = calloc((size_t)n, sizeof *s->vr);
-	s->vsp = calloc((size_t)n, sizeof *s->vsp);
-	s->var_index = calloc((size_t)n, sizeof *s->var_index);
-	if (!s->av || !s->vr || !s->vsp || !s->var_index)
-		return err_set(eb, ERR_NOMEM, "out of memory");
-	s->max_threads = 0;
-	for (int i = 0; i < n; i++) {
-		const struct variant *v = &s->vs->v[i];
-		struct vrow row = {{0}};
-		struct vspread sp;
-		memset(&sp, 0, sizeof sp);
-		int any = 0, var_unstable = 0;
-		for (int k = 0; k < s->tim->n_threads; k++) {
-			int t = s->tim->threads[k];
-			if (t > MAX_THREADS)
-				continue;
-			struct kshape miss;
-			double us;
-			if (timings_model_us(s->tim, v->spec, t, &us, &miss) == 0 &&
-			    timings_model_spread_us(s->tim, v->spec, t, &sp.p10_us[t],
-						    &sp.p90_us[t]) == 0) {
-				row.ref_us[t] = us;
-				any = 1;
-				int nu = 0;
-				if (timings_model_unstable(s->tim, v->spec, t, &nu) == 0 && nu) {
-					s->n_unstable_layers += nu;
-					var_unstable = 1;
-				}
-				if (t > s->max_threads)
-					s->max_threads = t;
-			} else if (!first_missing[0]) {
-				char k2[160];
-				kshape_format(&miss, k2, sizeof k2);
-				snprintf(first_missing, sizeof first_missing, "%s lacks %s at %d threads",
-					 v->key, k2, t);
-			}
-		}
-		if (!any) {
-			skipped++;
-			continue;
-		}
-		s->n_var_unstable += var_unstable;
-		int j = s->n_var++;
-		s->vr[j] = row;
-		s->vsp[j] = sp;
-		s->var_index[j] = i;
-		s->av[j] = (struct adascale_variant){
-			.size = sizeof(struct adascale_variant),
-			.key = v->key,
-			.has_top1 = v->has_top1,
-			.top1 = v->top1,
-			.macs = v->cost.macs,
-			.weight_bytes = (double)v->cost.weight_bytes,
-			.mem_bytes = (double)(v->cost.weight_bytes + v->cost.peak_act_bytes),
-		};
-	}
-	if (s->n_var == 0)
-		return err_set(eb, ERR_NOTFOUND,
-			       "%s: no variant of %s has timings (%s); profile its kernels first "
-			       "(adascale kernels | adascale-agent profile)",
-			       s->tim->path, s->model->name, first_missing);
-	if (skipped)
+	int rc = vtable_build(&s->vt, s->vs, s->tim, s->model, &s->dm, eb);
+	if (rc < 0)
+		return rc;
+	if (s->vt.n_skipped)
 		snprintf(s->out->notes, sizeof s->out->notes,
-			 "%d of %d variants left out for lack of timings (e.g. %s)", skipped, n,
-			 first_missing);
+			 "%d of %d variants left out for lack of timings (e.g. %s)", s->vt.n_skipped,
+			 s->vs->n, s->vt.first_missing);
 	return 0;
 }
 
@@ -480,24 +249,25 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
  */
 static int guard_variant_table(struct sim *s, struct errbuf *eb)
 {
-	size_t keys = 0, table = (size_t)s->n_var * sizeof *s->av;
-	for (int i = 0; i < s->n_var; i++)
-		keys += strlen(s->av[i].key) + 1;
+	size_t keys = 0, table = (size_t)s->vt.n_var * sizeof *s->vt.av;
+	for (int i = 0; i < s->vt.n_var; i++)
+		keys += strlen(s->vt.av[i].key) + 1;
 	keys = (keys + 15) / 16 * 16;
 	int rc = guard_alloc(&s->g_var, keys + table, eb);
 	if (rc < 0)
 		return rc;
 	char *k = s->g_var.p;
 	struct adascale_variant *av = (void *)((char *)s->g_var.p + keys);
-	for (int i = 0; i < s->n_var; i++) {
-		size_t n = strlen(s->av[i].key) + 1;
-		memcpy(k, s->av[i].key, n);
-		av[i] = s->av[i];
+	for (int i = 0; i < s->vt.n_var; i++) {
+		size_t n = strlen(s->vt.av[i].key) + 1;
+		memcpy(k, s->vt.av[i].key, n);
+		av[i] = s->vt.av[i];
 		av[i].key = k;
 		k += n;
 	}
-	free(s->av);
-	s->av = av;
+	free(s->vt.av);
+	s->vt.av = av;
+	s->vt.av_borrowed = 1; /* the table lives in g_var */
 	monitor_register(s->mon, MONITOR_BUF_VARIANTS, &s->g_var, 1);
 	return guard_readonly(&s->g_var, eb);
 }
@@ -601,12 +371,12 @@ static int ahead_fill(struct sim *s, int64_t now, int64_t until)
 static double svc_exact_ms(void *ctx, int v, int threads)
 {
 	struct sim *s = ctx;
-	if (!svc_has_threads(s, v, threads) || !s->lookahead)
+	if (!vtable_has_threads(&s->vt, v, threads) || !s->lookahead)
 		return INFINITY;
 	int64_t now = s->st.t_ns, t = now;
 	if (ahead_fill(s, now, now) < 0)
 		return INFINITY;
-	double work_us = s->vr[v].ref_us[threads];
+	double work_us = s->vt.vr[v].ref_us[threads];
 	struct adascale_state st = s->st;
 	int64_t horizon = llround(work_us * 1000.0 / rate_at(s, &st, threads)) + 1;
 	for (int i = 0;; i++) {
@@ -712,8 +482,7 @@ static int svc_future_arrival(void *ctx, int64_t k, double *at_ms)
 			s->fa_rng = s->rng_arrivals;
 		}
 		while (s->fa_k < k) {
-			int64_t gap = llround(rng_exp(&s->fa_rng, 1e9 / s->rate_hz));
-			s->fa_ns += gap < 1 ? 1 : gap;
+			s->fa_ns = workload_poisson_next_ns(&s->fa_rng, s->rate_hz, s->fa_ns);
 			s->fa_k++;
 		}
 		t = s->fa_ns;
@@ -723,20 +492,6 @@ static int svc_future_arrival(void *ctx, int64_t k, double *at_ms)
 		return rc < 0 ? -1 : 1;
 	*at_ms = (double)(t - now) / 1e6;
 	return 0;
-}
-
-/* The time (ms) loading variant v takes: what start_next charges for a switch to it. */
-static double svc_switch_ms(void *ctx, int v)
-{
-	const struct sim *s = ctx;
-	if (v < 0 || v >= s->n_var)
-		return INFINITY;
-	/*
-	 * The service names no origin (a planner asks about switches ahead of the current
-	 * variant), so it answers for loading v with nothing shared: an upper bound where v
-	 * shares weights with the variant it would come from.
-	 */
-	return devmodel_switch_s(&s->dm, NULL, &s->sw[v], s->cur_threads, NULL) * 1000.0;
 }
 
 static int read_next_row(struct sim *s)
@@ -794,7 +549,7 @@ static int schedule_done(struct sim *s, int64_t now)
 {
 	if (s->job_done)
 		event_cancel(s->job_done);
-	int t = s->cur_threads;
+	int t = s->vt.cur_threads;
 	if (!s->st_valid[t])
 		state_costs(s, t);
 	if (s->dm.calib) {
@@ -859,13 +614,13 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 		.size = sizeof *view,
 		.state = st,
 		.queue = qv,
-		.variants = s->av,
-		.n_variants = s->n_var,
+		.variants = s->vt.av,
+		.n_variants = s->vt.n_var,
 		.current_variant = s->cur_var,
-		.current_threads = s->cur_threads,
-		.max_threads = s->max_threads,
+		.current_threads = s->vt.cur_threads,
+		.max_threads = s->vt.max_threads,
 	};
-	*d = (struct adascale_decision){s->cur_var, s->cur_threads};
+	*d = (struct adascale_decision){s->cur_var, s->vt.cur_threads};
 	int64_t req = s->ring_seq[s->head];
 	/*
 	 * The policy's own time: elapsed time of the call on the tick counter (ticks.h, a few
@@ -893,22 +648,9 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 		rc = s->pol.desc->decide(s->pol_state, view, d);
 	}
 	monitor_leave(s->mon);
-	if (rc != 0)
-		return err_set(s->eb, ERR_POLICY,
-			       "policy %s: decide failed (returned %d) at %.3f s, request %lld",
-			       s->pol.name, rc, (double)now / 1e9, (long long)req);
-	if (d->variant < 0 || d->variant >= s->n_var)
-		return err_set(s->eb, ERR_POLICY,
-			       "policy %s: decided variant %d, the table has 0..%d (at %.3f s, "
-			       "request %lld)",
-			       s->pol.name, d->variant, s->n_var - 1, (double)now / 1e9,
-			       (long long)req);
-	if (!svc_has_threads(s, d->variant, d->threads))
-		return err_set(s->eb, ERR_POLICY,
-			       "policy %s: decided %d threads for %s, which has no timings at that "
-			       "count (at %.3f s, request %lld)",
-			       s->pol.name, d->threads, s->av[d->variant].key, (double)now / 1e9,
-			       (long long)req);
+	if ((rc = vtable_check_decision(&s->vt, s->pol.name, rc, d->variant, d->threads, now, req,
+					s->eb)) < 0)
+		return rc;
 	*var = d->variant;
 	*threads = d->threads;
 	return 0;
@@ -925,7 +667,7 @@ static int finish_job(struct sim *s, int64_t now, int failed);
  */
 static int begin(struct sim *s, int64_t now, int var, int threads)
 {
-	s->cur_threads = threads;
+	s->vt.cur_threads = threads;
 	s->job_arrival = s->ring[s->head];
 	s->job_seq = s->ring_seq[s->head];
 	s->job_deadline = s->ring_deadline[s->head];
@@ -933,16 +675,16 @@ static int begin(struct sim *s, int64_t now, int var, int threads)
 	s->len--;
 	s->job_start = s->job_last = now;
 	s->job_energy_mj = 0;
-	s->job_pred_ms = svc_predict_ms(s, var, threads, &s->st);
-	if (s->av[var].mem_bytes > s->st.mem_avail_mb * 1e6)
+	s->job_pred_ms = vtable_predict_ms(&s->vt, var, threads, &s->st);
+	if (s->vt.av[var].mem_bytes > s->st.mem_avail_mb * 1e6)
 		return finish_job(s, now, 1);
 	s->busy = 1;
-	s->job_remaining_us = s->vr[var].ref_us[threads];
+	s->job_remaining_us = s->vt.vr[var].ref_us[threads];
 	if (s->service == SERVICE_MEAS) {
 		/* a standard normal deviate by Box and Muller (1958), from two uniforms */
 		double u1 = 1 - rng_uniform(&s->rng_service), u2 = rng_uniform(&s->rng_service);
 		double z = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
-		const struct vspread *sp = &s->vsp[var];
+		const struct vtable_spread *sp = &s->vt.vsp[var];
 		s->job_remaining_us = timings_work_us(sp->p10_us[threads], s->job_remaining_us,
 						      sp->p90_us[threads], z);
 	} else if (s->service == SERVICE_EXP) {
@@ -969,8 +711,8 @@ static int start_next(struct sim *s, int64_t now)
 				return rc;
 			continue;
 		}
-		double load_s = devmodel_switch_s(&s->dm, s->cur_var >= 0 ? &s->sw[s->cur_var] : NULL,
-						  &s->sw[var], threads, NULL);
+		double load_s = devmodel_switch_s(&s->dm, s->cur_var >= 0 ? &s->vt.sw[s->cur_var] : NULL,
+						  &s->vt.sw[var], threads, NULL);
 		struct devmodel_state d = dm_state(s, &s->st);
 		s->energy_mj += devmodel_switch_mj(&s->dm, &d, load_s);
 		s->out->m.switches++;
@@ -1011,7 +753,7 @@ static int request_row(struct sim *s, int64_t seq, int64_t arrival, int64_t star
 		.t_arrival_ns = arrival,
 		.t_start_ns = start,
 		.t_end_ns = end,
-		.variant = var >= 0 ? s->var_index[var] : -1,
+		.variant = var >= 0 ? s->vt.var_index[var] : -1,
 		.outcome = outcome,
 		.energy_uj = energy_mj * 1000,
 	};
@@ -1029,12 +771,12 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 		m->served++;
 		m->deadline_misses += missed;
 		hist_add(&s->lat, (double)(now - s->job_arrival));
-		s->out->variant_served[s->var_index[s->cur_var]]++;
-		if (s->av[s->cur_var].has_top1) {
-			s->top1_sum += s->av[s->cur_var].top1;
+		s->out->variant_served[s->vt.var_index[s->cur_var]]++;
+		if (s->vt.av[s->cur_var].has_top1) {
+			s->top1_sum += s->vt.av[s->cur_var].top1;
 			s->top1_n++;
 			if (!missed)
-				s->ontime_top1_sum += s->av[s->cur_var].top1;
+				s->ontime_top1_sum += s->vt.av[s->cur_var].top1;
 		} else if (!missed) {
 			s->ontime_unknown++;
 		}
@@ -1044,7 +786,7 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 		*obs = (struct adascale_observation){
 			.size = sizeof *obs,
 			.variant = s->cur_var,
-			.threads = s->cur_threads,
+			.threads = s->vt.cur_threads,
 			.failed = failed,
 			.t_start_ns = s->job_start,
 			.t_end_ns = now,
@@ -1092,17 +834,8 @@ static int on_arrival(struct sim *s, int64_t now)
 next:;
 	if (s->arrivals)
 		return (rc = next_file_arrival(s, now)) < 0 ? rc : start_next(s, now);
-	int64_t next;
-	if (s->poisson) {
-		int64_t gap = llround(rng_exp(&s->rng_arrivals, 1e9 / s->rate_hz));
-		next = now + (gap < 1 ? 1 : gap);
-	} else {
-		/* the k-th frame at round(k / fps): no drift from a rounded period */
-		s->n_arrivals++;
-		next = llround((double)s->n_arrivals * 1e9 / s->rate_hz);
-		if (next <= now)
-			next = now + 1;
-	}
+	int64_t next = s->poisson ? workload_poisson_next_ns(&s->rng_arrivals, s->rate_hz, now)
+				  : workload_periodic_ns(++s->n_arrivals, s->rate_hz, now);
 	s->arr_next_ns = next;
 	if (!event_push(&s->q, next, EV_ARRIVAL, 0, s->eb))
 		return ERR_NOMEM;
@@ -1327,14 +1060,7 @@ static int describe(struct sim *s)
 
 int run_policy_sha256(const char *policy_source, char hex[65], struct errbuf *eb)
 {
-	hex[0] = '\0';
-	if (strcmp(policy_source, "builtin") == 0)
-		return 0;
-	int rc = sha256_file(policy_source, hex);
-	if (rc < 0)
-		return err_set(eb, ERR_IO, "%s: cannot read the policy plugin to hash it: %s",
-			       policy_source, strerror(errno));
-	return 0;
+	return pol_sha256(policy_source, hex, eb);
 }
 
 void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
@@ -1429,29 +1155,6 @@ static void __attribute__((format(printf, 2, 3))) add_note_more(struct sim *s, c
 }
 
 /*
- * What switching to each variant costs (devmodel_switch_var): its measured rows, and its
- * family, the first variant it shares weights with.
- */
-static int switch_table(struct sim *s, struct errbuf *eb)
-{
-	if (!(s->sw = calloc((size_t)s->n_var, sizeof *s->sw)))
-		return err_set(eb, ERR_NOMEM, "out of memory");
-	for (int i = 0; i < s->n_var; i++) {
-		s->n_sw_measured +=
-			devmodel_switch_var(&s->dm, s->av[i].key, s->av[i].weight_bytes, &s->sw[i]);
-		s->sw[i].family = i;
-		for (int j = 0; j < i; j++)
-			if (s->sw[j].family == j &&
-			    switchcost_shares_weights(s->av[j].key, s->av[i].key,
-						      s->model->shared_weights)) {
-				s->sw[i].family = j;
-				break;
-			}
-	}
-	return 0;
-}
-
-/*
  * What the run's inference model rests on: the contention model, the work's draw, the switch
  * costs, and the timings' stability flags.
  */
@@ -1471,7 +1174,7 @@ static void model_notes(struct sim *s)
 					     : "the profiled median (service=det)");
 	if (s->dev->sw)
 		add_note(s, "switch costs: measured for %d of %d variants, assumed for the rest",
-			 s->n_sw_measured, s->n_var);
+			 s->vt.n_sw_measured, s->vt.n_var);
 	else
 		add_note(s, "switch costs: assumed");
 	if (s->model->shared_weights)
@@ -1480,12 +1183,12 @@ static void model_notes(struct sim *s)
 		add_note(s, "unstable timings: unknown (no unstable column)");
 	} else {
 		add_note(s, "unstable timings: under %d of %d variants (%d layer timings)",
-			 s->n_var_unstable, s->n_var, s->n_unstable_layers);
-		if (s->n_var_unstable)
+			 s->vt.n_var_unstable, s->vt.n_var, s->vt.n_unstable_layers);
+		if (s->vt.n_var_unstable)
 			fprintf(stderr,
 				"adascale: info: %d of %d variants rest on kernel timings %s flagged "
 				"unstable (%d layer timings over the thread counts)\n",
-				s->n_var_unstable, s->n_var, s->tim->path, s->n_unstable_layers);
+				s->vt.n_var_unstable, s->vt.n_var, s->tim->path, s->vt.n_unstable_layers);
 	}
 }
 
@@ -1523,24 +1226,7 @@ static void physics_notes(struct sim *s)
 int run_deadline_parse(const char *text, double *deadline_ms, double *deadline_auto, char *why,
 		       size_t why_len)
 {
-	double x;
-	if (strncmp(text, "auto:", 5) == 0) {
-		if (num_double(text + 5, &x) < 0 || !(x > 0) || x > 1000) {
-			snprintf(why, why_len, "auto:F takes a number F in (0, 1000], not '%.32s'",
-				 text + 5);
-			return -1;
-		}
-		*deadline_ms = 0;
-		*deadline_auto = x;
-		return 0;
-	}
-	if (num_double(text, &x) < 0 || !(x > 0) || x > 1e9) {
-		snprintf(why, why_len, "takes milliseconds in (0, 1e9] or auto:F, not '%.32s'", text);
-		return -1;
-	}
-	*deadline_ms = x;
-	*deadline_auto = 0;
-	return 0;
+	return workload_deadline_parse(text, deadline_ms, deadline_auto, why, why_len);
 }
 
 /*
@@ -1557,30 +1243,11 @@ static int resolve_deadline(struct sim *s)
 		s->out->deadline_ms = c->deadline_ms;
 		return 0;
 	}
-	int best = -1;
-	for (int v = 0; v < s->n_var; v++)
-		if (s->av[v].has_top1 && (best < 0 || s->av[v].top1 > s->av[best].top1))
-			best = v;
-	if (best < 0)
-		return err_set(s->eb, ERR_USAGE,
-			       "deadline auto:%g: no variant of %s has an accuracy, so none is the "
-			       "most accurate; give --deadline-ms in milliseconds",
-			       c->deadline_auto, s->model->name);
-	int cl = s->dm.cluster;
-	struct devmodel_state idle = {.freq_mhz = device_max_mhz(s->dev, cl),
-				      .online = s->dev->clusters[cl].cores,
-				      .util_other = 0};
-	double idle_ms = INFINITY;
-	int at_threads = 0;
-	for (int t = 1; t <= s->max_threads; t++) {
-		if (s->vr[best].ref_us[t] <= 0)
-			continue;
-		double ms = s->vr[best].ref_us[t] / devmodel_rate(&s->dm, &idle, t) / 1000.0;
-		if (ms < idle_ms) {
-			idle_ms = ms;
-			at_threads = t;
-		}
-	}
+	int best, at_threads, rc;
+	double idle_ms;
+	if ((rc = vtable_idle_ms(&s->vt, s->dev, s->model->name, c->deadline_auto, &idle_ms, &best,
+				 &at_threads, s->eb)) < 0)
+		return rc;
 	double d = c->deadline_auto * idle_ms;
 	if (!(d > 0 && d <= 1e9))
 		return err_set(s->eb, ERR_USAGE,
@@ -1590,8 +1257,8 @@ static int resolve_deadline(struct sim *s)
 	add_note(s,
 		 "deadline: auto:%g = %g x %.4g ms, the idle latency of %s (the most accurate "
 		 "variant, top-1 %.1f%%) at %d thread%s, %g MHz, no competing load = %.4g ms",
-		 c->deadline_auto, c->deadline_auto, idle_ms, s->av[best].key, s->av[best].top1,
-		 at_threads, at_threads == 1 ? "" : "s", idle.freq_mhz, d);
+		 c->deadline_auto, c->deadline_auto, idle_ms, s->vt.av[best].key, s->vt.av[best].top1,
+		 at_threads, at_threads == 1 ? "" : "s", device_max_mhz(s->dev, s->dm.cluster), d);
 	return 0;
 }
 
@@ -1636,11 +1303,9 @@ static int setup(struct sim *s)
 			 s->vs->v[i].key);
 		s->out->variant_top1[i] = s->vs->v[i].has_top1 ? s->vs->v[i].top1 : NAN;
 	}
+	devmodel_init(&s->dm, s->dev, s->tim);
 	if ((rc = build_variant_table(s, eb)) < 0 || (rc = guard_variant_table(s, eb)) < 0 ||
 	    (rc = guard_call_buffers(s, eb)) < 0)
-		return rc;
-	devmodel_init(&s->dm, s->dev, s->tim);
-	if ((rc = switch_table(s, eb)) < 0)
 		return rc;
 	model_notes(s);
 	if ((rc = resolve_deadline(s)) < 0)
@@ -1648,17 +1313,7 @@ static int setup(struct sim *s)
 	s->deadline_ns = llround(s->out->deadline_ms * 1e6);
 
 	/* the initial state: every core online at the top OPP, nothing else running */
-	s->st.size = sizeof s->st;
-	s->st.n_clusters = s->dev->n_clusters;
-	s->st.big_cluster = s->dm.cluster;
-	for (int i = 0; i < s->dev->n_clusters; i++) {
-		s->st.freq_mhz[i] = s->st.max_freq_mhz[i] = device_max_mhz(s->dev, i);
-		s->st.online[i] = s->dev->clusters[i].cores;
-	}
-	s->st.mem_avail_mb = s->dev->memory_mb;
-	s->st.battery_pct = -1;
-	s->st.temp_c = -273.15 - 1;
-	s->st.charging = -1;
+	vtable_state_init(&s->vt, s->dev, &s->st);
 	s->cur_var = -1;
 	if (c->physics == RUN_PHYSICS_CLOSED &&
 	    (s->dev->thermal.present || s->dev->battery.present)) {
@@ -1684,11 +1339,8 @@ static int setup(struct sim *s)
 		.ctx = s,
 		.log = svc_log,
 		.uniform = svc_uniform,
-		.predict_ms = svc_predict_ms,
-		.predict_mj = svc_predict_mj,
-		.has_threads = svc_has_threads,
-		.switch_ms = svc_switch_ms,
 	};
+	vtable_host_services(&s->host); /* what start_next charges for a switch, and so on */
 	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0 ||
 	    (rc = run_policy_sha256(s->pol.source, s->pol_sha256, eb)) < 0)
 		return rc;
@@ -1821,9 +1473,7 @@ done:
 	model_destroy(s.model);
 	timings_destroy(s.tim);
 	device_destroy(s.dev);
-	if (s.g_var.map)
-		s.av = NULL; /* the table lives in g_var */
-	free(s.av);
+	vtable_free(&s.vt);
 	guard_free(&s.g_var);
 	guard_free(&s.g_host);
 	guard_free(&s.g_view);
@@ -1832,14 +1482,10 @@ done:
 	guard_free(&s.g_dec);
 	guard_free(&s.g_obs);
 	guard_free(&s.g_err);
-	free(s.vr);
-	free(s.vsp);
-	free(s.sw);
-	free(s.var_index);
 	free(s.ring);
 	free(s.ring_seq);
 	free(s.ring_deadline);
-	csvin_close(s.arrivals);
+	workload_file_close(s.arrivals);
 	hist_free(&s.lat);
 	hist_free(&s.decide_ticks);
 	run_output_destroy(s.out);

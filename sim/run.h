@@ -84,6 +84,8 @@ const char *run_outcome_name(int outcome);
 
 struct run_output {
 	struct metrics m;
+	int real;                   /* 1: served by the agent (sim/served.h), stored with world
+				       'real' and no energy, events or decide times; 0: simulated */
 	double lat_q_ms[101];       /* latency quantiles 0, 0.01, ..., 1 (served requests) */
 	int has_latency;            /* 0 when nothing was served */
 	int has_top1;               /* 0 when no served variant has an accuracy */

@@ -179,8 +179,21 @@ static const char schema_v4[] =
 	" (12, 2.179), (13, 2.160), (14, 2.145), (15, 2.131), (16, 2.120), (17, 2.110),"
 	" (18, 2.101), (19, 2.093), (20, 2.086), (21, 2.080), (22, 2.074), (23, 2.069),"
 	" (24, 2.064), (25, 2.060), (26, 2.056), (27, 2.052), (28, 2.048), (29, 2.045),"
-	" (30, 2.042), (40, 2.021), (50, 2.009), (60, 2.000), (80, 1.990), (100, 1.984);\n"
-	"CREATE VIEW run_metrics AS SELECT id AS run_id, tag, seed, config_key,\n"
+	" (30, 2.042), (40, 2.021), (50, 2.009), (60, 2.000), (80, 1.990), (100, 1.984);\n";
+
+/*
+ * Version 5: the world a run comes from, 'sim' (simulated) or 'real' (served by the agent on
+ * a device and imported: sim/served.h); the views carry it and never mix the two.
+ */
+static const char schema_v5[] =
+	"ALTER TABLE runs ADD COLUMN world TEXT NOT NULL DEFAULT 'sim';\n"
+	"DROP VIEW IF EXISTS policy_pairs;\n"
+	"DROP VIEW IF EXISTS config_summary;\n"
+	"DROP VIEW IF EXISTS run_metrics;\n";
+
+/* The view of the ok runs (version 4; world from version 5). */
+static const char view_run_metrics[] =
+	"CREATE VIEW run_metrics AS SELECT id AS run_id, tag, seed, config_key, world,\n"
 	"  json_remove(config_json, '$.policy', '$.policy_source', '$.policy_sha256', '$.params',\n"
 	"    '$.seed', '$.tag') AS scenario,\n"
 	"  trace, device, model, policy, policy_params_json, policy_sha256, workload, arrivals,\n"
@@ -215,15 +228,16 @@ static const char *const summarised[] = {
  * two configurations of one scenario and tag, with the differences of their runs of the
  * same seed, likewise.
  */
-static void views_v4(char *out, size_t len)
+static void views_v5(char *out, size_t len)
 {
 	size_t n = 0;
 #define PUT(...) (n += (size_t)snprintf(out + n, n < len ? len - n : 0, __VA_ARGS__))
+	PUT("%s", view_run_metrics);
 	PUT("CREATE VIEW config_summary AS SELECT *");
 	for (int i = 0; i < N_SUMMARISED; i++)
 		PUT(",\n  %s_sd * " T975("n_%s") " / sqrt(n_%s) AS %s_ci95", summarised[i],
 		    summarised[i], summarised[i], summarised[i]);
-	PUT("\nFROM (SELECT config_key, tag, min(scenario) AS scenario, min(policy) AS policy,\n"
+	PUT("\nFROM (SELECT config_key, tag, world, min(scenario) AS scenario, min(policy) AS policy,\n"
 	    "  min(policy_params_json) AS policy_params_json, min(policy_sha256) AS policy_sha256,\n"
 	    "  min(trace) AS trace, min(device) AS device, min(model) AS model,\n"
 	    "  min(workload) AS workload, min(arrivals) AS arrivals, min(rate_hz) AS rate_hz,\n"
@@ -233,13 +247,13 @@ static void views_v4(char *out, size_t len)
 		PUT(",\n  avg(%s) AS %s, count(%s) AS n_%s, " SD("%s") " AS %s_sd", c, c, c, c, c, c,
 		    c, c, c, c, c);
 	}
-	PUT("\n  FROM run_metrics GROUP BY config_key, tag);\n");
+	PUT("\n  FROM run_metrics GROUP BY config_key, tag, world);\n");
 
 	PUT("CREATE VIEW policy_pairs AS SELECT *");
 	for (int i = 0; i < N_SUMMARISED; i++)
 		PUT(",\n  %s_diff_sd * " T975("n_%s") " / sqrt(n_%s) AS %s_diff_ci95", summarised[i],
 		    summarised[i], summarised[i], summarised[i]);
-	PUT("\nFROM (SELECT tag, scenario, a_config_key, min(a_policy) AS a_policy,\n"
+	PUT("\nFROM (SELECT tag, world, scenario, a_config_key, min(a_policy) AS a_policy,\n"
 	    "  min(a_policy_params_json) AS a_policy_params_json, b_config_key,\n"
 	    "  min(b_policy) AS b_policy, min(b_policy_params_json) AS b_policy_params_json,\n"
 	    "  count(*) AS n_seeds");
@@ -248,15 +262,15 @@ static void views_v4(char *out, size_t len)
 		PUT(",\n  avg(d_%s) AS %s_diff, count(d_%s) AS n_%s, " SD("d_%s") " AS %s_diff_sd", c,
 		    c, c, c, c, c, c, c, c, c, c);
 	}
-	PUT("\n  FROM (SELECT a.tag AS tag, a.scenario AS scenario, a.config_key AS a_config_key,\n"
+	PUT("\n  FROM (SELECT a.tag AS tag, a.world AS world, a.scenario AS scenario, a.config_key AS a_config_key,\n"
 	    "    a.policy AS a_policy, a.policy_params_json AS a_policy_params_json,\n"
 	    "    b.config_key AS b_config_key, b.policy AS b_policy,\n"
 	    "    b.policy_params_json AS b_policy_params_json");
 	for (int i = 0; i < N_SUMMARISED; i++)
 		PUT(", a.%s - b.%s AS d_%s", summarised[i], summarised[i], summarised[i]);
 	PUT("\n    FROM run_metrics a JOIN run_metrics b ON a.tag = b.tag AND a.seed = b.seed\n"
-	    "      AND a.scenario = b.scenario AND a.config_key <> b.config_key)\n"
-	    "  GROUP BY tag, a_config_key, b_config_key);\n");
+	    "      AND a.world = b.world AND a.scenario = b.scenario AND a.config_key <> b.config_key)\n"
+	    "  GROUP BY tag, world, a_config_key, b_config_key);\n");
 #undef PUT
 }
 
@@ -278,11 +292,11 @@ const char *store_schema_v1_sql(void) { return schema_v1; }
 const char *store_schema_sql(void)
 {
 	static char all[sizeof schema_v1 + sizeof schema_v2 + sizeof schema_v3 +
-			sizeof schema_v4 + 16384];
+			sizeof schema_v4 + sizeof schema_v5 + 16384];
 	if (!all[0]) {
-		int n = snprintf(all, sizeof all, "%s%s%s%s", schema_v1, schema_v2, schema_v3,
-				 schema_v4);
-		views_v4(all + n, sizeof all - (size_t)n);
+		int n = snprintf(all, sizeof all, "%s%s%s%s%s", schema_v1, schema_v2, schema_v3,
+				 schema_v4, schema_v5);
+		views_v5(all + n, sizeof all - (size_t)n);
 	}
 	return all;
 }
@@ -512,11 +526,12 @@ static int migrate(struct store *s, int from, struct errbuf *eb)
 		goto fail;
 	if (from < 3 && (rc = exec(s, schema_v3, eb)) < 0)
 		goto fail;
-	if (from < 4) {
+	if (from < 4 && ((rc = exec(s, schema_v4, eb)) < 0 || (rc = exec(s, fill_derived, eb)) < 0))
+		goto fail;
+	if (from < 5) {
 		char views[16384];
-		views_v4(views, sizeof views);
-		if ((rc = exec(s, schema_v4, eb)) < 0 || (rc = exec(s, views, eb)) < 0 ||
-		    (rc = exec(s, fill_derived, eb)) < 0)
+		views_v5(views, sizeof views);
+		if ((rc = exec(s, schema_v5, eb)) < 0 || (rc = exec(s, views, eb)) < 0)
 			goto fail;
 	}
 	char sql[64];
@@ -635,8 +650,8 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 			 "timings_sha256, timings_derived, model, model_sha256, policy, "
 			 "policy_params, workload, deadline_ms, status, error, wall_s, "
 			 "decide_mean_us, decide_p99_us, policy_sha256, config_json, "
-			 "policy_params_json, arrivals, rate_hz, service";
-	int n_fixed = 31;
+			 "policy_params_json, arrivals, rate_hz, service, world";
+	int n_fixed = 32;
 	struct run_workload_parts wp;
 	if (run_workload_parts(c->workload, &wp, eb) < 0)
 		return err_wrap(eb, "%s", s->path);
@@ -679,8 +694,13 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 	sqlite3_bind_text(st, k++, "ok", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, o->notes, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, k++, o->wall_s);
-	sqlite3_bind_double(st, k++, o->decide_mean_us);
-	sqlite3_bind_double(st, k++, o->decide_p99_us);
+	if (o->real) { /* no policy timing from the device */
+		sqlite3_bind_null(st, k++);
+		sqlite3_bind_null(st, k++);
+	} else {
+		sqlite3_bind_double(st, k++, o->decide_mean_us);
+		sqlite3_bind_double(st, k++, o->decide_p99_us);
+	}
 	sqlite3_bind_text(st, k++, o->policy_sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, o->config, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, k++, o->policy_params, -1, SQLITE_STATIC);
@@ -690,11 +710,17 @@ static int insert_runs_row(struct store *s, const struct run_config *c,
 	else
 		sqlite3_bind_null(st, k++);
 	sqlite3_bind_text(st, k++, wp.service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, o->real ? "real" : "sim", -1, SQLITE_STATIC);
 	const struct metrics *m = &o->m;
 #define BIND_METRIC_(col, type, unit, better) BIND_##type(col)
-#define BIND_int64_t(col) sqlite3_bind_int64(st, k++, (sqlite3_int64)m->col);
+#define BIND_int64_t(col)                                                               \
+	if (o->real && strcmp(#col, "events") == 0)                                     \
+		sqlite3_bind_null(st, k++);                                             \
+	else                                                                            \
+		sqlite3_bind_int64(st, k++, (sqlite3_int64)m->col);
 #define BIND_double(col)                                                                \
-	if ((!o->has_latency && strncmp(#col, "lat_", 4) == 0) ||                       \
+	if ((o->real && strncmp(#col, "energy", 6) == 0) ||                             \
+	    (!o->has_latency && strncmp(#col, "lat_", 4) == 0) ||                       \
 	    (!o->has_top1 && strcmp(#col, "mean_top1") == 0) ||                         \
 	    (!o->has_ontime_top1 && strcmp(#col, "ontime_top1") == 0))                  \
 		sqlite3_bind_null(st, k++);                                             \

@@ -3,24 +3,26 @@
  * PRAGMA user_version). A run is written in one transaction, so a failed or interrupted run
  * leaves nothing. Reports and comparisons read only this database.
  *
- * Tables (schema version 4; databases of versions 1 to 3 are migrated forward on open, rows
+ * Tables (schema version 5; databases of versions 1 to 4 are migrated forward on open, rows
  * kept):
  *   runs               one row per run: provenance (tool version, git revision, config,
  *                      seed, SHA-256 of every input and of a policy plugin's file:
  *                      policy_sha256, version 3), status, wall time, and every metric
  *                      listed in metrics.h as a column of the same name (ontime_top1 from
  *                      version 3); the workload in parts: arrivals, rate_hz, service
- *                      (version 4)
+ *                      (version 4); world: 'sim' for a simulated run, 'real' for a run
+ *                      served by the agent and imported (version 5: sim/served.h), whose
+ *                      energy, events and decide times are NULL (not measured)
  *   latency_quantiles  (run_id, q, latency_ms): q = 0, 0.01, ..., 1 of served latencies
  *   variant_use        (run_id, variant, served, top1, model, width, res, quant, prune,
  *                      lowrank, exit): how often each variant served, and its operators
  *                      (version 4)
  *   student_t975       (df, t): Student t's 97.5% quantiles, for the views' intervals
  * Views, for readers such as pandas and R (version 4; shares in percent, units in names):
- *   run_metrics        the ok runs, with the scenario (the configuration without policy,
- *                      seed and tag, as JSON)
- *   config_summary     per (config_key, tag): mean, sd and 95% interval of each metric
- *   policy_pairs       per two configurations of one scenario: paired differences over
+ *   run_metrics        the ok runs, with their world and the scenario (the configuration
+ *                      without policy, seed and tag, as JSON)
+ *   config_summary     per (config_key, tag, world): mean, sd and 95% interval of each metric
+ *   policy_pairs       per two configurations of one scenario and world: paired differences over
  *                      seeds with their 95% intervals
  *   timeline           (run_id, t_s, freq_mhz, util_other, mem_avail_mb, variant,
  *                      latency_ms): a sampled timeline of device state and choices
@@ -38,7 +40,7 @@
 
 #include "err.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 

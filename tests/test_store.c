@@ -14,6 +14,7 @@
 #include "merge.h"
 #include "opsint.h"
 #include "run.h"
+#include "served.h"
 #include "stats.h"
 #include "store.h"
 #include "testutil.h"
@@ -409,5 +410,105 @@ Test(store, views_agree_with_a_brute_force_computation, .timeout = 60)
 	cr_expect(fabs(got[1] - dm) <= 1e-9 * fabs(dm) + 1e-12, "diff %g vs %g", got[1], dm);
 	cr_expect(fabs(got[2] - half) <= 2e-4 * half + 1e-12, "diff ci95 %g vs %g", got[2], half);
 	cr_assert(half > 0, "seeds that differ give an interval");
+	store_close(s);
+}
+
+/*
+ * A version 4 database with two runs (tests/data/results_v4.sql, dumped from a version 4
+ * build) is carried to version 5: its rows stay, each a simulated run (world 'sim'), and
+ * the views show the world.
+ */
+Test(store, version_4_database_with_runs_is_migrated_forward)
+{
+	const char *path = load_dump("v4.db", "tests/data/results_v4.sql");
+	sqlite3 *raw;
+	cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+	cr_assert_eq(one_int(raw, "PRAGMA user_version"), 4);
+	sqlite3_close(raw);
+	struct errbuf eb = {0};
+	struct store *s = store_open(path, &eb);
+	cr_assert_not_null(s, "%s", eb.msg);
+	sqlite3 *db = store_db(s);
+	cr_assert_eq(one_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs"), 2);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs WHERE world = 'sim'"), 2);
+	/* as the version 4 runs printed them: 30 requests, 1 late; 55 requests, none late */
+	cr_assert_eq(one_int(db, "SELECT requests * 100 + deadline_misses FROM runs WHERE tag = ''"),
+		     3001);
+	cr_assert_eq(one_int(db, "SELECT requests * 100 + deadline_misses FROM runs WHERE tag = "
+				 "'t2'"),
+		     5500);
+	check_v3_runs_columns(db);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM run_metrics WHERE world = 'sim'"), 2);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM config_summary WHERE world = 'sim'"), 2);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM latency_quantiles"), 202);
+	store_close(s);
+}
+
+/* A served run stored by hand: the fixture of tests/test_validate.c. */
+static int64_t put_served(struct store *s, const char *tag)
+{
+	struct served *sv;
+	struct errbuf eb = {0};
+	cr_assert_eq(served_read("tests/data/served_ok.csv", &sv, &eb), 0, "%s", eb.msg);
+	struct run_config c;
+	served_run_config(sv, tag, &c);
+	int64_t id;
+	cr_assert_eq(store_insert_run(s, &c, sv->out, &id, &eb), 0, "%s", eb.msg);
+	served_destroy(sv);
+	return id;
+}
+
+/* Merging carries a run's world: a served run stays real in the merged database. */
+Test(store, merging_carries_the_world)
+{
+	const char *in = tu_scratch("world_in.db");
+	remove(in);
+	struct errbuf eb = {0};
+	struct store *s = store_open(in, &eb);
+	cr_assert_not_null(s, "%s", eb.msg);
+	put_served(s, "w");
+	store_close(s);
+	const char *out = tu_scratch("world_out.db");
+	remove(out);
+	struct merge_stats st;
+	cr_assert_eq(merge_databases(out, &in, 1, &st, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(st.n_copied, 1);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(out, &db), SQLITE_OK);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs WHERE world = 'real' AND tag = 'w'"), 1);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM runs WHERE energy_mj IS NULL"), 1);
+	sqlite3_close(db);
+}
+
+/*
+ * The views never average a real run with simulated ones: two runs of one configuration
+ * and tag, one of each world, are two rows of config_summary and no pair of policy_pairs.
+ */
+Test(store, views_keep_real_and_simulated_runs_apart)
+{
+	const char *path = tu_scratch("worlds.db");
+	remove(path);
+	struct errbuf eb = {0};
+	struct store *s = store_open(path, &eb);
+	cr_assert_not_null(s, "%s", eb.msg);
+	put_served(s, "x");
+	put_served(s, "x");
+	sqlite3 *db = store_db(s);
+	/* the second as if simulated, with the first's key */
+	cr_assert_eq(sqlite3_exec(db, "UPDATE runs SET world = 'sim' WHERE id = 2", NULL, NULL, NULL),
+		     SQLITE_OK);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM config_summary"), 2);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM config_summary WHERE n_runs = 1"), 2);
+	/* as another configuration of the same scenario: still no pair across worlds */
+	cr_assert_eq(sqlite3_exec(db, "UPDATE runs SET config_key = 'other' WHERE id = 2", NULL,
+				  NULL, NULL),
+		     SQLITE_OK);
+	cr_assert_eq(one_int(db, "SELECT count(DISTINCT scenario) FROM run_metrics"), 1);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM policy_pairs"), 0);
+	cr_assert_eq(sqlite3_exec(db, "UPDATE runs SET world = 'real' WHERE id = 2", NULL, NULL,
+				  NULL),
+		     SQLITE_OK);
+	cr_assert_eq(one_int(db, "SELECT count(*) FROM policy_pairs"), 2, "one world: a pair");
 	store_close(s);
 }

@@ -113,6 +113,11 @@ static int read_self(unsigned long long *ticks)
 	return -1;
 }
 
+int agent_cpu_ticks_read(struct agent_cpu_ticks *t)
+{
+	return read_stat(&t->busy, &t->total) == 0 && read_self(&t->self) == 0 ? 0 : -1;
+}
+
 struct sources {
 	struct agent_sys sys;
 	int has_freq, per_cluster, has_online, has_util, has_mem;

@@ -38,4 +38,13 @@ double agent_util_other(unsigned long long busy0, unsigned long long total0,
 			unsigned long long self0, unsigned long long busy1,
 			unsigned long long total1, unsigned long long self1);
 
+/* The counters agent_util_other reads, read at one moment. */
+struct agent_cpu_ticks {
+	unsigned long long busy, total; /* /proc/stat's aggregate line */
+	unsigned long long self;        /* this process's utime + stime, every thread */
+};
+
+/* Reads them: 0, or -1 when /proc/stat or /proc/self/stat cannot be read. */
+int agent_cpu_ticks_read(struct agent_cpu_ticks *t);
+
 #endif

@@ -191,6 +191,8 @@ int agent_pass_time(struct agent_pass *p, const struct agent_measure_opts *o,
 	return 0;
 }
 
+int agent_pass_run(struct agent_pass *p, struct errbuf *eb) { return pass_run(p, eb); }
+
 const double *agent_pass_layer_times(const struct agent_pass *p, int i, int *n)
 {
 	*n = p->n_samples;

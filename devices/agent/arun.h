@@ -49,6 +49,11 @@ const char *agent_pass_backend(const struct agent_pass *p, int i);
  */
 int agent_pass_time(struct agent_pass *p, const struct agent_measure_opts *o,
 		    struct agent_timing *t, struct errbuf *eb);
+/*
+ * Runs one whole pass, untimed, on the calling thread (serve's inference: the caller takes
+ * the time). 0, or the failing layer's error.
+ */
+int agent_pass_run(struct agent_pass *p, struct errbuf *eb);
 /* Layer i's times (us) within the last agent_pass_time's timed passes: *n of them, sorted. */
 const double *agent_pass_layer_times(const struct agent_pass *p, int i, int *n);
 /* Times each layer alone (evict_kb as in aprofile.h) into alone_us[i]. */

@@ -1,11 +1,13 @@
 /*
  * main.c: the adascale-agent command line: the table of verbs (calibrate, info, profile,
- * record, run, switchcost),
- * each verb's options as a common/opt.h table, and the mapping of error codes to messages
- * and exit statuses. `adascale-agent --help` lists the verbs from the table; every verb
- * answers --help. Each verb's work is in its own module (acalib.c, ainfo.c, aprofile.c,
- * arecord.c, arun.c, aswitch.c); nothing here measures or reads the system.
+ * record, run, sense, serve, switchcost), each verb's options as a common/opt.h table, and
+ * the mapping of error codes to messages and exit statuses. `adascale-agent --help` lists
+ * the verbs from the table; every verb answers --help. Each verb's work is in its own
+ * module (devices/agent/: acalib.c, ainfo.c, aprofile.c, arecord.c, arun.c, asense.c,
+ * aswitch.c; runtime/serve.c); nothing here measures or reads the system. It sits on the
+ * runtime floor because serve needs the floors above the agent's (docs/layout.md).
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,8 @@
 #include "err.h"
 #include "num.h"
 #include "opt.h"
+#include "serve.h"
+#include "workload.h"
 
 #ifndef ADASCALE_VERSION
 #define ADASCALE_VERSION "unknown"
@@ -490,6 +494,128 @@ static int cmd_sense(const struct opt_verb *v, int argc, char **argv)
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
 
+static const char serve_help[] =
+	"usage: " PROG " serve --trace TRACE.csv --device DEV.ini -o SERVED.csv [--model M]\n"
+	"        [--ops OPS] [--timings T.csv] [--policy P] [--workload W] [--deadline-ms MS|auto:F]\n"
+	"        [--queue N] [--drop newest|oldest] [--seed N] [--duration-s S] [--ignore COLS]\n"
+	"        [--sensed SENSED.csv] [--sense-ms MS] [--cpus LIST] [--mem-margin-mb MB]\n"
+	"        [--load-period-ms MS] [--backend B] [--keep-built N]\n"
+	"\n"
+	"The adaptation loop for real: requests arrive in real time as adascale run --workload\n"
+	"gives them, a policy (built-in or plugin) picks a variant and thread count from the\n"
+	"state sensed in /proc and /sys, and each request runs that variant's whole pass with\n"
+	"the real kernels; the trace's util_other, mem_avail_mb and freq_mhz are applied by a\n"
+	"child process. One row per request (docs/formats.md#served-runs, docs/agent.md).\n"
+	"\n"
+	"  --trace TRACE.csv   the device-state trace walked in real time (required)\n"
+	"  --device DEV.ini    the device whose timings predict (required)\n"
+	"  -o, --out FILE      the served file, written whole at the end (required)\n"
+	"  --model M           zoo name or spec path (mobilenet_v1)\n"
+	"  --ops OPS           operator lists, as adascale run --ops (the model's ladder)\n"
+	"  --timings T.csv     timings (the device's)\n"
+	"  --policy P          NAME[:PARAMS] or plugin.so[:NAME][:PARAMS] (greedy)\n"
+	"  --workload W        periodic:fps=F, poisson:rate=R or file:PATH (periodic:fps=30)\n"
+	"  --deadline-ms D     milliseconds, or auto:F as adascale run resolves it (100)\n"
+	"  --queue N           queue capacity, 1..1000000 (4)\n"
+	"  --drop R            newest or oldest: which request a full queue drops (newest)\n"
+	"  --seed N            the arrivals' and the policy's random streams (1)\n"
+	"  --duration-s S      how long requests arrive, 0: until the trace's last row (0)\n"
+	"  --ignore COLS       trace columns not applied (comma-separated), e.g. temp_c,online\n"
+	"  --sensed FILE       also write what the policy saw, as a trace\n"
+	"  --sense-ms MS       sensing period, 1..10000 (100)\n"
+	"  --cpus LIST         the CPUs the competing load runs on (every CPU the agent may use)\n"
+	"  --mem-margin-mb MB  MemAvailable is never taken below this (256)\n"
+	"  --load-period-ms MS the competing load's duty-cycle period, 0.1..1000 (5)\n"
+	"  --backend B         auto, openblas or xnnpack (auto)\n"
+	"  --keep-built N      passes kept built, per (variant, threads), 1..64 (4)\n"
+	"  -h, --help          this help\n";
+
+static volatile sig_atomic_t serve_stop;
+
+static void on_serve_signal(int sig) { serve_stop = sig; }
+
+/* --deadline-ms: milliseconds or auto:F; dst is a struct serve_opts. */
+static int opt_serve_deadline(const char *value, void *dst, char *why, size_t why_len)
+{
+	struct serve_opts *o = dst;
+	return workload_deadline_parse(value, &o->deadline_ms, &o->deadline_auto, why, why_len);
+}
+
+/* --drop: newest or oldest; dst is an int. */
+static int opt_drop(const char *value, void *dst, char *why, size_t why_len)
+{
+	(void)why;
+	(void)why_len;
+	if (strcmp(value, "newest") != 0 && strcmp(value, "oldest") != 0)
+		return -1;
+	*(int *)dst = strcmp(value, "oldest") == 0;
+	return 0;
+}
+
+static int cmd_serve(const struct opt_verb *v, int argc, char **argv)
+{
+	struct serve_opts o;
+	serve_defaults(&o);
+	o.model = "mobilenet_v1";
+	const struct opt opts[] = {
+		{.name = "trace", .type = OPT_STR, .dst = &o.trace},
+		{.name = "device", .type = OPT_STR, .dst = &o.device},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &o.out},
+		{.name = "model", .type = OPT_STR, .dst = &o.model},
+		{.name = "ops", .type = OPT_STR, .dst = &o.ops},
+		{.name = "timings", .type = OPT_STR, .dst = &o.timings},
+		{.name = "policy", .type = OPT_STR, .dst = &o.policy},
+		{.name = "workload", .type = OPT_STR, .dst = &o.workload},
+		{.name = "deadline-ms", .type = OPT_FN, .dst = &o, .fn = opt_serve_deadline,
+		 .takes = "takes milliseconds in (0, 1e9] or auto:F"},
+		{.name = "queue", .type = OPT_INT, .dst = &o.queue_cap, .min = 1, .max = 1000000,
+		 .takes = "takes a whole number in 1..1000000"},
+		{.name = "drop", .type = OPT_FN, .dst = &o.drop_oldest, .fn = opt_drop,
+		 .takes = "takes newest or oldest"},
+		{.name = "seed", .type = OPT_FN, .dst = &o.seed, .fn = opt_seed,
+		 .takes = "takes a whole number in 0..2147483647"},
+		{.name = "duration-s", .type = OPT_DOUBLE, .dst = &o.duration_s, .min = 0,
+		 .max = 1e7, .takes = "takes a number in 0..10000000"},
+		{.name = "ignore", .type = OPT_STR, .dst = &o.ignore},
+		{.name = "sensed", .type = OPT_STR, .dst = &o.sensed},
+		{.name = "sense-ms", .type = OPT_DOUBLE, .dst = &o.sense_ms, .min = 1, .max = 10000,
+		 .takes = "takes a number in 1..10000"},
+		{.name = "cpus", .type = OPT_STR, .dst = &o.cpus},
+		{.name = "mem-margin-mb", .type = OPT_DOUBLE, .dst = &o.mem_margin_mb, .min = 0,
+		 .max = 1e7, .takes = "takes a number in 0..10000000"},
+		{.name = "load-period-ms", .type = OPT_DOUBLE, .dst = &o.load_period_ms, .min = 0.1,
+		 .max = 1000, .takes = "takes a number in 0.1..1000"},
+		{.name = "backend", .type = OPT_STR, .dst = &o.backend},
+		{.name = "keep-built", .type = OPT_INT, .dst = &o.keep_built, .min = 1, .max = 64,
+		 .takes = "takes a whole number in 1..64"},
+		{.name = NULL},
+	};
+	int n_pos, rc = opt_parse(v, opts, argc, argv, NULL, 0, &n_pos);
+	if (rc != OPT_OK)
+		return parse_exit(rc);
+	struct errbuf eb = {0};
+	struct workload_spec ws;
+	if (!o.trace || !o.device || !o.out) {
+		fprintf(stderr, PROG " serve: --trace, --device and -o are required (" PROG
+				" serve --help)\n");
+		return err_exit_status(ERR_USAGE);
+	}
+	if (workload_parse(o.workload, &ws, &eb) < 0)
+		return fail(&eb, ERR_USAGE);
+	char command[4096];
+	join_args(argc, argv, command, sizeof command);
+	o.command = command;
+	o.stop = &serve_stop;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_serve_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = serve_run(&o, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
 static const char switchcost_help[] =
 	"usage: " PROG " switchcost PASSES.csv [--threads 1,2] [--reps N] [--dir DIR]\n"
 	"        [--backend auto|openblas|xnnpack] [--cpus LIST] [--seed N] [--quiet] [-o OUT]\n"
@@ -585,6 +711,8 @@ static const struct verb verbs[] = {
 			 "alone", run_help},
 	{"sense", cmd_sense, "how late and how noisy /proc/stat shows a load step, per sampling "
 			     "period: a device's [sensing]", sense_help},
+	{"serve", cmd_serve, "the adaptation loop for real: a policy, real inference, load and "
+			     "memory from a trace", serve_help},
 	{"switchcost", cmd_switchcost, "what bringing each variant up costs: cold weight read "
 				       "and operator build", switchcost_help},
 };
@@ -599,7 +727,7 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-/* "calibrate, info, profile, record, run, sense, switchcost" */
+/* "calibrate, info, profile, record, run, sense, serve, switchcost" */
 static void verb_names(char *buf, size_t len)
 {
 	buf[0] = '\0';

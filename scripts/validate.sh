@@ -1,0 +1,86 @@
+#!/bin/sh
+# `make validate`: the simulator against real serving on this machine. Measures this
+# machine as a device (scripts/measure-device.sh into OUT_DIR), then for three conditions
+# (idle, the load steps of traces/host_stress.csv, a flapping load) and four policies (the
+# most accurate variant fixed at 1 and at 2 threads, greedy, adascale) serves ~30 s with
+# adascale-agent serve and simulates the same run (adascale validate), and writes the table
+# of docs/validation.md between its "validate:begin" and "validate:end" lines: the machine
+# (CPU from /proc/cpuinfo), the date, and per run p50, p95 and miss rate simulated and real
+# with the error and whether the target (p50 within 10%, p95 within 20%, miss rate within 3
+# points) was met. Run it on an otherwise idle machine: serving is timed for real.
+# Usage: scripts/validate.sh BUILD_DIR [OUT_DIR] [DOC]
+#   VALIDATE_SECONDS (default 30): each served run's length
+#   VALIDATE_NO_MEASURE=1: use OUT_DIR/this-machine.ini as it is (measured before)
+set -eu
+usage="usage: scripts/validate.sh BUILD_DIR [OUT_DIR] [DOC]"
+BUILD=${1:?$usage}
+OUT=${2:-out/validate}
+DOC=${3:-docs/validation.md}
+SECS=${VALIDATE_SECONDS:-30}
+NAME=this-machine
+MODEL=mobilenet_v1
+WORKLOAD=periodic:fps=10
+DEADLINE=100
+mkdir -p "$OUT"
+grep -q '^<!-- validate:begin -->$' "$DOC" || { echo "validate: $DOC has no validate:begin line" >&2; exit 2; }
+
+if [ "${VALIDATE_NO_MEASURE:-0}" != 1 ] || [ ! -f "$OUT/$NAME.ini" ]; then
+	echo "validate: measuring this machine (scripts/measure-device.sh $BUILD $OUT $NAME $MODEL)"
+	sh scripts/measure-device.sh "$BUILD" "$OUT" "$NAME" "$MODEL"
+fi
+
+# the three conditions
+printf '# scenario: idle: no competing load, for make validate (scripts/validate.sh)\ntime_s,util_other\n0,0\n%s,0\n' "$SECS" > "$OUT/idle.csv"
+# host_stress's load steps (util_other, mem_avail_mb) with time compressed to SECS seconds;
+# its freq_mhz and online.0 columns are left out: serve cannot apply them (it would need
+# --ignore freq_mhz,online.0), and the simulation must not apply them either
+awk -F, -v secs="$SECS" '
+	/^#/ { print; next }
+	!hdr { hdr = 1; print "# note: time_s compressed from the 149.5 s recording to " secs " s, freq_mhz and online.0 left out, by scripts/validate.sh"; print $1, $4, $5; next }
+	{ print sprintf("%.3f", $1 * secs / 149.5), $4, $5 }' OFS=, traces/host_stress.csv > "$OUT/host_stress.csv"
+"$BUILD/adascale" trace gen bursts --seed 1 --duration-s "$SECS" --interval-ms 100 \
+	base_util=0 burst_lo=0.6 burst_hi=0.9 on_s=1 off_s=1 -o "$OUT/flapping.csv"
+
+DB=$OUT/validate.db
+rm -f "$DB" "$DB-wal" "$DB-shm"
+rows=$OUT/rows.txt
+: > "$rows"
+for cond in idle host_stress flapping; do
+	for pol in static:variant=best,threads=1 static:variant=best,threads=2 greedy adascale; do
+		tag="$cond/$pol"
+		csv=$OUT/$(echo "$cond-$pol" | tr ':=,/' '____').csv
+		echo "validate: $tag"
+		"$BUILD/adascale" validate --db "$DB" --tag "$tag" --csv "$csv" \
+			--trace "$OUT/$cond.csv" --device "$OUT/$NAME.ini" --model "$MODEL" \
+			--policy "$pol" --workload "$WORKLOAD" --deadline-ms "$DEADLINE" --seed 1 \
+			--duration-s "$SECS" --served-out "$OUT/$(basename "$csv" .csv).served.csv" \
+			> /dev/null
+		awk -F, -v cond="$cond" -v pol="$pol" '
+			$1 == "lat_p50_ms" { p50 = sprintf("%.2f | %.2f | %+.1f%% %s", $4, $5, $6, $9) }
+			$1 == "lat_p95_ms" { p95 = sprintf("%.2f | %.2f | %+.1f%% %s", $4, $5, $6, $9) }
+			$1 == "miss_rate" { miss = sprintf("%.1f | %.1f | %+.1f pt %s", $4, $5, $6, $9) }
+			END { printf "| %s | `%s` | %s | %s | %s |\n", cond, pol, p50, p95, miss }' \
+			"$csv" >> "$rows"
+	done
+done
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+ncpu=$(grep -c '^processor' /proc/cpuinfo)
+date=$(date -u +%Y-%m-%d)
+table=$OUT/table.md
+{
+	echo "<!-- validate:begin -->"
+	echo "Measured by \`make validate\` (scripts/validate.sh) on $cpu ($ncpu CPUs), $date;"
+	echo "each served run $SECS s, $MODEL, \`$WORKLOAD\`, deadline $DEADLINE ms, seed 1."
+	echo
+	echo "| condition | policy | p50 sim (ms) | p50 real (ms) | p50 error (target 10%) | p95 sim (ms) | p95 real (ms) | p95 error (target 20%) | miss sim (%) | miss real (%) | miss error (target 3 pt) |"
+	echo "| --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | --- |"
+	cat "$rows"
+	echo "<!-- validate:end -->"
+} > "$table"
+awk -v table="$table" '
+	/^<!-- validate:begin -->$/ { while ((getline l < table) > 0) print l; skip = 1; next }
+	/^<!-- validate:end -->$/ { skip = 0; next }
+	!skip { print }' "$DOC" > "$DOC.tmp"
+mv "$DOC.tmp" "$DOC"
+echo "validate: the table is in $DOC (runs in $DB; adascale report --db $DB --out $OUT/report)"
