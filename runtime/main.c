@@ -15,6 +15,7 @@
 
 #include "acalib.h"
 #include "afile.h"
+#include "ahold.h"
 #include "ainfo.h"
 #include "aprofile.h"
 #include "aswitch.h"
@@ -703,6 +704,7 @@ static const struct verb verbs[] = {
 				     "slowdown quantiles", calibrate_help},
 	{"info", cmd_info, "this machine (CPU, clusters, frequencies, memory) as a device INI "
 			   "skeleton", info_help},
+	{"load", agent_cmd_load, "hold busy threads and memory pressure at given levels", agent_load_help},
 	{"profile", cmd_profile, "time each kernel of a kernel list alone, or inside the passes "
 				 "of a pass list", profile_help},
 	{"record", cmd_record, "sample frequency, load, memory, battery and temperature into a "
