@@ -202,7 +202,7 @@ int vtable_idle_ms(const struct vtable *t, const struct device *dev, const char 
 	return 0;
 }
 
-int vtable_check_decision(const struct vtable *t, const char *policy, int rc, int variant,
+int vtable_decision_error(const struct vtable *t, const char *policy, int rc, int variant,
 			  int threads, int64_t t_ns, int64_t req, struct errbuf *eb)
 {
 	if (rc != 0)

@@ -123,7 +123,11 @@ double vtable_switch_ms(const struct vtable *t, int v);
  * What a decide call returned (rc) and decided, checked against the table: 0, or
  * ERR_POLICY naming the policy, what went wrong, the time t_ns and the request req.
  */
-int vtable_check_decision(const struct vtable *t, const char *policy, int rc, int variant,
+static inline int vtable_check_decision(const struct vtable *t, const char *policy, int rc,
+					int variant, int threads, int64_t t_ns, int64_t req,
+					struct errbuf *eb);
+/* The error of a decision vtable_check_decision refuses (out of line: it is rare). */
+int vtable_decision_error(const struct vtable *t, const char *policy, int rc, int variant,
 			  int threads, int64_t t_ns, int64_t req, struct errbuf *eb);
 
 /*
@@ -143,5 +147,16 @@ void vtable_state_init(const struct vtable *t, const struct device *dev,
 int vtable_idle_ms(const struct vtable *t, const struct device *dev, const char *model_name,
 		   double deadline_auto, double *idle_ms, int *best, int *at_threads,
 		   struct errbuf *eb);
+
+/* ---- inline ---- */
+
+static inline int vtable_check_decision(const struct vtable *t, const char *policy, int rc,
+					int variant, int threads, int64_t t_ns, int64_t req,
+					struct errbuf *eb)
+{
+	if (rc == 0 && vtable_has_threads(t, variant, threads))
+		return 0;
+	return vtable_decision_error(t, policy, rc, variant, threads, t_ns, req, eb);
+}
 
 #endif
