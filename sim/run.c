@@ -182,11 +182,14 @@ static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->
 
 /* ---- set-up ---- */
 
-/* Schedules the next arrival of a file workload, if any; 0, or a negative code. */
+/*
+ * Schedules the next arrival of a file workload, if any; 0, or a negative code. A row
+ * without deadline_ms takes the run's deadline as resolved (auto:F included).
+ */
 static int next_file_arrival(struct sim *s, int64_t now)
 {
 	int64_t t_ns;
-	int rc = workload_file_next(s->arrivals, now, s->cfg->deadline_ms, &t_ns,
+	int rc = workload_file_next(s->arrivals, now, s->out->deadline_ms, &t_ns,
 				    &s->arr_next_deadline_ns, s->eb);
 	if (rc <= 0)
 		return rc;
