@@ -2,9 +2,10 @@
  * aapply.h: the applier: a trace's competing load and memory pressure made real while the
  * agent serves, held by a child process (PR_SET_PDEATHSIG: it dies with the agent) so that
  * the load is another process's, as the sensed util_other counts it.
- *
- * A small applier written against the interface agreed for devices/agent/aapply.h; the
- * full one replaces this file.
+ * Commands go over a socket pair and each call returns when the child has applied the
+ * value. Frequencies are not set by this applier: agent_apply_freq says so in `how`. Start
+ * it from the main thread (PR_SET_PDEATHSIG fires when the starting thread ends) and before
+ * other threads exist (it forks). Not for reading the state (arecord.h).
  */
 #ifndef ADASCALE_AAPPLY_H
 #define ADASCALE_AAPPLY_H
