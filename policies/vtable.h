@@ -58,6 +58,16 @@ struct vtable {
 };
 
 /*
+ * What a table is built from, loaded in one step as a run and serve both load it: the
+ * device file, its timings (timings_path, or the device's own when NULL), the model (zoo
+ * name or spec path) and its variants (ops, or the model's ladder when NULL). On failure
+ * the loaded pieces are still set for the caller to destroy.
+ */
+int vtable_load_inputs(const char *device_path, const char *timings_path, const char *model,
+		       const char *ops, struct device **dev, struct timings **tim,
+		       struct model **m, struct variant_set **vs, struct errbuf *eb);
+
+/*
  * Builds the table of the variants of vs that have timings in tim (at 1..16 threads) for
  * device model dm. ERR_NOTFOUND naming the timings when no variant has any; *t is the
  * caller's (vtable_free) either way.

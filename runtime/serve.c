@@ -838,15 +838,8 @@ static int setup(struct srv *s)
 		return rc;
 	if (s->ws.kind == WORKLOAD_FILE && !(s->wf = workload_file_open(s->ws.path, eb)))
 		return eb->code;
-	if ((rc = device_load(o->device, &s->dev, eb)) < 0)
-		return rc;
-	const char *tpath = o->timings ? o->timings : s->dev->timings;
-	if (!tpath[0])
-		return err_set(eb, ERR_USAGE, "%s: the device names no timings file; give --timings",
-			       o->device);
-	if ((rc = timings_load(tpath, &s->tim, eb)) < 0 ||
-	    (rc = model_load(o->model, &s->model, eb)) < 0 ||
-	    (rc = variants_enumerate(s->model, o->ops, &s->vs, eb)) < 0)
+	if ((rc = vtable_load_inputs(o->device, o->timings, o->model, o->ops, &s->dev, &s->tim,
+				     &s->model, &s->vs, eb)) < 0)
 		return rc;
 	devmodel_init(&s->dm, s->dev, s->tim);
 	if ((rc = vtable_build(&s->vt, s->vs, s->tim, s->model, &s->dm, eb)) < 0)
