@@ -1,11 +1,12 @@
 /*
- * main.c: the adascale-agent command line: the table of verbs (calibrate, info, profile,
- * record, run, sense, serve, switchcost), each verb's options as a common/opt.h table, and
- * the mapping of error codes to messages and exit statuses. `adascale-agent --help` lists
- * the verbs from the table; every verb answers --help. Each verb's work is in its own
- * module (devices/agent/: acalib.c, ainfo.c, aprofile.c, arecord.c, arun.c, asense.c,
- * aswitch.c; runtime/serve.c); nothing here measures or reads the system. It sits on the
- * runtime floor because serve needs the floors above the agent's (docs/layout.md).
+ * main.c: the adascale-agent command line: the table of verbs (calibrate, info, load,
+ * profile, record, run, sense, serve, switchcost), each verb's options as a common/opt.h
+ * table, and the mapping of error codes to messages and exit statuses. `adascale-agent
+ * --help` lists the verbs from the table; every verb answers --help. Each verb's work is in
+ * its own module (devices/agent/: acalib.c, ahold.c, ainfo.c, aprofile.c, arecord.c,
+ * arun.c, asense.c, aswitch.c; runtime/serve.c); nothing here measures or reads the system.
+ * It sits on the runtime floor because serve needs the floors above the agent's
+ * (docs/layout.md).
  */
 #include <signal.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 
 #include "acalib.h"
 #include "afile.h"
+#include "ahold.h"
 #include "ainfo.h"
 #include "aprofile.h"
 #include "aswitch.h"
@@ -703,6 +705,7 @@ static const struct verb verbs[] = {
 				     "slowdown quantiles", calibrate_help},
 	{"info", cmd_info, "this machine (CPU, clusters, frequencies, memory) as a device INI "
 			   "skeleton", info_help},
+	{"load", agent_cmd_load, "hold busy threads and memory pressure at given levels", agent_load_help},
 	{"profile", cmd_profile, "time each kernel of a kernel list alone, or inside the passes "
 				 "of a pass list", profile_help},
 	{"record", cmd_record, "sample frequency, load, memory, battery and temperature into a "
@@ -727,7 +730,7 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-/* "calibrate, info, profile, record, run, sense, serve, switchcost" */
+/* "calibrate, info, load, profile, record, run, sense, serve, switchcost" */
 static void verb_names(char *buf, size_t len)
 {
 	buf[0] = '\0';
