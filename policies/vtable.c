@@ -29,6 +29,22 @@ static void switch_families(struct vtable *t, const struct model *model)
 	}
 }
 
+int vtable_load_inputs(const char *device_path, const char *timings_path, const char *model,
+		       const char *ops, struct device **dev, struct timings **tim,
+		       struct model **m, struct variant_set **vs, struct errbuf *eb)
+{
+	int rc = device_load(device_path, dev, eb);
+	if (rc < 0)
+		return rc;
+	const char *tpath = timings_path ? timings_path : (*dev)->timings;
+	if (!tpath[0])
+		return err_set(eb, ERR_USAGE, "%s: the device names no timings file; give --timings",
+			       device_path);
+	if ((rc = timings_load(tpath, tim, eb)) < 0 || (rc = model_load(model, m, eb)) < 0)
+		return rc;
+	return variants_enumerate(*m, ops, vs, eb);
+}
+
 int vtable_build(struct vtable *t, const struct variant_set *vs, const struct timings *tim,
 		 const struct model *model, const struct devmodel *dm, struct errbuf *eb)
 {
@@ -202,7 +218,7 @@ int vtable_idle_ms(const struct vtable *t, const struct device *dev, const char 
 	return 0;
 }
 
-int vtable_check_decision(const struct vtable *t, const char *policy, int rc, int variant,
+int vtable_decision_error(const struct vtable *t, const char *policy, int rc, int variant,
 			  int threads, int64_t t_ns, int64_t req, struct errbuf *eb)
 {
 	if (rc != 0)

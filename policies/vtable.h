@@ -58,6 +58,16 @@ struct vtable {
 };
 
 /*
+ * What a table is built from, loaded in one step as a run and serve both load it: the
+ * device file, its timings (timings_path, or the device's own when NULL), the model (zoo
+ * name or spec path) and its variants (ops, or the model's ladder when NULL). On failure
+ * the loaded pieces are still set for the caller to destroy.
+ */
+int vtable_load_inputs(const char *device_path, const char *timings_path, const char *model,
+		       const char *ops, struct device **dev, struct timings **tim,
+		       struct model **m, struct variant_set **vs, struct errbuf *eb);
+
+/*
  * Builds the table of the variants of vs that have timings in tim (at 1..16 threads) for
  * device model dm. ERR_NOTFOUND naming the timings when no variant has any; *t is the
  * caller's (vtable_free) either way.
@@ -123,7 +133,11 @@ double vtable_switch_ms(const struct vtable *t, int v);
  * What a decide call returned (rc) and decided, checked against the table: 0, or
  * ERR_POLICY naming the policy, what went wrong, the time t_ns and the request req.
  */
-int vtable_check_decision(const struct vtable *t, const char *policy, int rc, int variant,
+static inline int vtable_check_decision(const struct vtable *t, const char *policy, int rc,
+					int variant, int threads, int64_t t_ns, int64_t req,
+					struct errbuf *eb);
+/* The error of a decision vtable_check_decision refuses (out of line: it is rare). */
+int vtable_decision_error(const struct vtable *t, const char *policy, int rc, int variant,
 			  int threads, int64_t t_ns, int64_t req, struct errbuf *eb);
 
 /*
@@ -143,5 +157,16 @@ void vtable_state_init(const struct vtable *t, const struct device *dev,
 int vtable_idle_ms(const struct vtable *t, const struct device *dev, const char *model_name,
 		   double deadline_auto, double *idle_ms, int *best, int *at_threads,
 		   struct errbuf *eb);
+
+/* ---- inline ---- */
+
+static inline int vtable_check_decision(const struct vtable *t, const char *policy, int rc,
+					int variant, int threads, int64_t t_ns, int64_t req,
+					struct errbuf *eb)
+{
+	if (rc == 0 && vtable_has_threads(t, variant, threads))
+		return 0;
+	return vtable_decision_error(t, policy, rc, variant, threads, t_ns, req, eb);
+}
 
 #endif

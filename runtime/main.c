@@ -1,11 +1,12 @@
 /*
- * main.c: the adascale-agent command line: the table of verbs (calibrate, info, profile,
- * record, run, sense, serve, switchcost), each verb's options as a common/opt.h table, and
- * the mapping of error codes to messages and exit statuses. `adascale-agent --help` lists
- * the verbs from the table; every verb answers --help. Each verb's work is in its own
- * module (devices/agent/: acalib.c, ainfo.c, aprofile.c, arecord.c, arun.c, asense.c,
- * aswitch.c; runtime/serve.c); nothing here measures or reads the system. It sits on the
- * runtime floor because serve needs the floors above the agent's (docs/layout.md).
+ * main.c: the adascale-agent command line: the table of verbs (calibrate, info, load,
+ * profile, record, run, sense, serve, switchcost), each verb's options as a common/opt.h
+ * table, and the mapping of error codes to messages and exit statuses. `adascale-agent
+ * --help` lists the verbs from the table; every verb answers --help. Each verb's work is in
+ * its own module (devices/agent/: acalib.c, ahold.c, ainfo.c, aprofile.c, arecord.c,
+ * arun.c, asense.c, aswitch.c; runtime/serve.c); nothing here measures or reads the system.
+ * It sits on the runtime floor because serve needs the floors above the agent's
+ * (docs/layout.md).
  */
 #include <signal.h>
 #include <stdint.h>
@@ -729,7 +730,7 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-/* "calibrate, info, profile, record, run, sense, serve, switchcost" */
+/* "calibrate, info, load, profile, record, run, sense, serve, switchcost" */
 static void verb_names(char *buf, size_t len)
 {
 	buf[0] = '\0';

@@ -1,8 +1,9 @@
 /*
- * serve.c: the real serving loop (see serve.h). Two threads: the main thread keeps the
- * clock (CLOCK_MONOTONIC from the first trace row applied), applies trace rows, admits
- * arrivals to the queue, senses the state and calls the policy; the inference thread builds
- * passes and runs them, one request at a time, and says when each is done. The policy is
+ * serve.c: the real serving loop (see serve.h). Three threads: the main thread keeps the
+ * clock (CLOCK_MONOTONIC from the first trace row applied), says which trace rows are due,
+ * admits arrivals to the queue, senses the state and calls the policy; the trace thread
+ * applies the due rows through the applier, in order; the inference thread builds passes
+ * and runs them, one request at a time, and says when each is done. The policy is
  * called only from the main thread, as the simulator calls it, never during a pass's
  * bookkeeping. A fault inside a policy call is reported by a handler that names the policy
  * and the call, then the process ends: the applier's child dies with it.
@@ -88,6 +89,7 @@ struct srv {
 	int n_rows;
 	char trace_sha256[65];
 	uint32_t apply_cols;   /* the TRACE_* columns applied */
+	int mem_short;         /* a row's mem_avail_mb was above what was free */
 	char applied[3][512];  /* util_other, mem_avail_mb, freq_mhz: how */
 	/* workload */
 	struct workload_spec ws;
@@ -128,6 +130,11 @@ struct srv {
 	int64_t r_start_ns, r_end_ns; /* of the last job, set by the inference thread */
 	double r_switch_ms;
 	struct errbuf th_eb;
+	/* the trace thread: rows [tr_applied, tr_due) are due and not yet applied */
+	pthread_t tr_th;
+	int tr_started, tr_due, tr_applied, tr_quit, tr_rc;
+	pthread_cond_t tr_cv;
+	struct errbuf tr_eb;
 	struct built *cache;
 	int n_cache;
 	int64_t use_clock;
@@ -471,27 +478,68 @@ static int read_trace(struct srv *s)
 }
 
 /* Makes a trace row real: its load, memory and frequencies, as far as they are applied. */
-static int apply_row(struct srv *s, const struct trace_row *r)
+static int apply_row(struct srv *s, const struct trace_row *r, struct errbuf *eb)
 {
 	int rc;
 	if ((s->apply_cols & TRACE_UTIL) && (r->set & TRACE_UTIL) &&
-	    (rc = agent_apply_util(s->ap, r->util_other, s->eb)) < 0)
-		return err_wrap(s->eb, "%s: util_other at %.3f s", s->o->trace, (double)r->t_ns / 1e9);
+	    (rc = agent_apply_util(s->ap, r->util_other, eb)) < 0)
+		return err_wrap(eb, "%s: util_other at %.3f s", s->o->trace, (double)r->t_ns / 1e9);
 	if ((s->apply_cols & TRACE_MEM) && (r->set & TRACE_MEM) &&
-	    (rc = agent_apply_mem(s->ap, r->mem_avail_mb, s->eb)) < 0)
-		return err_wrap(s->eb, "%s: mem_avail_mb at %.3f s", s->o->trace,
+	    (rc = agent_apply_mem(s->ap, r->mem_avail_mb, eb)) < 0)
+		return err_wrap(eb, "%s: mem_avail_mb at %.3f s", s->o->trace,
 				(double)r->t_ns / 1e9);
+	/* a row asking for more than is free: the applier holds nothing, it cannot add memory */
+	if ((s->apply_cols & TRACE_MEM) && (r->set & TRACE_MEM) && !s->mem_short &&
+	    strstr(agent_apply_note(s->ap), "cannot add memory")) {
+		s->mem_short = 1;
+		size_t at = strlen(s->applied[1]);
+		snprintf(s->applied[1] + at, sizeof s->applied[1] - at,
+			 ", except from %.3f s: a row asked for more than was free, which the "
+			 "applier cannot add",
+			 (double)r->t_ns / 1e9);
+	}
 	for (int c = 0; c < TRACE_MAX_CLUSTERS; c++) {
 		if (!(s->apply_cols & r->set & (TRACE_FREQ0 << c)))
 			continue;
 		char how[400];
-		if ((rc = agent_apply_freq(s->ap, c, r->freq_mhz[c], how, sizeof how, s->eb)) < 0)
-			return err_wrap(s->eb, "%s: freq_mhz of cluster %d at %.3f s", s->o->trace, c,
+		if ((rc = agent_apply_freq(s->ap, c, r->freq_mhz[c], how, sizeof how, eb)) < 0)
+			return err_wrap(eb, "%s: freq_mhz of cluster %d at %.3f s", s->o->trace, c,
 					(double)r->t_ns / 1e9);
 		if (!s->applied[2][0] || strncmp(how, "not applied", 11) == 0)
 			snprintf(s->applied[2], sizeof s->applied[2], "%s", how);
 	}
 	return 0;
+}
+
+/*
+ * The trace thread: applies the rows the main thread says are due, in order, so that a
+ * slow application (memory allocated and touched) holds up neither arrivals, sensing nor
+ * the policy.
+ */
+static void *trace_main(void *arg)
+{
+	struct srv *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->tr_applied >= s->tr_due && !s->tr_quit)
+			pthread_cond_wait(&s->tr_cv, &s->mu);
+		if (s->tr_quit || s->tr_rc < 0)
+			break;
+		int i = s->tr_applied;
+		pthread_mutex_unlock(&s->mu);
+		struct errbuf eb = {0};
+		int rc = apply_row(s, &s->rows[i], &eb);
+		pthread_mutex_lock(&s->mu);
+		s->tr_applied++;
+		if (rc < 0) {
+			s->tr_rc = rc;
+			s->tr_eb = eb;
+			pthread_cond_broadcast(&s->cv);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
 }
 
 /* ---- the queue and the policy ---- */
@@ -687,10 +735,21 @@ static int serve_loop(struct srv *s)
 		pthread_mutex_unlock(&s->mu);
 		if (done && (rc = on_done(s)) < 0)
 			return rc;
+		int due = next_row;
 		while (next_row < s->n_rows && s->rows[next_row].t_ns <= now &&
 		       s->rows[next_row].t_ns < s->end_ns)
-			if ((rc = apply_row(s, &s->rows[next_row++])) < 0)
-				return rc;
+			next_row++;
+		pthread_mutex_lock(&s->mu);
+		if (next_row > due) {
+			s->tr_due = next_row;
+			pthread_cond_broadcast(&s->tr_cv);
+		}
+		rc = s->tr_rc;
+		if (rc < 0)
+			*s->eb = s->tr_eb;
+		pthread_mutex_unlock(&s->mu);
+		if (rc < 0)
+			return rc;
 		if (now >= next_sense) {
 			if ((rc = sense(s, now)) < 0)
 				return rc;
@@ -838,15 +897,8 @@ static int setup(struct srv *s)
 		return rc;
 	if (s->ws.kind == WORKLOAD_FILE && !(s->wf = workload_file_open(s->ws.path, eb)))
 		return eb->code;
-	if ((rc = device_load(o->device, &s->dev, eb)) < 0)
-		return rc;
-	const char *tpath = o->timings ? o->timings : s->dev->timings;
-	if (!tpath[0])
-		return err_set(eb, ERR_USAGE, "%s: the device names no timings file; give --timings",
-			       o->device);
-	if ((rc = timings_load(tpath, &s->tim, eb)) < 0 ||
-	    (rc = model_load(o->model, &s->model, eb)) < 0 ||
-	    (rc = variants_enumerate(s->model, o->ops, &s->vs, eb)) < 0)
+	if ((rc = vtable_load_inputs(o->device, o->timings, o->model, o->ops, &s->dev, &s->tim,
+				     &s->model, &s->vs, eb)) < 0)
 		return rc;
 	devmodel_init(&s->dm, s->dev, s->tim);
 	if ((rc = vtable_build(&s->vt, s->vs, s->tim, s->model, &s->dm, eb)) < 0)
@@ -918,7 +970,7 @@ static int setup(struct srv *s)
 	struct agent_apply_opts ao = {o->cpus, o->load_period_ms, o->mem_margin_mb};
 	if ((rc = agent_apply_start(&ao, &s->ap, eb)) < 0)
 		return rc;
-	if ((rc = apply_row(s, &s->rows[0])) < 0)
+	if ((rc = apply_row(s, &s->rows[0], eb)) < 0)
 		return rc;
 	if (s->ws.kind == WORKLOAD_FILE) {
 		int64_t t, d;
@@ -937,9 +989,14 @@ static int setup(struct srv *s)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&s->tr_cv, NULL);
+	s->tr_due = s->tr_applied = 1; /* the first row is applied */
 	if (pthread_create(&s->th, NULL, inference_main, s) != 0)
 		return err_set(eb, ERR_IO, "cannot start the inference thread");
 	s->th_started = 1;
+	if (pthread_create(&s->tr_th, NULL, trace_main, s) != 0)
+		return err_set(eb, ERR_IO, "cannot start the trace thread");
+	s->tr_started = 1;
 	return 0;
 }
 
@@ -959,17 +1016,21 @@ int serve_run(const struct serve_opts *o, struct errbuf *eb)
 		if ((rc = sense(&s, 0)) == 0)
 			rc = serve_loop(&s);
 	}
+	double end_ms = (double)now_ns(&s) / 1e6; /* the run's end: what follows is cleaning up */
 	/* the pass in flight finishes (passes cannot be cut short); its request is unfinished */
 	if (s.th_started) {
 		pthread_mutex_lock(&s.mu);
 		while (s.busy && !s.done)
 			pthread_cond_wait(&s.cv, &s.mu);
 		s.quit = 1;
+		s.tr_quit = 1;
 		pthread_cond_broadcast(&s.cv);
+		pthread_cond_broadcast(&s.tr_cv);
 		pthread_mutex_unlock(&s.mu);
 		pthread_join(s.th, NULL);
+		if (s.tr_started)
+			pthread_join(s.tr_th, NULL);
 	}
-	double end_ms = (double)now_ns(&s) / 1e6;
 	agent_apply_stop(s.ap);
 	if (rc == 0 && s.busy) { /* started, not finished in the run */
 		s.req[s.job_req].start_ns = s.r_start_ns;
@@ -990,6 +1051,7 @@ int serve_run(const struct serve_opts *o, struct errbuf *eb)
 	if (s.th_started) {
 		pthread_mutex_destroy(&s.mu);
 		pthread_cond_destroy(&s.cv);
+		pthread_cond_destroy(&s.tr_cv);
 	}
 	free(s.cache);
 	free(s.queue);

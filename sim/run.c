@@ -182,11 +182,14 @@ static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->
 
 /* ---- set-up ---- */
 
-/* Schedules the next arrival of a file workload, if any; 0, or a negative code. */
+/*
+ * Schedules the next arrival of a file workload, if any; 0, or a negative code. A row
+ * without deadline_ms takes the run's deadline as resolved (auto:F included).
+ */
 static int next_file_arrival(struct sim *s, int64_t now)
 {
 	int64_t t_ns;
-	int rc = workload_file_next(s->arrivals, now, s->cfg->deadline_ms, &t_ns,
+	int rc = workload_file_next(s->arrivals, now, s->out->deadline_ms, &t_ns,
 				    &s->arr_next_deadline_ns, s->eb);
 	if (rc <= 0)
 		return rc;
@@ -1278,15 +1281,9 @@ static int setup(struct sim *s)
 		return err_set(eb, ERR_USAGE, "queue %d: must be in 1..1000000", c->queue_cap);
 	if (c->duration_s < 0 || c->duration_s > 1e8)
 		return err_set(eb, ERR_USAGE, "duration %g s: must be in [0, 1e8]", c->duration_s);
-	if ((rc = parse_workload(s, eb)) < 0 || (rc = device_load(c->device, &s->dev, eb)) < 0)
-		return rc;
-	const char *tpath = c->timings ? c->timings : s->dev->timings;
-	if (!tpath[0])
-		return err_set(eb, ERR_USAGE, "%s: the device names no timings file; give --timings",
-			       c->device);
-	if ((rc = timings_load(tpath, &s->tim, eb)) < 0 ||
-	    (rc = model_load(c->model, &s->model, eb)) < 0 ||
-	    (rc = variants_enumerate(s->model, c->ops, &s->vs, eb)) < 0)
+	if ((rc = parse_workload(s, eb)) < 0 ||
+	    (rc = vtable_load_inputs(c->device, c->timings, c->model, c->ops, &s->dev, &s->tim,
+				     &s->model, &s->vs, eb)) < 0)
 		return rc;
 	s->out->variant_keys = calloc((size_t)s->vs->n, sizeof *s->out->variant_keys);
 	s->out->variant_served = calloc((size_t)s->vs->n, sizeof *s->out->variant_served);

@@ -349,3 +349,30 @@ Test(run, auto_deadline_with_a_bad_factor_is_refused)
 		cr_assert_eq(access(db, F_OK), -1, "%s: nothing may be written", bad[i]);
 	}
 }
+
+/*
+ * A file workload's rows without deadline_ms take the run's deadline as resolved: with
+ * auto:3 (3 x the most accurate variant's idle latency, ~1.2 ms here), requests 100 ms apart
+ * on an idle trace are served within it once the variant is up. They were all late when
+ * such rows took 0 ms.
+ */
+Test(run, file_arrivals_take_an_auto_deadline)
+{
+	const char *trace = tu_write("auto-file-trace.csv", "time_s,util_other\n0,0\n1,0\n");
+	const char *arr = tu_write("auto-file-arrivals.csv", "time_s\n0\n0.1\n0.2\n0.3\n");
+	struct run_config c = base(trace, "static:variant=fastest");
+	c.ops = "width=0.25,0.5 res=128";
+	char w[600];
+	snprintf(w, sizeof w, "file:%s", arr);
+	c.workload = w;
+	c.deadline_ms = 0; /* as the command line leaves it for auto:F */
+	c.deadline_auto = 3;
+	struct run_output *o = run_ok(&c);
+	cr_assert_eq(o->m.requests, 4);
+	cr_assert_eq(o->m.served, 4);
+	/* the first waits for its variant to load (the device's init_ms, 5 ms, alone exceeds
+	 * the deadline); the three others are served within it */
+	cr_assert_eq(o->m.deadline_misses, 1, "%lld late with a %g ms deadline",
+		     (long long)o->m.deadline_misses, o->deadline_ms);
+	run_output_destroy(o);
+}

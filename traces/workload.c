@@ -85,12 +85,6 @@ bad:
 		       w);
 }
 
-int64_t workload_poisson_next_ns(struct rng *r, double rate_hz, int64_t prev_ns)
-{
-	int64_t gap = llround(rng_exp(r, 1e9 / rate_hz));
-	return prev_ns + (gap < 1 ? 1 : gap);
-}
-
 struct workload_file {
 	struct csvin *c;
 	int col_t, col_d;

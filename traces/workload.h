@@ -20,8 +20,7 @@
 #include <stdint.h>
 
 #include "err.h"
-
-struct rng;
+#include "rng.h"
 
 enum { WORKLOAD_PERIODIC, WORKLOAD_POISSON, WORKLOAD_FILE };
 enum { WORKLOAD_SERVICE_DET, WORKLOAD_SERVICE_EXP, WORKLOAD_SERVICE_MEAS };
@@ -41,7 +40,7 @@ int workload_parse(const char *w, struct workload_spec *p, struct errbuf *eb);
 /* The time (ns) of periodic frame k (k >= 1) after the frame at prev_ns. */
 static inline int64_t workload_periodic_ns(int64_t k, double fps, int64_t prev_ns);
 /* The next Poisson arrival after one at prev_ns, drawing its gap from r. */
-int64_t workload_poisson_next_ns(struct rng *r, double rate_hz, int64_t prev_ns);
+static inline int64_t workload_poisson_next_ns(struct rng *r, double rate_hz, int64_t prev_ns);
 
 /* A file workload, streamed. */
 struct workload_file;
@@ -74,6 +73,12 @@ static inline int64_t workload_periodic_ns(int64_t k, double fps, int64_t prev_n
 	/* the k-th frame at round(k / fps): no drift from a rounded period */
 	int64_t t = llround((double)k * 1e9 / fps);
 	return t <= prev_ns ? prev_ns + 1 : t;
+}
+
+static inline int64_t workload_poisson_next_ns(struct rng *r, double rate_hz, int64_t prev_ns)
+{
+	int64_t gap = llround(rng_exp(r, 1e9 / rate_hz));
+	return prev_ns + (gap < 1 ? 1 : gap);
 }
 
 #endif
