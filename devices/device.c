@@ -98,7 +98,7 @@ static int beside(struct parse *p, const char *key, const char *v, char *dst, si
 }
 
 enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC, K_BW, K_CALIB,
-       K_SWITCH };
+       K_SWITCH, K_KEEP };
 enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC };
 
 static int device_key(struct parse *p, const char *name, const char *v)
@@ -106,7 +106,8 @@ static int device_key(struct parse *p, const char *name, const char *v)
 	static const char *const keys[] = {"name",    "soc",     "memory_mb",
 					   "storage_read_mbps", "init_ms", "base_power_mw",
 					   "timings", "timings_source", "energy_source",
-					   "mem_bw_gbps", "calibration", "switch_costs"};
+					   "mem_bw_gbps", "calibration", "switch_costs",
+					   "keep_built"};
 	struct device *d = p->d;
 	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
 		if (strcmp(name, keys[k]) != 0)
@@ -135,12 +136,21 @@ static int device_key(struct parse *p, const char *name, const char *v)
 		case K_TSRC: copy(d->timings_source, sizeof d->timings_source, v); return 1;
 		case K_ESRC: copy(d->energy_source, sizeof d->energy_source, v); return 1;
 		case K_BW: return num_in(p, name, v, 0.001, 1e5, &d->mem_bw_gbps);
+		case K_KEEP: {
+			double x;
+			int rc = num_in(p, name, v, 1, 64, &x);
+			if (rc > 0 && x != (int)x)
+				return inilines_fail(&p->in, ERR_RANGE,
+						     "keep_built: '%.32s' is not a whole number", v);
+			d->keep_built = (int)x;
+			return rc;
+		}
 		}
 	}
 	return inilines_fail(&p->in, ERR_PARSE,
 		    "[device]: unknown key '%.64s' (name, soc, memory_mb, storage_read_mbps, init_ms, "
 		    "base_power_mw, timings, timings_source, energy_source, mem_bw_gbps, "
-		    "calibration, switch_costs)",
+		    "calibration, switch_costs, keep_built)",
 		    name);
 }
 

@@ -112,6 +112,10 @@ struct device {
 	double memory_mb;
 	double storage_read_mbps;
 	double init_ms;
+	/* variants the runtime keeps built (adascale-agent serve --keep-built): a switch to one
+	   of the last keep_built variants run costs nothing; 0 when not given (taken as 1:
+	   every switch builds) */
+	int keep_built;
 	double base_power_mw;
 	double mem_bw_gbps;      /* 0 when not given */
 	char timings[PATH_MAX];  /* resolved against the .ini's folder; "" when none */

@@ -59,6 +59,7 @@ sense=$(awk -F, '!/^#/ && $1 == 100 && $3 > 0 {
 	echo "; and init time where switch costs measured nothing."
 	awk -v name="$NAME" -v dev="storage_read_mbps = 1000      ; assumed, used only where switch.csv has no row
 init_ms = 5                   ; assumed, as storage_read_mbps
+keep_built = 4                ; what adascale-agent serve keeps built (--keep-built, default 4)
 base_power_mw = 0             ; not modelled: energy is inference energy only
 energy_source = assumed: the coefficient of devices/xeon-kvm-2vcpu.ini (1923 uW/MHz/V^2: 5 W per busy core at 2600 MHz and 1.0 V) and 1.0 V
 timings = $NAME/timings.csv

@@ -121,6 +121,7 @@ struct sim {
 	/* server */
 	int busy, switching;
 	int cur_var;            /* the thread count is vt.cur_threads */
+	int built[64], n_built; /* the variants kept built, most recently run first */
 	int64_t job_arrival, job_start, job_last;
 	double job_remaining_us, job_rate, job_energy_mj, job_pred_ms;
 	double job_power_mw; /* at the state and thread count job_rate was set for */
@@ -699,6 +700,24 @@ static int begin(struct sim *s, int64_t now, int var, int threads)
 }
 
 /*
+ * Whether var is among the variants the runtime keeps built (the device's keep_built, 1 when
+ * not given: only the one running), and makes it the most recently used. A switch to a
+ * built variant costs nothing, as adascale-agent serve's does (runtime/serve.c keeps its
+ * passes); the policies' switch_ms does not know which are built, as serve's does not.
+ */
+static int keep_built(struct sim *s, int var)
+{
+	int cap = s->dev->keep_built > 1 ? s->dev->keep_built : 1, at = -1;
+	for (int i = 0; i < s->n_built; i++)
+		if (s->built[i] == var)
+			at = i;
+	int last = at >= 0 ? at : s->n_built < cap ? s->n_built++ : cap - 1;
+	memmove(s->built + 1, s->built, (size_t)last * sizeof s->built[0]);
+	s->built[0] = var;
+	return at >= 0;
+}
+
+/*
  * Serves the head of the queue while the server is free: the policy decides, and either the
  * inference starts or the variant switch it needs does (the request then starts when the
  * switch is done, on the variant decided for it).
@@ -714,8 +733,11 @@ static int start_next(struct sim *s, int64_t now)
 				return rc;
 			continue;
 		}
-		double load_s = devmodel_switch_s(&s->dm, s->cur_var >= 0 ? &s->vt.sw[s->cur_var] : NULL,
-						  &s->vt.sw[var], threads, NULL);
+		double load_s = keep_built(s, var)
+				    ? 0
+				    : devmodel_switch_s(&s->dm,
+							s->cur_var >= 0 ? &s->vt.sw[s->cur_var] : NULL,
+							&s->vt.sw[var], threads, NULL);
 		struct devmodel_state d = dm_state(s, &s->st);
 		s->energy_mj += devmodel_switch_mj(&s->dm, &d, load_s);
 		s->out->m.switches++;
@@ -1180,6 +1202,9 @@ static void model_notes(struct sim *s)
 			 s->vt.n_sw_measured, s->vt.n_var);
 	else
 		add_note(s, "switch costs: assumed");
+	if (s->dev->keep_built > 1)
+		add_note(s, "switching: the runtime keeps the last %d variants run built; a "
+			    "switch to one of them costs nothing", s->dev->keep_built);
 	if (s->model->shared_weights)
 		add_note(s, "shared weights: %s", s->model->shared_weights);
 	if (!s->tim->has_unstable) {

@@ -11,6 +11,7 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "devmodel.h"
 #include "err.h"
 #include "model.h"
+#include "run.h"
 #include "switchcost.h"
 #include "testutil.h"
 #include "timings.h"
@@ -486,4 +488,106 @@ Test(stability, in_model_unstable_rows_are_timed_again_in_their_passes)
 		p--;
 	int again = atoi(p);
 	cr_assert(again >= 2 && again <= 4, "%d passes timed again: %s", again, done);
+}
+
+/* ---- variants kept built ---- */
+
+/* devices/epyc-kvm-2vcpu.ini with keep_built = k, its files named by absolute path. */
+static const char *device_keeping(int k)
+{
+	static char path[2][PATH_MAX];
+	char cwd[PATH_MAX], *text = NULL, name[32];
+	size_t len = 0;
+	cr_assert_not_null(getcwd(cwd, sizeof cwd));
+	FILE *in = fopen("devices/epyc-kvm-2vcpu.ini", "r"), *out = open_memstream(&text, &len);
+	cr_assert(in && out);
+	char line[1024];
+	while (fgets(line, sizeof line, in)) {
+		if (strncmp(line, "keep_built", 10) == 0)
+			continue;
+		char *at = strstr(line, "epyc-kvm-2vcpu/");
+		if (at && line[0] != ';' && line[0] != '#') { /* a path: from here, absolute */
+			fprintf(out, "%.*s%s/devices/%s", (int)(at - line), line, cwd, at);
+			continue;
+		}
+		fputs(line, out);
+		if (strncmp(line, "[device]", 8) == 0)
+			fprintf(out, "keep_built = %d\n", k);
+	}
+	fclose(in);
+	fclose(out);
+	snprintf(name, sizeof name, "keep%d.ini", k);
+	snprintf(path[k - 1], sizeof path[k - 1], "%s", tu_write(name, text));
+	free(text);
+	return path[k - 1];
+}
+
+/*
+ * A sequence policy alternating two variants, one request a second: with the device's
+ * keep_built at 1 every switch builds the variant (switch.csv's build, at least), with 2 only
+ * the first two do and every later request takes its variant's service time alone, as
+ * adascale-agent serve's kept passes do.
+ */
+Test(switching, a_kept_variant_switches_for_nothing, .timeout = 120)
+{
+	char so[PATH_MAX], cmd[2 * PATH_MAX], out[4096];
+	snprintf(so, sizeof so, "%s/sequence_policy.so", tu_dir());
+	snprintf(cmd, sizeof cmd,
+		 "${CC:-cc} -std=c11 -shared -fPIC -Ipolicies -o %s tests/data/sequence_policy.c", so);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
+	char spec[PATH_MAX + 64];
+	snprintf(spec, sizeof spec, "%s:seq=0101010101", so);
+	const char *trace = tu_write("keep.csv", "time_s,util_other\n0,0\n10,0\n");
+	double lat[2][10], service[2] = {0, 0};
+	char keys[2][160];
+	for (int k = 1; k <= 2; k++) {
+		struct run_config c;
+		run_config_defaults(&c);
+		c.trace = trace;
+		c.device = device_keeping(k);
+		c.model = "mobilenet_v1";
+		c.ops = "width=1,0.25 res=224 quant=fp32";
+		c.policy = spec;
+		c.workload = "periodic:fps=1,service=det";
+		c.deadline_ms = 10000;
+		c.requests = 1;
+		struct run_output *o;
+		struct errbuf eb = {0};
+		cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
+		cr_assert_eq(o->n_request_rows, 10);
+		cr_assert_eq(o->m.switches, 10, "a switch at every request");
+		for (int i = 0; i < 10; i++) {
+			const struct request_row *r = &o->request_rows[i];
+			cr_assert_eq(r->seq, i);
+			lat[k - 1][i] = (double)(r->t_end_ns - r->t_arrival_ns) / 1e6;
+			if (k == 2 && i >= 2)
+				service[i % 2] = lat[1][i];
+			snprintf(keys[i % 2], sizeof keys[i % 2], "%s", o->variant_keys[r->variant]);
+		}
+		run_output_destroy(o);
+	}
+	/* the build of each variant at one thread, from the measurement */
+	double build[2] = {0, 0};
+	FILE *f = fopen("devices/epyc-kvm-2vcpu/switch.csv", "r");
+	cr_assert_not_null(f);
+	char line[1024];
+	while (fgets(line, sizeof line, f))
+		for (int v = 0; v < 2; v++) {
+			char want[400];
+			snprintf(want, sizeof want, "\"%s\",1,", keys[v]);
+			if (strncmp(line, want, strlen(want)) == 0) {
+				char *p = line + strlen(want);
+				for (int col = 0; col < 3; col++)
+					p = strchr(p, ',') + 1; /* weight_bytes, read_cold, read_warm */
+				build[v] = strtod(p, NULL);
+			}
+		}
+	fclose(f);
+	cr_assert(build[0] > 0 && build[1] > 0, "%s %s", keys[0], keys[1]);
+	for (int i = 2; i < 10; i++) {
+		cr_assert_float_eq(lat[1][i], service[i % 2], 1e-6, "kept: request %d", i);
+		cr_assert_geq(lat[0][i], service[i % 2] + build[i % 2],
+			      "rebuilt: request %d %.3f ms, service %.3f + build %.3f", i, lat[0][i],
+			      service[i % 2], build[i % 2]);
+	}
 }
