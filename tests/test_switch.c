@@ -568,21 +568,16 @@ Test(switching, a_kept_variant_switches_for_nothing, .timeout = 120)
 	}
 	/* the build of each variant at one thread, from the measurement */
 	double build[2] = {0, 0};
-	FILE *f = fopen("devices/epyc-kvm-2vcpu/switch.csv", "r");
-	cr_assert_not_null(f);
-	char line[1024];
-	while (fgets(line, sizeof line, f))
-		for (int v = 0; v < 2; v++) {
-			char want[400];
-			snprintf(want, sizeof want, "\"%s\",1,", keys[v]);
-			if (strncmp(line, want, strlen(want)) == 0) {
-				char *p = line + strlen(want);
-				for (int col = 0; col < 3; col++)
-					p = strchr(p, ',') + 1; /* weight_bytes, read_cold, read_warm */
-				build[v] = strtod(p, NULL);
-			}
-		}
-	fclose(f);
+	struct switchcost *sc;
+	struct errbuf eb = {0};
+	cr_assert_eq(switchcost_load("devices/epyc-kvm-2vcpu/switch.csv", &sc, &eb), 0, "%s",
+		     eb.msg);
+	for (int v = 0; v < 2; v++) {
+		const struct switchcost_row *r = switchcost_find(sc, keys[v], 1);
+		cr_assert_not_null(r, "%s", keys[v]);
+		build[v] = r->build_ms;
+	}
+	switchcost_destroy(sc);
 	cr_assert(build[0] > 0 && build[1] > 0, "%s %s", keys[0], keys[1]);
 	for (int i = 2; i < 10; i++) {
 		cr_assert_float_eq(lat[1][i], service[i % 2], 1e-6, "kept: request %d", i);
