@@ -101,8 +101,44 @@ enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESR
        K_SWITCH, K_KEEP };
 enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC };
 
+/* timings.MODEL and switch_costs.MODEL: a model's own files (device.h). */
+static int model_key(struct parse *p, const char *name, const char *v)
+{
+	int sw = strncmp(name, "switch_costs.", 13) == 0;
+	const char *model = name + (sw ? 13 : 8);
+	if (!model[0] || strlen(model) >= sizeof p->d->models[0].model ||
+	    strspn(model, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
+		    strlen(model))
+		return inilines_fail(&p->in, ERR_PARSE,
+				     "%.64s: the model after the dot must be a model's name "
+				     "(letters, digits, '_', '-', '.'; at most 63)",
+				     name);
+	if (!v[0])
+		return inilines_fail(&p->in, ERR_PARSE, "%.64s: no file named", name);
+	struct device *d = p->d;
+	int i = 0;
+	while (i < d->n_models && strcmp(d->models[i].model, model) != 0)
+		i++;
+	if (i == d->n_models) {
+		if (i == DEVICE_MAX_MODELS)
+			return inilines_fail(&p->in, ERR_RANGE,
+					     "%.64s: more than %d models with their own files", name,
+					     DEVICE_MAX_MODELS);
+		copy(d->models[i].model, sizeof d->models[i].model, model);
+		d->n_models++;
+	}
+	struct device_model_files *mf = &d->models[i];
+	char *dst = sw ? mf->switch_costs : mf->timings;
+	if (dst[0])
+		return inilines_fail(&p->in, ERR_PARSE, "[device] %.64s is given twice", name);
+	*(sw ? &mf->switch_line : &mf->timings_line) = p->in.line;
+	return beside(p, name, v, dst, PATH_MAX);
+}
+
 static int device_key(struct parse *p, const char *name, const char *v)
 {
+	if (strncmp(name, "timings.", 8) == 0 || strncmp(name, "switch_costs.", 13) == 0)
+		return model_key(p, name, v);
 	static const char *const keys[] = {"name",    "soc",     "memory_mb",
 					   "storage_read_mbps", "init_ms", "base_power_mw",
 					   "timings", "timings_source", "energy_source",
@@ -150,7 +186,7 @@ static int device_key(struct parse *p, const char *name, const char *v)
 	return inilines_fail(&p->in, ERR_PARSE,
 		    "[device]: unknown key '%.64s' (name, soc, memory_mb, storage_read_mbps, init_ms, "
 		    "base_power_mw, timings, timings_source, energy_source, mem_bw_gbps, "
-		    "calibration, switch_costs, keep_built)",
+		    "calibration, switch_costs, keep_built, timings.MODEL, switch_costs.MODEL)",
 		    name);
 }
 
@@ -515,6 +551,23 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		err_wrap(eb, "%s:%ld: switch_costs", path, p.switch_line);
 		goto fail;
 	}
+	for (int i = 0; i < d->n_models; i++) {
+		struct device_model_files *mf = &d->models[i];
+		struct switchcost *own = NULL;
+		if (!mf->switch_costs[0])
+			continue;
+		if ((p.rc = switchcost_load(mf->switch_costs, &own, eb)) < 0 ||
+		    (p.rc = d->sw ? switchcost_merge(d->sw, own, mf->model, eb)
+				  : switchcost_check_model(own, mf->model, eb)) < 0) {
+			switchcost_destroy(own);
+			err_wrap(eb, "%s:%ld: switch_costs.%s", path, mf->switch_line, mf->model);
+			goto fail;
+		}
+		if (d->sw)
+			switchcost_destroy(own);
+		else
+			d->sw = own;
+	}
 	if ((rc = sha256_file(path, d->sha256)) < 0) {
 		p.rc = err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
 		goto fail;
@@ -554,6 +607,20 @@ void device_destroy(struct device *d)
 	calib_destroy(d->calib);
 	switchcost_destroy(d->sw);
 	free(d);
+}
+
+const char *device_timings_for(const struct device *d, const char *model)
+{
+	const char *base = strrchr(model, '/');
+	base = base ? base + 1 : model;
+	size_t n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".csv") == 0)
+		n -= 4;
+	for (int i = 0; i < d->n_models; i++)
+		if (d->models[i].timings[0] && strlen(d->models[i].model) == n &&
+		    strncmp(d->models[i].model, base, n) == 0)
+			return d->models[i].timings;
+	return d->timings;
 }
 
 int device_big_cluster(const struct device *d)

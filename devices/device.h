@@ -101,6 +101,21 @@ struct device_battery {
 	char source[512];
 };
 
+#define DEVICE_MAX_MODELS 12
+
+/*
+ * A model's own files ([device] timings.MODEL and switch_costs.MODEL): its kernels timed in
+ * its own passes, and its variants' switch costs. MODEL is a zoo name, or a spec file's name
+ * without folder and ".csv".
+ */
+struct device_model_files {
+	char model[64];
+	char timings[PATH_MAX];      /* resolved like timings; "" when not given */
+	char switch_costs[PATH_MAX]; /* resolved like timings; "" when not given: its rows are
+					added to sw */
+	long timings_line, switch_line;
+};
+
 struct device {
 	char name[64];
 	char soc[128];
@@ -108,7 +123,8 @@ struct device {
 	char sha256[65];         /* of the .ini; with a calibration, SHA-256 of the text
 				    "INI_SHA256\nCALIBRATION_SHA256\n" (both hex), so that what
 				    identifies a run covers both files; with switch costs, that
-				    hash and "SWITCH_COSTS_SHA256\n" hashed again the same way */
+				    hash and "SWITCH_COSTS_SHA256\n" hashed again the same way,
+				    and again for each model's own switch costs */
 	double memory_mb;
 	double storage_read_mbps;
 	double init_ms;
@@ -123,6 +139,8 @@ struct device {
 	struct calib *calib;        /* owned: read from calibration, NULL when none */
 	char switch_costs[PATH_MAX]; /* resolved like timings; "" when none */
 	struct switchcost *sw;      /* owned: read from switch_costs, NULL when none */
+	int n_models;
+	struct device_model_files models[DEVICE_MAX_MODELS];
 	char timings_source[128];
 	char energy_source[256];
 	int n_clusters;
@@ -138,6 +156,12 @@ struct device {
  */
 int device_load(const char *path, struct device **out, struct errbuf *eb);
 void device_destroy(struct device *d);
+
+/*
+ * The timings file for model (a zoo name or a spec path): the device's timings.MODEL when it
+ * has one for that model, else its timings ("" when neither). Owned by d.
+ */
+const char *device_timings_for(const struct device *d, const char *model);
 
 /* The cluster inference threads run on: the one with the highest capacity (ties: more cores). */
 int device_big_cluster(const struct device *d);

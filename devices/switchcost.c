@@ -108,6 +108,65 @@ fail:
 	return rc < 0 ? rc : ERR_PARSE;
 }
 
+int switchcost_check_model(const struct switchcost *s, const char *model, struct errbuf *eb)
+{
+	size_t ml = strlen(model);
+	for (int i = 0; i < s->n; i++)
+		if (strncmp(s->r[i].variant, model, ml) != 0 || s->r[i].variant[ml] != ':')
+			return err_set(eb, ERR_PARSE, "%s:%ld: '%s' is not a variant of %s, the "
+						      "model this file is named for",
+				       s->path, s->r[i].line, s->r[i].variant, model);
+	return 0;
+}
+
+int switchcost_merge(struct switchcost *into, const struct switchcost *from, const char *model,
+		     struct errbuf *eb)
+{
+	int rc = switchcost_check_model(from, model, eb);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < from->n; i++) {
+		const struct switchcost_row *had =
+			bsearch(&from->r[i], into->r, (size_t)into->n, sizeof *into->r, cmp_row);
+		if (had)
+			return err_set(eb, ERR_PARSE, "%s:%ld: '%s' at %d threads is also given in "
+						      "%s:%ld",
+				       from->path, from->r[i].line, from->r[i].variant,
+				       from->r[i].threads, into->path, had->line);
+	}
+	struct switchcost_row *r = malloc((size_t)(into->n + from->n) * sizeof *r);
+	char **names = calloc((size_t)from->n + 1, sizeof *names);
+	if (!r || !names)
+		goto nomem;
+	for (int i = 0; i < from->n; i++)
+		if (!(names[i] = strdup(from->r[i].variant)))
+			goto nomem;
+	memcpy(r, into->r, (size_t)into->n * sizeof *r);
+	for (int i = 0; i < from->n; i++) {
+		r[into->n + i] = from->r[i];
+		r[into->n + i].variant = names[i];
+	}
+	free(names);
+	free(into->r);
+	into->r = r;
+	into->n += from->n;
+	qsort(into->r, (size_t)into->n, sizeof *into->r, cmp_row);
+	char both[2 * 65 + 2];
+	struct sha256 h;
+	snprintf(both, sizeof both, "%s\n%s\n", into->sha256, from->sha256);
+	sha256_init(&h);
+	sha256_update(&h, both, strlen(both));
+	sha256_final_hex(&h, into->sha256);
+	return 0;
+nomem:
+	if (names)
+		for (int i = 0; i < from->n; i++)
+			free(names[i]);
+	free(names);
+	free(r);
+	return err_set(eb, ERR_NOMEM, "%s: out of memory", from->path);
+}
+
 void switchcost_destroy(struct switchcost *s)
 {
 	if (!s)

@@ -47,6 +47,19 @@ int switchcost_load(const char *path, struct switchcost **out, struct errbuf *eb
 /* Accepts NULL. */
 void switchcost_destroy(struct switchcost *s);
 
+/* 0 when every variant key of s is of model ("MODEL:..."), else an error naming the row. */
+int switchcost_check_model(const struct switchcost *s, const char *model, struct errbuf *eb);
+
+/*
+ * Adds the rows of `from` (read from one model's own file: each of its variant keys must be
+ * of `model`, "MODEL:...") to `into`, which then also answers for them; a variant and thread
+ * count that `into` already holds is an error naming both files' lines. `into`'s sha256
+ * becomes SHA-256 of "INTO_SHA256\nFROM_SHA256\n". On error `into` is as it was. `from`
+ * stays the caller's.
+ */
+int switchcost_merge(struct switchcost *into, const struct switchcost *from, const char *model,
+		     struct errbuf *eb);
+
 /*
  * The row of variant key at threads: that thread count, else the largest one below it,
  * else the smallest one above; NULL when the variant has no row.

@@ -36,7 +36,7 @@ int vtable_load_inputs(const char *device_path, const char *timings_path, const 
 	int rc = device_load(device_path, dev, eb);
 	if (rc < 0)
 		return rc;
-	const char *tpath = timings_path ? timings_path : (*dev)->timings;
+	const char *tpath = timings_path ? timings_path : device_timings_for(*dev, model);
 	if (!tpath[0])
 		return err_set(eb, ERR_USAGE, "%s: the device names no timings file; give --timings",
 			       device_path);

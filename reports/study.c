@@ -19,6 +19,7 @@
 struct pair {
 	int group;                 /* the baseline */
 	int scenario;              /* index into the scenario labels */
+	int model;                 /* index into the models */
 	double a_ontime, b_ontime; /* NAN when NULL */
 	double a_p95, b_p95, a_e, b_e;
 };
@@ -39,6 +40,8 @@ struct acc {
 		char key[4096];    /* run_metrics.scenario */
 	} *scen;
 	int n_s, cap_s;
+	char (*models)[64];
+	int n_m, cap_m;
 };
 
 static double col_num(sqlite3_stmt *st, int i)
@@ -100,6 +103,17 @@ static int find_scenario(struct acc *a, const char *key, const char *label)
 	snprintf(a->scen[a->n_s].label, sizeof a->scen[0].label, "%s", label);
 	snprintf(a->scen[a->n_s].key, sizeof a->scen[0].key, "%s", key);
 	return a->n_s++;
+}
+
+static int find_model(struct acc *a, const char *model)
+{
+	for (int i = 0; i < a->n_m; i++)
+		if (strcmp(a->models[i], model) == 0)
+			return i;
+	if (grow((void **)&a->models, &a->cap_m, a->n_m + 1, sizeof *a->models) < 0)
+		return -1;
+	snprintf(a->models[a->n_m], sizeof a->models[0], "%s", model);
+	return a->n_m++;
 }
 
 /*
@@ -213,12 +227,15 @@ static int read_pairs(sqlite3 *db, const char *path, const char *tag, const char
 			 sqlite3_column_double(st, 5));
 		int s = find_scenario(a, col_text(st, 0), label);
 		int g = find_group(a, col_text(st, 6), col_text(st, 7));
-		if (s < 0 || g < 0 || grow((void **)&a->p, &a->cap, a->n + 1, sizeof *a->p) < 0) {
+		int m = find_model(a, col_text(st, 3));
+		if (s < 0 || g < 0 || m < 0 ||
+		    grow((void **)&a->p, &a->cap, a->n + 1, sizeof *a->p) < 0) {
 			sqlite3_finalize(st);
 			return err_set(eb, ERR_NOMEM, "%s: out of memory", path);
 		}
 		a->p[a->n++] = (struct pair){g,
 					     s,
+					     m,
 					     col_num(st, 8),
 					     col_num(st, 9),
 					     col_num(st, 10),
@@ -347,6 +364,7 @@ int study_headline(const char *db_path, const char *tag, const char *subject,
 	}
 	for (int g = 0; g < a.n_g; g++) {
 		struct study_row *row = &r->rows[r->n_rows++];
+		row->group = g;
 		label_of(&a, g, row->label, sizeof row->label);
 		/* on-time accuracy gained, paired */
 		int n = 0;
@@ -403,6 +421,28 @@ int study_headline(const char *db_path, const char *tag, const char *subject,
 	}
 	qsort(r->rows, (size_t)r->n_rows, sizeof *r->rows, cmp_row);
 	qsort(r->losses, (size_t)r->n_losses, sizeof *r->losses, cmp_loss);
+	/* by model, in the rows' (sorted) order */
+	r->by_model = calloc((size_t)a.n_m * (size_t)r->n_rows, sizeof *r->by_model);
+	if (!r->by_model) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	r->models = a.models;
+	r->n_models = a.n_m;
+	a.models = NULL;
+	for (int m = 0; m < r->n_models; m++)
+		for (int k = 0; k < r->n_rows; k++) {
+			struct study_cell *c = &r->by_model[m * r->n_rows + k];
+			int n = 0;
+			for (int i = 0; i < a.n; i++) {
+				const struct pair *p = &a.p[i];
+				if (p->group == r->rows[k].group && p->model == m &&
+				    !isnan(p->a_ontime) && !isnan(p->b_ontime))
+					x[n++] = p->a_ontime - p->b_ontime;
+			}
+			c->n = n;
+			stats_summarize(x, n, &c->gain_pts);
+		}
 	if (overhead_csv) {
 		if ((rc = read_overhead(overhead_csv, r->overhead, sizeof r->overhead, eb)) < 0)
 			goto fail;
@@ -417,6 +457,7 @@ int study_headline(const char *db_path, const char *tag, const char *subject,
 	free(a.p);
 	free(a.g);
 	free(a.scen);
+	free(a.models);
 	*out = r;
 	return 0;
 fail:
@@ -426,6 +467,7 @@ fail:
 	free(a.p);
 	free(a.g);
 	free(a.scen);
+	free(a.models);
 	study_result_destroy(r);
 	return rc;
 }
@@ -436,6 +478,8 @@ void study_result_destroy(struct study_result *r)
 		return;
 	free(r->rows);
 	free(r->losses);
+	free(r->models);
+	free(r->by_model);
 	free(r);
 }
 
@@ -477,6 +521,31 @@ void study_print(const struct study_result *r, const char *subject, FILE *f)
 		fmt_ratio(sp, sizeof sp, w->speedup_x, w->speedup_lo, w->speedup_hi, w->n_speed);
 		fmt_ratio(en, sizeof en, w->energy_x, w->energy_lo, w->energy_hi, w->n_energy);
 		fprintf(f, "| %s | %s | %s | %s | %s |\n", w->label, gain, p, sp, en);
+	}
+	if (r->n_models > 1) {
+		fprintf(f, "\nOn-time top-1 gained by model (points: the mean over the model's "
+			   "scenarios and seeds [95%% interval]):\n\n| model |");
+		for (int k = 0; k < r->n_rows; k++)
+			fprintf(f, " %s |", r->rows[k].label);
+		fprintf(f, "\n| --- |");
+		for (int k = 0; k < r->n_rows; k++)
+			fprintf(f, " --- |");
+		fprintf(f, "\n");
+		for (int m = 0; m < r->n_models; m++) {
+			fprintf(f, "| %s |", r->models[m]);
+			for (int k = 0; k < r->n_rows; k++) {
+				const struct study_cell *c = &r->by_model[m * r->n_rows + k];
+				if (c->n == 0)
+					fprintf(f, " - |");
+				else if (c->n == 1)
+					fprintf(f, " %+.2f (one pair) |", c->gain_pts.mean);
+				else
+					fprintf(f, " %+.2f [%+.2f, %+.2f] |", c->gain_pts.mean,
+						c->gain_pts.mean - c->gain_pts.ci95,
+						c->gain_pts.mean + c->gain_pts.ci95);
+			}
+			fprintf(f, "\n");
+		}
 	}
 	fprintf(f, "\n%s\n", r->overhead);
 	if (!r->n_losses) {

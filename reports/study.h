@@ -29,6 +29,13 @@ struct study_row {
 						     over those pairs, 95% interval */
 	int n_energy;             /* pairs with an energy per inference on both sides */
 	double energy_x, energy_lo, energy_hi;    /* baseline / subject energy per inference */
+	int group;                /* internal: the baseline's index while computing */
+};
+
+/* The subject against one baseline on one model's scenarios. */
+struct study_cell {
+	int n;                    /* pairs */
+	struct stats_summary gain_pts; /* subject - baseline on-time top-1, points */
 };
 
 /* A scenario where the subject's on-time top-1 is below a baseline's beyond its interval. */
@@ -47,6 +54,9 @@ struct study_result {
 	int n_losses;
 	struct study_loss *losses; /* owned: the worst first */
 	char overhead[400];       /* the training overhead line, or why there is none */
+	int n_models;
+	char (*models)[64];       /* owned: the models of the subject's scenarios, by name */
+	struct study_cell *by_model; /* owned: [model * n_rows + row] */
 };
 
 /*
@@ -59,7 +69,10 @@ int study_headline(const char *db_path, const char *tag, const char *subject,
 		   const char *overhead_csv, struct study_result **out, struct errbuf *eb);
 void study_result_destroy(struct study_result *r);
 
-/* The headline as a Markdown table and the losses after it (what the verb prints). */
+/*
+ * The headline as a Markdown table, with several models the gain against each baseline by
+ * model, and the losses after it (what the verb prints).
+ */
 void study_print(const struct study_result *r, const char *subject, FILE *f);
 
 /* The rows as CSV, one per baseline. */

@@ -48,7 +48,8 @@ struct pol_id {
 struct sweep_inputs {
 	char (*trace_sha)[65];
 	char (*device_sha)[65];
-	int *device_tim;            /* index into tim */
+	int *device_tim;            /* index into tim, per device and model: [d * n_model + m] */
+	int n_model;
 	char (*model_sha)[65];
 	struct pol_id *pol;
 	int n_tim;
@@ -129,7 +130,9 @@ static int load_inputs(const struct sweep_spec *s, struct sweep_inputs **out, st
 		goto nomem;
 	in->trace_sha = calloc((size_t)L[SWEEP_TRACE].n, sizeof *in->trace_sha);
 	in->device_sha = calloc((size_t)L[SWEEP_DEVICE].n, sizeof *in->device_sha);
-	in->device_tim = calloc((size_t)L[SWEEP_DEVICE].n, sizeof *in->device_tim);
+	in->n_model = L[SWEEP_MODEL].n;
+	in->device_tim = calloc((size_t)L[SWEEP_DEVICE].n * (size_t)in->n_model,
+				sizeof *in->device_tim);
 	in->model_sha = calloc((size_t)L[SWEEP_MODEL].n, sizeof *in->model_sha);
 	in->pol = calloc((size_t)L[SWEEP_POLICY].n, sizeof *in->pol);
 	if (!in->trace_sha || !in->device_sha || !in->device_tim || !in->model_sha || !in->pol)
@@ -142,17 +145,22 @@ static int load_inputs(const struct sweep_spec *s, struct sweep_inputs **out, st
 		if ((rc = device_load(L[SWEEP_DEVICE].v[i], &dev, eb)) < 0)
 			goto fail_at;
 		memcpy(in->device_sha[i], dev->sha256, 65);
-		const char *tpath = s->timings ? s->timings : dev->timings;
-		if (!tpath[0]) {
-			rc = err_set(eb, ERR_USAGE,
-				     "%s: the device names no timings file; give timings = FILE in %s",
-				     dev->path, s->path);
-			goto fail;
-		}
-		if ((rc = load_timings(in, tpath, &in->device_tim[i], eb)) < 0) {
-			if (s->timings)
-				err_wrap(eb, "%s:%ld: timings", s->path, s->timings_line);
-			goto fail;
+		for (int j = 0; j < in->n_model; j++) {
+			const char *model = L[SWEEP_MODEL].v[j];
+			const char *tpath = s->timings ? s->timings : device_timings_for(dev, model);
+			if (!tpath[0]) {
+				rc = err_set(eb, ERR_USAGE,
+					     "%s: the device names no timings file for %s; give "
+					     "timings = FILE in %s",
+					     dev->path, model, s->path);
+				goto fail;
+			}
+			if ((rc = load_timings(in, tpath, &in->device_tim[i * in->n_model + j],
+					       eb)) < 0) {
+				if (s->timings)
+					err_wrap(eb, "%s:%ld: timings", s->path, s->timings_line);
+				goto fail;
+			}
 		}
 		device_destroy(dev);
 		dev = NULL;
@@ -205,7 +213,8 @@ static void identity(const struct sweep_plan *p, const int at[SWEEP_N_DIMS],
 	struct run_identity id = {
 		.trace_sha256 = in->trace_sha[at[SWEEP_TRACE]],
 		.device_sha256 = in->device_sha[at[SWEEP_DEVICE]],
-		.timings_sha256 = in->tim[in->device_tim[at[SWEEP_DEVICE]]].sha,
+		.timings_sha256 =
+			in->tim[in->device_tim[at[SWEEP_DEVICE] * in->n_model + at[SWEEP_MODEL]]].sha,
 		.model_sha256 = in->model_sha[at[SWEEP_MODEL]],
 		.ops = s->ops,
 		.policy = pol->name,
@@ -251,7 +260,8 @@ void sweep_plan_describe(const struct sweep_plan *p, const struct sweep_run *r,
 			 struct run_output *o)
 {
 	const struct sweep_inputs *in = p->in;
-	const struct pin_timings *t = &in->tim[in->device_tim[r->at[SWEEP_DEVICE]]];
+	const struct pin_timings *t =
+		&in->tim[in->device_tim[r->at[SWEEP_DEVICE] * in->n_model + r->at[SWEEP_MODEL]]];
 	const struct pol_id *pol = &in->pol[r->at[SWEEP_POLICY]];
 	struct run_config c;
 	sweep_plan_config(p, r, &c);

@@ -5,6 +5,7 @@
  * line; the training overhead comes from evolve's totals line.
  */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -210,4 +211,84 @@ Test(study, training_overhead_comes_from_the_totals_line, .timeout = 120 * TU_SL
 	tu_write("overhead.csv", "# nothing here\nkey,width\n");
 	cr_assert_eq(adascale("study %s --quick --out %s --no-run", study, dir), 2, "%s", out);
 	cr_assert(tu_has(out, "overhead.csv:2: no '# totals:' line"), "%s", out);
+}
+
+/* With two models the headline adds the gain against each baseline by model: the mean of the
+   paired differences of that model's runs, as a pairing of the stored runs gives it. */
+Test(study, the_gain_by_model_is_the_mean_of_each_models_pairs, .timeout = 120 * TU_SLOW)
+{
+	char sweep[4096], cwd[1024];
+	cr_assert_not_null(getcwd(cwd, sizeof cwd));
+	snprintf(sweep, sizeof sweep,
+		 "[sweep]\nname = two\ntraces = %s/traces/host_stress.csv\n"
+		 "devices = %s/devices/epyc-kvm-2vcpu.ini\n"
+		 "models = mobilenet_v1 mobilenet_v3_large\n"
+		 "policies = adascale greedy\nworkloads = poisson:rate=40\n"
+		 "deadlines_ms = 8\nseeds = 1 2 3\nduration_s = 20\n",
+		 cwd, cwd);
+	tu_write("two-sweep.ini", sweep);
+	const char *study = tu_write("two.ini", "[study]\nname = two\nsubject = adascale\n"
+						"sweep = two-sweep.ini\n");
+	const char *dir = tu_scratch("two-out");
+	cr_assert_eq(adascale("study %s --out %s --jobs 2", study, dir), 0, "%s", out);
+	cr_assert(tu_has(out, "On-time top-1 gained by model"), "%s", out);
+	char db_path[600];
+	snprintf(db_path, sizeof db_path, "%s/results.db", dir);
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	static const char *const models[] = {"mobilenet_v1", "mobilenet_v3_large"};
+	for (int m = 0; m < 2; m++) {
+		sqlite3_stmt *st;
+		cr_assert_eq(sqlite3_prepare_v2(
+				     db,
+				     "SELECT a.ontime_top1 - b.ontime_top1 FROM runs a JOIN runs b ON "
+				     "b.seed = a.seed AND b.model = a.model AND b.policy = 'greedy' "
+				     "WHERE a.policy = 'adascale' AND a.model = ?1",
+				     -1, &st, NULL),
+			     SQLITE_OK);
+		sqlite3_bind_text(st, 1, models[m], -1, SQLITE_STATIC);
+		double sum = 0;
+		int n = 0;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			sum += sqlite3_column_double(st, 0);
+			n++;
+		}
+		sqlite3_finalize(st);
+		cr_assert_eq(n, 3, "%s: three seeds paired, %d", models[m], n);
+		char want[128];
+		snprintf(want, sizeof want, "| %s | %+.2f [", models[m], sum / n);
+		cr_assert(tu_has(out, want), "'%s' not in:\n%s", want, out);
+	}
+	sqlite3_close(db);
+	/* one model: no table by model */
+	const char *one = small_study(NULL);
+	cr_assert_eq(adascale("study %s --quick --out %s --jobs 2", one, tu_scratch("one-out")), 0,
+		     "%s", out);
+	cr_assert(!tu_has(out, "gained by model"), "%s", out);
+}
+
+/* The bundled study plans: its quick sweeps hold the seven other models on the device measured
+   whole, each model's runs on the timings the device names for it. */
+Test(study, the_bundled_quick_study_plans_every_model_on_its_own_timings)
+{
+	const char *db = tu_scratch("paper-dry.db");
+	cr_assert_eq(adascale("study data/studies/paper.ini --quick --dry-run --db %s", db), 0,
+		     "%s", out);
+	/* the models' sweep alone (the study's whole plan is longer than the buffer) */
+	cr_assert_eq(adascale("sweep data/studies/paper-models-quick.ini --dry-run --db %s", db), 0,
+		     "%s", out);
+	/* 1 trace x 1 device x 7 models x 6 policies x 1 workload x 1 deadline x 5 seeds */
+	cr_assert(tu_has(out, "paper-models-quick: 210 runs (1 x 1 x 7 x 6 x 1 x 1 x 5 = 210"),
+		  "%s", out);
+	static const char *const models[] = {"mobilenet_v2",	  "mobilenet_v3_large",
+					     "mobilenet_v3_small", "efficientnet_lite0",
+					     "efficientnet_lite1", "efficientnet_lite2", "resnet18"};
+	for (int i = 0; i < 7; i++) {
+		char want[128];
+		snprintf(want, sizeof want, "\t%s\t", models[i]);
+		cr_assert(tu_has(out, want), "%s is not in the plan", models[i]);
+		char tim[PATH_MAX];
+		snprintf(tim, sizeof tim, "devices/epyc-kvm-2vcpu/timings-%s.csv", models[i]);
+		cr_assert_eq(access(tim, R_OK), 0, "%s", tim);
+	}
 }

@@ -928,3 +928,43 @@ Test(merge, an_ok_run_replaces_a_failed_one_and_failed_duplicates_are_dropped)
 	cr_assert(tu_has(out, "2 failed duplicates dropped; 2 runs in all"), "%s", out);
 	assert_same_results(ok, m2);
 }
+
+/* A device that names a model's own timings (timings.MODEL): each model's runs take their
+   timings from its file, in the plan as in the run, and a run of the model alone agrees. */
+Test(sweep, each_model_takes_the_timings_its_device_names_for_it)
+{
+	const char *cfg = tu_write(
+		"models.ini", "[sweep]\nname = models\ntraces = tests/data/slowdown.csv\n"
+			      "devices = devices/epyc-kvm-2vcpu.ini\n"
+			      "models = mobilenet_v1 mobilenet_v2 resnet18\n"
+			      "policies = greedy\ndeadlines_ms = 40\nseeds = 1\nduration_s = 1\n");
+	struct errbuf eb = {0};
+	struct sweep_spec *s = NULL;
+	struct sweep_plan *p = NULL;
+	cr_assert_eq(sweep_spec_load(cfg, &s, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(sweep_plan_build(s, "t", 1, 1, &p, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(p->n, 3);
+	/* the files the bundled device names (devices/epyc-kvm-2vcpu.ini) */
+	const char *want[][2] = {{"mobilenet_v1", "devices/epyc-kvm-2vcpu/timings.csv"},
+				 {"mobilenet_v2", "devices/epyc-kvm-2vcpu/timings-mobilenet_v2.csv"},
+				 {"resnet18", "devices/epyc-kvm-2vcpu/timings-resnet18.csv"}};
+	for (int i = 0; i < p->n; i++) {
+		struct run_config c;
+		sweep_plan_config(p, &p->runs[i], &c);
+		struct run_output *o = NULL, *mine = calloc(1, sizeof *mine);
+		cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
+		sweep_plan_describe(p, &p->runs[i], mine);
+		int k = 0;
+		while (k < 3 && strcmp(want[k][0], c.model) != 0)
+			k++;
+		cr_assert_lt(k, 3, "%s", c.model);
+		cr_assert(tu_has(o->timings_path, want[k][1]), "%s: %s", c.model, o->timings_path);
+		cr_assert_str_eq(mine->timings_path, o->timings_path);
+		cr_assert_str_eq(mine->config_key, o->config_key);
+		cr_assert_str_eq(mine->timings_sha256, o->timings_sha256);
+		run_output_destroy(o);
+		run_output_destroy(mine);
+	}
+	sweep_plan_destroy(p);
+	sweep_spec_destroy(s);
+}

@@ -586,3 +586,82 @@ Test(switching, a_kept_variant_switches_for_nothing, .timeout = 120)
 			      service[i % 2], build[i % 2]);
 	}
 }
+
+/* A device with a model's own files: timings.MODEL picks that model's timings, and
+   switch_costs.MODEL adds its variants' rows to the device's (the paths and rows are the
+   ones written here). */
+Test(switchcost, a_model_named_in_the_device_has_its_own_timings_and_switch_costs)
+{
+	char t[512];
+	snprintf(t, sizeof t, "%s\"a:width=1\",1,100,4,0.5,2\n", header);
+	tu_write("own_a.csv", t);
+	snprintf(t, sizeof t, "%s\"b:width=1\",1,200,7,0.5,3\n\"b:width=0.5\",2,50,1,0.5,1\n",
+		 header);
+	tu_write("own_b.csv", t);
+	const char *ini = tu_write("own.ini", "[device]\nname = t\nmemory_mb = 1000\n"
+					      "storage_read_mbps = 200\ninit_ms = 30\n"
+					      "base_power_mw = 0\ntimings = all.csv\n"
+					      "switch_costs = own_a.csv\n"
+					      "timings.b = b-timings.csv\nswitch_costs.b = own_b.csv\n"
+					      "[cluster.0]\ncores = 2\ncapacity = 1024\n"
+					      "dyn_power_coeff = 100\nopp = 1000@500\n");
+	struct device *d = NULL;
+	struct errbuf eb = {0};
+	cr_assert_eq(device_load(ini, &d, &eb), 0, "%s", eb.msg);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", ini);
+	*strrchr(dir, '/') = 0;
+	char want[PATH_MAX + 32];
+	snprintf(want, sizeof want, "%s/b-timings.csv", dir);
+	cr_assert_str_eq(device_timings_for(d, "b"), want);
+	cr_assert_str_eq(device_timings_for(d, "some/folder/b.csv"), want,
+			 "a spec file named b.csv is model b");
+	snprintf(want, sizeof want, "%s/all.csv", dir);
+	cr_assert_str_eq(device_timings_for(d, "a"), want);
+	cr_assert_str_eq(device_timings_for(d, "bb"), want, "only b itself has its own timings");
+	const struct switchcost_row *r = switchcost_find(d->sw, "a:width=1", 1);
+	cr_assert(r && r->build_ms == 2 && r->read_cold_ms == 4);
+	r = switchcost_find(d->sw, "b:width=1", 1);
+	cr_assert(r && r->build_ms == 3 && r->read_cold_ms == 7 && r->weight_bytes == 200);
+	r = switchcost_find(d->sw, "b:width=0.5", 2);
+	cr_assert(r && r->build_ms == 1);
+	cr_assert_eq(d->sw->n, 3);
+	device_destroy(d);
+}
+
+/* A model's own switch costs hold only its variants, and none that the device's file holds. */
+Test(switchcost, a_models_own_switch_costs_are_held_to_that_model)
+{
+	char t[512];
+	snprintf(t, sizeof t, "%s\"a:width=1\",1,100,4,0.5,2\n", header);
+	tu_write("held_a.csv", t);
+	snprintf(t, sizeof t, "%s\"b:width=1\",1,200,7,0.5,3\n\"a:width=1\",1,5,1,0.5,1\n",
+		 header);
+	tu_write("held_b.csv", t);
+	const char *ini = tu_write("held.ini", "[device]\nname = t\nmemory_mb = 1000\n"
+					       "storage_read_mbps = 200\ninit_ms = 30\n"
+					       "base_power_mw = 0\nswitch_costs = held_a.csv\n"
+					       "switch_costs.b = held_b.csv\n"
+					       "[cluster.0]\ncores = 2\ncapacity = 1024\n"
+					       "dyn_power_coeff = 100\nopp = 1000@500\n");
+	struct device *d = NULL;
+	struct errbuf eb = {0};
+	cr_assert_lt(device_load(ini, &d, &eb), 0);
+	char want[600];
+	snprintf(want, sizeof want, "%s:8: switch_costs.b", ini);
+	cr_assert(tu_has(eb.msg, want), "'%s' does not name %s", eb.msg, want);
+	cr_assert(tu_has(eb.msg, "held_b.csv:4: 'a:width=1' is not a variant of b"), "%s", eb.msg);
+	/* the same variant in the device's file and a model's own */
+	snprintf(t, sizeof t, "%s\"a:width=1\",1,5,1,0.5,1\n", header);
+	tu_write("held_a2.csv", t);
+	ini = tu_write("held2.ini", "[device]\nname = t\nmemory_mb = 1000\n"
+				    "storage_read_mbps = 200\ninit_ms = 30\n"
+				    "base_power_mw = 0\nswitch_costs = held_a.csv\n"
+				    "switch_costs.a = held_a2.csv\n"
+				    "[cluster.0]\ncores = 2\ncapacity = 1024\n"
+				    "dyn_power_coeff = 100\nopp = 1000@500\n");
+	cr_assert_lt(device_load(ini, &d, &eb), 0);
+	cr_assert(tu_has(eb.msg, "held_a2.csv:3: 'a:width=1' at 1 threads is also given in"),
+		  "%s", eb.msg);
+	cr_assert(tu_has(eb.msg, "held_a.csv:3"), "%s", eb.msg);
+}
