@@ -142,7 +142,8 @@ struct sim {
 	int64_t top1_n;
 	double ontime_top1_sum;  /* top-1 of the answers within their deadline */
 	int64_t ontime_unknown;  /* answers within their deadline by a variant without top-1 */
-	int64_t next_sample_ns;
+	int64_t next_sample_ns;  /* the next timeline point of the state (trace rows) */
+	int64_t next_latency_ns; /* and of a completed request's latency */
 	struct run_output *out;
 	int timeline_cap;
 };
@@ -573,9 +574,12 @@ static int schedule_done(struct sim *s, int64_t now)
 
 static int record_timeline(struct sim *s, int64_t now, double latency_ms)
 {
-	if (!s->cfg->timeline || now < s->next_sample_ns)
+	/* one point a second at most of each kind, the device state (trace rows) and a completed
+	   request's latency, so that dense trace rows do not crowd out the latencies */
+	int64_t *next = isnan(latency_ms) ? &s->next_sample_ns : &s->next_latency_ns;
+	if (!s->cfg->timeline || now < *next)
 		return 0;
-	s->next_sample_ns = now + 1000000000; /* one point a second at most */
+	*next = now + 1000000000;
 	struct run_output *o = s->out;
 	if (o->n_timeline == s->timeline_cap) {
 		int cap = s->timeline_cap ? s->timeline_cap * 2 : 1024;

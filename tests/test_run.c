@@ -376,3 +376,32 @@ Test(run, file_arrivals_take_an_auto_deadline)
 		     (long long)o->m.deadline_misses, o->deadline_ms);
 	run_output_destroy(o);
 }
+
+/* A trace with a row every 10 ms and two requests a second: the timeline keeps a latency
+   sample in every second that has a completion (one a second at most), and the state too. */
+Test(run, a_dense_trace_does_not_crowd_the_latencies_out_of_the_timeline)
+{
+	char *text = malloc(1 << 16);
+	size_t n = (size_t)snprintf(text, 1 << 16, "time_s,util_other\n");
+	for (int i = 0; i <= 2000; i++) /* 20 s */
+		n += (size_t)snprintf(text + n, (1 << 16) - n, "%.2f,%.2f\n", i / 100.0,
+				      i % 2 ? 0.1 : 0.2);
+	struct run_config c = base(tu_write("dense.csv", text), "greedy");
+	free(text);
+	c.workload = "periodic:fps=2,service=det";
+	c.timeline = 1;
+	struct run_output *o = run_ok(&c);
+	int lat = 0, state = 0;
+	for (int i = 0; i < o->n_timeline; i++) {
+		if (isnan(o->timeline[i].latency_ms))
+			state++;
+		else
+			lat++;
+	}
+	/* 40 requests in 20 s, two a second: one latency point in each of the 20 seconds, the
+	   first completion of each (at least 19: the run's edges) */
+	cr_assert_geq(lat, 19, "%d latency points of %d", lat, o->n_timeline);
+	cr_assert_leq(lat, 21, "%d latency points: more than one a second", lat);
+	cr_assert_geq(state, 19, "%d state points", state);
+	run_output_destroy(o);
+}
