@@ -267,8 +267,9 @@ Test(study, the_gain_by_model_is_the_mean_of_each_models_pairs, .timeout = 120 *
 	cr_assert(!tu_has(out, "gained by model"), "%s", out);
 }
 
-/* The bundled study plans: its quick sweeps hold the seven other models on the device measured
-   whole, each model's runs on the timings the device names for it. */
+/* The bundled study plans: its quick sweeps hold the seven other models and the self-evolving
+   network on the device measured whole, each model's runs on the timings the device names
+   for it. */
 Test(study, the_bundled_quick_study_plans_every_model_on_its_own_timings)
 {
 	const char *db = tu_scratch("paper-dry.db");
@@ -291,4 +292,11 @@ Test(study, the_bundled_quick_study_plans_every_model_on_its_own_timings)
 		snprintf(tim, sizeof tim, "devices/epyc-kvm-2vcpu/timings-%s.csv", models[i]);
 		cr_assert_eq(access(tim, R_OK), 0, "%s", tim);
 	}
+	/* the self-evolving network, with deadlines from the device's profile */
+	cr_assert_eq(adascale("sweep data/studies/paper-evolved-quick.ini --dry-run --db %s", db),
+		     0, "%s", out);
+	cr_assert(tu_has(out, "paper-evolved-quick: 30 runs (1 x 1 x 1 x 6 x 1 x 1 x 5 = 30"),
+		  "%s", out);
+	cr_assert(tu_has(out, "\tfmnist_cnn\t"), "%s", out);
+	cr_assert_eq(access("devices/epyc-kvm-2vcpu/timings-fmnist_cnn.csv", R_OK), 0);
 }
