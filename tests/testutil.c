@@ -2,8 +2,10 @@
  * testutil.c: see testutil.h. Linked into the test binary only (the Makefile adds it to
  * TEST_SRC beside the tests/test_*.c suites).
  */
+#define _XOPEN_SOURCE 700 /* nftw, FTW_PHYS */
 #include "testutil.h"
 
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,15 +33,37 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 int __lsan_is_turned_off(void);
 int __lsan_is_turned_off(void) { return tu_in_runner; }
 
+static char tu_dir_path[64];
+static pid_t tu_dir_owner;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path) == 0 ? 0 : -1;
+}
+
+/* At the end of the test's process (not of a child it forked): the scratch folder goes, its
+   links to the data folders with it (never what they point to). ADASCALE_KEEP_TEST_DIRS=1
+   keeps it, to look into after a failure. */
+static void tu_dir_remove(void)
+{
+	const char *keep = getenv("ADASCALE_KEEP_TEST_DIRS");
+	if (getpid() != tu_dir_owner || (keep && strcmp(keep, "1") == 0))
+		return;
+	nftw(tu_dir_path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *tu_dir(void)
 {
-	static char dir[64];
+	char *dir = tu_dir_path;
 	if (!dir[0]) {
-		snprintf(dir, sizeof dir, "/tmp/adascale-test-XXXXXX");
+		snprintf(dir, sizeof tu_dir_path, "/tmp/adascale-test-XXXXXX");
 		if (!mkdtemp(dir)) {
 			perror("mkdtemp");
 			abort();
 		}
+		tu_dir_owner = getpid();
+		atexit(tu_dir_remove);
 		/* A file written here names bundled data as the repository root would (a sweep
 		   file takes its paths from its own folder): the data folders, linked. */
 		static const char *const linked[] = {"tests", "traces", "devices", "models", "data"};
