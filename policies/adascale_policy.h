@@ -154,6 +154,22 @@ struct adascale_host {
 	 * the host cannot say.
 	 */
 	double (*end_ms)(void *ctx);
+	/*
+	 * Appended, for policies that see the future, in a run whose loop is closed (NULL
+	 * otherwise: replay, a device without thermal or battery data, a host that does not
+	 * offer it): the device's own physics rolled forward from now on a copy (its thermal
+	 * network, governor and battery saver; the run is not touched), as if, from now on,
+	 * every request arriving at rate_hz a second ran variant at threads. For each of the
+	 * next n_steps polling periods (k = 0: the one in progress), caps_mhz[k] is the inference
+	 * cluster's frequency cap during it and service_ms[k] (when not NULL) the predicted
+	 * mean service time there (where the host draws each inference's work, its mean, not
+	 * the profile's median); the cluster is busy min(1, rate_hz x service time) of the time,
+	 * drawing that share of the variant's power. *step_ms gets the polling period. The other
+	 * inputs (load, ambient, charger) stay as they are now. Returns n_steps, or -1 when it
+	 * cannot say (no timings at that thread count, bad arguments).
+	 */
+	int (*closed_caps)(void *ctx, int variant, int threads, double rate_hz, double *caps_mhz,
+			   double *service_ms, int n_steps, double *step_ms);
 };
 
 /* Bits of adascale_policy.flags. */

@@ -30,6 +30,10 @@
  * loads it observes: exact after loads of two sizes). It knows the future of the trace, not
  * of the workload: random (Poisson) arrivals it plans at their mean rate, so there it is no
  * upper bound. Energy is not in its objective.
+ * In a closed-loop run (the host offers closed_caps) the frequency caps follow from the power
+ * its own choices draw, which the trace does not show: there it holds one (variant, threads)
+ * at a time, chosen by rolling each candidate forward through the device's physics
+ * (closed_decide), a receding-horizon planner and no bound.
  * Not a policy a device could run: nothing outside a simulation knows the future.
  */
 #include "oracle.h"
@@ -51,6 +55,8 @@
 #define OR_EXACT_MAX 20000 /* requests in an exact plan: the rest of the run */
 #define OR_EXACT_BEAM 4   /* labels per loaded variant in an exact plan (more: not exact) */
 #define OR_TOL_MS 0.002   /* the world matches the plan within this */
+#define OR_MPC_HORIZON_MS 300000.0 /* closed loop: how far ahead a choice is rolled forward */
+#define OR_MPC_REPLAN_MS 10000.0   /* and how often it is chosen again */
 
 /* A stretch of the future in which the device state holds (from future_state). */
 struct or_seg {
@@ -103,6 +109,11 @@ struct oracle {
 	int *plan_act, *plan_loaded;
 	int64_t *plan_arrival_ns, *plan_decide_ns;
 	int said;                /* the kind of plan was logged */
+
+	/* closed loop (closed_caps): the choice held until mpc_next_ns */
+	int mpc_on, mpc_v, mpc_t, mpc_n;
+	int64_t mpc_next_ns;
+	double *mpc_caps, *mpc_ms;
 };
 
 static const struct adascale_param oracle_params[] = {
@@ -521,6 +532,104 @@ static int plan(struct oracle *o, const struct adascale_view *view)
 	return 0;
 }
 
+/*
+ * The closed loop (the host offers closed_caps): a choice now heats the device and so sets
+ * the frequency caps later, which no look-ahead of the trace shows. Every OR_MPC_REPLAN_MS
+ * the oracle rolls each candidate (variant, threads) forward over OR_MPC_HORIZON_MS through
+ * the device's own physics, as if it held that choice, and keeps the one whose requests,
+ * at the caps that choice causes, give the most top-1 on time (in each polling period, the
+ * chance that a request is on time when its predicted service time there is within the
+ * deadline and below the mean gap between requests, counting the queueing that irregular
+ * arrivals bring: pol_ontime_chance); a choice that is not the loaded variant pays for
+ * the requests its switch holds up. Candidates are valued best top-1 first, and one whose
+ * top-1 over the whole horizon cannot beat the best so far is not rolled forward. A
+ * receding-horizon planner over held choices: not a bound, and its log says so.
+ */
+static int closed_decide(struct oracle *o, const struct adascale_view *view,
+			 struct adascale_decision *out)
+{
+	const struct adascale_host *h = o->host;
+	int64_t now = view->state->t_ns;
+	if (o->mpc_on && now < o->mpc_next_ns && o->mpc_v < view->n_variants) {
+		out->variant = o->mpc_v;
+		out->threads = o->mpc_t;
+		return 0;
+	}
+	double period_ms = pol_arrivals_period_ms(&o->arr, view);
+	double rate_hz = period_ms > 0 ? 1000.0 / period_ms : 0;
+	double deadline_ms = (double)view->queue->deadline_ns / 1e6;
+	double cv2 = pol_arrivals_cv2(&o->arr);
+	if (!o->mpc_caps) {
+		double step_ms = 0, c0, m0;
+		if (h->closed_caps(h->ctx, o->pair[0].v, o->pair[0].t, rate_hz, &c0, &m0, 1,
+				   &step_ms) != 1 ||
+		    !(step_ms > 0))
+			return -1;
+		o->mpc_n = (int)ceil(OR_MPC_HORIZON_MS / step_ms);
+		o->mpc_caps = calloc((size_t)o->mpc_n, sizeof *o->mpc_caps);
+		o->mpc_ms = calloc((size_t)o->mpc_n, sizeof *o->mpc_ms);
+		if (!o->mpc_caps || !o->mpc_ms)
+			return -1;
+	}
+	/* best top-1 first (build_pairs leaves them in table order) */
+	int order[4096], n = o->n_pair < 4096 ? o->n_pair : 4096;
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && o->pair[order[j]].top1 > o->pair[order[j - 1]].top1; j--) {
+			int x = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = x;
+		}
+	double mem = view->state->mem_avail_mb * 1e6, best_value = -1, best_ms0 = INFINITY;
+	int best = -1;
+	for (int i = 0; i < n; i++) {
+		const struct or_pair *p = &o->pair[order[i]];
+		if (view->variants[p->v].mem_bytes > mem)
+			continue;
+		if (best >= 0 && p->top1 * o->mpc_n < best_value)
+			break; /* sorted: none after it can do better */
+		double step_ms;
+		if (h->closed_caps(h->ctx, p->v, p->t, rate_hz, o->mpc_caps, o->mpc_ms, o->mpc_n,
+				   &step_ms) != o->mpc_n)
+			continue;
+		double value = 0;
+		for (int k = 0; k < o->mpc_n; k++) {
+			double ms = o->mpc_ms[k];
+			if (ms <= deadline_ms && ms < period_ms)
+				value += p->top1 * pol_ontime_chance(ms / period_ms, cv2, ms,
+								     deadline_ms - ms);
+		}
+		if (p->v != view->current_variant)
+			value -= p->top1 * switch_time_ms(o, view, p->v) / step_ms;
+		if (best < 0 || value > best_value ||
+		    (value == best_value && o->mpc_ms[0] < best_ms0)) {
+			best = order[i];
+			best_value = value;
+			best_ms0 = o->mpc_ms[0];
+		}
+	}
+	if (best < 0)
+		return -1;
+	if (!o->said) {
+		o->said = 1;
+		char msg[320];
+		snprintf(msg, sizeof msg,
+			 "bound: planner, not exact (closed loop: each variant and thread count held "
+			 "for %.0f s, rolled forward through the device's thermal network, governor "
+			 "and battery, the most top-1 on time chosen again every %.0f s)",
+			 OR_MPC_HORIZON_MS / 1000, OR_MPC_REPLAN_MS / 1000);
+		h->log(h->ctx, ADASCALE_LOG_INFO, msg);
+	}
+	o->mpc_on = 1;
+	o->mpc_v = o->pair[best].v;
+	o->mpc_t = o->pair[best].t;
+	o->mpc_next_ns = now + llround(OR_MPC_REPLAN_MS * 1e6);
+	out->variant = o->mpc_v;
+	out->threads = o->mpc_t;
+	return 0;
+}
+
 /* 1 when the decision now is the one the plan expected. */
 static int on_plan(const struct oracle *o, const struct adascale_view *view)
 {
@@ -540,6 +649,12 @@ static int oracle_decide(void *state, const struct adascale_view *view,
 	pol_arrivals_note(&o->arr, view);
 	if (!o->pair && build_pairs(o, view) < 0)
 		return -1;
+	if (HOST_HAS(o->host, closed_caps)) {
+		if (closed_decide(o, view, out) < 0)
+			return -1;
+		pol_switch_decided(&o->sw, view, out->variant);
+		return 0;
+	}
 	if (!on_plan(o, view) && plan(o, view) < 0)
 		return -1;
 	const struct or_pair *p = &o->pair[o->plan_act[o->plan_i++]];
@@ -570,6 +685,8 @@ static void oracle_destroy(void *state)
 	free(o->plan_loaded);
 	free(o->plan_arrival_ns);
 	free(o->plan_decide_ns);
+	free(o->mpc_caps);
+	free(o->mpc_ms);
 	free(o);
 }
 

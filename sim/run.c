@@ -459,6 +459,71 @@ static double svc_end_ms(void *ctx)
 }
 
 /*
+ * The mean over median of the two-piece lognormal an inference's work is drawn from
+ * (timings_work_us): median * (exp(a^2/2) Phi(-a) + exp(b^2/2) Phi(b)), with a and b its
+ * sigmas below and above the median; 1 without a spread.
+ */
+static double work_mean_over_median(double p10_us, double median_us, double p90_us)
+{
+	const double z90 = 1.2815515655446004;
+	if (!(median_us > 0))
+		return 1;
+	double a = p10_us > 0 && p10_us < median_us ? log(median_us / p10_us) / z90 : 0;
+	double b = p90_us > median_us ? log(p90_us / median_us) / z90 : 0;
+	/* Phi(x) = erfc(-x / sqrt 2) / 2 */
+	return exp(a * a / 2) * erfc(a / 1.4142135623730951) / 2 +
+	       exp(b * b / 2) * erfc(-b / 1.4142135623730951) / 2;
+}
+
+/*
+ * The closed loop rolled forward on a copy of the run's physics, as if every request from now
+ * on ran variant v at threads (adascale_policy.h, closed_caps). Used only by policies that
+ * declare ADASCALE_POLICY_SEES_FUTURE, in a closed run.
+ */
+static int svc_closed_caps(void *ctx, int v, int threads, double rate_hz, double *caps_mhz,
+			   double *service_ms, int n_steps, double *step_ms)
+{
+	struct sim *s = ctx;
+	if (!s->closed || !vtable_has_threads(&s->vt, v, threads) || n_steps < 1 ||
+	    !(rate_hz >= 0) || !isfinite(rate_hz) || !caps_mhz || !step_ms)
+		return -1;
+	struct sim_physics p = s->ph; /* a copy: the run's own state is not touched */
+	int big = s->dm.cluster;
+	double base_mw = devmodel_base_power_mw(&s->dm);
+	struct adascale_state st = s->st;
+	int64_t prev = s->st.t_ns, next = p.last_ns + p.period_ns;
+	double energy_mj = s->energy_mj;
+	/* drawn work (service=meas) heats and loads the device by its mean, not its median */
+	double mean = 1;
+	if (s->service == SERVICE_MEAS) {
+		const struct vtable_spread *sp = &s->vt.vsp[v];
+		mean = work_mean_over_median(sp->p10_us[threads], s->vt.vr[v].ref_us[threads],
+					     sp->p90_us[threads]);
+	}
+	for (int k = 0; k < n_steps; k++) {
+		for (int c = 0; c < s->dev->n_clusters; c++)
+			st.freq_mhz[c] = p.cap_mhz[c];
+		if (p.battery)
+			st.online[big] = sim_physics_online(&p, big, s->st.online[big]);
+		double ms = mean * vtable_predict_ms(&s->vt, v, threads, &st);
+		double mj = mean * vtable_predict_mj(&s->vt, v, threads, &st);
+		caps_mhz[k] = p.cap_mhz[big];
+		if (service_ms)
+			service_ms[k] = ms;
+		double busy = isfinite(ms) ? fmin(1.0, rate_hz * ms / 1000.0) : 1.0;
+		double inf_mw = ms > 0 && isfinite(ms) ? busy * mj / ms * 1000.0 : 0;
+		if (next < prev)
+			next = prev;
+		energy_mj += (base_mw + inf_mw) * (double)(next - prev) / 1e9;
+		sim_physics_poll(&p, next, energy_mj, s->st.charging);
+		prev = next;
+		next += p.period_ns;
+	}
+	*step_ms = (double)p.period_ns / 1e6;
+	return n_steps;
+}
+
+/*
  * The arrival (ms from now) of the k-th request after the newest so far, where arrivals and
  * service times are both determined (periodic or Poisson arrivals, service=det): the
  * Poisson gaps are drawn ahead from a copy of the arrivals stream. 1 past the run's end.
@@ -1251,8 +1316,9 @@ static void physics_notes(struct sim *s)
 		add_note_more(s, "; the trace's battery_pct ignored (source: %.200s)", b->source);
 	}
 	if (pol_flags(s->pol.desc) & ADASCALE_POLICY_SEES_FUTURE)
-		add_note(s, "the policy sees the trace's future (load, memory, cores, ambient), "
-			 "not the closed loop's: it plans with the frequency cap of the moment");
+		add_note(s, "the policy sees the trace's future (load, memory, cores, ambient) and "
+			 "may roll the closed loop forward from the present (closed_caps: the caps "
+			 "its own choices would cause)");
 }
 
 int run_deadline_parse(const char *text, double *deadline_ms, double *deadline_auto, char *why,
@@ -1383,6 +1449,8 @@ static int setup(struct sim *s)
 		s->host.future_state = svc_future_state;
 		s->host.future_arrival = svc_future_arrival;
 		s->host.end_ms = svc_end_ms;
+		if (s->closed)
+			s->host.closed_caps = svc_closed_caps;
 	}
 	/* the policy keeps the host table until destroy: read-only, guarded */
 	if ((rc = guard_alloc(&s->g_host, sizeof s->host, eb)) < 0)

@@ -114,7 +114,7 @@ struct run_output {
 	double max_temp_c;          /* closed: the peak temperature (NaN without a network) */
 	double battery_end_pct;     /* closed: the battery at the end (NaN without a battery) */
 	double saver_s;             /* closed: time with battery saver on */
-	char notes[1024];           /* what the run rests on (contention model, work draw) and
+	char notes[4096];           /* what the run rests on (contention model, work draw) and
 				       what was left out, e.g. variants without timings */
 };
 

@@ -447,7 +447,7 @@ Test(policies, reactive_steps_down_after_a_miss_and_up_after_a_run_of_successes)
 	};
 	struct fake fk = {ref_ms, ""};
 	struct adascale_host host = {sizeof host, &fk, fake_log, fake_uniform, fake_ms, fake_ms,
-				     fake_has, NULL, NULL, NULL, NULL, NULL};
+				     fake_has, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct adascale_state st = {.size = sizeof st, .n_clusters = 1};
 	st.freq_mhz[0] = st.max_freq_mhz[0] = 2000;
 	st.online[0] = 1;
@@ -495,7 +495,7 @@ Test(policies, adascale_with_nothing_to_choose_from_says_why_it_fails)
 	};
 	struct fake fk = {ref_ms, ""};
 	struct adascale_host host = {sizeof host, &fk, fake_log, fake_uniform, fake_ms, fake_ms,
-				     fake_has_none, NULL, NULL, NULL, NULL, NULL};
+				     fake_has_none, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct adascale_state st = {.size = sizeof st, .n_clusters = 1};
 	st.freq_mhz[0] = st.max_freq_mhz[0] = 2000;
 	st.online[0] = 1;
@@ -666,7 +666,7 @@ Test(policies, greedy_chooses_as_defined_on_random_tables)
 		}
 		struct table_host *thp = &th;
 		struct adascale_host host = {sizeof host, thp, fake_log, fake_uniform, table_ms,
-					     table_ms, table_has, NULL, NULL, NULL, NULL, NULL};
+					     table_ms, table_has, NULL, NULL, NULL, NULL, NULL, NULL};
 		void *p;
 		char err[256];
 		cr_assert_eq(c.desc->create(&host, (const char *const *)c.values, &p, err, sizeof err),
