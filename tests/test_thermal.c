@@ -411,8 +411,9 @@ static const char *p3_timings(void)
 	return path;
 }
 
-static struct run_output *run_one(const char *device, const char *timings, const char *policy,
-				  int physics, double duration_s, uint64_t seed)
+/* A run of the camera session; workload NULL: the camera's frames. */
+static struct run_output *run_wl(const char *device, const char *timings, const char *policy,
+				 int physics, double duration_s, uint64_t seed, const char *workload)
 {
 	struct run_config c;
 	run_config_defaults(&c);
@@ -421,7 +422,7 @@ static struct run_output *run_one(const char *device, const char *timings, const
 	c.timings = timings;
 	c.model = "mobilenet_v1";
 	c.policy = policy;
-	c.workload = "periodic:fps=15";
+	c.workload = workload ? workload : "periodic:fps=15";
 	c.deadline_ms = 100;
 	c.duration_s = duration_s;
 	c.seed = seed;
@@ -430,6 +431,12 @@ static struct run_output *run_one(const char *device, const char *timings, const
 	struct errbuf eb = {0};
 	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
 	return o;
+}
+
+static struct run_output *run_one(const char *device, const char *timings, const char *policy,
+				  int physics, double duration_s, uint64_t seed)
+{
+	return run_wl(device, timings, policy, physics, duration_s, seed, NULL);
 }
 
 Test(thermal, closed_loop_run_is_deterministic_and_says_so, .timeout = 120 * TU_SLOW)
@@ -469,23 +476,10 @@ Test(thermal, a_device_without_thermal_data_runs_as_before, .timeout = 120 * TU_
 	run_output_destroy(r);
 }
 
+/* The whole camera session on the Pixel 3 in the closed loop. */
 static struct run_output *run_camera(const char *policy, const char *workload, uint64_t seed)
 {
-	struct run_config c;
-	run_config_defaults(&c);
-	c.trace = CAMERA;
-	c.device = P3;
-	c.timings = p3_timings();
-	c.model = "mobilenet_v1";
-	c.policy = policy;
-	c.workload = workload;
-	c.deadline_ms = 100;
-	c.seed = seed;
-	c.physics = RUN_PHYSICS_CLOSED;
-	struct run_output *o = NULL;
-	struct errbuf eb = {0};
-	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
-	return o;
+	return run_wl(P3, p3_timings(), policy, RUN_PHYSICS_CLOSED, 0, seed, workload);
 }
 
 /*
