@@ -11,15 +11,19 @@
 #include "opt.h"
 
 static const char help[] =
-	"usage: adascale derive --from DEVICE.ini [--timings FILE] --to DEVICE.ini [-o OUT.csv]\n"
+	"usage: adascale derive --from DEVICE.ini [--timings FILE] --to DEVICE.ini [--cluster N]\n"
+	"        [-o OUT.csv]\n"
 	"Derives the target's kernel timings from the source's measured ones by a roofline\n"
-	"rule (docs/formats.md); labelled derived. Without -o, on stdout.\n";
+	"rule (docs/formats.md); labelled derived. --cluster: for the target's cluster N (by\n"
+	"default its big one). Without -o, on stdout.\n";
 
 int cmd_derive(int argc, char **argv)
 {
 	static const struct opt_verb v = {"adascale", "derive", help};
 	const char *from = NULL, *to = NULL, *tpath = NULL, *outp = NULL;
+	int cluster = -1;
 	const struct opt opts[] = {
+		{.name = "cluster", .type = OPT_INT, .dst = &cluster, .min = 0, .max = 7},
 		{.name = "from", .type = OPT_STR, .dst = &from},
 		{.name = "to", .type = OPT_STR, .dst = &to},
 		{.name = "timings", .type = OPT_STR, .dst = &tpath},
@@ -54,7 +58,7 @@ int cmd_derive(int argc, char **argv)
 		goto done;
 	}
 	struct derive_stats st;
-	if ((rc = derive_timings(src, t, dst, afile_stream(out), &st, &eb)) < 0 ||
+	if ((rc = derive_timings(src, t, dst, cluster, afile_stream(out), &st, &eb)) < 0 ||
 	    (rc = afile_commit(out, &eb)) < 0)
 		goto done;
 	fprintf(stderr,

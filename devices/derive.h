@@ -2,17 +2,24 @@
  * derive.h: kernel timings for a device that has not been profiled, derived from another
  * device's measured timings by a roofline rule. For each kernel at T threads:
  *
- *   peak(d)   = min(T, cores of d's big cluster) x frequency x flops_per_cycle  (FLOP/s)
+ *   peak(d)   = d's big cluster's fp32 FLOP/s with min(T, cores) cores busy: from its
+ *               peak_gflops (one core) and peak_gflops_all (every core), linear in the busy
+ *               cores between them, where the device gives them (measured by
+ *               adascale-agent info, or sourced); otherwise cores x frequency x
+ *               flops_per_cycle
  *   intensity = 2 x MACs / (input + output + weight bytes)                       (FLOP/byte)
  *   a kernel is compute-bound when intensity >= peak(source) / bandwidth(source), and then
  *   t(target) = t(source) x peak(source) / peak(target); otherwise it is memory-bound and
  *   t(target) = t(source) x bandwidth(source) / bandwidth(target).
  *
- * Thread counts the source did not measure, up to the target's big-cluster cores, are
- * scaled from the source's highest (M) by Amdahl's law, t(T) = t(M) x a(T) / a(M) with
- * a(T) = s + (1 - s) / T, each op type's serial fraction s the median over its kernels of
- * the s that their 1- and M-thread times give (clamped to [0, 1]); the output states each
- * op's s.
+ * A measured peak is the clock the cores really ran at times what they issue per cycle; a
+ * virtual machine's nominal frequency is neither, which is why a measured source should give
+ * one. Thread counts the source did not measure, up to the target's big-cluster cores, are
+ * scaled from the source's highest (M) by Amdahl's law, t(T) = t(M) x a(T) / a(M) x
+ * (peak(target, M) / M) / (peak(target, T) / T), with a(T) = s + (1 - s) / T and s the
+ * kernel's own serial fraction, from its 1- and M-thread times (clamped to [0, 1]); a kernel
+ * without both takes its op type's, the median over the op's kernels, which the output
+ * states.
  *
  * The frequency of the source is the timings' freq_ref_mhz (where they were measured), of the
  * target its big cluster's highest operating point. When either device gives no mem_bw_gbps,
@@ -41,8 +48,13 @@ struct derive_stats {
 	double memory_ratio;    /* the same for memory-bound kernels, 0 without bandwidths */
 };
 
-/* Writes the derived timings of t (measured on src) for dst to out. */
+/*
+ * Writes the derived timings of t (measured on src's big cluster) for cluster dst_cluster of
+ * dst (-1: its big cluster) to out. The target cluster's peak and cores take the place of
+ * the big cluster's in the rule above, and its highest operating point is the output's
+ * freq_ref_mhz; a device names the result as that cluster's timings ([cluster.N] timings).
+ */
 int derive_timings(const struct device *src, const struct timings *t, const struct device *dst,
-		   FILE *out, struct derive_stats *st, struct errbuf *eb);
+		   int dst_cluster, FILE *out, struct derive_stats *st, struct errbuf *eb);
 
 #endif

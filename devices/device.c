@@ -99,7 +99,7 @@ static int beside(struct parse *p, const char *key, const char *v, char *dst, si
 
 enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC, K_BW, K_CALIB,
        K_SWITCH, K_KEEP };
-enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC };
+enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC, C_PEAK, C_PEAK_ALL, C_TIMINGS };
 
 /* timings.MODEL and switch_costs.MODEL: a model's own files (device.h). */
 static int model_key(struct parse *p, const char *name, const char *v)
@@ -193,7 +193,8 @@ static int device_key(struct parse *p, const char *name, const char *v)
 static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 {
 	static const char *const keys[] = {"cores", "core_type", "capacity", "dyn_power_coeff",
-					   "opp", "voltage_rule", "flops_per_cycle"};
+					   "opp", "voltage_rule", "flops_per_cycle",
+					   "peak_gflops", "peak_gflops_all", "timings"};
 	struct cluster *c = &p->d->clusters[ci];
 	double x;
 	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
@@ -216,11 +217,17 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 		case C_OPP: return parse_opps(p, c, v);
 		case C_VRULE: copy(c->voltage_rule, sizeof c->voltage_rule, v); return 1;
 		case C_FPC: return num_in(p, name, v, 0.001, 4096, &c->flops_per_cycle);
+		case C_PEAK: return num_in(p, name, v, 0.001, 1e6, &c->peak_gflops);
+		case C_PEAK_ALL: return num_in(p, name, v, 0.001, 1e7, &c->peak_gflops_all);
+		case C_TIMINGS:
+			if (!v[0])
+				return inilines_fail(&p->in, ERR_PARSE, "timings: no file named");
+			return beside(p, name, v, c->timings, sizeof c->timings);
 		}
 	}
 	return inilines_fail(&p->in, ERR_PARSE,
 		    "[cluster]: unknown key '%.64s' (cores, core_type, capacity, dyn_power_coeff, "
-		    "opp, voltage_rule, flops_per_cycle)",
+		    "opp, voltage_rule, flops_per_cycle, peak_gflops, peak_gflops_all, timings)",
 		    name);
 }
 

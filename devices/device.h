@@ -15,7 +15,13 @@
  *              dyn_power_coeff (uW/MHz/V^2), opp (space-separated MHz@mV, ascending;
  *              repeated opp lines continue the list),
  *              voltage_rule (only when opp has no voltages: const:MV or linear:MINMV-MAXMV),
- *              flops_per_cycle (peak fp32 FLOPs per cycle per core; optional, for derive.h)
+ *              flops_per_cycle (peak fp32 FLOPs per cycle per core; optional, for derive.h),
+ *              peak_gflops and peak_gflops_all (fp32 GFLOP/s of one core alone and of every
+ *              core at once, measured by adascale-agent info or sourced; optional, for
+ *              derive.h, where they take precedence over flops_per_cycle),
+ *              timings (optional: kernel timings on this cluster, relative to the .ini, for a
+ *              device whose inference may run on more than one cluster; [device] timings
+ *              are the default cluster's, the biggest)
  *   [device] may also give mem_bw_gbps (peak memory bandwidth, GB/s; optional, for derive.h)
  * Power of one busy core at an operating point: coeff * V^2 * f (the Linux Energy Model,
  * drivers/opp/of.c). Not for timing kernels (devices/agent/) or reading timings (timings.h).
@@ -49,6 +55,12 @@ struct cluster {
 	struct opp opp[DEVICE_MAX_OPPS]; /* ascending MHz */
 	char voltage_rule[64];           /* "" when the opps carry voltages */
 	double flops_per_cycle;          /* fp32 per core; 0 when not given */
+	double peak_gflops;              /* fp32 peak of one core alone, GFLOP/s, measured
+					    (adascale-agent info) or sourced; 0: not given */
+	double peak_gflops_all;          /* the same with every core busy at once; 0 */
+	char timings[PATH_MAX];          /* timings measured on or derived for this cluster,
+					    resolved like [device] timings; "" when not given:
+					    inference runs here only where it has timings */
 };
 
 /* How a policy senses the state ([sensing]; sim/sense.h): off when the file has none. */

@@ -30,6 +30,17 @@ void devmodel_init(struct devmodel *m, const struct device *d, const struct timi
 	m->calib = d->calib;
 }
 
+void devmodel_init_on(struct devmodel *m, const struct device *d, const struct timings *t,
+		      int c)
+{
+	devmodel_init(m, d, t);
+	if (c == m->cluster)
+		return;
+	m->cluster = c;
+	m->f_ref_mhz = t->freq_ref_mhz > 0 ? t->freq_ref_mhz : device_max_mhz(d, c);
+	m->calib = NULL;
+}
+
 /*
  * The calibrated share at level p: what the online cores allow (the formula's share with no
  * load) over the calibration's slowdown at the load, relative to its idle slowdown at the

@@ -68,6 +68,14 @@ struct devmodel_state {
  * timings' freq_ref_mhz, or the cluster's highest operating point when they do not say.
  */
 void devmodel_init(struct devmodel *m, const struct device *d, const struct timings *t);
+/*
+ * The same on cluster c with its own timings t (a device's [cluster.N] timings): the
+ * reference frequency is t's, or that cluster's highest operating point. A device's
+ * contention calibration was measured where its [device] timings were, on the default
+ * cluster: elsewhere the model takes the formula.
+ */
+void devmodel_init_on(struct devmodel *m, const struct device *d, const struct timings *t,
+		      int c);
 
 /*
  * The CPU share an inference with threads threads gets at st: the formula, or with a

@@ -13,6 +13,12 @@
  *   - decide does no I/O and reads no wall clock: everything it needs comes in its
  *     arguments or from the host services, so runs stay deterministic.
  *
+ * Version 2 added clusters: the state's per-cluster load, the view's clusters with timings,
+ * the decision's cluster and two host services that predict on a cluster. The host takes
+ * policies of versions 1 and 2; a version-1 policy never writes the decision's cluster, which
+ * the host sets to -1 before every call, so its inferences run on the default cluster, the
+ * fastest (the view's default_cluster).
+ *
  * A plugin exports one function, adascale_policy_entry (ADASCALE_POLICY_ENTRY), which
  * returns its i-th policy descriptor and NULL past the last. The built-in policies register
  * through the same kind of function.
@@ -23,7 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ADASCALE_POLICY_ABI_VERSION 1
+#define ADASCALE_POLICY_ABI_VERSION 2
+#define ADASCALE_POLICY_ABI_OLDEST 1 /* the oldest version the host still runs */
 #define ADASCALE_POLICY_ENTRY "adascale_policy_entry"
 #define ADASCALE_MAX_CLUSTERS 8
 
@@ -32,7 +39,7 @@ struct adascale_state {
 	size_t size;                             /* sizeof(struct adascale_state) of the host */
 	int64_t t_ns;                            /* simulated time */
 	int n_clusters;
-	int big_cluster;                         /* the cluster inference threads run on */
+	int big_cluster;                         /* the default cluster (view->default_cluster) */
 	double freq_mhz[ADASCALE_MAX_CLUSTERS];
 	double max_freq_mhz[ADASCALE_MAX_CLUSTERS];
 	int online[ADASCALE_MAX_CLUSTERS];       /* online cores per cluster */
@@ -41,6 +48,9 @@ struct adascale_state {
 	double battery_pct;                      /* < 0 when the trace has none */
 	double temp_c;                           /* < -270 when the trace has none */
 	int charging;                            /* -1 when unknown */
+	/* Appended (version 2): the CPU share of other processes on each cluster's cores, 0..1,
+	   where the trace gives it (util_other.N); -1 where it does not: util_other holds there */
+	double util_cluster[ADASCALE_MAX_CLUSTERS];
 };
 
 /* One entry of the variant table. */
@@ -76,11 +86,20 @@ struct adascale_view {
 	int current_threads;
 	int max_threads;        /* thread counts 1..max_threads that have timings: see
 				   host->has_threads */
+	/* Appended (version 2). The cluster a decision of -1 runs on: the fastest with timings */
+	int default_cluster;
+	int current_cluster;    /* where the last inference ran; -1 before the first */
+	/* per cluster, the most threads with timings there; 0: no timings, the cluster cannot
+	   be chosen (predict_on_ms is INFINITY there) */
+	int cluster_max_threads[ADASCALE_MAX_CLUSTERS];
 };
 
 struct adascale_decision {
 	int variant;            /* index into the variant table */
 	int threads;
+	/* Appended (version 2): the cluster to run on; the host sets -1 (the default cluster)
+	   before each call, and a version-1 policy leaves it so */
+	int cluster;
 };
 
 /* A finished inference, for profiler feedback. */
@@ -95,6 +114,7 @@ struct adascale_observation {
 	double predicted_ms;    /* the host's prediction of service time at start */
 	double energy_mj;
 	int deadline_missed;
+	int cluster;            /* appended (version 2): the cluster it ran on */
 };
 
 enum adascale_log_level { ADASCALE_LOG_DEBUG, ADASCALE_LOG_INFO, ADASCALE_LOG_WARN };
@@ -170,6 +190,15 @@ struct adascale_host {
 	 */
 	int (*closed_caps)(void *ctx, int variant, int threads, double rate_hz, double *caps_mhz,
 			   double *service_ms, int n_steps, double *step_ms);
+	/*
+	 * Appended (version 2): predict_ms and predict_mj on a given cluster (predict_ms and
+	 * predict_mj answer for the default one); INFINITY where the variant has no timings
+	 * there at that thread count.
+	 */
+	double (*predict_on_ms)(void *ctx, int variant, int cluster, int threads,
+				const struct adascale_state *state);
+	double (*predict_on_mj)(void *ctx, int variant, int cluster, int threads,
+				const struct adascale_state *state);
 };
 
 /* Bits of adascale_policy.flags. */

@@ -3,6 +3,8 @@
  * predicted (by the host's profiled cost model at the sensed state) to finish within the
  * head request's remaining deadline and to fit in free memory; if none can, the fastest that
  * fits. It trusts the profile and the present: no forecast, no feedback, switching is free.
+ * It runs on the host's default cluster, or, with cluster=any, on whichever offered cluster
+ * each variant is predicted fastest on (cluster=N: always N).
  * Not for anything that remembers (reactive.c, adascale.c).
  */
 #include "greedy.h"
@@ -16,6 +18,7 @@
 struct greedy_state {
 	const struct adascale_host *host;
 	int threads;
+	int cluster;            /* an index, POL_CLUSTER_DEFAULT or POL_CLUSTER_ANY */
 	double margin;
 	/*
 	 * The variants with an accuracy, most accurate first (equal accuracies in table order),
@@ -29,6 +32,9 @@ struct greedy_state {
 static const struct adascale_param greedy_params[] = {
 	{"threads", "auto", "thread count, max or auto (fastest predicted per variant)"},
 	{"margin", "1.0", "predicted time is multiplied by this before the deadline test"},
+	{"cluster", "default",
+	 "where inference runs: default (the host's), any (the cluster predicted fastest for "
+	 "each variant) or a cluster index"},
 };
 
 static int greedy_create(const struct adascale_host *host, const char *const *values,
@@ -46,6 +52,8 @@ static int greedy_create(const struct adascale_host *host, const char *const *va
 		snprintf(err, err_len, "margin: '%s' is not a number in (0, 100]", values[1]);
 		goto fail;
 	}
+	if (pol_parse_cluster(values[2], &s->cluster, err, err_len) < 0)
+		goto fail;
 	*state = s;
 	return 0;
 fail:
@@ -83,7 +91,7 @@ static int order_by_top1(struct greedy_state *s, const struct adascale_view *vie
  * first; -1 when none qualifies.
  */
 static int best_by_accuracy(struct greedy_state *s, const struct adascale_view *view,
-			    double budget_ms, double mem_bytes, int *threads)
+			    double budget_ms, double mem_bytes, int *threads, int *cluster)
 {
 	const struct adascale_host *h = s->host;
 	int best = -1;
@@ -96,13 +104,14 @@ static int best_by_accuracy(struct greedy_state *s, const struct adascale_view *
 		if (v->mem_bytes > mem_bytes)
 			continue;
 		double ms;
-		int t = pol_pick_threads(h, view, i, s->threads, view->state, &ms);
+		int c, t = pol_pick_place(h, view, i, s->threads, s->cluster, view->state, &ms, &c);
 		if (ms * s->margin > budget_ms)
 			continue;
 		if (best < 0 || ms < best_ms) {
 			best = i;
 			best_ms = ms;
 			*threads = t;
+			*cluster = c;
 		}
 	}
 	return best;
@@ -115,28 +124,31 @@ static int greedy_decide(void *state, const struct adascale_view *view,
 	const struct adascale_host *h = s->host;
 	double budget_ms = pol_budget_ms(view);
 	double mem_bytes = view->state->mem_avail_mb * 1e6;
-	int t;
+	int t, c;
 	if (order_by_top1(s, view) == 0) {
-		int best = best_by_accuracy(s, view, budget_ms, mem_bytes, &t);
+		int best = best_by_accuracy(s, view, budget_ms, mem_bytes, &t, &c);
 		if (best >= 0) {
 			out->variant = best;
 			out->threads = t;
+			out->cluster = c;
 			return 0;
 		}
 	}
 	/* none qualifies (or no memory for the order): the whole table, fastest as fallback */
 	int best = -1, fastest = -1, best_t = 1, fastest_t = 1;
+	int best_c = POL_CLUSTER_DEFAULT, fastest_c = POL_CLUSTER_DEFAULT;
 	double best_ms = 0, fastest_ms = 0;
 	for (int i = 0; i < view->n_variants; i++) {
 		const struct adascale_variant *v = &view->variants[i];
 		if (v->mem_bytes > mem_bytes)
 			continue;
 		double ms;
-		t = pol_pick_threads(h, view, i, s->threads, view->state, &ms);
+		t = pol_pick_place(h, view, i, s->threads, s->cluster, view->state, &ms, &c);
 		if (fastest < 0 || ms < fastest_ms) {
 			fastest = i;
 			fastest_ms = ms;
 			fastest_t = t;
+			fastest_c = c;
 		}
 		if (!v->has_top1 || ms * s->margin > budget_ms)
 			continue;
@@ -145,6 +157,7 @@ static int greedy_decide(void *state, const struct adascale_view *view,
 			best = i;
 			best_ms = ms;
 			best_t = t;
+			best_c = c;
 		}
 	}
 	if (best < 0 && fastest < 0) {
@@ -152,10 +165,12 @@ static int greedy_decide(void *state, const struct adascale_view *view,
 		for (int i = 0; i < view->n_variants; i++)
 			if (fastest < 0 || view->variants[i].mem_bytes < view->variants[fastest].mem_bytes)
 				fastest = i;
-		fastest_t = pol_pick_threads(h, view, fastest, s->threads, view->state, NULL);
+		fastest_t = pol_pick_place(h, view, fastest, s->threads, s->cluster, view->state,
+					   NULL, &fastest_c);
 	}
 	out->variant = best >= 0 ? best : fastest;
 	out->threads = best >= 0 ? best_t : fastest_t;
+	out->cluster = best >= 0 ? best_c : fastest_c;
 	return 0;
 }
 
@@ -172,7 +187,7 @@ const struct adascale_policy pol_greedy_policy = {
 	.name = "greedy",
 	.description = "most accurate variant predicted to meet the deadline and fit memory",
 	.params = greedy_params,
-	.n_params = 2,
+	.n_params = 3,
 	.create = greedy_create,
 	.decide = greedy_decide,
 	.destroy = greedy_destroy,

@@ -88,6 +88,80 @@ int pol_pick_threads(const struct adascale_host *h, const struct adascale_view *
 	return best;
 }
 
+int pol_parse_cluster(const char *v, int *out, char *err, size_t err_len)
+{
+	long c;
+	if (strcmp(v, "default") == 0)
+		*out = POL_CLUSTER_DEFAULT;
+	else if (strcmp(v, "any") == 0)
+		*out = POL_CLUSTER_ANY;
+	else if (num_long(v, &c) == 0 && c >= 0 && c < ADASCALE_MAX_CLUSTERS)
+		*out = (int)c;
+	else {
+		snprintf(err, err_len, "cluster: '%s' is not default, any or a cluster index 0..%d",
+			 v, ADASCALE_MAX_CLUSTERS - 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* The thread count on cluster c (not the default) for v, as pol_pick_threads does there. */
+static int pick_on(const struct adascale_host *h, const struct adascale_view *view, int v,
+		   int want, int c, const struct adascale_state *state, double *ms)
+{
+	int max = view->cluster_max_threads[c];
+	if (!h->predict_on_ms || max < 1) {
+		*ms = INFINITY;
+		return 1;
+	}
+	if (want != 0) {
+		int t = want < 0 || want > max ? max : want;
+		*ms = h->predict_on_ms(h->ctx, v, c, t, state);
+		return t;
+	}
+	int best = 1;
+	*ms = INFINITY;
+	for (int t = 1; t <= max; t++) {
+		double t_ms = h->predict_on_ms(h->ctx, v, c, t, state);
+		if (t_ms < *ms) {
+			best = t;
+			*ms = t_ms;
+		}
+	}
+	return best;
+}
+
+int pol_pick_place(const struct adascale_host *h, const struct adascale_view *view, int v,
+		   int want_threads, int want_cluster, const struct adascale_state *state,
+		   double *ms, int *cluster)
+{
+	double best_ms;
+	*cluster = POL_CLUSTER_DEFAULT;
+	if (want_cluster >= 0 && want_cluster != view->default_cluster) {
+		*cluster = want_cluster;
+		int t = pick_on(h, view, v, want_threads, want_cluster, state, &best_ms);
+		if (ms)
+			*ms = best_ms;
+		return t;
+	}
+	int best_t = pol_pick_threads(h, view, v, want_threads, state, &best_ms);
+	if (want_cluster == POL_CLUSTER_ANY)
+		for (int c = 0; c < ADASCALE_MAX_CLUSTERS; c++) {
+			if (c == view->default_cluster || view->cluster_max_threads[c] < 1)
+				continue;
+			double c_ms;
+			int t = pick_on(h, view, v, want_threads, c, state, &c_ms);
+			if (c_ms < best_ms) {
+				best_ms = c_ms;
+				best_t = t;
+				*cluster = c;
+			}
+		}
+	if (ms)
+		*ms = best_ms;
+	return best_t;
+}
+
 double pol_budget_ms(const struct adascale_view *view)
 {
 	double waited_ms = (double)(view->state->t_ns - view->queue->oldest_arrival_ns) / 1e6;
@@ -100,6 +174,9 @@ void pol_reference_state(const struct adascale_view *view, struct adascale_state
 	for (int c = 0; c < ref->n_clusters && c < ADASCALE_MAX_CLUSTERS; c++)
 		ref->freq_mhz[c] = ref->max_freq_mhz[c];
 	ref->util_other = 0;
+	for (int c = 0; c < ADASCALE_MAX_CLUSTERS; c++)
+		if (ref->util_cluster[c] >= 0)
+			ref->util_cluster[c] = 0;
 	int big = ref->big_cluster;
 	if (big >= 0 && big < ADASCALE_MAX_CLUSTERS && ref->online[big] < view->max_threads)
 		ref->online[big] = view->max_threads;

@@ -32,6 +32,25 @@ int pol_parse_bool(const char *name, const char *v, int *out, char *err, size_t 
 int pol_pick_threads(const struct adascale_host *h, const struct adascale_view *view, int v,
 		     int want, const struct adascale_state *state, double *ms);
 
+/* Values of a policy's cluster parameter besides a cluster index. */
+#define POL_CLUSTER_DEFAULT (-1) /* the host's default cluster, as a version-1 policy runs */
+#define POL_CLUSTER_ANY (-2)     /* whichever offered cluster is predicted fastest */
+
+/* "default", "any" or a cluster index 0..ADASCALE_MAX_CLUSTERS-1 into *out; 0 or -1. */
+int pol_parse_cluster(const char *v, int *out, char *err, size_t err_len);
+
+/*
+ * Where to run variant v: a cluster (want_cluster: an index, POL_CLUSTER_DEFAULT or
+ * POL_CLUSTER_ANY) and a thread count there (want_threads as pol_pick_threads), with its
+ * predicted time at state into *ms unless ms is NULL. Returns the thread count and sets
+ * *cluster (-1 for the default cluster, which is what the decision then says). On the
+ * default cluster it is pol_pick_threads; with POL_CLUSTER_ANY the default cluster wins a
+ * tie. A cluster without timings predicts INFINITY.
+ */
+int pol_pick_place(const struct adascale_host *h, const struct adascale_view *view, int v,
+		   int want_threads, int want_cluster, const struct adascale_state *state,
+		   double *ms, int *cluster);
+
 /* The head request's remaining deadline (ms): relative deadline minus the time it waited. */
 double pol_budget_ms(const struct adascale_view *view);
 

@@ -26,11 +26,13 @@ uint32_t pol_flags(const struct adascale_policy *d)
 
 static int check_desc(const struct adascale_policy *d, const char *where, struct errbuf *eb)
 {
-	if (d->abi_version != ADASCALE_POLICY_ABI_VERSION)
+	if (d->abi_version < ADASCALE_POLICY_ABI_OLDEST ||
+	    d->abi_version > ADASCALE_POLICY_ABI_VERSION)
 		return err_set(eb, ERR_PLUGIN,
-			       "%s: policy ABI version %u, but this adascale speaks version %d "
+			       "%s: policy ABI version %u, but this adascale speaks versions %d to %d "
 			       "(rebuild the plugin against this adascale_policy.h)",
-			       where, d->abi_version, ADASCALE_POLICY_ABI_VERSION);
+			       where, d->abi_version, ADASCALE_POLICY_ABI_OLDEST,
+			       ADASCALE_POLICY_ABI_VERSION);
 	if (d->size < POL_MIN_SIZE)
 		return err_set(eb, ERR_PLUGIN, "%s: descriptor size %u is smaller than %zu", where,
 			       d->size, (size_t)POL_MIN_SIZE);

@@ -18,6 +18,7 @@ struct static_state {
 	const struct adascale_host *host;
 	char variant[256];
 	int threads;
+	int cluster;            /* an index or POL_CLUSTER_DEFAULT */
 	int chosen;
 };
 
@@ -26,6 +27,7 @@ static const struct adascale_param static_params[] = {
 	 "variant key, table index, best (most accurate), fastest (fewest MACs; of those, the "
 	 "fastest predicted at idle) or fit (most accurate within the deadline at idle)"},
 	{"threads", "max", "thread count, max or auto"},
+	{"cluster", "default", "where inference runs: default (the host's) or a cluster index"},
 };
 
 static int static_create(const struct adascale_host *host, const char *const *values,
@@ -38,7 +40,14 @@ static int static_create(const struct adascale_host *host, const char *const *va
 	}
 	s->host = host;
 	snprintf(s->variant, sizeof s->variant, "%s", values[0]);
-	if (pol_parse_threads(values[1], &s->threads, err, err_len) < 0) {
+	if (pol_parse_threads(values[1], &s->threads, err, err_len) < 0 ||
+	    pol_parse_cluster(values[2], &s->cluster, err, err_len) < 0) {
+		free(s);
+		return -1;
+	}
+	if (s->cluster == POL_CLUSTER_ANY) {
+		snprintf(err, err_len, "cluster: any is for adaptive policies; static takes default "
+				       "or a cluster index");
 		free(s);
 		return -1;
 	}
@@ -53,7 +62,8 @@ static double idle_ms(const struct static_state *s, const struct adascale_view *
 	struct adascale_state ref;
 	pol_reference_state(view, &ref);
 	double ms = INFINITY;
-	pol_pick_threads(s->host, view, i, s->threads, &ref, &ms);
+	int c;
+	pol_pick_place(s->host, view, i, s->threads, s->cluster, &ref, &ms, &c);
 	return ms;
 }
 
@@ -73,7 +83,8 @@ static int static_fit(const struct static_state *s, const struct adascale_view *
 	for (int i = 0; i < view->n_variants; i++) {
 		const struct adascale_variant *v = &view->variants[i];
 		double ms = INFINITY;
-		pol_pick_threads(s->host, view, i, s->threads, &ref, &ms);
+		int c;
+		pol_pick_place(s->host, view, i, s->threads, s->cluster, &ref, &ms, &c);
 		if (!(ms < INFINITY))
 			continue;
 		if (ms < fastest_ms) {
@@ -135,7 +146,8 @@ static int static_decide(void *state, const struct adascale_view *view,
 		}
 	}
 	out->variant = s->chosen;
-	out->threads = pol_pick_threads(s->host, view, s->chosen, s->threads, view->state, NULL);
+	out->threads = pol_pick_place(s->host, view, s->chosen, s->threads, s->cluster, view->state,
+				      NULL, &out->cluster);
 	return 0;
 }
 
@@ -147,7 +159,7 @@ const struct adascale_policy pol_static_policy = {
 	.name = "static",
 	.description = "one fixed variant for the whole run",
 	.params = static_params,
-	.n_params = 2,
+	.n_params = 3,
 	.create = static_create,
 	.decide = static_decide,
 	.destroy = static_destroy,

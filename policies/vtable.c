@@ -131,7 +131,7 @@ void vtable_free(struct vtable *t)
 double vtable_factor_slow(struct vtable *t, const struct adascale_state *st, int threads)
 {
 	int c = t->dm->cluster;
-	if (st->freq_mhz[c] != t->pc.freq_mhz || st->util_other != t->pc.util_other ||
+	if (st->freq_mhz[c] != t->pc.freq_mhz || vtable_util(st, c) != t->pc.util_other ||
 	    st->online[c] != t->pc.online) {
 		t->pc = vtable_dm_state(t, st);
 		memset(t->pc_valid, 0, sizeof t->pc_valid);
@@ -179,8 +179,25 @@ static int svc_has_threads(void *ctx, int v, int threads)
 
 static double svc_switch_ms(void *ctx, int v) { return vtable_switch_ms(ctx, v); }
 
+/* A table answers for its own cluster: elsewhere nothing has timings. */
+static double svc_predict_on_ms(void *ctx, int v, int cluster, int threads,
+				const struct adascale_state *st)
+{
+	const struct vtable *t = ctx;
+	return cluster == t->dm->cluster ? vtable_predict_ms(ctx, v, threads, st) : INFINITY;
+}
+
+static double svc_predict_on_mj(void *ctx, int v, int cluster, int threads,
+				const struct adascale_state *st)
+{
+	const struct vtable *t = ctx;
+	return cluster == t->dm->cluster ? vtable_predict_mj(ctx, v, threads, st) : INFINITY;
+}
+
 void vtable_host_services(struct adascale_host *h)
 {
+	h->predict_on_ms = svc_predict_on_ms;
+	h->predict_on_mj = svc_predict_on_mj;
 	h->predict_ms = svc_predict_ms;
 	h->predict_mj = svc_predict_mj;
 	h->has_threads = svc_has_threads;
@@ -253,4 +270,6 @@ void vtable_state_init(const struct vtable *t, const struct device *dev,
 	st->battery_pct = -1;
 	st->temp_c = -273.15 - 1;
 	st->charging = -1;
+	for (int i = 0; i < ADASCALE_MAX_CLUSTERS; i++)
+		st->util_cluster[i] = -1; /* util_other holds until a trace says otherwise */
 }

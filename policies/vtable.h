@@ -77,12 +77,19 @@ int vtable_build(struct vtable *t, const struct variant_set *vs, const struct ti
 void vtable_free(struct vtable *t);
 
 /* What the device model needs of a policy's state: its cluster's frequency, cores, load. */
+/* The load on cluster c at st: its own where the state has one, else util_other. */
+static inline double vtable_util(const struct adascale_state *st, int c)
+{
+	return st->util_cluster[c] >= 0 ? st->util_cluster[c] : st->util_other;
+}
+
 static inline struct devmodel_state vtable_dm_state(const struct vtable *t,
 						    const struct adascale_state *st)
 {
 	int c = t->dm->cluster;
-	return (struct devmodel_state){
-		.freq_mhz = st->freq_mhz[c], .online = st->online[c], .util_other = st->util_other};
+	return (struct devmodel_state){.freq_mhz = st->freq_mhz[c],
+				       .online = st->online[c],
+				       .util_other = vtable_util(st, c)};
 }
 
 double vtable_factor_slow(struct vtable *t, const struct adascale_state *st, int threads);
@@ -105,7 +112,7 @@ static inline double vtable_predict_ms(struct vtable *t, int v, int threads,
 	if (!vtable_has_threads(t, v, threads))
 		return INFINITY;
 	int c = t->dm->cluster;
-	double f = st->freq_mhz[c] != t->pc.freq_mhz || st->util_other != t->pc.util_other ||
+	double f = st->freq_mhz[c] != t->pc.freq_mhz || vtable_util(st, c) != t->pc.util_other ||
 				   st->online[c] != t->pc.online || !t->pc_valid[threads]
 			   ? vtable_factor_slow(t, st, threads)
 			   : t->pc_factor[threads];
@@ -113,7 +120,8 @@ static inline double vtable_predict_ms(struct vtable *t, int v, int threads,
 }
 
 /*
- * Sets the host table's predict_ms, predict_mj, has_threads and switch_ms to services that
+ * Sets the host table's predict_ms, predict_mj, has_threads, switch_ms, predict_on_ms and
+ * predict_on_mj (the table's own cluster only) to services that
  * answer from the table. Their ctx (h->ctx) is the owner's struct, whose first member must
  * be its struct vtable: a pointer to a struct converted points to its first member (C11
  * 6.7.2.1), so the services find the table there and the owner keeps one ctx for all.

@@ -367,7 +367,8 @@ static int check_ignore(struct srv *s, uint32_t cols)
 		int known = (strcmp(name, "util_other") == 0 && (cols & TRACE_UTIL)) ||
 			    (strcmp(name, "mem_avail_mb") == 0 && (cols & TRACE_MEM)) ||
 			    (strncmp(name, "freq_mhz", 8) == 0 && (cols & 0xffu)) ||
-			    (strncmp(name, "online", 6) == 0 && (cols & 0xff00u));
+			    (strncmp(name, "online", 6) == 0 && (cols & 0xff00u)) ||
+			    (strncmp(name, "util_other.", 11) == 0 && (cols & (0xffu << 22)));
 		for (size_t i = 0; i < sizeof unappliable / sizeof unappliable[0]; i++)
 			known |= strcmp(name, unappliable[i].name) == 0 && (cols & unappliable[i].bit);
 		if (!known)
@@ -399,16 +400,24 @@ static int read_trace(struct srv *s)
 				     "util_other, mem_avail_mb and freq_mhz); --ignore %s serves "
 				     "without it",
 				     o->trace, unappliable[i].name, unappliable[i].name);
-	for (int c = 0; rc == 0 && c < TRACE_MAX_CLUSTERS; c++) {
-		char name[32];
-		snprintf(name, sizeof name, "online.%d", c);
-		if ((cols & (TRACE_ONLINE0 << c)) && !listed(o->ignore, name))
-			rc = err_set(s->eb, ERR_USAGE,
-				     "%s: column %s cannot be applied on this machine (taking cores "
-				     "offline needs root and changes every process); --ignore %s "
-				     "serves without it",
-				     o->trace, name, name);
-	}
+	/* per-cluster columns: taking cores offline, or loading one cluster's cores alone */
+	static const struct {
+		uint32_t bit0;
+		const char *prefix, *why;
+	} per_cluster[] = {
+		{TRACE_ONLINE0, "online", "taking cores offline needs root and changes every process"},
+		{TRACE_UTIL0, "util_other",
+		 "serve holds util_other as busy threads across its CPUs, not one cluster's"}};
+	for (size_t k = 0; k < sizeof per_cluster / sizeof per_cluster[0]; k++)
+		for (int c = 0; rc == 0 && c < TRACE_MAX_CLUSTERS; c++) {
+			char name[32];
+			snprintf(name, sizeof name, "%s.%d", per_cluster[k].prefix, c);
+			if ((cols & (per_cluster[k].bit0 << c)) && !listed(o->ignore, name))
+				rc = err_set(s->eb, ERR_USAGE,
+					     "%s: column %s cannot be applied on this machine (%s); "
+					     "--ignore %s serves without it",
+					     o->trace, name, per_cluster[k].why, name);
+		}
 	while (rc == 0) {
 		if (s->n_rows % 256 == 0) {
 			struct trace_row *r = realloc(s->rows, (size_t)(s->n_rows + 256) * sizeof *r);
@@ -617,14 +626,24 @@ static int decide(struct srv *s, int64_t now, int *var, int *threads)
 		.current_variant = s->cur_var,
 		.current_threads = s->vt.cur_threads,
 		.max_threads = s->vt.max_threads,
+		.default_cluster = s->vt.dm->cluster,
+		.current_cluster = s->cur_var >= 0 ? s->vt.dm->cluster : -1,
 	};
-	struct adascale_decision d = {s->cur_var, s->vt.cur_threads};
+	/* serve runs inference on the default cluster's CPUs only: it offers no other */
+	view.cluster_max_threads[s->vt.dm->cluster] = s->vt.max_threads;
+	struct adascale_decision d = {s->cur_var, s->vt.cur_threads, -1};
 	in_call = 2;
 	int rc = s->pol.desc->decide(s->pol_state, &view, &d);
 	in_call = 0;
 	if ((rc = vtable_check_decision(&s->vt, s->pol.name, rc, d.variant, d.threads, now, head,
 					s->eb)) < 0)
 		return rc;
+	if (s->pol.desc->abi_version >= 2 && d.cluster != -1 && d.cluster != s->vt.dm->cluster)
+		return err_set(s->eb, ERR_POLICY,
+			       "policy %s: decided cluster %d, but serve runs inference on the "
+			       "default cluster (%d) only (at %.3f s, request %lld)",
+			       s->pol.name, d.cluster, s->vt.dm->cluster, (double)now / 1e9,
+			       (long long)head);
 	s->job_pred_ms = vtable_predict_ms(&s->vt, d.variant, d.threads, &st);
 	*var = d.variant;
 	*threads = d.threads;
@@ -636,7 +655,7 @@ static int start_next(struct srv *s, int64_t now)
 {
 	if (s->busy || s->q_len == 0)
 		return 0;
-	int var, threads, rc;
+	int var = 0, threads = 1, rc;
 	if ((rc = decide(s, now, &var, &threads)) < 0)
 		return rc;
 	s->job_req = s->queue[s->q_head];
@@ -694,6 +713,7 @@ static int on_done(struct srv *s)
 					    : devmodel_power_mw(&s->dm, &d, r->threads) * service_ms /
 						      1000.0,
 			.deadline_missed = missed,
+			.cluster = s->vt.dm->cluster,
 		};
 		in_call = 3;
 		s->pol.desc->observe(s->pol_state, &obs);

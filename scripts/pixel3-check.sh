@@ -1,20 +1,21 @@
 #!/bin/sh
-# Derived Pixel 3 timings held against the phone: derives the Pixel 3's timings from the
-# bundled host's (devices/xeon-kvm-2vcpu.ini), simulates every fp32 variant of MobileNet V1
+# Derived Pixel 3 timings held against the phone: derives the Pixel 3's timings from a
+# measured device's (by default devices/epyc-zen4-kvm-2vcpu.ini, whose peak the agent
+# measured with its timings), simulates every fp32 variant of MobileNet V1
 # alone at 4 threads on an idle constant trace, and sets each one's latency beside the
 # published Pixel 3 latency of the same variant (TFLite hosted models, 4 CPU threads:
 # ../shared/data/latency/pixel3_tflite_mobilenet_v1_fp32.csv, read from there, not copied).
 # Prints a Markdown table, Spearman's rank correlation and the median and worst relative
 # error (docs/phones.md holds its output).
-# Usage: scripts/pixel3-check.sh [BUILD_DIR] [PUBLISHED.csv]
+# Usage: scripts/pixel3-check.sh [BUILD_DIR] [PUBLISHED.csv] [SOURCE_DEVICE.ini]
 set -eu
 BUILD=${1:-build}
 PUB=${2:-../shared/data/latency/pixel3_tflite_mobilenet_v1_fp32.csv}
+SRC=${3:-devices/epyc-zen4-kvm-2vcpu.ini}
 [ -r "$PUB" ] || { echo "pixel3-check: $PUB: cannot read the published latencies" >&2; exit 2; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-"$BUILD/adascale" derive --from devices/xeon-kvm-2vcpu.ini --to devices/pixel3.ini \
-	-o "$TMP/p3.csv" 2>/dev/null
+"$BUILD/adascale" derive --from "$SRC" --to devices/pixel3.ini -o "$TMP/p3.csv" 2>/dev/null
 printf 'time_s,util_other\n0,0\n' > "$TMP/idle.csv"
 n=$("$BUILD/adascale" variants mobilenet_v1 --format csv | grep -c ',fp32')
 # every variant of the ladder alone (static by table index), 4 threads, 2 requests a

@@ -128,6 +128,19 @@ struct sim {
 	double job_level;    /* the slowdown's quantile level, drawn at start (calibrated) */
 	struct event *job_done;
 	int next_var, next_threads;
+	/*
+	 * The other clusters inference may run on: those the device gives [cluster.N] timings
+	 * for, each with its model and a table aligned with vt (the same variants in the same
+	 * order). The default cluster is dm.cluster, with vt.
+	 */
+	struct timings *cl_tim[ADASCALE_MAX_CLUSTERS];
+	struct devmodel cl_dm[ADASCALE_MAX_CLUSTERS];
+	struct vtable cl_vt[ADASCALE_MAX_CLUSTERS];
+	int cl_on[ADASCALE_MAX_CLUSTERS];
+	int n_cl_on;
+	int job_cluster, next_cluster, cur_cluster; /* cur_cluster: -1 before the first */
+	int64_t cl_served[ADASCALE_MAX_CLUSTERS];
+	int cl_aware; /* the policy's ABI knows clusters (version 2 on) */
 
 	/* accounting */
 	int64_t end_ns, last_energy_ns;
@@ -150,12 +163,34 @@ struct sim {
 
 /* ---- small helpers ---- */
 
-/* What the device model needs of a state: its cluster's frequency and cores, and the load. */
+/* What the device model needs of a state on cluster c: its frequency, cores and load. */
+static struct devmodel_state dm_state_on(const struct adascale_state *st, int c)
+{
+	return (struct devmodel_state){
+		.freq_mhz = st->freq_mhz[c], .online = st->online[c], .util_other = vtable_util(st, c)};
+}
+
+/* The same on the default cluster. */
 static struct devmodel_state dm_state(const struct sim *s, const struct adascale_state *st)
 {
-	int c = s->dm.cluster;
-	return (struct devmodel_state){
-		.freq_mhz = st->freq_mhz[c], .online = st->online[c], .util_other = st->util_other};
+	return dm_state_on(st, s->dm.cluster);
+}
+
+/* The model and the variant table of cluster c (the default one's, or another's). */
+static const struct devmodel *dm_on(const struct sim *s, int c)
+{
+	return c == s->dm.cluster ? &s->dm : &s->cl_dm[c];
+}
+
+static struct vtable *vt_on(struct sim *s, int c)
+{
+	return c == s->dm.cluster ? &s->vt : &s->cl_vt[c];
+}
+
+/* 1 when inference may run on cluster c: the default one, or another with timings. */
+static int cluster_offered(const struct sim *s, int c)
+{
+	return c == s->dm.cluster || (c >= 0 && c < ADASCALE_MAX_CLUSTERS && s->cl_on[c]);
 }
 
 static double rate_at(const struct sim *s, const struct adascale_state *st, int threads)
@@ -181,6 +216,22 @@ static void svc_log(void *ctx, int level, const char *msg)
 }
 
 static double svc_uniform(void *ctx) { return rng_uniform(&((struct sim *)ctx)->rng_policy); }
+
+static double svc_predict_on_ms(void *ctx, int v, int cluster, int threads,
+				const struct adascale_state *st)
+{
+	struct sim *s = ctx;
+	return cluster_offered(s, cluster) ? vtable_predict_ms(vt_on(s, cluster), v, threads, st)
+					   : INFINITY;
+}
+
+static double svc_predict_on_mj(void *ctx, int v, int cluster, int threads,
+				const struct adascale_state *st)
+{
+	struct sim *s = ctx;
+	return cluster_offered(s, cluster) ? vtable_predict_mj(vt_on(s, cluster), v, threads, st)
+					   : INFINITY;
+}
 
 /* ---- set-up ---- */
 
@@ -248,6 +299,38 @@ static int build_variant_table(struct sim *s, struct errbuf *eb)
 }
 
 /*
+ * The clusters besides the default one that the device gives timings for: each offered when
+ * its timings cover the same variants as the default cluster's (else a note says why not).
+ */
+static int other_clusters(struct sim *s, struct errbuf *eb)
+{
+	for (int c = 0; c < s->dev->n_clusters && c < ADASCALE_MAX_CLUSTERS; c++) {
+		const char *path = s->dev->clusters[c].timings;
+		if (c == s->dm.cluster || !path[0])
+			continue;
+		int rc = timings_load(path, &s->cl_tim[c], eb);
+		if (rc < 0)
+			return err_wrap(eb, "%s: [cluster.%d] timings", s->dev->path, c);
+		devmodel_init_on(&s->cl_dm[c], s->dev, s->cl_tim[c], c);
+		struct errbuf eb2 = {0};
+		rc = vtable_build(&s->cl_vt[c], s->vs, s->cl_tim[c], s->model, &s->cl_dm[c], &eb2);
+		int same = rc == 0 && s->cl_vt[c].n_var == s->vt.n_var;
+		for (int i = 0; same && i < s->vt.n_var; i++)
+			same = s->cl_vt[c].var_index[i] == s->vt.var_index[i];
+		if (!same) {
+			add_note(s, "cluster %d not offered: its timings (%s) lack %s", c, path,
+				 rc < 0 ? "every variant" : s->cl_vt[c].first_missing[0]
+								? s->cl_vt[c].first_missing
+								: "variants the default cluster has");
+			continue;
+		}
+		s->cl_on[c] = 1;
+		s->n_cl_on++;
+	}
+	return 0;
+}
+
+/*
  * Moves the variant table and its keys into one read-only guarded buffer (keys first, the
  * table at the end, touching the guard page), so that a policy that writes into it or past
  * it faults at once instead of changing what the host simulates.
@@ -309,6 +392,9 @@ static void apply_row_to(const struct sim *s, struct adascale_state *st, const s
 	}
 	if (r->set & TRACE_UTIL)
 		st->util_other = r->util_other;
+	for (int c = 0; c < s->dev->n_clusters && c < TRACE_MAX_CLUSTERS; c++)
+		if (r->set & (TRACE_UTIL0 << c))
+			st->util_cluster[c] = r->util_cluster[c];
 	if (r->set & TRACE_MEM)
 		st->mem_avail_mb = r->mem_avail_mb;
 	if ((r->set & TRACE_BATTERY) && !(s->closed && s->ph.battery))
@@ -620,9 +706,18 @@ static int schedule_done(struct sim *s, int64_t now)
 	if (s->job_done)
 		event_cancel(s->job_done);
 	int t = s->vt.cur_threads;
-	if (!s->st_valid[t])
+	if (s->job_cluster != s->dm.cluster) {
+		/* another cluster: its own model, at its own state (no calibration there) */
+		const struct devmodel *m = dm_on(s, s->job_cluster);
+		struct devmodel_state d = dm_state_on(&s->st, s->job_cluster);
+		s->job_rate = devmodel_rate(m, &d, t);
+		s->job_power_mw = devmodel_power_mw(m, &d, t);
+	} else if (!s->st_valid[t]) {
 		state_costs(s, t);
-	if (s->dm.calib) {
+	}
+	if (s->job_cluster != s->dm.cluster) {
+		/* set above */
+	} else if (s->dm.calib) {
 		/* the level drawn at the start holds: only the load and cores change */
 		struct devmodel_state d = dm_state(s, &s->st);
 		devmodel_costs_at(&s->dm, &d, t, s->job_level, &s->job_rate, &s->job_power_mw);
@@ -665,7 +760,7 @@ static int record_timeline(struct sim *s, int64_t now, double latency_ms)
 	return 0;
 }
 
-static int decide(struct sim *s, int64_t now, int *var, int *threads)
+static int decide(struct sim *s, int64_t now, int *var, int *threads, int *cluster)
 {
 	s->st.t_ns = now;
 	/* copies in the guarded buffers: the policy cannot change the host's own */
@@ -692,8 +787,13 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 		.current_variant = s->cur_var,
 		.current_threads = s->vt.cur_threads,
 		.max_threads = s->vt.max_threads,
+		.default_cluster = s->dm.cluster,
+		.current_cluster = s->cur_cluster,
 	};
-	*d = (struct adascale_decision){s->cur_var, s->vt.cur_threads};
+	for (int c = 0; c < ADASCALE_MAX_CLUSTERS; c++)
+		if (cluster_offered(s, c))
+			view->cluster_max_threads[c] = vt_on(s, c)->max_threads;
+	*d = (struct adascale_decision){s->cur_var, s->vt.cur_threads, -1};
 	int64_t req = s->ring_seq[s->head];
 	/*
 	 * The policy's own time: elapsed time of the call on the tick counter (ticks.h, a few
@@ -724,8 +824,23 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads)
 	if ((rc = vtable_check_decision(&s->vt, s->pol.name, rc, d->variant, d->threads, now, req,
 					s->eb)) < 0)
 		return rc;
+	/* a version-1 policy knows no clusters: its decisions run on the default one */
+	int c = s->cl_aware && d->cluster != -1 ? d->cluster : s->dm.cluster;
+	if (!cluster_offered(s, c))
+		return err_set(s->eb, ERR_POLICY,
+			       "policy %s: decided cluster %d, which has no timings (the default "
+			       "cluster is %d; at %.3f s, request %lld)",
+			       s->pol.name, d->cluster, s->dm.cluster, (double)now / 1e9,
+			       (long long)req);
+	if (c != s->dm.cluster && !vtable_has_threads(&s->cl_vt[c], d->variant, d->threads))
+		return err_set(s->eb, ERR_POLICY,
+			       "policy %s: decided %d threads for %s on cluster %d, which has no "
+			       "timings there at that count (at %.3f s, request %lld)",
+			       s->pol.name, d->threads, s->vt.av[d->variant].key, c,
+			       (double)now / 1e9, (long long)req);
 	*var = d->variant;
 	*threads = d->threads;
+	*cluster = c;
 	return 0;
 }
 
@@ -738,9 +853,11 @@ static int finish_job(struct sim *s, int64_t now, int failed);
  * Starts the head request on variant var at threads: a memory failure ends it at once,
  * otherwise its completion is scheduled.
  */
-static int begin(struct sim *s, int64_t now, int var, int threads)
+static int begin(struct sim *s, int64_t now, int var, int threads, int cluster)
 {
 	s->vt.cur_threads = threads;
+	s->job_cluster = s->cur_cluster = cluster;
+	struct vtable *vt = vt_on(s, cluster);
 	s->job_arrival = s->ring[s->head];
 	s->job_seq = s->ring_seq[s->head];
 	s->job_deadline = s->ring_deadline[s->head];
@@ -748,22 +865,22 @@ static int begin(struct sim *s, int64_t now, int var, int threads)
 	s->len--;
 	s->job_start = s->job_last = now;
 	s->job_energy_mj = 0;
-	s->job_pred_ms = vtable_predict_ms(&s->vt, var, threads, &s->st);
+	s->job_pred_ms = vtable_predict_ms(vt, var, threads, &s->st);
 	if (s->vt.av[var].mem_bytes > s->st.mem_avail_mb * 1e6)
 		return finish_job(s, now, 1);
 	s->busy = 1;
-	s->job_remaining_us = s->vt.vr[var].ref_us[threads];
+	s->job_remaining_us = vt->vr[var].ref_us[threads];
 	if (s->service == SERVICE_MEAS) {
 		/* a standard normal deviate by Box and Muller (1958), from two uniforms */
 		double u1 = 1 - rng_uniform(&s->rng_service), u2 = rng_uniform(&s->rng_service);
 		double z = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
-		const struct vtable_spread *sp = &s->vt.vsp[var];
+		const struct vtable_spread *sp = &vt->vsp[var];
 		s->job_remaining_us = timings_work_us(sp->p10_us[threads], s->job_remaining_us,
 						      sp->p90_us[threads], z);
 	} else if (s->service == SERVICE_EXP) {
 		s->job_remaining_us *= rng_exp(&s->rng_service, 1.0);
 	}
-	if (s->dm.calib)
+	if (dm_on(s, cluster)->calib)
 		s->job_level = rng_uniform(&s->rng_contention);
 	return schedule_done(s, now);
 }
@@ -794,11 +911,11 @@ static int keep_built(struct sim *s, int var)
 static int start_next(struct sim *s, int64_t now)
 {
 	while (!s->busy && !s->switching && s->len > 0) {
-		int var = 0, threads = 1, rc;
-		if ((rc = decide(s, now, &var, &threads)) < 0)
+		int var = 0, threads = 1, cluster = s->dm.cluster, rc;
+		if ((rc = decide(s, now, &var, &threads, &cluster)) < 0)
 			return rc;
 		if (var == s->cur_var) {
-			if ((rc = begin(s, now, var, threads)) < 0)
+			if ((rc = begin(s, now, var, threads, cluster)) < 0)
 				return rc;
 			continue;
 		}
@@ -813,6 +930,7 @@ static int start_next(struct sim *s, int64_t now)
 		s->switching = 1;
 		s->next_var = var;
 		s->next_threads = threads;
+		s->next_cluster = cluster;
 		if (!event_push(&s->q, now + llround(load_s * 1e9), EV_SWITCH, 0, s->eb))
 			return ERR_NOMEM;
 		return 0;
@@ -866,6 +984,7 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 		m->deadline_misses += missed;
 		hist_add(&s->lat, (double)(now - s->job_arrival));
 		s->out->variant_served[s->vt.var_index[s->cur_var]]++;
+		s->cl_served[s->job_cluster]++;
 		if (s->vt.av[s->cur_var].has_top1) {
 			s->top1_sum += s->vt.av[s->cur_var].top1;
 			s->top1_n++;
@@ -889,6 +1008,7 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 			.predicted_ms = s->job_pred_ms,
 			.energy_mj = s->job_energy_mj,
 			.deadline_missed = missed,
+			.cluster = s->job_cluster,
 		};
 		monitor_enter(s->mon, MONITOR_OBSERVE, now, s->job_seq);
 		s->pol.desc->observe(s->pol_state, obs);
@@ -1013,7 +1133,7 @@ static int loop(struct sim *s)
 			s->switching = 0;
 			s->cur_var = s->next_var;
 			if (s->len > 0)
-				rc = begin(s, now, s->next_var, s->next_threads);
+				rc = begin(s, now, s->next_var, s->next_threads, s->next_cluster);
 			if (rc == 0)
 				rc = start_next(s, now);
 			break;
@@ -1101,6 +1221,20 @@ static void summarise(struct sim *s)
 		if (s->ph.battery)
 			add_note_more(s, ", battery %.2f%% -> %.2f%%, saver on %.1f s",
 				      s->ph.start_pct, o->battery_end_pct, o->saver_s);
+	}
+	if (s->n_cl_on) {
+		/* where inference ran: the default cluster and every other one offered */
+		add_note(s, "clusters: served on cluster %d (default) %lld", s->dm.cluster,
+			 (long long)s->cl_served[s->dm.cluster]);
+		for (int c = 0; c < ADASCALE_MAX_CLUSTERS; c++)
+			if (s->cl_on[c])
+				add_note_more(s, ", on cluster %d %lld (timings %s, sha256 %.12s; "
+						 "contention: formula (assumed))",
+					      c, (long long)s->cl_served[c], s->cl_tim[c]->path,
+					      s->cl_tim[c]->sha256);
+		if (!s->cl_aware)
+			add_note_more(s, "; the policy's ABI version 1 knows no clusters: the "
+					 "default one only");
 	}
 	double dyn_mj = s->energy_mj - devmodel_base_power_mw(&s->dm) * m->sim_s;
 	m->energy_per_inf_mj = m->served ? dyn_mj / (double)m->served : 0;
@@ -1396,8 +1530,10 @@ static int setup(struct sim *s)
 		s->out->variant_top1[i] = s->vs->v[i].has_top1 ? s->vs->v[i].top1 : NAN;
 	}
 	devmodel_init(&s->dm, s->dev, s->tim);
-	if ((rc = build_variant_table(s, eb)) < 0 || (rc = guard_variant_table(s, eb)) < 0 ||
-	    (rc = guard_call_buffers(s, eb)) < 0)
+	s->job_cluster = s->next_cluster = s->dm.cluster;
+	s->cur_cluster = -1;
+	if ((rc = build_variant_table(s, eb)) < 0 || (rc = other_clusters(s, eb)) < 0 ||
+	    (rc = guard_variant_table(s, eb)) < 0 || (rc = guard_call_buffers(s, eb)) < 0)
 		return rc;
 	model_notes(s);
 	if ((rc = resolve_deadline(s)) < 0)
@@ -1433,9 +1569,12 @@ static int setup(struct sim *s)
 		.uniform = svc_uniform,
 	};
 	vtable_host_services(&s->host); /* what start_next charges for a switch, and so on */
+	s->host.predict_on_ms = svc_predict_on_ms;
+	s->host.predict_on_mj = svc_predict_on_mj;
 	if ((rc = pol_resolve(c->policy, &s->pol, eb)) < 0 ||
 	    (rc = run_policy_sha256(s->pol.source, s->pol_sha256, eb)) < 0)
 		return rc;
+	s->cl_aware = s->pol.desc->abi_version >= 2;
 	if (s->closed)
 		physics_notes(s);
 	if (s->mon) {
@@ -1566,6 +1705,10 @@ done:
 	variant_set_destroy(s.vs);
 	model_destroy(s.model);
 	timings_destroy(s.tim);
+	for (int c = 0; c < ADASCALE_MAX_CLUSTERS; c++) {
+		timings_destroy(s.cl_tim[c]);
+		vtable_free(&s.cl_vt[c]);
+	}
 	device_destroy(s.dev);
 	vtable_free(&s.vt);
 	guard_free(&s.g_var);

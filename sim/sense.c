@@ -93,10 +93,35 @@ void sense_view(struct sense *s, int64_t now, struct adascale_state *out)
 				sum += s->hist[i].st.util_other * (double)(b - a);
 		}
 		out->util_other = sum / (double)(tk - from);
+		/* each cluster's own load where the latest state has one, averaged the same way
+		   (util_other where a state before it had none) */
+		for (int c = 0; c < ADASCALE_MAX_CLUSTERS; c++) {
+			if (!(out->util_cluster[c] >= 0))
+				continue;
+			double sc = 0;
+			for (int i = at(s, from); i < s->n && s->hist[i].t_ns < tk; i++) {
+				int64_t a = s->hist[i].t_ns > from ? s->hist[i].t_ns : from;
+				int64_t b = i + 1 < s->n && s->hist[i + 1].t_ns < tk ? s->hist[i + 1].t_ns
+										 : tk;
+				const struct adascale_state *h = &s->hist[i].st;
+				if (b > a)
+					sc += (h->util_cluster[c] >= 0 ? h->util_cluster[c]
+								       : h->util_other) *
+					      (double)(b - a);
+			}
+			out->util_cluster[c] = sc / (double)(tk - from);
+		}
 	}
 	if (s->p.util_noise_sd > 0) {
-		double u = out->util_other + s->p.util_noise_sd * normal_at(s, k);
+		/* one draw per sample, on every load the state has */
+		double z = s->p.util_noise_sd * normal_at(s, k);
+		double u = out->util_other + z;
 		out->util_other = u < 0 ? 0 : u > 1 ? 1 : u;
+		for (int c = 0; c < ADASCALE_MAX_CLUSTERS; c++)
+			if (out->util_cluster[c] >= 0) {
+				u = out->util_cluster[c] + z;
+				out->util_cluster[c] = u < 0 ? 0 : u > 1 ? 1 : u;
+			}
 	}
 	out->t_ns = now;
 }

@@ -160,7 +160,7 @@ Test(device, derived_timings_follow_the_roofline_rule)
 	const char *outp = tu_write("derived.csv", "");
 	FILE *out = fopen(outp, "w");
 	struct derive_stats st;
-	cr_assert_eq(derive_timings(src, t, dst, out, &st, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(derive_timings(src, t, dst, -1, out, &st, &eb), 0, "%s", eb.msg);
 	fclose(out);
 	cr_assert_eq(st.n_compute_bound, 2);
 	cr_assert_eq(st.n_memory_bound, 1);
@@ -183,9 +183,9 @@ Test(device, derived_timings_follow_the_roofline_rule)
 	struct device *nofpc;
 	cr_assert_eq(device_load("devices/mt8183.ini", &nofpc, &eb), 0, "%s", eb.msg);
 	out = fopen(outp, "w");
-	cr_assert_eq(derive_timings(src, NULL, nofpc, out, &st, &eb), ERR_PARSE);
+	cr_assert_eq(derive_timings(src, NULL, nofpc, -1, out, &st, &eb), ERR_PARSE);
 	fclose(out);
-	cr_assert(tu_has(eb.msg, "gives no flops_per_cycle"), "%s", eb.msg);
+	cr_assert(tu_has(eb.msg, "gives neither peak_gflops nor flops_per_cycle"), "%s", eb.msg);
 	device_destroy(nofpc);
 	device_destroy(src);
 	device_destroy(dst);

@@ -159,9 +159,9 @@ Test(policies, plugin_of_another_abi_version_is_refused_naming_both_versions)
 	snprintf(flags, sizeof flags, "-DTEST_ABI_VERSION=%d", other);
 	const char *bad = build_plugin("abi_plugin", flags, "abi_other");
 	snprintf(expect, sizeof expect,
-		 "%s: policy ABI version %d, but this adascale speaks version %d (rebuild the "
-		 "plugin against this adascale_policy.h)",
-		 bad, other, ADASCALE_POLICY_ABI_VERSION);
+		 "%s: policy ABI version %d, but this adascale speaks versions %d to %d (rebuild "
+		 "the plugin against this adascale_policy.h)",
+		 bad, other, ADASCALE_POLICY_ABI_OLDEST, ADASCALE_POLICY_ABI_VERSION);
 	struct pol_choice c;
 	struct errbuf eb = {0};
 	cr_assert_eq(pol_resolve(bad, &c, &eb), ERR_PLUGIN);
@@ -229,7 +229,7 @@ Test(policies, listing_shows_builtins_and_plugins_with_their_defaults)
 		"adascale ",     "up_after=10 ",   "down_after=1 ", "forecast=1 ",
 		"feedback=1 ",   "pareto=1 ",      "switchcost=1 ", "lambda=0.01 ",
 		"horizon_ms=200 ", "hold_ms=3000 ", "Plugins on ADASCALE_POLICY_PATH:",
-		"policy ABI version 99, but this adascale speaks version 1",
+		"policy ABI version 99, but this adascale speaks versions 1 to 2",
 	};
 	for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
 		cr_expect(tu_has(out, expect[i]), "missing '%s' in:\n%s", expect[i], out);
@@ -447,13 +447,13 @@ Test(policies, reactive_steps_down_after_a_miss_and_up_after_a_run_of_successes)
 	};
 	struct fake fk = {ref_ms, ""};
 	struct adascale_host host = {sizeof host, &fk, fake_log, fake_uniform, fake_ms, fake_ms,
-				     fake_has, NULL, NULL, NULL, NULL, NULL, NULL};
+				     fake_has, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct adascale_state st = {.size = sizeof st, .n_clusters = 1};
 	st.freq_mhz[0] = st.max_freq_mhz[0] = 2000;
 	st.online[0] = 1;
 	st.mem_avail_mb = 100;
 	struct adascale_queue q = {sizeof q, 1, 4, 0, 33000000};
-	struct adascale_view view = {sizeof view, &st, &q, vars, 4, -1, 1, 1};
+	struct adascale_view view = {sizeof view, &st, &q, vars, 4, -1, 1, 1, 0, -1, {1}};
 	struct pol_choice c;
 	struct errbuf eb = {0};
 	cr_assert_eq(pol_resolve("reactive:up_after=3", &c, &eb), 0, "%s", eb.msg);
@@ -495,13 +495,13 @@ Test(policies, adascale_with_nothing_to_choose_from_says_why_it_fails)
 	};
 	struct fake fk = {ref_ms, ""};
 	struct adascale_host host = {sizeof host, &fk, fake_log, fake_uniform, fake_ms, fake_ms,
-				     fake_has_none, NULL, NULL, NULL, NULL, NULL, NULL};
+				     fake_has_none, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct adascale_state st = {.size = sizeof st, .n_clusters = 1};
 	st.freq_mhz[0] = st.max_freq_mhz[0] = 2000;
 	st.online[0] = 1;
 	st.mem_avail_mb = 100;
 	struct adascale_queue q = {sizeof q, 1, 4, 0, 33000000};
-	struct adascale_view view = {sizeof view, &st, &q, vars, 2, -1, 1, 1};
+	struct adascale_view view = {sizeof view, &st, &q, vars, 2, -1, 1, 1, 0, -1, {1}};
 	struct pol_choice c;
 	struct errbuf eb = {0};
 	cr_assert_eq(pol_resolve("adascale", &c, &eb), 0, "%s", eb.msg);
@@ -526,7 +526,7 @@ Test(policies, switch_model_is_exact_after_loads_of_two_sizes)
 		{sizeof(struct adascale_variant), "large", 1, 70, 1, 10e6, 12e6},
 	};
 	struct adascale_state st = {.size = sizeof st};
-	struct adascale_view view = {sizeof view, &st, NULL, vars, 2, -1, 1, 1};
+	struct adascale_view view = {sizeof view, &st, NULL, vars, 2, -1, 1, 1, 0, -1, {1}};
 	/* the first load: 4 MB in 18 ms; one size only scales the assumed model through it */
 	pol_switch_decided(&sw, &view, 0);
 	struct adascale_observation o = {.size = sizeof o, .variant = 0, .t_start_ns = 18000000};
@@ -639,7 +639,7 @@ static struct adascale_decision greedy_by_definition(struct table_host *th,
 				fastest = i;
 		fastest_t = fastest_threads(th, fastest, view->state, &ms);
 	}
-	struct adascale_decision d = {best >= 0 ? best : fastest, best >= 0 ? best_t : fastest_t};
+	struct adascale_decision d = {best >= 0 ? best : fastest, best >= 0 ? best_t : fastest_t, -1};
 	return d;
 }
 
@@ -666,7 +666,7 @@ Test(policies, greedy_chooses_as_defined_on_random_tables)
 		}
 		struct table_host *thp = &th;
 		struct adascale_host host = {sizeof host, thp, fake_log, fake_uniform, table_ms,
-					     table_ms, table_has, NULL, NULL, NULL, NULL, NULL, NULL};
+					     table_ms, table_has, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 		void *p;
 		char err[256];
 		cr_assert_eq(c.desc->create(&host, (const char *const *)c.values, &p, err, sizeof err),
@@ -679,7 +679,7 @@ Test(policies, greedy_chooses_as_defined_on_random_tables)
 			st.mem_avail_mb = (double)(DRAW() % 110);
 			st.t_ns = 1000000000 + (int64_t)(DRAW() % 30000000);
 			struct adascale_queue q = {sizeof q, 1, 4, 1000000000, 33000000};
-			struct adascale_view view = {sizeof view, &st, &q, vars, n, -1, 1, 2};
+			struct adascale_view view = {sizeof view, &st, &q, vars, n, -1, 1, 2, 0, -1, {2}};
 			struct adascale_decision d, want;
 			cr_assert_eq(c.desc->decide(p, &view, &d), 0);
 			want = greedy_by_definition(&th, &view, pol_budget_ms(&view), 1.2);

@@ -175,7 +175,7 @@ Test(run, bad_configurations_are_refused_with_a_message)
 	static struct bad_run cases[] = {
 		{"unknown policy", "nosuch", NULL, NULL, "unknown policy 'nosuch'", ERR_USAGE},
 		{"unknown param", "greedy:lambda=1", NULL, NULL,
-		 "policy greedy: unknown parameter 'lambda' (known: threads, margin)", ERR_USAGE},
+		 "policy greedy: unknown parameter 'lambda' (known: threads, margin, cluster)", ERR_USAGE},
 		{"bad param value", "greedy:margin=-1", NULL, NULL, "margin: '-1'", ERR_USAGE},
 		{"workload", "greedy", "sometimes", NULL, "workload 'sometimes'", ERR_USAGE},
 		{"no plugin", "./nothing-here.so", NULL, NULL, "cannot load plugin", ERR_PLUGIN},

@@ -329,6 +329,14 @@ Test(serve, a_column_it_cannot_apply_is_refused_unless_ignored, .timeout = 60 * 
 	rc = serve("--trace %s --ignore battery_pct -o %s", trace, tu_scratch("served-x.csv"));
 	cr_assert_neq(rc, 0, "%s", out);
 	cr_assert(tu_has(out, "battery_pct"), "%s", out);
+	/* one cluster's load: serve loads its CPUs alike, so it refuses, naming the column */
+	const char *cl = tu_write("serve-cl.csv", "time_s,util_other,util_other.1\n0,0,0.5\n0.4,0,0\n");
+	rc = serve("--trace %s -o %s", cl, tu_scratch("served-cl.csv"));
+	cr_assert_neq(rc, 0, "%s", out);
+	cr_assert(tu_has(out, "column util_other.1 cannot be applied on this machine") &&
+			  tu_has(out, "--ignore util_other.1"),
+		  "%s", out);
+	cr_assert_eq(access(tu_scratch("served-cl.csv"), F_OK), -1);
 }
 
 Test(serve, a_memory_target_below_the_margin_is_refused, .timeout = 60 * TU_SLOW)

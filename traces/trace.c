@@ -12,7 +12,7 @@
 #include "csvin.h"
 #include "num.h"
 
-enum slot { S_TIME, S_FREQ_ALL, S_FREQ, S_ONLINE, S_UTIL, S_MEM, S_BATTERY, S_TEMP, S_CHARGING, S_AMBIENT };
+enum slot { S_TIME, S_FREQ_ALL, S_FREQ, S_ONLINE, S_UTIL, S_UTIL_CL, S_MEM, S_BATTERY, S_TEMP, S_CHARGING, S_AMBIENT };
 
 struct column {
 	enum slot slot;
@@ -29,7 +29,8 @@ struct trace {
 	double max_freq[TRACE_MAX_CLUSTERS];
 };
 
-static const char known[] = "time_s, freq_mhz, freq_mhz.N, online.N, util_other, mem_avail_mb, "
+static const char known[] = "time_s, freq_mhz, freq_mhz.N, online.N, util_other, util_other.N, "
+			    "mem_avail_mb, "
 			    "battery_pct, temp_c, charging, ambient_c";
 
 /* Cluster index from the text after a '.', or -1. */
@@ -67,6 +68,12 @@ static int map_column(struct trace *t, int i, struct errbuf *eb)
 	if (strncmp(name, "freq_mhz.", 9) == 0 && (c->cluster = cluster_suffix(name + 9)) >= 0) {
 		c->slot = S_FREQ;
 		t->columns |= TRACE_FREQ0 << c->cluster;
+		return 0;
+	}
+	if (strncmp(name, "util_other.", 11) == 0 &&
+	    (c->cluster = cluster_suffix(name + 11)) >= 0) {
+		c->slot = S_UTIL_CL;
+		t->columns |= TRACE_UTIL0 << c->cluster;
 		return 0;
 	}
 	if (strncmp(name, "online.", 7) == 0 && (c->cluster = cluster_suffix(name + 7)) >= 0) {
@@ -234,6 +241,11 @@ int trace_next(struct trace *t, struct trace_row *row, struct errbuf *eb)
 			if ((rc = field(t, i, 0, 1, &row->util_other, eb)) < 0)
 				return rc;
 			row->set |= rc ? TRACE_UTIL : 0;
+			break;
+		case S_UTIL_CL:
+			if ((rc = field(t, i, 0, 1, &row->util_cluster[c->cluster], eb)) < 0)
+				return rc;
+			row->set |= rc ? TRACE_UTIL0 << c->cluster : 0;
 			break;
 		case S_MEM:
 			if ((rc = field(t, i, 0, 1e8, &row->mem_avail_mb, eb)) < 0)

@@ -3,7 +3,8 @@
  *
  * A trace is `time_s` (seconds, non-decreasing) plus any of: freq_mhz (all clusters) or
  * freq_mhz.N (cluster N), online.N (online cores of cluster N), util_other (0..1, CPU share
- * taken by other processes), mem_avail_mb, battery_pct (0..100), temp_c, charging (0/1),
+ * taken by other processes), util_other.N (0..1, their share of cluster N's cores, where it
+ * differs from util_other), mem_avail_mb, battery_pct (0..100), temp_c, charging (0/1),
  * ambient_c (the air around the device: the closed loop's input, docs/physics.md).
  * An empty field means "unchanged"; values hold until the next row that sets them.
  * Metadata `# max_freq_mhz: X` (or max_freq_mhz.N) gives the recording device's maximum
@@ -32,6 +33,7 @@ enum {
 	TRACE_TEMP = 1u << 19,
 	TRACE_CHARGING = 1u << 20,
 	TRACE_AMBIENT = 1u << 21,
+	TRACE_UTIL0 = 1u << 22,  /* util_other of cluster N is bit 22 + N */
 };
 
 struct trace_row {
@@ -40,6 +42,7 @@ struct trace_row {
 	double freq_mhz[TRACE_MAX_CLUSTERS];
 	int online[TRACE_MAX_CLUSTERS];
 	double util_other;
+	double util_cluster[TRACE_MAX_CLUSTERS]; /* util_other.N, where set */
 	double mem_avail_mb;
 	double battery_pct;
 	double temp_c;

@@ -3,6 +3,8 @@
  */
 #include "ainfo.h"
 
+#include "apeak.h"
+
 #include <stdarg.h>
 #include <string.h>
 
@@ -24,6 +26,36 @@ static void out(struct w *w, const char *fmt, ...)
 	if (!w->failed && vfprintf(w->f, fmt, ap) < 0)
 		w->failed = 1;
 	va_end(ap);
+}
+
+/* The cluster's measured fp32 peak (apeak.h), as the device keys derive reads. */
+static void write_peak(struct w *w, const struct agent_sys *s, const struct agent_cluster *cl)
+{
+	struct agent_peak p;
+	struct errbuf eb = {0};
+	struct agent_cpuset on; /* the cluster's online CPUs */
+	agent_cpuset_clear(&on);
+	for (int cpu = 0; cpu < AGENT_MAX_CPUS; cpu++)
+		if (agent_cpuset_has(&cl->cpus, cpu) && agent_cpuset_has(&s->online, cpu))
+			agent_cpuset_add(&on, cpu);
+	const struct agent_cpuset *set = &on;
+	if (agent_peak_measure(set, &p, &eb) < 0) {
+		out(w, "; peak_gflops: not measured (%s)\n", eb.msg);
+		return;
+	}
+	char cpus[256];
+	agent_cpuset_format(set, cpus, sizeof cpus);
+	double nominal = agent_sys_cluster_mhz(s, (int)(cl - s->clusters));
+	out(w, "; measured by adascale-agent info: 12 independent chains of %s FMA (%d fp32 "
+	       "lanes),\n; the best of %d runs of about 50 ms: %.1f GFLOP/s on CPU %d alone, "
+	       "%.1f on CPUs %s at once;\n",
+	    p.isa, p.width, p.repeats, p.gflops_one, agent_cpuset_first(set), p.gflops_all, cpus);
+	out(w, "; a dependent chain of integer adds (one a cycle) ran at %.0f MHz on CPU %d",
+	    p.clock_mhz, agent_cpuset_first(set));
+	if (nominal > 0)
+		out(w, "\n; (the frequency read above: %.0f MHz)", nominal);
+	out(w, ", so %.1f FLOPs per cycle\n", p.gflops_one * 1e3 / p.clock_mhz);
+	out(w, "peak_gflops = %.1f\npeak_gflops_all = %.1f\n", p.gflops_one, p.gflops_all);
 }
 
 int agent_info_write(FILE *f, const struct agent_sys *s)
@@ -102,6 +134,7 @@ int agent_info_write(FILE *f, const struct agent_sys *s)
 		}
 		out(&w, "; voltage_rule: needed since opp has no voltages, e.g. const:MV or "
 			"linear:MINMV-MAXMV\n");
+		write_peak(&w, s, cl);
 	}
 	if (!w.failed && fflush(f) != 0)
 		w.failed = 1;
