@@ -141,6 +141,7 @@ struct sim {
 	int job_cluster, next_cluster, cur_cluster; /* cur_cluster: -1 before the first */
 	int64_t cl_served[ADASCALE_MAX_CLUSTERS];
 	int cl_aware; /* the policy's ABI knows clusters (version 2 on) */
+	int cl_max_threads[ADASCALE_MAX_CLUSTERS]; /* the view's cluster_max_threads */
 
 	/* accounting */
 	int64_t end_ns, last_energy_ns;
@@ -327,6 +328,8 @@ static int other_clusters(struct sim *s, struct errbuf *eb)
 		s->cl_on[c] = 1;
 		s->n_cl_on++;
 	}
+	for (int c = 0; c < ADASCALE_MAX_CLUSTERS; c++)
+		s->cl_max_threads[c] = cluster_offered(s, c) ? vt_on(s, c)->max_threads : 0;
 	return 0;
 }
 
@@ -701,29 +704,37 @@ static __attribute__((noinline)) void state_costs(struct sim *s, int t)
 	s->st_valid[t] = 1;
 }
 
+/*
+ * An inference's rate and power on a cluster other than the default one: its own model at
+ * its own state, no calibration there. Out of line: most runs never come here.
+ */
+static __attribute__((noinline)) void other_cluster_costs(struct sim *s, int t)
+{
+	const struct devmodel *m = dm_on(s, s->job_cluster);
+	struct devmodel_state d = dm_state_on(&s->st, s->job_cluster);
+	s->job_rate = devmodel_rate(m, &d, t);
+	s->job_power_mw = devmodel_power_mw(m, &d, t);
+}
+
 static int schedule_done(struct sim *s, int64_t now)
 {
 	if (s->job_done)
 		event_cancel(s->job_done);
 	int t = s->vt.cur_threads;
-	if (s->job_cluster != s->dm.cluster) {
-		/* another cluster: its own model, at its own state (no calibration there) */
-		const struct devmodel *m = dm_on(s, s->job_cluster);
-		struct devmodel_state d = dm_state_on(&s->st, s->job_cluster);
-		s->job_rate = devmodel_rate(m, &d, t);
-		s->job_power_mw = devmodel_power_mw(m, &d, t);
-	} else if (!s->st_valid[t]) {
-		state_costs(s, t);
-	}
-	if (s->job_cluster != s->dm.cluster) {
-		/* set above */
-	} else if (s->dm.calib) {
-		/* the level drawn at the start holds: only the load and cores change */
-		struct devmodel_state d = dm_state(s, &s->st);
-		devmodel_costs_at(&s->dm, &d, t, s->job_level, &s->job_rate, &s->job_power_mw);
+	if (__builtin_expect(s->job_cluster != s->dm.cluster, 0)) {
+		other_cluster_costs(s, t);
 	} else {
-		s->job_rate = s->st_rate[t];
-		s->job_power_mw = s->st_power_mw[t];
+		if (!s->st_valid[t])
+			state_costs(s, t);
+		if (s->dm.calib) {
+			/* the level drawn at the start holds: only the load and cores change */
+			struct devmodel_state d = dm_state(s, &s->st);
+			devmodel_costs_at(&s->dm, &d, t, s->job_level, &s->job_rate,
+					  &s->job_power_mw);
+		} else {
+			s->job_rate = s->st_rate[t];
+			s->job_power_mw = s->st_power_mw[t];
+		}
 	}
 	double ns = ceil(s->job_remaining_us * 1000.0 / s->job_rate);
 	if (ns > 9e18 - (double)now)
@@ -790,9 +801,7 @@ static int decide(struct sim *s, int64_t now, int *var, int *threads, int *clust
 		.default_cluster = s->dm.cluster,
 		.current_cluster = s->cur_cluster,
 	};
-	for (int c = 0; c < ADASCALE_MAX_CLUSTERS; c++)
-		if (cluster_offered(s, c))
-			view->cluster_max_threads[c] = vt_on(s, c)->max_threads;
+	memcpy(view->cluster_max_threads, s->cl_max_threads, sizeof s->cl_max_threads);
 	*d = (struct adascale_decision){s->cur_var, s->vt.cur_threads, -1};
 	int64_t req = s->ring_seq[s->head];
 	/*
