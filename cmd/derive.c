@@ -64,9 +64,14 @@ int cmd_derive(int argc, char **argv)
 	fprintf(stderr,
 		"adascale: derived %d timings for %s: %d compute-bound (x%.3g), %d memory-bound "
 		"(x%.3g), %d at thread counts past the source's (Amdahl, the file says each op's "
-		"serial fraction)\n",
+		"serial fraction)",
 		st.n_rows, dst->name, st.n_compute_bound, st.compute_ratio, st.n_memory_bound,
 		st.memory_ratio, st.n_scaled);
+	if (st.n_int8 || st.n_int8_fp32_ratio)
+		fprintf(stderr, "; int8: %d by the target's int8 rate, %d by the fp32 ratio (no fp32 "
+				"twin)",
+			st.n_int8, st.n_int8_fp32_ratio);
+	fprintf(stderr, "\n");
 done:
 	afile_destroy(out);
 	timings_destroy(t);

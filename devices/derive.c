@@ -154,7 +154,7 @@ int derive_timings(const struct device *src, const struct timings *t, const stru
 		dst->clusters[dc].core_type);
 	fprintf(out, "# derive_rule: roofline: compute-bound kernels scaled by the ratio of peak "
 		     "fp32 FLOP/s (the source's big cluster: %s; the target's cluster %d: %s), %s; "
-		     "int8 and fp16 by the same ratios\n",
+		     "fp16, and int8 without int8_ops_per_cycle, by the same ratios\n",
 		peak_says(src, device_big_cluster(src)), dc, peak_says(dst, dc),
 		with_bw ? "memory-bound ones by the ratio of mem_bw_gbps"
 			: "and memory-bound ones too (a device gives no mem_bw_gbps)");
@@ -175,8 +175,30 @@ int derive_timings(const struct device *src, const struct timings *t, const stru
 	fprintf(out, "%s,threads,backend,median_us,p10_us,p90_us,runs,gflops,freq_start_mhz,"
 		     "freq_end_mhz,freq_changed\n",
 		KSHAPE_CSV_HEADER);
+	const struct cluster *tc = &dst->clusters[dc];
+	int int8_rule = tc->int8_ops_per_cycle > 0 && tc->flops_per_cycle > 0;
+	if (int8_rule)
+		fprintf(out, "# int8_rule: an int8 kernel takes its fp32 twin's derived time (the same "
+			     "shape) x %g / %g, the target core's fp32 FLOPs over its int8 operations "
+			     "a cycle; where the source has no fp32 twin, the fp32 ratio above\n",
+			tc->flops_per_cycle, tc->int8_ops_per_cycle);
 	for (int i = 0; i < t->n; i++) {
 		const struct timing *g = &t->t[i];
+		/* an int8 kernel, by its own rule: its fp32 twin's time at the target's int8 rate */
+		double q = 1;
+		const struct timing *base = g;
+		if (int8_rule && g->k.dtype == DT_INT8) {
+			struct kshape twin = g->k;
+			twin.dtype = DT_FP32;
+			int j = row_of(t, &twin, g->threads);
+			if (j >= 0 && t->t[j].median_us > 0) {
+				base = &t->t[j];
+				q = tc->flops_per_cycle / tc->int8_ops_per_cycle;
+				st->n_int8++;
+			} else {
+				st->n_int8_fp32_ratio++;
+			}
+		}
 		double p_src = peak(src, g->threads, f_src), p_dst = peak_on(dst, dc, g->threads, f_dst);
 		double flops = 2 * kshape_macs(&g->k);
 		double bytes = (double)kshape_in_bytes(&g->k) + (double)kshape_out_bytes(&g->k) +
@@ -193,14 +215,15 @@ int derive_timings(const struct device *src, const struct timings *t, const stru
 			else
 				st->memory_ratio = ratio;
 		}
-		double med = g->median_us * ratio;
+		ratio *= q;
+		double med = base->median_us * ratio;
 		kshape_write(out, &g->k);
 		fprintf(out, ",%d,derived,%.3f,%.3f,%.3f,0,%.4g,,,0\n", g->threads, med,
-			g->p10_us * ratio, g->p90_us * ratio, flops / (med * 1e3));
+			base->p10_us * ratio, base->p90_us * ratio, flops / (med * 1e3));
 		st->n_rows++;
 		/* past the source's M threads, up to the target's cores, from the row at M, by
 		   the kernel's own serial fraction (its op's where it lacks the 1-thread row) */
-		double sf = g->threads == m ? kernel_serial(t, g, m, st->serial[g->k.op]) : NAN;
+		double sf = g->threads == m ? kernel_serial(t, base, m, st->serial[g->k.op]) : NAN;
 		for (int th = m + 1; g->threads == m && th <= cores && !isnan(sf); th++) {
 			/* Amdahl's gain, and the target's peak per busy core at th against m */
 			double f = amdahl(sf, th) / amdahl(sf, m) *
@@ -208,7 +231,7 @@ int derive_timings(const struct device *src, const struct timings *t, const stru
 			double x = med * f;
 			kshape_write(out, &g->k);
 			fprintf(out, ",%d,derived,%.3f,%.3f,%.3f,0,%.4g,,,0\n", th, x,
-				g->p10_us * ratio * f, g->p90_us * ratio * f, flops / (x * 1e3));
+				base->p10_us * ratio * f, base->p90_us * ratio * f, flops / (x * 1e3));
 			st->n_rows++;
 			st->n_scaled++;
 		}

@@ -23,8 +23,12 @@
  *
  * The frequency of the source is the timings' freq_ref_mhz (where they were measured), of the
  * target its big cluster's highest operating point. When either device gives no mem_bw_gbps,
- * every kernel is scaled by the compute ratio, and the output says so. int8 and fp16 kernels
- * are scaled by the same fp32 ratios (the only sourced per-core figure). The output is a
+ * every kernel is scaled by the compute ratio, and the output says so. An int8 kernel, where
+ * the target cluster gives int8_ops_per_cycle (with flops_per_cycle) and the source has its
+ * fp32 twin (the same shape in fp32), takes the twin's derived time x flops_per_cycle /
+ * int8_ops_per_cycle: the target core's own int8 rate (the dot-product instructions where it
+ * has them), not the source's int8 kernels scaled by the fp32 ratio; otherwise, and for fp16,
+ * the fp32 ratios. The output is a
  * timings file whose metadata says `# derived_from:` and the rule, so every run that uses it
  * is stored and shown as derived. Not for measuring (devices/agent/).
  */
@@ -46,6 +50,8 @@ struct derive_stats {
 	int n_compute_bound, n_memory_bound;
 	double compute_ratio;   /* t(target) / t(source) for compute-bound kernels at 1 thread */
 	double memory_ratio;    /* the same for memory-bound kernels, 0 without bandwidths */
+	int n_int8;             /* int8 rows by the int8 rule (their fp32 twin at the int8 rate) */
+	int n_int8_fp32_ratio;  /* int8 rows without an fp32 twin: the fp32 ratio */
 };
 
 /*

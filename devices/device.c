@@ -99,7 +99,8 @@ static int beside(struct parse *p, const char *key, const char *v, char *dst, si
 
 enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC, K_BW, K_CALIB,
        K_SWITCH, K_KEEP };
-enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC, C_PEAK, C_PEAK_ALL, C_TIMINGS };
+enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC, C_PEAK, C_PEAK_ALL, C_TIMINGS,
+       C_INT8 };
 
 /* timings.MODEL and switch_costs.MODEL: a model's own files (device.h). */
 static int model_key(struct parse *p, const char *name, const char *v)
@@ -194,7 +195,8 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 {
 	static const char *const keys[] = {"cores", "core_type", "capacity", "dyn_power_coeff",
 					   "opp", "voltage_rule", "flops_per_cycle",
-					   "peak_gflops", "peak_gflops_all", "timings"};
+					   "peak_gflops", "peak_gflops_all", "timings",
+					   "int8_ops_per_cycle"};
 	struct cluster *c = &p->d->clusters[ci];
 	double x;
 	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
@@ -219,6 +221,7 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 		case C_FPC: return num_in(p, name, v, 0.001, 4096, &c->flops_per_cycle);
 		case C_PEAK: return num_in(p, name, v, 0.001, 1e6, &c->peak_gflops);
 		case C_PEAK_ALL: return num_in(p, name, v, 0.001, 1e7, &c->peak_gflops_all);
+		case C_INT8: return num_in(p, name, v, 0.001, 65536, &c->int8_ops_per_cycle);
 		case C_TIMINGS:
 			if (!v[0])
 				return inilines_fail(&p->in, ERR_PARSE, "timings: no file named");
@@ -227,7 +230,8 @@ static int cluster_key(struct parse *p, int ci, const char *name, const char *v)
 	}
 	return inilines_fail(&p->in, ERR_PARSE,
 		    "[cluster]: unknown key '%.64s' (cores, core_type, capacity, dyn_power_coeff, "
-		    "opp, voltage_rule, flops_per_cycle, peak_gflops, peak_gflops_all, timings)",
+		    "opp, voltage_rule, flops_per_cycle, peak_gflops, peak_gflops_all, timings, "
+		    "int8_ops_per_cycle)",
 		    name);
 }
 

@@ -19,6 +19,8 @@
  *              peak_gflops and peak_gflops_all (fp32 GFLOP/s of one core alone and of every
  *              core at once, measured by adascale-agent info or sourced; optional, for
  *              derive.h, where they take precedence over flops_per_cycle),
+ *              int8_ops_per_cycle (optional: the core's int8 rate, 2 per multiply-add, for
+ *              derive.h's int8 rule),
  *              timings (optional: kernel timings on this cluster, relative to the .ini, for a
  *              device whose inference may run on more than one cluster; [device] timings
  *              are the default cluster's, the biggest)
@@ -58,6 +60,8 @@ struct cluster {
 	double peak_gflops;              /* fp32 peak of one core alone, GFLOP/s, measured
 					    (adascale-agent info) or sourced; 0: not given */
 	double peak_gflops_all;          /* the same with every core busy at once; 0 */
+	double int8_ops_per_cycle;       /* int8 multiply and add operations per cycle per core
+					    (2 per MAC), sourced; 0 when not given */
 	char timings[PATH_MAX];          /* timings measured on or derived for this cluster,
 					    resolved like [device] timings; "" when not given:
 					    inference runs here only where it has timings */

@@ -19,10 +19,11 @@
 static double amdahl(double s, int t) { return s + (1 - s) / t; }
 
 /*
- * Derives the Pixel 3's big-cluster timings from source timings text measured on the Xeon
- * host (devices/xeon-kvm-2vcpu.ini) and reads them back; the caller destroys them.
+ * Derives the big-cluster timings of the device at dst_ini from source timings text measured
+ * on the Xeon host (devices/xeon-kvm-2vcpu.ini) and reads them back; the caller destroys
+ * them.
  */
-static struct timings *derive_text(const char *text, struct derive_stats *st)
+static struct timings *derive_to(const char *dst_ini, const char *text, struct derive_stats *st)
 {
 	const char *src_t = tu_write("src-timings.csv", text);
 	struct timings *t = NULL, *d = NULL;
@@ -30,7 +31,7 @@ static struct timings *derive_text(const char *text, struct derive_stats *st)
 	struct errbuf eb = {0};
 	cr_assert_eq(timings_load(src_t, &t, &eb), 0, "%s", eb.msg);
 	cr_assert_eq(device_load("devices/xeon-kvm-2vcpu.ini", &src, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(device_load("devices/pixel3.ini", &dst, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(device_load(dst_ini, &dst, &eb), 0, "%s", eb.msg);
 	const char *outp = tu_scratch("derived.csv");
 	FILE *f = fopen(outp, "w");
 	cr_assert_not_null(f);
@@ -41,6 +42,12 @@ static struct timings *derive_text(const char *text, struct derive_stats *st)
 	device_destroy(src);
 	device_destroy(dst);
 	return d;
+}
+
+/* The same for the Pixel 3 as bundled. */
+static struct timings *derive_text(const char *text, struct derive_stats *st)
+{
+	return derive_to("devices/pixel3.ini", text, st);
 }
 
 Test(derive, thread_counts_past_the_source_follow_amdahl_per_op)
@@ -127,6 +134,56 @@ Test(derive, each_kernel_scales_by_its_own_serial_fraction)
 		cr_expect(fabs(at[4] / at[2] - want) <= 1e-4 * want, "s=%g: t(4)/t(2) %g, want %g",
 			  s_of[k], at[4] / at[2], want);
 	}
+	timings_destroy(d);
+}
+
+/*
+ * int8 by its own rule: where the source has the same shape in fp32, an int8 kernel's derived
+ * time is the fp32 one's x 8 / 32 (the Pixel 3 core's fp32 FLOPs over its int8 operations a
+ * cycle, the figure devices/pixel3.ini gives as a comment, given here), whatever the source's
+ * own int8 time; an int8 kernel without an fp32 twin keeps the fp32 ratio on its own time.
+ */
+Test(derive, int8_takes_the_target_cores_int8_rate)
+{
+	const char *hdr = "# freq_ref_mhz: 2600\n"
+			  "op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,threads,backend,"
+			  "median_us,p10_us,p90_us,runs,gflops,freq_start_mhz,freq_end_mhz,"
+			  "freq_changed\n";
+	char text[2048];
+	snprintf(text, sizeof text,
+		 "%s"
+		 "conv,28,28,64,64,1,1,1,fp32,1,xnnpack,800,800,800,100,1,,,0\n"
+		 "conv,28,28,64,64,1,1,1,int8,1,xnnpack,700,700,700,100,1,,,0\n"
+		 "conv,14,14,64,64,1,1,1,int8,1,xnnpack,300,300,300,100,1,,,0\n",
+		 hdr);
+	/* the Pixel 3 with its commented int8 rate given (its timings paths made absolute) */
+	char cmd[1024], out[1024];
+	const char *ini = tu_scratch("pixel3-int8.ini");
+	snprintf(cmd, sizeof cmd,
+		 "sed -e 's/^; int8_ops_per_cycle = /int8_ops_per_cycle = /' "
+		 "-e \"s#^timings = #timings = $(pwd)/devices/#\" devices/pixel3.ini > %s", ini);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
+	struct derive_stats st;
+	struct timings *d = derive_to(ini, text, &st);
+	cr_expect_eq(st.n_int8, 1);
+	cr_expect_eq(st.n_int8_fp32_ratio, 1);
+	/* the fp32 ratio at 1 thread: the Xeon host's 2600 MHz x 64 against the Pixel 3's 22.3 */
+	double ratio = 2600e6 * 64 / 22.3e9;
+	double fp32 = 0, twin = 0, lone = 0;
+	for (int i = 0; i < d->n; i++) {
+		const struct timing *g = &d->t[i];
+		if (g->k.dtype == DT_FP32)
+			fp32 = g->median_us;
+		else if (g->k.in_h == 28)
+			twin = g->median_us;
+		else
+			lone = g->median_us;
+	}
+	cr_expect(fabs(fp32 - 800 * ratio) <= 1e-3 * fp32, "fp32 %g, want %g", fp32, 800 * ratio);
+	cr_expect(fabs(twin - 800 * ratio * 8 / 32) <= 1e-3 * twin, "int8 %g, want %g", twin,
+		  800 * ratio * 8 / 32);
+	cr_expect(fabs(lone - 300 * ratio) <= 1e-3 * lone, "int8 alone %g, want %g", lone,
+		  300 * ratio);
 	timings_destroy(d);
 }
 
