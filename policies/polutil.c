@@ -64,20 +64,31 @@ int pol_parse_bool(const char *name, const char *v, int *out, char *err, size_t 
 
 /* ---- what policies compute alike ---- */
 
-int pol_pick_threads(const struct adascale_host *h, const struct adascale_view *view, int v,
-		     int want, const struct adascale_state *state, double *ms)
+/* Predicted time of v at t threads on cluster c (-1: the default, predict_ms). */
+static inline double predict_on(const struct adascale_host *h, int v, int c, int t,
+				const struct adascale_state *state)
+{
+	return c < 0 ? h->predict_ms(h->ctx, v, t, state) : h->predict_on_ms(h->ctx, v, c, t, state);
+}
+
+/*
+ * The thread count for v on cluster c (-1: the default) with max thread counts there:
+ * want > 0 (capped), max (-1), or the fastest at state (1 if none has timings; their
+ * predictions are infinite); its predicted time into *ms unless ms is NULL.
+ */
+static inline int pick(const struct adascale_host *h, int v, int c, int max, int want,
+		       const struct adascale_state *state, double *ms)
 {
 	if (want != 0) {
-		int t = want < 0 || want > view->max_threads ? view->max_threads : want;
+		int t = want < 0 || want > max ? max : want;
 		if (ms)
-			*ms = h->predict_ms(h->ctx, v, t, state);
+			*ms = predict_on(h, v, c, t, state);
 		return t;
 	}
-	/* predict_ms is infinite at a thread count without timings */
 	int best = 1;
 	double best_ms = INFINITY;
-	for (int t = 1; t <= view->max_threads; t++) {
-		double t_ms = h->predict_ms(h->ctx, v, t, state);
+	for (int t = 1; t <= max; t++) {
+		double t_ms = predict_on(h, v, c, t, state);
 		if (t_ms < best_ms) {
 			best = t;
 			best_ms = t_ms;
@@ -86,6 +97,12 @@ int pol_pick_threads(const struct adascale_host *h, const struct adascale_view *
 	if (ms)
 		*ms = best_ms;
 	return best;
+}
+
+int pol_pick_threads(const struct adascale_host *h, const struct adascale_view *view, int v,
+		     int want, const struct adascale_state *state, double *ms)
+{
+	return pick(h, v, -1, view->max_threads, want, state, ms);
 }
 
 int pol_parse_cluster(const char *v, int *out, char *err, size_t err_len)
@@ -105,7 +122,7 @@ int pol_parse_cluster(const char *v, int *out, char *err, size_t err_len)
 	return 0;
 }
 
-/* The thread count on cluster c (not the default) for v, as pol_pick_threads does there. */
+/* The same on cluster c (not the default): INFINITY where the host cannot predict there. */
 static int pick_on(const struct adascale_host *h, const struct adascale_view *view, int v,
 		   int want, int c, const struct adascale_state *state, double *ms)
 {
@@ -114,21 +131,7 @@ static int pick_on(const struct adascale_host *h, const struct adascale_view *vi
 		*ms = INFINITY;
 		return 1;
 	}
-	if (want != 0) {
-		int t = want < 0 || want > max ? max : want;
-		*ms = h->predict_on_ms(h->ctx, v, c, t, state);
-		return t;
-	}
-	int best = 1;
-	*ms = INFINITY;
-	for (int t = 1; t <= max; t++) {
-		double t_ms = h->predict_on_ms(h->ctx, v, c, t, state);
-		if (t_ms < *ms) {
-			best = t;
-			*ms = t_ms;
-		}
-	}
-	return best;
+	return pick(h, v, c, max, want, state, ms);
 }
 
 int pol_pick_place(const struct adascale_host *h, const struct adascale_view *view, int v,

@@ -16,6 +16,12 @@
 #include "testutil.h"
 #include "timings.h"
 
+/* The source timings' header: measured at 2600 MHz (the Xeon host's frequency). */
+static const char HDR[] = "# freq_ref_mhz: 2600\n"
+			  "op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,threads,backend,"
+			  "median_us,p10_us,p90_us,runs,gflops,freq_start_mhz,freq_end_mhz,"
+			  "freq_changed\n";
+
 static double amdahl(double s, int t) { return s + (1 - s) / t; }
 
 /*
@@ -55,11 +61,7 @@ Test(derive, thread_counts_past_the_source_follow_amdahl_per_op)
 	static const double s_of[2] = {0.2, 0.5}; /* conv, dwconv */
 	static const double t1[2] = {1000, 400};  /* us at 1 thread, 2600 MHz */
 	char text[4096];
-	int n = snprintf(text, sizeof text,
-			 "# freq_ref_mhz: 2600\n"
-			 "op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,threads,backend,"
-			 "median_us,p10_us,p90_us,runs,gflops,freq_start_mhz,freq_end_mhz,"
-			 "freq_changed\n");
+	int n = snprintf(text, sizeof text, "%s", HDR);
 	for (int th = 1; th <= 2; th++) {
 		n += snprintf(text + n, sizeof text - (size_t)n,
 			      "conv,28,28,64,64,1,1,1,fp32,%d,openblas,%.6f,%.6f,%.6f,100,1,,,0\n",
@@ -108,11 +110,7 @@ Test(derive, each_kernel_scales_by_its_own_serial_fraction)
 {
 	static const double s_of[2] = {0.1, 0.6};
 	char text[4096];
-	int n = snprintf(text, sizeof text,
-			 "# freq_ref_mhz: 2600\n"
-			 "op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,threads,backend,"
-			 "median_us,p10_us,p90_us,runs,gflops,freq_start_mhz,freq_end_mhz,"
-			 "freq_changed\n");
+	int n = snprintf(text, sizeof text, "%s", HDR);
 	for (int th = 1; th <= 2; th++)
 		for (int k = 0; k < 2; k++) {
 			double us = 1000 * amdahl(s_of[k], th);
@@ -145,17 +143,13 @@ Test(derive, each_kernel_scales_by_its_own_serial_fraction)
  */
 Test(derive, int8_takes_the_target_cores_int8_rate)
 {
-	const char *hdr = "# freq_ref_mhz: 2600\n"
-			  "op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,threads,backend,"
-			  "median_us,p10_us,p90_us,runs,gflops,freq_start_mhz,freq_end_mhz,"
-			  "freq_changed\n";
 	char text[2048];
 	snprintf(text, sizeof text,
 		 "%s"
 		 "conv,28,28,64,64,1,1,1,fp32,1,xnnpack,800,800,800,100,1,,,0\n"
 		 "conv,28,28,64,64,1,1,1,int8,1,xnnpack,700,700,700,100,1,,,0\n"
 		 "conv,14,14,64,64,1,1,1,int8,1,xnnpack,300,300,300,100,1,,,0\n",
-		 hdr);
+		 HDR);
 	/* the Pixel 3 with its commented int8 rate given (its timings paths made absolute) */
 	char cmd[1024], out[1024];
 	const char *ini = tu_scratch("pixel3-int8.ini");
