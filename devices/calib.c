@@ -38,19 +38,26 @@ static int find_double(const double *a, int n, double x)
 }
 
 /* Closes the cell being read: it must have reached level 1. */
-static int close_cell(struct csvin *in, const struct cell *c, int n_vals, int n_q,
-		      double last_q, struct errbuf *eb)
+static int close_cell(struct csvin *in, const char *key, const struct cell *c, int n_vals,
+		      int n_q, double last_q, struct errbuf *eb)
 {
 	if (last_q != 1 || (n_q > 0 && n_vals - c->at != n_q))
 		return err_set(eb, ERR_PARSE,
-			       "%s:%ld: the cell threads=%d util_other=%g (from line %ld) ends at "
+			       "%s:%ld: the cell threads=%d %s=%g (from line %ld) ends at "
 			       "quantile %g: each cell runs from quantile 0 to 1 with the levels of "
 			       "the first cell",
-			       csvin_path(in), csvin_line(in), c->threads, c->load, c->line, last_q);
+			       csvin_path(in), csvin_line(in), c->threads, key, c->load, c->line,
+			       last_q);
 	return 0;
 }
 
 int calib_load(const char *path, struct calib **out, struct errbuf *eb)
+{
+	return calib_load_keyed(path, "util_other", 0, 1, out, eb);
+}
+
+int calib_load_keyed(const char *path, const char *key, double key_lo, double key_hi,
+		     struct calib **out, struct errbuf *eb)
 {
 	int rc;
 	struct calib *k = calloc(1, sizeof *k);
@@ -67,7 +74,7 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 	}
 	int c_thr, c_load, c_q, c_slow, c_passes;
 	if ((rc = c_thr = csvin_require_col(in, "threads", eb)) < 0 ||
-	    (rc = c_load = csvin_require_col(in, "util_other", eb)) < 0 ||
+	    (rc = c_load = csvin_require_col(in, key, eb)) < 0 ||
 	    (rc = c_q = csvin_require_col(in, "quantile", eb)) < 0 ||
 	    (rc = c_slow = csvin_require_col(in, "slowdown", eb)) < 0 ||
 	    (rc = c_passes = csvin_require_col(in, "passes", eb)) < 0)
@@ -77,7 +84,7 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 		long thr, passes;
 		double load, q, s;
 		if ((rc = csvin_long_in(in, c_thr, 1, 1024, &thr, eb)) < 0 ||
-		    (rc = csvin_double_in(in, c_load, 0, 1, &load, eb)) < 0 ||
+		    (rc = csvin_double_in(in, c_load, key_lo, key_hi, &load, eb)) < 0 ||
 		    (rc = csvin_double_in(in, c_q, 0, 1, &q, eb)) < 0 ||
 		    (rc = csvin_double_in(in, c_slow, 1e-6, 1e6, &s, eb)) < 0 ||
 		    (rc = csvin_long_in(in, c_passes, 1, 1000000000L, &passes, eb)) < 0)
@@ -86,7 +93,7 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 		int same = cur && cur->threads == thr && cur->load == load && last_q < 1;
 		if (!same) {
 			if (cur && last_q < 1) {
-				rc = close_cell(in, cur, n_vals, n_q, last_q, eb);
+				rc = close_cell(in, key, cur, n_vals, n_q, last_q, eb);
 				goto fail;
 			}
 			if (cur && !n_q)
@@ -94,9 +101,9 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 			for (int i = 0; i < n_cells; i++)
 				if (cells[i].threads == thr && cells[i].load == load) {
 					rc = csvin_fail(in, eb, ERR_PARSE,
-							"threads=%ld util_other=%g is given twice "
+							"threads=%ld %s=%g is given twice "
 							"(also from line %ld)",
-							thr, load, cells[i].line);
+							thr, key, load, cells[i].line);
 					goto fail;
 				}
 			if (q != 0) {
@@ -175,7 +182,7 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 		goto fail;
 	}
 	if (last_q < 1) {
-		rc = close_cell(in, &cells[n_cells - 1], n_vals, n_q, last_q, eb);
+		rc = close_cell(in, key, &cells[n_cells - 1], n_vals, n_q, last_q, eb);
 		goto fail;
 	}
 	if (!n_q)
@@ -201,8 +208,8 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 		}
 		if (find_double(k->loads, k->n_loads, c->load) < 0) {
 			if (k->n_loads == CALIB_MAX_LOADS) {
-				rc = err_set(eb, ERR_RANGE, "%s:%ld: more than %d load levels", path,
-					     c->line, CALIB_MAX_LOADS);
+				rc = err_set(eb, ERR_RANGE, "%s:%ld: more than %d %s levels", path,
+					     c->line, CALIB_MAX_LOADS, key);
 				goto fail;
 			}
 			int j = k->n_loads++;
@@ -221,18 +228,19 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 					       cells[i].load == k->loads[l];
 				if (!have) {
 					rc = err_set(eb, ERR_PARSE,
-						     "%s:%ld: no cell for threads=%d util_other=%g: "
-						     "every thread count needs every load level",
-						     path, csvin_line(in), k->threads[t], k->loads[l]);
+						     "%s:%ld: no cell for threads=%d %s=%g: "
+						     "every thread count needs every %s level",
+						     path, csvin_line(in), k->threads[t], key,
+						     k->loads[l], key);
 					goto fail;
 				}
 			}
 	}
 	if (k->loads[0] != 0) {
 		rc = err_set(eb, ERR_PARSE,
-			     "%s:%ld: no load level 0: the slowdowns are against idle, and the "
-			     "idle cells are needed (the lowest level is %g)",
-			     path, cells[0].line, k->loads[0]);
+			     "%s:%ld: no %s level 0: the slowdowns are against it, and its "
+			     "cells are needed (the lowest level is %g)",
+			     path, cells[0].line, key, k->loads[0]);
 		goto fail;
 	}
 	k->n_q = n_q;

@@ -34,6 +34,7 @@ struct parse {
 	struct errbuf *eb;
 	int rc;
 	long calib_line;     /* of the calibration key */
+	long cadence_line;   /* of the cadence key */
 	unsigned sensing_keys; /* bit per [sensing] key seen */
 	long switch_line;    /* of the switch_costs key */
 };
@@ -98,7 +99,7 @@ static int beside(struct parse *p, const char *key, const char *v, char *dst, si
 }
 
 enum { K_NAME, K_SOC, K_MEM, K_STORAGE, K_INIT, K_BASE, K_TIMINGS, K_TSRC, K_ESRC, K_BW, K_CALIB,
-       K_SWITCH, K_KEEP };
+       K_SWITCH, K_KEEP, K_CADENCE };
 enum { C_CORES, C_TYPE, C_CAP, C_COEFF, C_OPP, C_VRULE, C_FPC, C_PEAK, C_PEAK_ALL, C_TIMINGS,
        C_INT8 };
 
@@ -144,7 +145,7 @@ static int device_key(struct parse *p, const char *name, const char *v)
 					   "storage_read_mbps", "init_ms", "base_power_mw",
 					   "timings", "timings_source", "energy_source",
 					   "mem_bw_gbps", "calibration", "switch_costs",
-					   "keep_built"};
+					   "keep_built", "cadence"};
 	struct device *d = p->d;
 	for (int k = 0; k < (int)(sizeof keys / sizeof keys[0]); k++) {
 		if (strcmp(name, keys[k]) != 0)
@@ -165,6 +166,11 @@ static int device_key(struct parse *p, const char *name, const char *v)
 				return inilines_fail(&p->in, ERR_PARSE, "calibration: no file named");
 			p->calib_line = p->in.line;
 			return beside(p, name, v, d->calibration, sizeof d->calibration);
+		case K_CADENCE:
+			if (!v[0])
+				return inilines_fail(&p->in, ERR_PARSE, "cadence: no file named");
+			p->cadence_line = p->in.line;
+			return beside(p, name, v, d->cadence, sizeof d->cadence);
 		case K_SWITCH:
 			if (!v[0])
 				return inilines_fail(&p->in, ERR_PARSE, "switch_costs: no file named");
@@ -187,7 +193,8 @@ static int device_key(struct parse *p, const char *name, const char *v)
 	return inilines_fail(&p->in, ERR_PARSE,
 		    "[device]: unknown key '%.64s' (name, soc, memory_mb, storage_read_mbps, init_ms, "
 		    "base_power_mw, timings, timings_source, energy_source, mem_bw_gbps, "
-		    "calibration, switch_costs, keep_built, timings.MODEL, switch_costs.MODEL)",
+		    "calibration, cadence, switch_costs, keep_built, timings.MODEL, "
+		    "switch_costs.MODEL)",
 		    name);
 }
 
@@ -479,6 +486,17 @@ static int apply_voltage_rule(struct parse *p, int ci)
 		       p->path, at, where, r);
 }
 
+/* sha = SHA-256 of "SHA\nOTHER\n" (both hex): sha folded with another file's hash. */
+static void hash_in(char sha[65], const char *other)
+{
+	char both[2 * 65 + 2];
+	struct sha256 h;
+	snprintf(both, sizeof both, "%s\n%s\n", sha, other);
+	sha256_init(&h);
+	sha256_update(&h, both, strlen(both));
+	sha256_final_hex(&h, sha);
+}
+
 int device_load(const char *path, struct device **out, struct errbuf *eb)
 {
 	struct parse p = {.path = path, .eb = eb};
@@ -558,6 +576,11 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		err_wrap(eb, "%s:%ld: calibration", path, p.calib_line);
 		goto fail;
 	}
+	if (d->cadence[0] &&
+	    (p.rc = calib_load_keyed(d->cadence, "gap_ms", 0, 60000, &d->cad, eb)) < 0) {
+		err_wrap(eb, "%s:%ld: cadence", path, p.cadence_line);
+		goto fail;
+	}
 	if (d->switch_costs[0] && (p.rc = switchcost_load(d->switch_costs, &d->sw, eb)) < 0) {
 		err_wrap(eb, "%s:%ld: switch_costs", path, p.switch_line);
 		goto fail;
@@ -583,24 +606,14 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		p.rc = err_set(eb, rc, "%s: cannot read for hashing: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (d->calib) {
-		/* the device's hash covers its calibration: a new calibration is a new device */
-		char both[2 * 65 + 2];
-		struct sha256 h;
-		snprintf(both, sizeof both, "%s\n%s\n", d->sha256, d->calib->sha256);
-		sha256_init(&h);
-		sha256_update(&h, both, strlen(both));
-		sha256_final_hex(&h, d->sha256);
-	}
-	if (d->sw) {
-		/* and its switch costs, the same way */
-		char both[2 * 65 + 2];
-		struct sha256 h;
-		snprintf(both, sizeof both, "%s\n%s\n", d->sha256, d->sw->sha256);
-		sha256_init(&h);
-		sha256_update(&h, both, strlen(both));
-		sha256_final_hex(&h, d->sha256);
-	}
+	/* the device's hash covers its calibration, cadence and switch costs: a new one of
+	   them is a new device */
+	if (d->calib)
+		hash_in(d->sha256, d->calib->sha256);
+	if (d->cad)
+		hash_in(d->sha256, d->cad->sha256);
+	if (d->sw)
+		hash_in(d->sha256, d->sw->sha256);
 	fclose(p.f);
 	*out = d;
 	return 0;
@@ -616,6 +629,7 @@ void device_destroy(struct device *d)
 	if (!d)
 		return;
 	calib_destroy(d->calib);
+	calib_destroy(d->cad);
 	switchcost_destroy(d->sw);
 	free(d);
 }

@@ -9,6 +9,8 @@
  *              timings (a file relative to the .ini), timings_source (measured | derived:...),
  *              energy_source (free text: where the power numbers come from),
  *              calibration (optional: a contention calibration, calib.h, relative to the .ini)
+ *              cadence (optional: the slowdown of a pass after an idle gap, calib.h
+ *                      calib_load_keyed with gap_ms, relative to the .ini)
  *              switch_costs (optional: measured switch costs, switchcost.h, relative to
  *              the .ini; storage_read_mbps and init_ms remain for variants it lacks)
  *   [cluster.N] cores, core_type, capacity (DMIPS/MHz, biggest core = 1024),
@@ -138,8 +140,10 @@ struct device {
 	char path[PATH_MAX];
 	char sha256[65];         /* of the .ini; with a calibration, SHA-256 of the text
 				    "INI_SHA256\nCALIBRATION_SHA256\n" (both hex), so that what
-				    identifies a run covers both files; with switch costs, that
-				    hash and "SWITCH_COSTS_SHA256\n" hashed again the same way,
+				    identifies a run covers both files; with a cadence, that
+				    hash and "CADENCE_SHA256\n" hashed again the same way;
+				    with switch costs, that hash and "SWITCH_COSTS_SHA256\n"
+				    hashed again the same way,
 				    and again for each model's own switch costs */
 	double memory_mb;
 	double storage_read_mbps;
@@ -153,6 +157,10 @@ struct device {
 	char timings[PATH_MAX];  /* resolved against the .ini's folder; "" when none */
 	char calibration[PATH_MAX]; /* resolved like timings; "" when none */
 	struct calib *calib;        /* owned: read from calibration, NULL when none */
+	char cadence[PATH_MAX];     /* resolved like timings; "" when none */
+	struct calib *cad;          /* owned: read from cadence (calib_load_keyed, gap_ms), NULL
+				       when none: passes take their back-to-back time after any
+				       idle gap */
 	char switch_costs[PATH_MAX]; /* resolved like timings; "" when none */
 	struct switchcost *sw;      /* owned: read from switch_costs, NULL when none */
 	int n_models;

@@ -1,9 +1,9 @@
 /*
- * main.c: the adascale-agent command line: the table of verbs (calibrate, info, load,
+ * main.c: the adascale-agent command line: the table of verbs (cadence, calibrate, info, load,
  * profile, record, run, sense, serve, switchcost), each verb's options as a common/opt.h
  * table, and the mapping of error codes to messages and exit statuses. `adascale-agent
  * --help` lists the verbs from the table; every verb answers --help. Each verb's work is in
- * its own module (devices/agent/: acalib.c, ahold.c, ainfo.c, aprofile.c, arecord.c,
+ * its own module (devices/agent/: acadence.c, acalib.c, ahold.c, ainfo.c, aprofile.c, arecord.c,
  * arun.c, asense.c, aswitch.c; runtime/serve.c); nothing here measures or reads the system.
  * It sits on the runtime floor because serve needs the floors above the agent's
  * (docs/layout.md).
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acadence.h"
 #include "acalib.h"
 #include "afile.h"
 #include "ahold.h"
@@ -446,6 +447,94 @@ static int cmd_calibrate(const struct opt_verb *v, int argc, char **argv)
 	return rc < 0 ? fail(&eb, rc) : 0;
 }
 
+static const char cadence_help[] =
+	"usage: " PROG " cadence [PASSES.csv|SPEC.csv] [--threads 1,2] [--gaps 0,10,100]\n"
+	"        [--rounds N] [--warmup N] [--quantiles N] [--backend auto|openblas|xnnpack]\n"
+	"        [--dtype fp32|fp16|int8] [--seed N] [--quiet] [-o OUT]\n"
+	"\n"
+	"What the idle gap before a pass costs: for each thread count and each pass of a pass\n"
+	"list (or the one spec), runs passes as serve runs them (an inference thread woken for\n"
+	"each) after each idle gap, in rounds, and writes the quantiles of a pass's time (from\n"
+	"the wake to its end) after each gap: a cadence CSV for a device file's `cadence =`\n"
+	"(docs/agent.md). Gap 0 is back to back. The spec defaults to the zoo's MobileNet V1.\n"
+	"Needs the machine otherwise idle.\n"
+	"\n"
+	"  --threads LIST      thread counts, like 1,2,4 (1 .. the CPUs it may use)\n"
+	"  --gaps LIST         idle gaps in ms, ascending from 0 (0,2,5,10,20,50,100,200,500)\n"
+	"  --rounds N          passes timed after each gap (40)\n"
+	"  --warmup N          passes back to back before the rounds, per pass (5)\n"
+	"  --quantiles N       quantile levels written per cell, 0 .. 1 evenly (21)\n"
+	"  --backend B         auto, openblas or xnnpack (auto)\n"
+	"  --dtype D           fp32, fp16 or int8, for a spec without a dtype column (fp32)\n"
+	"  --seed N            seed of the random inputs and weights (1)\n"
+	"  --quiet             no progress lines on stderr\n"
+	"  -o, --out OUT       output file, written whole or not at all (stdout)\n"
+	"  -h, --help          this help\n";
+
+/* --threads of cadence; dst is a struct agent_cadence_opts. */
+static int opt_cadence_threads(const char *value, void *dst, char *why, size_t why_len)
+{
+	struct agent_calib_opts c;
+	struct agent_cadence_opts *o = dst;
+	struct errbuf eb = {0};
+	if (list_answer(agent_calib_parse_threads(value, &c, &eb), &eb, why, why_len) < 0)
+		return -1;
+	o->n_threads = c.n_threads < AGENT_CADENCE_MAX_THREADS ? c.n_threads
+							       : AGENT_CADENCE_MAX_THREADS;
+	memcpy(o->threads, c.threads, (size_t)o->n_threads * sizeof o->threads[0]);
+	return 0;
+}
+
+/* --gaps of cadence; dst is a struct agent_cadence_opts. */
+static int opt_cadence_gaps(const char *value, void *dst, char *why, size_t why_len)
+{
+	struct errbuf eb = {0};
+	return list_answer(agent_cadence_parse_gaps(value, dst, &eb), &eb, why, why_len);
+}
+
+static int cmd_cadence(const struct opt_verb *v, int argc, char **argv)
+{
+	struct agent_cadence_opts o;
+	agent_cadence_defaults(&o);
+	const char *out = NULL, *backend = o.backend;
+	int quiet = 0;
+	const struct opt opts[] = {
+		{.name = "threads", .type = OPT_FN, .dst = &o, .fn = opt_cadence_threads,
+		 .takes = "takes a list of counts in 1..1024 like 1,2"},
+		{.name = "gaps", .type = OPT_FN, .dst = &o, .fn = opt_cadence_gaps,
+		 .takes = "takes ascending gaps in ms from 0, like 0,10,100"},
+		{.name = "rounds", .type = OPT_INT, .dst = &o.rounds, .min = 1, .max = 100000,
+		 .takes = "takes a whole number in 1..100000"},
+		{.name = "warmup", .type = OPT_INT, .dst = &o.warmup, .min = 0, .max = 100000,
+		 .takes = "takes a whole number in 0..100000"},
+		{.name = "quantiles", .type = OPT_INT, .dst = &o.n_quantiles, .min = 2, .max = 1001,
+		 .takes = "takes a whole number in 2..1001"},
+		{.name = "backend", .type = OPT_STR, .dst = &backend},
+		{.name = "dtype", .type = OPT_FN, .dst = &o.dtype, .fn = opt_dtype,
+		 .takes = "takes fp32, fp16 or int8"},
+		{.name = "seed", .type = OPT_FN, .dst = &o.seed, .fn = opt_seed,
+		 .takes = "takes a whole number in 0..2147483647"},
+		{.name = "quiet", .type = OPT_FLAG, .dst = &quiet},
+		{.name = "out", .short_name = 'o', .type = OPT_STR, .dst = &out},
+		{.name = "output", .type = OPT_STR, .dst = &out},
+		{.name = NULL},
+	};
+	char *pos[1];
+	int n_pos, rc = opt_parse(v, opts, argc, argv, pos, 1, &n_pos);
+	if (rc != OPT_OK)
+		return parse_exit(rc);
+	if (n_pos == 1)
+		o.spec = pos[0];
+	o.backend = backend;
+	o.progress = !quiet;
+	char command[2048];
+	join_args(argc, argv, command, sizeof command);
+	o.command = command;
+	struct errbuf eb = {0};
+	rc = agent_cadence(&o, out, &eb);
+	return rc < 0 ? fail(&eb, rc) : 0;
+}
+
 static const char sense_help[] =
 	"usage: " PROG " sense [--periods 20,50,100] [--steps N] [--quiet] [-o OUT]\n"
 	"\n"
@@ -701,6 +790,8 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
+	{"cadence", cmd_cadence, "what the idle gap before a pass costs, per thread count: "
+				 "pass-time quantiles after each gap", cadence_help},
 	{"calibrate", cmd_calibrate, "how competing load slows whole passes, per thread count: "
 				     "slowdown quantiles", calibrate_help},
 	{"info", cmd_info, "this machine (CPU, clusters, frequencies, memory) as a device INI "
@@ -730,7 +821,7 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-/* "calibrate, info, load, profile, record, run, sense, serve, switchcost" */
+/* "cadence, calibrate, info, load, profile, record, run, sense, serve, switchcost" */
 static void verb_names(char *buf, size_t len)
 {
 	buf[0] = '\0';

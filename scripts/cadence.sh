@@ -1,10 +1,12 @@
 #!/bin/sh
-# How a pass's time depends on the gap before it: serves the most accurate variant alone on
+# How a pass's time depends on the gap before it: serves one variant (the most accurate) alone on
 # an idle trace with adascale-agent serve, at each request rate and thread count given, and
 # prints the p10, median and p90 of the served inference times (switches left out). The
 # profile times passes back to back; a runtime serving a camera at 10 fps leaves its threads
-# idle 90 ms between passes (docs/validation.md, "Cadence"). Run it on an idle machine.
+# idle 90 ms between passes (docs/validation.md, "Idle gaps"; adascale-agent cadence measures
+# the same for a device file). Run it on an idle machine.
 # Usage: scripts/cadence.sh BUILD_DIR DEVICE.ini [SECONDS] [FPS_LIST] [THREADS_LIST]
+#   VARIANT (default best): the static policy's variant (a key, best or fastest)
 # (docs/validation.md: scripts/cadence.sh build devices/epyc-kvm-2vcpu.ini 10 "2 10 50 100" "1 2")
 set -eu
 usage="usage: scripts/cadence.sh BUILD_DIR DEVICE.ini [SECONDS] [FPS_LIST] [THREADS_LIST]"
@@ -22,7 +24,7 @@ echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for t in $THREADS; do
 	for f in $FPS; do
 		"$BUILD/adascale-agent" serve --trace "$tmp/idle.csv" --device "$DEV" \
-			--policy "static:variant=best,threads=$t" --workload "periodic:fps=$f" \
+			--policy "static:variant=${VARIANT:-best},threads=$t" --workload "periodic:fps=$f" \
 			--duration-s "$SECS" --deadline-ms 10000 --queue 100000 \
 			-o "$tmp/served.csv" > /dev/null
 		# the rows after the header; the variant key is quoted and holds commas

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Measures this machine into a device: OUT_DIR/NAME.ini and OUT_DIR/NAME/ with its
 # in-model kernel timings (adascale profile), contention calibration (adascale-agent
-# calibrate), switch costs (adascale-agent switchcost) and sensing (adascale-agent sense),
+# calibrate), idle-gap cadence (adascale-agent cadence), switch costs (adascale-agent
+# switchcost) and sensing (adascale-agent sense),
 # each file's header naming the command, the host and the date. Run it on an otherwise idle
 # machine: every measurement is disturbed by other work, and the profile flags what it could
 # not measure steadily. Takes about ten minutes on two cores.
@@ -19,23 +20,25 @@ mkdir -p "$DIR"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "measure: 1/5 description (adascale-agent info)"
+echo "measure: 1/6 description (adascale-agent info)"
 "$BUILD/adascale-agent" info > "$DIR/info.ini"
 
-echo "measure: 2/5 sensing (adascale-agent sense, periods 20, 50, 100 ms)"
+echo "measure: 2/6 sensing (adascale-agent sense, periods 20, 50, 100 ms)"
 "$BUILD/adascale-agent" sense --periods 20,50,100 --steps 8 --quiet -o "$DIR/sensing.csv"
 
-echo "measure: 3/5 $MODEL's kernels in whole passes (adascale profile)"
+echo "measure: 3/6 $MODEL's kernels in whole passes (adascale profile)"
 "$BUILD/adascale" profile "$MODEL" -o "$DIR/timings.csv"
 
-echo "measure: 4/5 contention (adascale-agent calibrate: widths 0.5 and 1 at 224, fp32)"
+echo "measure: 4/6 contention (adascale-agent calibrate: widths 0.5 and 1 at 224, fp32)"
 "$BUILD/adascale" profile "$MODEL" --pass-list \
 	--variants "$MODEL:width=0.5,res=224,quant=fp32 $MODEL:width=1,res=224,quant=fp32" \
 	-o "$tmp/calib-passes.csv"
 cp "$tmp/calib-passes.csv" "$DIR/calibration-passes.csv"
 "$BUILD/adascale-agent" calibrate "$DIR/calibration-passes.csv" --quiet -o "$DIR/calibration.csv"
 
-echo "measure: 5/5 switch costs (adascale-agent switchcost, every variant)"
+echo "measure: 5/6 idle gaps (adascale-agent cadence: the calibration's passes after gaps of 0 to 500 ms)"
+"$BUILD/adascale-agent" cadence "$DIR/calibration-passes.csv" --quiet -o "$DIR/cadence.csv"
+echo "measure: 6/6 switch costs (adascale-agent switchcost, every variant)"
 "$BUILD/adascale" profile "$MODEL" --pass-list -o "$DIR/passes.csv"
 "$BUILD/adascale-agent" switchcost "$DIR/passes.csv" --quiet -o "$DIR/switch.csv"
 
@@ -54,9 +57,9 @@ sense=$(awk -F, '!/^#/ && $1 == 100 && $3 > 0 {
 {
 	echo "; $NAME: measured by scripts/measure-device.sh $BUILD $OUTDIR $NAME $MODEL on $(date -u +%Y-%m-%d)"
 	echo "; ($soc, as adascale-agent info saw it: $NAME/info.ini). Measured here: the kernel"
-	echo "; timings, the contention calibration, the switch costs and the sensing (each file's"
-	echo "; header has its command); assumed: energy (no power readings in a guest), storage speed"
-	echo "; and init time where switch costs measured nothing."
+	echo "; timings, the contention calibration, the idle-gap cadence, the switch costs and the"
+	echo "; sensing (each file's header has its command); assumed: energy (no power readings in a"
+	echo "; guest), storage speed and init time where switch costs measured nothing."
 	awk -v name="$NAME" -v dev="storage_read_mbps = 1000      ; assumed, used only where switch.csv has no row
 init_ms = 5                   ; assumed, as storage_read_mbps
 keep_built = 4                ; what adascale-agent serve keeps built (--keep-built, default 4)
@@ -65,6 +68,7 @@ energy_source = assumed: the coefficient of devices/xeon-kvm-2vcpu.ini (1923 uW/
 timings = $NAME/timings.csv
 timings_source = measured
 calibration = $NAME/calibration.csv
+cadence = $NAME/cadence.csv
 switch_costs = $NAME/switch.csv" \
 	    -v cl="dyn_power_coeff = 1923        ; assumed, see energy_source
 voltage_rule = const:1000     ; assumed 1.0 V: voltages not readable here" '

@@ -78,6 +78,7 @@ struct sim {
 	struct guard_buf g_var, g_host, g_view, g_state, g_queue, g_dec, g_obs, g_err;
 	struct rng rng_arrivals, rng_service, rng_policy;
 	struct rng rng_contention; /* an inference's slowdown level (a calibrated device) */
+	struct rng rng_cadence;    /* an inference's idle-gap slowdown level (a device's cadence) */
 	struct sense sense;        /* what the policy senses, when sensing is on */
 	int sensing;               /* the device has [sensing] and the policy sees no future */
 	struct event_queue q;
@@ -140,6 +141,7 @@ struct sim {
 	int n_cl_on;
 	int job_cluster, next_cluster, cur_cluster; /* cur_cluster: -1 before the first */
 	int64_t cl_served[ADASCALE_MAX_CLUSTERS];
+	int64_t cl_last_end[ADASCALE_MAX_CLUSTERS]; /* when a pass last ended there; -1: never */
 	int cl_aware; /* the policy's ABI knows clusters (version 2 on) */
 	int cl_max_threads[ADASCALE_MAX_CLUSTERS]; /* the view's cluster_max_threads */
 
@@ -859,6 +861,22 @@ static int ring_next(int i, int cap) { return i + 1 < cap ? i + 1 : 0; }
 static int finish_job(struct sim *s, int64_t now, int failed);
 
 /*
+ * The slowdown of a pass started now after the idle gap since the last one on the cluster
+ * ended (the whole run before the first: the largest gap measured): the device's cadence at
+ * a level drawn from its own stream, against back to back at the same level (so that gap 0
+ * leaves the drawn work as it is). The cadence was measured where the timings were: the
+ * default cluster only.
+ */
+static double cadence_slowdown(struct sim *s, int64_t now, int threads, int cluster)
+{
+	const struct calib *cad = s->dev->cad;
+	double p = rng_uniform(&s->rng_cadence);
+	double gap_ms = s->cl_last_end[cluster] < 0 ? cad->loads[cad->n_loads - 1]
+						    : (double)(now - s->cl_last_end[cluster]) / 1e6;
+	return calib_slowdown(cad, threads, gap_ms, p) / calib_slowdown(cad, threads, 0, p);
+}
+
+/*
  * Starts the head request on variant var at threads: a memory failure ends it at once,
  * otherwise its completion is scheduled.
  */
@@ -891,6 +909,8 @@ static int begin(struct sim *s, int64_t now, int var, int threads, int cluster)
 	}
 	if (dm_on(s, cluster)->calib)
 		s->job_level = rng_uniform(&s->rng_contention);
+	if (s->dev->cad && cluster == s->dm.cluster)
+		s->job_remaining_us *= cadence_slowdown(s, now, threads, cluster);
 	return schedule_done(s, now);
 }
 
@@ -994,6 +1014,7 @@ static int finish_job(struct sim *s, int64_t now, int failed)
 		hist_add(&s->lat, (double)(now - s->job_arrival));
 		s->out->variant_served[s->vt.var_index[s->cur_var]]++;
 		s->cl_served[s->job_cluster]++;
+		s->cl_last_end[s->job_cluster] = now;
 		if (s->vt.av[s->cur_var].has_top1) {
 			s->top1_sum += s->vt.av[s->cur_var].top1;
 			s->top1_n++;
@@ -1409,6 +1430,12 @@ static void model_notes(struct sim *s)
 		 : s->service == SERVICE_EXP ? "exponential around the profiled median "
 					       "(service=exp)"
 					     : "the profiled median (service=det)");
+	if (s->dev->cad)
+		add_note(s, "idle gaps: measured cadence %s sha256 %s (default cluster)",
+			 s->dev->cad->path, s->dev->cad->sha256);
+	else
+		add_note(s, "idle gaps: none modelled (a pass takes its back-to-back time after "
+			    "any gap; assumed)");
 	if (s->dev->sw)
 		add_note(s, "switch costs: measured for %d of %d variants, assumed for the rest",
 			 s->vt.n_sw_measured, s->vt.n_var);
@@ -1571,6 +1598,9 @@ static int setup(struct sim *s)
 	rng_init(&s->rng_policy, c->seed, "policy");
 	rng_init(&s->rng_timing, c->seed, "decide-timing");
 	rng_init(&s->rng_contention, c->seed, "contention");
+	rng_init(&s->rng_cadence, c->seed, "cadence");
+	for (int i = 0; i < ADASCALE_MAX_CLUSTERS; i++)
+		s->cl_last_end[i] = -1;
 	s->host = (struct adascale_host){
 		.size = sizeof s->host,
 		.ctx = s,

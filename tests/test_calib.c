@@ -238,7 +238,7 @@ Test(calib, a_bad_line_is_refused_with_file_and_line)
 		"5: threads=1 util_other=0 is given twice (also from line 3)");
 	refused("grid.csv", "1,0,0,1,5\n1,0,1,2,5\n2,0,0,1,5\n2,0,1,2,5\n1,1,0,1,5\n1,1,1,2,5\n",
 		"8: no cell for threads=2 util_other=1");
-	refused("noidle.csv", "1,0.5,0,1,5\n1,0.5,1,2,5\n", "3: no load level 0");
+	refused("noidle.csv", "1,0.5,0,1,5\n1,0.5,1,2,5\n", "3: no util_other level 0");
 	refused("load.csv", "1,1.5,0,1,5\n1,1.5,1,2,5\n", "3:2: column 'util_other'");
 	refused("passes.csv", "1,0,0,1,5\n1,0,1,2,6\n", "4: passes 6 differs from 5");
 	refused("empty.csv", "", "2: no calibration rows after the header");

@@ -55,8 +55,7 @@ void agent_calib_defaults(struct agent_calib_opts *o)
 	o->progress = 1;
 }
 
-/* Splits a comma list into numbers; *n of them, at most max. */
-static int parse_list(const char *s, const char *what, double *x, int max, int *n,
+int agent_list_parse(const char *s, const char *what, double *x, int max, int *n,
 		      struct errbuf *eb)
 {
 	char buf[512];
@@ -78,7 +77,7 @@ static int parse_list(const char *s, const char *what, double *x, int max, int *
 int agent_calib_parse_threads(const char *s, struct agent_calib_opts *o, struct errbuf *eb)
 {
 	double x[AGENT_CALIB_MAX_THREADS];
-	int n, rc = parse_list(s, "--threads", x, AGENT_CALIB_MAX_THREADS, &n, eb);
+	int n, rc = agent_list_parse(s, "--threads", x, AGENT_CALIB_MAX_THREADS, &n, eb);
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < n; i++) {
@@ -96,7 +95,7 @@ int agent_calib_parse_threads(const char *s, struct agent_calib_opts *o, struct 
 int agent_calib_parse_loads(const char *s, struct agent_calib_opts *o, struct errbuf *eb)
 {
 	double x[AGENT_CALIB_MAX_LOADS];
-	int n, rc = parse_list(s, "--loads", x, AGENT_CALIB_MAX_LOADS, &n, eb);
+	int n, rc = agent_list_parse(s, "--loads", x, AGENT_CALIB_MAX_LOADS, &n, eb);
 	if (rc < 0)
 		return rc;
 	if (x[0] != 0)
@@ -284,26 +283,13 @@ int agent_calib(const struct agent_calib_opts *o, const char *out_path, struct e
 	int rc, placed = 0;
 	if (!(r.sys = calloc(1, sizeof *r.sys)))
 		return err_set(eb, ERR_NOMEM, "out of memory");
-	if (strcmp(o->backend, "auto") != 0 && !kb_find(o->backend)) {
-		rc = err_set(eb, ERR_USAGE, "--backend '%s': auto, openblas or xnnpack", o->backend);
-		goto out;
-	}
 	if (o->n_loads < 1 || o->loads[0] != 0 || o->n_quantiles < 2 || o->period_ms <= 0) {
 		rc = err_set(eb, ERR_USAGE, "load levels start at 0, quantiles are 2 or more and "
 					    "the period is positive");
 		goto out;
 	}
-	if ((rc = agent_passes_read(o->spec, o->dtype, &r.ps, eb)) < 0)
+	if ((rc = agent_passes_read_for(o->spec, o->dtype, o->backend, &r.ps, eb)) < 0)
 		goto out;
-	for (int pi = 0; pi < r.ps->n; pi++)
-		for (int i = 0; i < r.ps->p[pi].n; i++) {
-			char why[KB_WHY_LEN] = "unsupported";
-			if (!kb_choose(o->backend, &r.ps->p[pi].layers[i].k, why)) {
-				rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", o->spec,
-					     r.ps->p[pi].layers[i].line, o->backend, why);
-				goto out;
-			}
-		}
 	if (o->cpus) {
 		if (agent_cpuset_parse(o->cpus, &r.cpus) < 0) {
 			rc = err_set(eb, ERR_USAGE, "--cpus '%s': a CPU list like 0-3 or 4,5", o->cpus);

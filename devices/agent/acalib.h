@@ -53,6 +53,10 @@ struct agent_calib_opts {
  * measure defaults with 3 warm-up runs and 50 ms, 500..5000 runs and 30 s per cell, seed 1.
  */
 void agent_calib_defaults(struct agent_calib_opts *o);
+/* Splits a comma list like 0,0.5,1 into numbers: *n of them, at most max; what names the
+ * option in errors. */
+int agent_list_parse(const char *s, const char *what, double *x, int max, int *n,
+		     struct errbuf *eb);
 /* Parses a list like 1,2,4 (threads) into o. */
 int agent_calib_parse_threads(const char *s, struct agent_calib_opts *o, struct errbuf *eb);
 /* Parses a list like 0,0.5,1 (load levels in [0, 1], ascending, 0 first) into o. */

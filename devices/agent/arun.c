@@ -193,6 +193,28 @@ int agent_pass_time(struct agent_pass *p, const struct agent_measure_opts *o,
 
 int agent_pass_run(struct agent_pass *p, struct errbuf *eb) { return pass_run(p, eb); }
 
+int agent_passes_read_for(const char *path, enum dtype dtype, const char *backend,
+			  struct agent_passes **out, struct errbuf *eb)
+{
+	if (strcmp(backend, "auto") != 0 && !kb_find(backend))
+		return err_set(eb, ERR_USAGE, "--backend '%s': auto, openblas or xnnpack", backend);
+	struct agent_passes *ps = NULL;
+	int rc = agent_passes_read(path, dtype, &ps, eb);
+	for (int pi = 0; rc == 0 && pi < ps->n; pi++)
+		for (int i = 0; rc == 0 && i < ps->p[pi].n; i++) {
+			char why[KB_WHY_LEN] = "unsupported";
+			if (!kb_choose(backend, &ps->p[pi].layers[i].k, why))
+				rc = err_set(eb, ERR_USAGE, "%s:%ld: %s: %s", path,
+					     ps->p[pi].layers[i].line, backend, why);
+		}
+	if (rc < 0) {
+		agent_passes_destroy(ps);
+		return rc;
+	}
+	*out = ps;
+	return 0;
+}
+
 const double *agent_pass_layer_times(const struct agent_pass *p, int i, int *n)
 {
 	*n = p->n_samples;

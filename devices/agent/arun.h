@@ -35,6 +35,13 @@ int agent_pass_create(const struct agent_layer *layers, int n, const char *backe
 		      uint64_t seed, const char *what, struct agent_pass **out, struct errbuf *eb);
 /* Accepts NULL. */
 void agent_pass_destroy(struct agent_pass *p);
+/*
+ * Reads a spec or pass list (alists.h) whose every layer the backend choice runs: an
+ * unknown backend name or a layer it cannot run is ERR_USAGE naming what:line. *out is set
+ * only on success.
+ */
+int agent_passes_read_for(const char *path, enum dtype dtype, const char *backend,
+			  struct agent_passes **out, struct errbuf *eb);
 int agent_pass_n_layers(const struct agent_pass *p);
 /* Layers (after the first) that read an earlier layer's output. */
 int agent_pass_n_chained(const struct agent_pass *p);

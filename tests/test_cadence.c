@@ -1,0 +1,237 @@
+/*
+ * test_cadence.c: the idle gap before a pass. A device's cadence file (adascale-agent
+ * cadence) makes a pass after an idle gap slower by the slowdown measured at that gap over
+ * the back-to-back one at the same level: runs on a test device with cadence files of known
+ * distributions give the latencies worked out from them by hand (clamped above the largest
+ * gap, linear between gaps, a fixed point where the gap depends on the pass before); a bad
+ * cadence file is refused with file:line through the device file; the device's hash covers
+ * it; `adascale-agent cadence` writes what the device loader reads.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calib.h"
+#include "device.h"
+#include "err.h"
+#include "model.h"
+#include "run.h"
+#include "sha256.h"
+#include "testutil.h"
+#include "timings.h"
+
+static char out[1 << 16];
+
+#define TIMINGS "devices/xeon-kvm-2vcpu/timings.csv"
+#define VARIANT "width=0.25 res=128 quant=fp32"
+
+/* tests/data/dvfs2.ini's text with `cadence = FILE` (written beside it) under [device]. */
+static const char *device_with(const char *name, const char *cadence_text)
+{
+	char file[64], key[96], ini[8192];
+	snprintf(file, sizeof file, "%s.csv", name);
+	tu_write(file, cadence_text);
+	snprintf(key, sizeof key, "[device]\ncadence = %s\n", file);
+	FILE *f = fopen("tests/data/dvfs2.ini", "r");
+	cr_assert_not_null(f);
+	char text[8192];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	text[n] = 0;
+	fclose(f);
+	/* the test device's timings are named from tests/data/: the runs give them explicitly */
+	const char *at = strstr(text, "[device]\n");
+	cr_assert_not_null(at);
+	snprintf(ini, sizeof ini, "%.*s%s%s", (int)(at - text), text, key, at + 9);
+	snprintf(file, sizeof file, "%s.ini", name);
+	return tu_write(file, ini);
+}
+
+/* The test variant's median at one thread (ms), from the timings file. */
+static double variant_ms(void)
+{
+	struct errbuf eb = {0};
+	struct model *m;
+	struct variant_set *vs;
+	struct timings *t;
+	cr_assert_eq(model_load("mobilenet_v1", &m, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(variants_enumerate(m, VARIANT, &vs, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(timings_load(TIMINGS, &t, &eb), 0, "%s", eb.msg);
+	double us = 0;
+	for (int i = 0; i < vs->v[0].spec->n_layers; i++) {
+		const struct timing *g = timings_find(t, &vs->v[0].spec->layers[i].k, 1);
+		cr_assert_not_null(g);
+		us += g->median_us;
+	}
+	timings_destroy(t);
+	variant_set_destroy(vs);
+	model_destroy(m);
+	return us / 1000;
+}
+
+/* The variant alone at one thread, fps frames a second for 400 s, on an idle trace. */
+static struct run_output *lone_run(const char *device, double fps, const char *service)
+{
+	char workload[64];
+	snprintf(workload, sizeof workload, "periodic:fps=%g,service=%s", fps, service);
+	struct run_config c;
+	run_config_defaults(&c);
+	c.trace = tu_write("cad-idle.csv", "time_s,util_other\n0,0\n");
+	c.duration_s = 400;
+	c.device = device;
+	c.timings = TIMINGS;
+	c.model = "mobilenet_v1";
+	c.ops = VARIANT;
+	c.policy = "static:variant=0,threads=1";
+	c.workload = workload;
+	c.deadline_ms = 1e6;
+	c.seed = 3;
+	struct errbuf eb = {0};
+	struct run_output *o = NULL;
+	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(o->m.served, (int64_t)llround(fps * 400));
+	return o;
+}
+
+static const char head[] = "threads,gap_ms,quantile,slowdown,passes\n";
+
+Test(cadence, a_pass_after_a_gap_beyond_the_largest_pays_that_gaps_slowdown, .timeout = 60)
+{
+	double med = variant_ms();
+	/* back to back 1 at every level; after 50 ms uniform between 2 and 4 */
+	char text[512];
+	snprintf(text, sizeof text, "%s1,0,0,1,9\n1,0,1,1,9\n1,50,0,2,9\n1,50,1,4,9\n", head);
+	const char *dev = device_with("cad-wide", text);
+	/*
+	 * 5 frames a second: every gap is about 200 ms, above the largest measured (50 ms), so
+	 * each pass takes med x S, S uniform on [2, 4]. Over 2,000 passes the p50 and p95 levels
+	 * are within 4 binomial standard deviations (0.045 and 0.02) of 0.5 and 0.95: S(p50) in
+	 * 2 + 2 [0.455, 0.545], S(p95) in 2 + 2 [0.93, 0.97], and the latency histogram's 0.1%.
+	 */
+	struct run_output *o = lone_run(dev, 5, "det");
+	cr_assert(tu_has(o->notes, "idle gaps: measured cadence "), "%s", o->notes);
+	double s50 = o->m.lat_p50_ms / med, s95 = o->m.lat_p95_ms / med;
+	cr_assert(s50 > 2.91 * 0.999 && s50 < 3.09 * 1.001, "p50 slowdown %g", s50);
+	cr_assert(s95 > 3.86 * 0.999 && s95 < 3.94 * 1.001, "p95 slowdown %g", s95);
+	run_output_destroy(o);
+	/* without the cadence the same run takes the median every time */
+	o = lone_run("tests/data/dvfs2.ini", 5, "det");
+	cr_assert(tu_has(o->notes, "idle gaps: none modelled"), "%s", o->notes);
+	cr_assert_float_eq(o->m.lat_p95_ms / med, 1.0, 1e-3);
+	run_output_destroy(o);
+}
+
+Test(cadence, between_gaps_the_slowdown_is_linear_in_the_gap, .timeout = 60)
+{
+	double med = variant_ms();
+	/* 1 back to back, 3 after 1000 ms, every level: S(g) = 1 + g / 500 up to 1000 ms */
+	char text[512];
+	snprintf(text, sizeof text, "%s1,0,0,1,9\n1,0,1,1,9\n1,1000,0,3,9\n1,1000,1,3,9\n", head);
+	const char *dev = device_with("cad-line", text);
+	/*
+	 * 5 frames a second: a pass of S m ms leaves a gap of 200 - S m before the next, so the
+	 * next takes S' = 1 + (200 - S m) / 500; from the first (S = 3, the largest gap) it
+	 * settles at the fixed point S* = 1.4 / (1 + m / 500) within a few passes, and every
+	 * later pass takes S* m (m is the variant's median, ms).
+	 */
+	double s_star = 1.4 / (1 + med / 500);
+	struct run_output *o = lone_run(dev, 5, "det");
+	cr_assert_float_eq(o->m.lat_p50_ms / med, s_star, 2e-3, "p50 slowdown %g, want %g",
+			   o->m.lat_p50_ms / med, s_star);
+	cr_assert_float_eq(o->m.lat_p95_ms / med, s_star, 2e-3, "p95 slowdown %g, want %g",
+			   o->m.lat_p95_ms / med, s_star);
+	run_output_destroy(o);
+	/* the device's hash covers the cadence, as it covers a calibration */
+	struct errbuf eb = {0};
+	struct device *d = NULL;
+	cr_assert_eq(device_load(dev, &d, &eb), 0, "%s", eb.msg);
+	char ini[65], cad[65], both[140], want[65];
+	cr_assert_eq(sha256_file(dev, ini), 0);
+	cr_assert_eq(sha256_file(d->cadence, cad), 0);
+	snprintf(both, sizeof both, "%s\n%s\n", ini, cad);
+	struct sha256 h;
+	sha256_init(&h);
+	sha256_update(&h, both, strlen(both));
+	sha256_final_hex(&h, want);
+	cr_assert_str_eq(d->sha256, want);
+	device_destroy(d);
+}
+
+Test(cadence, a_bad_cadence_is_refused_with_file_and_line)
+{
+	char text[512];
+	snprintf(text, sizeof text, "%s1,5,0,1,9\n1,5,1,2,9\n", head);
+	const char *dev = device_with("cad-bad", text);
+	struct errbuf eb = {0};
+	struct device *d = NULL;
+	cr_assert_lt(device_load(dev, &d, &eb), 0);
+	char want[1200];
+	snprintf(want, sizeof want, "%s:8: cadence: %s/cad-bad.csv:2: no gap_ms level 0", dev,
+		 tu_dir());
+	cr_assert(tu_has(eb.msg, want), "want '%s', got '%s'", want, eb.msg);
+	snprintf(text, sizeof text, "%s1,0,0,1,9\n1,0,1,1,9\n1,-5,0,1,9\n1,-5,1,1,9\n", head);
+	dev = device_with("cad-bad", text);
+	cr_assert_lt(device_load(dev, &d, &eb), 0);
+	cr_assert(tu_has(eb.msg, "cad-bad.csv:4:2: column 'gap_ms'"), "%s", eb.msg);
+	/* the command line exits 2 and stores nothing */
+	const char *db = tu_scratch("bad-cad.db");
+	remove(db);
+	cr_assert_eq(tu_adascale(out, sizeof out,
+				 "run --trace tests/data/slowdown.csv --device %s --timings %s "
+				 "--model mobilenet_v1 --policy greedy --db %s",
+				 dev, TIMINGS, db),
+		     2, "%s", out);
+	cr_assert(tu_has(out, "column 'gap_ms'"), "%s", out);
+	cr_assert_neq(access(db, F_OK), 0, "a database was written");
+}
+
+Test(cadence, agent_cadence_writes_what_the_device_loader_reads, .timeout = 120)
+{
+	const char *spec = tu_write("cad-tiny.csv",
+				    "name,op,in_h,in_w,in_c,out_c,kernel,stride,groups\n"
+				    "c0,conv,16,16,3,16,3,2,1\n"
+				    "dw,dwconv,8,8,16,16,3,1,16\n"
+				    "pw,conv,8,8,16,16,1,1,1\n");
+	const char *cad = tu_scratch("cad-out.csv");
+	remove(cad);
+	char cmd[2048];
+	/* a usage error writes nothing */
+	snprintf(cmd, sizeof cmd, "%s/adascale-agent cadence %s --gaps 5,10 -o %s", tu_bin(),
+		 spec, cad);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
+	cr_assert(tu_has(out, "--gaps"), "%s", out);
+	cr_assert_neq(access(cad, F_OK), 0);
+	snprintf(cmd, sizeof cmd,
+		 "%s/adascale-agent cadence %s --threads 1 --gaps 0,5 --rounds 3 --quantiles 5 "
+		 "--quiet -o %s",
+		 tu_bin(), spec, cad);
+	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
+	char ini_text[1024];
+	snprintf(ini_text, sizeof ini_text,
+		 "[device]\nname = c\nmemory_mb = 100\nstorage_read_mbps = 10\n"
+		 "base_power_mw = 0\ncadence = %s\n"
+		 "[cluster.0]\ncores = 2\ncapacity = 1024\ndyn_power_coeff = 1\nopp = 1000@900\n",
+		 cad);
+	struct errbuf eb = {0};
+	struct device *d = NULL;
+	cr_assert_eq(device_load(tu_write("cad-dev.ini", ini_text), &d, &eb), 0, "%s", eb.msg);
+	const struct calib *c = d->cad;
+	cr_assert_not_null(c);
+	cr_assert_eq(c->n_threads, 1);
+	cr_assert_eq(c->n_loads, 2);
+	cr_assert_eq(c->loads[1], 5.0);
+	cr_assert_eq(c->n_q, 5);
+	cr_assert_eq(c->passes[0], 3);
+	/* back to back is the reference: the median of three passes over itself is 1 */
+	cr_assert_float_eq(calib_slowdown(c, 1, 0, 0.5), 1.0, 1e-6);
+	device_destroy(d);
+	FILE *f = fopen(cad, "r");
+	cr_assert_not_null(f);
+	size_t n = fread(out, 1, sizeof out - 1, f);
+	out[n] = 0;
+	fclose(f);
+	cr_assert(tu_has(out, "# command: adascale-agent cadence "), "%s", out);
+	cr_assert(tu_has(out, "# back_to_back_median_ms.1: "), "%s", out);
+}
