@@ -124,3 +124,18 @@ void afile_destroy(struct afile *o)
 	free(o->path);
 	free(o);
 }
+
+int afile_write(const char *path, int (*write)(void *ctx, FILE *f), void *ctx,
+		struct errbuf *eb)
+{
+	struct afile *af = afile_create(path, eb);
+	if (!af)
+		return eb ? eb->code : ERR_IO;
+	errno = 0;
+	int rc = write(ctx, afile_stream(af)) < 0
+			 ? err_set(eb, ERR_IO, "%s: write failed: %s", afile_name(af),
+				   strerror(errno ? errno : EIO))
+			 : afile_commit(af, eb);
+	afile_destroy(af);
+	return rc;
+}

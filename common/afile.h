@@ -39,5 +39,12 @@ const char *afile_temp_path(const struct afile *o);
 int afile_commit(struct afile *o, struct errbuf *eb);
 /* Frees o; an output that was not committed is removed. Accepts NULL. */
 void afile_destroy(struct afile *o);
+/*
+ * The whole round for a writer of a stream: creates path's output, lets write put the text
+ * (0, or -1 with errno set, which becomes "NAME: write failed: why"), commits it, frees it.
+ * 0, or the error (nothing written).
+ */
+int afile_write(const char *path, int (*write)(void *ctx, FILE *f), void *ctx,
+		struct errbuf *eb);
 
 #endif

@@ -59,12 +59,8 @@ static double variant_ms(void)
 	cr_assert_eq(model_load("mobilenet_v1", &m, &eb), 0, "%s", eb.msg);
 	cr_assert_eq(variants_enumerate(m, VARIANT, &vs, &eb), 0, "%s", eb.msg);
 	cr_assert_eq(timings_load(TIMINGS, &t, &eb), 0, "%s", eb.msg);
-	double us = 0;
-	for (int i = 0; i < vs->v[0].spec->n_layers; i++) {
-		const struct timing *g = timings_find(t, &vs->v[0].spec->layers[i].k, 1);
-		cr_assert_not_null(g);
-		us += g->median_us;
-	}
+	double us;
+	cr_assert_eq(timings_model_us(t, vs->v[0].spec, 1, &us, NULL), 0);
 	timings_destroy(t);
 	variant_set_destroy(vs);
 	model_destroy(m);

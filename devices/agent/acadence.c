@@ -179,8 +179,9 @@ static int measure_pass(struct run *r, struct worker *w, int ti, int pi, struct 
 	return 0;
 }
 
-static int write_cadence(struct run *r, FILE *f)
+static int write_cadence(void *ctx, FILE *f)
 {
+	struct run *r = ctx;
 	const struct agent_cadence_opts *o = r->o;
 	char date[32], list[256];
 	struct utsname un;
@@ -248,7 +249,6 @@ int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, stru
 	if (!eb)
 		eb = &local;
 	struct run r = {.o = o};
-	struct afile *af = NULL;
 	struct worker w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 	pthread_t th;
 	int rc, started = 0;
@@ -287,16 +287,7 @@ int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, stru
 			rc = measure_pass(&r, &w, ti, pi, eb);
 	if (rc < 0)
 		goto out;
-	if (!(af = afile_create(out_path, eb))) {
-		rc = eb->code;
-		goto out;
-	}
-	if (write_cadence(&r, afile_stream(af)) < 0) {
-		rc = err_set(eb, ERR_IO, "%s: write failed: %s", afile_name(af),
-			     strerror(errno ? errno : EIO));
-		goto out;
-	}
-	rc = afile_commit(af, eb);
+	rc = afile_write(out_path, write_cadence, &r, eb);
 out:
 	if (started) {
 		pthread_mutex_lock(&w.mu);
@@ -305,7 +296,6 @@ out:
 		pthread_mutex_unlock(&w.mu);
 		pthread_join(th, NULL);
 	}
-	afile_destroy(af);
 	free(r.ms);
 	agent_passes_destroy(r.ps);
 	free(r.sys);

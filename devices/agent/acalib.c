@@ -214,8 +214,9 @@ static int calibrate_threads(struct run *r, int ti, struct errbuf *eb)
 	return rc;
 }
 
-static int write_calibration(struct run *r, FILE *f)
+static int write_calibration(void *ctx, FILE *f)
 {
+	struct run *r = ctx;
 	const struct agent_calib_opts *o = r->o;
 	char date[32], list[256];
 	struct utsname un;
@@ -279,7 +280,6 @@ int agent_calib(const struct agent_calib_opts *o, const char *out_path, struct e
 	if (!eb)
 		eb = &local;
 	struct run r = {.o = o};
-	struct afile *af = NULL;
 	int rc, placed = 0;
 	if (!(r.sys = calloc(1, sizeof *r.sys)))
 		return err_set(eb, ERR_NOMEM, "out of memory");
@@ -330,18 +330,8 @@ int agent_calib(const struct agent_calib_opts *o, const char *out_path, struct e
 	r.f1 = agent_sys_freq_mhz(r.sys, &r.cpus);
 	if (rc < 0)
 		goto out;
-	if (!(af = afile_create(out_path, eb))) {
-		rc = eb->code;
-		goto out;
-	}
-	if (write_calibration(&r, afile_stream(af)) < 0) {
-		rc = err_set(eb, ERR_IO, "%s: write failed: %s", afile_name(af),
-			     strerror(errno ? errno : EIO));
-		goto out;
-	}
-	rc = afile_commit(af, eb);
+	rc = afile_write(out_path, write_calibration, &r, eb);
 out:
-	afile_destroy(af);
 	if (r.cell)
 		for (int i = 0; i < r.n_threads * o->n_loads; i++)
 			free(r.cell[i].x);
