@@ -281,6 +281,10 @@ int cmd_validate(int argc, char **argv)
 		fprintf(stderr, "adascale validate: the served run left the trace's %s unapplied "
 			"(--ignore), the simulation applies every column: give a trace without "
 			"them for a like-for-like comparison\n", sv->ignored);
+	if (sv->trace_rows_late > 0)
+		fprintf(stderr, "adascale validate: the served run applied its trace late (%s): "
+			"for that long the device was not in the state the simulation replays\n",
+			sv->trace_lag);
 	/* the simulation: the served run's configuration, the files here */
 	struct run_config real_c, c;
 	served_run_config(sv, a.tag, &real_c);

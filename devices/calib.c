@@ -51,13 +51,28 @@ static int close_cell(struct csvin *in, const char *key, const struct cell *c, i
 	return 0;
 }
 
+static int load_where(const char *path, const char *key, double key_lo, double key_hi,
+		      const char *where, double where_val, struct calib **out,
+		      struct errbuf *eb);
+
 int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 {
-	return calib_load_keyed(path, "util_other", 0, 1, out, eb);
+	return load_where(path, "util_other", 0, 1, NULL, 0, out, eb);
 }
 
 int calib_load_keyed(const char *path, const char *key, double key_lo, double key_hi,
 		     struct calib **out, struct errbuf *eb)
+{
+	return load_where(path, key, key_lo, key_hi, NULL, 0, out, eb);
+}
+
+/*
+ * The calibration of the rows of path (key in [key_lo, key_hi] as the load) whose column
+ * where holds where_val, every row when where is NULL.
+ */
+static int load_where(const char *path, const char *key, double key_lo, double key_hi,
+		      const char *where, double where_val, struct calib **out,
+		      struct errbuf *eb)
 {
 	int rc;
 	struct calib *k = calloc(1, sizeof *k);
@@ -79,10 +94,17 @@ int calib_load_keyed(const char *path, const char *key, double key_lo, double ke
 	    (rc = c_slow = csvin_require_col(in, "slowdown", eb)) < 0 ||
 	    (rc = c_passes = csvin_require_col(in, "passes", eb)) < 0)
 		goto fail;
+	int c_where = where ? csvin_col(in, where) : -1;
 	double last_q = -1, last_s = 0;
 	while ((rc = csvin_next(in, eb)) > 0) {
 		long thr, passes;
-		double load, q, s;
+		double load, q, s, w;
+		if (c_where >= 0) {
+			if ((rc = csvin_double_in(in, c_where, 0, 1, &w, eb)) < 0)
+				goto fail;
+			if (w != where_val)
+				continue;
+		}
 		if ((rc = csvin_long_in(in, c_thr, 1, 1024, &thr, eb)) < 0 ||
 		    (rc = csvin_double_in(in, c_load, key_lo, key_hi, &load, eb)) < 0 ||
 		    (rc = csvin_double_in(in, c_q, 0, 1, &q, eb)) < 0 ||
@@ -323,4 +345,98 @@ double calib_slowdown(const struct calib *c, int threads, double u, double p)
 	double b = cell_q(c, row + (size_t)(l + 1) * (size_t)c->n_q, p);
 	double w = (u - c->loads[l]) / (c->loads[l + 1] - c->loads[l]);
 	return a + w * (b - a);
+}
+
+/* ---- a cadence, per load level ---- */
+
+int cadence_load(const char *path, struct cadence **out, struct errbuf *eb)
+{
+	int rc;
+	struct cadence *k = calloc(1, sizeof *k);
+	struct csvin *in = NULL;
+	if (!k)
+		return err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+	snprintf(k->path, sizeof k->path, "%s", path);
+	if (!(in = csvin_open(path, eb))) {
+		rc = eb ? eb->code : ERR_IO;
+		goto fail;
+	}
+	int c_u = csvin_col(in, "util_other"); /* optional: a cadence without it is idle */
+	int has0 = c_u < 0;
+	long first = 0;
+	k->n_loads = 1; /* loads[0] = 0 */
+	while (c_u >= 0 && (rc = csvin_next(in, eb)) > 0) {
+		double u;
+		if ((rc = csvin_double_in(in, c_u, 0, 1, &u, eb)) < 0)
+			goto fail;
+		if (!first)
+			first = csvin_line(in);
+		has0 |= u == 0;
+		int j = 0;
+		while (j < k->n_loads && k->loads[j] < u)
+			j++;
+		if (j < k->n_loads && k->loads[j] == u)
+			continue;
+		if (k->n_loads == CALIB_MAX_LOADS) {
+			rc = csvin_fail(in, eb, ERR_RANGE, "more than %d util_other levels",
+					CALIB_MAX_LOADS);
+			goto fail;
+		}
+		memmove(k->loads + j + 1, k->loads + j,
+			(size_t)(k->n_loads - j) * sizeof k->loads[0]);
+		k->loads[j] = u;
+		k->n_loads++;
+	}
+	if (c_u >= 0 && rc < 0)
+		goto fail;
+	if (!has0 && first) {
+		rc = err_set(eb, ERR_PARSE,
+			     "%s:%ld: no rows at util_other 0: a pass's slowdown after a gap under "
+			     "load is looked up beside the idle one, which is needed",
+			     path, first);
+		goto fail;
+	}
+	csvin_close(in);
+	in = NULL;
+	for (int i = 0; i < k->n_loads; i++)
+		if ((rc = load_where(path, "gap_ms", 0, 60000, c_u >= 0 ? "util_other" : NULL,
+				     k->loads[i], &k->at[i], eb)) < 0)
+			goto fail;
+	snprintf(k->sha256, sizeof k->sha256, "%s", k->at[0]->sha256);
+	*out = k;
+	return 0;
+fail:
+	csvin_close(in);
+	cadence_destroy(k);
+	return rc < 0 ? rc : ERR_PARSE;
+}
+
+void cadence_destroy(struct cadence *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->n_loads; i++)
+		calib_destroy(c->at[i]);
+	free(c);
+}
+
+double cadence_gap_max_ms(const struct cadence *c)
+{
+	const struct calib *a = c->at[0];
+	return a->loads[a->n_loads - 1];
+}
+
+double cadence_factor(const struct cadence *c, int threads, double gap_ms, double u, double p)
+{
+	int l = 0;
+	while (l + 1 < c->n_loads && c->loads[l + 1] <= u)
+		l++;
+	double ag = calib_slowdown(c->at[l], threads, gap_ms, p);
+	double a0 = calib_slowdown(c->at[l], threads, 0, p);
+	if (u <= c->loads[l] || l + 1 == c->n_loads)
+		return ag / a0;
+	double bg = calib_slowdown(c->at[l + 1], threads, gap_ms, p);
+	double b0 = calib_slowdown(c->at[l + 1], threads, 0, p);
+	double w = (u - c->loads[l]) / (c->loads[l + 1] - c->loads[l]);
+	return (ag + w * (bg - ag)) / (a0 + w * (b0 - a0));
 }

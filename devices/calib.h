@@ -61,4 +61,34 @@ void calib_destroy(struct calib *c);
 /* The slowdown at quantile level p (0..1) with threads threads at load u (see above). */
 double calib_slowdown(const struct calib *c, int threads, double u, double p);
 
+/*
+ * A cadence (adascale-agent cadence): a pass's slowdown after an idle gap, per competing
+ * load. A file with a util_other column holds one cadence per load level, each against
+ * back to back at its own load; a file without it is the idle cadence alone (load 0).
+ */
+struct cadence {
+	char path[PATH_MAX];
+	char sha256[65];
+	int n_loads;
+	double loads[CALIB_MAX_LOADS];     /* ascending, 0 first */
+	struct calib *at[CALIB_MAX_LOADS]; /* owned: the cadence at loads[i], keyed by gap_ms */
+};
+
+/*
+ * Reads a cadence: each load level's rows are checked as a calibration's (errors name
+ * file:line), and level 0 is required. *out is the caller's.
+ */
+int cadence_load(const char *path, struct cadence **out, struct errbuf *eb);
+/* Accepts NULL. */
+void cadence_destroy(struct cadence *c);
+/* The largest gap measured at load 0. */
+double cadence_gap_max_ms(const struct cadence *c);
+/*
+ * What an idle gap of gap_ms adds to a pass at quantile level p with threads threads under
+ * load u: C_u(gap, p) / C_u(0, p), where C_u mixes the quantile functions of the two
+ * measured load levels around u at the same level, (1 - w) C_a + w C_b with w = (u - L_a) /
+ * (L_b - L_a), as a calibration's loads are mixed (beyond the highest level: its own).
+ */
+double cadence_factor(const struct cadence *c, int threads, double gap_ms, double u, double p);
+
 #endif

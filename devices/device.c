@@ -577,7 +577,7 @@ int device_load(const char *path, struct device **out, struct errbuf *eb)
 		goto fail;
 	}
 	if (d->cadence[0] &&
-	    (p.rc = calib_load_keyed(d->cadence, "gap_ms", 0, 60000, &d->cad, eb)) < 0) {
+	    (p.rc = cadence_load(d->cadence, &d->cad, eb)) < 0) {
 		err_wrap(eb, "%s:%ld: cadence", path, p.cadence_line);
 		goto fail;
 	}
@@ -629,7 +629,7 @@ void device_destroy(struct device *d)
 	if (!d)
 		return;
 	calib_destroy(d->calib);
-	calib_destroy(d->cad);
+	cadence_destroy(d->cad);
 	switchcost_destroy(d->sw);
 	free(d);
 }

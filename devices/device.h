@@ -9,8 +9,8 @@
  *              timings (a file relative to the .ini), timings_source (measured | derived:...),
  *              energy_source (free text: where the power numbers come from),
  *              calibration (optional: a contention calibration, calib.h, relative to the .ini)
- *              cadence (optional: the slowdown of a pass after an idle gap, calib.h
- *                      calib_load_keyed with gap_ms, relative to the .ini)
+ *              cadence (optional: the slowdown of a pass after an idle gap, per
+ *                      competing load, calib.h cadence_load, relative to the .ini)
  *              switch_costs (optional: measured switch costs, switchcost.h, relative to
  *              the .ini; storage_read_mbps and init_ms remain for variants it lacks)
  *   [cluster.N] cores, core_type, capacity (DMIPS/MHz, biggest core = 1024),
@@ -43,6 +43,7 @@
 #define DEVICE_MAX_OPPS 64
 
 struct calib;
+struct cadence;
 struct switchcost;
 
 struct opp {
@@ -158,9 +159,8 @@ struct device {
 	char calibration[PATH_MAX]; /* resolved like timings; "" when none */
 	struct calib *calib;        /* owned: read from calibration, NULL when none */
 	char cadence[PATH_MAX];     /* resolved like timings; "" when none */
-	struct calib *cad;          /* owned: read from cadence (calib_load_keyed, gap_ms), NULL
-				       when none: passes take their back-to-back time after any
-				       idle gap */
+	struct cadence *cad;        /* owned: read from cadence (cadence_load), NULL when none:
+				       passes take their back-to-back time after any idle gap */
 	char switch_costs[PATH_MAX]; /* resolved like timings; "" when none */
 	struct switchcost *sw;      /* owned: read from switch_costs, NULL when none */
 	int n_models;

@@ -449,18 +449,20 @@ static int cmd_calibrate(const struct opt_verb *v, int argc, char **argv)
 
 static const char cadence_help[] =
 	"usage: " PROG " cadence [PASSES.csv|SPEC.csv] [--threads 1,2] [--gaps 0,10,100]\n"
-	"        [--rounds N] [--warmup N] [--quantiles N] [--backend auto|openblas|xnnpack]\n"
+	"        [--loads 0,0.5,0.9] [--rounds N] [--warmup N] [--quantiles N] [--backend auto|openblas|xnnpack]\n"
 	"        [--dtype fp32|fp16|int8] [--seed N] [--quiet] [-o OUT]\n"
 	"\n"
 	"What the idle gap before a pass costs: for each thread count and each pass of a pass\n"
 	"list (or the one spec), runs passes as serve runs them (an inference thread woken for\n"
 	"each) after each idle gap, in rounds, and writes the quantiles of a pass's time (from\n"
 	"the wake to its end) after each gap: a cadence CSV for a device file's `cadence =`\n"
-	"(docs/agent.md). Gap 0 is back to back. The spec defaults to the zoo's MobileNet V1.\n"
-	"Needs the machine otherwise idle.\n"
+	"(docs/agent.md). Gap 0 is back to back. With --loads, again under each competing load\n"
+	"(busy threads on every CPU, as calibrate's). The spec defaults to the zoo's MobileNet\n"
+	"V1. Needs the machine otherwise idle.\n"
 	"\n"
 	"  --threads LIST      thread counts, like 1,2,4 (1 .. the CPUs it may use)\n"
 	"  --gaps LIST         idle gaps in ms, ascending from 0 (0,2,5,10,20,50,100,200,500)\n"
+	"  --loads LIST        util_other levels, ascending from 0 (0: idle only)\n"
 	"  --rounds N          passes timed after each gap (40)\n"
 	"  --warmup N          passes back to back before the rounds, per pass (5)\n"
 	"  --quantiles N       quantile levels written per cell, 0 .. 1 evenly (21)\n"
@@ -492,6 +494,13 @@ static int opt_cadence_gaps(const char *value, void *dst, char *why, size_t why_
 	return list_answer(agent_cadence_parse_gaps(value, dst, &eb), &eb, why, why_len);
 }
 
+/* --loads of cadence; dst is a struct agent_cadence_opts. */
+static int opt_cadence_loads(const char *value, void *dst, char *why, size_t why_len)
+{
+	struct errbuf eb = {0};
+	return list_answer(agent_cadence_parse_loads(value, dst, &eb), &eb, why, why_len);
+}
+
 static int cmd_cadence(const struct opt_verb *v, int argc, char **argv)
 {
 	struct agent_cadence_opts o;
@@ -503,6 +512,8 @@ static int cmd_cadence(const struct opt_verb *v, int argc, char **argv)
 		 .takes = "takes a list of counts in 1..1024 like 1,2"},
 		{.name = "gaps", .type = OPT_FN, .dst = &o, .fn = opt_cadence_gaps,
 		 .takes = "takes ascending gaps in ms from 0, like 0,10,100"},
+		{.name = "loads", .type = OPT_FN, .dst = &o, .fn = opt_cadence_loads,
+		 .takes = "takes ascending util_other levels from 0, like 0,0.5,0.9"},
 		{.name = "rounds", .type = OPT_INT, .dst = &o.rounds, .min = 1, .max = 100000,
 		 .takes = "takes a whole number in 1..100000"},
 		{.name = "warmup", .type = OPT_INT, .dst = &o.warmup, .min = 0, .max = 100000,

@@ -49,6 +49,11 @@
 
 /* The longest the main thread sleeps: a signal's stop flag is seen within this. */
 #define MAX_WAIT_NS 20000000LL
+/*
+ * A trace row applied more than this after its time is counted late in the served file
+ * (100 ms: a row of a trace sampled ten times a second is then a row behind; a choice).
+ */
+#define SERVE_LATE_NS 100000000LL
 
 enum { OUT_OK, OUT_LATE, OUT_FAILED, OUT_DROPPED, OUT_UNFINISHED };
 static const char *const outcome_name[] = {"ok", "late", "failed", "dropped", "unfinished"};
@@ -133,6 +138,9 @@ struct srv {
 	/* the trace thread: rows [tr_applied, tr_due) are due and not yet applied */
 	pthread_t tr_th;
 	int tr_started, tr_due, tr_applied, tr_quit, tr_rc;
+	int64_t tr_lag_ns;     /* the longest a row's application ended after its time */
+	int tr_lag_row;        /* that row */
+	int tr_n_late;         /* rows applied more than SERVE_LATE_NS after their time */
 	pthread_cond_t tr_cv;
 	struct errbuf tr_eb;
 	struct built *cache;
@@ -538,8 +546,14 @@ static void *trace_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		struct errbuf eb = {0};
 		int rc = apply_row(s, &s->rows[i], &eb);
+		int64_t lag = now_ns(s) - s->rows[i].t_ns;
 		pthread_mutex_lock(&s->mu);
 		s->tr_applied++;
+		if (lag > s->tr_lag_ns) {
+			s->tr_lag_ns = lag;
+			s->tr_lag_row = i;
+		}
+		s->tr_n_late += lag > SERVE_LATE_NS;
 		if (rc < 0) {
 			s->tr_rc = rc;
 			s->tr_eb = eb;
@@ -834,6 +848,10 @@ static int write_served(struct srv *s, const char *date, double end_ms)
 	fprintf(f, "# duration_s: %.9g\n", (double)s->end_ns / 1e9);
 	fprintf(f, "# applied: util_other=%s; mem_avail_mb=%s; freq_mhz=%s\n", s->applied[0],
 		s->applied[1], s->applied[2]);
+	fprintf(f, "# trace_lag: %d of %d rows applied more than %g ms after their time; the "
+		   "longest %.3f ms, the row at %.3f s\n",
+		s->tr_n_late, s->tr_applied, SERVE_LATE_NS / 1e6, (double)s->tr_lag_ns / 1e6,
+		(double)s->rows[s->tr_lag_row].t_ns / 1e9);
 	fprintf(f, "# ignored: %s\n", o->ignore ? o->ignore : "");
 	fprintf(f, "# sensing: /proc/stat less the agent's own CPU time (/proc/self/stat) for "
 		   "util_other, /proc/meminfo MemAvailable, %s, every %g ms; online cores: the "

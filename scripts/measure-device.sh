@@ -1,7 +1,7 @@
 #!/bin/sh
 # Measures this machine into a device: OUT_DIR/NAME.ini and OUT_DIR/NAME/ with its
 # in-model kernel timings (adascale profile), contention calibration (adascale-agent
-# calibrate), idle-gap cadence (adascale-agent cadence), switch costs (adascale-agent
+# calibrate), idle-gap cadence idle and under load (adascale-agent cadence), switch costs (adascale-agent
 # switchcost) and sensing (adascale-agent sense),
 # each file's header naming the command, the host and the date. Run it on an otherwise idle
 # machine: every measurement is disturbed by other work, and the profile flags what it could
@@ -36,8 +36,9 @@ echo "measure: 4/6 contention (adascale-agent calibrate: widths 0.5 and 1 at 224
 cp "$tmp/calib-passes.csv" "$DIR/calibration-passes.csv"
 "$BUILD/adascale-agent" calibrate "$DIR/calibration-passes.csv" --quiet -o "$DIR/calibration.csv"
 
-echo "measure: 5/6 idle gaps (adascale-agent cadence: the calibration's passes after gaps of 0 to 500 ms)"
-"$BUILD/adascale-agent" cadence "$DIR/calibration-passes.csv" --quiet -o "$DIR/cadence.csv"
+echo "measure: 5/6 idle gaps (adascale-agent cadence: the calibration's passes after gaps of 0 to 500 ms, idle and beside loads of 0.5 and 1)"
+"$BUILD/adascale-agent" cadence "$DIR/calibration-passes.csv" --gaps 0,5,20,100,500 \
+	--loads 0,0.5,1 --rounds 25 --quiet -o "$DIR/cadence.csv"
 echo "measure: 6/6 switch costs (adascale-agent switchcost, every variant)"
 "$BUILD/adascale" profile "$MODEL" --pass-list -o "$DIR/passes.csv"
 "$BUILD/adascale-agent" switchcost "$DIR/passes.csv" --quiet -o "$DIR/switch.csv"

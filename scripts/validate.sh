@@ -7,7 +7,7 @@
 # of docs/validation.md between its "validate:begin" and "validate:end" lines: the machine
 # (CPU from /proc/cpuinfo), the date, and per run p50, p95 and miss rate simulated and real
 # with the error and whether the target (p50 within 10%, p95 within 20%, miss rate within 3
-# points) was met. Run it on an otherwise idle machine: serving is timed for real.
+# points) was met, and how late the served run applied its trace (serve's # trace_lag:). Run it on an otherwise idle machine: serving is timed for real.
 # Usage: scripts/validate.sh BUILD_DIR [OUT_DIR] [DOC]
 #   VALIDATE_SECONDS (default 30): each served run's length
 #   VALIDATE_NO_MEASURE=1: use OUT_DIR/this-machine.ini as it is (measured before)
@@ -55,11 +55,14 @@ for cond in idle host_stress flapping; do
 			--policy "$pol" --workload "$WORKLOAD" --deadline-ms "$DEADLINE" --seed 1 \
 			--duration-s "$SECS" --served-out "$OUT/$(basename "$csv" .csv).served.csv" \
 			> /dev/null
-		awk -F, -v cond="$cond" -v pol="$pol" '
+		# how late the served run applied its trace (serve's # trace_lag: line)
+		lag=$(sed -n 's/^# trace_lag: \([0-9]*\) of \([0-9]*\) rows.*the longest \([0-9.]*\) ms.*/\1 of \2, longest \3 ms/p' \
+			"$OUT/$(basename "$csv" .csv).served.csv")
+		awk -F, -v cond="$cond" -v pol="$pol" -v lag="${lag:-not recorded}" '
 			$1 == "lat_p50_ms" { p50 = sprintf("%.2f | %.2f | %+.1f%% %s", $4, $5, $6, $9) }
 			$1 == "lat_p95_ms" { p95 = sprintf("%.2f | %.2f | %+.1f%% %s", $4, $5, $6, $9) }
 			$1 == "miss_rate" { miss = sprintf("%.1f | %.1f | %+.1f pt %s", $4, $5, $6, $9) }
-			END { printf "| %s | `%s` | %s | %s | %s |\n", cond, pol, p50, p95, miss }' \
+			END { printf "| %s | `%s` | %s | %s | %s | %s |\n", cond, pol, p50, p95, miss, lag }' \
 			"$csv" >> "$rows"
 	done
 done
@@ -73,8 +76,8 @@ table=$OUT/table.md
 	echo "Measured by \`make validate\` (scripts/validate.sh) on $cpu ($ncpu CPUs), $date;"
 	echo "each served run $SECS s, $MODEL, \`$WORKLOAD\`, deadline $DEADLINE ms, seed 1."
 	echo
-	echo "| condition | policy | p50 sim (ms) | p50 real (ms) | p50 error (target 10%) | p95 sim (ms) | p95 real (ms) | p95 error (target 20%) | miss sim (%) | miss real (%) | miss error (target 3 pt) |"
-	echo "| --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | --- |"
+	echo "| condition | policy | p50 sim (ms) | p50 real (ms) | p50 error (target 10%) | p95 sim (ms) | p95 real (ms) | p95 error (target 20%) | miss sim (%) | miss real (%) | miss error (target 3 pt) | trace rows applied > 100 ms late (real) |"
+	echo "| --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | --- | --- |"
 	cat "$rows"
 	echo "<!-- validate:end -->"
 } > "$table"

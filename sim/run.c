@@ -862,18 +862,18 @@ static int finish_job(struct sim *s, int64_t now, int failed);
 
 /*
  * The slowdown of a pass started now after the idle gap since the last one on the cluster
- * ended (the whole run before the first: the largest gap measured): the device's cadence at
- * a level drawn from its own stream, against back to back at the same level (so that gap 0
- * leaves the drawn work as it is). The cadence was measured where the timings were: the
- * default cluster only.
+ * ended (the whole run before the first: the largest gap measured), under the competing
+ * load on the cluster now: the device's cadence at a level drawn from its own stream,
+ * against back to back at the same level and load (so that gap 0 leaves the drawn work as
+ * it is). The cadence was measured where the timings were: the default cluster only.
  */
 static double cadence_slowdown(struct sim *s, int64_t now, int threads, int cluster)
 {
-	const struct calib *cad = s->dev->cad;
+	const struct cadence *cad = s->dev->cad;
 	double p = rng_uniform(&s->rng_cadence);
-	double gap_ms = s->cl_last_end[cluster] < 0 ? cad->loads[cad->n_loads - 1]
+	double gap_ms = s->cl_last_end[cluster] < 0 ? cadence_gap_max_ms(cad)
 						    : (double)(now - s->cl_last_end[cluster]) / 1e6;
-	return calib_slowdown(cad, threads, gap_ms, p) / calib_slowdown(cad, threads, 0, p);
+	return cadence_factor(cad, threads, gap_ms, vtable_util(&s->st, cluster), p);
 }
 
 /*
@@ -1430,8 +1430,14 @@ static void model_notes(struct sim *s)
 		 : s->service == SERVICE_EXP ? "exponential around the profiled median "
 					       "(service=exp)"
 					     : "the profiled median (service=det)");
-	if (s->dev->cad)
-		add_note(s, "idle gaps: measured cadence %s sha256 %s (default cluster)",
+	if (s->dev->cad && s->dev->cad->n_loads > 1)
+		add_note(s, "idle gaps: measured cadence %s sha256 %s (default cluster; at %d "
+			    "loads from 0 to %g)",
+			 s->dev->cad->path, s->dev->cad->sha256, s->dev->cad->n_loads,
+			 s->dev->cad->loads[s->dev->cad->n_loads - 1]);
+	else if (s->dev->cad)
+		add_note(s, "idle gaps: measured cadence %s sha256 %s (default cluster; measured "
+			    "idle, taken to hold under any load: assumed)",
 			 s->dev->cad->path, s->dev->cad->sha256);
 	else
 		add_note(s, "idle gaps: none modelled (a pass takes its back-to-back time after "

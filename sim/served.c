@@ -80,6 +80,8 @@ static int read_header(struct csvin *c, struct served *sv, struct errbuf *eb)
 	copy(sv->applied, sizeof sv->applied, csvin_meta(c, "applied"));
 	copy(sv->sensing, sizeof sv->sensing, csvin_meta(c, "sensing"));
 	copy(sv->ignored, sizeof sv->ignored, csvin_meta(c, "ignored"));
+	copy(sv->trace_lag, sizeof sv->trace_lag, csvin_meta(c, "trace_lag"));
+	sv->trace_rows_late = sv->trace_lag[0] ? atoi(sv->trace_lag) : 0;
 	int rc;
 	if ((rc = path_and_hash(c, "trace", sv->trace, sizeof sv->trace, sv->trace_sha256, eb)) <
 		    0 ||
@@ -381,6 +383,11 @@ static void describe(struct served *sv, const struct model *model)
 		size_t k = strlen(o->notes);
 		snprintf(o->notes + k, sizeof o->notes - k, "; trace columns not applied: %.200s",
 			 sv->ignored);
+	}
+	if (sv->trace_rows_late > 0) {
+		size_t k = strlen(o->notes);
+		snprintf(o->notes + k, sizeof o->notes - k, "; trace applied late: %.200s",
+			 sv->trace_lag);
 	}
 }
 

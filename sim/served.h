@@ -32,6 +32,9 @@ struct served {
 	char workload[1024];
 	char applied[1024], sensing[512];
 	char ignored[512];         /* trace columns serve left unapplied (--ignore), or "" */
+	char trace_lag[256];       /* how late serve applied the trace's rows ("" in files
+				      written before it said) */
+	int trace_rows_late;       /* the rows it counts late, 0 when it does not say */
 	double deadline_ms, duration_s, end_ms;
 	int queue_cap, drop_oldest;
 	uint64_t seed;

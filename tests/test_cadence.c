@@ -3,7 +3,8 @@
  * cadence) makes a pass after an idle gap slower by the slowdown measured at that gap over
  * the back-to-back one at the same level: runs on a test device with cadence files of known
  * distributions give the latencies worked out from them by hand (clamped above the largest
- * gap, linear between gaps, a fixed point where the gap depends on the pass before); a bad
+ * gap, linear between gaps, a fixed point where the gap depends on the pass before, the
+ * loaded and idle cadences mixed at a load between them); a bad
  * cadence file is refused with file:line through the device file; the device's hash covers
  * it; `adascale-agent cadence` writes what the device loader reads.
  */
@@ -67,14 +68,16 @@ static double variant_ms(void)
 	return us / 1000;
 }
 
-/* The variant alone at one thread, fps frames a second for 400 s, on an idle trace. */
-static struct run_output *lone_run(const char *device, double fps, const char *service)
+/* The variant alone at one thread, fps frames a second for 400 s, at a constant load. */
+static struct run_output *loaded_run(const char *device, double fps, const char *service,
+				     double util)
 {
-	char workload[64];
+	char workload[64], trace[64];
 	snprintf(workload, sizeof workload, "periodic:fps=%g,service=%s", fps, service);
+	snprintf(trace, sizeof trace, "time_s,util_other\n0,%g\n", util);
 	struct run_config c;
 	run_config_defaults(&c);
-	c.trace = tu_write("cad-idle.csv", "time_s,util_other\n0,0\n");
+	c.trace = tu_write("cad-load.csv", trace);
 	c.duration_s = 400;
 	c.device = device;
 	c.timings = TIMINGS;
@@ -89,6 +92,12 @@ static struct run_output *lone_run(const char *device, double fps, const char *s
 	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
 	cr_assert_eq(o->m.served, (int64_t)llround(fps * 400));
 	return o;
+}
+
+/* The same on an idle trace. */
+static struct run_output *lone_run(const char *device, double fps, const char *service)
+{
+	return loaded_run(device, fps, service, 0);
 }
 
 static const char head[] = "threads,gap_ms,quantile,slowdown,passes\n";
@@ -155,6 +164,47 @@ Test(cadence, between_gaps_the_slowdown_is_linear_in_the_gap, .timeout = 60)
 	device_destroy(d);
 }
 
+Test(cadence, under_load_a_gap_costs_what_the_cadence_at_that_load_says, .timeout = 60)
+{
+	double med = variant_ms();
+	/*
+	 * Idle: back to back 1, after 50 ms uniform on [2, 4]; under full load (util_other 1)
+	 * 1 after any gap, the cores kept awake by the load.
+	 */
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "threads,util_other,gap_ms,quantile,slowdown,passes\n"
+		 "1,0,0,0,1,9\n1,0,0,1,1,9\n1,0,50,0,2,9\n1,0,50,1,4,9\n"
+		 "1,1,0,0,1,9\n1,1,0,1,1,9\n1,1,50,0,1,9\n1,1,50,1,1,9\n");
+	const char *dev = device_with("cad-loaded", text);
+	/*
+	 * At load 0.5 the two levels' quantile functions mix half and half: after a gap
+	 * (0.5 S + 0.5 x 1) / (0.5 x 1 + 0.5 x 1), S uniform on [2, 4], so uniform on [1.5, 2.5].
+	 * The contention formula leaves one thread on two cores at half load its whole core
+	 * (docs/simulation.md: min(1, max(2 x 0.5, 1/2) / 1) = 1), so the latency is med times
+	 * that; p50 and p95 within 4 binomial standard deviations over 2,000 passes, as above.
+	 */
+	struct run_output *o = loaded_run(dev, 5, "det", 0.5);
+	double s50 = o->m.lat_p50_ms / med, s95 = o->m.lat_p95_ms / med;
+	cr_assert(s50 > 1.955 * 0.999 && s50 < 2.045 * 1.001, "p50 slowdown %g", s50);
+	cr_assert(s95 > 2.43 * 0.999 && s95 < 2.47 * 1.001, "p95 slowdown %g", s95);
+	run_output_destroy(o);
+	/* idle, the same file gives the idle cadence alone: uniform on [2, 4] */
+	o = loaded_run(dev, 5, "det", 0);
+	s50 = o->m.lat_p50_ms / med;
+	cr_assert(s50 > 2.91 * 0.999 && s50 < 3.09 * 1.001, "idle p50 slowdown %g", s50);
+	run_output_destroy(o);
+	/* a cadence under load without its idle rows is refused */
+	snprintf(text, sizeof text,
+		 "threads,util_other,gap_ms,quantile,slowdown,passes\n"
+		 "1,1,0,0,1,9\n1,1,0,1,1,9\n");
+	dev = device_with("cad-noidle", text);
+	struct errbuf eb = {0};
+	struct device *d = NULL;
+	cr_assert_lt(device_load(dev, &d, &eb), 0);
+	cr_assert(tu_has(eb.msg, "cad-noidle.csv:2: no rows at util_other 0"), "%s", eb.msg);
+}
+
 Test(cadence, a_bad_cadence_is_refused_with_file_and_line)
 {
 	char text[512];
@@ -200,8 +250,8 @@ Test(cadence, agent_cadence_writes_what_the_device_loader_reads, .timeout = 120)
 	cr_assert(tu_has(out, "--gaps"), "%s", out);
 	cr_assert_neq(access(cad, F_OK), 0);
 	snprintf(cmd, sizeof cmd,
-		 "%s/adascale-agent cadence %s --threads 1 --gaps 0,5 --rounds 3 --quantiles 5 "
-		 "--quiet -o %s",
+		 "%s/adascale-agent cadence %s --threads 1 --gaps 0,5 --loads 0,0.5 --rounds 3 "
+		 "--quantiles 5 --quiet -o %s",
 		 tu_bin(), spec, cad);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	char ini_text[1024];
@@ -213,15 +263,19 @@ Test(cadence, agent_cadence_writes_what_the_device_loader_reads, .timeout = 120)
 	struct errbuf eb = {0};
 	struct device *d = NULL;
 	cr_assert_eq(device_load(tu_write("cad-dev.ini", ini_text), &d, &eb), 0, "%s", eb.msg);
-	const struct calib *c = d->cad;
-	cr_assert_not_null(c);
-	cr_assert_eq(c->n_threads, 1);
-	cr_assert_eq(c->n_loads, 2);
-	cr_assert_eq(c->loads[1], 5.0);
-	cr_assert_eq(c->n_q, 5);
-	cr_assert_eq(c->passes[0], 3);
-	/* back to back is the reference: the median of three passes over itself is 1 */
-	cr_assert_float_eq(calib_slowdown(c, 1, 0, 0.5), 1.0, 1e-6);
+	cr_assert_not_null(d->cad);
+	cr_assert_eq(d->cad->n_loads, 2);
+	cr_assert_eq(d->cad->loads[1], 0.5);
+	for (int li = 0; li < 2; li++) {
+		const struct calib *c = d->cad->at[li];
+		cr_assert_eq(c->n_threads, 1);
+		cr_assert_eq(c->n_loads, 2);
+		cr_assert_eq(c->loads[1], 5.0);
+		cr_assert_eq(c->n_q, 5);
+		cr_assert_eq(c->passes[0], 3);
+		/* back to back at each load is its reference: a median of three over itself */
+		cr_assert_float_eq(calib_slowdown(c, 1, 0, 0.5), 1.0, 1e-6);
+	}
 	device_destroy(d);
 	FILE *f = fopen(cad, "r");
 	cr_assert_not_null(f);
@@ -230,4 +284,5 @@ Test(cadence, agent_cadence_writes_what_the_device_loader_reads, .timeout = 120)
 	fclose(f);
 	cr_assert(tu_has(out, "# command: adascale-agent cadence "), "%s", out);
 	cr_assert(tu_has(out, "# back_to_back_median_ms.1: "), "%s", out);
+	cr_assert(tu_has(out, "# back_to_back_median_ms.1.util_0.5: "), "%s", out);
 }

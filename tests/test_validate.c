@@ -462,6 +462,8 @@ Test(validate, serves_here_then_simulates_the_same_arrivals, .timeout = 120 * TU
 	snprintf(head, sizeof head, "%.4000s", slurp(served));
 	cr_assert(tu_has(head, "# served: a real run of adascale-agent serve"), "%s", head);
 	cr_assert(tu_has(head, "# seed: 3"), "%s", head);
+	cr_assert(tu_has(head, " rows applied more than 100 ms after their time; the longest "),
+		  "%s", head);
 	sqlite3 *v;
 	cr_assert_eq(sqlite3_open(db, &v), SQLITE_OK);
 	sqlite3_int64 n_real = one_int(v, "SELECT requests FROM runs WHERE world = 'real'");
@@ -478,5 +480,44 @@ Test(validate, serves_here_then_simulates_the_same_arrivals, .timeout = 120 * TU
 	cr_assert_eq(sqlite3_open(imp, &d), SQLITE_OK);
 	double p50 = one_double(d, "SELECT lat_p50_ms FROM runs");
 	cr_assert_float_eq(csv_value(csv, "lat_p50_ms", 4), p50, 1e-8 * p50);
+	sqlite3_close(d);
+}
+
+Test(validate, a_trace_applied_late_is_said_in_the_notes_and_on_stderr, .timeout = 60 * TU_SLOW)
+{
+	/* the fixture with serve's trace_lag line saying that 3 rows were applied late */
+	char text[1 << 15], *at;
+	snprintf(text, sizeof text, "%s", slurp(OK_FILE));
+	cr_assert_not_null(at = strstr(text, "# applied: "));
+	at = strchr(at, '\n') + 1;
+	char late[sizeof text];
+	snprintf(late, sizeof late,
+		 "%.*s# trace_lag: 3 of 20 rows applied more than 100 ms after their time; the "
+		 "longest 2500.000 ms, the row at 12.000 s\n%s",
+		 (int)(at - text), text, at);
+	const char *served = tu_write("late.served.csv", late);
+	const char *db = tu_scratch("late.db");
+	remove(db);
+	cr_assert_eq(tu_adascale(out, sizeof out, "import-served %s --db %s", served, db), 0,
+		     "%s", out);
+	sqlite3 *d;
+	cr_assert_eq(sqlite3_open(db, &d), SQLITE_OK);
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_prepare_v2(d, "SELECT error FROM runs", -1, &st, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	const char *notes = (const char *)sqlite3_column_text(st, 0);
+	cr_assert(tu_has(notes, "trace applied late: 3 of 20 rows applied more than 100 ms"),
+		  "%s", notes);
+	sqlite3_finalize(st);
+	sqlite3_close(d);
+	/* the fixture as it is (no trace_lag line: a file from before it) says nothing */
+	remove(db);
+	cr_assert_eq(tu_adascale(out, sizeof out, "import-served %s --db %s", OK_FILE, db), 0,
+		     "%s", out);
+	cr_assert_eq(sqlite3_open(db, &d), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(d, "SELECT error FROM runs", -1, &st, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	cr_assert(!tu_has((const char *)sqlite3_column_text(st, 0), "applied late"));
+	sqlite3_finalize(st);
 	sqlite3_close(d);
 }

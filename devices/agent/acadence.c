@@ -40,6 +40,8 @@ void agent_cadence_defaults(struct agent_cadence_opts *o)
 	o->dtype = DT_FP32;
 	o->n_gaps = (int)(sizeof gaps / sizeof gaps[0]);
 	memcpy(o->gaps_ms, gaps, sizeof gaps);
+	o->n_loads = 1;
+	o->period_ms = 5;
 	o->rounds = 40;
 	o->warmup = 5;
 	o->n_quantiles = 21;
@@ -61,6 +63,23 @@ int agent_cadence_parse_gaps(const char *s, struct agent_cadence_opts *o, struct
 			return err_set(eb, ERR_USAGE, "--gaps '%s': gaps ascend, up to 60000 ms", s);
 	memcpy(o->gaps_ms, x, (size_t)n * sizeof x[0]);
 	o->n_gaps = n;
+	return 0;
+}
+
+int agent_cadence_parse_loads(const char *s, struct agent_cadence_opts *o, struct errbuf *eb)
+{
+	double x[AGENT_CADENCE_MAX_LOADS];
+	int n, rc = agent_list_parse(s, "--loads", x, AGENT_CADENCE_MAX_LOADS, &n, eb);
+	if (rc < 0)
+		return rc;
+	if (x[0] != 0)
+		return err_set(eb, ERR_USAGE, "--loads '%s': starts at 0 (the idle cadence, which "
+					      "a device's cadence needs)", s);
+	for (int i = 1; i < n; i++)
+		if (x[i] <= x[i - 1] || x[i] > 1)
+			return err_set(eb, ERR_USAGE, "--loads '%s': levels ascend, up to 1", s);
+	memcpy(o->loads, x, (size_t)n * sizeof x[0]);
+	o->n_loads = n;
 	return 0;
 }
 
@@ -134,19 +153,23 @@ struct run {
 	struct agent_passes *ps;
 	int n_threads;
 	int threads[AGENT_CADENCE_MAX_THREADS];
-	double *ms;            /* [thread][pass][gap][round] */
+	double *ms;            /* [thread][load][pass][gap][round] */
 	struct agent_sys *sys;
 	struct agent_cpuset cpus;
+	int n_cpus;
+	int *cpu;              /* the CPUs the load runs on */
 };
 
-static double *cell(const struct run *r, int ti, int pi, int gi)
+static double *cell(const struct run *r, int ti, int li, int pi, int gi)
 {
-	return r->ms + (((size_t)ti * (size_t)r->ps->n + (size_t)pi) * (size_t)r->o->n_gaps +
-			(size_t)gi) * (size_t)r->o->rounds;
+	size_t at = ((size_t)ti * (size_t)r->o->n_loads + (size_t)li) * (size_t)r->ps->n +
+		    (size_t)pi;
+	return r->ms + (at * (size_t)r->o->n_gaps + (size_t)gi) * (size_t)r->o->rounds;
 }
 
-/* Every gap of pass pi at threads r->threads[ti], in rounds. */
-static int measure_pass(struct run *r, struct worker *w, int ti, int pi, struct errbuf *eb)
+/* Every gap of pass pi at threads r->threads[ti] under load level li, in rounds. */
+static int measure_pass(struct run *r, struct worker *w, int ti, int li, int pi,
+			struct errbuf *eb)
 {
 	const struct agent_cadence_opts *o = r->o;
 	const struct agent_pass_spec *sp = &r->ps->p[pi];
@@ -163,17 +186,20 @@ static int measure_pass(struct run *r, struct worker *w, int ti, int pi, struct 
 			if (ms < 0)
 				rc = eb->code;
 			else
-				cell(r, ti, pi, gi)[k] = ms;
+				cell(r, ti, li, pi, gi)[k] = ms;
 		}
 	agent_pass_destroy(p);
 	if (rc < 0 || !o->progress)
 		return rc;
 	for (int gi = 0; gi < o->n_gaps; gi++) {
-		double *x = cell(r, ti, pi, gi);
+		double *x = cell(r, ti, li, pi, gi);
 		qsort(x, (size_t)o->rounds, sizeof *x, cmp_double);
-		fprintf(stderr, "cadence: %d threads, %s%s, gap %g ms: median %.3f ms, p90 %.3f ms\n",
-			r->threads[ti], sp->key[0] ? "pass " : "", sp->key[0] ? sp->key : "the spec",
-			o->gaps_ms[gi], agent_quantile(x, o->rounds, 0.5),
+		fprintf(stderr,
+			"cadence: %d threads, util_other %g, %s%s, gap %g ms: median %.3f ms, "
+			"p90 %.3f ms\n",
+			r->threads[ti], o->loads[li], sp->key[0] ? "pass " : "",
+			sp->key[0] ? sp->key : "the spec", o->gaps_ms[gi],
+			agent_quantile(x, o->rounds, 0.5),
 			agent_quantile(x, o->rounds, 0.9));
 	}
 	return 0;
@@ -203,8 +229,16 @@ static int write_cadence(void *ctx, FILE *f)
 		      o->spec, n_p, o->backend, list, (unsigned long long)o->seed) > 0;
 	ok &= fprintf(f, "# rounds: %d, each a pass after every gap in turn, after %d warm-up "
 			 "passes\n", o->rounds, o->warmup) > 0;
+	if (o->n_loads > 1)
+		ok &= fprintf(f, "# load: one busy thread pinned to each of the %d CPUs, busy "
+				 "(spinning on the clock) for util_other of every %g ms period and "
+				 "asleep for the rest, thread i starting i/%d of a period after thread "
+				 "0, running while that level's passes are timed; slowdowns against "
+				 "back to back at the same load\n",
+			      r->n_cpus, o->period_ms, r->n_cpus) > 0;
 	/* each pass's back-to-back median, then every pass's slowdowns pooled per cell */
-	double *b2b = calloc((size_t)(r->n_threads * n_p), sizeof *b2b);
+	size_t n_b = (size_t)r->n_threads * (size_t)o->n_loads * (size_t)n_p;
+	double *b2b = calloc(n_b, sizeof *b2b);
 	double *pool = malloc((size_t)(n_p * o->rounds) * sizeof *pool);
 	if (!b2b || !pool) {
 		free(b2b);
@@ -212,32 +246,43 @@ static int write_cadence(void *ctx, FILE *f)
 		errno = ENOMEM;
 		return -1;
 	}
-	for (int ti = 0; ok && ti < r->n_threads; ti++) {
-		ok &= fprintf(f, "# back_to_back_median_ms.%d:", r->threads[ti]) > 0;
-		for (int pi = 0; pi < n_p; pi++) {
-			double *x = cell(r, ti, pi, 0);
-			qsort(x, (size_t)o->rounds, sizeof *x, cmp_double);
-			b2b[ti * n_p + pi] = agent_quantile(x, o->rounds, 0.5);
-			ok &= fprintf(f, " %.4f", b2b[ti * n_p + pi]) > 0;
+	for (int ti = 0; ok && ti < r->n_threads; ti++)
+		for (int li = 0; ok && li < o->n_loads; li++) {
+			if (li == 0)
+				ok &= fprintf(f, "# back_to_back_median_ms.%d:", r->threads[ti]) > 0;
+			else
+				ok &= fprintf(f, "# back_to_back_median_ms.%d.util_%g:",
+					      r->threads[ti], o->loads[li]) > 0;
+			for (int pi = 0; pi < n_p; pi++) {
+				double *x = cell(r, ti, li, pi, 0);
+				size_t at = ((size_t)ti * (size_t)o->n_loads + (size_t)li) *
+						    (size_t)n_p + (size_t)pi;
+				qsort(x, (size_t)o->rounds, sizeof *x, cmp_double);
+				b2b[at] = agent_quantile(x, o->rounds, 0.5);
+				ok &= fprintf(f, " %.4f", b2b[at]) > 0;
+			}
+			ok &= fprintf(f, "\n") > 0;
 		}
-		ok &= fprintf(f, "\n") > 0;
-	}
 	ok &= fprintf(f, "%s\n", AGENT_CADENCE_HEADER) > 0;
 	for (int ti = 0; ok && ti < r->n_threads; ti++)
-		for (int gi = 0; ok && gi < o->n_gaps; gi++) {
-			int n = 0;
-			for (int pi = 0; pi < n_p; pi++) {
-				const double *x = cell(r, ti, pi, gi);
-				for (int k = 0; k < o->rounds; k++)
-					pool[n++] = x[k] / b2b[ti * n_p + pi];
+		for (int li = 0; ok && li < o->n_loads; li++)
+			for (int gi = 0; ok && gi < o->n_gaps; gi++) {
+				int n = 0;
+				for (int pi = 0; pi < n_p; pi++) {
+					const double *x = cell(r, ti, li, pi, gi);
+					size_t at = ((size_t)ti * (size_t)o->n_loads + (size_t)li) *
+							    (size_t)n_p + (size_t)pi;
+					for (int k = 0; k < o->rounds; k++)
+						pool[n++] = x[k] / b2b[at];
+				}
+				qsort(pool, (size_t)n, sizeof *pool, cmp_double);
+				for (int qi = 0; ok && qi < o->n_quantiles; qi++) {
+					double q = (double)qi / (o->n_quantiles - 1);
+					ok &= fprintf(f, "%d,%.10g,%.10g,%.10g,%.6f,%d\n",
+						      r->threads[ti], o->loads[li], o->gaps_ms[gi], q,
+						      agent_quantile(pool, n, q), n) > 0;
+				}
 			}
-			qsort(pool, (size_t)n, sizeof *pool, cmp_double);
-			for (int qi = 0; ok && qi < o->n_quantiles; qi++) {
-				double q = (double)qi / (o->n_quantiles - 1);
-				ok &= fprintf(f, "%d,%.10g,%.10g,%.6f,%d\n", r->threads[ti],
-					      o->gaps_ms[gi], q, agent_quantile(pool, n, q), n) > 0;
-			}
-		}
 	free(b2b);
 	free(pool);
 	return ok && fflush(f) == 0 ? 0 : -1;
@@ -254,15 +299,24 @@ int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, stru
 	int rc, started = 0;
 	if (!(r.sys = calloc(1, sizeof *r.sys)))
 		return err_set(eb, ERR_NOMEM, "out of memory");
-	if (o->n_gaps < 1 || o->gaps_ms[0] != 0 || o->n_quantiles < 2 || o->rounds < 1) {
-		rc = err_set(eb, ERR_USAGE, "gaps start at 0, quantiles are 2 or more and there "
-					    "is a round at least");
+	if (o->n_gaps < 1 || o->gaps_ms[0] != 0 || o->n_loads < 1 || o->loads[0] != 0 ||
+	    o->n_quantiles < 2 || o->rounds < 1 || o->period_ms <= 0) {
+		rc = err_set(eb, ERR_USAGE, "gaps and loads start at 0, quantiles are 2 or more, "
+					    "there is a round at least and the period is positive");
 		goto out;
 	}
 	if ((rc = agent_passes_read_for(o->spec, o->dtype, o->backend, &r.ps, eb)) < 0)
 		goto out;
 	if ((rc = agent_affinity_get(&r.cpus, eb)) < 0 || (rc = agent_sys_read(r.sys, eb)) < 0)
 		goto out;
+	r.n_cpus = agent_cpuset_count(&r.cpus);
+	if (r.n_cpus < 1 || !(r.cpu = calloc((size_t)r.n_cpus, sizeof *r.cpu))) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (int c = 0, i = 0; i < r.n_cpus; c++)
+		if (agent_cpuset_has(&r.cpus, c))
+			r.cpu[i++] = c;
 	if (o->n_threads) {
 		r.n_threads = o->n_threads;
 		memcpy(r.threads, o->threads, sizeof r.threads);
@@ -272,7 +326,8 @@ int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, stru
 		for (int i = 0; i < r.n_threads; i++)
 			r.threads[i] = i + 1;
 	}
-	size_t n_ms = (size_t)r.n_threads * (size_t)r.ps->n * (size_t)o->n_gaps * (size_t)o->rounds;
+	size_t n_ms = (size_t)r.n_threads * (size_t)o->n_loads * (size_t)r.ps->n *
+		      (size_t)o->n_gaps * (size_t)o->rounds;
 	if (!(r.ms = calloc(n_ms, sizeof *r.ms))) {
 		rc = err_set(eb, ERR_NOMEM, "out of memory");
 		goto out;
@@ -283,8 +338,19 @@ int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, stru
 	}
 	started = 1;
 	for (int ti = 0; rc == 0 && ti < r.n_threads; ti++)
-		for (int pi = 0; rc == 0 && pi < r.ps->n; pi++)
-			rc = measure_pass(&r, &w, ti, pi, eb);
+		for (int li = 0; rc == 0 && li < o->n_loads; li++) {
+			struct agent_load ld = {
+				.l = calloc((size_t)r.n_cpus, sizeof(struct agent_loader))};
+			if (!ld.l) {
+				rc = err_set(eb, ERR_NOMEM, "out of memory");
+				break;
+			}
+			rc = agent_load_start(&ld, r.cpu, r.n_cpus, o->loads[li], o->period_ms, eb);
+			for (int pi = 0; rc == 0 && pi < r.ps->n; pi++)
+				rc = measure_pass(&r, &w, ti, li, pi, eb);
+			agent_load_stop(&ld);
+			free(ld.l);
+		}
 	if (rc < 0)
 		goto out;
 	rc = afile_write(out_path, write_cadence, &r, eb);
@@ -297,6 +363,7 @@ out:
 		pthread_join(th, NULL);
 	}
 	free(r.ms);
+	free(r.cpu);
 	agent_passes_destroy(r.ps);
 	free(r.sys);
 	return rc;

@@ -6,9 +6,12 @@
  * state and a frequency that fell). For each thread count and each pass of a pass list,
  * the agent times passes after each gap given, in rounds (one pass after every gap per
  * round, so that a drift of the machine reaches every gap alike), and writes, per thread
- * count and gap, the quantiles of a pass's slowdown against its back-to-back median (gap 0),
- * every pass of the list pooled: a cadence CSV (docs/formats.md), in the calibration's
- * format with gap_ms in util_other's place, read by calib_load_keyed (devices/calib.h).
+ * count, competing load and gap, the quantiles of a pass's slowdown against its back-to-back
+ * median (gap 0) at the same load, every pass of the list pooled: a cadence CSV
+ * (docs/formats.md), in the calibration's format with a gap_ms column beside util_other,
+ * read by cadence_load (devices/calib.h). The load is calibrate's (aload.h): a busy thread
+ * on each CPU at a duty cycle of a 5 ms period, running while its level's passes are timed;
+ * under load a core is kept awake, and the gap may cost less than when the machine idles.
  *
  * A pass is timed as adascale-agent serve runs one: the calling thread sleeps the gap,
  * takes the time and wakes an inference thread waiting on a condition variable, which runs
@@ -27,6 +30,7 @@
 
 #define AGENT_CADENCE_MAX_THREADS 16
 #define AGENT_CADENCE_MAX_GAPS 32
+#define AGENT_CADENCE_MAX_LOADS 16
 
 struct agent_cadence_opts {
 	const char *spec;     /* a pass list (or one model spec) */
@@ -36,6 +40,9 @@ struct agent_cadence_opts {
 	int threads[AGENT_CADENCE_MAX_THREADS];
 	int n_gaps;
 	double gaps_ms[AGENT_CADENCE_MAX_GAPS]; /* ascending, 0 first */
+	int n_loads;
+	double loads[AGENT_CADENCE_MAX_LOADS];  /* util_other levels, ascending, 0 first */
+	double period_ms;     /* a busy thread's busy + asleep period */
 	int rounds;           /* passes timed after each gap */
 	int warmup;           /* passes run back to back before the rounds */
 	int n_quantiles;      /* levels 0, 1/(n-1), ..., 1 */
@@ -46,15 +53,18 @@ struct agent_cadence_opts {
 
 /*
  * Defaults: the zoo's MobileNet V1, auto, fp32, threads 1 .. CPUs, gaps
- * 0,2,5,10,20,50,100,200,500 ms, 40 rounds, 5 warm-up passes, 21 quantiles, seed 1.
+ * 0,2,5,10,20,50,100,200,500 ms, load 0 only (a 5 ms period when loads are given), 40
+ * rounds, 5 warm-up passes, 21 quantiles, seed 1.
  */
 void agent_cadence_defaults(struct agent_cadence_opts *o);
 /* Parses a list like 0,10,100 (gaps in ms, ascending, 0 first) into o. */
 int agent_cadence_parse_gaps(const char *s, struct agent_cadence_opts *o, struct errbuf *eb);
+/* Parses a list like 0,0.5,0.9 (util_other levels in 0..1, ascending, 0 first) into o. */
+int agent_cadence_parse_loads(const char *s, struct agent_cadence_opts *o, struct errbuf *eb);
 
 /* Measures into out_path (NULL or "-": stdout), whole or not at all (afile.h). */
 int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, struct errbuf *eb);
 
-#define AGENT_CADENCE_HEADER "threads,gap_ms,quantile,slowdown,passes"
+#define AGENT_CADENCE_HEADER "threads,util_other,gap_ms,quantile,slowdown,passes"
 
 #endif
