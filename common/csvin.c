@@ -389,6 +389,8 @@ void csvin_meta_at(const struct csvin *c, int i, const char **key, const char **
 	*value = c->meta[i].value;
 }
 
+long csvin_meta_line_at(const struct csvin *c, int i) { return c->meta[i].line; }
+
 const char *csvin_meta(const struct csvin *c, const char *key)
 {
 	for (int i = 0; i < c->n_meta; i++)

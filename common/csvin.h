@@ -47,6 +47,8 @@ const char *csvin_meta(const struct csvin *c, const char *key);
 long csvin_meta_line(const struct csvin *c, const char *key);
 int csvin_n_meta(const struct csvin *c);
 void csvin_meta_at(const struct csvin *c, int i, const char **key, const char **value);
+/* The line number of the i-th metadata line. */
+long csvin_meta_line_at(const struct csvin *c, int i);
 
 int csvin_n_cols(const struct csvin *c);
 const char *csvin_col_name(const struct csvin *c, int col);

@@ -21,6 +21,53 @@ static int cmp_timing(const void *a, const void *b)
 	return c ? c : (x->threads > y->threads) - (x->threads < y->threads);
 }
 
+/* The `# pass: THREADS MEDIAN P10 P90 RUNS KEY` lines of an in-model profile. */
+static int read_passes(struct csvin *c, struct timings *t, struct errbuf *eb)
+{
+	for (int i = 0; i < csvin_n_meta(c); i++) {
+		const char *key, *v;
+		csvin_meta_at(c, i, &key, &v);
+		if (strcmp(key, "pass") != 0)
+			continue;
+		long line = csvin_meta_line_at(c, i);
+		struct timing_pass g = {.line = line};
+		int runs, at = 0;
+		if (sscanf(v, "%d %lf %lf %lf %d %n", &g.threads, &g.median_us, &g.p10_us,
+			   &g.p90_us, &runs, &at) != 5 || !v[at])
+			return err_set(eb, ERR_PARSE,
+				       "%s:%ld: pass: want THREADS MEDIAN_US P10_US P90_US RUNS KEY, "
+				       "got '%.80s'", t->path, line, v);
+		if (g.threads < 1 || g.threads > 1024 || runs < 1 || !(g.p10_us > 0) ||
+		    !(g.p10_us <= g.median_us && g.median_us <= g.p90_us) || g.p90_us > 1e12)
+			return err_set(eb, ERR_RANGE,
+				       "%s:%ld: pass: threads 1..1024, runs 1 or more and 0 < p10_us "
+				       "<= median_us <= p90_us, got '%.80s'", t->path, line, v);
+		for (int j = 0; j < t->n_pass; j++)
+			if (t->pass[j].threads == g.threads && strcmp(t->pass[j].key, v + at) == 0)
+				return err_set(eb, ERR_PARSE,
+					       "%s:%ld: pass '%s' at %d threads is timed twice (also "
+					       "on line %ld)", t->path, line, v + at, g.threads,
+					       t->pass[j].line);
+		struct timing_pass *n = realloc(t->pass, (size_t)(t->n_pass + 1) * sizeof *n);
+		if (!n)
+			return err_set(eb, ERR_NOMEM, "%s: out of memory", t->path);
+		t->pass = n;
+		if (!(g.key = strdup(v + at)))
+			return err_set(eb, ERR_NOMEM, "%s: out of memory", t->path);
+		t->pass[t->n_pass++] = g;
+	}
+	return 0;
+}
+
+const struct timing_pass *timings_pass_find(const struct timings *t, const char *key,
+					    int threads)
+{
+	for (int i = 0; i < t->n_pass; i++)
+		if (t->pass[i].threads == threads && strcmp(t->pass[i].key, key) == 0)
+			return &t->pass[i];
+	return NULL;
+}
+
 int timings_load(const char *path, struct timings **out, struct errbuf *eb)
 {
 	int rc;
@@ -41,6 +88,8 @@ int timings_load(const char *path, struct timings **out, struct errbuf *eb)
 		goto fail;
 	}
 	t->derived = csvin_meta(c, "derived_from") != NULL;
+	if ((rc = read_passes(c, t, eb)) < 0)
+		goto fail;
 	struct kshape_cols kc;
 	int c_thr, c_med, c_p10, c_p90;
 	if ((rc = kshape_cols(c, &kc, eb)) < 0 ||
@@ -137,6 +186,9 @@ void timings_destroy(struct timings *t)
 {
 	if (!t)
 		return;
+	for (int i = 0; i < t->n_pass; i++)
+		free(t->pass[i].key);
+	free(t->pass);
 	free(t->t);
 	free(t);
 }

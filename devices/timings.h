@@ -2,8 +2,9 @@
  * timings.h: kernel timings as the agent writes them (devices/<dev>/timings.csv or the
  * output of `adascale-agent profile`), loaded into a table looked up by (shape, threads).
  *
- * A variant's reference latency is the sum of its kernels' median times at a thread count:
- * the work it represents at the profile's reference state (the frequency in the file's
+ * A variant's reference latency is its whole pass's median where an in-model profile timed
+ * the pass (`# pass:` metadata), otherwise the sum of its kernels' median times at a thread
+ * count: the work it represents at the profile's reference state (the frequency in the file's
  * `# freq_ref_mhz:` metadata, no competing load). Timings whose metadata says
  * `# derived_from: ...` were not measured on the device and are labelled derived. An
  * inference's work can also be drawn around the median from the p10 and p90 the file
@@ -29,6 +30,14 @@ struct timing {
 	long line;               /* the row it was read from (for messages) */
 };
 
+/* A pass timed whole by an in-model profile (its `# pass:` metadata): a variant's level. */
+struct timing_pass {
+	char *key;               /* owned: the variant key, as `adascale variants` prints it */
+	int threads;
+	double median_us, p10_us, p90_us;
+	long line;
+};
+
 struct timings {
 	char path[PATH_MAX];
 	char sha256[65];
@@ -40,10 +49,20 @@ struct timings {
 	int threads[16];         /* the thread counts present, ascending */
 	int has_unstable;        /* 1: the file has the `unstable` column */
 	int n_unstable;          /* rows the profile flagged unstable */
+	int n_pass;
+	struct timing_pass *pass; /* owned: the passes timed whole, in file order */
 };
 
 int timings_load(const char *path, struct timings **out, struct errbuf *eb);
 void timings_destroy(struct timings *t);
+
+/*
+ * The pass of variant key at threads timed whole by the profile, or NULL: a variant with
+ * one takes its level (median, p10, p90) from it; the sum of its kernels is the
+ * prediction for a variant without.
+ */
+const struct timing_pass *timings_pass_find(const struct timings *t, const char *key,
+					    int threads);
 
 /* The timing of a shape at a thread count, or NULL. */
 const struct timing *timings_find(const struct timings *t, const struct kshape *k, int threads);

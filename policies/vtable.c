@@ -74,6 +74,16 @@ int vtable_build(struct vtable *t, const struct variant_set *vs, const struct ti
 			    timings_model_spread_us(tim, v->spec, th, &sp.p10_us[th],
 						    &sp.p90_us[th]) == 0) {
 				row.ref_us[th] = us;
+				/* a pass the profile timed whole sets the level; the kernels' sum
+				   predicts a variant it did not time */
+				const struct timing_pass *tp = timings_pass_find(tim, v->key, th);
+				if (tp) {
+					row.ref_us[th] = tp->median_us;
+					sp.p10_us[th] = tp->p10_us;
+					sp.p90_us[th] = tp->p90_us;
+					t->n_pass_level++;
+				}
+				t->n_levels++;
 				any = 1;
 				int nu = 0;
 				if (timings_model_unstable(tim, v->spec, th, &nu) == 0 && nu) {

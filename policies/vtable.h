@@ -49,6 +49,9 @@ struct vtable {
 	int n_sw_measured;             /* variants with measured switch costs */
 	int n_var_unstable;            /* variants with a kernel timing flagged unstable */
 	int n_unstable_layers;         /* their layers on such timings, over every thread count */
+	int n_pass_level;              /* variant and thread count pairs whose level is the pass
+					  timed whole (timings_pass_find), not their kernels' sum */
+	int n_levels;                  /* variant and thread count pairs with a level at all */
 	int cur_threads;               /* the thread count of what is up now (its owner keeps it):
 					  switch_ms answers for loading at this count */
 	/* ms per us of reference work at the last state asked about, per thread count */

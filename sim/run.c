@@ -1452,6 +1452,13 @@ static void model_notes(struct sim *s)
 			    "switch to one of them costs nothing", s->dev->keep_built);
 	if (s->model->shared_weights)
 		add_note(s, "shared weights: %s", s->model->shared_weights);
+	if (s->tim->n_pass)
+		add_note(s, "levels: %d of %d variant and thread count pairs from their passes timed "
+			    "whole by the profile, the rest from their kernels' sum",
+			 s->vt.n_pass_level, s->vt.n_levels);
+	else
+		add_note(s, "levels: every variant from its kernels' sum (the timings time no "
+			    "pass whole)");
 	if (!s->tim->has_unstable) {
 		add_note(s, "unstable timings: unknown (no unstable column)");
 	} else {

@@ -476,6 +476,7 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 	struct agent_klist *u = NULL; /* the unique kernels of all passes */
 	int **ukey = NULL; /* per pass, per layer: its unique kernel */
 	struct pool_times *pt = NULL, *pt2 = NULL; /* pooled times: first, and of a later round */
+	struct agent_timing *whole = NULL; /* per pass, per thread count: the pass timed whole */
 	struct agent_pass *pass = NULL;
 	int rc;
 	if ((rc = agent_passes_read(o->kernels, DT_FP32, &ps, eb)) < 0)
@@ -517,12 +518,15 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 		goto out;
 	}
 
+	if (!(whole = calloc((size_t)ps->n * (size_t)pf->n_threads, sizeof *whole))) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	put_metadata(pf, "in-model");
 	put(&pf->w, "# passes: %d pass%s of %d layers in all, %d unique kernels; a kernel's times "
 		    "are those of the layers with its shape within the timed passes, pooled over "
 		    "all of them\n",
 	    ps->n, ps->n == 1 ? "" : "es", n_layers, u->n);
-	put(&pf->w, "%s\n", AGENT_TIMINGS_HEADER);
 	if (pf->w.failed)
 		goto out;
 
@@ -569,6 +573,11 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 				}
 				if (round == 0)
 					n_unstable += !tm.stable;
+				/* the pass whole: the narrower of its measurements */
+				struct agent_timing *wt = &whole[(size_t)p * pf->n_threads + t];
+				if (wt->runs == 0 ||
+				    tm.p90_us / tm.p10_us < wt->p90_us / wt->p10_us)
+					*wt = tm;
 				for (int i = 0; i < sp->n; i++) {
 					size_t at = (size_t)ukey[p][i] * pf->n_threads + t;
 					if (round > 0 && !pt[at].r.unstable)
@@ -618,6 +627,16 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 	}
 	if (pf->progress)
 		fprintf(stderr, "\r\033[K");
+	/* each pass whole, for a variant's level (timings.h), then the kernels */
+	put(&pf->w, "# pass_us: each pass timed whole: threads, median, p10 and p90 in us, runs, "
+		    "the pass\n");
+	for (int p = 0; p < ps->n; p++)
+		for (int t = 0; t < pf->n_threads && ps->p[p].key[0]; t++) {
+			const struct agent_timing *wt = &whole[(size_t)p * pf->n_threads + t];
+			put(&pf->w, "# pass: %d %.3f %.3f %.3f %d %s\n", pf->threads[t],
+			    wt->median_us, wt->p10_us, wt->p90_us, wt->runs, ps->p[p].key);
+		}
+	put(&pf->w, "%s\n", AGENT_TIMINGS_HEADER);
 	int n_rows = 0;
 	for (int i = 0; i < u->n; i++) {
 		char why[KB_WHY_LEN];
@@ -643,6 +662,7 @@ out:
 		free(pt2[i].x);
 	free(pt);
 	free(pt2);
+	free(whole);
 	for (int p = 0; ukey && p < ps->n; p++)
 		free(ukey[p]);
 	free(ukey);
