@@ -157,7 +157,7 @@ struct run {
 	struct agent_sys *sys;
 	struct agent_cpuset cpus;
 	int n_cpus;
-	int *cpu;              /* the CPUs the load runs on */
+	int cpu[AGENT_MAX_CPUS]; /* the CPUs the load runs on */
 };
 
 static double *cell(const struct run *r, int ti, int li, int pi, int gi)
@@ -294,6 +294,7 @@ int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, stru
 	if (!eb)
 		eb = &local;
 	struct run r = {.o = o};
+	struct agent_load ld = {0}; /* the competing load, one loader per CPU */
 	struct worker w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 	pthread_t th;
 	int rc, started = 0;
@@ -309,20 +310,13 @@ int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, stru
 		goto out;
 	if ((rc = agent_affinity_get(&r.cpus, eb)) < 0 || (rc = agent_sys_read(r.sys, eb)) < 0)
 		goto out;
-	r.n_cpus = agent_cpuset_count(&r.cpus);
-	if (r.n_cpus < 1 || !(r.cpu = calloc((size_t)r.n_cpus, sizeof *r.cpu))) {
-		rc = err_set(eb, ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (int c = 0, i = 0; i < r.n_cpus; c++)
-		if (agent_cpuset_has(&r.cpus, c))
-			r.cpu[i++] = c;
+	r.n_cpus = agent_cpuset_list(&r.cpus, r.cpu);
 	if (o->n_threads) {
 		r.n_threads = o->n_threads;
 		memcpy(r.threads, o->threads, sizeof r.threads);
 	} else {
-		int n = agent_cpuset_count(&r.cpus);
-		r.n_threads = n < AGENT_CADENCE_MAX_THREADS ? n : AGENT_CADENCE_MAX_THREADS;
+		r.n_threads = r.n_cpus < AGENT_CADENCE_MAX_THREADS ? r.n_cpus
+								   : AGENT_CADENCE_MAX_THREADS;
 		for (int i = 0; i < r.n_threads; i++)
 			r.threads[i] = i + 1;
 	}
@@ -337,19 +331,16 @@ int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, stru
 		goto out;
 	}
 	started = 1;
+	if (!(ld.l = calloc((size_t)r.n_cpus, sizeof(struct agent_loader)))) {
+		rc = err_set(eb, ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	for (int ti = 0; rc == 0 && ti < r.n_threads; ti++)
 		for (int li = 0; rc == 0 && li < o->n_loads; li++) {
-			struct agent_load ld = {
-				.l = calloc((size_t)r.n_cpus, sizeof(struct agent_loader))};
-			if (!ld.l) {
-				rc = err_set(eb, ERR_NOMEM, "out of memory");
-				break;
-			}
 			rc = agent_load_start(&ld, r.cpu, r.n_cpus, o->loads[li], o->period_ms, eb);
 			for (int pi = 0; rc == 0 && pi < r.ps->n; pi++)
 				rc = measure_pass(&r, &w, ti, li, pi, eb);
 			agent_load_stop(&ld);
-			free(ld.l);
 		}
 	if (rc < 0)
 		goto out;
@@ -363,7 +354,7 @@ out:
 		pthread_join(th, NULL);
 	}
 	free(r.ms);
-	free(r.cpu);
+	free(ld.l);
 	agent_passes_destroy(r.ps);
 	free(r.sys);
 	return rc;

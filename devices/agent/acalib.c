@@ -153,7 +153,7 @@ struct run {
 	int n_threads;
 	int threads[AGENT_CALIB_MAX_THREADS];
 	int n_cpus;
-	int *cpu;
+	int cpu[AGENT_MAX_CPUS]; /* the CPUs the load runs on */
 	struct samples *cell;   /* [thread][load]: slowdowns */
 	double *idle_us;        /* [thread][pass]: the idle median */
 	struct agent_sys *sys;
@@ -300,14 +300,7 @@ int agent_calib(const struct agent_calib_opts *o, const char *out_path, struct e
 	}
 	if ((rc = agent_affinity_get(&r.cpus, eb)) < 0 || (rc = agent_sys_read(r.sys, eb)) < 0)
 		goto out;
-	r.n_cpus = agent_cpuset_count(&r.cpus);
-	if (r.n_cpus < 1 || !(r.cpu = calloc((size_t)r.n_cpus, sizeof *r.cpu))) {
-		rc = err_set(eb, ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (int c = 0, i = 0; i < r.n_cpus; c++)
-		if (agent_cpuset_has(&r.cpus, c))
-			r.cpu[i++] = c;
+	r.n_cpus = agent_cpuset_list(&r.cpus, r.cpu);
 	if (o->n_threads) {
 		r.n_threads = o->n_threads;
 		memcpy(r.threads, o->threads, sizeof r.threads);
@@ -337,7 +330,6 @@ out:
 			free(r.cell[i].x);
 	free(r.cell);
 	free(r.idle_us);
-	free(r.cpu);
 	agent_passes_destroy(r.ps);
 	if (placed)
 		agent_pool_place(NULL);

@@ -202,10 +202,7 @@ int agent_sense(const struct agent_sense_opts *o, const char *out_path, struct e
 	int rc = agent_affinity_get(&cpus, eb);
 	if (rc < 0)
 		return rc;
-	int n_cpus = agent_cpuset_count(&cpus), cpu[AGENT_MAX_CPUS], n = 0;
-	for (int c = 0; c < AGENT_MAX_CPUS && n < n_cpus; c++)
-		if (agent_cpuset_has(&cpus, c))
-			cpu[n++] = c;
+	int cpu[AGENT_MAX_CPUS], n_cpus = agent_cpuset_list(&cpus, cpu);
 	struct agent_load ld = {.l = calloc((size_t)n_cpus, sizeof(struct agent_loader))};
 	struct step *steps = calloc((size_t)o->steps, sizeof *steps);
 	double *d = calloc((size_t)o->steps, sizeof *d);

@@ -39,6 +39,15 @@ int agent_cpuset_count(const struct agent_cpuset *s)
 	return n;
 }
 
+int agent_cpuset_list(const struct agent_cpuset *s, int *cpu)
+{
+	int n = 0;
+	for (int i = 0; i < AGENT_MAX_CPUS; i++)
+		if (agent_cpuset_has(s, i))
+			cpu[n++] = i;
+	return n;
+}
+
 int agent_cpuset_first(const struct agent_cpuset *s)
 {
 	for (int i = 0; i < AGENT_MAX_CPUS; i++)

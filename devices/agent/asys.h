@@ -28,6 +28,8 @@ void agent_cpuset_clear(struct agent_cpuset *s);
 void agent_cpuset_add(struct agent_cpuset *s, int cpu);
 int agent_cpuset_has(const struct agent_cpuset *s, int cpu);
 int agent_cpuset_count(const struct agent_cpuset *s);
+/* The CPUs of s, ascending, into cpu (room for AGENT_MAX_CPUS): how many. */
+int agent_cpuset_list(const struct agent_cpuset *s, int *cpu);
 int agent_cpuset_first(const struct agent_cpuset *s);
 /* Parses a kernel CPU list ("0-3,6"): 0, or ERR_PARSE. */
 int agent_cpuset_parse(const char *list, struct agent_cpuset *s);
