@@ -1,9 +1,12 @@
 /*
- * serve.c: the real serving loop (see serve.h). Three threads: the main thread keeps the
+ * serve.c: the real serving loop (see serve.h). Four threads: the main thread keeps the
  * clock (CLOCK_MONOTONIC from the first trace row applied), says which trace rows are due,
  * admits arrivals to the queue, senses the state and calls the policy; the trace thread
- * applies the due rows through the applier, in order; the inference thread builds passes
- * and runs them, one request at a time, and says when each is done. The policy is
+ * applies the due rows' load and frequencies through the applier, in order; the memory
+ * thread applies their memory, each row started ahead of its time by what taking its
+ * memory needs at the rate measured before time 0, in steps so that load rows are not held
+ * up behind it; the inference thread builds passes and runs them, one request at a time,
+ * and says when each is done. The policy is
  * called only from the main thread, as the simulator calls it, never during a pass's
  * bookkeeping. A fault inside a policy call is reported by a handler that names the policy
  * and the call, then the process ends: the applier's child dies with it.
@@ -54,6 +57,19 @@
  * (100 ms: a row of a trace sampled ten times a second is then a row behind; a choice).
  */
 #define SERVE_LATE_NS 100000000LL
+/*
+ * Memory is taken in steps of at most this much (a load row waits for at most one step),
+ * and the rate it is scheduled at is the rate measured before time 0 divided by
+ * MEM_RATE_MARGIN (choices: a step of 128 MB takes about 0.1 s at the 1.2 GB/s measured on
+ * the AMD EPYC guest; the margin covers the rate's movement within a run).
+ */
+#define MEM_STEP_MB 128.0
+#define MEM_RATE_MARGIN 1.25
+/* No warm-up when the trace never asks for this much below what is free at the start. */
+#define MEM_WARM_MIN_MB 64.0
+/* The parts of a trace row: its load and frequencies (the trace thread), its memory. */
+#define PART_LOAD 1u
+#define PART_MEM 2u
 
 enum { OUT_OK, OUT_LATE, OUT_FAILED, OUT_DROPPED, OUT_UNFINISHED };
 static const char *const outcome_name[] = {"ok", "late", "failed", "dropped", "unfinished"};
@@ -138,11 +154,18 @@ struct srv {
 	/* the trace thread: rows [tr_applied, tr_due) are due and not yet applied */
 	pthread_t tr_th;
 	int tr_started, tr_due, tr_applied, tr_quit, tr_rc;
-	int64_t tr_lag_ns;     /* the longest a row's application ended after its time */
-	int tr_lag_row;        /* that row */
-	int tr_n_late;         /* rows applied more than SERVE_LATE_NS after their time */
 	pthread_cond_t tr_cv;
 	struct errbuf tr_eb;
+	/* per row: the parts not yet applied (PART_*), how late its last part ended, and for
+	   a memory row when its memory starts being taken (ahead of its time) */
+	unsigned char *part_left;
+	int64_t *row_lag_ns, *mem_start_ns;
+	/* the memory thread, and what taking memory measured before time 0 */
+	pthread_t mem_th;
+	int mem_started;
+	double warm_mb, warm_s, rate_mb_s;
+	double warm_cpu_s;     /* the applier's memory CPU time at time 0 */
+	int64_t ahead_ns;      /* the most a memory row was started ahead of its time */
 	struct built *cache;
 	int n_cache;
 	int64_t use_clock;
@@ -494,27 +517,44 @@ static int read_trace(struct srv *s)
 	return 0;
 }
 
-/* Makes a trace row real: its load, memory and frequencies, as far as they are applied. */
-static int apply_row(struct srv *s, const struct trace_row *r, struct errbuf *eb)
+/* Whether row i has memory to apply (and comes before the run's end). */
+static int mem_row(const struct srv *s, int i)
 {
-	int rc;
-	if ((s->apply_cols & TRACE_UTIL) && (r->set & TRACE_UTIL) &&
-	    (rc = agent_apply_util(s->ap, r->util_other, eb)) < 0)
-		return err_wrap(eb, "%s: util_other at %.3f s", s->o->trace, (double)r->t_ns / 1e9);
-	if ((s->apply_cols & TRACE_MEM) && (r->set & TRACE_MEM) &&
-	    (rc = agent_apply_mem(s->ap, r->mem_avail_mb, eb)) < 0)
+	return (s->apply_cols & TRACE_MEM) && (s->rows[i].set & TRACE_MEM) &&
+	       (i == 0 || s->rows[i].t_ns < s->end_ns);
+}
+
+/* Brings MemAvailable to the row's value (from the row at row_t_ns, for messages). */
+static int apply_mem(struct srv *s, double mem_avail_mb, int64_t row_t_ns, struct errbuf *eb)
+{
+	if (agent_apply_mem(s->ap, mem_avail_mb, eb) < 0)
 		return err_wrap(eb, "%s: mem_avail_mb at %.3f s", s->o->trace,
-				(double)r->t_ns / 1e9);
+				(double)row_t_ns / 1e9);
 	/* a row asking for more than is free: the applier holds nothing, it cannot add memory */
-	if ((s->apply_cols & TRACE_MEM) && (r->set & TRACE_MEM) && !s->mem_short &&
-	    strstr(agent_apply_note(s->ap), "cannot add memory")) {
+	if (!s->mem_short && agent_apply_mem_short(s->ap)) {
 		s->mem_short = 1;
 		size_t at = strlen(s->applied[1]);
 		snprintf(s->applied[1] + at, sizeof s->applied[1] - at,
 			 ", except from %.3f s: a row asked for more than was free, which the "
 			 "applier cannot add",
-			 (double)r->t_ns / 1e9);
+			 (double)row_t_ns / 1e9);
 	}
+	return 0;
+}
+
+/* Makes the given parts of a trace row real, as far as its columns are applied. */
+static int apply_row(struct srv *s, const struct trace_row *r, unsigned parts,
+		     struct errbuf *eb)
+{
+	int rc;
+	if ((parts & PART_MEM) && (s->apply_cols & TRACE_MEM) && (r->set & TRACE_MEM) &&
+	    (rc = apply_mem(s, r->mem_avail_mb, r->t_ns, eb)) < 0)
+		return rc;
+	if (!(parts & PART_LOAD))
+		return 0;
+	if ((s->apply_cols & TRACE_UTIL) && (r->set & TRACE_UTIL) &&
+	    (rc = agent_apply_util(s->ap, r->util_other, eb)) < 0)
+		return err_wrap(eb, "%s: util_other at %.3f s", s->o->trace, (double)r->t_ns / 1e9);
 	for (int c = 0; c < TRACE_MAX_CLUSTERS; c++) {
 		if (!(s->apply_cols & r->set & (TRACE_FREQ0 << c)))
 			continue;
@@ -528,10 +568,17 @@ static int apply_row(struct srv *s, const struct trace_row *r, struct errbuf *eb
 	return 0;
 }
 
+/* A part of row i applied, lag after the row's time (the caller holds the mutex). */
+static void part_done(struct srv *s, int i, unsigned part, int64_t lag)
+{
+	s->part_left[i] &= (unsigned char)~part;
+	if (lag > s->row_lag_ns[i])
+		s->row_lag_ns[i] = lag;
+}
+
 /*
- * The trace thread: applies the rows the main thread says are due, in order, so that a
- * slow application (memory allocated and touched) holds up neither arrivals, sensing nor
- * the policy.
+ * The trace thread: applies the load and frequencies of the rows the main thread says are
+ * due, in order, so that applying them holds up neither arrivals, sensing nor the policy.
  */
 static void *trace_main(void *arg)
 {
@@ -545,15 +592,11 @@ static void *trace_main(void *arg)
 		int i = s->tr_applied;
 		pthread_mutex_unlock(&s->mu);
 		struct errbuf eb = {0};
-		int rc = apply_row(s, &s->rows[i], &eb);
+		int rc = apply_row(s, &s->rows[i], PART_LOAD, &eb);
 		int64_t lag = now_ns(s) - s->rows[i].t_ns;
 		pthread_mutex_lock(&s->mu);
 		s->tr_applied++;
-		if (lag > s->tr_lag_ns) {
-			s->tr_lag_ns = lag;
-			s->tr_lag_row = i;
-		}
-		s->tr_n_late += lag > SERVE_LATE_NS;
+		part_done(s, i, PART_LOAD, lag);
 		if (rc < 0) {
 			s->tr_rc = rc;
 			s->tr_eb = eb;
@@ -563,6 +606,157 @@ static void *trace_main(void *arg)
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
+}
+
+/* ---- memory: taken ahead of its rows, by its own thread ---- */
+
+/* Sleeps until t (run time) or until the threads are told to stop: 0, or 1 on stop. */
+static int mem_wait(struct srv *s, int64_t t)
+{
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		int quit = s->tr_quit || s->tr_rc < 0;
+		pthread_mutex_unlock(&s->mu);
+		if (quit)
+			return 1;
+		int64_t now = now_ns(s);
+		if (now >= t)
+			return 0;
+		agent_sleep_until(s->t0 + (t - now < MAX_WAIT_NS ? t : now + MAX_WAIT_NS));
+	}
+}
+
+/* MemAvailable to target, taking memory at most MEM_STEP_MB a call: 0, 1 on stop, or < 0. */
+static int mem_to(struct srv *s, double target, int64_t row_t_ns, struct errbuf *eb)
+{
+	double total, avail;
+	if (agent_meminfo(&total, &avail) < 0)
+		return apply_mem(s, target, row_t_ns, eb);
+	/* bounded: MemAvailable moving by itself (other processes) cannot keep it stepping */
+	for (int steps = (int)((avail - target) / MEM_STEP_MB) + 16;
+	     steps > 0 && agent_meminfo(&total, &avail) == 0 && avail - target > MEM_STEP_MB;
+	     steps--) {
+		int rc = apply_mem(s, avail - MEM_STEP_MB, row_t_ns, eb);
+		if (rc < 0)
+			return rc;
+		if (agent_apply_mem_short(s->ap) || mem_wait(s, 0))
+			return agent_apply_mem_short(s->ap) ? 0 : 1;
+	}
+	return apply_mem(s, target, row_t_ns, eb);
+}
+
+/*
+ * The memory thread: each memory row's value from its start (mem_start_ns, at or before its
+ * time); when it is behind, the rows whose starts have passed are gone through at once to
+ * the last of them (their lag is from their own times).
+ */
+static void *mem_main(void *arg)
+{
+	struct srv *s = arg;
+	for (int i = 1; i < s->n_rows; i++) {
+		if (!mem_row(s, i))
+			continue;
+		if (mem_wait(s, s->mem_start_ns[i]))
+			break;
+		int j = i;
+		int64_t now = now_ns(s);
+		for (int k = i + 1; k < s->n_rows && s->rows[k].t_ns < s->end_ns &&
+				    s->mem_start_ns[k] <= now; k++)
+			if (mem_row(s, k))
+				j = k;
+		struct errbuf eb = {0};
+		int rc = mem_to(s, s->rows[j].mem_avail_mb, s->rows[j].t_ns, &eb);
+		now = now_ns(s);
+		pthread_mutex_lock(&s->mu);
+		for (int k = i; k <= j; k++)
+			if (mem_row(s, k))
+				part_done(s, k, PART_MEM, now - s->rows[k].t_ns);
+		if (rc < 0) {
+			s->tr_rc = rc;
+			s->tr_eb = eb;
+			pthread_cond_broadcast(&s->cv);
+		}
+		pthread_mutex_unlock(&s->mu);
+		if (rc != 0)
+			break;
+		i = j;
+	}
+	return NULL;
+}
+
+/*
+ * Before time 0, where the trace asks for memory: takes it down to the trace's lowest
+ * value once and gives it back (a machine whose pages are backed on first touch, a virtual
+ * machine's, pays that once, here), then times taking as much again: the rate
+ * that sets how far ahead of its time each memory row starts. Each memory row starts when
+ * the rows after it still leave it the time its memory takes at that rate (less a margin),
+ * and no later than its time.
+ */
+static int mem_prepare(struct srv *s, struct errbuf *eb)
+{
+	int n = s->n_rows;
+	if (!(s->part_left = calloc((size_t)n, 1)) ||
+	    !(s->row_lag_ns = calloc((size_t)n, sizeof *s->row_lag_ns)) ||
+	    !(s->mem_start_ns = calloc((size_t)n, sizeof *s->mem_start_ns)))
+		return err_set(eb, ERR_NOMEM, "out of memory");
+	double lo = INFINITY, total, avail;
+	for (int i = 0; i < n; i++) {
+		s->part_left[i] = (unsigned char)(PART_LOAD | (mem_row(s, i) ? PART_MEM : 0));
+		s->mem_start_ns[i] = s->rows[i].t_ns;
+		if (mem_row(s, i) && s->rows[i].mem_avail_mb < lo)
+			lo = s->rows[i].mem_avail_mb;
+	}
+	if (!isfinite(lo) || agent_meminfo(&total, &avail) < 0 || avail - lo < MEM_WARM_MIN_MB)
+		return 0;
+	int rc;
+	double avail0 = avail;
+	int64_t t = agent_mono_ns();
+	/* a memory call ends after 20 s (aapply.c): call again while it gets closer */
+	for (double held = -1; agent_apply_held_mb(s->ap) > held;) {
+		held = agent_apply_held_mb(s->ap);
+		if ((rc = apply_mem(s, lo, 0, eb)) < 0)
+			return rc;
+		if (agent_meminfo(&total, &avail) < 0 || avail - lo <= AGENT_APPLY_MEM_TOL_MB)
+			break;
+	}
+	s->warm_s = (double)(agent_mono_ns() - t) / 1e9;
+	s->warm_mb = agent_apply_held_mb(s->ap);
+	if ((rc = apply_mem(s, avail0, 0, eb)) < 0 || agent_meminfo(&total, &avail) < 0)
+		return rc;
+	t = agent_mono_ns();
+	if ((rc = apply_mem(s, avail - s->warm_mb, 0, eb)) < 0)
+		return rc;
+	double dt = (double)(agent_mono_ns() - t) / 1e9, got = agent_apply_held_mb(s->ap);
+	if (dt > 0 && got > 0)
+		s->rate_mb_s = got / dt;
+	if ((rc = apply_mem(s, avail, 0, eb)) < 0)
+		return rc;
+	if (!(s->rate_mb_s > 0))
+		return 0;
+	/* backwards: a row's memory is in place before the next row's starts being taken */
+	double rate = s->rate_mb_s / MEM_RATE_MARGIN, before = NAN;
+	int64_t next = INT64_MAX;
+	int last = -1;
+	for (int i = 0; i < n; i++)
+		if (mem_row(s, i))
+			last = i;
+	for (int i = last; i > 0; i--) {
+		if (!mem_row(s, i))
+			continue;
+		before = NAN;
+		for (int k = i - 1; k >= 0 && isnan(before); k--)
+			if (mem_row(s, k))
+				before = s->rows[k].mem_avail_mb;
+		double take_mb = isnan(before) ? 0 : fmax(0, before - s->rows[i].mem_avail_mb);
+		int64_t end = s->rows[i].t_ns < next ? s->rows[i].t_ns : next;
+		s->mem_start_ns[i] = end - (int64_t)llround(take_mb / rate * 1e9);
+		if (s->mem_start_ns[i] < 0)
+			s->mem_start_ns[i] = 0;
+		next = s->mem_start_ns[i];
+		if (s->rows[i].t_ns - s->mem_start_ns[i] > s->ahead_ns)
+			s->ahead_ns = s->rows[i].t_ns - s->mem_start_ns[i];
+	}
+	return 0;
 }
 
 /* ---- the queue and the policy ---- */
@@ -848,10 +1042,34 @@ static int write_served(struct srv *s, const char *date, double end_ms)
 	fprintf(f, "# duration_s: %.9g\n", (double)s->end_ns / 1e9);
 	fprintf(f, "# applied: util_other=%s; mem_avail_mb=%s; freq_mhz=%s\n", s->applied[0],
 		s->applied[1], s->applied[2]);
+	int n_applied = 0, n_late = 0, worst = 0;
+	for (int i = 0; i < s->n_rows; i++) {
+		if (s->part_left[i])
+			continue;
+		n_applied++;
+		n_late += s->row_lag_ns[i] > SERVE_LATE_NS;
+		if (s->row_lag_ns[i] > s->row_lag_ns[worst])
+			worst = i;
+	}
 	fprintf(f, "# trace_lag: %d of %d rows applied more than %g ms after their time; the "
 		   "longest %.3f ms, the row at %.3f s\n",
-		s->tr_n_late, s->tr_applied, SERVE_LATE_NS / 1e6, (double)s->tr_lag_ns / 1e6,
-		(double)s->rows[s->tr_lag_row].t_ns / 1e9);
+		n_late, n_applied, SERVE_LATE_NS / 1e6, (double)s->row_lag_ns[worst] / 1e6,
+		(double)s->rows[worst].t_ns / 1e9);
+	if (s->apply_cols & TRACE_MEM) {
+		fprintf(f, "# mem_apply: ");
+		if (s->rate_mb_s > 0)
+			fprintf(f, "before time 0, %.0f MB taken in %.3f s and given back, then "
+				   "%.0f MB/s taking it again; rows started up to %.3f ms ahead of "
+				   "their time at %.0f MB/s; ",
+				s->warm_mb, s->warm_s, s->rate_mb_s, (double)s->ahead_ns / 1e6,
+				s->rate_mb_s / MEM_RATE_MARGIN);
+		else
+			fprintf(f, "rows started at their time (the trace never asks for %.0f MB "
+				   "below what was free at the start); ", MEM_WARM_MIN_MB);
+		fprintf(f, "taking memory used %.3f s of the applier's CPU after time 0, the "
+			   "busy threads giving up one CPU's share of util_other meanwhile\n",
+			agent_apply_mem_cpu_s(s->ap) - s->warm_cpu_s);
+	}
 	fprintf(f, "# ignored: %s\n", o->ignore ? o->ignore : "");
 	fprintf(f, "# sensing: /proc/stat less the agent's own CPU time (/proc/self/stat) for "
 		   "util_other, /proc/meminfo MemAvailable, %s, every %g ms; online cores: the "
@@ -1008,8 +1226,10 @@ static int setup(struct srv *s)
 	struct agent_apply_opts ao = {o->cpus, o->load_period_ms, o->mem_margin_mb};
 	if ((rc = agent_apply_start(&ao, &s->ap, eb)) < 0)
 		return rc;
-	if ((rc = apply_row(s, &s->rows[0], eb)) < 0)
+	if ((rc = mem_prepare(s, eb)) < 0 ||
+	    (rc = apply_row(s, &s->rows[0], PART_LOAD | PART_MEM, eb)) < 0)
 		return rc;
+	s->part_left[0] = 0;
 	if (s->ws.kind == WORKLOAD_FILE) {
 		int64_t t, d;
 		if ((rc = workload_file_next(s->wf, 0, s->deadline_ms, &t, &d, eb)) < 0)
@@ -1051,7 +1271,14 @@ int serve_run(const struct serve_opts *o, struct errbuf *eb)
 	int rc = setup(&s);
 	if (rc == 0) {
 		s.t0 = agent_mono_ns(); /* time 0: the first trace row applied */
-		if ((rc = sense(&s, 0)) == 0)
+		s.warm_cpu_s = agent_apply_mem_cpu_s(s.ap);
+		if (s.apply_cols & TRACE_MEM) {
+			if (pthread_create(&s.mem_th, NULL, mem_main, &s) != 0)
+				rc = err_set(eb, ERR_IO, "cannot start the memory thread");
+			else
+				s.mem_started = 1;
+		}
+		if (rc == 0 && (rc = sense(&s, 0)) == 0)
 			rc = serve_loop(&s);
 	}
 	double end_ms = (double)now_ns(&s) / 1e6; /* the run's end: what follows is cleaning up */
@@ -1068,6 +1295,8 @@ int serve_run(const struct serve_opts *o, struct errbuf *eb)
 		pthread_join(s.th, NULL);
 		if (s.tr_started)
 			pthread_join(s.tr_th, NULL);
+		if (s.mem_started)
+			pthread_join(s.mem_th, NULL);
 	}
 	agent_apply_stop(s.ap);
 	if (rc == 0 && s.busy) { /* started, not finished in the run */
@@ -1095,6 +1324,9 @@ int serve_run(const struct serve_opts *o, struct errbuf *eb)
 	free(s.queue);
 	free(s.req);
 	free(s.sensed);
+	free(s.part_left);
+	free(s.row_lag_ns);
+	free(s.mem_start_ns);
 	free(s.rows);
 	free(s.sys);
 	vtable_free(&s.vt);

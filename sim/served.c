@@ -82,6 +82,7 @@ static int read_header(struct csvin *c, struct served *sv, struct errbuf *eb)
 	copy(sv->ignored, sizeof sv->ignored, csvin_meta(c, "ignored"));
 	copy(sv->trace_lag, sizeof sv->trace_lag, csvin_meta(c, "trace_lag"));
 	sv->trace_rows_late = sv->trace_lag[0] ? atoi(sv->trace_lag) : 0;
+	copy(sv->mem_apply, sizeof sv->mem_apply, csvin_meta(c, "mem_apply"));
 	int rc;
 	if ((rc = path_and_hash(c, "trace", sv->trace, sizeof sv->trace, sv->trace_sha256, eb)) <
 		    0 ||
@@ -388,6 +389,10 @@ static void describe(struct served *sv, const struct model *model)
 		size_t k = strlen(o->notes);
 		snprintf(o->notes + k, sizeof o->notes - k, "; trace applied late: %.200s",
 			 sv->trace_lag);
+	}
+	if (sv->mem_apply[0]) {
+		size_t k = strlen(o->notes);
+		snprintf(o->notes + k, sizeof o->notes - k, "; memory: %.400s", sv->mem_apply);
 	}
 }
 

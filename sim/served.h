@@ -35,6 +35,8 @@ struct served {
 	char trace_lag[256];       /* how late serve applied the trace's rows ("" in files
 				      written before it said) */
 	int trace_rows_late;       /* the rows it counts late, 0 when it does not say */
+	char mem_apply[512];       /* how serve took the trace's memory ("" when it did not,
+				      or in files written before it said) */
 	double deadline_ms, duration_s, end_ms;
 	int queue_cap, drop_oldest;
 	uint64_t seed;

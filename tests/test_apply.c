@@ -288,6 +288,49 @@ Test(apply, memory_comes_down_to_the_target_and_back_after_stop, .fini = cleanup
 			     tol, target, during, held, freed);
 }
 
+/*
+ * While a memory call takes memory its thread keeps a CPU busy, and the busy threads give
+ * that CPU's share up: at util 0.5 on n CPUs the child burns 1 + n (0.5 - 1/n) CPUs during
+ * the call (for 2 CPUs: 1, the thread taking memory alone). Busy threads kept at their
+ * duty would run beside it on every CPU it leaves them: on the AMD EPYC guest (2 CPUs) the
+ * child then used 1.48 CPUs, against 1.00 with them giving way. The child's CPU time is
+ * read from /proc/PID/stat around the call; the bound is a quarter of a CPU above the
+ * expected share. Other tests running beside it can only lower the child's share.
+ */
+Test(apply, taking_memory_counts_within_the_load, .fini = cleanup, .timeout = 60 * TU_SLOW)
+{
+	skip_under_valgrind();
+	cpu_set_t set;
+	cr_assert_eq(sched_getaffinity(0, sizeof set, &set), 0);
+	int n = CPU_COUNT(&set);
+	if (n < 2)
+		cr_skip_test("one CPU: the thread taking memory and the busy threads cannot both run");
+	start(0);
+	pid_t child = agent_apply_pid(applier);
+	double before = mem_avail();
+	if (before < AGENT_APPLY_MARGIN_MB + 1600)
+		cr_skip_test("only %.0f MB available", before);
+	struct errbuf eb = {0};
+	cr_assert_eq(agent_apply_util(applier, 0.5, &eb), 0, "%s", eb.msg);
+	sleep_s(0.2);
+	double c0 = proc_cpu_s(child), m0 = mono_s();
+	cr_assert_eq(agent_apply_mem(applier, before - 1200, &eb), 0, "%s", eb.msg);
+	double c1 = proc_cpu_s(child), m1 = mono_s();
+	double used = (c1 - c0) / (m1 - m0);
+	double with = 1 + n * fmax(0, 0.5 - 1.0 / n);
+	cr_log_info("%d CPUs, util 0.5: the child used %.2f CPUs over the %.2f s call", n, used,
+		    m1 - m0);
+	if (m1 - m0 < 0.3)
+		cr_skip_test("the call took %.2f s: too short for 10 ms ticks", m1 - m0);
+	cr_assert_lt(used, with + 0.25, "the child used %.2f CPUs while taking memory, %.2f "
+		     "with the busy threads giving way", used, with);
+	/* and afterwards the busy threads are back at the row's duty */
+	struct window w;
+	measure(child, n, 0.5, &w);
+	cr_assert(fabs(w.child - 0.5) <= 0.15, "after the call the child burns %.2f of its CPUs",
+		  w.child);
+}
+
 Test(apply, a_target_below_the_margin_is_refused_naming_both, .fini = cleanup)
 {
 	start(512);

@@ -4,8 +4,8 @@
  * rows are well formed and its Poisson arrivals are the simulator's for the same seed; a
  * plugin runs through the ABI; a plugin that crashes, and SIGTERM, end serving with a
  * message, a non-zero exit, no output and no process left behind; a trace column serve
- * cannot apply, and a memory target below the margin, are refused; the agent links no
- * SQLite. Each serve lasts at most ~1.2 s of real time.
+ * cannot apply, and a memory target below the margin, are refused; memory is taken ahead
+ * of its row at the rate measured before time 0; the agent links no SQLite. Each serve lasts at most ~1.2 s of real time.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -350,6 +350,65 @@ Test(serve, a_memory_target_below_the_margin_is_refused, .timeout = 60 * TU_SLOW
 	cr_assert_eq(access(served, F_OK), -1);
 	usleep(200000);
 	cr_assert_eq(processes_with("served-mem-marker"), 0, "a process of the run is left");
+}
+
+/* MemAvailable now, in MB (as /proc/meminfo gives it in kB). */
+static double mem_available_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	cr_assert(f);
+	char line[256];
+	double kb = -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1)
+			break;
+	fclose(f);
+	cr_assert_gt(kb, 0);
+	return kb / 1024;
+}
+
+Test(serve, memory_is_taken_ahead_of_its_row_at_the_rate_measured_before, .timeout = 90 * TU_SLOW)
+{
+	double a = floor(mem_available_mb()) - 200;
+	cr_assert_gt(a - 600, 1024, "this test needs about 2 GB free");
+	char text[512];
+	snprintf(text, sizeof text,
+		 "time_s,util_other,mem_avail_mb\n0,0,%.0f\n0.3,0.5,%.0f\n0.9,0.5,%.0f\n"
+		 "1.0,0,%.0f\n1.3,0,%.0f\n",
+		 a, a, a - 600, a - 600, a);
+	const char *trace = tu_write("serve-mem-ahead.csv", text);
+	const char *served = tu_scratch("served-mem-ahead.csv");
+	int rc = serve("--trace %s --policy static --workload periodic:fps=10 -o %s", trace,
+		       served);
+	cr_assert_eq(rc, 0, "%s", out);
+	struct errbuf eb = {0};
+	struct csvin *c = csvin_open(served, &eb);
+	cr_assert(c, "%s", eb.msg);
+	const char *m = csvin_meta(c, "mem_apply");
+	cr_assert(m, "no # mem_apply: line");
+	double warm_mb, warm_s, rate, ahead_ms, at, cpu_s;
+	const char *cpu = strstr(m, "taking memory used ");
+	cr_assert(cpu && sscanf(cpu, "taking memory used %lf s", &cpu_s) == 1, "%s", m);
+	cr_assert_eq(sscanf(m, "before time 0, %lf MB taken in %lf s and given back, then %lf "
+			       "MB/s taking it again; rows started up to %lf ms ahead of their "
+			       "time at %lf MB/s",
+			    &warm_mb, &warm_s, &rate, &ahead_ms, &at),
+		     5, "%s", m);
+	/* the warm-up took memory (how much depends on MemAvailable, which others move) */
+	cr_assert(warm_mb > 0 && warm_s > 0, "%s", m);
+	/* the row at 0.9 s takes 600 MB: it starts 600 MB / (rate / 1.25) before its time */
+	double want = 600 / (rate / 1.25) * 1000;
+	cr_assert(fabs(ahead_ms - fmin(want, 900)) <= 0.01 * want + 1, "%s: ahead %g ms, want %g",
+		  m, ahead_ms, want);
+	cr_assert_float_eq(at, rate / 1.25, 1);
+	/* faulting 600 MB in costs the applier CPU time, which the line counts */
+	cr_assert_gt(cpu_s, 0, "%s", m);
+	const char *lag = csvin_meta(c, "trace_lag");
+	int n_late, n_applied;
+	cr_assert(lag && sscanf(lag, "%d of %d rows", &n_late, &n_applied) == 2, "%s", lag);
+	/* every row but the last, at the run's end */
+	cr_assert_eq(n_applied, 4, "%s", lag);
+	csvin_close(c);
 }
 
 Test(serve, agent_links_no_sqlite)

@@ -483,7 +483,7 @@ Test(validate, serves_here_then_simulates_the_same_arrivals, .timeout = 120 * TU
 	sqlite3_close(d);
 }
 
-Test(validate, a_trace_applied_late_is_said_in_the_notes_and_on_stderr, .timeout = 60 * TU_SLOW)
+Test(validate, a_trace_applied_late_and_how_memory_was_taken_are_in_the_notes, .timeout = 60 * TU_SLOW)
 {
 	/* the fixture with serve's trace_lag line saying that 3 rows were applied late */
 	char text[1 << 15], *at;
@@ -493,7 +493,10 @@ Test(validate, a_trace_applied_late_is_said_in_the_notes_and_on_stderr, .timeout
 	char late[sizeof text];
 	snprintf(late, sizeof late,
 		 "%.*s# trace_lag: 3 of 20 rows applied more than 100 ms after their time; the "
-		 "longest 2500.000 ms, the row at 12.000 s\n%s",
+		 "longest 2500.000 ms, the row at 12.000 s\n# mem_apply: before time 0, 800 MB "
+		 "taken in 1.000 s and given back, then 900 MB/s taking it again; rows started up "
+		 "to 300.000 ms ahead of their time at 720 MB/s; taking memory used 0.700 s of the "
+		 "applier's CPU after time 0, load that no util_other holds\n%s",
 		 (int)(at - text), text, at);
 	const char *served = tu_write("late.served.csv", late);
 	const char *db = tu_scratch("late.db");
@@ -507,6 +510,10 @@ Test(validate, a_trace_applied_late_is_said_in_the_notes_and_on_stderr, .timeout
 	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
 	const char *notes = (const char *)sqlite3_column_text(st, 0);
 	cr_assert(tu_has(notes, "trace applied late: 3 of 20 rows applied more than 100 ms"),
+		  "%s", notes);
+	/* and how its memory was taken, with the CPU that took it */
+	cr_assert(tu_has(notes, "memory: before time 0, 800 MB taken") &&
+			  tu_has(notes, "used 0.700 s of the applier's CPU"),
 		  "%s", notes);
 	sqlite3_finalize(st);
 	sqlite3_close(d);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aload.h"
@@ -54,7 +56,9 @@ struct cmd {
 
 struct answer {
 	int rc;
+	int mem_short;   /* a memory call: everything released and MemAvailable still below */
 	double held_mb;
+	double cpu_s;    /* a memory call: the CPU time the child spent on it */
 	char msg[NOTE_LEN];
 };
 
@@ -63,10 +67,13 @@ struct agent_apply {
 	pid_t pid;     /* 0 once reaped */
 	int sock;      /* -1 once closed */
 	double held_mb;
+	double mem_cpu_s; /* the child's CPU time in memory calls, summed */
+	int mem_short;    /* the last memory call could not add memory */
 	char note[NOTE_LEN];
+	pthread_mutex_t mu; /* one command and its answer at a time, whichever thread asks */
 };
 
-static struct agent_apply the_applier = {.sock = -1};
+static struct agent_apply the_applier = {.sock = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* ---- the child ---- */
 
@@ -240,7 +247,15 @@ static int child_util(struct child *c, double d, struct answer *k)
 	return 0;
 }
 
-static int child_mem(struct child *c, double target, struct answer *k)
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int child_mem_call(struct child *c, double target, struct answer *k)
 {
 	if (!(target >= c->margin_mb))
 		return answer_err(k, ERR_RANGE,
@@ -282,6 +297,7 @@ static int child_mem(struct child *c, double target, struct answer *k)
 		snprintf(back, sizeof back, "; %.0f MB given back to keep the margin since the last "
 			 "call", c->given_back_mb);
 	c->given_back_mb = 0;
+	k->mem_short = cannot_add;
 	snprintf(k->msg, sizeof k->msg, "mem_avail_mb %.0f: MemAvailable %.0f MB, holding %.0f "
 		 "MB, %s%s%s", target, avail, (double)c->held / MB, lock_state(c, lk, sizeof lk),
 		 cannot_add ? "; cannot add memory: everything released and MemAvailable is "
@@ -290,6 +306,39 @@ static int child_mem(struct child *c, double target, struct answer *k)
 			   : "; not settled within the tolerance: MemAvailable moves by itself "
 			     "(other processes)", back);
 	return 0;
+}
+
+/* A memory call, and the CPU time it took (faulting pages in is the kernel's work, on this
+ * thread's account). */
+static int child_mem(struct child *c, double target, struct answer *k)
+{
+	/* Taking memory keeps this thread busy on a CPU for the whole call (faulting pages in
+	   is CPU work): the busy threads give up that CPU's share meanwhile, so that the load
+	   is the row's util_other as a whole, the share of the process that took the memory
+	   included, as a recording counts it. Below one CPU's share the call is load the row
+	   does not have (the served file counts its CPU time). */
+	double util = c->util, less = fmax(0, util - 1.0 / c->n_cpus);
+	struct errbuf eb = {0};
+	if (util > 0 && less != util) {
+		agent_load_stop(&c->ld);
+		if (less > 0 && agent_load_start(&c->ld, c->cpu, c->n_cpus, less, c->period_ms,
+						 &eb) < 0)
+			agent_load_stop(&c->ld);
+	}
+	double t = thread_cpu_s();
+	int rc = child_mem_call(c, target, k);
+	k->cpu_s = thread_cpu_s() - t;
+	if (util > 0 && less != util) {
+		agent_load_stop(&c->ld);
+		if (agent_load_start(&c->ld, c->cpu, c->n_cpus, util, c->period_ms, &eb) < 0) {
+			agent_load_stop(&c->ld);
+			c->util = 0;
+			if (rc == 0)
+				rc = answer_err(k, ERR_IO, "util_other %.3f: cannot start the busy "
+						"threads again after taking memory: %s", util, eb.msg);
+		}
+	}
+	return rc;
 }
 
 /* Gives back what would take MemAvailable below the margin (other processes grew). */
@@ -558,17 +607,34 @@ static int await(struct agent_apply *a, struct answer *k, const char *doing, str
 	}
 }
 
-static int ask(struct agent_apply *a, const struct cmd *cmd, struct answer *k,
-	       const char *doing, struct errbuf *eb)
+static int ask_locked(struct agent_apply *a, const struct cmd *cmd, struct answer *k,
+		      const char *doing, struct errbuf *eb)
 {
-	if (!a || !a->running)
+	if (!a->running)
 		return err_set(eb, ERR_USAGE, "the applier is not running");
 	if (a->sock < 0)
 		return err_set(eb, ERR_CHILD, "the applier's child is gone: no load or memory is "
 			       "applied");
 	if (send(a->sock, cmd, sizeof *cmd, MSG_NOSIGNAL) != (ssize_t)sizeof *cmd)
 		return gone(a, doing, 0, eb);
-	return await(a, k, doing, eb);
+	int rc = await(a, k, doing, eb);
+	if (rc == 0 && cmd->op == OP_MEM) {
+		a->mem_cpu_s += k->cpu_s;
+		a->mem_short = k->mem_short;
+	}
+	return rc;
+}
+
+/* One command and its answer; threads asking at once take turns. */
+static int ask(struct agent_apply *a, const struct cmd *cmd, struct answer *k,
+	       const char *doing, struct errbuf *eb)
+{
+	if (!a)
+		return err_set(eb, ERR_USAGE, "the applier is not running");
+	pthread_mutex_lock(&a->mu);
+	int rc = ask_locked(a, cmd, k, doing, eb);
+	pthread_mutex_unlock(&a->mu);
+	return rc;
 }
 
 int agent_apply_start(const struct agent_apply_opts *o, struct agent_apply **out,
@@ -642,7 +708,12 @@ int agent_apply_start(const struct agent_apply_opts *o, struct agent_apply **out
 		child_run(c, parent);
 	}
 	close(sv[1]);
-	*a = (struct agent_apply){.running = 1, .pid = pid, .sock = sv[0]};
+	a->running = 1;
+	a->pid = pid;
+	a->sock = sv[0];
+	a->held_mb = a->mem_cpu_s = 0;
+	a->mem_short = 0;
+	a->note[0] = '\0';
 	free(c->ld.l);
 	free(c->cpu);
 	free(c->sys);
@@ -716,3 +787,7 @@ const char *agent_apply_note(const struct agent_apply *a) { return a ? a->note :
 int agent_apply_pid(const struct agent_apply *a) { return a ? (int)a->pid : 0; }
 
 double agent_apply_held_mb(const struct agent_apply *a) { return a ? a->held_mb : 0; }
+
+double agent_apply_mem_cpu_s(const struct agent_apply *a) { return a ? a->mem_cpu_s : 0; }
+
+int agent_apply_mem_short(const struct agent_apply *a) { return a ? a->mem_short : 0; }

@@ -15,7 +15,9 @@
  * no SIGPIPE); each call returns when the child has applied the value and said so.
  *
  * One applier per process (it loads every CPU): the struct is the module's own, so stop
- * never frees it and may be called again. Start it from the thread that outlives it (the
+ * never frees it and may be called again. Calls may come from several threads: each waits
+ * for the one before it to be answered (a memory call holds up a load call behind it, so a
+ * caller that must not wait long asks for memory in steps). Start it from the thread that outlives it (the
  * main thread: PR_SET_PDEATHSIG fires when the starting thread ends) and early, before large
  * buffers exist: the child is a fork, and pages the agent writes after the fork are copied
  * while the child lives (MemAvailable counts them, so a memory call made later still comes
@@ -61,7 +63,9 @@ int agent_apply_util(struct agent_apply *a, double util_other, struct errbuf *eb
  * margin is ERR_RANGE naming both, and nothing changes. A target above what is available
  * with nothing held releases everything and says "cannot add memory" in the note. While it
  * holds memory, the child checks MemAvailable every 200 ms and gives back what other
- * processes' needs would take below the margin. 0, or ERR_RANGE, ERR_IO, ERR_CHILD.
+ * processes' needs would take below the margin. While the call takes memory (a CPU kept
+ * busy faulting pages in), the busy threads run at util_other less one CPU's share, so
+ * that the load as a whole stays util_other. 0, or ERR_RANGE, ERR_IO, ERR_CHILD.
  */
 int agent_apply_mem(struct agent_apply *a, double mem_avail_mb, struct errbuf *eb);
 /*
@@ -82,5 +86,11 @@ const char *agent_apply_note(const struct agent_apply *a);
 /* The child's process id (0 once stopped), and the memory it holds now, in MB. */
 int agent_apply_pid(const struct agent_apply *a);
 double agent_apply_held_mb(const struct agent_apply *a);
+/* The CPU time the child spent in memory calls since it started (pages faulted in are
+ * the kernel's work on its account: load on the machine that no busy thread accounts for),
+ * in seconds; and whether the last memory call could not add memory (a target above what
+ * is free with nothing held). */
+double agent_apply_mem_cpu_s(const struct agent_apply *a);
+int agent_apply_mem_short(const struct agent_apply *a);
 
 #endif
