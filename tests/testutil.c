@@ -138,3 +138,17 @@ int tu_adascale(char *out, size_t out_len, const char *fmt, ...)
 	snprintf(cmd, sizeof cmd, "%s/adascale %s", tu_bin(), args);
 	return tu_run(cmd, out, out_len);
 }
+
+double tu_mem_avail_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	char line[256];
+	double kb = -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb > 0 ? kb / 1024 : -1;
+}

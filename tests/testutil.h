@@ -25,6 +25,8 @@ int tu_adascale(char *out, size_t out_len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* 1 when haystack contains needle. */
 int tu_has(const char *haystack, const char *needle);
+/* MemAvailable of /proc/meminfo in MB, read now (-1 when there is none). */
+double tu_mem_avail_mb(void);
 
 /* Criterion timeouts are written `.timeout = 60 * TU_SLOW`: `make valgrind` builds with
    -DTU_SLOW=20, since memcheck runs code 20 to 50 times slower. */
