@@ -141,12 +141,13 @@ static void measure(pid_t child, int n_cpus, double seconds, struct window *w)
  * resolves 0.01, and the busy threads' waking adds less than that; the rest is other
  * processes (the suite runs tests two at a time), whose share is measured just before and
  * subtracted but may drift over the 1.3 s of an attempt. An attempt where any of the four
- * readings is off is made again, three attempts at most. The share can only rise by 0.5
+ * readings is off is made again, five attempts at most. The share can only rise by 0.5
  * where the others leave half of the machine idle, and the child only gets its duty where
- * its threads do not queue behind others: on a machine busier than 0.4 in every attempt
- * the test checks only that the child burns CPU at 0.5 (more than 0.05 of its CPUs: on a
- * machine loaded several times over its threads wait their turn) and none at 0, and is
- * reported skipped for the rest. With no load applied every check fails.
+ * its threads do not queue behind others: when in every attempt the machine was busier
+ * than 0.4 or the others' share moved by more than the tolerance between the readings at
+ * 0 before and after, the test checks only that the child burns CPU at 0.5 (more than 0.05
+ * of its CPUs: on a machine loaded several times over its threads wait their turn) and
+ * none at 0, and is reported skipped for the rest. With no load applied every check fails.
  */
 Test(apply, half_util_takes_half_of_every_cpu_and_zero_gives_it_back, .fini = cleanup,
      .timeout = 60 * TU_SLOW)
@@ -163,7 +164,7 @@ Test(apply, half_util_takes_half_of_every_cpu_and_zero_gives_it_back, .fini = cl
 	struct errbuf eb = {0};
 	struct window base, on, off;
 	int ok = 0, room = 0;
-	for (int attempt = 0; attempt < 3 && !ok; attempt++) {
+	for (int attempt = 0; attempt < 5 && !ok; attempt++) {
 		measure(child, n_aff, 0.4, &base);
 		cr_assert_eq(agent_apply_util(applier, 0.5, &eb), 0, "%s", eb.msg);
 		cr_assert(tu_has(agent_apply_note(applier), "util_other 0.500"), "%s",
@@ -175,7 +176,9 @@ Test(apply, half_util_takes_half_of_every_cpu_and_zero_gives_it_back, .fini = cl
 		measure(child, n_aff, 0.4, &off);
 		cr_assert_gt(on.child, 0.05, "at 0.5 the child took %.3f of its CPUs", on.child);
 		cr_assert_leq(off.child, 0.02, "at 0 the child took %.3f of its CPUs", off.child);
-		room |= base.machine <= 0.4;
+		/* an attempt counts when others left room and kept still: their share the
+		   same before and after (at 0.5 the child's threads queue behind theirs) */
+		room |= base.machine <= 0.4 && fabs(off.machine - base.machine) <= tol;
 		ok = fabs(on.machine - base.machine - expect) <= tol && fabs(on.child - 0.5) <= tol &&
 		     fabs(off.machine - base.machine) <= tol;
 		cr_log_info("attempt %d: baseline %.3f, at 0.5 %.3f (child %.3f), at 0 %.3f "
@@ -183,8 +186,9 @@ Test(apply, half_util_takes_half_of_every_cpu_and_zero_gives_it_back, .fini = cl
 			    off.machine, off.child);
 	}
 	if (!ok && !room)
-		cr_skip_test("the machine was busy (baseline %.3f of its CPUs): the child took %.3f "
-			     "at 0.5 and %.3f at 0, the rise of 0.5 was not measurable",
+		cr_skip_test("the machine was busy or its other load moved in every attempt (the "
+			     "last: baseline %.3f of its CPUs): the child took %.3f at 0.5 and %.3f "
+			     "at 0, the rise of 0.5 was not measurable",
 			     base.machine, on.child, off.child);
 	cr_assert(ok, "baseline %.3f, at 0.5 %.3f (child %.3f, expected +%.3f), at 0 %.3f "
 		  "(child %.3f)", base.machine, on.machine, on.child, expect, off.machine,
@@ -301,13 +305,13 @@ Test(apply, taking_memory_counts_within_the_load, .fini = cleanup, .timeout = 60
 	start(0);
 	pid_t child = agent_apply_pid(applier);
 	double before = mem_avail();
-	if (before < AGENT_APPLY_MARGIN_MB + 1600)
+	if (before < AGENT_APPLY_MARGIN_MB + 1200)
 		cr_skip_test("only %.0f MB available", before);
 	struct errbuf eb = {0};
 	cr_assert_eq(agent_apply_util(applier, 0.5, &eb), 0, "%s", eb.msg);
 	sleep_s(0.2);
 	double c0 = proc_cpu_s(child), m0 = mono_s();
-	cr_assert_eq(agent_apply_mem(applier, before - 1200, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(agent_apply_mem(applier, before - 800, &eb), 0, "%s", eb.msg);
 	double c1 = proc_cpu_s(child), m1 = mono_s();
 	double used = (c1 - c0) / (m1 - m0);
 	double with = 1 + n * fmax(0, 0.5 - 1.0 / n);
