@@ -60,8 +60,9 @@
 /*
  * Memory is taken in steps of at most this much (a load row waits for at most one step),
  * and the rate it is scheduled at is the rate measured before time 0 divided by
- * MEM_RATE_MARGIN (choices: a step of 128 MB takes about 0.1 s at the 1.2 GB/s measured on
- * the AMD EPYC guest; the margin covers the rate's movement within a run).
+ * MEM_RATE_MARGIN (choices: a step of 128 MB takes 0.13 to 0.17 s at the 755 to 956 MB/s
+ * that make validate's served files give on the AMD EPYC guest, docs/validation.md; the
+ * margin covers the rate's movement within a run).
  */
 #define MEM_STEP_MB 128.0
 #define MEM_RATE_MARGIN 1.25
@@ -626,6 +627,12 @@ static int mem_wait(struct srv *s, int64_t t)
 	}
 }
 
+/* Whether row k's memory (if it has any) is due by now, the run not over at its time. */
+static int mem_start_due(const struct srv *s, int k, int64_t now)
+{
+	return s->rows[k].t_ns < s->end_ns && (!mem_row(s, k) || s->mem_start_ns[k] <= now);
+}
+
 /* MemAvailable to target, taking memory at most MEM_STEP_MB a call: 0, 1 on stop, or < 0. */
 static int mem_to(struct srv *s, double target, int64_t row_t_ns, struct errbuf *eb)
 {
@@ -639,8 +646,10 @@ static int mem_to(struct srv *s, double target, int64_t row_t_ns, struct errbuf 
 		int rc = apply_mem(s, avail - MEM_STEP_MB, row_t_ns, eb);
 		if (rc < 0)
 			return rc;
-		if (agent_apply_mem_short(s->ap) || mem_wait(s, 0))
-			return agent_apply_mem_short(s->ap) ? 0 : 1;
+		if (agent_apply_mem_short(s->ap))
+			return 0;
+		if (mem_wait(s, 0)) /* told to stop */
+			return 1;
 	}
 	return apply_mem(s, target, row_t_ns, eb);
 }
@@ -660,8 +669,7 @@ static void *mem_main(void *arg)
 			break;
 		int j = i;
 		int64_t now = now_ns(s);
-		for (int k = i + 1; k < s->n_rows && s->rows[k].t_ns < s->end_ns &&
-				    s->mem_start_ns[k] <= now; k++)
+		for (int k = i + 1; k < s->n_rows && mem_start_due(s, k, now); k++)
 			if (mem_row(s, k))
 				j = k;
 		struct errbuf eb = {0};
@@ -734,7 +742,7 @@ static int mem_prepare(struct srv *s, struct errbuf *eb)
 	if (!(s->rate_mb_s > 0))
 		return 0;
 	/* backwards: a row's memory is in place before the next row's starts being taken */
-	double rate = s->rate_mb_s / MEM_RATE_MARGIN, before = NAN;
+	double rate = s->rate_mb_s / MEM_RATE_MARGIN;
 	int64_t next = INT64_MAX;
 	int last = -1;
 	for (int i = 0; i < n; i++)
@@ -743,7 +751,7 @@ static int mem_prepare(struct srv *s, struct errbuf *eb)
 	for (int i = last; i > 0; i--) {
 		if (!mem_row(s, i))
 			continue;
-		before = NAN;
+		double before = NAN;
 		for (int k = i - 1; k >= 0 && isnan(before); k--)
 			if (mem_row(s, k))
 				before = s->rows[k].mem_avail_mb;

@@ -37,7 +37,8 @@ printf '# scenario: idle: no competing load, for make validate (scripts/validate
 # held (below the first row's mem_avail_mb) shrinks by the same factor, so that memory is
 # taken at the recording's own rate: compressed whole, the ramp would ask 1.7 GB/s while
 # the trace leaves one CPU of two for it, which serve's applier cannot follow on the AMD
-# EPYC guest (1.3 GB/s with both CPUs free; docs/validation.md)
+# EPYC guest (755 to 956 MB/s with both CPUs free, serve's # mem_apply: lines;
+# docs/validation.md)
 awk -F, -v secs="$SECS" '
 	/^#/ { print; next }
 	!hdr { hdr = 1; print "# note: time_s compressed from the 149.5 s recording to " secs " s, the memory held below the first row scaled by the same factor, freq_mhz and online.0 left out, by scripts/validate.sh"; print $1, $4, $5; next }

@@ -52,15 +52,10 @@ void agent_cadence_defaults(struct agent_cadence_opts *o)
 int agent_cadence_parse_gaps(const char *s, struct agent_cadence_opts *o, struct errbuf *eb)
 {
 	double x[AGENT_CADENCE_MAX_GAPS];
-	int n, rc = agent_list_parse(s, "--gaps", x, AGENT_CADENCE_MAX_GAPS, &n, eb);
+	int n, rc = agent_list_parse_from0(s, "--gaps", "back to back: the other gaps are held "
+					   "against it", 60000, x, AGENT_CADENCE_MAX_GAPS, &n, eb);
 	if (rc < 0)
 		return rc;
-	if (x[0] != 0)
-		return err_set(eb, ERR_USAGE, "--gaps '%s': starts at 0 (back to back: the other "
-					      "gaps are held against it)", s);
-	for (int i = 1; i < n; i++)
-		if (x[i] <= x[i - 1] || x[i] > 60000)
-			return err_set(eb, ERR_USAGE, "--gaps '%s': gaps ascend, up to 60000 ms", s);
 	memcpy(o->gaps_ms, x, (size_t)n * sizeof x[0]);
 	o->n_gaps = n;
 	return 0;
@@ -69,15 +64,10 @@ int agent_cadence_parse_gaps(const char *s, struct agent_cadence_opts *o, struct
 int agent_cadence_parse_loads(const char *s, struct agent_cadence_opts *o, struct errbuf *eb)
 {
 	double x[AGENT_CADENCE_MAX_LOADS];
-	int n, rc = agent_list_parse(s, "--loads", x, AGENT_CADENCE_MAX_LOADS, &n, eb);
+	int n, rc = agent_list_parse_from0(s, "--loads", "the idle cadence, which a device's "
+					   "cadence needs", 1, x, AGENT_CADENCE_MAX_LOADS, &n, eb);
 	if (rc < 0)
 		return rc;
-	if (x[0] != 0)
-		return err_set(eb, ERR_USAGE, "--loads '%s': starts at 0 (the idle cadence, which "
-					      "a device's cadence needs)", s);
-	for (int i = 1; i < n; i++)
-		if (x[i] <= x[i - 1] || x[i] > 1)
-			return err_set(eb, ERR_USAGE, "--loads '%s': levels ascend, up to 1", s);
 	memcpy(o->loads, x, (size_t)n * sizeof x[0]);
 	o->n_loads = n;
 	return 0;

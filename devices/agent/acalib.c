@@ -92,22 +92,28 @@ int agent_calib_parse_threads(const char *s, struct agent_calib_opts *o, struct 
 	return 0;
 }
 
-int agent_calib_parse_loads(const char *s, struct agent_calib_opts *o, struct errbuf *eb)
+int agent_list_parse_from0(const char *s, const char *what, const char *why0, double hi,
+			   double *x, int max, int *n, struct errbuf *eb)
 {
-	double x[AGENT_CALIB_MAX_LOADS];
-	int n, rc = agent_list_parse(s, "--loads", x, AGENT_CALIB_MAX_LOADS, &n, eb);
+	int rc = agent_list_parse(s, what, x, max, n, eb);
 	if (rc < 0)
 		return rc;
 	if (x[0] != 0)
-		return err_set(eb, ERR_USAGE, "--loads '%s': starts at 0 (idle: the slowdowns are "
-					      "against it)", s);
-	for (int i = 0; i < n; i++) {
-		if (x[i] < 0 || x[i] > 1)
-			return err_set(eb, ERR_USAGE, "--loads: %g is outside 0..1", x[i]);
-		if (i && x[i] <= x[i - 1])
-			return err_set(eb, ERR_USAGE, "--loads '%s': levels ascend", s);
-		o->loads[i] = x[i];
-	}
+		return err_set(eb, ERR_USAGE, "%s '%s': starts at 0 (%s)", what, s, why0);
+	for (int i = 1; i < *n; i++)
+		if (x[i] <= x[i - 1] || x[i] > hi)
+			return err_set(eb, ERR_USAGE, "%s '%s': values ascend, up to %g", what, s, hi);
+	return 0;
+}
+
+int agent_calib_parse_loads(const char *s, struct agent_calib_opts *o, struct errbuf *eb)
+{
+	double x[AGENT_CALIB_MAX_LOADS];
+	int n, rc = agent_list_parse_from0(s, "--loads", "idle: the slowdowns are against it", 1,
+					   x, AGENT_CALIB_MAX_LOADS, &n, eb);
+	if (rc < 0)
+		return rc;
+	memcpy(o->loads, x, (size_t)n * sizeof x[0]);
 	o->n_loads = n;
 	return 0;
 }

@@ -57,6 +57,10 @@ void agent_calib_defaults(struct agent_calib_opts *o);
  * option in errors. */
 int agent_list_parse(const char *s, const char *what, double *x, int max, int *n,
 		     struct errbuf *eb);
+/* A list of agent_list_parse's that starts at 0 (why0 says why, in errors) and ascends
+ * strictly up to hi: what cadence's --gaps and --loads and calibrate's --loads take. */
+int agent_list_parse_from0(const char *s, const char *what, const char *why0, double hi,
+			   double *x, int max, int *n, struct errbuf *eb);
 /* Parses a list like 1,2,4 (threads) into o. */
 int agent_calib_parse_threads(const char *s, struct agent_calib_opts *o, struct errbuf *eb);
 /* Parses a list like 0,0.5,1 (load levels in [0, 1], ascending, 0 first) into o. */
