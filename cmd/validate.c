@@ -40,8 +40,8 @@ static const char help[] =
 	"still applies them: better a trace without them). The real run is\n"
 	"stored (world 'real'), then simulated with the same trace, device, timings, model,\n"
 	"policy, deadline, queue and seed, its arrivals taken from the served file (a file:\n"
-	"workload written to DB.SHA.arrivals.csv, service=meas: work drawn from the profiled\n"
-	"spread), and stored with the same tag (default 'validate'). Prints latency\n"
+	"workload written to DB.SHA.arrivals.csv, service=meas: work drawn from the measured\n"
+	"spread, the cadence's where the device has one), and stored with the same tag (default 'validate'). Prints latency\n"
 	"p50/p95/p99, miss rate, switches, mean and on-time top-1 side by side with the error\n"
 	"of the simulation (percent, or points for rates) and the targets of\n"
 	"docs/validation.md, as Markdown (stdout and -o) and CSV (--csv).\n";

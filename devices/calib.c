@@ -440,3 +440,20 @@ double cadence_factor(const struct cadence *c, int threads, double gap_ms, doubl
 	double w = (u - c->loads[l]) / (c->loads[l + 1] - c->loads[l]);
 	return (ag + w * (bg - ag)) / (a0 + w * (b0 - a0));
 }
+
+double cadence_spread(const struct cadence *c, int threads, double p)
+{
+	const struct calib *a = c->at[0];
+	return calib_slowdown(a, threads, 0, p) / calib_slowdown(a, threads, 0, 0.5);
+}
+
+double cadence_spread_mean(const struct cadence *c, int threads)
+{
+	const struct calib *a = c->at[0];
+	double sum = 0; /* the quantile function is linear between the stored levels */
+	for (int i = 0; i + 1 < a->n_q; i++)
+		sum += (a->q[i + 1] - a->q[i]) *
+		       (calib_slowdown(a, threads, 0, a->q[i]) +
+			calib_slowdown(a, threads, 0, a->q[i + 1])) / 2;
+	return sum / calib_slowdown(a, threads, 0, 0.5);
+}

@@ -90,5 +90,14 @@ double cadence_gap_max_ms(const struct cadence *c);
  * (L_b - L_a), as a calibration's loads are mixed (beyond the highest level: its own).
  */
 double cadence_factor(const struct cadence *c, int threads, double gap_ms, double u, double p);
+/*
+ * A pass's own spread, idle and back to back, at threads threads: C_0(0, p) / C_0(0, 0.5),
+ * the cadence's gap-0 quantile function at load 0 over its median. The cadence times its
+ * passes in rounds spread over its whole measurement, so this is the pass's run-to-run
+ * spread over minutes, where a profile's is that of a burst.
+ */
+double cadence_spread(const struct cadence *c, int threads, double p);
+/* The mean of that spread (its median is 1): the integral of its quantile function. */
+double cadence_spread_mean(const struct cadence *c, int threads);
 
 #endif

@@ -586,7 +586,9 @@ static int svc_closed_caps(void *ctx, int v, int threads, double rate_hz, double
 	double energy_mj = s->energy_mj;
 	/* drawn work (service=meas) heats and loads the device by its mean, not its median */
 	double mean = 1;
-	if (s->service == SERVICE_MEAS) {
+	if (s->service == SERVICE_MEAS && s->dev->cad) {
+		mean = cadence_spread_mean(s->dev->cad, threads);
+	} else if (s->service == SERVICE_MEAS) {
 		const struct vtable_spread *sp = &s->vt.vsp[v];
 		mean = work_mean_over_median(sp->p10_us[threads], s->vt.vr[v].ref_us[threads],
 					     sp->p90_us[threads]);
@@ -865,12 +867,12 @@ static int finish_job(struct sim *s, int64_t now, int failed);
  * ended (the whole run before the first: the largest gap measured), under the competing
  * load on the cluster now: the device's cadence at a level drawn from its own stream,
  * against back to back at the same level and load (so that gap 0 leaves the drawn work as
- * it is). The cadence was measured where the timings were: the default cluster only.
+ * it is), at level p. The cadence was measured where the timings were: the default cluster
+ * only.
  */
-static double cadence_slowdown(struct sim *s, int64_t now, int threads, int cluster)
+static double cadence_slowdown(struct sim *s, int64_t now, int threads, int cluster, double p)
 {
 	const struct cadence *cad = s->dev->cad;
-	double p = rng_uniform(&s->rng_cadence);
 	double gap_ms = s->cl_last_end[cluster] < 0 ? cadence_gap_max_ms(cad)
 						    : (double)(now - s->cl_last_end[cluster]) / 1e6;
 	return cadence_factor(cad, threads, gap_ms, vtable_util(&s->st, cluster), p);
@@ -897,7 +899,14 @@ static int begin(struct sim *s, int64_t now, int var, int threads, int cluster)
 		return finish_job(s, now, 1);
 	s->busy = 1;
 	s->job_remaining_us = vt->vr[var].ref_us[threads];
-	if (s->service == SERVICE_MEAS) {
+	/* the cadence's level: the work's own on a device with a cadence and service=meas */
+	int cad = s->dev->cad && cluster == s->dm.cluster;
+	double p_cad = -1;
+	if (s->service == SERVICE_MEAS && cad) {
+		/* the pass's spread over the cadence's rounds, and after its gap at the same level */
+		p_cad = rng_uniform(&s->rng_service);
+		s->job_remaining_us *= cadence_spread(s->dev->cad, threads, p_cad);
+	} else if (s->service == SERVICE_MEAS) {
 		/* a standard normal deviate by Box and Muller (1958), from two uniforms */
 		double u1 = 1 - rng_uniform(&s->rng_service), u2 = rng_uniform(&s->rng_service);
 		double z = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
@@ -909,8 +918,11 @@ static int begin(struct sim *s, int64_t now, int var, int threads, int cluster)
 	}
 	if (dm_on(s, cluster)->calib)
 		s->job_level = rng_uniform(&s->rng_contention);
-	if (s->dev->cad && cluster == s->dm.cluster)
-		s->job_remaining_us *= cadence_slowdown(s, now, threads, cluster);
+	if (cad) {
+		if (p_cad < 0)
+			p_cad = rng_uniform(&s->rng_cadence);
+		s->job_remaining_us *= cadence_slowdown(s, now, threads, cluster, p_cad);
+	}
 	return schedule_done(s, now);
 }
 
@@ -1308,6 +1320,7 @@ static int describe(struct sim *s)
 		.queue_cap = c->queue_cap,
 		.drop_oldest = c->drop_oldest,
 		.physics_closed = c->physics == RUN_PHYSICS_CLOSED,
+		.device_cadence = s->dev->cad != NULL,
 	};
 	char key[RUN_IDENTITY_LEN];
 	run_identity(&id, key, o->config_key);
@@ -1353,9 +1366,16 @@ void run_identity(const struct run_identity *id, char key[RUN_IDENTITY_LEN],
 	/* a workload that names no service: the work was the median before it was drawn by
 	 * default, so such keys say so and a resumed sweep does not take those runs for these */
 	struct run_workload_parts wp;
-	if (run_workload_parts(id->workload, &wp, NULL) == 0 && !wp.service_given) {
+	int parts = run_workload_parts(id->workload, &wp, NULL) == 0;
+	if (parts && !wp.service_given) {
 		size_t at = strlen(key);
 		snprintf(key + at, RUN_IDENTITY_LEN - at, "service=meas (default)\n");
+	}
+	/* drawn work on a device with a cadence took the profile's spread before it took the
+	 * cadence's: such runs are new experiments, which a resumed sweep runs again */
+	if (parts && id->device_cadence && strcmp(wp.service, "meas") == 0) {
+		size_t at = strlen(key);
+		snprintf(key + at, RUN_IDENTITY_LEN - at, "work=cadence spread\n");
 	}
 	struct sha256 h;
 	sha256_init(&h);
@@ -1424,7 +1444,13 @@ static void model_notes(struct sim *s)
 	else
 		add_note(s, "contention: formula (assumed)");
 	add_note(s, "work: %s",
-		 s->service == SERVICE_MEAS ? "drawn per inference from a two-piece lognormal "
+		 s->service == SERVICE_MEAS && s->dev->cad
+			 ? "drawn per inference on the default cluster from the cadence's idle "
+			   "back-to-back spread at its thread count, around the pass's median, its "
+			   "gap's slowdown taken at the same level; on another cluster from a two-piece "
+			   "lognormal through the timings' p10, median and p90 (fit assumed; "
+			   "service=meas)"
+		 : s->service == SERVICE_MEAS ? "drawn per inference from a two-piece lognormal "
 					      "through the timings' p10, median and p90 (fit "
 					      "assumed; service=meas)"
 		 : s->service == SERVICE_EXP ? "exponential around the profiled median "

@@ -135,6 +135,8 @@ struct run_identity {
 	double deadline_auto; /* > 0: the text says deadline_ms=auto:F instead of a number */
 	int queue_cap, drop_oldest;
 	int physics_closed;  /* closed asked for: adds "physics=closed" to the text; 0 adds nothing */
+	int device_cadence;  /* the device names a cadence: with drawn work (service=meas) adds
+				"work=cadence spread", the rule its work is drawn by; 0 adds nothing */
 };
 
 #define RUN_IDENTITY_LEN 3072

@@ -48,6 +48,7 @@ struct pol_id {
 struct sweep_inputs {
 	char (*trace_sha)[65];
 	char (*device_sha)[65];
+	int *device_cad;            /* per device: 1 when it names a cadence */
 	int *device_tim;            /* index into tim, per device and model: [d * n_model + m] */
 	int n_model;
 	char (*model_sha)[65];
@@ -62,6 +63,7 @@ static void inputs_free(struct sweep_inputs *in)
 		return;
 	free(in->trace_sha);
 	free(in->device_sha);
+	free(in->device_cad);
 	free(in->device_tim);
 	free(in->model_sha);
 	free(in->pol);
@@ -130,12 +132,13 @@ static int load_inputs(const struct sweep_spec *s, struct sweep_inputs **out, st
 		goto nomem;
 	in->trace_sha = calloc((size_t)L[SWEEP_TRACE].n, sizeof *in->trace_sha);
 	in->device_sha = calloc((size_t)L[SWEEP_DEVICE].n, sizeof *in->device_sha);
+	in->device_cad = calloc((size_t)L[SWEEP_DEVICE].n, sizeof *in->device_cad);
 	in->n_model = L[SWEEP_MODEL].n;
 	in->device_tim = calloc((size_t)L[SWEEP_DEVICE].n * (size_t)in->n_model,
 				sizeof *in->device_tim);
 	in->model_sha = calloc((size_t)L[SWEEP_MODEL].n, sizeof *in->model_sha);
 	in->pol = calloc((size_t)L[SWEEP_POLICY].n, sizeof *in->pol);
-	if (!in->trace_sha || !in->device_sha || !in->device_tim || !in->model_sha || !in->pol)
+	if (!in->trace_sha || !in->device_sha || !in->device_cad || !in->device_tim || !in->model_sha || !in->pol)
 		goto nomem;
 	int d = SWEEP_TRACE, i = 0; /* what a failure below is about */
 	for (i = 0; i < L[SWEEP_TRACE].n; i++)
@@ -145,6 +148,7 @@ static int load_inputs(const struct sweep_spec *s, struct sweep_inputs **out, st
 		if ((rc = device_load(L[SWEEP_DEVICE].v[i], &dev, eb)) < 0)
 			goto fail_at;
 		memcpy(in->device_sha[i], dev->sha256, 65);
+		in->device_cad[i] = dev->cad != NULL;
 		for (int j = 0; j < in->n_model; j++) {
 			const char *model = L[SWEEP_MODEL].v[j];
 			const char *tpath = s->timings ? s->timings : device_timings_for(dev, model);
@@ -228,6 +232,7 @@ static void identity(const struct sweep_plan *p, const int at[SWEEP_N_DIMS],
 		.queue_cap = s->queue_cap,
 		.drop_oldest = s->drop_oldest,
 		.physics_closed = s->physics == RUN_PHYSICS_CLOSED,
+		.device_cadence = in->device_cad[at[SWEEP_DEVICE]],
 	};
 	run_identity(&id, key, config_key);
 }
