@@ -865,10 +865,10 @@ static int finish_job(struct sim *s, int64_t now, int failed);
 /*
  * The slowdown of a pass started now after the idle gap since the last one on the cluster
  * ended (the whole run before the first: the largest gap measured), under the competing
- * load on the cluster now: the device's cadence at a level drawn from its own stream,
- * against back to back at the same level and load (so that gap 0 leaves the drawn work as
- * it is), at level p. The cadence was measured where the timings were: the default cluster
- * only.
+ * load on the cluster now: the device's cadence at level p (drawn work's own level, else
+ * one from the cadence stream), against back to back at the same level and load (so that
+ * gap 0 leaves the drawn work as it is). The cadence was measured where the timings were:
+ * the default cluster only.
  */
 static double cadence_slowdown(struct sim *s, int64_t now, int threads, int cluster, double p)
 {

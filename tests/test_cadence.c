@@ -21,6 +21,7 @@
 #include "model.h"
 #include "run.h"
 #include "sha256.h"
+#include "sweep.h"
 #include "testutil.h"
 #include "timings.h"
 
@@ -239,6 +240,41 @@ Test(cadence, drawn_work_takes_the_cadences_spread_and_its_gap_at_the_same_level
 	cr_assert(!tu_has(o->config, "work=cadence spread"), "%s", o->config);
 	cr_assert_str_neq(o->config_key, key_meas);
 	run_output_destroy(o);
+}
+
+/* A sweep plans the key a run computes: with the cadence's line for drawn work, not for det. */
+Test(cadence, a_sweep_plans_the_cadence_rule_into_the_key_as_a_run_does, .timeout = 60)
+{
+	char text[512], ini[1024];
+	snprintf(text, sizeof text, "%s1,0,0,0.8,9\n1,0,1,1.2,9\n1,50,0,1.6,9\n1,50,1,2.4,9\n",
+		 head);
+	const char *dev = device_with("cad-sweep", text);
+	snprintf(ini, sizeof ini,
+		 "[sweep]\nname = cad\ntraces = tests/data/slowdown.csv\ndevices = %s "
+		 "tests/data/dvfs2.ini\nmodels = mobilenet_v1\ntimings = %s\n"
+		 "policies = greedy\nworkloads = periodic:fps=5 periodic:fps=5,service=det\n"
+		 "deadlines_ms = 100\nseeds = 1\nduration_s = 1\n",
+		 dev, TIMINGS);
+	const char *cfg = tu_write("cad-sweep-spec.ini", ini);
+	struct errbuf eb = {0};
+	struct sweep_spec *sp = NULL;
+	struct sweep_plan *p = NULL;
+	cr_assert_eq(sweep_spec_load(cfg, &sp, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(sweep_plan_build(sp, "", 1, 1, &p, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(p->n, 4);
+	int with_line = 0;
+	for (int i = 0; i < p->n; i++) {
+		struct run_config c;
+		sweep_plan_config(p, &p->runs[i], &c);
+		struct run_output *o = NULL;
+		cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
+		cr_assert_str_eq(p->runs[i].config_key, o->config_key, "%s %s", c.device, c.workload);
+		with_line += tu_has(o->config, "work=cadence spread");
+		run_output_destroy(o);
+	}
+	cr_assert_eq(with_line, 1, "only drawn work on the device with a cadence");
+	sweep_plan_destroy(p);
+	sweep_spec_destroy(sp);
 }
 
 Test(cadence, a_bad_cadence_is_refused_with_file_and_line)
