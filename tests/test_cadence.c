@@ -51,24 +51,6 @@ static const char *device_with(const char *name, const char *cadence_text)
 	return tu_write(file, ini);
 }
 
-/* The test variant's median at one thread (ms), from the timings file. */
-static double variant_ms(void)
-{
-	struct errbuf eb = {0};
-	struct model *m;
-	struct variant_set *vs;
-	struct timings *t;
-	cr_assert_eq(model_load("mobilenet_v1", &m, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(variants_enumerate(m, VARIANT, &vs, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(timings_load(TIMINGS, &t, &eb), 0, "%s", eb.msg);
-	double us;
-	cr_assert_eq(timings_model_us(t, vs->v[0].spec, 1, &us, NULL), 0);
-	timings_destroy(t);
-	variant_set_destroy(vs);
-	model_destroy(m);
-	return us / 1000;
-}
-
 /* The variant alone at one thread, fps frames a second for 400 s, at a constant load. */
 static struct run_output *loaded_run(const char *device, double fps, const char *service,
 				     double util)
@@ -105,7 +87,7 @@ static const char head[] = "threads,gap_ms,quantile,slowdown,passes\n";
 
 Test(cadence, a_pass_after_a_gap_beyond_the_largest_pays_that_gaps_slowdown, .timeout = 60)
 {
-	double med = variant_ms();
+	double med = tu_variant_ms(TIMINGS, VARIANT, 1);
 	/* back to back 1 at every level; after 50 ms uniform between 2 and 4 */
 	char text[512];
 	snprintf(text, sizeof text, "%s1,0,0,1,9\n1,0,1,1,9\n1,50,0,2,9\n1,50,1,4,9\n", head);
@@ -131,7 +113,7 @@ Test(cadence, a_pass_after_a_gap_beyond_the_largest_pays_that_gaps_slowdown, .ti
 
 Test(cadence, between_gaps_the_slowdown_is_linear_in_the_gap, .timeout = 60)
 {
-	double med = variant_ms();
+	double med = tu_variant_ms(TIMINGS, VARIANT, 1);
 	/* 1 back to back, 3 after 1000 ms, every level: S(g) = 1 + g / 500 up to 1000 ms */
 	char text[512];
 	snprintf(text, sizeof text, "%s1,0,0,1,9\n1,0,1,1,9\n1,1000,0,3,9\n1,1000,1,3,9\n", head);
@@ -167,7 +149,7 @@ Test(cadence, between_gaps_the_slowdown_is_linear_in_the_gap, .timeout = 60)
 
 Test(cadence, under_load_a_gap_costs_what_the_cadence_at_that_load_says, .timeout = 60)
 {
-	double med = variant_ms();
+	double med = tu_variant_ms(TIMINGS, VARIANT, 1);
 	/*
 	 * Idle: back to back 1, after 50 ms uniform on [2, 4]; under full load (util_other 1)
 	 * 1 after any gap, the cores kept awake by the load.
@@ -209,7 +191,7 @@ Test(cadence, under_load_a_gap_costs_what_the_cadence_at_that_load_says, .timeou
 Test(cadence, drawn_work_takes_the_cadences_spread_and_its_gap_at_the_same_level,
      .timeout = 60)
 {
-	double med = variant_ms();
+	double med = tu_variant_ms(TIMINGS, VARIANT, 1);
 	/*
 	 * Back to back uniform on [0.8, 1.2] (median 1), after 50 ms uniform on [1.6, 2.4]. With
 	 * drawn work (service=meas) one level p sets both: a pass after a gap of 50 ms or more

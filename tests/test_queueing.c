@@ -28,27 +28,9 @@ static const char *flat_device(void)
 				    "opp=2600@900\n");
 }
 
-/* The profiled service time (ms) of the test variant at one thread. */
-static double service_ms(void)
-{
-	struct errbuf eb = {0};
-	struct model *m;
-	struct variant_set *vs;
-	struct timings *t;
-	cr_assert_eq(model_load("mobilenet_v1", &m, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(variants_enumerate(m, VARIANT, &vs, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(timings_load(TIMINGS, &t, &eb), 0, "%s", eb.msg);
-	double us;
-	cr_assert_eq(timings_model_us(t, vs->v[0].spec, 1, &us, NULL), 0);
-	timings_destroy(t);
-	variant_set_destroy(vs);
-	model_destroy(m);
-	return us / 1000;
-}
-
 static struct run_output *queue_run(double rho, const char *service, double *d_ms)
 {
-	*d_ms = service_ms();
+	*d_ms = tu_variant_ms(TIMINGS, VARIANT, 1);
 	char workload[128];
 	snprintf(workload, sizeof workload, "poisson:rate=%.17g,service=%s", rho / (*d_ms / 1000),
 		 service);
@@ -104,7 +86,7 @@ Test(queueing, poisson_arrivals_exponential_service_match_mm1)
 /* Energy with a constant state is power x time, to rounding (1e-9 relative). */
 Test(queueing, constant_state_energy_is_power_times_time)
 {
-	double d = service_ms();
+	double d = tu_variant_ms(TIMINGS, VARIANT, 1);
 	struct run_config c;
 	run_config_defaults(&c);
 	c.trace = tu_write("const2.csv", "time_s,util_other\n0,0\n10,0\n");
@@ -148,7 +130,7 @@ Test(queueing, constant_state_energy_is_power_times_time)
  */
 Test(queueing, ontime_top1_of_a_hand_worked_run)
 {
-	double d = service_ms();
+	double d = tu_variant_ms(TIMINGS, VARIANT, 1);
 	char arrivals[512], trace[512];
 	snprintf(arrivals, sizeof arrivals,
 		 "time_s,deadline_ms\n%.17g,\n%.17g,\n%.17g,\n%.17g,\n%.17g,%.17g\n%.17g,\n%.17g,\n",

@@ -14,7 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <criterion/criterion.h>
 #include <criterion/hooks.h>
+
+#include "err.h"
+#include "model.h"
+#include "timings.h"
 
 /*
  * LeakSanitizer (make asan-test, docs/hardening.md): Criterion's runner process, which runs
@@ -151,4 +156,21 @@ double tu_mem_avail_mb(void)
 			break;
 	fclose(f);
 	return kb > 0 ? kb / 1024 : -1;
+}
+
+double tu_variant_ms(const char *timings, const char *ops, int threads)
+{
+	struct errbuf eb = {0};
+	struct model *m;
+	struct variant_set *vs;
+	struct timings *t;
+	cr_assert_eq(model_load("mobilenet_v1", &m, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(variants_enumerate(m, ops, &vs, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(timings_load(timings, &t, &eb), 0, "%s", eb.msg);
+	double us;
+	cr_assert_eq(timings_model_us(t, vs->v[0].spec, threads, &us, NULL), 0);
+	timings_destroy(t);
+	variant_set_destroy(vs);
+	model_destroy(m);
+	return us / 1000;
 }

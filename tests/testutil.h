@@ -1,6 +1,6 @@
 /*
  * testutil.h: small helpers shared by the Criterion suites: a scratch folder per process,
- * writing fixture files into it, and running the built binaries.
+ * writing fixture files into it, running the built binaries, and a variant's profiled time.
  */
 #ifndef ADASCALE_TESTUTIL_H
 #define ADASCALE_TESTUTIL_H
@@ -27,6 +27,11 @@ int tu_adascale(char *out, size_t out_len, const char *fmt, ...)
 int tu_has(const char *haystack, const char *needle);
 /* MemAvailable of /proc/meminfo in MB, read now (-1 when there is none). */
 double tu_mem_avail_mb(void);
+/*
+ * The reference time (ms) of MobileNet V1's variant ops (e.g. "width=0.25 res=128
+ * quant=fp32") at threads threads in the timings file timings: the test's expected scale.
+ */
+double tu_variant_ms(const char *timings, const char *ops, int threads);
 
 /* Criterion timeouts are written `.timeout = 60 * TU_SLOW`: `make valgrind` builds with
    -DTU_SLOW=20, since memcheck runs code 20 to 50 times slower. */

@@ -132,12 +132,6 @@ static double timed_pass(struct worker *w, struct agent_pass *p, struct errbuf *
 
 /* ---- the cells ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 struct run {
 	const struct agent_cadence_opts *o;
 	struct agent_passes *ps;
@@ -183,7 +177,7 @@ static int measure_pass(struct run *r, struct worker *w, int ti, int li, int pi,
 		return rc;
 	for (int gi = 0; gi < o->n_gaps; gi++) {
 		double *x = cell(r, ti, li, pi, gi);
-		qsort(x, (size_t)o->rounds, sizeof *x, cmp_double);
+		agent_sort(x, o->rounds);
 		fprintf(stderr,
 			"cadence: %d threads, util_other %g, %s%s, gap %g ms: median %.3f ms, "
 			"p90 %.3f ms\n",
@@ -247,7 +241,7 @@ static int write_cadence(void *ctx, FILE *f)
 				double *x = cell(r, ti, li, pi, 0);
 				size_t at = ((size_t)ti * (size_t)o->n_loads + (size_t)li) *
 						    (size_t)n_p + (size_t)pi;
-				qsort(x, (size_t)o->rounds, sizeof *x, cmp_double);
+				agent_sort(x, o->rounds);
 				b2b[at] = agent_quantile(x, o->rounds, 0.5);
 				ok &= fprintf(f, " %.4f", b2b[at]) > 0;
 			}
@@ -265,7 +259,7 @@ static int write_cadence(void *ctx, FILE *f)
 					for (int k = 0; k < o->rounds; k++)
 						pool[n++] = x[k] / b2b[at];
 				}
-				qsort(pool, (size_t)n, sizeof *pool, cmp_double);
+				agent_sort(pool, n);
 				for (int qi = 0; ok && qi < o->n_quantiles; qi++) {
 					double q = (double)qi / (o->n_quantiles - 1);
 					ok &= fprintf(f, "%d,%.10g,%.10g,%.10g,%.6f,%d\n",

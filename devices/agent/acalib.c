@@ -19,6 +19,7 @@
 #include "afile.h"
 #include "aload.h"
 #include "alists.h"
+#include "ameasure.h"
 #include "apool.h"
 #include "arun.h"
 #include "asys.h"
@@ -147,12 +148,6 @@ static void keep_time(void *ctx, double us)
 		s->nomem = 1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 struct run {
 	const struct agent_calib_opts *o;
 	struct agent_passes *ps;
@@ -269,7 +264,7 @@ static int write_calibration(void *ctx, FILE *f)
 	for (int ti = 0; ok && ti < r->n_threads; ti++)
 		for (int li = 0; ok && li < o->n_loads; li++) {
 			struct samples *c = &r->cell[ti * o->n_loads + li];
-			qsort(c->x, (size_t)c->n, sizeof *c->x, cmp_double);
+			agent_sort(c->x, c->n);
 			for (int qi = 0; ok && qi < o->n_quantiles; qi++) {
 				double q = (double)qi / (o->n_quantiles - 1);
 				ok &= fprintf(f, "%d,%.10g,%.10g,%.6f,%d\n", r->threads[ti],

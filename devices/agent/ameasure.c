@@ -44,6 +44,17 @@ double agent_quantile(const double *sorted, int n, double q)
 	return sorted[i] + f * (sorted[i + 1] - sorted[i]);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+void agent_sort(double *x, int n)
+{
+	qsort(x, (size_t)n, sizeof *x, cmp_double);
+}
+
 void agent_median_ci(int n, int *lo, int *hi)
 {
 	double z = 1.96 * sqrt((double)n);

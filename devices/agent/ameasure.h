@@ -61,6 +61,8 @@ int agent_measure(const struct kb_backend *b, void *state, const struct agent_me
 void agent_median_ci(int n, int *lo, int *hi);
 /* The q-quantile (0..1) of n sorted values, interpolated between neighbours. */
 double agent_quantile(const double *sorted, int n, double q);
+/* Sorts x[0..n) ascending (qsort). */
+void agent_sort(double *x, int n);
 /* Seconds on CLOCK_MONOTONIC. */
 double agent_now_s(void);
 

@@ -15,6 +15,7 @@
 #include "acache.h"
 #include "afile.h"
 #include "alists.h"
+#include "ameasure.h"
 #include "apool.h"
 #include "arun.h"
 #include "asys.h"
@@ -459,12 +460,6 @@ static int pool_add(struct pool_times *p, const double *x, int n)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Each pass of a pass list timed whole; a kernel's times are the times of the layers with
  * its shape within the timed passes, pooled over every such layer of every pass.
@@ -609,7 +604,7 @@ static int profile_passes(struct prof *pf, struct errbuf *eb)
 			struct pool_times *q = &into[j];
 			if (!q->seen)
 				continue;
-			qsort(q->x, (size_t)q->n, sizeof *q->x, cmp_double);
+			agent_sort(q->x, q->n);
 			q->r.median_us = agent_quantile(q->x, q->n, 0.5);
 			q->r.p10_us = agent_quantile(q->x, q->n, 0.1);
 			q->r.p90_us = agent_quantile(q->x, q->n, 0.9);

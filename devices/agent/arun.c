@@ -13,6 +13,7 @@
 #include "acache.h"
 #include "afile.h"
 #include "alists.h"
+#include "ameasure.h"
 #include "apool.h"
 #include "asys.h"
 #include "csvin.h"
@@ -150,12 +151,6 @@ static void keep_pass(void *ctx, double us)
 	p->n_samples++;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* Pins the calling thread where the agent pool puts index 0; *saved to undo it. */
 static int pin_caller(struct agent_cpuset *saved)
 {
@@ -187,7 +182,7 @@ int agent_pass_time(struct agent_pass *p, const struct agent_measure_opts *o,
 	if (p->nomem)
 		return err_set(eb, ERR_NOMEM, "out of memory for per-layer times");
 	for (int i = 0; i < p->n; i++)
-		qsort(p->l[i].samples, (size_t)p->n_samples, sizeof(double), cmp_double);
+		agent_sort(p->l[i].samples, p->n_samples);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "ameasure.h"
 #include "aload.h"
 #include "asys.h"
 #include "num.h"
@@ -172,12 +173,6 @@ static double fit_delay(const struct step *st, double *idle, double *busy)
 	return best;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 struct period_result {
 	double period_ms;
 	int n_steps, n_fitted;
@@ -230,7 +225,7 @@ int agent_sense(const struct agent_sense_opts *o, const char *out_path, struct e
 			for (int k = N_READ - 3; k < N_READ; k++)
 				hv[nh++] = steps[s].u[k] - hi;
 		}
-		qsort(d, (size_t)nd, sizeof *d, cmp_double);
+		agent_sort(d, nd);
 		res[p] = (struct period_result){
 			.period_ms = o->periods_ms[p],
 			.n_steps = o->steps,

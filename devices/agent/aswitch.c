@@ -136,15 +136,9 @@ static int weight_file(const char *dir, size_t bytes, uint64_t seed, char *path,
 	return rc;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double median(double *x, int n)
 {
-	qsort(x, (size_t)n, sizeof *x, cmp_double);
+	agent_sort(x, n);
 	return agent_quantile(x, n, 0.5);
 }
 
