@@ -2,11 +2,13 @@
  * calib.c: reading a contention calibration and looking a slowdown up in it (see calib.h).
  * The file is read into a list of cells (each a run of rows with one thread count and one
  * load level) and checked row by row, so a bad row is named by its line; the cells are then
- * laid out as a full grid.
+ * laid out as a full grid. A calibration per pass is read as one such grid per pass, each
+ * from the rows of its pass.
  */
 #include "calib.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,9 +57,108 @@ static int load_where(const char *path, const char *key, double key_lo, double k
 		      const char *where, double where_val, struct calib **out,
 		      struct errbuf *eb);
 
+/* A pass's idle length at one thread count, as the file gives it. */
+struct pass_len {
+	int pass, threads;
+	double ms;
+	long line;
+};
+
+/* Reads a calibration per pass: its lengths, then each pass's rows as a grid. */
+static int load_passes(const char *path, struct csvin *in, int c_pass, struct calib **out,
+		       struct errbuf *eb)
+{
+	int rc, n_len = 0, n_pass = 0;
+	struct pass_len len[CALIB_MAX_PASSES * CALIB_MAX_THREADS];
+	struct calib *k = calloc(1, sizeof *k);
+	if (!k) {
+		rc = err_set(eb, ERR_NOMEM, "%s: out of memory", path);
+		goto fail;
+	}
+	snprintf(k->path, sizeof k->path, "%s", path);
+	int c_thr, c_ms;
+	if ((rc = c_thr = csvin_require_col(in, "threads", eb)) < 0 ||
+	    (rc = c_ms = csvin_require_col(in, "pass_ms", eb)) < 0)
+		goto fail;
+	long first = 0;
+	while ((rc = csvin_next(in, eb)) > 0) {
+		long pass, thr;
+		double ms;
+		if ((rc = csvin_long_in(in, c_pass, 0, CALIB_MAX_PASSES - 1, &pass, eb)) < 0 ||
+		    (rc = csvin_long_in(in, c_thr, 1, 1024, &thr, eb)) < 0 ||
+		    (rc = csvin_double_in(in, c_ms, 1e-6, 1e9, &ms, eb)) < 0)
+			goto fail;
+		if (!first)
+			first = csvin_line(in);
+		int i = 0;
+		while (i < n_len && (len[i].pass != pass || len[i].threads != thr))
+			i++;
+		if (i < n_len) {
+			if (len[i].ms != ms) {
+				rc = csvin_fail(in, eb, ERR_PARSE,
+						"pass_ms %g differs from %g given for pass %ld at %ld "
+						"threads on line %ld: a pass has one idle length per "
+						"thread count",
+						ms, len[i].ms, pass, thr, len[i].line);
+				goto fail;
+			}
+			continue;
+		}
+		if (n_len == CALIB_MAX_PASSES * CALIB_MAX_THREADS) {
+			rc = csvin_fail(in, eb, ERR_RANGE, "more than %d thread counts",
+					CALIB_MAX_THREADS);
+			goto fail;
+		}
+		len[n_len++] = (struct pass_len){(int)pass, (int)thr, ms, csvin_line(in)};
+		n_pass = pass + 1 > n_pass ? (int)pass + 1 : n_pass;
+	}
+	if (rc < 0)
+		goto fail;
+	for (int p = 0; p < n_pass; p++) {
+		int seen = 0;
+		for (int i = 0; i < n_len && !seen; i++)
+			seen = len[i].pass == p;
+		if (!seen) {
+			rc = err_set(eb, ERR_PARSE,
+				     "%s:%ld: no rows for pass %d: passes are numbered 0, 1, ... "
+				     "without a gap (the highest is %d)",
+				     path, first, p, n_pass - 1);
+			goto fail;
+		}
+	}
+	for (int p = 0; p < n_pass; p++) {
+		if ((rc = load_where(path, "util_other", 0, 1, "pass", p, &k->pass[p], eb)) < 0)
+			goto fail;
+		k->n_pass = p + 1;
+		const struct calib *c = k->pass[p];
+		for (int t = 0; t < c->n_threads; t++)
+			for (int i = 0; i < n_len; i++)
+				if (len[i].pass == p && len[i].threads == c->threads[t])
+					k->pass_ms[p][t] = len[i].ms;
+	}
+	if (n_pass == 0) {
+		rc = err_set(eb, ERR_PARSE, "%s:%ld: no calibration rows after the header", path,
+			     csvin_line(in));
+		goto fail;
+	}
+	snprintf(k->sha256, sizeof k->sha256, "%s", k->pass[0]->sha256);
+	*out = k;
+	return 0;
+fail:
+	calib_destroy(k);
+	return rc < 0 ? rc : ERR_PARSE;
+}
+
 int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 {
-	return load_where(path, "util_other", 0, 1, NULL, 0, out, eb);
+	struct csvin *in = csvin_open(path, eb);
+	if (!in)
+		return eb ? eb->code : ERR_IO;
+	int c_pass = csvin_col(in, "pass");
+	int rc = c_pass >= 0 ? load_passes(path, in, c_pass, out, eb)
+			     : load_where(path, "util_other", 0, 1, NULL, 0, out, eb);
+	csvin_close(in);
+	return rc;
 }
 
 int calib_load_keyed(const char *path, const char *key, double key_lo, double key_hi,
@@ -100,7 +201,7 @@ static int load_where(const char *path, const char *key, double key_lo, double k
 		long thr, passes;
 		double load, q, s, w;
 		if (c_where >= 0) {
-			if ((rc = csvin_double_in(in, c_where, 0, 1, &w, eb)) < 0)
+			if ((rc = csvin_double_in(in, c_where, 0, 1e9, &w, eb)) < 0)
 				goto fail;
 			if (w != where_val)
 				continue;
@@ -308,6 +409,8 @@ void calib_destroy(struct calib *c)
 	free(c->q);
 	free(c->slow);
 	free(c->passes);
+	for (int i = 0; i < c->n_pass; i++)
+		calib_destroy(c->pass[i]);
 	free(c);
 }
 
@@ -330,11 +433,18 @@ static double cell_q(const struct calib *c, const double *s, double p)
 	return s[lo] + w * (s[hi] - s[lo]);
 }
 
-double calib_slowdown(const struct calib *c, int threads, double u, double p)
+/* The index of threads's row in c: the largest thread count at or below it. */
+static int thread_row(const struct calib *c, int threads)
 {
 	int t = 0;
 	for (int i = 1; i < c->n_threads && c->threads[i] <= threads; i++)
 		t = i;
+	return t;
+}
+
+double calib_slowdown(const struct calib *c, int threads, double u, double p)
+{
+	int t = thread_row(c, threads);
 	const double *row = c->slow + (size_t)t * (size_t)c->n_loads * (size_t)c->n_q;
 	int l = 0;
 	while (l + 1 < c->n_loads && c->loads[l + 1] <= u)
@@ -345,6 +455,32 @@ double calib_slowdown(const struct calib *c, int threads, double u, double p)
 	double b = cell_q(c, row + (size_t)(l + 1) * (size_t)c->n_q, p);
 	double w = (u - c->loads[l]) / (c->loads[l + 1] - c->loads[l]);
 	return a + w * (b - a);
+}
+
+double calib_slowdown_of(const struct calib *c, int threads, double pass_ms, double u, double p)
+{
+	if (!c->n_pass)
+		return calib_slowdown(c, threads, u, p);
+	int a = -1, b = -1; /* the passes nearest in length below and above */
+	double la = 0, lb = 0;
+	for (int i = 0; i < c->n_pass; i++) {
+		double l = c->pass_ms[i][thread_row(c->pass[i], threads)];
+		if (l <= pass_ms && (a < 0 || l > la)) {
+			a = i;
+			la = l;
+		}
+		if (l >= pass_ms && (b < 0 || l < lb)) {
+			b = i;
+			lb = l;
+		}
+	}
+	if (a < 0 || b < 0 || la == lb) {
+		int i = a < 0 ? b : a;
+		return calib_slowdown(c->pass[i], threads, u, p);
+	}
+	double w = log(pass_ms / la) / log(lb / la);
+	double sa = calib_slowdown(c->pass[a], threads, u, p);
+	return sa + w * (calib_slowdown(c->pass[b], threads, u, p) - sa);
 }
 
 /* ---- a cadence, per load level ---- */

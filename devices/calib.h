@@ -14,6 +14,11 @@
  *     (L_b - L_a); below the lowest or above the highest level, that level's Q;
  *   - at a thread count the file does not hold, the largest one below it (the smallest
  *     one when there is none below).
+ * A calibration measured per pass (a file with `pass` and `pass_ms` columns, as the agent
+ * writes it) holds each pass's own distribution against its own idle median, and
+ * calib_slowdown_of looks an inference up by its idle length at its thread count: between
+ * the two passes of nearest length L_a <= L <= L_b, (1 - w) Q_a(p) + w Q_b(p) with
+ * w = ln(L / L_a) / ln(L_b / L_a); shorter than every pass or longer, the nearest pass's.
  * Not for measuring (devices/agent/acalib.c) or for turning a slowdown into a rate
  * (devmodel.h).
  */
@@ -27,6 +32,7 @@
 #define CALIB_MAX_THREADS 16
 #define CALIB_MAX_LOADS 64
 #define CALIB_MAX_QUANTILES 1001
+#define CALIB_MAX_PASSES 16
 
 struct calib {
 	char path[PATH_MAX];
@@ -39,12 +45,22 @@ struct calib {
 	double *q;                      /* owned: the quantile levels, 0 first, 1 last */
 	double *slow;                   /* owned: [thread][load][q], non-decreasing in q */
 	long *passes;                   /* owned: [thread][load], the passes behind a cell */
+	/*
+	 * Measured per pass: n_pass > 0 calibrations, one per pass (each pooled, n_pass 0) and
+	 * the fields above unset but for path and sha256. n_pass 0: the fields above.
+	 */
+	int n_pass;
+	struct calib *pass[CALIB_MAX_PASSES]; /* owned: pass i's rows (the file's pass == i) */
+	/* pass i's idle median (ms) at pass[i]->threads[t] threads */
+	double pass_ms[CALIB_MAX_PASSES][CALIB_MAX_THREADS];
 };
 
 /*
  * Reads and checks a calibration file: every (threads, util_other) cell has the same
  * quantile levels, from 0 to 1, strictly increasing, with slowdowns > 0 that do not
- * decrease; the cells form a full grid. Errors name file:line. *out is the caller's.
+ * decrease; the cells form a full grid. With a `pass` column (0, 1, ...; `pass_ms` then
+ * required, one value per pass and thread count), each pass's rows are such a calibration.
+ * Errors name file:line. *out is the caller's.
  */
 int calib_load(const char *path, struct calib **out, struct errbuf *eb);
 /*
@@ -58,8 +74,17 @@ int calib_load_keyed(const char *path, const char *key, double lo, double hi,
 /* Accepts NULL. */
 void calib_destroy(struct calib *c);
 
-/* The slowdown at quantile level p (0..1) with threads threads at load u (see above). */
+/*
+ * The slowdown at quantile level p (0..1) with threads threads at load u (see above), of a
+ * pooled calibration (n_pass 0) or of one pass's (c->pass[i]).
+ */
 double calib_slowdown(const struct calib *c, int threads, double u, double p);
+/*
+ * The same for an inference whose idle length at threads threads is pass_ms: by its length
+ * among the passes of one measured per pass (see above; pass_ms <= 0 takes the shortest
+ * pass), calib_slowdown for a pooled one.
+ */
+double calib_slowdown_of(const struct calib *c, int threads, double pass_ms, double u, double p);
 
 /*
  * A cadence (adascale-agent cadence): a pass's slowdown after an idle gap, per competing

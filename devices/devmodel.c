@@ -49,8 +49,8 @@ void devmodel_init_on(struct devmodel *m, const struct device *d, const struct t
 static double calib_share(const struct devmodel *m, const struct devmodel_state *st,
 			  int threads, double p)
 {
-	double at_load = calib_slowdown(m->calib, threads, st->util_other, p);
-	double idle = calib_slowdown(m->calib, threads, 0, p);
+	double at_load = calib_slowdown_of(m->calib, threads, st->pass_ms, st->util_other, p);
+	double idle = calib_slowdown_of(m->calib, threads, st->pass_ms, 0, p);
 	return cpu_share(threads, st->online, 0) * idle / at_load;
 }
 

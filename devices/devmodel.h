@@ -14,8 +14,10 @@
  *         share = min(1, n / T) * S(T, 0, p) / S(T, u, p)
  *     where S(T, u, p) is the calibration's slowdown at quantile level p (calib_slowdown):
  *     what load u adds to an inference over its idle spread at the same level (the idle
- *     spread is the work's own, drawn from the timings). The caller draws p once per
- *     inference (devmodel_costs_at); predictions use the median, p = 0.5;
+ *     spread is the work's own, drawn from the timings). A calibration measured per pass
+ *     gives S of the inference's own length (calib_slowdown_of, at the state's pass_ms). The
+ *     caller draws p once per inference (devmodel_costs_at); predictions use the median,
+ *     p = 0.5;
  *   - power: the inference keeps share * T cores busy, each drawing coeff * V^2 * f at the
  *     cluster's operating point (the Linux Energy Model, device_core_power_mw); base power
  *     is drawn all the time;
@@ -61,6 +63,9 @@ struct devmodel_state {
 	double freq_mhz;          /* the operating point of the model's cluster, MHz */
 	int online;               /* that cluster's online cores */
 	double util_other;        /* CPU share taken by other processes, 0..1 */
+	double pass_ms;           /* the inference's idle length with its threads at the
+				     reference state, ms (its timings' time): which passes of a
+				     calibration measured per pass it is like; 0: none meant */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "calib.h"
 #include "device.h"
 #include "kshape.h"
 #include "model.h"
@@ -51,6 +52,7 @@ int vtable_build(struct vtable *t, const struct variant_set *vs, const struct ti
 	int n = vs->n;
 	memset(t, 0, sizeof *t);
 	t->dm = dm;
+	t->per_pass = dm->calib && dm->calib->n_pass > 0;
 	t->av = calloc((size_t)n, sizeof *t->av);
 	t->vr = calloc((size_t)n, sizeof *t->vr);
 	t->vsp = calloc((size_t)n, sizeof *t->vsp);
@@ -154,12 +156,21 @@ double vtable_factor_slow(struct vtable *t, const struct adascale_state *st, int
 	return t->pc_factor[threads];
 }
 
+double vtable_predict_pass_ms(const struct vtable *t, int v, int threads,
+			      const struct adascale_state *st)
+{
+	struct devmodel_state d = vtable_dm_state(t, st);
+	d.pass_ms = t->vr[v].ref_us[threads] / 1000.0;
+	return d.pass_ms / devmodel_rate(t->dm, &d, threads);
+}
+
 double vtable_predict_mj(struct vtable *t, int v, int threads, const struct adascale_state *st)
 {
 	double ms = vtable_predict_ms(t, v, threads, st);
 	if (!isfinite(ms))
 		return INFINITY;
 	struct devmodel_state d = vtable_dm_state(t, st);
+	d.pass_ms = t->vr[v].ref_us[threads] / 1000.0;
 	return devmodel_power_mw(t->dm, &d, threads) * ms / 1000.0;
 }
 

@@ -54,6 +54,8 @@ struct vtable {
 	int n_levels;                  /* variant and thread count pairs with a level at all */
 	int cur_threads;               /* the thread count of what is up now (its owner keeps it):
 					  switch_ms answers for loading at this count */
+	int per_pass;                  /* 1: the device's calibration is per pass, so a
+					  variant's rate under load depends on its length */
 	/* ms per us of reference work at the last state asked about, per thread count */
 	struct devmodel_state pc;
 	char pc_valid[VTABLE_MAX_THREADS + 1];
@@ -96,6 +98,9 @@ static inline struct devmodel_state vtable_dm_state(const struct vtable *t,
 }
 
 double vtable_factor_slow(struct vtable *t, const struct adascale_state *st, int threads);
+/* A variant's predicted time at st where the table is per_pass. Out of line, uncached. */
+double vtable_predict_pass_ms(const struct vtable *t, int v, int threads,
+			      const struct adascale_state *st);
 
 /* 1 when variant v has timings at threads threads. */
 static inline int vtable_has_threads(const struct vtable *t, int v, int threads)
@@ -114,6 +119,8 @@ static inline double vtable_predict_ms(struct vtable *t, int v, int threads,
 {
 	if (!vtable_has_threads(t, v, threads))
 		return INFINITY;
+	if (__builtin_expect(t->per_pass, 0))
+		return vtable_predict_pass_ms(t, v, threads, st);
 	int c = t->dm->cluster;
 	double f = st->freq_mhz[c] != t->pc.freq_mhz || vtable_util(st, c) != t->pc.util_other ||
 				   st->online[c] != t->pc.online || !t->pc_valid[threads]

@@ -914,6 +914,7 @@ static int on_done(struct srv *s)
 	if (s->pol.desc->observe) {
 		double service_ms = (double)(r->end_ns - r->start_ns) / 1e6;
 		struct devmodel_state d = vtable_dm_state(&s->vt, &s->st);
+		d.pass_ms = s->vt.vr[r->var].ref_us[r->threads] / 1000.0;
 		struct adascale_observation obs = {
 			.size = sizeof obs,
 			.variant = r->var,

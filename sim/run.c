@@ -127,6 +127,7 @@ struct sim {
 	double job_remaining_us, job_rate, job_energy_mj, job_pred_ms;
 	double job_power_mw; /* at the state and thread count job_rate was set for */
 	double job_level;    /* the slowdown's quantile level, drawn at start (calibrated) */
+	double job_pass_ms;  /* its variant's idle length at its threads (a calibration's pass) */
 	struct event *job_done;
 	int next_var, next_threads;
 	/*
@@ -196,9 +197,12 @@ static int cluster_offered(const struct sim *s, int c)
 	return c == s->dm.cluster || (c >= 0 && c < ADASCALE_MAX_CLUSTERS && s->cl_on[c]);
 }
 
-static double rate_at(const struct sim *s, const struct adascale_state *st, int threads)
+/* The rate of an inference pass_ms long idle (its variant's timings) at st. */
+static double rate_at(const struct sim *s, const struct adascale_state *st, int threads,
+		      double pass_ms)
 {
 	struct devmodel_state d = dm_state(s, st);
+	d.pass_ms = pass_ms;
 	return devmodel_rate(&s->dm, &d, threads);
 }
 
@@ -472,9 +476,9 @@ static double svc_exact_ms(void *ctx, int v, int threads)
 	int64_t now = s->st.t_ns, t = now;
 	if (ahead_fill(s, now, now) < 0)
 		return INFINITY;
-	double work_us = s->vt.vr[v].ref_us[threads];
+	double work_us = s->vt.vr[v].ref_us[threads], pass_ms = work_us / 1000.0;
 	struct adascale_state st = s->st;
-	int64_t horizon = llround(work_us * 1000.0 / rate_at(s, &st, threads)) + 1;
+	int64_t horizon = llround(work_us * 1000.0 / rate_at(s, &st, threads, pass_ms)) + 1;
 	for (int i = 0;; i++) {
 		if (i >= s->n_ahead) {
 			if (ahead_fill(s, now, t + 4 * horizon) < 0)
@@ -483,7 +487,7 @@ static double svc_exact_ms(void *ctx, int v, int threads)
 				break; /* no more rows: the state holds */
 		}
 		const struct trace_row *r = &s->ahead[i];
-		double rate = rate_at(s, &st, threads);
+		double rate = rate_at(s, &st, threads, pass_ms);
 		double need_ns = work_us * 1000.0 / rate;
 		if ((double)t + need_ns <= (double)r->t_ns)
 			return ((double)(t - now) + need_ns) / 1e6;
@@ -491,7 +495,7 @@ static double svc_exact_ms(void *ctx, int v, int threads)
 		t = r->t_ns;
 		apply_row_to(s, &st, r);
 	}
-	return ((double)(t - now) + work_us * 1000.0 / rate_at(s, &st, threads)) / 1e6;
+	return ((double)(t - now) + work_us * 1000.0 / rate_at(s, &st, threads, pass_ms)) / 1e6;
 }
 
 /*
@@ -733,6 +737,7 @@ static int schedule_done(struct sim *s, int64_t now)
 		if (s->dm.calib) {
 			/* the level drawn at the start holds: only the load and cores change */
 			struct devmodel_state d = dm_state(s, &s->st);
+			d.pass_ms = s->job_pass_ms;
 			devmodel_costs_at(&s->dm, &d, t, s->job_level, &s->job_rate,
 					  &s->job_power_mw);
 		} else {
@@ -899,6 +904,7 @@ static int begin(struct sim *s, int64_t now, int var, int threads, int cluster)
 		return finish_job(s, now, 1);
 	s->busy = 1;
 	s->job_remaining_us = vt->vr[var].ref_us[threads];
+	s->job_pass_ms = s->job_remaining_us / 1000.0;
 	/* the cadence's level: the work's own on a device with a cadence and service=meas */
 	int cad = s->dev->cad && cluster == s->dm.cluster;
 	double p_cad = -1;
@@ -1438,7 +1444,13 @@ static void __attribute__((format(printf, 2, 3))) add_note_more(struct sim *s, c
  */
 static void model_notes(struct sim *s)
 {
-	if (s->dev->calib)
+	if (s->dev->calib && s->dev->calib->n_pass)
+		add_note(s,
+			 "contention: calibrated %s sha256 %s, per pass (%d passes; an "
+			 "inference takes the two of nearest idle length, mixed in the log of "
+			 "its length: assumed between them, the nearest beyond them)",
+			 s->dev->calib->path, s->dev->calib->sha256, s->dev->calib->n_pass);
+	else if (s->dev->calib)
 		add_note(s, "contention: calibrated %s sha256 %s", s->dev->calib->path,
 			 s->dev->calib->sha256);
 	else

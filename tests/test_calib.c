@@ -26,6 +26,8 @@
 #include "sha256.h"
 #include "testutil.h"
 #include "timings.h"
+#include "variants.h"
+#include "vtable.h"
 
 static char out[1 << 16];
 
@@ -203,6 +205,151 @@ Test(calib, a_device_hash_covers_its_calibration)
 	device_destroy(d);
 }
 
+/* ---- a calibration per pass ---- */
+
+/*
+ * Two passes, constant at every level: pass 0 is 1 ms at 1 thread and 0.6 ms at 2, slowed 3x
+ * (1 thread) and 4x (2 threads) at load 0.5; pass 1 is 4 ms and 2.4 ms, slowed 2x and 2.5x;
+ * both 1 idle.
+ */
+static const char per_pass_head[] = "threads,pass,pass_ms,util_other,quantile,slowdown,passes\n";
+
+static const char *per_pass_calibration(const char *name, double ms_a, double s_a, double ms_b,
+					double s_b)
+{
+	char text[2048];
+	int n = snprintf(text, sizeof text, "%s", per_pass_head);
+	const double ms[2][2] = {{ms_a, 0.6 * ms_a}, {ms_b, 0.6 * ms_b}};
+	const double slow[2][2] = {{s_a, 4}, {s_b, 2.5}};
+	for (int pass = 0; pass < 2; pass++)
+		for (int t = 1; t <= 2; t++)
+			for (int l = 0; l < 2; l++)
+				for (int q = 0; q < 2; q++)
+					n += snprintf(text + n, sizeof text - (size_t)n,
+						      "%d,%d,%.17g,%g,%d,%.17g,9\n", t, pass,
+						      ms[pass][t - 1], l * 0.5, q,
+						      l ? slow[pass][t - 1] : 1.0);
+	return tu_write(name, text);
+}
+
+Test(calib, a_calibration_per_pass_looks_an_inference_up_by_its_length)
+{
+	struct errbuf eb = {0};
+	struct calib *c = NULL;
+	cr_assert_eq(calib_load(per_pass_calibration("pp.csv", 1, 3, 4, 2), &c, &eb), 0, "%s",
+		     eb.msg);
+	cr_assert_eq(c->n_pass, 2);
+	cr_assert_float_eq(c->pass_ms[1][1], 2.4, 1e-12);
+	/* at a pass's own length, that pass's slowdown; beyond the passes, the nearest one's */
+	cr_assert_float_eq(calib_slowdown_of(c, 1, 1, 0.5, 0.5), 3, 1e-12);
+	cr_assert_float_eq(calib_slowdown_of(c, 1, 4, 0.5, 0.9), 2, 1e-12);
+	cr_assert_float_eq(calib_slowdown_of(c, 1, 0.25, 0.5, 0.5), 3, 1e-12);
+	cr_assert_float_eq(calib_slowdown_of(c, 1, 40, 0.5, 0.5), 2, 1e-12);
+	cr_assert_float_eq(calib_slowdown_of(c, 1, 0, 0.5, 0.5), 3, 1e-12);
+	/* 2 ms is halfway between 1 and 4 in ln(length): (3 + 2) / 2 */
+	cr_assert_float_eq(calib_slowdown_of(c, 1, 2, 0.5, 0.5), 2.5, 1e-12);
+	/* 3 ms: w = ln 3 / ln 4 = 0.792..., 3 - w */
+	cr_assert_float_eq(calib_slowdown_of(c, 1, 3, 0.5, 0.5), 3 - log(3) / log(4), 1e-12);
+	/* 2 threads, 1.2 ms between 0.6 and 2.4 in ln: (4 + 2.5) / 2; 3 threads take 2's */
+	cr_assert_float_eq(calib_slowdown_of(c, 2, 1.2, 0.5, 0.5), 3.25, 1e-12);
+	cr_assert_float_eq(calib_slowdown_of(c, 3, 1.2, 0.5, 0.5), 3.25, 1e-12);
+	/* load 0.25 mixes each pass's levels first: (2 + 1.5) / 2 */
+	cr_assert_float_eq(calib_slowdown_of(c, 1, 2, 0.25, 0.5), 1.75, 1e-12);
+	calib_destroy(c);
+}
+
+/* A device (tests/data/dvfs2.ini's, no cadence) naming calibration text cal_path. */
+static const char *device_calibrated(const char *name, const char *cal_path)
+{
+	FILE *f = fopen("tests/data/dvfs2.ini", "r");
+	cr_assert_not_null(f);
+	char text[8192], ini[9000];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	text[n] = 0;
+	fclose(f);
+	const char *at = strstr(text, "[device]\n");
+	cr_assert_not_null(at);
+	snprintf(ini, sizeof ini, "%.*s[device]\ncalibration = %s\n%s", (int)(at - text), text,
+		 cal_path, at + 9);
+	return tu_write(name, ini);
+}
+
+#define PP_TIMINGS "devices/xeon-kvm-2vcpu/timings.csv"
+
+/* One variant alone at one thread, 5 frames a second for 60 s at load 0.5: its p50 (ms). */
+static double pp_p50_ms(const char *device, const char *ops)
+{
+	struct run_config c;
+	run_config_defaults(&c);
+	c.trace = tu_write("pp-load.csv", "time_s,util_other\n0,0.5\n");
+	c.duration_s = 60;
+	c.device = device;
+	c.timings = PP_TIMINGS;
+	c.model = "mobilenet_v1";
+	c.ops = ops;
+	c.policy = "static:variant=0,threads=1";
+	c.workload = "periodic:fps=5,service=det";
+	c.deadline_ms = 1e6;
+	c.seed = 2;
+	struct errbuf eb = {0};
+	struct run_output *o = NULL;
+	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
+	double p50 = o->m.lat_p50_ms;
+	cr_assert(tu_has(o->notes, ", per pass (2 passes; an inference takes the two of nearest "),
+		  "%s", o->notes);
+	run_output_destroy(o);
+	return p50;
+}
+
+Test(calib, a_run_slows_each_variant_by_the_pass_of_its_length, .timeout = 60)
+{
+	const char *a = "width=0.25 res=128 quant=fp32", *b = "width=1 res=224 quant=fp32",
+		   *mid = "width=0.5 res=160 quant=fp32";
+	double la = tu_variant_ms(PP_TIMINGS, a, 1), lb = tu_variant_ms(PP_TIMINGS, b, 1),
+	       lm = tu_variant_ms(PP_TIMINGS, mid, 1);
+	cr_assert(la < lm && lm < lb, "%g %g %g", la, lm, lb);
+	/* pass 0 is variant a's length, slowed 3x at load 0.5; pass 1 is b's, slowed 2x */
+	const char *dev = device_calibrated("pp-dev.ini", per_pass_calibration("pp-dev.csv", la,
+									       3, lb, 2));
+	/*
+	 * One thread on two cores keeps its core at half load (min(1, 2/1) = 1), and the idle
+	 * slowdown is 1, so a pass takes its length times the slowdown of its length: a and b
+	 * their pass's, the width 0.5 at 160 the mix at w = ln(lm / la) / ln(lb / la). The
+	 * histogram keeps 0.1%.
+	 */
+	double w = log(lm / la) / log(lb / la);
+	cr_assert_float_eq(pp_p50_ms(dev, a) / (3 * la), 1, 2e-3);
+	cr_assert_float_eq(pp_p50_ms(dev, b) / (2 * lb), 1, 2e-3);
+	cr_assert_float_eq(pp_p50_ms(dev, mid) / ((3 - w) * lm), 1, 2e-3, "w %g", w);
+
+	/* the policies are told the same: the table's prediction at load 0.5 */
+	struct device *d = NULL;
+	struct timings *tim = NULL;
+	struct model *m = NULL;
+	struct variant_set *vs = NULL;
+	struct errbuf eb = {0};
+	cr_assert_eq(vtable_load_inputs(dev, PP_TIMINGS, "mobilenet_v1", mid, &d, &tim, &m, &vs,
+					&eb),
+		     0, "%s", eb.msg);
+	struct devmodel dm;
+	devmodel_init(&dm, d, tim);
+	struct vtable vt;
+	cr_assert_eq(vtable_build(&vt, vs, tim, m, &dm, &eb), 0, "%s", eb.msg);
+	struct adascale_state st = {.size = sizeof st, .n_clusters = d->n_clusters};
+	for (int i = 0; i < ADASCALE_MAX_CLUSTERS; i++)
+		st.util_cluster[i] = -1;
+	st.freq_mhz[dm.cluster] = dm.f_ref_mhz;
+	st.online[dm.cluster] = d->clusters[dm.cluster].cores;
+	st.util_other = 0.5;
+	double ref_ms = vt.vr[0].ref_us[1] / 1000.0, wv = log(ref_ms / la) / log(lb / la);
+	cr_assert_float_eq(vtable_predict_ms(&vt, 0, 1, &st), ref_ms * (3 - wv), 1e-9 * ref_ms);
+	vtable_free(&vt);
+	variant_set_destroy(vs);
+	model_destroy(m);
+	timings_destroy(tim);
+	device_destroy(d);
+}
+
 /* ---- bad files ---- */
 
 static const char good_head[] = "# note: x\nthreads,util_other,quantile,slowdown,passes\n";
@@ -270,15 +417,51 @@ Test(calib, a_bad_line_is_refused_with_file_and_line)
 	cr_assert_neq(access(db, F_OK), 0, "a database was written");
 }
 
+/* A calibration per pass of per_pass_head + body fails with a message that has want. */
+static void refused_per_pass(const char *name, const char *head, const char *body,
+			     const char *want)
+{
+	char text[4096], path_want[600];
+	snprintf(text, sizeof text, "%s%s", head, body);
+	const char *path = tu_write(name, text);
+	struct errbuf eb = {0};
+	struct calib *c = NULL;
+	cr_assert_lt(calib_load(path, &c, &eb), 0, "%s was accepted", name);
+	cr_assert_null(c);
+	snprintf(path_want, sizeof path_want, "%s:%s", path, want);
+	cr_assert(tu_has(eb.msg, path_want), "%s: want '%s', got '%s'", name, path_want, eb.msg);
+}
+
+Test(calib, a_bad_calibration_per_pass_is_refused_with_file_and_line)
+{
+	/* lines: 1 header, 2.. rows */
+	refused_per_pass("pp-len.csv", per_pass_head,
+			 "1,0,1,0,0,1,5\n1,0,1,0,1,1,5\n1,0,1.5,0.5,0,2,5\n1,0,1.5,0.5,1,2,5\n",
+			 "4: pass_ms 1.5 differs from 1 given for pass 0 at 1 threads on line 2");
+	refused_per_pass("pp-gap.csv", per_pass_head, "1,1,1,0,0,1,5\n1,1,1,0,1,1,5\n",
+			 "2: no rows for pass 0");
+	refused_per_pass("pp-neg.csv", per_pass_head, "1,0,-1,0,0,1,5\n1,0,-1,0,1,1,5\n",
+			 "2:3: column 'pass_ms'");
+	/* pass 1's own cell, named by its line among every pass's */
+	refused_per_pass("pp-dec.csv", per_pass_head,
+			 "1,0,1,0,0,1,5\n1,0,1,0,1,1,5\n1,1,4,0,0,1,5\n1,1,4,0,1,0.5,5\n",
+			 "5: slowdown 0.5 is below 1");
+	refused_per_pass("pp-nolen.csv", "threads,pass,util_other,quantile,slowdown,passes\n",
+			 "1,0,0,0,1,5\n1,0,0,1,1,5\n", "1: missing column 'pass_ms'");
+}
+
 /* ---- the agent ---- */
 
 Test(calib, agent_calibrate_writes_what_the_device_loader_reads, .timeout = 120)
 {
+	/* two passes, the second with four times the first's channels */
 	const char *spec = tu_write("cal-tiny.csv",
-				    "name,op,in_h,in_w,in_c,out_c,kernel,stride,groups\n"
-				    "c0,conv,16,16,3,16,3,2,1\n"
-				    "dw,dwconv,8,8,16,16,3,1,16\n"
-				    "pw,conv,8,8,16,16,1,1,1\n");
+				    "pass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,"
+				    "input\n"
+				    "small,c0,conv,16,16,3,16,3,2,1,fp32,\n"
+				    "small,pw,conv,8,8,16,16,1,1,1,fp32,\n"
+				    "big,c0,conv,16,16,3,64,3,2,1,fp32,\n"
+				    "big,pw,conv,8,8,64,64,1,1,1,fp32,\n");
 	const char *cal = tu_scratch("cal-out.csv");
 	remove(cal);
 	char cmd[2048];
@@ -305,14 +488,19 @@ Test(calib, agent_calibrate_writes_what_the_device_loader_reads, .timeout = 120)
 	cr_assert_eq(device_load(tu_write("cal-dev.ini", ini_text), &d, &eb), 0, "%s", eb.msg);
 	const struct calib *c = d->calib;
 	cr_assert_not_null(c);
-	cr_assert_eq(c->n_threads, 1);
-	cr_assert_eq(c->threads[0], 1);
-	cr_assert_eq(c->n_loads, 2);
-	cr_assert_eq(c->loads[1], 1.0);
-	cr_assert_eq(c->n_q, 11);
-	cr_assert_geq(c->passes[0], 5);
-	/* the idle median is the reference: the idle cell's middle level is 1 */
-	cr_assert_float_eq(calib_slowdown(c, 1, 0, 0.5), 1.0, 1e-6);
+	/* one calibration per pass, each against its own idle median */
+	cr_assert_eq(c->n_pass, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct calib *p = c->pass[i];
+		cr_assert_eq(p->n_threads, 1);
+		cr_assert_eq(p->threads[0], 1);
+		cr_assert_eq(p->n_loads, 2);
+		cr_assert_eq(p->loads[1], 1.0);
+		cr_assert_eq(p->n_q, 11);
+		cr_assert_geq(p->passes[0], 5);
+		cr_assert_float_eq(calib_slowdown(p, 1, 0, 0.5), 1.0, 1e-6);
+		cr_assert_float_eq(calib_slowdown_of(c, 1, c->pass_ms[i][0], 0, 0.5), 1.0, 1e-6);
+	}
 	device_destroy(d);
 	FILE *f = fopen(cal, "r");
 	cr_assert_not_null(f);
@@ -322,6 +510,17 @@ Test(calib, agent_calibrate_writes_what_the_device_loader_reads, .timeout = 120)
 	cr_assert(tu_has(out, "# kernel: "), "%s", out);
 	cr_assert(tu_has(out, "# command: adascale-agent calibrate "), "%s", out);
 	cr_assert(tu_has(out, "# passes_per_cell: "), "%s", out);
+	/* each pass's length is its idle median as the metadata gives it, in ms */
+	double us[2];
+	const char *at = strstr(out, "# idle_median_us.1: ");
+	cr_assert_not_null(at, "%s", out);
+	cr_assert_eq(sscanf(at, "# idle_median_us.1: %lf %lf", &us[0], &us[1]), 2, "%s", at);
+	cr_assert_gt(us[1], us[0], "the big pass is not the longer: %g %g", us[0], us[1]);
+	char row[64];
+	for (int i = 0; i < 2; i++) {
+		snprintf(row, sizeof row, "\n1,%d,%.6f,0,0,", i, us[i] / 1000);
+		cr_assert(tu_has(out, row), "no row starting %s in\n%s", row + 1, out);
+	}
 }
 
 /* ---- a sweep: the same results whatever --jobs ---- */

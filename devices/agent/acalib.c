@@ -155,7 +155,7 @@ struct run {
 	int threads[AGENT_CALIB_MAX_THREADS];
 	int n_cpus;
 	int cpu[AGENT_MAX_CPUS]; /* the CPUs the load runs on */
-	struct samples *cell;   /* [thread][load]: slowdowns */
+	struct samples *cell;   /* [thread][pass][load]: slowdowns */
 	double *idle_us;        /* [thread][pass]: the idle median */
 	struct agent_sys *sys;
 	struct agent_cpuset cpus;
@@ -196,7 +196,7 @@ static int calibrate_threads(struct run *r, int ti, struct errbuf *eb)
 				idle = tm.median_us;
 				r->idle_us[ti * r->ps->n + pi] = idle;
 			}
-			struct samples *c = &r->cell[ti * o->n_loads + li];
+			struct samples *c = &r->cell[(ti * r->ps->n + pi) * o->n_loads + li];
 			for (int i = 0; i < t.n && rc == 0; i++)
 				if (push(c, t.x[i] / idle) < 0)
 					rc = err_set(eb, ERR_NOMEM, "out of memory for slowdowns");
@@ -224,8 +224,8 @@ static int write_calibration(void *ctx, FILE *f)
 	agent_iso_now(date, sizeof date);
 	agent_cpuset_format(&r->cpus, list, sizeof list);
 	int ok = 1;
-	ok &= fprintf(f, "# calibration: slowdown of whole passes against the idle median of "
-			 "the same pass at the same thread count, under busy threads taking "
+	ok &= fprintf(f, "# calibration: slowdown of each whole pass against its own idle "
+			 "median at the same thread count (pass_ms), under busy threads taking "
 			 "util_other of every CPU\n") > 0;
 	ok &= fprintf(f, "# agent: adascale-agent %s\n# host: %s\n# cpu: %s\n",
 		      ADASCALE_VERSION, r->sys->host,
@@ -246,7 +246,7 @@ static int write_calibration(void *ctx, FILE *f)
 		      o->m.warmup, o->m.warmup_ms, o->m.min_runs, o->m.max_runs,
 		      o->m.stable_rel, o->m.max_seconds) > 0;
 	int lo = 0, hi = 0;
-	for (int i = 0; i < r->n_threads * o->n_loads; i++) {
+	for (int i = 0; i < r->n_threads * r->ps->n * o->n_loads; i++) {
 		int n = r->cell[i].n;
 		lo = i == 0 || n < lo ? n : lo;
 		hi = n > hi ? n : hi;
@@ -262,16 +262,18 @@ static int write_calibration(void *ctx, FILE *f)
 	}
 	ok &= fprintf(f, "%s\n", AGENT_CALIB_HEADER) > 0;
 	for (int ti = 0; ok && ti < r->n_threads; ti++)
-		for (int li = 0; ok && li < o->n_loads; li++) {
-			struct samples *c = &r->cell[ti * o->n_loads + li];
-			agent_sort(c->x, c->n);
-			for (int qi = 0; ok && qi < o->n_quantiles; qi++) {
-				double q = (double)qi / (o->n_quantiles - 1);
-				ok &= fprintf(f, "%d,%.10g,%.10g,%.6f,%d\n", r->threads[ti],
-					      o->loads[li], q, agent_quantile(c->x, c->n, q),
-					      c->n) > 0;
+		for (int pi = 0; ok && pi < r->ps->n; pi++)
+			for (int li = 0; ok && li < o->n_loads; li++) {
+				struct samples *c = &r->cell[(ti * r->ps->n + pi) * o->n_loads + li];
+				double ms = r->idle_us[ti * r->ps->n + pi] / 1000.0;
+				agent_sort(c->x, c->n);
+				for (int qi = 0; ok && qi < o->n_quantiles; qi++) {
+					double q = (double)qi / (o->n_quantiles - 1);
+					ok &= fprintf(f, "%d,%d,%.6f,%.10g,%.10g,%.6f,%d\n",
+						      r->threads[ti], pi, ms, o->loads[li], q,
+						      agent_quantile(c->x, c->n, q), c->n) > 0;
+				}
 			}
-		}
 	return ok && fflush(f) == 0 ? 0 : -1;
 }
 
@@ -310,7 +312,12 @@ int agent_calib(const struct agent_calib_opts *o, const char *out_path, struct e
 		for (int i = 0; i < r.n_threads; i++)
 			r.threads[i] = i + 1;
 	}
-	r.cell = calloc((size_t)(r.n_threads * o->n_loads), sizeof *r.cell);
+	if (r.ps->n > AGENT_CALIB_MAX_PASSES) {
+		rc = err_set(eb, ERR_USAGE, "%s: %d passes, at most %d are calibrated in one run",
+			     o->spec, r.ps->n, AGENT_CALIB_MAX_PASSES);
+		goto out;
+	}
+	r.cell = calloc((size_t)(r.n_threads * r.ps->n * o->n_loads), sizeof *r.cell);
 	r.idle_us = calloc((size_t)(r.n_threads * r.ps->n), sizeof *r.idle_us);
 	if (!r.cell || !r.idle_us) {
 		rc = err_set(eb, ERR_NOMEM, "out of memory");
@@ -327,7 +334,7 @@ int agent_calib(const struct agent_calib_opts *o, const char *out_path, struct e
 	rc = afile_write(out_path, write_calibration, &r, eb);
 out:
 	if (r.cell)
-		for (int i = 0; i < r.n_threads * o->n_loads; i++)
+		for (int i = 0; i < r.n_threads * r.ps->n * o->n_loads; i++)
 			free(r.cell[i].x);
 	free(r.cell);
 	free(r.idle_us);

@@ -29,6 +29,7 @@
 
 #define AGENT_CALIB_MAX_THREADS 16
 #define AGENT_CALIB_MAX_LOADS 32
+#define AGENT_CALIB_MAX_PASSES 16 /* what the harness reads, CALIB_MAX_PASSES (calib.h) */
 
 struct agent_calib_opts {
 	const char *spec;        /* a model spec or a pass list */
@@ -69,6 +70,6 @@ int agent_calib_parse_loads(const char *s, struct agent_calib_opts *o, struct er
 /* Calibrates into out_path (NULL or "-": stdout), whole or not at all (afile.h). */
 int agent_calib(const struct agent_calib_opts *o, const char *out_path, struct errbuf *eb);
 
-#define AGENT_CALIB_HEADER "threads,util_other,quantile,slowdown,passes"
+#define AGENT_CALIB_HEADER "threads,pass,pass_ms,util_other,quantile,slowdown,passes"
 
 #endif
