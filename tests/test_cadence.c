@@ -33,22 +33,12 @@ static char out[1 << 16];
 /* tests/data/dvfs2.ini's text with `cadence = FILE` (written beside it) under [device]. */
 static const char *device_with(const char *name, const char *cadence_text)
 {
-	char file[64], key[96], ini[8192];
+	char file[64], key[96];
 	snprintf(file, sizeof file, "%s.csv", name);
 	tu_write(file, cadence_text);
-	snprintf(key, sizeof key, "[device]\ncadence = %s\n", file);
-	FILE *f = fopen("tests/data/dvfs2.ini", "r");
-	cr_assert_not_null(f);
-	char text[8192];
-	size_t n = fread(text, 1, sizeof text - 1, f);
-	text[n] = 0;
-	fclose(f);
-	/* the test device's timings are named from tests/data/: the runs give them explicitly */
-	const char *at = strstr(text, "[device]\n");
-	cr_assert_not_null(at);
-	snprintf(ini, sizeof ini, "%.*s%s%s", (int)(at - text), text, key, at + 9);
+	snprintf(key, sizeof key, "cadence = %s\n", file);
 	snprintf(file, sizeof file, "%s.ini", name);
-	return tu_write(file, ini);
+	return tu_dvfs2_with(file, key);
 }
 
 /* The variant alone at one thread, fps frames a second for 400 s, at a constant load. */

@@ -258,20 +258,12 @@ Test(calib, a_calibration_per_pass_looks_an_inference_up_by_its_length)
 	calib_destroy(c);
 }
 
-/* A device (tests/data/dvfs2.ini's, no cadence) naming calibration text cal_path. */
+/* A device (tests/data/dvfs2.ini's, no cadence) naming the calibration cal_path. */
 static const char *device_calibrated(const char *name, const char *cal_path)
 {
-	FILE *f = fopen("tests/data/dvfs2.ini", "r");
-	cr_assert_not_null(f);
-	char text[8192], ini[9000];
-	size_t n = fread(text, 1, sizeof text - 1, f);
-	text[n] = 0;
-	fclose(f);
-	const char *at = strstr(text, "[device]\n");
-	cr_assert_not_null(at);
-	snprintf(ini, sizeof ini, "%.*s[device]\ncalibration = %s\n%s", (int)(at - text), text,
-		 cal_path, at + 9);
-	return tu_write(name, ini);
+	char key[600];
+	snprintf(key, sizeof key, "calibration = %s\n", cal_path);
+	return tu_dvfs2_with(name, key);
 }
 
 #define PP_TIMINGS "devices/xeon-kvm-2vcpu/timings.csv"
@@ -355,10 +347,10 @@ Test(calib, a_run_slows_each_variant_by_the_pass_of_its_length, .timeout = 60)
 static const char good_head[] = "# note: x\nthreads,util_other,quantile,slowdown,passes\n";
 
 /* calib_load of head + body fails with a message that has want in it. */
-static void refused(const char *name, const char *body, const char *want)
+static void refused_with(const char *name, const char *head, const char *body, const char *want)
 {
 	char text[4096], path_want[600];
-	snprintf(text, sizeof text, "%s%s", good_head, body);
+	snprintf(text, sizeof text, "%s%s", head, body);
 	const char *path = tu_write(name, text);
 	struct errbuf eb = {0};
 	struct calib *c = NULL;
@@ -366,6 +358,11 @@ static void refused(const char *name, const char *body, const char *want)
 	cr_assert_null(c);
 	snprintf(path_want, sizeof path_want, "%s:%s", path, want);
 	cr_assert(tu_has(eb.msg, path_want), "%s: want '%s', got '%s'", name, path_want, eb.msg);
+}
+
+static void refused(const char *name, const char *body, const char *want)
+{
+	refused_with(name, good_head, body, want);
 }
 
 Test(calib, a_bad_line_is_refused_with_file_and_line)
@@ -417,36 +414,21 @@ Test(calib, a_bad_line_is_refused_with_file_and_line)
 	cr_assert_neq(access(db, F_OK), 0, "a database was written");
 }
 
-/* A calibration per pass of per_pass_head + body fails with a message that has want. */
-static void refused_per_pass(const char *name, const char *head, const char *body,
-			     const char *want)
-{
-	char text[4096], path_want[600];
-	snprintf(text, sizeof text, "%s%s", head, body);
-	const char *path = tu_write(name, text);
-	struct errbuf eb = {0};
-	struct calib *c = NULL;
-	cr_assert_lt(calib_load(path, &c, &eb), 0, "%s was accepted", name);
-	cr_assert_null(c);
-	snprintf(path_want, sizeof path_want, "%s:%s", path, want);
-	cr_assert(tu_has(eb.msg, path_want), "%s: want '%s', got '%s'", name, path_want, eb.msg);
-}
-
 Test(calib, a_bad_calibration_per_pass_is_refused_with_file_and_line)
 {
 	/* lines: 1 header, 2.. rows */
-	refused_per_pass("pp-len.csv", per_pass_head,
+	refused_with("pp-len.csv", per_pass_head,
 			 "1,0,1,0,0,1,5\n1,0,1,0,1,1,5\n1,0,1.5,0.5,0,2,5\n1,0,1.5,0.5,1,2,5\n",
 			 "4: pass_ms 1.5 differs from 1 given for pass 0 at 1 threads on line 2");
-	refused_per_pass("pp-gap.csv", per_pass_head, "1,1,1,0,0,1,5\n1,1,1,0,1,1,5\n",
+	refused_with("pp-gap.csv", per_pass_head, "1,1,1,0,0,1,5\n1,1,1,0,1,1,5\n",
 			 "2: no rows for pass 0");
-	refused_per_pass("pp-neg.csv", per_pass_head, "1,0,-1,0,0,1,5\n1,0,-1,0,1,1,5\n",
+	refused_with("pp-neg.csv", per_pass_head, "1,0,-1,0,0,1,5\n1,0,-1,0,1,1,5\n",
 			 "2:3: column 'pass_ms'");
 	/* pass 1's own cell, named by its line among every pass's */
-	refused_per_pass("pp-dec.csv", per_pass_head,
+	refused_with("pp-dec.csv", per_pass_head,
 			 "1,0,1,0,0,1,5\n1,0,1,0,1,1,5\n1,1,4,0,0,1,5\n1,1,4,0,1,0.5,5\n",
 			 "5: slowdown 0.5 is below 1");
-	refused_per_pass("pp-nolen.csv", "threads,pass,util_other,quantile,slowdown,passes\n",
+	refused_with("pp-nolen.csv", "threads,pass,util_other,quantile,slowdown,passes\n",
 			 "1,0,0,0,1,5\n1,0,0,1,1,5\n", "1: missing column 'pass_ms'");
 }
 

@@ -174,3 +174,19 @@ double tu_variant_ms(const char *timings, const char *ops, int threads)
 	model_destroy(m);
 	return us / 1000;
 }
+
+const char *tu_dvfs2_with(const char *name, const char *device_lines)
+{
+	FILE *f = fopen("tests/data/dvfs2.ini", "r");
+	cr_assert_not_null(f);
+	char text[8192], ini[9000];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	text[n] = 0;
+	fclose(f);
+	/* the test device's timings are named from tests/data/: the runs give them explicitly */
+	const char *at = strstr(text, "[device]\n");
+	cr_assert_not_null(at);
+	snprintf(ini, sizeof ini, "%.*s[device]\n%s%s", (int)(at - text), text, device_lines,
+		 at + 9);
+	return tu_write(name, ini);
+}

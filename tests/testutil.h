@@ -32,6 +32,11 @@ double tu_mem_avail_mb(void);
  * quant=fp32") at threads threads in the timings file timings: the test's expected scale.
  */
 double tu_variant_ms(const char *timings, const char *ops, int threads);
+/*
+ * tests/data/dvfs2.ini's text with device_lines (e.g. "cadence = c.csv\n") first under
+ * [device], written as name in the scratch folder (files it names are looked up there).
+ */
+const char *tu_dvfs2_with(const char *name, const char *device_lines);
 
 /* Criterion timeouts are written `.timeout = 60 * TU_SLOW`: `make valgrind` builds with
    -DTU_SLOW=20, since memcheck runs code 20 to 50 times slower. */
