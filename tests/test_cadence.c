@@ -45,26 +45,9 @@ static const char *device_with(const char *name, const char *cadence_text)
 static struct run_output *loaded_run(const char *device, double fps, const char *service,
 				     double util)
 {
-	char workload[64], trace[64];
-	snprintf(workload, sizeof workload, "periodic:fps=%g,service=%s", fps, service);
-	snprintf(trace, sizeof trace, "time_s,util_other\n0,%g\n", util);
-	struct run_config c;
-	run_config_defaults(&c);
-	c.trace = tu_write("cad-load.csv", trace);
-	c.duration_s = 400;
-	c.device = device;
-	c.timings = TIMINGS;
-	c.model = "mobilenet_v1";
-	c.ops = VARIANT;
-	c.policy = "static:variant=0,threads=1";
-	c.workload = workload;
-	c.deadline_ms = 1e6;
-	c.seed = 3;
-	struct errbuf eb = {0};
-	struct run_output *o = NULL;
-	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(o->m.served, (int64_t)llround(fps * 400));
-	return o;
+	return tu_lone_run(&(struct tu_lone){.device = device, .timings = TIMINGS, .ops = VARIANT,
+					     .service = service, .util = util, .fps = fps,
+					     .duration_s = 400, .seed = 3});
 }
 
 /* The same on an idle trace. */

@@ -271,21 +271,9 @@ static const char *device_calibrated(const char *name, const char *cal_path)
 /* One variant alone at one thread, 5 frames a second for 60 s at load 0.5: its p50 (ms). */
 static double pp_p50_ms(const char *device, const char *ops)
 {
-	struct run_config c;
-	run_config_defaults(&c);
-	c.trace = tu_write("pp-load.csv", "time_s,util_other\n0,0.5\n");
-	c.duration_s = 60;
-	c.device = device;
-	c.timings = PP_TIMINGS;
-	c.model = "mobilenet_v1";
-	c.ops = ops;
-	c.policy = "static:variant=0,threads=1";
-	c.workload = "periodic:fps=5,service=det";
-	c.deadline_ms = 1e6;
-	c.seed = 2;
-	struct errbuf eb = {0};
-	struct run_output *o = NULL;
-	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
+	struct run_output *o = tu_lone_run(&(struct tu_lone){
+		.device = device, .timings = PP_TIMINGS, .ops = ops, .service = "det", .util = 0.5,
+		.fps = 5, .duration_s = 60, .seed = 2});
 	double p50 = o->m.lat_p50_ms;
 	cr_assert(tu_has(o->notes, ", per pass (2 passes; an inference takes the two of nearest "),
 		  "%s", o->notes);
@@ -681,26 +669,9 @@ static void variant_us(double *med, double *p10, double *p90)
  */
 static struct run_output *lone_run(const char *device, double u, const char *service)
 {
-	char trace[64], workload[64];
-	snprintf(trace, sizeof trace, "time_s,util_other\n0,%g\n", u);
-	snprintf(workload, sizeof workload, "periodic:fps=5,service=%s", service);
-	struct run_config c;
-	run_config_defaults(&c);
-	c.trace = tu_write("lone.csv", trace);
-	c.duration_s = 400;
-	c.device = device;
-	c.timings = TIMINGS;
-	c.model = "mobilenet_v1";
-	c.ops = VARIANT;
-	c.policy = "static:variant=0,threads=1";
-	c.workload = workload;
-	c.deadline_ms = 1e6;
-	c.seed = 5;
-	struct errbuf eb = {0};
-	struct run_output *o = NULL;
-	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(o->m.served, 2000);
-	return o;
+	return tu_lone_run(&(struct tu_lone){.device = device, .timings = TIMINGS, .ops = VARIANT,
+					     .service = service, .util = u, .fps = 5,
+					     .duration_s = 400, .seed = 5});
 }
 
 /* The standard normal CDF. */

@@ -42,25 +42,10 @@ static const char *timings_with(const char *name, const char *lines)
 /* The variant alone at one thread, 5 a second for 200 s, idle, on timings. */
 static struct run_output *lone(const char *timings, const char *service)
 {
-	char workload[64];
-	snprintf(workload, sizeof workload, "periodic:fps=5,service=%s", service);
-	struct run_config c;
-	run_config_defaults(&c);
-	c.trace = tu_write("level-idle.csv", "time_s,util_other\n0,0\n");
-	c.duration_s = 200;
-	c.device = "tests/data/dvfs2.ini";
-	c.timings = timings;
-	c.model = "mobilenet_v1";
-	c.ops = "width=0.25 res=128 quant=fp32";
-	c.policy = "static:variant=0,threads=1";
-	c.workload = workload;
-	c.deadline_ms = 1e6;
-	c.seed = 5;
-	struct errbuf eb = {0};
-	struct run_output *o = NULL;
-	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(o->m.served, 1000);
-	return o;
+	return tu_lone_run(&(struct tu_lone){.device = "tests/data/dvfs2.ini", .timings = timings,
+					     .ops = "width=0.25 res=128 quant=fp32",
+					     .service = service, .util = 0, .fps = 5,
+					     .duration_s = 200, .seed = 5});
 }
 
 Test(level, a_pass_timed_whole_sets_the_variants_level, .timeout = 60)

@@ -7,6 +7,7 @@
 
 #include <ftw.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "err.h"
 #include "model.h"
+#include "run.h"
 #include "timings.h"
 
 /*
@@ -189,4 +191,28 @@ const char *tu_dvfs2_with(const char *name, const char *device_lines)
 	snprintf(ini, sizeof ini, "%.*s[device]\n%s%s", (int)(at - text), text, device_lines,
 		 at + 9);
 	return tu_write(name, ini);
+}
+
+struct run_output *tu_lone_run(const struct tu_lone *l)
+{
+	char trace[64], workload[64];
+	snprintf(trace, sizeof trace, "time_s,util_other\n0,%g\n", l->util);
+	snprintf(workload, sizeof workload, "periodic:fps=%g,service=%s", l->fps, l->service);
+	struct run_config c;
+	run_config_defaults(&c);
+	c.trace = tu_write("lone.csv", trace);
+	c.duration_s = l->duration_s;
+	c.device = l->device;
+	c.timings = l->timings;
+	c.model = "mobilenet_v1";
+	c.ops = l->ops;
+	c.policy = "static:variant=0,threads=1";
+	c.workload = workload;
+	c.deadline_ms = 1e6;
+	c.seed = l->seed;
+	struct errbuf eb = {0};
+	struct run_output *o = NULL;
+	cr_assert_eq(run_execute(&c, &o, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(o->m.served, (int64_t)llround(l->fps * l->duration_s));
+	return o;
 }

@@ -6,6 +6,9 @@
 #define ADASCALE_TESTUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct run_output;
 
 /* A fresh folder under /tmp (made once per process); the string is static. */
 const char *tu_dir(void);
@@ -37,6 +40,21 @@ double tu_variant_ms(const char *timings, const char *ops, int threads);
  * [device], written as name in the scratch folder (files it names are looked up there).
  */
 const char *tu_dvfs2_with(const char *name, const char *device_lines);
+
+/* One MobileNet V1 variant run alone (tu_lone_run). */
+struct tu_lone {
+	const char *device, *timings, *ops; /* ops: one variant, e.g. "width=0.25 res=128" */
+	const char *service;                /* the workload's service=, e.g. "det" */
+	double util;                        /* the constant trace's util_other */
+	double fps, duration_s;
+	uint64_t seed;
+};
+/*
+ * Runs l's variant alone at one thread (static:variant=0,threads=1), fps frames a second
+ * for duration_s on a constant trace at load util, deadline 1e6 ms; asserts that the run
+ * succeeded and served every frame. The caller destroys the output.
+ */
+struct run_output *tu_lone_run(const struct tu_lone *l);
 
 /* Criterion timeouts are written `.timeout = 60 * TU_SLOW`: `make valgrind` builds with
    -DTU_SLOW=20, since memcheck runs code 20 to 50 times slower. */
