@@ -58,6 +58,12 @@ static struct run_output *lone_run(const char *device, double fps, const char *s
 
 static const char head[] = "threads,gap_ms,quantile,slowdown,passes\n";
 
+/* A slowdown s within [lo, hi], widened by the latency histogram's 0.1% bins. */
+static void assert_slowdown(double s, double lo, double hi, const char *what)
+{
+	cr_assert(s > lo * 0.999 && s < hi * 1.001, "%s slowdown %g", what, s);
+}
+
 Test(cadence, a_pass_after_a_gap_beyond_the_largest_pays_that_gaps_slowdown, .timeout = 60)
 {
 	double med = tu_variant_ms(TIMINGS, VARIANT, 1);
@@ -74,8 +80,8 @@ Test(cadence, a_pass_after_a_gap_beyond_the_largest_pays_that_gaps_slowdown, .ti
 	struct run_output *o = lone_run(dev, 5, "det");
 	cr_assert(tu_has(o->notes, "idle gaps: measured cadence "), "%s", o->notes);
 	double s50 = o->m.lat_p50_ms / med, s95 = o->m.lat_p95_ms / med;
-	cr_assert(s50 > 2.91 * 0.999 && s50 < 3.09 * 1.001, "p50 slowdown %g", s50);
-	cr_assert(s95 > 3.86 * 0.999 && s95 < 3.94 * 1.001, "p95 slowdown %g", s95);
+	assert_slowdown(s50, 2.91, 3.09, "p50");
+	assert_slowdown(s95, 3.86, 3.94, "p95");
 	run_output_destroy(o);
 	/* without the cadence the same run takes the median every time */
 	o = lone_run("tests/data/dvfs2.ini", 5, "det");
@@ -142,13 +148,13 @@ Test(cadence, under_load_a_gap_costs_what_the_cadence_at_that_load_says, .timeou
 	 */
 	struct run_output *o = loaded_run(dev, 5, "det", 0.5);
 	double s50 = o->m.lat_p50_ms / med, s95 = o->m.lat_p95_ms / med;
-	cr_assert(s50 > 1.955 * 0.999 && s50 < 2.045 * 1.001, "p50 slowdown %g", s50);
-	cr_assert(s95 > 2.43 * 0.999 && s95 < 2.47 * 1.001, "p95 slowdown %g", s95);
+	assert_slowdown(s50, 1.955, 2.045, "p50");
+	assert_slowdown(s95, 2.43, 2.47, "p95");
 	run_output_destroy(o);
 	/* idle, the same file gives the idle cadence alone: uniform on [2, 4] */
 	o = loaded_run(dev, 5, "det", 0);
 	s50 = o->m.lat_p50_ms / med;
-	cr_assert(s50 > 2.91 * 0.999 && s50 < 3.09 * 1.001, "idle p50 slowdown %g", s50);
+	assert_slowdown(s50, 2.91, 3.09, "idle p50");
 	run_output_destroy(o);
 	/* a cadence under load without its idle rows is refused */
 	snprintf(text, sizeof text,
@@ -181,8 +187,8 @@ Test(cadence, drawn_work_takes_the_cadences_spread_and_its_gap_at_the_same_level
 	struct run_output *o = lone_run(dev, 5, "meas");
 	cr_assert(tu_has(o->notes, "from the cadence's idle back-to-back spread"), "%s", o->notes);
 	double s50 = o->m.lat_p50_ms / med, s95 = o->m.lat_p95_ms / med;
-	cr_assert(s50 > 1.964 * 0.999 && s50 < 2.036 * 1.001, "p50 slowdown %g", s50);
-	cr_assert(s95 > 2.344 * 0.999 && s95 < 2.376 * 1.001, "p95 slowdown %g", s95);
+	assert_slowdown(s50, 1.964, 2.036, "p50");
+	assert_slowdown(s95, 2.344, 2.376, "p95");
 	/* the rule is in the run's identity: a resumed sweep does not take older runs for it */
 	char key_meas[65];
 	memcpy(key_meas, o->config_key, sizeof key_meas);
@@ -191,7 +197,7 @@ Test(cadence, drawn_work_takes_the_cadences_spread_and_its_gap_at_the_same_level
 	/* with the work at its median the same device takes the gap alone: 2 x the median at p50 */
 	o = lone_run(dev, 5, "det");
 	s50 = o->m.lat_p50_ms / med;
-	cr_assert(s50 > 1.982 * 0.999 && s50 < 2.018 * 1.001, "det p50 slowdown %g", s50);
+	assert_slowdown(s50, 1.982, 2.018, "det p50");
 	cr_assert(!tu_has(o->config, "work=cadence spread"), "%s", o->config);
 	cr_assert_str_neq(o->config_key, key_meas);
 	run_output_destroy(o);

@@ -643,24 +643,17 @@ Test(calib, drawn_work_has_the_profiled_quantiles)
 /* The test variant's median, p10 and p90 sums at one thread (us), from the timings file. */
 static void variant_us(double *med, double *p10, double *p90)
 {
-	struct errbuf eb = {0};
-	struct model *m;
-	struct variant_set *vs;
-	struct timings *t;
-	cr_assert_eq(model_load("mobilenet_v1", &m, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(variants_enumerate(m, VARIANT, &vs, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(timings_load(TIMINGS, &t, &eb), 0, "%s", eb.msg);
+	struct tu_variant v;
+	tu_variant_open(&v, TIMINGS, VARIANT);
 	*med = *p10 = *p90 = 0;
-	for (int i = 0; i < vs->v[0].spec->n_layers; i++) {
-		const struct timing *g = timings_find(t, &vs->v[0].spec->layers[i].k, 1);
+	for (int i = 0; i < v.spec->n_layers; i++) {
+		const struct timing *g = timings_find(v.t, &v.spec->layers[i].k, 1);
 		cr_assert_not_null(g);
 		*med += g->median_us;
 		*p10 += g->p10_us;
 		*p90 += g->p90_us;
 	}
-	timings_destroy(t);
-	variant_set_destroy(vs);
-	model_destroy(m);
+	tu_variant_close(&v);
 }
 
 /*

@@ -160,20 +160,29 @@ double tu_mem_avail_mb(void)
 	return kb > 0 ? kb / 1024 : -1;
 }
 
-double tu_variant_ms(const char *timings, const char *ops, int threads)
+void tu_variant_open(struct tu_variant *v, const char *timings, const char *ops)
 {
 	struct errbuf eb = {0};
-	struct model *m;
-	struct variant_set *vs;
-	struct timings *t;
-	cr_assert_eq(model_load("mobilenet_v1", &m, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(variants_enumerate(m, ops, &vs, &eb), 0, "%s", eb.msg);
-	cr_assert_eq(timings_load(timings, &t, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(model_load("mobilenet_v1", &v->m, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(variants_enumerate(v->m, ops, &v->vs, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(timings_load(timings, &v->t, &eb), 0, "%s", eb.msg);
+	v->spec = v->vs->v[0].spec;
+}
+
+void tu_variant_close(struct tu_variant *v)
+{
+	timings_destroy(v->t);
+	variant_set_destroy(v->vs);
+	model_destroy(v->m);
+}
+
+double tu_variant_ms(const char *timings, const char *ops, int threads)
+{
+	struct tu_variant v;
+	tu_variant_open(&v, timings, ops);
 	double us;
-	cr_assert_eq(timings_model_us(t, vs->v[0].spec, threads, &us, NULL), 0);
-	timings_destroy(t);
-	variant_set_destroy(vs);
-	model_destroy(m);
+	cr_assert_eq(timings_model_us(v.t, v.spec, threads, &us, NULL), 0);
+	tu_variant_close(&v);
 	return us / 1000;
 }
 

@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct model;
 struct run_output;
+struct timings;
+struct variant_set;
 
 /* A fresh folder under /tmp (made once per process); the string is static. */
 const char *tu_dir(void);
@@ -35,6 +38,18 @@ double tu_mem_avail_mb(void);
  * quant=fp32") at threads threads in the timings file timings: the test's expected scale.
  */
 double tu_variant_ms(const char *timings, const char *ops, int threads);
+/*
+ * MobileNet V1's variant ops with the timings file timings, loaded for a test (it stops on
+ * a load error); tu_variant_close frees what tu_variant_open loaded.
+ */
+struct tu_variant {
+	struct model *m;
+	struct variant_set *vs;
+	struct timings *t;
+	struct model *spec; /* the variant's layers: vs->v[0].spec */
+};
+void tu_variant_open(struct tu_variant *v, const char *timings, const char *ops);
+void tu_variant_close(struct tu_variant *v);
 /*
  * tests/data/dvfs2.ini's text with device_lines (e.g. "cadence = c.csv\n") first under
  * [device], written as name in the scratch folder (files it names are looked up there).
