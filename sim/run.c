@@ -731,19 +731,16 @@ static int schedule_done(struct sim *s, int64_t now)
 	int t = s->vt.cur_threads;
 	if (__builtin_expect(s->job_cluster != s->dm.cluster, 0)) {
 		other_cluster_costs(s, t);
+	} else if (s->dm.calib) {
+		/* the level drawn at the start holds: only the load and cores change */
+		struct devmodel_state d = dm_state(s, &s->st);
+		d.pass_ms = s->job_pass_ms;
+		devmodel_costs_at(&s->dm, &d, t, s->job_level, &s->job_rate, &s->job_power_mw);
 	} else {
 		if (!s->st_valid[t])
 			state_costs(s, t);
-		if (s->dm.calib) {
-			/* the level drawn at the start holds: only the load and cores change */
-			struct devmodel_state d = dm_state(s, &s->st);
-			d.pass_ms = s->job_pass_ms;
-			devmodel_costs_at(&s->dm, &d, t, s->job_level, &s->job_rate,
-					  &s->job_power_mw);
-		} else {
-			s->job_rate = s->st_rate[t];
-			s->job_power_mw = s->st_power_mw[t];
-		}
+		s->job_rate = s->st_rate[t];
+		s->job_power_mw = s->st_power_mw[t];
 	}
 	double ns = ceil(s->job_remaining_us * 1000.0 / s->job_rate);
 	if (ns > 9e18 - (double)now)
