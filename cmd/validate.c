@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "calib.h"
 #include "contain.h"
+#include "device.h"
 #include "opt.h"
 #include "run.h"
 #include "served.h"
@@ -30,14 +32,17 @@ static const char help[] =
 	"                          | --trace F --device F [--timings F] --model M [--ops ...]\n"
 	"                            --policy P [--workload W] [--deadline-ms MS] [--seed N]\n"
 	"                            [--duration-s S] [--queue N] [--drop newest|oldest]\n"
-	"                            [--ignore COLUMNS] [--served-out FILE])\n"
+	"                            [--ignore COLUMNS] [--load-shape spread|packed]\n"
+	"                            [--served-out FILE])\n"
 	"Sets a real run beside its simulation. With --served, the served file (written by\n"
 	"adascale-agent serve on a device) is the real run; --trace, --device and --timings\n"
 	"then say where those files are here when the device had them elsewhere (their SHA-256\n"
 	"must be the served run's). Without it, adascale-agent serve (from this program's\n"
 	"folder) serves here with the arguments given, writing --served-out (default\n"
 	"DB.TAG.served.csv); --ignore names trace columns serve cannot apply (the simulation\n"
-	"still applies them: better a trace without them). The real run is\n"
+	"still applies them: better a trace without them); its competing load takes the\n"
+	"CPUs in --load-shape, by default the shape the device's calibration was measured in\n"
+	"(spread when it has none), so that both worlds read util_other alike. The real run is\n"
 	"stored (world 'real'), then simulated with the same trace, device, timings, model,\n"
 	"policy, deadline, queue and seed, its arrivals taken from the served file (a file:\n"
 	"workload written to DB.SHA.arrivals.csv, service=meas: work drawn from the measured\n"
@@ -47,7 +52,7 @@ static const char help[] =
 	"docs/validation.md, as Markdown (stdout and -o) and CSV (--csv).\n";
 
 struct args {
-	const char *db, *tag, *md, *csv, *served, *served_out, *ignore;
+	const char *db, *tag, *md, *csv, *served, *served_out, *ignore, *load_shape;
 	struct run_config c;
 	const char *deadline_text;
 	int have_seed, have_deadline;
@@ -96,9 +101,33 @@ static void opt_arg(struct argv_pool *p, const char *name, const char *value)
 	}
 }
 
+/*
+ * The load shapes the device's calibration and cadence were measured in ("" for one it
+ * does not have, or when the device does not load: the run then says why).
+ */
+static void device_shapes(const char *device, char calib[8], char cad[8])
+{
+	struct device *d = NULL;
+	struct errbuf eb = {0};
+	calib[0] = cad[0] = '\0';
+	if (!device || device_load(device, &d, &eb) < 0)
+		return;
+	if (d->calib)
+		snprintf(calib, 8, "%s", d->calib->load_shape);
+	if (d->cad)
+		snprintf(cad, 8, "%s", d->cad->load_shape);
+	device_destroy(d);
+}
+
 /* Runs adascale-agent serve with the run's arguments, writing out_path. */
 static int serve_here(const struct args *a, const char *out_path, struct errbuf *eb)
 {
+	char shape_calib[8], shape_cad[8];
+	device_shapes(a->c.device, shape_calib, shape_cad);
+	const char *shape = a->load_shape ? a->load_shape
+			    : shape_calib[0] ? shape_calib
+			    : shape_cad[0]   ? shape_cad
+					     : "spread";
 	char agent[PATH_MAX], seed[32], dur[64];
 	int rc = agent_path(agent, sizeof agent, eb);
 	if (rc < 0)
@@ -127,6 +156,7 @@ static int serve_here(const struct args *a, const char *out_path, struct errbuf 
 	opt_arg(&p, "--queue", queue);
 	opt_arg(&p, "--drop", a->c.drop_oldest ? "oldest" : "newest");
 	opt_arg(&p, "--ignore", a->ignore);
+	opt_arg(&p, "--load-shape", shape);
 	opt_arg(&p, "-o", out_path);
 	fflush(stdout);
 	pid_t pid = fork();
@@ -149,6 +179,26 @@ static int serve_here(const struct args *a, const char *out_path, struct errbuf 
 }
 
 /* A local file given for one the served run used: its SHA-256 must be the served one's. */
+/*
+ * Says on standard error when the served run's load took the CPUs in another shape than the
+ * one the device's calibration or cadence was measured in: the simulation then reads each
+ * load level as the other shape. Nothing when the device does not load (the run says why).
+ */
+static void check_load_shape(const struct served *sv, const char *device)
+{
+	char shape[2][8];
+	const char *what[2] = {"calibration", "cadence"};
+	if (!sv->load_shape[0])
+		return;
+	device_shapes(device, shape[0], shape[1]);
+	for (int i = 0; i < 2; i++)
+		if (shape[i][0] && strcmp(shape[i], sv->load_shape) != 0)
+			fprintf(stderr, "adascale validate: the served run's load was %s, the "
+				"device's %s was measured %s: the simulation reads each load level "
+				"in the other shape; measure the device with the served run's "
+				"(--load-shape)\n", sv->load_shape, what[i], shape[i]);
+}
+
 static int same_file(const char *what, const char *path, const char *want, struct errbuf *eb)
 {
 	char hex[65];
@@ -196,6 +246,16 @@ static int parse_deadline(const char *v, void *dst, char *why, size_t n)
 	return run_deadline_parse(v, &a->c.deadline_ms, &a->c.deadline_auto, why, n);
 }
 
+static int parse_shape(const char *v, void *dst, char *why, size_t n)
+{
+	(void)why;
+	(void)n;
+	if (strcmp(v, "spread") && strcmp(v, "packed"))
+		return -1;
+	*(const char **)dst = v;
+	return 0;
+}
+
 static int parse_drop(const char *v, void *dst, char *why, size_t n)
 {
 	(void)why;
@@ -223,6 +283,8 @@ int cmd_validate(int argc, char **argv)
 		{.name = "served", .type = OPT_STR, .dst = &a.served},
 		{.name = "served-out", .type = OPT_STR, .dst = &a.served_out},
 		{.name = "ignore", .type = OPT_STR, .dst = &a.ignore},
+		{.name = "load-shape", .type = OPT_FN, .dst = &a.load_shape, .fn = parse_shape,
+		 .takes = "takes spread or packed"},
 		{.name = "trace", .short_name = 't', .type = OPT_STR, .dst = &a.c.trace},
 		{.name = "device", .short_name = 'd', .type = OPT_STR, .dst = &a.c.device},
 		{.name = "timings", .type = OPT_STR, .dst = &a.c.timings},
@@ -247,7 +309,8 @@ int cmd_validate(int argc, char **argv)
 	if (!a.db)
 		return opt_usage(&v, "--db is required");
 	if (a.served && (a.c.model || a.c.ops || a.c.policy || a.c.workload || a.have_deadline ||
-			 a.duration_s > 0 || a.ignore || a.served_out || a.c.queue_cap != 4 ||
+			 a.duration_s > 0 || a.ignore || a.load_shape || a.served_out ||
+			 a.c.queue_cap != 4 ||
 			 a.c.drop_oldest))
 		return opt_usage(&v, "--served takes the run's arguments from the served file: give "
 				     "only --trace, --device and --timings with it");
@@ -310,6 +373,7 @@ int cmd_validate(int argc, char **argv)
 	snprintf(workload, sizeof workload, "file:%s,service=meas", arrivals);
 	c.workload = workload;
 	c.duration_s = sv->end_ms / 1e3; /* the served run's end: the same unfinished requests */
+	check_load_shape(sv, c.device);
 	if ((rc = contain_run(&c, CONTAIN_DECIDE_TIMEOUT_S, &sim, &eb)) < 0)
 		goto fail;
 	c.deadline_ms = sim->deadline_ms;

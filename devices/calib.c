@@ -149,14 +149,30 @@ fail:
 	return rc < 0 ? rc : ERR_PARSE;
 }
 
+/* The file's `# load_shape:` into shape ("spread" when it has none): 0, or ERR_PARSE. */
+static int load_shape_of(const struct csvin *in, char *shape, size_t len, struct errbuf *eb)
+{
+	const char *v = csvin_meta(in, "load_shape");
+	if (v && strcmp(v, "spread") != 0 && strcmp(v, "packed") != 0)
+		return err_set(eb, ERR_PARSE, "%s:%ld: load_shape '%.32s' is neither spread nor "
+			       "packed", csvin_path(in), csvin_meta_line(in, "load_shape"), v);
+	snprintf(shape, len, "%s", v ? v : "spread");
+	return 0;
+}
+
 int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 {
 	struct csvin *in = csvin_open(path, eb);
 	if (!in)
 		return eb ? eb->code : ERR_IO;
+	char shape[8];
 	int c_pass = csvin_col(in, "pass");
-	int rc = c_pass >= 0 ? load_passes(path, in, c_pass, out, eb)
-			     : load_where(path, "util_other", 0, 1, NULL, 0, out, eb);
+	int rc = load_shape_of(in, shape, sizeof shape, eb);
+	if (rc == 0)
+		rc = c_pass >= 0 ? load_passes(path, in, c_pass, out, eb)
+				 : load_where(path, "util_other", 0, 1, NULL, 0, out, eb);
+	if (rc == 0)
+		snprintf((*out)->load_shape, sizeof (*out)->load_shape, "%s", shape);
 	csvin_close(in);
 	return rc;
 }
@@ -164,7 +180,17 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 int calib_load_keyed(const char *path, const char *key, double key_lo, double key_hi,
 		     struct calib **out, struct errbuf *eb)
 {
-	return load_where(path, key, key_lo, key_hi, NULL, 0, out, eb);
+	struct csvin *in = csvin_open(path, eb);
+	if (!in)
+		return eb ? eb->code : ERR_IO;
+	char shape[8];
+	int rc = load_shape_of(in, shape, sizeof shape, eb);
+	csvin_close(in);
+	if (rc == 0)
+		rc = load_where(path, key, key_lo, key_hi, NULL, 0, out, eb);
+	if (rc == 0)
+		snprintf((*out)->load_shape, sizeof (*out)->load_shape, "%s", shape);
+	return rc;
 }
 
 /*
@@ -497,6 +523,8 @@ int cadence_load(const char *path, struct cadence **out, struct errbuf *eb)
 		rc = eb ? eb->code : ERR_IO;
 		goto fail;
 	}
+	if ((rc = load_shape_of(in, k->load_shape, sizeof k->load_shape, eb)) < 0)
+		goto fail;
 	int c_u = csvin_col(in, "util_other"); /* optional: a cadence without it is idle */
 	int has0 = c_u < 0;
 	long first = 0;

@@ -37,6 +37,9 @@
 struct calib {
 	char path[PATH_MAX];
 	char sha256[65];
+	/* How its load took the CPUs (the file's `# load_shape:`, aload.h): "spread" (also a
+	   file that does not say, as every file before the key) or "packed". */
+	char load_shape[8];
 	int n_threads;
 	int threads[CALIB_MAX_THREADS]; /* ascending */
 	int n_loads;
@@ -94,6 +97,7 @@ double calib_slowdown_of(const struct calib *c, int threads, double pass_ms, dou
 struct cadence {
 	char path[PATH_MAX];
 	char sha256[65];
+	char load_shape[8];                /* as a calibration's */
 	int n_loads;
 	double loads[CALIB_MAX_LOADS];     /* ascending, 0 first */
 	struct calib *at[CALIB_MAX_LOADS]; /* owned: the cadence at loads[i], keyed by gap_ms */

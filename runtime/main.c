@@ -333,7 +333,8 @@ static int cmd_run(const struct opt_verb *v, int argc, char **argv)
 
 static const char calibrate_help[] =
 	"usage: " PROG " calibrate [SPEC.csv|PASSES.csv] [--threads 1,2] [--loads 0,0.5,1]\n"
-	"        [--period-ms MS] [--quantiles N] [--backend auto|openblas|xnnpack]\n"
+	"        [--period-ms MS] [--load-shape spread|packed] [--quantiles N]\n"
+	"        [--backend auto|openblas|xnnpack]\n"
 	"        [--dtype fp32|fp16|int8] [--warmup N] [--warmup-ms MS] [--min-runs N]\n"
 	"        [--max-runs N] [--max-seconds S] [--cpus LIST] [--seed N] [--quiet] [-o OUT]\n"
 	"\n"
@@ -347,6 +348,8 @@ static const char calibrate_help[] =
 	"  --loads LIST        load levels (util_other) in 0..1, ascending from 0\n"
 	"                      (0,0.25,0.5,0.75,1)\n"
 	"  --period-ms MS      a busy thread's period: busy for the level's share of it (5)\n"
+	"  --load-shape S      how a load level takes the CPUs: spread (that share of every\n"
+	"                      CPU, phases spread) or packed (whole CPUs first) (spread)\n"
 	"  --quantiles N       quantile levels written per cell, 0 .. 1 evenly (101)\n"
 	"  --backend B         auto, openblas or xnnpack (auto)\n"
 	"  --dtype D           fp32, fp16 or int8, for a spec without a dtype column (fp32)\n"
@@ -406,6 +409,8 @@ static int cmd_calibrate(const struct opt_verb *v, int argc, char **argv)
 		 .takes = "takes ascending levels in 0..1 from 0, like 0,0.5,1"},
 		{.name = "period-ms", .type = OPT_DOUBLE, .dst = &o.period_ms, .min = 0.1,
 		 .max = 1000, .takes = "takes a number in 0.1..1000"},
+		{.name = "load-shape", .type = OPT_FN, .dst = &o.shape, .fn = agent_load_shape_opt,
+		 .takes = "takes spread or packed"},
 		{.name = "quantiles", .type = OPT_INT, .dst = &o.n_quantiles, .min = 2, .max = 1001,
 		 .takes = "takes a whole number in 2..1001"},
 		{.name = "backend", .type = OPT_STR, .dst = &backend},
@@ -449,7 +454,8 @@ static int cmd_calibrate(const struct opt_verb *v, int argc, char **argv)
 
 static const char cadence_help[] =
 	"usage: " PROG " cadence [PASSES.csv|SPEC.csv] [--threads 1,2] [--gaps 0,10,100]\n"
-	"        [--loads 0,0.5,0.9] [--rounds N] [--warmup N] [--quantiles N] [--backend auto|openblas|xnnpack]\n"
+	"        [--loads 0,0.5,0.9] [--load-shape spread|packed] [--rounds N] [--warmup N]\n"
+	"        [--quantiles N] [--backend auto|openblas|xnnpack]\n"
 	"        [--dtype fp32|fp16|int8] [--seed N] [--quiet] [-o OUT]\n"
 	"\n"
 	"What the idle gap before a pass costs: for each thread count and each pass of a pass\n"
@@ -463,6 +469,8 @@ static const char cadence_help[] =
 	"  --threads LIST      thread counts, like 1,2,4 (1 .. the CPUs it may use)\n"
 	"  --gaps LIST         idle gaps in ms, ascending from 0 (0,2,5,10,20,50,100,200,500)\n"
 	"  --loads LIST        util_other levels, ascending from 0 (0: idle only)\n"
+	"  --load-shape S      how a load level takes the CPUs: spread (that share of every\n"
+	"                      CPU, phases spread) or packed (whole CPUs first) (spread)\n"
 	"  --rounds N          passes timed after each gap (40)\n"
 	"  --warmup N          passes back to back before the rounds, per pass (5)\n"
 	"  --quantiles N       quantile levels written per cell, 0 .. 1 evenly (21)\n"
@@ -514,6 +522,8 @@ static int cmd_cadence(const struct opt_verb *v, int argc, char **argv)
 		 .takes = "takes ascending gaps in ms from 0, like 0,10,100"},
 		{.name = "loads", .type = OPT_FN, .dst = &o, .fn = opt_cadence_loads,
 		 .takes = "takes ascending util_other levels from 0, like 0,0.5,0.9"},
+		{.name = "load-shape", .type = OPT_FN, .dst = &o.shape, .fn = agent_load_shape_opt,
+		 .takes = "takes spread or packed"},
 		{.name = "rounds", .type = OPT_INT, .dst = &o.rounds, .min = 1, .max = 100000,
 		 .takes = "takes a whole number in 1..100000"},
 		{.name = "warmup", .type = OPT_INT, .dst = &o.warmup, .min = 0, .max = 100000,
@@ -601,7 +611,8 @@ static const char serve_help[] =
 	"        [--ops OPS] [--timings T.csv] [--policy P] [--workload W] [--deadline-ms MS|auto:F]\n"
 	"        [--queue N] [--drop newest|oldest] [--seed N] [--duration-s S] [--ignore COLS]\n"
 	"        [--sensed SENSED.csv] [--sense-ms MS] [--cpus LIST] [--mem-margin-mb MB]\n"
-	"        [--load-period-ms MS] [--backend B] [--keep-built N]\n"
+	"        [--load-period-ms MS] [--load-shape spread|packed] [--backend B]\n"
+	"        [--keep-built N]\n"
 	"\n"
 	"The adaptation loop for real: requests arrive in real time as adascale run --workload\n"
 	"gives them, a policy (built-in or plugin) picks a variant and thread count from the\n"
@@ -628,6 +639,8 @@ static const char serve_help[] =
 	"  --cpus LIST         the CPUs the competing load runs on (every CPU the agent may use)\n"
 	"  --mem-margin-mb MB  MemAvailable is never taken below this (256)\n"
 	"  --load-period-ms MS the competing load's duty-cycle period, 0.1..1000 (5)\n"
+	"  --load-shape S      how a load level takes the CPUs: spread (that share of every\n"
+	"                      CPU, phases spread) or packed (whole CPUs first) (spread)\n"
 	"  --backend B         auto, openblas or xnnpack (auto)\n"
 	"  --keep-built N      passes kept built, per (variant, threads), 1..64 (4)\n"
 	"  -h, --help          this help\n";
@@ -687,6 +700,8 @@ static int cmd_serve(const struct opt_verb *v, int argc, char **argv)
 		 .max = 1e7, .takes = "takes a number in 0..10000000"},
 		{.name = "load-period-ms", .type = OPT_DOUBLE, .dst = &o.load_period_ms, .min = 0.1,
 		 .max = 1000, .takes = "takes a number in 0.1..1000"},
+		{.name = "load-shape", .type = OPT_FN, .dst = &o.load_shape, .fn = agent_load_shape_opt,
+		 .takes = "takes spread or packed"},
 		{.name = "backend", .type = OPT_STR, .dst = &o.backend},
 		{.name = "keep-built", .type = OPT_INT, .dst = &o.keep_built, .min = 1, .max = 64,
 		 .takes = "takes a whole number in 1..64"},

@@ -498,9 +498,12 @@ static int read_trace(struct srv *s)
 		snprintf(s->applied[0], sizeof s->applied[0], "%s", why_util);
 	} else {
 		snprintf(s->applied[0], sizeof s->applied[0],
-			 "busy threads at the row's duty cycle on CPUs %s, period %g ms, in a child "
-			 "process",
-			 o->cpus ? o->cpus : "the agent may use", o->load_period_ms);
+			 "busy threads taking the row's share of CPUs %s, %s (%s), period %g ms, "
+			 "in a child process",
+			 o->cpus ? o->cpus : "the agent may use", agent_load_shape_name(o->load_shape),
+			 o->load_shape == AGENT_LOAD_PACKED ? "whole CPUs first"
+							    : "that duty cycle on every CPU",
+			 o->load_period_ms);
 	}
 	if (why_mem) {
 		s->apply_cols &= ~(uint32_t)TRACE_MEM;
@@ -1051,6 +1054,8 @@ static int write_served(struct srv *s, const char *date, double end_ms)
 	fprintf(f, "# duration_s: %.9g\n", (double)s->end_ns / 1e9);
 	fprintf(f, "# applied: util_other=%s; mem_avail_mb=%s; freq_mhz=%s\n", s->applied[0],
 		s->applied[1], s->applied[2]);
+	if (s->apply_cols & TRACE_UTIL)
+		fprintf(f, "# load_shape: %s\n", agent_load_shape_name(o->load_shape));
 	int n_applied = 0, n_late = 0, worst = 0;
 	for (int i = 0; i < s->n_rows; i++) {
 		if (s->part_left[i])
@@ -1232,7 +1237,7 @@ static int setup(struct srv *s)
 			       perr[0] ? perr : "create failed");
 	}
 	/* the applier, before the inference thread and the passes exist (it forks) */
-	struct agent_apply_opts ao = {o->cpus, o->load_period_ms, o->mem_margin_mb};
+	struct agent_apply_opts ao = {o->cpus, o->load_period_ms, o->mem_margin_mb, o->load_shape};
 	if ((rc = agent_apply_start(&ao, &s->ap, eb)) < 0)
 		return rc;
 	if ((rc = mem_prepare(s, eb)) < 0 ||

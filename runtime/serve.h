@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "aload.h"
 #include "err.h"
 
 #define SERVE_KEEP_BUILT 4
@@ -38,6 +39,7 @@ struct serve_opts {
 	const char *cpus;        /* the applier's CPUs; NULL: every CPU the agent may use */
 	double mem_margin_mb;    /* MemAvailable never taken below this */
 	double load_period_ms;   /* the applier's duty-cycle period */
+	enum agent_load_shape load_shape; /* how the applier's busy threads take util_other */
 	const char *backend;     /* kernel backend, "auto" */
 	int keep_built;          /* built passes kept, SERVE_KEEP_BUILT */
 	const char *command;     /* the command line, for the served file */

@@ -6,7 +6,10 @@
 # each file's header naming the command, the host and the date. Run it on an otherwise idle
 # machine: every measurement is disturbed by other work, and the profile flags what it could
 # not measure steadily. Takes about ten minutes on two cores.
-# Usage: scripts/measure-device.sh BUILD_DIR OUT_DIR NAME [MODEL]
+# The competing load of the calibration and the cadence takes the CPUs in LOAD_SHAPE
+# (spread, the default, or packed: adascale-agent calibrate --load-shape); the files say
+# which, and so does the device file's comment.
+# Usage: [LOAD_SHAPE=spread|packed] scripts/measure-device.sh BUILD_DIR OUT_DIR NAME [MODEL]
 # (devices/epyc-kvm-2vcpu.ini: scripts/measure-device.sh build devices epyc-kvm-2vcpu)
 set -eu
 usage="usage: scripts/measure-device.sh BUILD_DIR OUT_DIR NAME [MODEL]"
@@ -14,6 +17,8 @@ BUILD=${1:?$usage}
 OUTDIR=${2:?$usage}
 NAME=${3:?$usage}
 MODEL=${4:-mobilenet_v1}
+SHAPE=${LOAD_SHAPE:-spread}
+case $SHAPE in spread|packed) ;; *) echo "measure: LOAD_SHAPE '$SHAPE' is neither spread nor packed" >&2; exit 2 ;; esac
 DIR=$OUTDIR/$NAME
 INI=$OUTDIR/$NAME.ini
 mkdir -p "$DIR"
@@ -29,16 +34,16 @@ echo "measure: 2/6 sensing (adascale-agent sense, periods 20, 50, 100 ms)"
 echo "measure: 3/6 $MODEL's kernels in whole passes (adascale profile)"
 "$BUILD/adascale" profile "$MODEL" -o "$DIR/timings.csv"
 
-echo "measure: 4/6 contention (adascale-agent calibrate: widths 0.5 and 1 at 224, fp32)"
+echo "measure: 4/6 contention (adascale-agent calibrate: widths 0.5 and 1 at 224, fp32, load $SHAPE)"
 "$BUILD/adascale" profile "$MODEL" --pass-list \
 	--variants "$MODEL:width=0.5,res=224,quant=fp32 $MODEL:width=1,res=224,quant=fp32" \
 	-o "$tmp/calib-passes.csv"
 cp "$tmp/calib-passes.csv" "$DIR/calibration-passes.csv"
-"$BUILD/adascale-agent" calibrate "$DIR/calibration-passes.csv" --quiet -o "$DIR/calibration.csv"
+"$BUILD/adascale-agent" calibrate "$DIR/calibration-passes.csv" --load-shape "$SHAPE" --quiet -o "$DIR/calibration.csv"
 
 echo "measure: 5/6 idle gaps (adascale-agent cadence: the calibration's passes after gaps of 0 to 500 ms, idle and beside loads of 0.5 and 1)"
 "$BUILD/adascale-agent" cadence "$DIR/calibration-passes.csv" --gaps 0,5,20,100,500 \
-	--loads 0,0.5,1 --rounds 25 --quiet -o "$DIR/cadence.csv"
+	--loads 0,0.5,1 --load-shape "$SHAPE" --rounds 25 --quiet -o "$DIR/cadence.csv"
 echo "measure: 6/6 switch costs (adascale-agent switchcost, every variant)"
 "$BUILD/adascale" profile "$MODEL" --pass-list -o "$DIR/passes.csv"
 "$BUILD/adascale-agent" switchcost "$DIR/passes.csv" --quiet -o "$DIR/switch.csv"
@@ -59,7 +64,8 @@ sense=$(awk -F, '!/^#/ && $1 == 100 && $3 > 0 {
 	echo "; $NAME: measured by scripts/measure-device.sh $BUILD $OUTDIR $NAME $MODEL on $(date -u +%Y-%m-%d)"
 	echo "; ($soc, as adascale-agent info saw it: $NAME/info.ini). Measured here: the kernel"
 	echo "; timings, the contention calibration, the idle-gap cadence, the switch costs and the"
-	echo "; sensing (each file's header has its command); assumed: energy (no power readings in a"
+	echo "; sensing (each file's header has its command; the competing load of the calibration"
+	echo "; and the cadence taken $SHAPE, its # load_shape: line); assumed: energy (no power readings in a"
 	echo "; guest), storage speed and init time where switch costs measured nothing."
 	awk -v name="$NAME" -v dev="storage_read_mbps = 1000      ; assumed, used only where switch.csv has no row
 init_ms = 5                   ; assumed, as storage_read_mbps

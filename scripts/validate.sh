@@ -11,8 +11,12 @@
 # Each row is then served a second time, right after the first, and the table sets that
 # repeat beside the first real run with the same targets: how far the machine itself moves
 # from one served run to the next, the least error any simulation of it can promise. Run it
-# on an otherwise idle machine: serving is timed for real.
+# on an otherwise idle machine: serving is timed for real. The competing load is packed
+# (whole CPUs first, aload.h) in the measurement and in every served run: host_stress was
+# recorded with stress-ng workers that each hold a CPU whole, and serve's applier, while it
+# takes memory, holds one CPU whole too (docs/validation.md).
 # Usage: scripts/validate.sh BUILD_DIR [OUT_DIR] [DOC]
+#   VALIDATE_LOAD_SHAPE (default packed): spread or packed, for the measurement and serve
 #   VALIDATE_SECONDS (default 30): each served run's length
 #   VALIDATE_REPEAT=0: serve each row once (no repeat column)
 #   VALIDATE_NO_MEASURE=1: use OUT_DIR/this-machine.ini as it is (measured before)
@@ -23,6 +27,7 @@ OUT=${2:-out/validate}
 DOC=${3:-docs/validation.md}
 SECS=${VALIDATE_SECONDS:-30}
 REPEAT=${VALIDATE_REPEAT:-1}
+SHAPE=${VALIDATE_LOAD_SHAPE:-packed}
 NAME=this-machine
 MODEL=mobilenet_v1
 WORKLOAD=periodic:fps=10
@@ -31,9 +36,12 @@ mkdir -p "$OUT"
 grep -q '^<!-- validate:begin -->$' "$DOC" || { echo "validate: $DOC has no validate:begin line" >&2; exit 2; }
 
 if [ "${VALIDATE_NO_MEASURE:-0}" != 1 ] || [ ! -f "$OUT/$NAME.ini" ]; then
-	echo "validate: measuring this machine (scripts/measure-device.sh $BUILD $OUT $NAME $MODEL)"
-	sh scripts/measure-device.sh "$BUILD" "$OUT" "$NAME" "$MODEL"
+	echo "validate: measuring this machine (LOAD_SHAPE=$SHAPE scripts/measure-device.sh $BUILD $OUT $NAME $MODEL)"
+	LOAD_SHAPE=$SHAPE sh scripts/measure-device.sh "$BUILD" "$OUT" "$NAME" "$MODEL"
 fi
+# the shape the device was measured in, which adascale validate serves in too
+SHAPE=$(sed -n 's/^# load_shape: //p' "$OUT/$NAME/calibration.csv")
+SHAPE=${SHAPE:-spread}
 
 # the three conditions
 printf '# scenario: idle: no competing load, for make validate (scripts/validate.sh)\ntime_s,util_other\n0,0\n%s,0\n' "$SECS" > "$OUT/idle.csv"
@@ -113,7 +121,7 @@ table=$OUT/table.md
 {
 	echo "<!-- validate:begin -->"
 	echo "Measured by \`make validate\` (scripts/validate.sh) on $cpu ($ncpu CPUs), $date;"
-	echo "each served run $SECS s, $MODEL, \`$WORKLOAD\`, deadline $DEADLINE ms, seed 1."
+	echo "each served run $SECS s, $MODEL, \`$WORKLOAD\`, deadline $DEADLINE ms, seed 1, competing load $SHAPE (whole CPUs first when packed)."
 	echo
 	echo "| condition | policy | p50 sim (ms) | p50 real (ms) | p50 error (target 10%) | p95 sim (ms) | p95 real (ms) | p95 error (target 20%) | miss sim (%) | miss real (%) | miss error (target 3 pt) | real served again: p50 (ms), p95 (ms), miss (%), each against the first real run | trace rows applied > 100 ms late (real) | CPU taking memory (real) |"
 	echo "| --- | --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | --- | --- | --- | ---: |"

@@ -1443,13 +1443,14 @@ static void model_notes(struct sim *s)
 {
 	if (s->dev->calib && s->dev->calib->n_pass)
 		add_note(s,
-			 "contention: calibrated %s sha256 %s, per pass (%d passes; an "
+			 "contention: calibrated %s sha256 %s, its load %s, per pass (%d passes; an "
 			 "inference takes the two of nearest idle length, mixed in the log of "
 			 "its length: assumed between them, the nearest beyond them)",
-			 s->dev->calib->path, s->dev->calib->sha256, s->dev->calib->n_pass);
+			 s->dev->calib->path, s->dev->calib->sha256, s->dev->calib->load_shape,
+			 s->dev->calib->n_pass);
 	else if (s->dev->calib)
-		add_note(s, "contention: calibrated %s sha256 %s", s->dev->calib->path,
-			 s->dev->calib->sha256);
+		add_note(s, "contention: calibrated %s sha256 %s, its load %s", s->dev->calib->path,
+			 s->dev->calib->sha256, s->dev->calib->load_shape);
 	else
 		add_note(s, "contention: formula (assumed)");
 	add_note(s, "work: %s",
@@ -1467,9 +1468,9 @@ static void model_notes(struct sim *s)
 					     : "the profiled median (service=det)");
 	if (s->dev->cad && s->dev->cad->n_loads > 1)
 		add_note(s, "idle gaps: measured cadence %s sha256 %s (default cluster; at %d "
-			    "loads from 0 to %g)",
+			    "loads from 0 to %g, %s)",
 			 s->dev->cad->path, s->dev->cad->sha256, s->dev->cad->n_loads,
-			 s->dev->cad->loads[s->dev->cad->n_loads - 1]);
+			 s->dev->cad->loads[s->dev->cad->n_loads - 1], s->dev->cad->load_shape);
 	else if (s->dev->cad)
 		add_note(s, "idle gaps: measured cadence %s sha256 %s (default cluster; measured "
 			    "idle, taken to hold under any load: assumed)",

@@ -80,6 +80,7 @@ static int read_header(struct csvin *c, struct served *sv, struct errbuf *eb)
 	copy(sv->applied, sizeof sv->applied, csvin_meta(c, "applied"));
 	copy(sv->sensing, sizeof sv->sensing, csvin_meta(c, "sensing"));
 	copy(sv->ignored, sizeof sv->ignored, csvin_meta(c, "ignored"));
+	copy(sv->load_shape, sizeof sv->load_shape, csvin_meta(c, "load_shape"));
 	copy(sv->trace_lag, sizeof sv->trace_lag, csvin_meta(c, "trace_lag"));
 	sv->trace_rows_late = sv->trace_lag[0] ? atoi(sv->trace_lag) : 0;
 	copy(sv->mem_apply, sizeof sv->mem_apply, csvin_meta(c, "mem_apply"));
@@ -91,6 +92,9 @@ static int read_header(struct csvin *c, struct served *sv, struct errbuf *eb)
 	    (rc = path_and_hash(c, "timings", sv->timings, sizeof sv->timings, sv->timings_sha256,
 				eb)) < 0)
 		return rc;
+	if (sv->load_shape[0] && strcmp(sv->load_shape, "spread") != 0 &&
+	    strcmp(sv->load_shape, "packed") != 0)
+		return meta_fail(c, "load_shape", eb, "is neither spread nor packed");
 	if (!sv->model[0])
 		return meta_fail(c, "model", eb, "is empty");
 	if (!sv->policy[0])

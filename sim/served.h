@@ -32,6 +32,8 @@ struct served {
 	char workload[1024];
 	char applied[1024], sensing[512];
 	char ignored[512];         /* trace columns serve left unapplied (--ignore), or "" */
+	char load_shape[8];        /* how its util_other took the CPUs (spread, packed); "" when
+				      it applied none, or in files written before it said */
 	char trace_lag[256];       /* how late serve applied the trace's rows ("" in files
 				      written before it said) */
 	int trace_rows_late;       /* the rows it counts late, 0 when it does not say */

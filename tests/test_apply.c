@@ -328,6 +328,119 @@ Test(apply, taking_memory_counts_within_the_load, .fini = cleanup, .timeout = 60
 	cr_assert_gt(w.child, 0.05, "after the call the child burns %.2f of its CPUs", w.child);
 }
 
+/* Each thread's CPU time so far (utime + stime of /proc/PID/task/TID/stat), in ticks; up to
+ * max threads, their count returned. */
+static int task_ticks(pid_t pid, long *tid, double *ticks, int max)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	cr_assert(d, "%s: %s", path, strerror(errno));
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < max) {
+		if (e->d_name[0] == '.')
+			continue;
+		char sp[384], buf[1024];
+		snprintf(sp, sizeof sp, "/proc/%d/task/%s/stat", (int)pid, e->d_name);
+		FILE *f = fopen(sp, "r");
+		if (!f)
+			continue; /* the thread ended meanwhile */
+		size_t k = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[k] = '\0';
+		const char *p = strrchr(buf, ')');
+		unsigned long long ut = 0, st = 0;
+		if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+				 &st) != 2)
+			continue;
+		tid[n] = atol(e->d_name);
+		ticks[n++] = (double)(ut + st);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Over `seconds`, the CPU time of the applier child's busiest thread and its second, in
+ * ticks, and of all its threads together. */
+static void busiest_threads(pid_t child, double seconds, double *first, double *second,
+			    double *all)
+{
+	long tid0[64], tid1[64];
+	double t0[64], t1[64];
+	int n0 = task_ticks(child, tid0, t0, 64);
+	sleep_s(seconds);
+	int n1 = task_ticks(child, tid1, t1, 64);
+	*first = *second = *all = 0;
+	for (int i = 0; i < n1; i++) {
+		double d = t1[i];
+		for (int j = 0; j < n0; j++)
+			if (tid0[j] == tid1[i])
+				d = t1[i] - t0[j];
+		*all += d;
+		if (d > *first) {
+			*second = *first;
+			*first = d;
+		} else if (d > *second) {
+			*second = d;
+		}
+	}
+}
+
+/*
+ * util_other 0.5 on two CPUs in each shape, seen in the applier child's threads: packed
+ * (whole CPUs first, aload.h), one thread takes the child's CPU time and no other takes
+ * more than a tick in ten of the window; spread, two threads take half each. Shares of the
+ * child's own time, so that other tests running beside this one (two at a time) slow both
+ * shapes alike; the window is 0.8 s, 80 of /proc's 10 ms ticks for a whole CPU.
+ */
+Test(apply, a_packed_load_holds_whole_cpus_and_leaves_the_others_free, .fini = cleanup,
+     .timeout = 60 * TU_SLOW)
+{
+	skip_under_valgrind();
+	cpu_set_t set;
+	cr_assert_eq(sched_getaffinity(0, sizeof set, &set), 0);
+	int cpu[2], n = 0;
+	for (int i = 0; i < CPU_SETSIZE && n < 2; i++)
+		if (CPU_ISSET(i, &set))
+			cpu[n++] = i;
+	if (n < 2)
+		cr_skip_test("one CPU: no shape to tell apart");
+	char cpus[64];
+	snprintf(cpus, sizeof cpus, "%d,%d", cpu[0], cpu[1]);
+	double hz = (double)sysconf(_SC_CLK_TCK), window = 0.8;
+	for (int shape = 0; shape < 2; shape++) {
+		struct errbuf eb = {0};
+		const struct agent_apply_opts o = {.cpus = cpus,
+						   .shape = shape ? AGENT_LOAD_PACKED
+								  : AGENT_LOAD_SPREAD};
+		cr_assert_eq(agent_apply_start(&o, &applier, &eb), 0, "%s", eb.msg);
+		cr_assert_eq(agent_apply_util(applier, 0.5, &eb), 0, "%s", eb.msg);
+		cr_assert(tu_has(agent_apply_note(applier), shape ? "1 of the 2 CPUs busy throughout"
+								  : "one busy thread on each of the 2 CPUs"),
+			  "%s", agent_apply_note(applier));
+		sleep_s(0.1);
+		double first, second, all;
+		busiest_threads(agent_apply_pid(applier), window, &first, &second, &all);
+		cr_log_info("%s: busiest thread %.0f ticks, second %.0f, all %.0f in %.1f s",
+			    shape ? "packed" : "spread", first, second, all, window);
+		cr_assert_gt(all, 0.1 * window * hz, "the child burnt %.0f ticks in %.1f s", all,
+			     window);
+		if (shape) {
+			cr_assert_gt(first, 0.85 * all, "packed: the busiest thread took %.0f of the "
+				     "child's %.0f ticks", first, all);
+			cr_assert_lt(second, 0.1 * window * hz + 1, "packed: a second thread took %.0f "
+				     "ticks", second);
+		} else {
+			cr_assert(first < 0.75 * all && second > 0.25 * all,
+				  "spread: the two busiest threads took %.0f and %.0f of the child's "
+				  "%.0f ticks", first, second, all);
+		}
+		agent_apply_stop(applier);
+		applier = NULL;
+	}
+}
+
 Test(apply, a_target_below_the_margin_is_refused_naming_both, .fini = cleanup)
 {
 	start(512);
@@ -575,13 +688,19 @@ Test(apply, load_verb_holds_for_its_seconds_and_refuses_bad_input, .timeout = 60
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	cr_expect_geq(mono_s() - t0, 0.3);
 	cr_expect(tu_has(out, "applier pid "), "%s", out);
-	cr_expect(tu_has(out, "util_other 0.250: a busy thread on each of CPUs"), "%s", out);
+	cr_expect(tu_has(out, "util_other 0.250 on CPUs") &&
+			  tu_has(out, "one busy thread on each of the"),
+		  "%s", out);
 	cr_expect(tu_has(out, "holding for 0.3 s"), "%s", out);
 	cr_expect(tu_has(out, "stopped after"), "%s", out);
 
 	snprintf(cmd, sizeof cmd, "%s/adascale-agent load --util 1.5", tu_bin());
 	cr_expect_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_expect(tu_has(out, "--util '1.5' takes a share in 0..1"), "%s", out);
+	snprintf(cmd, sizeof cmd, "%s/adascale-agent load --util 0.5 --load-shape round",
+		 tu_bin());
+	cr_expect_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
+	cr_expect(tu_has(out, "--load-shape 'round' takes spread or packed"), "%s", out);
 	snprintf(cmd, sizeof cmd, "%s/adascale-agent load --seconds 1", tu_bin());
 	cr_expect_eq(tu_run(cmd, out, sizeof out), 2, "%s", out);
 	cr_expect(tu_has(out, "give --util"), "%s", out);

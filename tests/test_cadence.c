@@ -284,7 +284,7 @@ Test(cadence, agent_cadence_writes_what_the_device_loader_reads, .timeout = 120)
 	cr_assert_neq(access(cad, F_OK), 0);
 	snprintf(cmd, sizeof cmd,
 		 "%s/adascale-agent cadence %s --threads 1 --gaps 0,5 --loads 0,0.5 --rounds 3 "
-		 "--quantiles 5 --quiet -o %s",
+		 "--quantiles 5 --load-shape packed --quiet -o %s",
 		 tu_bin(), spec, cad);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	char ini_text[1024];
@@ -297,6 +297,8 @@ Test(cadence, agent_cadence_writes_what_the_device_loader_reads, .timeout = 120)
 	struct device *d = NULL;
 	cr_assert_eq(device_load(tu_write("cad-dev.ini", ini_text), &d, &eb), 0, "%s", eb.msg);
 	cr_assert_not_null(d->cad);
+	/* the shape its load was given, as the file's header says and the loader reads it */
+	cr_assert_str_eq(d->cad->load_shape, "packed");
 	cr_assert_eq(d->cad->n_loads, 2);
 	cr_assert_eq(d->cad->loads[1], 0.5);
 	for (int li = 0; li < 2; li++) {

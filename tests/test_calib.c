@@ -402,6 +402,30 @@ Test(calib, a_bad_line_is_refused_with_file_and_line)
 	cr_assert_neq(access(db, F_OK), 0, "a database was written");
 }
 
+/*
+ * The shape of the load a calibration was measured under is the file's `# load_shape:`;
+ * a file without one is spread (every file written before the key), another word is refused
+ * at its line.
+ */
+Test(calib, a_calibration_says_the_shape_of_its_load)
+{
+	static const char rows[] = "1,0,0,1,5\n1,0,1,2,5\n";
+	char text[512];
+	struct errbuf eb = {0};
+	struct calib *c = NULL;
+	snprintf(text, sizeof text, "%s%s", good_head, rows);
+	cr_assert_eq(calib_load(tu_write("shape-none.csv", text), &c, &eb), 0, "%s", eb.msg);
+	cr_assert_str_eq(c->load_shape, "spread");
+	calib_destroy(c);
+	snprintf(text, sizeof text, "# load_shape: packed\n%s%s", good_head, rows);
+	cr_assert_eq(calib_load(tu_write("shape-packed.csv", text), &c, &eb), 0, "%s", eb.msg);
+	cr_assert_str_eq(c->load_shape, "packed");
+	calib_destroy(c);
+	refused_with("shape-bad.csv", "# note: x\n# load_shape: diagonal\n"
+		     "threads,util_other,quantile,slowdown,passes\n", rows,
+		     "2: load_shape 'diagonal' is neither spread nor packed");
+}
+
 Test(calib, a_bad_calibration_per_pass_is_refused_with_file_and_line)
 {
 	/* lines: 1 header, 2.. rows */
@@ -458,6 +482,7 @@ Test(calib, agent_calibrate_writes_what_the_device_loader_reads, .timeout = 120)
 	cr_assert_eq(device_load(tu_write("cal-dev.ini", ini_text), &d, &eb), 0, "%s", eb.msg);
 	const struct calib *c = d->calib;
 	cr_assert_not_null(c);
+	cr_assert_str_eq(c->load_shape, "spread"); /* calibrate's default, in its header */
 	/* one calibration per pass, each against its own idle median */
 	cr_assert_eq(c->n_pass, 2);
 	for (int i = 0; i < 2; i++) {

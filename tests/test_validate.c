@@ -483,6 +483,52 @@ Test(validate, serves_here_then_simulates_the_same_arrivals, .timeout = 120 * TU
 	sqlite3_close(d);
 }
 
+/*
+ * Serving here takes the competing load in the shape the device's calibration was measured
+ * in (tests/data/calib2-packed.ini's says packed), so that both worlds read util_other
+ * alike; served in the other shape (--load-shape), validate says the two differ.
+ */
+Test(validate, serves_in_the_load_shape_of_the_device_calibration, .timeout = 120 * TU_SLOW)
+{
+	const char *trace = tu_write("idle-shape.csv", "time_s,util_other\n0,0\n2,0\n");
+	const char *db = tu_scratch("shape.db"), *served = tu_scratch("shape.served.csv");
+	static const char args[] =
+		"validate --db %s --trace %s --device tests/data/calib2-packed.ini "
+		"--model mobilenet_v1 --ops 'width=0.25 res=128' --policy greedy "
+		"--workload periodic:fps=10 --deadline-ms 200 --seed 3 --duration-s 0.5 "
+		"--served-out %s%s";
+	for (int other = 0; other < 2; other++) {
+		remove(db);
+		int rc = tu_adascale(out, sizeof out, args, db, trace, served,
+				     other ? " --load-shape spread" : "");
+		cr_assert_eq(rc, 0, "%s", out);
+		char head[4096];
+		snprintf(head, sizeof head, "%.4000s", slurp(served));
+		cr_assert(tu_has(head, other ? "# load_shape: spread\n" : "# load_shape: packed\n"),
+			  "%s", head);
+		cr_assert(tu_has(head, other ? "spread (that duty cycle on every CPU)"
+					     : "packed (whole CPUs first)"),
+			  "%s", head);
+		const char *warn = "the served run's load was spread, the device's calibration was "
+				   "measured packed";
+		cr_assert(other ? tu_has(out, warn) : !tu_has(out, "was measured"), "%s", out);
+	}
+	/* a served file's shape is one of the two words, refused at its line otherwise */
+	char text[1 << 15], *at;
+	snprintf(text, sizeof text, "%s", slurp(OK_FILE));
+	cr_assert_not_null(at = strstr(text, "# applied: "));
+	at = strchr(at, '\n') + 1;
+	char bad[sizeof text];
+	snprintf(bad, sizeof bad, "%.*s# load_shape: diagonal\n%s", (int)(at - text), text, at);
+	const char *imp = import_ok("shape-import.db");
+	int rc = tu_adascale(out, sizeof out, "import-served %s --db %s",
+			     tu_write("shape-bad.served.csv", bad), imp);
+	cr_assert_eq(rc, 2, "%s", out);
+	cr_assert(tu_has(out, "shape-bad.served.csv:22:") &&
+			  tu_has(out, "is neither spread nor packed"),
+		  "%s", out);
+}
+
 Test(validate, a_trace_applied_late_and_how_memory_was_taken_are_in_the_notes, .timeout = 60 * TU_SLOW)
 {
 	/* the fixture with serve's trace_lag line saying that 3 rows were applied late */

@@ -89,6 +89,7 @@ struct child {
 	int *cpu;
 	char cpus[256];           /* the CPU list, for messages */
 	double period_ms, margin_mb;
+	enum agent_load_shape shape;
 	double util;              /* the duty the threads run at now */
 	struct agent_load ld;
 	struct agent_sys *sys;
@@ -229,21 +230,17 @@ static int child_util(struct child *c, double d, struct answer *k)
 		c->util = 0;
 	}
 	if (d > 0 && c->ld.n == 0) {
-		int rc = agent_load_start(&c->ld, c->cpu, c->n_cpus, d, c->period_ms, &eb);
+		int rc = agent_load_start(&c->ld, c->cpu, c->n_cpus, d, c->period_ms, c->shape,
+					  &eb);
 		if (rc < 0) {
 			agent_load_stop(&c->ld);
 			return answer_err(k, rc, "util_other %.3f: %s", d, eb.msg);
 		}
 		c->util = d;
 	}
-	if (d > 0) {
-		snprintf(k->msg, sizeof k->msg,
-			 "util_other %.3f: a busy thread on each of CPUs %s, busy %.3f ms of every "
-			 "%.3f ms, phases spread", d, c->cpus, fmin(d, 1) * c->period_ms,
-			 c->period_ms);
-	} else {
-		snprintf(k->msg, sizeof k->msg, "util_other 0: no busy threads");
-	}
+	char how[256];
+	agent_load_describe(c->shape, c->n_cpus, d, c->period_ms, how, sizeof how);
+	snprintf(k->msg, sizeof k->msg, "util_other %.3f on CPUs %s: %s", d, c->cpus, how);
 	return 0;
 }
 
@@ -322,7 +319,7 @@ static int child_mem(struct child *c, double target, struct answer *k)
 	if (util > 0 && less != util) {
 		agent_load_stop(&c->ld);
 		if (less > 0 && agent_load_start(&c->ld, c->cpu, c->n_cpus, less, c->period_ms,
-						 &eb) < 0)
+						 c->shape, &eb) < 0)
 			agent_load_stop(&c->ld);
 	}
 	double t = thread_cpu_s();
@@ -330,7 +327,8 @@ static int child_mem(struct child *c, double target, struct answer *k)
 	k->cpu_s = thread_cpu_s() - t;
 	if (util > 0 && less != util) {
 		agent_load_stop(&c->ld);
-		if (agent_load_start(&c->ld, c->cpu, c->n_cpus, util, c->period_ms, &eb) < 0) {
+		if (agent_load_start(&c->ld, c->cpu, c->n_cpus, util, c->period_ms, c->shape,
+				     &eb) < 0) {
 			agent_load_stop(&c->ld);
 			c->util = 0;
 			if (rc == 0)
@@ -492,8 +490,9 @@ static void child_run(struct child *c, pid_t parent)
 	if (c->sigfd < 0)
 		answer_err(&k, ERR_IO, "the applier cannot read signals: %s", strerror(errno));
 	else
-		snprintf(k.msg, sizeof k.msg, "applier pid %d: CPUs %s, period %g ms, margin %.0f "
-			 "MB", (int)getpid(), c->cpus, c->period_ms, c->margin_mb);
+		snprintf(k.msg, sizeof k.msg, "applier pid %d: CPUs %s, load %s, period %g ms, "
+			 "margin %.0f MB", (int)getpid(), c->cpus, agent_load_shape_name(c->shape),
+			 c->period_ms, c->margin_mb);
 	if (send(c->sock, &k, sizeof k, MSG_NOSIGNAL) != (ssize_t)sizeof k || k.rc < 0)
 		child_exit(c, 1);
 	for (;;) {
@@ -692,6 +691,7 @@ int agent_apply_start(const struct agent_apply_opts *o, struct agent_apply **out
 	agent_cpuset_format(&set, c->cpus, sizeof c->cpus);
 	c->period_ms = period;
 	c->margin_mb = margin;
+	c->shape = d.shape;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		rc = err_set(eb, ERR_IO, "the applier: socketpair: %s", strerror(errno));
 		goto fail;

@@ -1,7 +1,7 @@
 /*
  * aapply.h: the applier: makes a device-state trace's values real on this machine while the
- * agent serves. A trace's util_other becomes busy threads at that duty cycle on every CPU
- * (aload.h's threads), mem_avail_mb becomes memory allocated and touched until MemAvailable
+ * agent serves. A trace's util_other becomes busy threads taking that share of the CPUs
+ * (aload.h's threads, spread at that duty cycle on every CPU or packed as whole CPUs first), mem_avail_mb becomes memory allocated and touched until MemAvailable
  * comes down to it, and a cluster's frequency is set through the cpufreq userspace governor
  * where the kernel lets the agent write it.
  *
@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 
+#include "aload.h"
 #include "err.h"
 
 /* Defaults: a busy thread's period (as calibrate's), and the memory never taken (assumed:
@@ -45,6 +46,7 @@ struct agent_apply_opts {
 	const char *cpus;      /* a CPU list ("0-3,6"); NULL: every CPU the agent may use */
 	double period_ms;      /* duty-cycle period, 0.1..1000; 0: AGENT_APPLY_PERIOD_MS */
 	double mem_margin_mb;  /* never take MemAvailable below this; 0 or less: the default */
+	enum agent_load_shape shape; /* the busy threads' shape (aload.h); 0: spread */
 };
 
 /*
@@ -54,8 +56,9 @@ struct agent_apply_opts {
  */
 int agent_apply_start(const struct agent_apply_opts *o, struct agent_apply **out,
 		      struct errbuf *eb);
-/* Busy threads at duty util_other (0..1; none at 0) on every CPU of the applier, phases
- * spread over the period. 0, or ERR_RANGE, ERR_IO, ERR_CHILD. */
+/* Busy threads taking util_other (0..1; none at 0) of the applier's CPUs in its shape
+ * (spread: that duty on every CPU, phases spread over the period; packed: whole CPUs
+ * first). 0, or ERR_RANGE, ERR_IO, ERR_CHILD. */
 int agent_apply_util(struct agent_apply *a, double util_other, struct errbuf *eb);
 /*
  * Allocates and touches (and mlocks where permitted) or frees memory until MemAvailable is
@@ -65,7 +68,8 @@ int agent_apply_util(struct agent_apply *a, double util_other, struct errbuf *eb
  * holds memory, the child checks MemAvailable every 200 ms and gives back what other
  * processes' needs would take below the margin. While the call takes memory (a CPU kept
  * busy faulting pages in), the busy threads run at util_other less one CPU's share, so
- * that the load as a whole stays util_other. 0, or ERR_RANGE, ERR_IO, ERR_CHILD.
+ * that the load as a whole stays util_other (packed, the shape stays the same too: the
+ * call's CPU is one of the whole ones). 0, or ERR_RANGE, ERR_IO, ERR_CHILD.
  */
 int agent_apply_mem(struct agent_apply *a, double mem_avail_mb, struct errbuf *eb);
 /*

@@ -214,12 +214,9 @@ static int write_cadence(void *ctx, FILE *f)
 	ok &= fprintf(f, "# rounds: %d, each a pass after every gap in turn, after %d warm-up "
 			 "passes\n", o->rounds, o->warmup) > 0;
 	if (o->n_loads > 1)
-		ok &= fprintf(f, "# load: one busy thread pinned to each of the %d CPUs, busy "
-				 "(spinning on the clock) for util_other of every %g ms period and "
-				 "asleep for the rest, thread i starting i/%d of a period after thread "
-				 "0, running while that level's passes are timed; slowdowns against "
-				 "back to back at the same load\n",
-			      r->n_cpus, o->period_ms, r->n_cpus) > 0;
+		ok &= agent_load_header(f, o->shape, r->n_cpus, o->period_ms,
+				 "running while that level's passes are timed; slowdowns against "
+				 "back to back at the same load");
 	/* each pass's back-to-back median, then every pass's slowdowns pooled per cell */
 	size_t n_b = (size_t)r->n_threads * (size_t)o->n_loads * (size_t)n_p;
 	double *b2b = calloc(n_b, sizeof *b2b);
@@ -321,7 +318,8 @@ int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, stru
 	}
 	for (int ti = 0; rc == 0 && ti < r.n_threads; ti++)
 		for (int li = 0; rc == 0 && li < o->n_loads; li++) {
-			rc = agent_load_start(&ld, r.cpu, r.n_cpus, o->loads[li], o->period_ms, eb);
+			rc = agent_load_start(&ld, r.cpu, r.n_cpus, o->loads[li], o->period_ms,
+					      o->shape, eb);
 			for (int pi = 0; rc == 0 && pi < r.ps->n; pi++)
 				rc = measure_pass(&r, &w, ti, li, pi, eb);
 			agent_load_stop(&ld);

@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 
+#include "aload.h"
 #include "err.h"
 #include "kshape.h"
 
@@ -43,6 +44,7 @@ struct agent_cadence_opts {
 	int n_loads;
 	double loads[AGENT_CADENCE_MAX_LOADS];  /* util_other levels, ascending, 0 first */
 	double period_ms;     /* a busy thread's busy + asleep period */
+	enum agent_load_shape shape; /* spread (the default) or packed (aload.h) */
 	int rounds;           /* passes timed after each gap */
 	int warmup;           /* passes run back to back before the rounds */
 	int n_quantiles;      /* levels 0, 1/(n-1), ..., 1 */

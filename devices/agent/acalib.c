@@ -185,7 +185,7 @@ static int calibrate_threads(struct run *r, int ti, struct errbuf *eb)
 			t.n = 0;
 			struct agent_timing tm;
 			if ((rc = agent_load_start(&ld, r->cpu, r->n_cpus, o->loads[li], o->period_ms,
-					     eb)) == 0)
+						   o->shape, eb)) == 0)
 				rc = agent_pass_time(p, &m, &tm, eb);
 			agent_load_stop(&ld);
 			if (rc == 0 && t.nomem)
@@ -237,10 +237,7 @@ static int write_calibration(void *ctx, FILE *f)
 		ok &= fprintf(f, "# command: %s\n", o->command) > 0;
 	ok &= fprintf(f, "# spec: %s\n# passes: %d\n# backend: %s\n# cpus: %s\n# seed: %llu\n",
 		      o->spec, r->ps->n, o->backend, list, (unsigned long long)o->seed) > 0;
-	ok &= fprintf(f, "# load: one busy thread pinned to each of the %d CPUs, busy (spinning "
-			 "on the clock) for util_other of every %g ms period and asleep for the "
-			 "rest, thread i starting i/%d of a period after thread 0\n",
-		      r->n_cpus, o->period_ms, r->n_cpus) > 0;
+	ok &= agent_load_header(f, o->shape, r->n_cpus, o->period_ms, NULL);
 	ok &= fprintf(f, "# stopping: warm-up %d runs and %g ms, then %d..%d passes per pass "
 			 "and cell until the median settles (%g) or %g s\n",
 		      o->m.warmup, o->m.warmup_ms, o->m.min_runs, o->m.max_runs,

@@ -6,13 +6,15 @@
  * idle median of that pass at that thread count, as quantiles (the calibration format of
  * docs/formats.md, read by devices/calib.h).
  *
- * The load: one busy thread pinned to each CPU the agent may use. At load level d each runs
- * a period of period_ms: busy (a spin on the monotonic clock) for d * period_ms, then asleep
- * until the period ends (clock_nanosleep to an absolute time, so periods do not drift);
- * thread i starts its periods i / n_cpus of a period after thread 0, so the busy parts are
- * spread over the period. Level d therefore takes a share d of every CPU: the `util_other`
- * a trace recorded meanwhile would show. Level 0 runs no busy thread; level 1 spins all the
- * time. The busy threads run at the agent's own priority.
+ * The load (aload.h), spread by default: one busy thread pinned to each CPU the agent may
+ * use. At load level d each runs a period of period_ms: busy (a spin on the monotonic clock)
+ * for d * period_ms, then asleep until the period ends (clock_nanosleep to an absolute time,
+ * so periods do not drift); thread i starts its periods i / n_cpus of a period after thread
+ * 0, so the busy parts are spread over the period. Level d therefore takes a share d of
+ * every CPU: the `util_other` a trace recorded meanwhile would show. Packed takes the same
+ * share as whole CPUs first. Level 0 runs no busy thread; level 1 spins all the time. The
+ * busy threads run at the agent's own priority. The shape is in the file's header
+ * (`# load_shape:`), since a device's calibration holds for the shape it was measured in.
  *
  * The passes of a cell are timed with the agent's stopping rule and warm-up (ameasure.h)
  * with more runs than profile asks for, since the tails matter here. Not for kernels alone
@@ -23,6 +25,7 @@
 
 #include <stdint.h>
 
+#include "aload.h"
 #include "ameasure.h"
 #include "err.h"
 #include "kshape.h"
@@ -40,6 +43,7 @@ struct agent_calib_opts {
 	int n_loads;
 	double loads[AGENT_CALIB_MAX_LOADS]; /* ascending, 0 first */
 	double period_ms;        /* a busy thread's busy + asleep period */
+	enum agent_load_shape shape; /* spread (the default) or packed */
 	int n_quantiles;         /* levels 0, 1/(n-1), ..., 1 */
 	const char *cpus;        /* NULL: as inherited */
 	struct agent_measure_opts m;

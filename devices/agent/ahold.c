@@ -19,10 +19,11 @@
 
 const char agent_load_help[] =
 	"usage: " PROG " load --util U [--mem-avail-mb MB] [--margin-mb MB] [--seconds S]\n"
-	"        [--cpus LIST] [--period-ms MS]\n"
+	"        [--cpus LIST] [--period-ms MS] [--load-shape spread|packed]\n"
 	"\n"
 	"Puts this machine under a trace's conditions and holds them: busy threads in a child\n"
-	"process take share U of every CPU (busy U of every period, phases spread), and memory\n"
+	"process take share U of the CPUs (spread: busy U of every period on each, phases\n"
+	"spread; packed: whole CPUs first), and memory\n"
 	"is allocated and touched (locked where permitted) until MemAvailable comes down to MB.\n"
 	"Prints what it applied, one line each, and holds it until S seconds have passed or\n"
 	"SIGINT or SIGTERM comes; the child ends with the agent however it ends (docs/agent.md).\n"
@@ -33,6 +34,7 @@ const char agent_load_help[] =
 	"  --seconds S         hold this long, 0 until a signal (0)\n"
 	"  --cpus LIST         the CPUs to load, like 0-3,6 (every CPU it may use)\n"
 	"  --period-ms MS      a busy thread's period, 0.1..1000 (5)\n"
+	"  --load-shape S      spread or packed, as above (spread)\n"
 	"  -h, --help          this help\n";
 
 static volatile sig_atomic_t stop_flag;
@@ -55,6 +57,7 @@ int agent_cmd_load(const struct opt_verb *v, int argc, char **argv)
 	double util = -1, mem = -1, margin = AGENT_APPLY_MARGIN_MB, seconds = 0;
 	double period = AGENT_APPLY_PERIOD_MS;
 	const char *cpus = NULL;
+	enum agent_load_shape shape = AGENT_LOAD_SPREAD;
 	const struct opt opts[] = {
 		{.name = "util", .type = OPT_DOUBLE, .dst = &util, .min = 0, .max = 1,
 		 .takes = "takes a share in 0..1"},
@@ -67,6 +70,8 @@ int agent_cmd_load(const struct opt_verb *v, int argc, char **argv)
 		{.name = "cpus", .type = OPT_STR, .dst = &cpus},
 		{.name = "period-ms", .type = OPT_DOUBLE, .dst = &period, .min = 0.1, .max = 1000,
 		 .takes = "takes a number in 0.1..1000"},
+		{.name = "load-shape", .type = OPT_FN, .dst = &shape, .fn = agent_load_shape_opt,
+		 .takes = "takes spread or packed"},
 		{.name = NULL},
 	};
 	int n_pos, rc = opt_parse(v, opts, argc, argv, NULL, 0, &n_pos);
@@ -89,7 +94,7 @@ int agent_cmd_load(const struct opt_verb *v, int argc, char **argv)
 	struct errbuf eb = {0};
 	struct agent_apply *a = NULL;
 	const struct agent_apply_opts ao = {.cpus = cpus, .period_ms = period,
-					    .mem_margin_mb = margin};
+					    .mem_margin_mb = margin, .shape = shape};
 	if ((rc = agent_apply_start(&ao, &a, &eb)) < 0)
 		goto out;
 	printf("%s\n", agent_apply_note(a));

@@ -114,7 +114,7 @@ static int one_step(struct agent_load *ld, const int *cpu, int n_cpus, int64_t p
 		int64_t tk = base + k * period_ns;
 		if (!loaded && tk > t_step) {
 			agent_sleep_until(t_step - 1000000);
-			int rc = agent_load_start(ld, cpu, n_cpus, 1, 1, eb);
+			int rc = agent_load_start(ld, cpu, n_cpus, 1, 1, AGENT_LOAD_SPREAD, eb);
 			if (rc < 0) {
 				agent_load_stop(ld);
 				return rc;
