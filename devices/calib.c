@@ -54,8 +54,8 @@ static int close_cell(struct csvin *in, const char *key, const struct cell *c, i
 }
 
 static int load_where(const char *path, const char *key, double key_lo, double key_hi,
-		      const char *where, double where_val, struct calib **out,
-		      struct errbuf *eb);
+		      const char *where, double where_val, const char *where2,
+		      double where2_val, struct calib **out, struct errbuf *eb);
 
 /* A pass's idle length at one thread count, as the file gives it. */
 struct pass_len {
@@ -64,9 +64,14 @@ struct pass_len {
 	long line;
 };
 
-/* Reads a calibration per pass: its lengths, then each pass's rows as a grid. */
-static int load_passes(const char *path, struct csvin *in, int c_pass, struct calib **out,
-		       struct errbuf *eb)
+/*
+ * Reads a calibration per pass: its lengths, then each pass's rows as a grid, key in
+ * [key_lo, key_hi] as the load (util_other; gap_ms for a cadence), only the rows whose
+ * column where holds where_val when where is not NULL (a cadence's load level).
+ */
+static int load_passes(const char *path, struct csvin *in, int c_pass, const char *key,
+		       double key_lo, double key_hi, const char *where, double where_val,
+		       struct calib **out, struct errbuf *eb)
 {
 	int rc, n_len = 0, n_pass = 0;
 	struct pass_len len[CALIB_MAX_PASSES * CALIB_MAX_THREADS];
@@ -76,14 +81,20 @@ static int load_passes(const char *path, struct csvin *in, int c_pass, struct ca
 		goto fail;
 	}
 	snprintf(k->path, sizeof k->path, "%s", path);
-	int c_thr, c_ms;
+	int c_thr, c_ms, c_where = where ? csvin_col(in, where) : -1;
 	if ((rc = c_thr = csvin_require_col(in, "threads", eb)) < 0 ||
 	    (rc = c_ms = csvin_require_col(in, "pass_ms", eb)) < 0)
 		goto fail;
 	long first = 0;
 	while ((rc = csvin_next(in, eb)) > 0) {
 		long pass, thr;
-		double ms;
+		double ms, w;
+		if (c_where >= 0) {
+			if ((rc = csvin_double_in(in, c_where, 0, 1e9, &w, eb)) < 0)
+				goto fail;
+			if (w != where_val)
+				continue;
+		}
 		if ((rc = csvin_long_in(in, c_pass, 0, CALIB_MAX_PASSES - 1, &pass, eb)) < 0 ||
 		    (rc = csvin_long_in(in, c_thr, 1, 1024, &thr, eb)) < 0 ||
 		    (rc = csvin_double_in(in, c_ms, 1e-6, 1e9, &ms, eb)) < 0)
@@ -127,7 +138,8 @@ static int load_passes(const char *path, struct csvin *in, int c_pass, struct ca
 		}
 	}
 	for (int p = 0; p < n_pass; p++) {
-		if ((rc = load_where(path, "util_other", 0, 1, "pass", p, &k->pass[p], eb)) < 0)
+		if ((rc = load_where(path, key, key_lo, key_hi, "pass", p, where, where_val,
+				     &k->pass[p], eb)) < 0)
 			goto fail;
 		k->n_pass = p + 1;
 		const struct calib *c = k->pass[p];
@@ -169,8 +181,9 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 	int c_pass = csvin_col(in, "pass");
 	int rc = load_shape_of(in, shape, sizeof shape, eb);
 	if (rc == 0)
-		rc = c_pass >= 0 ? load_passes(path, in, c_pass, out, eb)
-				 : load_where(path, "util_other", 0, 1, NULL, 0, out, eb);
+		rc = c_pass >= 0 ? load_passes(path, in, c_pass, "util_other", 0, 1, NULL, 0, out,
+					       eb)
+				 : load_where(path, "util_other", 0, 1, NULL, 0, NULL, 0, out, eb);
 	if (rc == 0)
 		snprintf((*out)->load_shape, sizeof (*out)->load_shape, "%s", shape);
 	csvin_close(in);
@@ -187,7 +200,7 @@ int calib_load_keyed(const char *path, const char *key, double key_lo, double ke
 	int rc = load_shape_of(in, shape, sizeof shape, eb);
 	csvin_close(in);
 	if (rc == 0)
-		rc = load_where(path, key, key_lo, key_hi, NULL, 0, out, eb);
+		rc = load_where(path, key, key_lo, key_hi, NULL, 0, NULL, 0, out, eb);
 	if (rc == 0)
 		snprintf((*out)->load_shape, sizeof (*out)->load_shape, "%s", shape);
 	return rc;
@@ -198,8 +211,8 @@ int calib_load_keyed(const char *path, const char *key, double key_lo, double ke
  * where holds where_val, every row when where is NULL.
  */
 static int load_where(const char *path, const char *key, double key_lo, double key_hi,
-		      const char *where, double where_val, struct calib **out,
-		      struct errbuf *eb)
+		      const char *where, double where_val, const char *where2,
+		      double where2_val, struct calib **out, struct errbuf *eb)
 {
 	int rc;
 	struct calib *k = calloc(1, sizeof *k);
@@ -222,6 +235,7 @@ static int load_where(const char *path, const char *key, double key_lo, double k
 	    (rc = c_passes = csvin_require_col(in, "passes", eb)) < 0)
 		goto fail;
 	int c_where = where ? csvin_col(in, where) : -1;
+	int c_where2 = where2 ? csvin_col(in, where2) : -1;
 	double last_q = -1, last_s = 0;
 	while ((rc = csvin_next(in, eb)) > 0) {
 		long thr, passes;
@@ -230,6 +244,12 @@ static int load_where(const char *path, const char *key, double key_lo, double k
 			if ((rc = csvin_double_in(in, c_where, 0, 1e9, &w, eb)) < 0)
 				goto fail;
 			if (w != where_val)
+				continue;
+		}
+		if (c_where2 >= 0) {
+			if ((rc = csvin_double_in(in, c_where2, 0, 1e9, &w, eb)) < 0)
+				goto fail;
+			if (w != where2_val)
 				continue;
 		}
 		if ((rc = csvin_long_in(in, c_thr, 1, 1024, &thr, eb)) < 0 ||
@@ -560,12 +580,25 @@ int cadence_load(const char *path, struct cadence **out, struct errbuf *eb)
 			     path, first);
 		goto fail;
 	}
+	int c_pass = csvin_col(in, "pass"); /* optional: a cadence without it pools its passes */
 	csvin_close(in);
 	in = NULL;
-	for (int i = 0; i < k->n_loads; i++)
-		if ((rc = load_where(path, "gap_ms", 0, 60000, c_u >= 0 ? "util_other" : NULL,
-				     k->loads[i], &k->at[i], eb)) < 0)
+	for (int i = 0; i < k->n_loads; i++) {
+		const char *where = c_u >= 0 ? "util_other" : NULL;
+		if (c_pass < 0) {
+			rc = load_where(path, "gap_ms", 0, 60000, where, k->loads[i], NULL, 0,
+					&k->at[i], eb);
+		} else if (!(in = csvin_open(path, eb))) {
+			rc = eb ? eb->code : ERR_IO;
+		} else {
+			rc = load_passes(path, in, c_pass, "gap_ms", 0, 60000, where, k->loads[i],
+					 &k->at[i], eb);
+			csvin_close(in);
+			in = NULL;
+		}
+		if (rc < 0)
 			goto fail;
+	}
 	snprintf(k->sha256, sizeof k->sha256, "%s", k->at[0]->sha256);
 	*out = k;
 	return 0;
@@ -584,40 +617,50 @@ void cadence_destroy(struct cadence *c)
 	free(c);
 }
 
-double cadence_gap_max_ms(const struct cadence *c)
+/* A cell grid of the cadence at load 0: the pooled one, or its first pass's (a cadence
+ * per pass has the same gaps and quantile levels in every pass, as the agent writes it). */
+static const struct calib *grid0(const struct cadence *c)
 {
 	const struct calib *a = c->at[0];
+	return a->n_pass ? a->pass[0] : a;
+}
+
+double cadence_gap_max_ms(const struct cadence *c)
+{
+	const struct calib *a = grid0(c);
 	return a->loads[a->n_loads - 1];
 }
 
-double cadence_factor(const struct cadence *c, int threads, double gap_ms, double u, double p)
+double cadence_factor(const struct cadence *c, int threads, double pass_ms, double gap_ms,
+		      double u, double p)
 {
 	int l = 0;
 	while (l + 1 < c->n_loads && c->loads[l + 1] <= u)
 		l++;
-	double ag = calib_slowdown(c->at[l], threads, gap_ms, p);
-	double a0 = calib_slowdown(c->at[l], threads, 0, p);
+	double ag = calib_slowdown_of(c->at[l], threads, pass_ms, gap_ms, p);
+	double a0 = calib_slowdown_of(c->at[l], threads, pass_ms, 0, p);
 	if (u <= c->loads[l] || l + 1 == c->n_loads)
 		return ag / a0;
-	double bg = calib_slowdown(c->at[l + 1], threads, gap_ms, p);
-	double b0 = calib_slowdown(c->at[l + 1], threads, 0, p);
+	double bg = calib_slowdown_of(c->at[l + 1], threads, pass_ms, gap_ms, p);
+	double b0 = calib_slowdown_of(c->at[l + 1], threads, pass_ms, 0, p);
 	double w = (u - c->loads[l]) / (c->loads[l + 1] - c->loads[l]);
 	return (ag + w * (bg - ag)) / (a0 + w * (b0 - a0));
 }
 
-double cadence_spread(const struct cadence *c, int threads, double p)
+double cadence_spread(const struct cadence *c, int threads, double pass_ms, double p)
 {
 	const struct calib *a = c->at[0];
-	return calib_slowdown(a, threads, 0, p) / calib_slowdown(a, threads, 0, 0.5);
+	return calib_slowdown_of(a, threads, pass_ms, 0, p) /
+	       calib_slowdown_of(a, threads, pass_ms, 0, 0.5);
 }
 
-double cadence_spread_mean(const struct cadence *c, int threads)
+double cadence_spread_mean(const struct cadence *c, int threads, double pass_ms)
 {
-	const struct calib *a = c->at[0];
+	const struct calib *a = c->at[0], *g = grid0(c);
 	double sum = 0; /* the quantile function is linear between the stored levels */
-	for (int i = 0; i + 1 < a->n_q; i++)
-		sum += (a->q[i + 1] - a->q[i]) *
-		       (calib_slowdown(a, threads, 0, a->q[i]) +
-			calib_slowdown(a, threads, 0, a->q[i + 1])) / 2;
-	return sum / calib_slowdown(a, threads, 0, 0.5);
+	for (int i = 0; i + 1 < g->n_q; i++)
+		sum += (g->q[i + 1] - g->q[i]) *
+		       (calib_slowdown_of(a, threads, pass_ms, 0, g->q[i]) +
+			calib_slowdown_of(a, threads, pass_ms, 0, g->q[i + 1])) / 2;
+	return sum / calib_slowdown_of(a, threads, pass_ms, 0, 0.5);
 }

@@ -92,7 +92,11 @@ double calib_slowdown_of(const struct calib *c, int threads, double pass_ms, dou
 /*
  * A cadence (adascale-agent cadence): a pass's slowdown after an idle gap, per competing
  * load. A file with a util_other column holds one cadence per load level, each against
- * back to back at its own load; a file without it is the idle cadence alone (load 0).
+ * back to back at its own load; a file without it is the idle cadence alone (load 0). A
+ * file with `pass` and `pass_ms` columns (as the agent writes it) holds each pass's own,
+ * pass_ms its idle back-to-back median: each level's at[] is then a calibration per pass
+ * (n_pass > 0) and an inference is looked up by its idle length as calib_slowdown_of does;
+ * a file without them pools its passes and every inference takes the pooled cadence.
  */
 struct cadence {
 	char path[PATH_MAX];
@@ -100,7 +104,8 @@ struct cadence {
 	char load_shape[8];                /* as a calibration's */
 	int n_loads;
 	double loads[CALIB_MAX_LOADS];     /* ascending, 0 first */
-	struct calib *at[CALIB_MAX_LOADS]; /* owned: the cadence at loads[i], keyed by gap_ms */
+	struct calib *at[CALIB_MAX_LOADS]; /* owned: the cadence at loads[i], keyed by gap_ms
+					      (per pass when the file has a pass column) */
 };
 
 /*
@@ -113,20 +118,23 @@ void cadence_destroy(struct cadence *c);
 /* The largest gap measured at load 0. */
 double cadence_gap_max_ms(const struct cadence *c);
 /*
- * What an idle gap of gap_ms adds to a pass at quantile level p with threads threads under
- * load u: C_u(gap, p) / C_u(0, p), where C_u mixes the quantile functions of the two
- * measured load levels around u at the same level, (1 - w) C_a + w C_b with w = (u - L_a) /
- * (L_b - L_a), as a calibration's loads are mixed (beyond the highest level: its own).
+ * What an idle gap of gap_ms adds to a pass of idle length pass_ms (ms, at threads threads;
+ * read only from a cadence per pass) at quantile level p with threads threads under load u:
+ * C_u(gap, p) / C_u(0, p), where C_u mixes the quantile functions of the two measured load
+ * levels around u at the same level, (1 - w) C_a + w C_b with w = (u - L_a) / (L_b - L_a),
+ * as a calibration's loads are mixed (beyond the highest level: its own).
  */
-double cadence_factor(const struct cadence *c, int threads, double gap_ms, double u, double p);
+double cadence_factor(const struct cadence *c, int threads, double pass_ms, double gap_ms,
+		      double u, double p);
 /*
- * A pass's own spread, idle and back to back, at threads threads: C_0(0, p) / C_0(0, 0.5),
+ * A pass's own spread, idle and back to back, at threads threads (a pass of idle length
+ * pass_ms, read as cadence_factor reads it): C_0(0, p) / C_0(0, 0.5),
  * the cadence's gap-0 quantile function at load 0 over its median. The cadence times its
  * passes in rounds spread over its whole measurement, so this is the pass's run-to-run
  * spread over minutes, where a profile's is that of a burst.
  */
-double cadence_spread(const struct cadence *c, int threads, double p);
+double cadence_spread(const struct cadence *c, int threads, double pass_ms, double p);
 /* The mean of that spread (its median is 1): the integral of its quantile function. */
-double cadence_spread_mean(const struct cadence *c, int threads);
+double cadence_spread_mean(const struct cadence *c, int threads, double pass_ms);
 
 #endif

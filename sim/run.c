@@ -591,7 +591,8 @@ static int svc_closed_caps(void *ctx, int v, int threads, double rate_hz, double
 	/* drawn work (service=meas) heats and loads the device by its mean, not its median */
 	double mean = 1;
 	if (s->service == SERVICE_MEAS && s->dev->cad) {
-		mean = cadence_spread_mean(s->dev->cad, threads);
+		mean = cadence_spread_mean(s->dev->cad, threads,
+					   s->vt.vr[v].ref_us[threads] / 1000.0);
 	} else if (s->service == SERVICE_MEAS) {
 		const struct vtable_spread *sp = &s->vt.vsp[v];
 		mean = work_mean_over_median(sp->p10_us[threads], s->vt.vr[v].ref_us[threads],
@@ -877,7 +878,7 @@ static double cadence_slowdown(struct sim *s, int64_t now, int threads, int clus
 	const struct cadence *cad = s->dev->cad;
 	double gap_ms = s->cl_last_end[cluster] < 0 ? cadence_gap_max_ms(cad)
 						    : (double)(now - s->cl_last_end[cluster]) / 1e6;
-	return cadence_factor(cad, threads, gap_ms, vtable_util(&s->st, cluster), p);
+	return cadence_factor(cad, threads, s->job_pass_ms, gap_ms, vtable_util(&s->st, cluster), p);
 }
 
 /*
@@ -908,7 +909,7 @@ static int begin(struct sim *s, int64_t now, int var, int threads, int cluster)
 	if (s->service == SERVICE_MEAS && cad) {
 		/* the pass's spread over the cadence's rounds, and after its gap at the same level */
 		p_cad = rng_uniform(&s->rng_service);
-		s->job_remaining_us *= cadence_spread(s->dev->cad, threads, p_cad);
+		s->job_remaining_us *= cadence_spread(s->dev->cad, threads, s->job_pass_ms, p_cad);
 	} else if (s->service == SERVICE_MEAS) {
 		/* a standard normal deviate by Box and Muller (1958), from two uniforms */
 		double u1 = 1 - rng_uniform(&s->rng_service), u2 = rng_uniform(&s->rng_service);
@@ -1468,9 +1469,12 @@ static void model_notes(struct sim *s)
 					     : "the profiled median (service=det)");
 	if (s->dev->cad && s->dev->cad->n_loads > 1)
 		add_note(s, "idle gaps: measured cadence %s sha256 %s (default cluster; at %d "
-			    "loads from 0 to %g, %s)",
+			    "loads from 0 to %g, %s)%s",
 			 s->dev->cad->path, s->dev->cad->sha256, s->dev->cad->n_loads,
-			 s->dev->cad->loads[s->dev->cad->n_loads - 1], s->dev->cad->load_shape);
+			 s->dev->cad->loads[s->dev->cad->n_loads - 1], s->dev->cad->load_shape,
+			 s->dev->cad->at[0]->n_pass ? ", per pass (an inference takes the passes "
+						      "of nearest idle length, as the calibration)"
+						    : "");
 	else if (s->dev->cad)
 		add_note(s, "idle gaps: measured cadence %s sha256 %s (default cluster; measured "
 			    "idle, taken to hold under any load: assumed)",

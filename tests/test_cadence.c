@@ -90,6 +90,36 @@ Test(cadence, a_pass_after_a_gap_beyond_the_largest_pays_that_gaps_slowdown, .ti
 	run_output_destroy(o);
 }
 
+/*
+ * A cadence per pass: each inference takes the gap's slowdown of the passes nearest its
+ * length, mixed in the log of the length (calib_slowdown_of's rule). Two passes, half and
+ * twice the variant's median m, slowing 2 and 4 times after 50 ms at every level: the
+ * variant lies halfway in the log between them, ln(m / (m/2)) / ln(2m / (m/2)) = 1/2, and
+ * takes 2 + (4 - 2) / 2 = 3 after every gap beyond 50 ms; given the long pass's own length
+ * it takes that pass's 4.
+ */
+Test(cadence, a_cadence_per_pass_gives_each_inference_the_pass_of_its_length, .timeout = 60)
+{
+	double med = tu_variant_ms(TIMINGS, VARIANT, 1);
+	static const char per_pass[] =
+		"threads,pass,pass_ms,gap_ms,quantile,slowdown,passes\n"
+		"1,0,%.9g,0,0,1,9\n1,0,%.9g,0,1,1,9\n1,0,%.9g,50,0,2,9\n1,0,%.9g,50,1,2,9\n"
+		"1,1,%.9g,0,0,1,9\n1,1,%.9g,0,1,1,9\n1,1,%.9g,50,0,4,9\n1,1,%.9g,50,1,4,9\n";
+	const double want[2] = {3, 4}, long_ms[2] = {2 * med, med};
+	for (int i = 0; i < 2; i++) {
+		double a = med / 2, b = long_ms[i];
+		char text[1024], name[32];
+		snprintf(text, sizeof text, per_pass, a, a, a, a, b, b, b, b);
+		snprintf(name, sizeof name, "cad-pass%d", i);
+		struct run_output *o = lone_run(device_with(name, text), 5, "det");
+		cr_assert_float_eq(o->m.lat_p50_ms / med, want[i], 2e-3 * want[i], "p50 slowdown %g, want %g",
+				   o->m.lat_p50_ms / med, want[i]);
+		cr_assert_float_eq(o->m.lat_p95_ms / med, want[i], 2e-3 * want[i], "p95 slowdown %g, want %g",
+				   o->m.lat_p95_ms / med, want[i]);
+		run_output_destroy(o);
+	}
+}
+
 Test(cadence, between_gaps_the_slowdown_is_linear_in_the_gap, .timeout = 60)
 {
 	double med = tu_variant_ms(TIMINGS, VARIANT, 1);
@@ -268,11 +298,14 @@ Test(cadence, a_bad_cadence_is_refused_with_file_and_line)
 
 Test(cadence, agent_cadence_writes_what_the_device_loader_reads, .timeout = 120)
 {
+	/* two passes, the second with four times the first's channels */
 	const char *spec = tu_write("cad-tiny.csv",
-				    "name,op,in_h,in_w,in_c,out_c,kernel,stride,groups\n"
-				    "c0,conv,16,16,3,16,3,2,1\n"
-				    "dw,dwconv,8,8,16,16,3,1,16\n"
-				    "pw,conv,8,8,16,16,1,1,1\n");
+				    "pass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,"
+				    "input\n"
+				    "small,c0,conv,16,16,3,16,3,2,1,fp32,\n"
+				    "small,pw,conv,8,8,16,16,1,1,1,fp32,\n"
+				    "big,c0,conv,16,16,3,64,3,2,1,fp32,\n"
+				    "big,pw,conv,8,8,64,64,1,1,1,fp32,\n");
 	const char *cad = tu_scratch("cad-out.csv");
 	remove(cad);
 	char cmd[2048];
@@ -301,22 +334,35 @@ Test(cadence, agent_cadence_writes_what_the_device_loader_reads, .timeout = 120)
 	cr_assert_str_eq(d->cad->load_shape, "packed");
 	cr_assert_eq(d->cad->n_loads, 2);
 	cr_assert_eq(d->cad->loads[1], 0.5);
-	for (int li = 0; li < 2; li++) {
-		const struct calib *c = d->cad->at[li];
-		cr_assert_eq(c->n_threads, 1);
-		cr_assert_eq(c->n_loads, 2);
-		cr_assert_eq(c->loads[1], 5.0);
-		cr_assert_eq(c->n_q, 5);
-		cr_assert_eq(c->passes[0], 3);
-		/* back to back at each load is its reference: a median of three over itself */
-		cr_assert_float_eq(calib_slowdown(c, 1, 0, 0.5), 1.0, 1e-6);
-	}
-	device_destroy(d);
 	FILE *f = fopen(cad, "r");
 	cr_assert_not_null(f);
 	size_t n = fread(out, 1, sizeof out - 1, f);
 	out[n] = 0;
 	fclose(f);
+	/* each pass in cells of its own, its length the header's idle back-to-back median */
+	double b2b[2];
+	const char *h = strstr(out, "# back_to_back_median_ms.1: ");
+	cr_assert_not_null(h, "%s", out);
+	cr_assert_eq(sscanf(h + strlen("# back_to_back_median_ms.1: "), "%lf %lf", &b2b[0],
+			    &b2b[1]), 2, "%s", h);
+	cr_assert_gt(b2b[1], b2b[0], "the big pass took %.4f ms, the small %.4f", b2b[1], b2b[0]);
+	for (int li = 0; li < 2; li++) {
+		const struct calib *k = d->cad->at[li];
+		cr_assert_eq(k->n_pass, 2);
+		for (int pi = 0; pi < 2; pi++) {
+			const struct calib *c = k->pass[pi];
+			cr_assert_eq(c->n_threads, 1);
+			cr_assert_eq(c->n_loads, 2);
+			cr_assert_eq(c->loads[1], 5.0);
+			cr_assert_eq(c->n_q, 5);
+			cr_assert_eq(c->passes[0], 3);
+			cr_assert_float_eq(k->pass_ms[pi][0], b2b[pi], 1e-4);
+			/* back to back at each load is its reference: a median of three over
+			   itself */
+			cr_assert_float_eq(calib_slowdown(c, 1, 0, 0.5), 1.0, 1e-6);
+		}
+	}
+	device_destroy(d);
 	cr_assert(tu_has(out, "# command: adascale-agent cadence "), "%s", out);
 	cr_assert(tu_has(out, "# back_to_back_median_ms.1: "), "%s", out);
 	cr_assert(tu_has(out, "# back_to_back_median_ms.1.util_0.5: "), "%s", out);

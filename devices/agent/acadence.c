@@ -217,10 +217,10 @@ static int write_cadence(void *ctx, FILE *f)
 		ok &= agent_load_header(f, o->shape, r->n_cpus, o->period_ms,
 				 "running while that level's passes are timed; slowdowns against "
 				 "back to back at the same load");
-	/* each pass's back-to-back median, then every pass's slowdowns pooled per cell */
+	/* each pass's back-to-back median, then each pass's slowdowns per cell */
 	size_t n_b = (size_t)r->n_threads * (size_t)o->n_loads * (size_t)n_p;
 	double *b2b = calloc(n_b, sizeof *b2b);
-	double *pool = malloc((size_t)(n_p * o->rounds) * sizeof *pool);
+	double *pool = malloc((size_t)o->rounds * sizeof *pool);
 	if (!b2b || !pool) {
 		free(b2b);
 		free(pool);
@@ -246,24 +246,25 @@ static int write_cadence(void *ctx, FILE *f)
 		}
 	ok &= fprintf(f, "%s\n", AGENT_CADENCE_HEADER) > 0;
 	for (int ti = 0; ok && ti < r->n_threads; ti++)
-		for (int li = 0; ok && li < o->n_loads; li++)
-			for (int gi = 0; ok && gi < o->n_gaps; gi++) {
-				int n = 0;
-				for (int pi = 0; pi < n_p; pi++) {
+		for (int pi = 0; ok && pi < n_p; pi++)
+			for (int li = 0; ok && li < o->n_loads; li++)
+				for (int gi = 0; ok && gi < o->n_gaps; gi++) {
 					const double *x = cell(r, ti, li, pi, gi);
-					size_t at = ((size_t)ti * (size_t)o->n_loads + (size_t)li) *
-							    (size_t)n_p + (size_t)pi;
+					size_t base = (size_t)ti * (size_t)o->n_loads * (size_t)n_p;
+					double at_load = b2b[base + (size_t)li * (size_t)n_p + (size_t)pi];
+					double idle = b2b[base + (size_t)pi]; /* the pass's length */
 					for (int k = 0; k < o->rounds; k++)
-						pool[n++] = x[k] / b2b[at];
+						pool[k] = x[k] / at_load;
+					agent_sort(pool, o->rounds);
+					for (int qi = 0; ok && qi < o->n_quantiles; qi++) {
+						double q = (double)qi / (o->n_quantiles - 1);
+						ok &= fprintf(f, "%d,%d,%.6f,%.10g,%.10g,%.10g,%.6f,%d\n",
+							      r->threads[ti], pi, idle, o->loads[li],
+							      o->gaps_ms[gi], q,
+							      agent_quantile(pool, o->rounds, q),
+							      o->rounds) > 0;
+					}
 				}
-				agent_sort(pool, n);
-				for (int qi = 0; ok && qi < o->n_quantiles; qi++) {
-					double q = (double)qi / (o->n_quantiles - 1);
-					ok &= fprintf(f, "%d,%.10g,%.10g,%.10g,%.6f,%d\n",
-						      r->threads[ti], o->loads[li], o->gaps_ms[gi], q,
-						      agent_quantile(pool, n, q), n) > 0;
-				}
-			}
 	free(b2b);
 	free(pool);
 	return ok && fflush(f) == 0 ? 0 : -1;

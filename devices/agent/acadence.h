@@ -6,12 +6,15 @@
  * state and a frequency that fell). For each thread count and each pass of a pass list,
  * the agent times passes after each gap given, in rounds (one pass after every gap per
  * round, so that a drift of the machine reaches every gap alike), and writes, per thread
- * count, competing load and gap, the quantiles of a pass's slowdown against its back-to-back
- * median (gap 0) at the same load, every pass of the list pooled: a cadence CSV
+ * count, pass, competing load and gap, the quantiles of the pass's slowdown against its
+ * back-to-back median (gap 0) at the same load, each pass in cells of its own with its idle
+ * back-to-back median as its length (pass, pass_ms: a short pass and a long one lose
+ * different shares of their time to the same wake or the same lost scheduler slice, so the
+ * simulator looks an inference up by its length, as a calibration per pass): a cadence CSV
  * (docs/formats.md), in the calibration's format with a gap_ms column beside util_other,
- * read by cadence_load (devices/calib.h). The load is calibrate's (aload.h): a busy thread
- * on each CPU at a duty cycle of a 5 ms period, running while its level's passes are timed;
- * under load a core is kept awake, and the gap may cost less than when the machine idles.
+ * read by cadence_load (devices/calib.h). The load is calibrate's (aload.h), in its shape,
+ * running while its level's passes are timed; under load a core is kept awake, and the gap
+ * may cost less than when the machine idles.
  *
  * A pass is timed as adascale-agent serve runs one: the calling thread sleeps the gap,
  * takes the time and wakes an inference thread waiting on a condition variable, which runs
@@ -67,6 +70,6 @@ int agent_cadence_parse_loads(const char *s, struct agent_cadence_opts *o, struc
 /* Measures into out_path (NULL or "-": stdout), whole or not at all (afile.h). */
 int agent_cadence(const struct agent_cadence_opts *o, const char *out_path, struct errbuf *eb);
 
-#define AGENT_CADENCE_HEADER "threads,util_other,gap_ms,quantile,slowdown,passes"
+#define AGENT_CADENCE_HEADER "threads,pass,pass_ms,util_other,gap_ms,quantile,slowdown,passes"
 
 #endif
