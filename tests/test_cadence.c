@@ -299,13 +299,7 @@ Test(cadence, a_bad_cadence_is_refused_with_file_and_line)
 Test(cadence, agent_cadence_writes_what_the_device_loader_reads, .timeout = 120)
 {
 	/* two passes, the second with four times the first's channels */
-	const char *spec = tu_write("cad-tiny.csv",
-				    "pass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,"
-				    "input\n"
-				    "small,c0,conv,16,16,3,16,3,2,1,fp32,\n"
-				    "small,pw,conv,8,8,16,16,1,1,1,fp32,\n"
-				    "big,c0,conv,16,16,3,64,3,2,1,fp32,\n"
-				    "big,pw,conv,8,8,64,64,1,1,1,fp32,\n");
+	const char *spec = tu_two_passes("cad-tiny.csv");
 	const char *cad = tu_scratch("cad-out.csv");
 	remove(cad);
 	char cmd[2048];

@@ -449,13 +449,7 @@ Test(calib, a_bad_calibration_per_pass_is_refused_with_file_and_line)
 Test(calib, agent_calibrate_writes_what_the_device_loader_reads, .timeout = 120)
 {
 	/* two passes, the second with four times the first's channels */
-	const char *spec = tu_write("cal-tiny.csv",
-				    "pass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,"
-				    "input\n"
-				    "small,c0,conv,16,16,3,16,3,2,1,fp32,\n"
-				    "small,pw,conv,8,8,16,16,1,1,1,fp32,\n"
-				    "big,c0,conv,16,16,3,64,3,2,1,fp32,\n"
-				    "big,pw,conv,8,8,64,64,1,1,1,fp32,\n");
+	const char *spec = tu_two_passes("cal-tiny.csv");
 	const char *cal = tu_scratch("cal-out.csv");
 	remove(cal);
 	char cmd[2048];

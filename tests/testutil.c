@@ -225,3 +225,12 @@ struct run_output *tu_lone_run(const struct tu_lone *l)
 	cr_assert_eq(o->m.served, (int64_t)llround(l->fps * l->duration_s));
 	return o;
 }
+
+const char *tu_two_passes(const char *name)
+{
+	return tu_write(name, "pass,name,op,in_h,in_w,in_c,out_c,kernel,stride,groups,dtype,input\n"
+			      "small,c0,conv,16,16,3,16,3,2,1,fp32,\n"
+			      "small,pw,conv,8,8,16,16,1,1,1,fp32,\n"
+			      "big,c0,conv,16,16,3,64,3,2,1,fp32,\n"
+			      "big,pw,conv,8,8,64,64,1,1,1,fp32,\n");
+}

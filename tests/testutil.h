@@ -21,6 +21,9 @@ const char *tu_bin(void);
 const char *tu_scratch(const char *name);
 /* Writes content to tu_dir()/name and returns the path (static buffer, rotates 8 slots). */
 const char *tu_write(const char *name, const char *content);
+/* A pass list of two tiny passes, "small" and "big" (four times small's channels), written
+ * into the scratch folder as name; its path. */
+const char *tu_two_passes(const char *name);
 /* Runs a shell command; returns its exit status, stdout+stderr into out (NUL-terminated). */
 int tu_run(const char *cmd, char *out, size_t out_len);
 /*
