@@ -178,14 +178,25 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 	if (!in)
 		return eb ? eb->code : ERR_IO;
 	char shape[8];
+	double gap_ms = 0;
 	int c_pass = csvin_col(in, "pass");
 	int rc = load_shape_of(in, shape, sizeof shape, eb);
+	const char *g = csvin_meta(in, "gap_ms");
+	if (rc == 0 && g) {
+		char *end;
+		gap_ms = strtod(g, &end);
+		if (end == g || *end || !(gap_ms >= 0 && gap_ms <= 60000))
+			rc = err_set(eb, ERR_PARSE, "%s:%ld: gap_ms '%.32s' is not a number of ms in "
+				     "0..60000", path, csvin_meta_line(in, "gap_ms"), g);
+	}
 	if (rc == 0)
 		rc = c_pass >= 0 ? load_passes(path, in, c_pass, "util_other", 0, 1, NULL, 0, out,
 					       eb)
 				 : load_where(path, "util_other", 0, 1, NULL, 0, NULL, 0, out, eb);
-	if (rc == 0)
+	if (rc == 0) {
 		snprintf((*out)->load_shape, sizeof (*out)->load_shape, "%s", shape);
+		(*out)->gap_ms = gap_ms;
+	}
 	csvin_close(in);
 	return rc;
 }

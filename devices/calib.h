@@ -40,6 +40,9 @@ struct calib {
 	/* How its load took the CPUs (the file's `# load_shape:`, aload.h): "spread" (also a
 	   file that does not say, as every file before the key) or "packed". */
 	char load_shape[8];
+	/* The idle gap before each timed pass (the file's `# gap_ms:`; 0, back to back, also
+	   when it does not say): a calibration at a server's cadence. */
+	double gap_ms;
 	int n_threads;
 	int threads[CALIB_MAX_THREADS]; /* ascending */
 	int n_loads;

@@ -333,7 +333,7 @@ static int cmd_run(const struct opt_verb *v, int argc, char **argv)
 
 static const char calibrate_help[] =
 	"usage: " PROG " calibrate [SPEC.csv|PASSES.csv] [--threads 1,2] [--loads 0,0.5,1]\n"
-	"        [--period-ms MS] [--load-shape spread|packed] [--quantiles N]\n"
+	"        [--period-ms MS] [--load-shape spread|packed] [--gap-ms MS] [--quantiles N]\n"
 	"        [--backend auto|openblas|xnnpack]\n"
 	"        [--dtype fp32|fp16|int8] [--warmup N] [--warmup-ms MS] [--min-runs N]\n"
 	"        [--max-runs N] [--max-seconds S] [--cpus LIST] [--seed N] [--quiet] [-o OUT]\n"
@@ -350,6 +350,8 @@ static const char calibrate_help[] =
 	"  --period-ms MS      a busy thread's period: busy for the level's share of it (5)\n"
 	"  --load-shape S      how a load level takes the CPUs: spread (that share of every\n"
 	"                      CPU, phases spread) or packed (whole CPUs first) (spread)\n"
+	"  --gap-ms MS         idle this long before each timed pass, as a server between\n"
+	"                      requests (0: back to back) (0)\n"
 	"  --quantiles N       quantile levels written per cell, 0 .. 1 evenly (101)\n"
 	"  --backend B         auto, openblas or xnnpack (auto)\n"
 	"  --dtype D           fp32, fp16 or int8, for a spec without a dtype column (fp32)\n"
@@ -411,6 +413,8 @@ static int cmd_calibrate(const struct opt_verb *v, int argc, char **argv)
 		 .max = 1000, .takes = "takes a number in 0.1..1000"},
 		{.name = "load-shape", .type = OPT_FN, .dst = &o.shape, .fn = agent_load_shape_opt,
 		 .takes = "takes spread or packed"},
+		{.name = "gap-ms", .type = OPT_DOUBLE, .dst = &o.gap_ms, .min = 0, .max = 60000,
+		 .takes = "takes milliseconds in 0..60000"},
 		{.name = "quantiles", .type = OPT_INT, .dst = &o.n_quantiles, .min = 2, .max = 1001,
 		 .takes = "takes a whole number in 2..1001"},
 		{.name = "backend", .type = OPT_STR, .dst = &backend},

@@ -9,7 +9,9 @@
 # The competing load of the calibration and the cadence takes the CPUs in LOAD_SHAPE
 # (spread, the default, or packed: adascale-agent calibrate --load-shape); the files say
 # which, and so does the device file's comment.
-# Usage: [LOAD_SHAPE=spread|packed] scripts/measure-device.sh BUILD_DIR OUT_DIR NAME [MODEL]
+# The calibration times each pass after CALIB_GAP_MS of idle (default 0: back to back;
+# adascale-agent calibrate --gap-ms), as a server at that cadence runs it.
+# Usage: [LOAD_SHAPE=spread|packed] [CALIB_GAP_MS=MS] scripts/measure-device.sh BUILD_DIR OUT_DIR NAME [MODEL]
 # (devices/epyc-kvm-2vcpu.ini: scripts/measure-device.sh build devices epyc-kvm-2vcpu)
 set -eu
 usage="usage: scripts/measure-device.sh BUILD_DIR OUT_DIR NAME [MODEL]"
@@ -18,6 +20,7 @@ OUTDIR=${2:?$usage}
 NAME=${3:?$usage}
 MODEL=${4:-mobilenet_v1}
 SHAPE=${LOAD_SHAPE:-spread}
+GAP=${CALIB_GAP_MS:-0}
 case $SHAPE in spread|packed) ;; *) echo "measure: LOAD_SHAPE '$SHAPE' is neither spread nor packed" >&2; exit 2 ;; esac
 DIR=$OUTDIR/$NAME
 INI=$OUTDIR/$NAME.ini
@@ -34,12 +37,12 @@ echo "measure: 2/6 sensing (adascale-agent sense, periods 20, 50, 100 ms)"
 echo "measure: 3/6 $MODEL's kernels in whole passes (adascale profile)"
 "$BUILD/adascale" profile "$MODEL" -o "$DIR/timings.csv"
 
-echo "measure: 4/6 contention (adascale-agent calibrate: widths 0.5 and 1 at 224, fp32, load $SHAPE)"
+echo "measure: 4/6 contention (adascale-agent calibrate: widths 0.5 and 1 at 224, fp32, load $SHAPE, each pass after $GAP ms idle)"
 "$BUILD/adascale" profile "$MODEL" --pass-list \
 	--variants "$MODEL:width=0.5,res=224,quant=fp32 $MODEL:width=1,res=224,quant=fp32" \
 	-o "$tmp/calib-passes.csv"
 cp "$tmp/calib-passes.csv" "$DIR/calibration-passes.csv"
-"$BUILD/adascale-agent" calibrate "$DIR/calibration-passes.csv" --load-shape "$SHAPE" --quiet -o "$DIR/calibration.csv"
+"$BUILD/adascale-agent" calibrate "$DIR/calibration-passes.csv" --load-shape "$SHAPE" --gap-ms "$GAP" --quiet -o "$DIR/calibration.csv"
 
 echo "measure: 5/6 idle gaps (adascale-agent cadence: the calibration's passes after gaps of 0 to 500 ms, idle and beside loads of 0.5 and 1)"
 "$BUILD/adascale-agent" cadence "$DIR/calibration-passes.csv" --gaps 0,5,20,100,500 \

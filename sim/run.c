@@ -878,7 +878,10 @@ static double cadence_slowdown(struct sim *s, int64_t now, int threads, int clus
 	const struct cadence *cad = s->dev->cad;
 	double gap_ms = s->cl_last_end[cluster] < 0 ? cadence_gap_max_ms(cad)
 						    : (double)(now - s->cl_last_end[cluster]) / 1e6;
-	return cadence_factor(cad, threads, s->job_pass_ms, gap_ms, vtable_util(&s->st, cluster), p);
+	/* a calibration at a server's cadence has the load's part of the gap in it already:
+	   the cadence then adds the gap's idle cost alone */
+	double u = s->dev->calib && s->dev->calib->gap_ms > 0 ? 0 : vtable_util(&s->st, cluster);
+	return cadence_factor(cad, threads, s->job_pass_ms, gap_ms, u, p);
 }
 
 /*
@@ -1442,16 +1445,22 @@ static void __attribute__((format(printf, 2, 3))) add_note_more(struct sim *s, c
  */
 static void model_notes(struct sim *s)
 {
+	char at_gap[160] = "";
+	if (s->dev->calib && s->dev->calib->gap_ms > 0)
+		snprintf(at_gap, sizeof at_gap, ", each pass after %g ms idle (a server's cadence; "
+			 "the cadence then adds a gap's idle cost alone, at load 0)",
+			 s->dev->calib->gap_ms);
 	if (s->dev->calib && s->dev->calib->n_pass)
 		add_note(s,
-			 "contention: calibrated %s sha256 %s, its load %s, per pass (%d passes; an "
-			 "inference takes the two of nearest idle length, mixed in the log of "
+			 "contention: calibrated %s sha256 %s, its load %s%s, per pass (%d passes; "
+			 "an inference takes the two of nearest idle length, mixed in the log of "
 			 "its length: assumed between them, the nearest beyond them)",
 			 s->dev->calib->path, s->dev->calib->sha256, s->dev->calib->load_shape,
-			 s->dev->calib->n_pass);
+			 at_gap, s->dev->calib->n_pass);
 	else if (s->dev->calib)
-		add_note(s, "contention: calibrated %s sha256 %s, its load %s", s->dev->calib->path,
-			 s->dev->calib->sha256, s->dev->calib->load_shape);
+		add_note(s, "contention: calibrated %s sha256 %s, its load %s%s",
+			 s->dev->calib->path, s->dev->calib->sha256, s->dev->calib->load_shape,
+			 at_gap);
 	else
 		add_note(s, "contention: formula (assumed)");
 	add_note(s, "work: %s",

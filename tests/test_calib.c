@@ -421,6 +421,17 @@ Test(calib, a_calibration_says_the_shape_of_its_load)
 	cr_assert_eq(calib_load(tu_write("shape-packed.csv", text), &c, &eb), 0, "%s", eb.msg);
 	cr_assert_str_eq(c->load_shape, "packed");
 	calib_destroy(c);
+	/* and the idle gap before each pass, 0 (back to back) when it does not say */
+	cr_assert_eq(calib_load(tu_write("shape-none.csv", text), &c, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(c->gap_ms, 0);
+	calib_destroy(c);
+	snprintf(text, sizeof text, "# gap_ms: 50\n%s%s", good_head, rows);
+	cr_assert_eq(calib_load(tu_write("gap-50.csv", text), &c, &eb), 0, "%s", eb.msg);
+	cr_assert_eq(c->gap_ms, 50);
+	calib_destroy(c);
+	refused_with("gap-bad.csv", "# note: x\n# gap_ms: soon\n"
+		     "threads,util_other,quantile,slowdown,passes\n", rows,
+		     "2: gap_ms 'soon' is not a number of ms in 0..60000");
 	refused_with("shape-bad.csv", "# note: x\n# load_shape: diagonal\n"
 		     "threads,util_other,quantile,slowdown,passes\n", rows,
 		     "2: load_shape 'diagonal' is neither spread nor packed");
@@ -462,7 +473,7 @@ Test(calib, agent_calibrate_writes_what_the_device_loader_reads, .timeout = 120)
 	snprintf(cmd, sizeof cmd,
 		 "%s/adascale-agent calibrate %s --threads 1 --loads 0,1 --quantiles 11 "
 		 "--min-runs 5 --max-runs 50 --max-seconds 0.2 --warmup-ms 1 --period-ms 2 "
-		 "--quiet -o %s",
+		 "--gap-ms 2 --quiet -o %s",
 		 tu_bin(), spec, cal);
 	cr_assert_eq(tu_run(cmd, out, sizeof out), 0, "%s", out);
 	char ini_text[1024];
@@ -477,6 +488,7 @@ Test(calib, agent_calibrate_writes_what_the_device_loader_reads, .timeout = 120)
 	const struct calib *c = d->calib;
 	cr_assert_not_null(c);
 	cr_assert_str_eq(c->load_shape, "spread"); /* calibrate's default, in its header */
+	cr_assert_eq(c->gap_ms, 2);                /* --gap-ms, in its header */
 	/* one calibration per pass, each against its own idle median */
 	cr_assert_eq(c->n_pass, 2);
 	for (int i = 0; i < 2; i++) {

@@ -162,6 +162,13 @@ struct run {
 	double f0, f1;
 };
 
+/* Before each pass of a calibration at a cadence: the caller idles the gap (ns), as a
+ * server between requests. Outside the timed run (ameasure.c). */
+static void idle_gap(void *ctx)
+{
+	agent_sleep_until(agent_mono_ns() + *(const int64_t *)ctx);
+}
+
 /* Times every pass at every load level with threads threads (thread index ti). */
 static int calibrate_threads(struct run *r, int ti, struct errbuf *eb)
 {
@@ -181,6 +188,11 @@ static int calibrate_threads(struct run *r, int ti, struct errbuf *eb)
 		for (int li = 0; rc == 0 && li < o->n_loads; li++) {
 			struct agent_measure_opts m = o->m;
 			m.on_run = keep_time;
+			int64_t gap_ns = llround(o->gap_ms * 1e6);
+			if (gap_ns > 0) {
+				m.prep = idle_gap;
+				m.prep_ctx = &gap_ns;
+			}
 			m.on_run_ctx = &t;
 			t.n = 0;
 			struct agent_timing tm;
@@ -238,6 +250,7 @@ static int write_calibration(void *ctx, FILE *f)
 	ok &= fprintf(f, "# spec: %s\n# passes: %d\n# backend: %s\n# cpus: %s\n# seed: %llu\n",
 		      o->spec, r->ps->n, o->backend, list, (unsigned long long)o->seed) > 0;
 	ok &= agent_load_header(f, o->shape, r->n_cpus, o->period_ms, NULL);
+	ok &= fprintf(f, "# gap_ms: %g\n", o->gap_ms) > 0;
 	ok &= fprintf(f, "# stopping: warm-up %d runs and %g ms, then %d..%d passes per pass "
 			 "and cell until the median settles (%g) or %g s\n",
 		      o->m.warmup, o->m.warmup_ms, o->m.min_runs, o->m.max_runs,

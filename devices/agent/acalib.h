@@ -16,6 +16,11 @@
  * busy threads run at the agent's own priority. The shape is in the file's header
  * (`# load_shape:`), since a device's calibration holds for the shape it was measured in.
  *
+ * With gap_ms > 0 the caller idles that long before each timed pass (the load running on),
+ * as a server idles between requests, so that the slowdowns are those of a pass served at
+ * that cadence beside the load rather than back to back; the file's `# gap_ms:` says which
+ * (0: back to back).
+ *
  * The passes of a cell are timed with the agent's stopping rule and warm-up (ameasure.h)
  * with more runs than profile asks for, since the tails matter here. Not for kernels alone
  * (aprofile.h) or for reading the calibration (devices/calib.h).
@@ -44,6 +49,8 @@ struct agent_calib_opts {
 	double loads[AGENT_CALIB_MAX_LOADS]; /* ascending, 0 first */
 	double period_ms;        /* a busy thread's busy + asleep period */
 	enum agent_load_shape shape; /* spread (the default) or packed */
+	double gap_ms;           /* idle before each timed pass, as a server between requests;
+				    0: back to back (the default) */
 	int n_quantiles;         /* levels 0, 1/(n-1), ..., 1 */
 	const char *cpus;        /* NULL: as inherited */
 	struct agent_measure_opts m;
