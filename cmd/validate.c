@@ -178,7 +178,6 @@ static int serve_here(const struct args *a, const char *out_path, struct errbuf 
 	return 0;
 }
 
-/* A local file given for one the served run used: its SHA-256 must be the served one's. */
 /*
  * Says on standard error when the served run's load took the CPUs in another shape than the
  * one the device's calibration or cadence was measured in: the simulation then reads each
@@ -199,6 +198,7 @@ static void check_load_shape(const struct served *sv, const char *device)
 				"(--load-shape)\n", sv->load_shape, what[i], shape[i]);
 }
 
+/* A local file given for one the served run used: its SHA-256 must be the served one's. */
 static int same_file(const char *what, const char *path, const char *want, struct errbuf *eb)
 {
 	char hex[65];

@@ -57,6 +57,16 @@ static int load_where(const char *path, const char *key, double key_lo, double k
 		      const char *where, double where_val, const char *where2,
 		      double where2_val, struct calib **out, struct errbuf *eb);
 
+/* Whether the current row's column col (-1: no filter) holds val: 1 or 0, or an error. */
+static int row_is(struct csvin *in, int col, double val, struct errbuf *eb)
+{
+	double w;
+	if (col < 0)
+		return 1;
+	int rc = csvin_double_in(in, col, 0, 1e9, &w, eb);
+	return rc < 0 ? rc : w == val;
+}
+
 /* A pass's idle length at one thread count, as the file gives it. */
 struct pass_len {
 	int pass, threads;
@@ -88,12 +98,11 @@ static int load_passes(const char *path, struct csvin *in, int c_pass, const cha
 	long first = 0;
 	while ((rc = csvin_next(in, eb)) > 0) {
 		long pass, thr;
-		double ms, w;
-		if (c_where >= 0) {
-			if ((rc = csvin_double_in(in, c_where, 0, 1e9, &w, eb)) < 0)
+		double ms;
+		if ((rc = row_is(in, c_where, where_val, eb)) <= 0) {
+			if (rc < 0)
 				goto fail;
-			if (w != where_val)
-				continue;
+			continue;
 		}
 		if ((rc = csvin_long_in(in, c_pass, 0, CALIB_MAX_PASSES - 1, &pass, eb)) < 0 ||
 		    (rc = csvin_long_in(in, c_thr, 1, 1024, &thr, eb)) < 0 ||
@@ -172,23 +181,29 @@ static int load_shape_of(const struct csvin *in, char *shape, size_t len, struct
 	return 0;
 }
 
+/* The file's `# gap_ms:` into *gap_ms (0 when it has none): 0, or ERR_PARSE. */
+static int gap_of(const struct csvin *in, double *gap_ms, struct errbuf *eb)
+{
+	const char *g = csvin_meta(in, "gap_ms");
+	char *end = NULL;
+	*gap_ms = g ? strtod(g, &end) : 0;
+	if (g && (end == g || *end || !(*gap_ms >= 0 && *gap_ms <= 60000)))
+		return err_set(eb, ERR_PARSE, "%s:%ld: gap_ms '%.32s' is not a number of ms in "
+			       "0..60000", csvin_path(in), csvin_meta_line(in, "gap_ms"), g);
+	return 0;
+}
+
 int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 {
 	struct csvin *in = csvin_open(path, eb);
 	if (!in)
 		return eb ? eb->code : ERR_IO;
 	char shape[8];
-	double gap_ms = 0;
+	double gap_ms;
 	int c_pass = csvin_col(in, "pass");
 	int rc = load_shape_of(in, shape, sizeof shape, eb);
-	const char *g = csvin_meta(in, "gap_ms");
-	if (rc == 0 && g) {
-		char *end;
-		gap_ms = strtod(g, &end);
-		if (end == g || *end || !(gap_ms >= 0 && gap_ms <= 60000))
-			rc = err_set(eb, ERR_PARSE, "%s:%ld: gap_ms '%.32s' is not a number of ms in "
-				     "0..60000", path, csvin_meta_line(in, "gap_ms"), g);
-	}
+	if (rc == 0)
+		rc = gap_of(in, &gap_ms, eb);
 	if (rc == 0)
 		rc = c_pass >= 0 ? load_passes(path, in, c_pass, "util_other", 0, 1, NULL, 0, out,
 					       eb)
@@ -198,22 +213,6 @@ int calib_load(const char *path, struct calib **out, struct errbuf *eb)
 		(*out)->gap_ms = gap_ms;
 	}
 	csvin_close(in);
-	return rc;
-}
-
-int calib_load_keyed(const char *path, const char *key, double key_lo, double key_hi,
-		     struct calib **out, struct errbuf *eb)
-{
-	struct csvin *in = csvin_open(path, eb);
-	if (!in)
-		return eb ? eb->code : ERR_IO;
-	char shape[8];
-	int rc = load_shape_of(in, shape, sizeof shape, eb);
-	csvin_close(in);
-	if (rc == 0)
-		rc = load_where(path, key, key_lo, key_hi, NULL, 0, NULL, 0, out, eb);
-	if (rc == 0)
-		snprintf((*out)->load_shape, sizeof (*out)->load_shape, "%s", shape);
 	return rc;
 }
 
@@ -250,18 +249,14 @@ static int load_where(const char *path, const char *key, double key_lo, double k
 	double last_q = -1, last_s = 0;
 	while ((rc = csvin_next(in, eb)) > 0) {
 		long thr, passes;
-		double load, q, s, w;
-		if (c_where >= 0) {
-			if ((rc = csvin_double_in(in, c_where, 0, 1e9, &w, eb)) < 0)
+		double load, q, s;
+		int m = row_is(in, c_where, where_val, eb);
+		if (m > 0)
+			m = row_is(in, c_where2, where2_val, eb);
+		if ((rc = m) <= 0) {
+			if (rc < 0)
 				goto fail;
-			if (w != where_val)
-				continue;
-		}
-		if (c_where2 >= 0) {
-			if ((rc = csvin_double_in(in, c_where2, 0, 1e9, &w, eb)) < 0)
-				goto fail;
-			if (w != where2_val)
-				continue;
+			continue;
 		}
 		if ((rc = csvin_long_in(in, c_thr, 1, 1024, &thr, eb)) < 0 ||
 		    (rc = csvin_double_in(in, c_load, key_lo, key_hi, &load, eb)) < 0 ||

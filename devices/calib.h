@@ -69,14 +69,6 @@ struct calib {
  * Errors name file:line. *out is the caller's.
  */
 int calib_load(const char *path, struct calib **out, struct errbuf *eb);
-/*
- * The same format with another column in util_other's place, its values in [lo, hi]: a
- * cadence file (gap_ms, the idle gap before a pass; adascale-agent cadence), whose
- * slowdowns are against gap 0 (back to back) as a calibration's are against load 0. The
- * struct's loads are then that column's levels, and calib_slowdown looks up by it.
- */
-int calib_load_keyed(const char *path, const char *key, double lo, double hi,
-		     struct calib **out, struct errbuf *eb);
 /* Accepts NULL. */
 void calib_destroy(struct calib *c);
 
