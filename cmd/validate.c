@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "aload.h"
 #include "calib.h"
 #include "contain.h"
 #include "device.h"
@@ -246,11 +247,11 @@ static int parse_deadline(const char *v, void *dst, char *why, size_t n)
 	return run_deadline_parse(v, &a->c.deadline_ms, &a->c.deadline_auto, why, n);
 }
 
+/* --load-shape: kept as the word, which goes on to serve's command line as given */
 static int parse_shape(const char *v, void *dst, char *why, size_t n)
 {
-	(void)why;
-	(void)n;
-	if (strcmp(v, "spread") && strcmp(v, "packed"))
+	enum agent_load_shape shape;
+	if (agent_load_shape_opt(v, &shape, why, n) < 0)
 		return -1;
 	*(const char **)dst = v;
 	return 0;

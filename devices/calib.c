@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aload.h"
 #include "csvin.h"
 #include "sha256.h"
 
@@ -174,7 +175,8 @@ fail:
 static int load_shape_of(const struct csvin *in, char *shape, size_t len, struct errbuf *eb)
 {
 	const char *v = csvin_meta(in, "load_shape");
-	if (v && strcmp(v, "spread") != 0 && strcmp(v, "packed") != 0)
+	enum agent_load_shape known;
+	if (v && agent_load_shape_parse(v, &known) < 0)
 		return err_set(eb, ERR_PARSE, "%s:%ld: load_shape '%.32s' is neither spread nor "
 			       "packed", csvin_path(in), csvin_meta_line(in, "load_shape"), v);
 	snprintf(shape, len, "%s", v ? v : "spread");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aload.h"
 #include "csvin.h"
 #include "hist.h"
 #include "model.h"
@@ -92,8 +93,8 @@ static int read_header(struct csvin *c, struct served *sv, struct errbuf *eb)
 	    (rc = path_and_hash(c, "timings", sv->timings, sizeof sv->timings, sv->timings_sha256,
 				eb)) < 0)
 		return rc;
-	if (sv->load_shape[0] && strcmp(sv->load_shape, "spread") != 0 &&
-	    strcmp(sv->load_shape, "packed") != 0)
+	enum agent_load_shape shape;
+	if (sv->load_shape[0] && agent_load_shape_parse(sv->load_shape, &shape) < 0)
 		return meta_fail(c, "load_shape", eb, "is neither spread nor packed");
 	if (!sv->model[0])
 		return meta_fail(c, "model", eb, "is empty");

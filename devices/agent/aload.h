@@ -6,8 +6,9 @@
  *   - packed: the same total as whole CPUs first: floor(util_other * n) threads busy
  *     throughout, one more busy for the fraction left of every period, the other CPUs
  *     free (as a recording's stress-ng --cpu N workers load them).
- * At 0 and 1 the two are the same. Used by calibrate, cadence, sense and the applier. Not
- * for timing anything (ameasure.h).
+ * At 0 and 1 the two are the same. Used by calibrate, cadence, sense and the applier; the
+ * shape's two words are read here for the harness too (calibration, cadence and served files,
+ * adascale validate --load-shape). Not for timing anything (ameasure.h).
  */
 #ifndef ADASCALE_ALOAD_H
 #define ADASCALE_ALOAD_H
